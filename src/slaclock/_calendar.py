@@ -1,0 +1,372 @@
+"""The calendar: what a user says about when a desk works."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from ._days import DaySource, FrozenDateMap, YearRules, to_dates, to_day_source
+from ._errors import ConfigError, ProvisionalCalendarWarning
+from ._hours import MINUTES_PER_DAY, DayHours, WeeklyHours, parse_day_hours
+from ._instants import US_PER_MINUTE, date_us, wall_to_us
+from ._schedule import Schedule
+from ._timeline import Interval, TimelineCache, merge, utc_year_bounds
+
+if TYPE_CHECKING:
+    from ._summary import YearSummary
+
+__all__ = ["Calendar", "CombinedCalendar"]
+
+_ONE_DAY = timedelta(days=1)
+_MARGIN_BEFORE = timedelta(days=2)  # a UTC year starts up to 14 h before or after local midnight,
+_MARGIN_AFTER = timedelta(days=1)  # and an overnight interval reaches into the next day
+
+
+def _zone(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError("tz", value, "give an IANA zone name such as 'Europe/Moscow'")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "tz", value, "not an IANA time zone name; e.g. 'Europe/Moscow', 'UTC'"
+        ) from None
+    return value
+
+
+def _shortened(value: object) -> FrozenDateMap[int]:
+    if isinstance(value, FrozenDateMap):
+        return value
+    if isinstance(value, Mapping):
+        for day, minutes in value.items():
+            to_dates([day], "shortened")
+            if type(minutes) is not int or not 0 < minutes < MINUTES_PER_DAY:
+                raise ConfigError(
+                    "shortened", {day: minutes}, "minutes must be a whole number from 1 to 1439"
+                )
+        return FrozenDateMap(value)
+    return FrozenDateMap((day, 60) for day in to_dates(value, "shortened"))
+
+
+def _overrides(value: object) -> FrozenDateMap[DayHours]:
+    if isinstance(value, FrozenDateMap):
+        return value
+    if not isinstance(value, Mapping):
+        raise ConfigError("overrides", value, "give a mapping of date to hours, e.g. "
+                          "{date(2026, 12, 31): '09:00-15:00'}")
+    out = {}
+    for day, hours in value.items():
+        to_dates([day], "overrides")
+        out[day] = hours if isinstance(hours, tuple) else parse_day_hours(
+            hours, f"overrides[{day.isoformat()}]"
+        )
+    return FrozenDateMap(out)
+
+
+def _dates(field: str) -> Any:
+    return lambda value: value if isinstance(value, frozenset) else to_dates(value, field)
+
+
+@attrs.frozen(kw_only=True)
+class Calendar(Schedule):
+    """When a desk works: a zone, weekly hours, and the dated exceptions to them.
+
+    Args:
+        tz: the IANA zone the hours are read in (``"Europe/Moscow"``). Required: slaclock
+            never assumes a system zone.
+        hours: weekly hours: a string for Monday to Friday (``"09:00-13:00, 14:00-18:00"``),
+            or a mapping of weekdays to hours (``{"mon-thu": "09:00-18:00",
+            "fri": "09:00-16:45"}``). ``"22:00-06:00"`` crosses midnight and belongs to the
+            day it starts on.
+        holidays: days off: a country code of the ``holidays`` package (``"GB"``,
+            ``"US-CA"`` with a subdivision), a ``holidays.HolidayBase``, or dates.
+        days_off: more dates off.
+        working_days: dates worked although the weekly hours close them (a working
+            Saturday); they use the hours of the first open weekday.
+        shortened: dates that close early: a mapping of date to minutes, or dates (one
+            hour each).
+        overrides: other hours on one date (``{date(2026, 12, 31): "09:00-15:00"}``, or
+            ``"closed"``).
+
+    Which rule wins on a date, first to last: ``overrides``; ``working_days``;
+    ``days_off``; the ``holidays`` source (its days off, then its working weekends);
+    the weekly hours. Shortening applies to whatever hours the day then has, except an
+    override's, and takes minutes off the end of the day.
+
+    Calendars combine: ``a & b`` is open when both are, ``a | b`` when either is,
+    ``a - b`` when ``a`` is and ``b`` is not.
+
+    >>> from datetime import datetime, timedelta
+    >>> from zoneinfo import ZoneInfo
+    >>> cal = Calendar(tz="Europe/London", hours="09:00-17:00", holidays="GB")
+    >>> start = datetime(2026, 12, 24, 16, 0, tzinfo=ZoneInfo("Europe/London"))
+    >>> cal.add(start, timedelta(hours=2))
+    datetime.datetime(2026, 12, 29, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/London'))
+    """
+
+    tz: str = attrs.field(converter=_zone)
+    hours: WeeklyHours = attrs.field(converter=WeeklyHours.parse)
+    holidays: DaySource | None = attrs.field(default=None, converter=to_day_source)
+    days_off: frozenset[date] = attrs.field(default=frozenset(), converter=_dates("days_off"))
+    working_days: frozenset[date] = attrs.field(
+        default=frozenset(), converter=_dates("working_days")
+    )
+    shortened: FrozenDateMap[int] = attrs.field(factory=FrozenDateMap, converter=_shortened)
+    overrides: FrozenDateMap[DayHours] = attrs.field(
+        factory=FrozenDateMap, converter=_overrides
+    )
+    _cache: TimelineCache = attrs.field(
+        init=False, factory=TimelineCache, eq=False, hash=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        both = self.days_off & self.working_days
+        if both:
+            raise ConfigError(
+                "working_days", sorted(both), "these dates are in days_off too; keep one"
+            )
+
+    @classmethod
+    def always(cls, tz: str = "UTC") -> Calendar:
+        """A 24/7 calendar: every instant is working time.
+
+        >>> Calendar.always().hours
+        WeeklyHours('mon-sun: 00:00-24:00')
+        """
+        return cls(tz=tz, hours={"mon-sun": "00:00-24:00"})
+
+    @classmethod
+    def russia(
+        cls,
+        hours: str | Mapping[str, str] | WeeklyHours = "09:00-18:00",
+        *,
+        shortened: bool = True,
+        nonworking_days: bool = False,
+        **rules: Any,
+    ) -> Calendar:
+        """Russia's official production calendar in Moscow time.
+
+        Monday to Friday (or ``hours``), minus public holidays and the days off moved by
+        government decree, plus the Saturdays worked instead, with every pre-holiday day
+        one hour shorter, as the official calendar lists them (2013 to the latest
+        published year; see :doc:`/explanation/russia`). Other years are computed from the
+        Labour Code's rules and flagged by :class:`~slaclock.ProvisionalCalendarWarning`.
+
+        Args:
+            hours: the desk's weekly hours, in any form :class:`Calendar` takes.
+            shortened: ``False`` ignores the shortening of pre-holiday days.
+            nonworking_days: ``True`` also takes off the paid "non-working days" the
+                president declared in 2020 and 2021 (working days in the official norms).
+            rules: more dated rules: ``days_off``, ``working_days``, ``overrides``, or a
+                ``shortened_days`` mapping of other shortened dates.
+
+        >>> from datetime import datetime, timedelta
+        >>> from zoneinfo import ZoneInfo
+        >>> cal = Calendar.russia()
+        >>> opened = datetime(2026, 4, 30, 17, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+        >>> cal.add(opened, timedelta(hours=24))
+        datetime.datetime(2026, 5, 6, 15, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Moscow'))
+        """
+        from ._russia import RussianProductionCalendar
+
+        if "shortened_days" in rules:
+            rules["shortened"] = rules.pop("shortened_days")
+        return cls(
+            tz="Europe/Moscow",
+            hours=hours,
+            holidays=RussianProductionCalendar(
+                shortened=shortened, nonworking_days=nonworking_days
+            ),
+            **rules,
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def summary(self, year: int) -> YearSummary:
+        """The year's production-calendar table: working days, days off, shortened days
+        and working hours of each month and of the year (see :class:`YearSummary`).
+
+        >>> Calendar.russia("09:00-13:00, 14:00-18:00").summary(2026).total.working_days
+        247
+        """
+        from ._summary import summarize
+
+        return summarize(self, year)
+
+    def is_shortened(self, day: date) -> bool:
+        """Whether ``day`` is a working day closed early by a shortening rule."""
+        if day in self.overrides or not self.day_hours(day):
+            return False
+        return day in self.shortened or day in self._rules(day.year).shortened
+
+    # -- the rules of a date -------------------------------------------------------------
+
+    def _rules(self, year: int) -> YearRules:
+        extras = self._cache.extras
+        rules = extras.get(year)
+        if rules is None:
+            rules = self.holidays.rules(year) if self.holidays is not None else YearRules()
+            extras[year] = rules
+        assert isinstance(rules, YearRules)
+        return rules
+
+    def day_hours(self, day: date) -> DayHours:
+        """The hours the desk works on ``day``, after every dated rule.
+
+        >>> cal = Calendar(tz="UTC", hours="09:00-18:00", shortened=[date(2026, 4, 30)])
+        >>> cal.day_hours(date(2026, 4, 30))
+        ((540, 1020),)
+        """
+        override = self.overrides.get(day)
+        if override is not None:
+            return override
+        rules = self._rules(day.year)
+        if day in self.working_days:
+            hours = self.hours.days[day.weekday()] or self.hours.standard_day()
+        elif day in self.days_off or day in rules.off:
+            return ()
+        elif day in rules.working:
+            hours = self.hours.days[day.weekday()] or self.hours.standard_day()
+        else:
+            hours = self.hours.days[day.weekday()]
+        cut = self.shortened.get(day) or rules.shortened.get(day)
+        return _shorten(hours, cut) if cut and hours else hours
+
+    def is_business_day(self, day: date) -> bool:
+        """Whether the desk has any hours on ``day`` (an overnight shift counts for the day
+        it starts on)."""
+        return bool(self.day_hours(day))
+
+    def is_provisional(self, year: int) -> bool:
+        """Whether ``year``'s dated rules are computed rather than published officially."""
+        return self._rules(year).provisional
+
+    def _chunk(self, year: int) -> list[Interval]:
+        lo, hi = utc_year_bounds(year)
+        rules = self._rules(year)
+        if rules.provisional:
+            warnings.warn(
+                f"{year} is a provisional year: its days off are computed from the fixed "
+                "holidays, without the government's transfers, and may change when the "
+                "official calendar is published",
+                ProvisionalCalendarWarning,
+                stacklevel=6,
+            )
+        zone = self.zone
+        out: list[Interval] = []
+        day = max(date(year, 1, 1) - _MARGIN_BEFORE, date.min) if year > 1 else date.min
+        last = date(year, 12, 31) + _MARGIN_AFTER if year < 9999 else date.max
+        while True:
+            midnight = date_us(day)
+            for start, end in self.day_hours(day):
+                s = wall_to_us(zone, midnight + start * US_PER_MINUTE, end=False)
+                e = wall_to_us(zone, midnight + end * US_PER_MINUTE, end=True)
+                if s < hi and e > lo:
+                    out.append((max(s, lo), min(e, hi)))
+            if day >= last:
+                break
+            day += _ONE_DAY
+        return merge(out)
+
+    # -- combining -------------------------------------------------------------------------
+
+    def __and__(self, other: Schedule) -> CombinedCalendar:
+        return CombinedCalendar(op="&", left=self, right=other)
+
+    def __or__(self, other: Schedule) -> CombinedCalendar:
+        return CombinedCalendar(op="|", left=self, right=other)
+
+    def __sub__(self, other: Schedule) -> CombinedCalendar:
+        return CombinedCalendar(op="-", left=self, right=other)
+
+
+def _shorten(hours: DayHours, minutes: int) -> DayHours:
+    """Take ``minutes`` off the end of a day's hours."""
+    out = list(hours)
+    while minutes and out:
+        start, end = out[-1]
+        if end - start > minutes:
+            out[-1] = (start, end - minutes)
+            break
+        minutes -= end - start
+        out.pop()
+    return tuple(out)
+
+
+@attrs.frozen(kw_only=True)
+class CombinedCalendar(Schedule):
+    """Two calendars combined: ``&`` (both open), ``|`` (either open), ``-`` (the left open
+    and the right closed). A calendar like any other; its dates are counted in the left
+    calendar's zone, and a date is a business day when the desk is open at any instant of
+    it.
+    """
+
+    op: Literal["&", "|", "-"]
+    left: Schedule
+    right: Schedule
+    _cache: TimelineCache = attrs.field(
+        init=False, factory=TimelineCache, eq=False, hash=False, repr=False
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.left.zone
+
+    @property
+    def tz(self) -> str:
+        return self.zone.key
+
+    def is_business_day(self, day: date) -> bool:
+        return self._open_on_date(day)
+
+    def _chunk(self, year: int) -> list[Interval]:
+        return combine(self.op, self.left._chunk(year), self.right._chunk(year))
+
+    def __and__(self, other: Schedule) -> CombinedCalendar:
+        return CombinedCalendar(op="&", left=self, right=other)
+
+    def __or__(self, other: Schedule) -> CombinedCalendar:
+        return CombinedCalendar(op="|", left=self, right=other)
+
+    def __sub__(self, other: Schedule) -> CombinedCalendar:
+        return CombinedCalendar(op="-", left=self, right=other)
+
+
+def combine(op: str, left: list[Interval], right: list[Interval]) -> list[Interval]:
+    """Intersect, unite or subtract two sorted, disjoint interval lists (a sweep)."""
+    if op == "|":
+        return merge(left + right)
+    edges: list[tuple[int, int]] = []
+    for start, end in left:
+        edges += ((start, 1), (end, -1))
+    for start, end in right:
+        edges += ((start, 2), (end, -2))
+    edges.sort()
+    out: list[Interval] = []
+    in_left = in_right = False
+    opened: int | None = None
+    i = 0
+    while i < len(edges):
+        at = edges[i][0]
+        while i < len(edges) and edges[i][0] == at:
+            kind = edges[i][1]
+            if abs(kind) == 1:
+                in_left = kind > 0
+            else:
+                in_right = kind > 0
+            i += 1
+        inside = in_left and (in_right if op == "&" else not in_right)
+        if inside and opened is None:
+            opened = at
+        elif not inside and opened is not None:
+            out.append((opened, at))
+            opened = None
+    return merge(out)
+

@@ -1,0 +1,121 @@
+"""Instants as integers: aware datetimes to UTC microseconds and back, and wall-clock rules.
+
+Everything the timeline computes is an ``int`` of microseconds since 1970-01-01T00:00Z,
+so the arithmetic is exact: no floats anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from ._errors import HorizonError, NaiveDatetimeError
+
+__all__ = ["US_PER_DAY", "US_PER_MINUTE", "from_us", "to_us", "wall_to_us"]
+
+US_PER_SECOND = 1_000_000
+US_PER_MINUTE = 60 * US_PER_SECOND
+US_PER_DAY = 86_400 * US_PER_SECOND
+_ONE_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_UTC = timezone.utc
+
+
+def to_us(value: datetime, name: str = "datetime") -> int:
+    """The UTC microseconds of an aware datetime (any tzinfo: zoneinfo, pytz, pendulum).
+
+    Raises:
+        NaiveDatetimeError: for a datetime without a zone.
+        TypeError: for anything that is not a datetime.
+    """
+    try:
+        offset = value.utcoffset()
+    except AttributeError:
+        raise TypeError(
+            f"{name} must be an aware datetime.datetime, not {type(value).__name__} "
+            f"({value!r})"
+        ) from None
+    if offset is None:
+        if not isinstance(value, datetime):
+            raise TypeError(
+                f"{name} must be an aware datetime.datetime, not {type(value).__name__}"
+            )
+        raise NaiveDatetimeError(name, value)
+    return (value - _EPOCH) // _ONE_US
+
+
+def duration_us(value: timedelta, name: str = "duration") -> int:
+    """The exact microseconds of a timedelta (pendulum's Duration included)."""
+    if not isinstance(value, timedelta):
+        raise TypeError(f"{name} must be a datetime.timedelta, not {type(value).__name__}")
+    return value // _ONE_US
+
+
+def from_us(us: int, zone: tzinfo | None) -> datetime:
+    """The aware datetime at ``us`` UTC microseconds, expressed in ``zone``.
+
+    ``zone`` is the tzinfo of the caller's input, so a result comes back in the zone it
+    was asked in (pytz zones are converted with their own ``fromutc``).
+    """
+    try:
+        utc = _EPOCH + timedelta(microseconds=us)
+    except OverflowError:
+        raise HorizonError(
+            f"the result ({us} microseconds after 1970-01-01 UTC) is outside the years a "
+            "datetime can hold"
+        ) from None
+    if zone is _UTC or zone is None:
+        return utc
+    return utc.astimezone(zone)
+
+
+def date_us(day: date) -> int:
+    """Microseconds from the epoch to the wall-clock midnight starting ``day``, as if UTC."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * US_PER_DAY
+
+
+def _offset_us(zone: ZoneInfo, wall: int, fold: int) -> int:
+    naive = datetime(1970, 1, 1) + timedelta(microseconds=wall)
+    offset = naive.replace(tzinfo=zone, fold=fold).utcoffset()
+    assert offset is not None
+    return offset // _ONE_US
+
+
+def wall_to_us(zone: ZoneInfo, wall: int, *, end: bool) -> int:
+    """The UTC instant of a wall-clock time (``wall``: microseconds of naive local time).
+
+    The rule for a bound of an open interval:
+
+    - a wall time that happens once maps to that instant;
+    - in an autumn fold (the wall time happens twice) a start takes the first occurrence
+      and an end the second, so an interval keeps all the time it names;
+    - in a spring-forward gap (the wall time never happens) the bound moves to the first
+      valid instant after it: the moment of the transition.
+    """
+    before = _offset_us(zone, wall, 0)
+    after = _offset_us(zone, wall, 1)
+    if before == after:
+        return wall - before
+    first, second = wall - before, wall - after
+    if _offset_at(zone, first) == before and _offset_at(zone, second) == after:
+        # A fold: both candidates read back as this wall time.
+        return max(first, second) if end else min(first, second)
+    # A gap: the transition lies between the two candidates; find it to the second.
+    lo, hi = min(first, second), max(first, second)
+    lo_off = _offset_at(zone, lo)
+    while hi - lo > US_PER_SECOND:
+        mid = (lo + hi) // 2 // US_PER_SECOND * US_PER_SECOND
+        if mid <= lo:
+            mid = lo + US_PER_SECOND
+        if _offset_at(zone, mid) == lo_off:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def _offset_at(zone: ZoneInfo, instant: int) -> int:
+    offset = (_EPOCH + timedelta(microseconds=instant)).astimezone(zone).utcoffset()
+    assert offset is not None
+    return offset // _ONE_US

@@ -1,0 +1,116 @@
+"""The compiled timeline against the naive reference, and the algebra of working time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import reference
+from slaclock import Calendar
+from strategies import calendars, durations, instants
+
+
+def reference_add(cal: Calendar, a, d):
+    """The reference's deadline; examples it cannot reach in its window are discarded."""
+    try:
+        return reference.add(cal, a, d)
+    except reference.OutOfReach:
+        assume(False)
+        raise
+
+
+def checked(cal: Calendar) -> Calendar:
+    tl = cal._cache.timeline
+    if tl is not None:
+        tl._check()
+    return cal
+
+
+@given(calendars(), instants(), instants())
+def test_business_time_matches_reference(cal: Calendar, a, b) -> None:
+    assert cal.business_time(a, b) == reference.business_time(cal, a, b)
+    checked(cal)
+
+
+@given(calendars(), instants(), durations)
+def test_add_matches_reference(cal: Calendar, a, d) -> None:
+    if not any(cal.hours.days):
+        return
+    got = cal.add(a, d)
+    assert got == reference_add(cal, a, d)
+    assert got.tzinfo is a.tzinfo
+    checked(cal)
+
+
+@given(calendars(), instants(), durations)
+def test_subtract_matches_reference(cal: Calendar, a, d) -> None:
+    if not any(cal.hours.days):
+        return
+    assert cal.add(a, -d) == reference_add(cal, a, -d)
+
+
+@given(calendars(), instants())
+def test_is_open_matches_reference(cal: Calendar, t) -> None:
+    assert cal.is_open(t) == reference.is_open(cal, t)
+
+
+@given(calendars(), instants(), instants(), instants())
+def test_additivity(cal: Calendar, a, b, c) -> None:
+    assert cal.business_time(a, b) + cal.business_time(b, c) == cal.business_time(a, c)
+    assert cal.business_time(a, b) == -cal.business_time(b, a)
+
+
+@given(calendars(), instants(), durations)
+def test_round_trip(cal: Calendar, a, d) -> None:
+    if not any(cal.hours.days):
+        return
+    deadline = cal.add(a, d)
+    assert cal.business_time(a, deadline) == d
+    assert cal.add(deadline, -d) == (a if d == timedelta(0) else cal.next_open(a))
+    back = cal.add(a, -d)
+    assert cal.business_time(back, a) == d
+
+
+@given(calendars(), instants(), durations, durations)
+def test_deadlines_are_monotonic(cal: Calendar, a, d1, d2) -> None:
+    if not any(cal.hours.days):
+        return
+    lo, hi = sorted((d1, d2))
+    assert cal.add(a, lo) <= cal.add(a, hi)
+
+
+@given(calendars(), instants(), st.timedeltas(timedelta(0), timedelta(days=20)))
+def test_periods_sum_to_business_time(cal: Calendar, a, span) -> None:
+    periods = list(cal.periods(a, a + span))
+    assert sum((e - s for s, e in periods), timedelta(0)) == cal.business_time(a, a + span)
+    for (_, e1), (s2, _) in zip(periods, periods[1:], strict=False):
+        assert e1 < s2
+    for s, e in periods:
+        assert cal.is_open(s)
+        assert not cal.is_open(e) or e == a + span
+
+
+@given(calendars(), instants())
+def test_next_open_and_close(cal: Calendar, t) -> None:
+    if not any(cal.hours.days):
+        return
+    opening = cal.next_open(t)
+    assert opening >= t
+    assert cal.is_open(opening)
+    assert cal.business_time(t, opening) == timedelta(0)
+    closing = cal.next_close(t)
+    if closing is not None:
+        assert closing > opening
+        assert not cal.is_open(closing)
+        assert cal.business_time(opening, closing) == closing - opening
+
+
+@given(calendars(), calendars(), st.sampled_from("&|-"), instants(), instants())
+def test_combined_calendars_match_reference(left, right, op, a, b) -> None:
+    combined = {"&": left & right, "|": left | right, "-": left - right}[op]
+    assert combined.business_time(a, b) == reference.business_time(combined, a, b)
+    tl = combined._cache.timeline
+    assert tl is not None
+    tl._check()
