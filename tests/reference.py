@@ -7,14 +7,14 @@ working time is summed interval by interval. It shares no code with slaclock's t
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slaclock import Calendar
 from slaclock._calendar import CombinedCalendar
 
-UTC = timezone.utc
+UTC = UTC
 ONE_DAY = timedelta(days=1)
 
 
@@ -155,6 +155,8 @@ def add(cal: object, start: datetime, duration: timedelta, span_days: int = 400)
     """Walk the intervals from ``start`` until ``duration`` is used up."""
     if duration == timedelta(0):
         return start
+    zone = start.tzinfo
+    start = start.astimezone(UTC)  # arithmetic on a zoned datetime is wall-clock arithmetic
     first, last = window(start, start)
     if duration > timedelta(0):
         remaining = duration
@@ -163,7 +165,7 @@ def add(cal: object, start: datetime, duration: timedelta, span_days: int = 400)
                 continue
             a = max(a, start)
             if b - a >= remaining:
-                return (a + remaining).astimezone(start.tzinfo)
+                return (a + remaining).astimezone(zone)
             remaining -= b - a
     else:
         remaining = -duration
@@ -172,7 +174,7 @@ def add(cal: object, start: datetime, duration: timedelta, span_days: int = 400)
                 continue
             b = min(b, start)
             if b - a >= remaining:
-                return (b - remaining).astimezone(start.tzinfo)
+                return (b - remaining).astimezone(zone)
             remaining -= b - a
     raise OutOfReach(f"{duration} is not reached within {span_days} days")
 

@@ -41,7 +41,7 @@ def day_hours(draw: st.DrawFn) -> str:
     if not pairs:
         return "closed"
     text = [f"{_fmt(s)}-{_fmt(e)}" for s, e in pairs]
-    last_start, last_end = pairs[-1]
+    last_start, _last_end = pairs[-1]
     if last_start < 1440 and draw(st.booleans()) and draw(st.booleans()):
         # make the last interval cross midnight, ending early next morning
         text[-1] = f"{_fmt(last_start)}-{_fmt(draw(st.integers(1, max(1, pairs[0][0]))))}"

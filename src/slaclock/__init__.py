@@ -20,18 +20,38 @@ from ._schedule import Schedule
 
 __version__ = "0.1.0.dev0"
 
+# Modules loaded on first use of one of their names (``from slaclock import Regulation``).
+_LAZY_MODULES = ("slaclock._policy", "slaclock._clock", "slaclock._arrays")
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    for module_name in _LAZY_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name == module_name:
+                continue
+            raise
+        if name in getattr(module, "__all__", ()):
+            value = getattr(module, name)
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module 'slaclock' has no attribute {name!r}")
+
 __all__ = [
     # calendars and their arithmetic
     "Calendar",
     "CombinedCalendar",
-    "DaySource",
-    "Schedule",
-    "WeeklyHours",
-    "YearRules",
     # errors and warnings
     "ConfigError",
+    "DaySource",
     "HorizonError",
     "NaiveDatetimeError",
     "ProvisionalCalendarWarning",
+    "Schedule",
     "SlaclockError",
+    "WeeklyHours",
+    "YearRules",
 ]

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from ._days import DaySource, FrozenDateMap, YearRules, to_dates, to_day_source
-from ._errors import ConfigError, ProvisionalCalendarWarning
-from ._hours import MINUTES_PER_DAY, DayHours, WeeklyHours, parse_day_hours
-from ._instants import US_PER_MINUTE, date_us, wall_to_us
+from ._errors import ConfigError, HorizonError, ProvisionalCalendarWarning
+from ._hours import MINUTES_PER_DAY, DayHours, WeeklyHours, parse_day_hours, parse_weekly_hours
+from ._instants import US_PER_MINUTE, date_us, from_us, wall_to_us
 from ._schedule import Schedule
-from ._timeline import Interval, TimelineCache, merge, utc_year_bounds
+from ._timeline import Interval, TimelineCache, merge
 
 if TYPE_CHECKING:
     from ._summary import YearSummary
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["Calendar", "CombinedCalendar"]
 
 _ONE_DAY = timedelta(days=1)
-_MARGIN_BEFORE = timedelta(days=2)  # a UTC year starts up to 14 h before or after local midnight,
-_MARGIN_AFTER = timedelta(days=1)  # and an overnight interval reaches into the next day
 
 
 def _zone(value: object) -> str:
@@ -68,8 +66,12 @@ def _overrides(value: object) -> FrozenDateMap[DayHours]:
     return FrozenDateMap(out)
 
 
-def _dates(field: str) -> Any:
-    return lambda value: value if isinstance(value, frozenset) else to_dates(value, field)
+def _days_off(value: object) -> frozenset[date]:
+    return to_dates(value, "days_off")
+
+
+def _working_days(value: object) -> frozenset[date]:
+    return to_dates(value, "working_days")
 
 
 @attrs.frozen(kw_only=True)
@@ -110,11 +112,11 @@ class Calendar(Schedule):
     """
 
     tz: str = attrs.field(converter=_zone)
-    hours: WeeklyHours = attrs.field(converter=WeeklyHours.parse)
+    hours: WeeklyHours = attrs.field(converter=parse_weekly_hours)
     holidays: DaySource | None = attrs.field(default=None, converter=to_day_source)
-    days_off: frozenset[date] = attrs.field(default=frozenset(), converter=_dates("days_off"))
+    days_off: frozenset[date] = attrs.field(default=frozenset(), converter=_days_off)
     working_days: frozenset[date] = attrs.field(
-        default=frozenset(), converter=_dates("working_days")
+        default=frozenset(), converter=_working_days
     )
     shortened: FrozenDateMap[int] = attrs.field(factory=FrozenDateMap, converter=_shortened)
     overrides: FrozenDateMap[DayHours] = attrs.field(
@@ -248,21 +250,16 @@ class Calendar(Schedule):
         """Whether ``year``'s dated rules are computed rather than published officially."""
         return self._rules(year).provisional
 
-    def _chunk(self, year: int) -> list[Interval]:
-        lo, hi = utc_year_bounds(year)
-        rules = self._rules(year)
-        if rules.provisional:
-            warnings.warn(
-                f"{year} is a provisional year: its days off are computed from the fixed "
-                "holidays, without the government's transfers, and may change when the "
-                "official calendar is published",
-                ProvisionalCalendarWarning,
-                stacklevel=6,
-            )
+    def _chunk(self, lo: int, hi: int) -> list[Interval]:
         zone = self.zone
+        first = _local_date(lo, zone)
+        last = _local_date(hi - 1, zone)
+        for year in range(first.year, last.year + 1):
+            self._warn_if_provisional(year)
         out: list[Interval] = []
-        day = max(date(year, 1, 1) - _MARGIN_BEFORE, date.min) if year > 1 else date.min
-        last = date(year, 12, 31) + _MARGIN_AFTER if year < 9999 else date.max
+        # One day earlier for an overnight interval reaching in; one later for DST edges.
+        day = first - _ONE_DAY if first > date.min else first
+        last = last + _ONE_DAY if last < date.max else last
         while True:
             midnight = date_us(day)
             for start, end in self.day_hours(day):
@@ -275,6 +272,21 @@ class Calendar(Schedule):
             day += _ONE_DAY
         return merge(out)
 
+    def _warn_if_provisional(self, year: int) -> None:
+        """Warn the first time this calendar compiles a provisional year."""
+        key = ("warned", year)
+        extras = self._cache.extras
+        if key in extras or not self._rules(year).provisional:
+            return
+        extras[key] = True
+        warnings.warn(
+            f"{year} is a provisional year: its days off are computed from the fixed "
+            "holidays, without the government's transfers, and may change when the "
+            "official calendar is published",
+            ProvisionalCalendarWarning,
+            stacklevel=7,
+        )
+
     # -- combining -------------------------------------------------------------------------
 
     def __and__(self, other: Schedule) -> CombinedCalendar:
@@ -285,6 +297,13 @@ class Calendar(Schedule):
 
     def __sub__(self, other: Schedule) -> CombinedCalendar:
         return CombinedCalendar(op="-", left=self, right=other)
+
+
+def _local_date(us: int, zone: ZoneInfo) -> date:
+    try:
+        return from_us(us, zone).date()
+    except HorizonError:
+        return date.min if us < 0 else date.max
 
 
 def _shorten(hours: DayHours, minutes: int) -> DayHours:
@@ -326,8 +345,8 @@ class CombinedCalendar(Schedule):
     def is_business_day(self, day: date) -> bool:
         return self._open_on_date(day)
 
-    def _chunk(self, year: int) -> list[Interval]:
-        return combine(self.op, self.left._chunk(year), self.right._chunk(year))
+    def _chunk(self, lo: int, hi: int) -> list[Interval]:
+        return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
 
     def __and__(self, other: Schedule) -> CombinedCalendar:
         return CombinedCalendar(op="&", left=self, right=other)

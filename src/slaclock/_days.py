@@ -149,7 +149,7 @@ class HolidaysObject:
 
 def _rules_of(days: Any, year: int) -> YearRules:
     names = {d: str(name) for d, name in days.items() if d.year == year}
-    working = getattr(days, "weekend_workdays", set())
+    working: set[date] = getattr(days, "weekend_workdays", set())
     return YearRules(
         off=frozenset(names),
         working=frozenset(d for d in working if d.year == year),

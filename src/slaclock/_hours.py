@@ -8,6 +8,7 @@ interval that belongs to the day it starts on (``"22:00-06:00"`` is ``(1320, 180
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from typing import TypeAlias
@@ -76,7 +77,7 @@ def parse_day_hours(text: str, field: str = "hours") -> DayHours:
             end += MINUTES_PER_DAY  # overnight: ends on the next day
         intervals.append((start, end))
     intervals.sort()
-    for (s1, e1), (s2, e2) in zip(intervals, intervals[1:], strict=False):
+    for (s1, e1), (s2, e2) in itertools.pairwise(intervals):
         if s2 < e1:
             raise ConfigError(
                 field, text, f"intervals {_fmt(s1, e1)} and {_fmt(s2, e2)} overlap"
@@ -128,7 +129,9 @@ class WeeklyHours:
     days: tuple[DayHours, DayHours, DayHours, DayHours, DayHours, DayHours, DayHours]
 
     @classmethod
-    def parse(cls, spec: str | Mapping[str, str] | WeeklyHours, field: str = "hours") -> WeeklyHours:
+    def parse(
+        cls, spec: str | Mapping[str, str] | WeeklyHours, field: str = "hours"
+    ) -> WeeklyHours:
         """Read weekly hours from a string or a weekday mapping (see the class docstring)."""
         if isinstance(spec, WeeklyHours):
             return spec

@@ -6,7 +6,7 @@ so the arithmetic is exact: no floats anywhere.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from ._errors import HorizonError, NaiveDatetimeError
@@ -17,9 +17,9 @@ US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
 US_PER_DAY = 86_400 * US_PER_SECOND
 _ONE_US = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
-_UTC = timezone.utc
+_UTC = UTC
 
 
 def to_us(value: datetime, name: str = "datetime") -> int:
@@ -42,14 +42,29 @@ def to_us(value: datetime, name: str = "datetime") -> int:
                 f"{name} must be an aware datetime.datetime, not {type(value).__name__}"
             )
         raise NaiveDatetimeError(name, value)
-    return (value - _EPOCH) // _ONE_US
+    if type(value) is datetime:
+        return (value - _EPOCH) // _ONE_US
+    # Subclasses (pendulum) may override subtraction; use the stdlib's.
+    return _timedelta_floordiv(_datetime_sub(value, _EPOCH), _ONE_US)
+
+
+_datetime_sub = datetime.__sub__
+_timedelta_floordiv = timedelta.__floordiv__
+
+
+def like(result: datetime, model: datetime) -> datetime:
+    """``result`` as an instance of ``model``'s class (pendulum in, pendulum out)."""
+    cls = type(model)
+    if cls is datetime:
+        return result
+    return cls.combine(result.date(), result.timetz())
 
 
 def duration_us(value: timedelta, name: str = "duration") -> int:
     """The exact microseconds of a timedelta (pendulum's Duration included)."""
     if not isinstance(value, timedelta):
         raise TypeError(f"{name} must be a datetime.timedelta, not {type(value).__name__}")
-    return value // _ONE_US
+    return _timedelta_floordiv(value, _ONE_US)
 
 
 def from_us(us: int, zone: tzinfo | None) -> datetime:

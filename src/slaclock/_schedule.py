@@ -6,17 +6,19 @@ from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ._errors import HorizonError
-from ._instants import date_us, duration_us, from_us, to_us, wall_to_us
+from ._instants import date_us, duration_us, from_us, like, to_us, wall_to_us
 from ._timeline import (
     MAX_YEAR,
     MIN_YEAR,
     Interval,
     Timeline,
     TimelineCache,
-    utc_year_of,
+    utc_year_bounds,
+    year_of,
 )
 
 __all__ = ["HORIZON_YEARS", "Schedule"]
@@ -44,8 +46,21 @@ class Schedule(ABC):
         """The calendar's zone, where its dates (business days) are counted."""
 
     @abstractmethod
-    def _chunk(self, year: int) -> list[Interval]:
-        """The merged open intervals within UTC ``year``, clipped to it."""
+    def _chunk(self, lo: int, hi: int) -> list[Interval]:
+        """The merged open intervals within ``[lo, hi)`` (UTC microseconds), clipped to it.
+
+        ``lo`` and ``hi`` bound one local year of the schedule being compiled (which, in a
+        combination, may be another calendar's)."""
+
+    def _bounds(self, year: int) -> tuple[int, int]:
+        """The instants starting local ``year`` and ``year + 1`` in the calendar's zone."""
+        if year <= MIN_YEAR or year >= MAX_YEAR:
+            return utc_year_bounds(year)
+        zone = self.zone
+        return (
+            wall_to_us(zone, date_us(date(year, 1, 1)), end=False),
+            wall_to_us(zone, date_us(date(year + 1, 1, 1)), end=False),
+        )
 
     @abstractmethod
     def is_business_day(self, day: date) -> bool:
@@ -58,7 +73,8 @@ class Schedule(ABC):
         tl = self._cache.timeline
         if tl is not None and tl.lo <= lo and hi <= tl.hi:
             return tl
-        return self._extend(utc_year_of(lo), utc_year_of(hi))
+        zone = self.zone
+        return self._extend(year_of(lo, zone), year_of(hi, zone))
 
     def _extend(self, first: int, last: int) -> Timeline:
         with self._cache.lock:
@@ -69,12 +85,13 @@ class Schedule(ABC):
                 before = range(first, tl.first_year)
                 after = range(tl.last_year + 1, last + 1)
                 first, last = min(first, tl.first_year), max(last, tl.last_year)
-                pieces = [self._chunk(y) for y in before]
+                pieces = [self._chunk(*self._bounds(y)) for y in before]
                 pieces.append(tl.intervals())
-                pieces.extend(self._chunk(y) for y in after)
+                pieces.extend(self._chunk(*self._bounds(y)) for y in after)
             else:
-                pieces = [self._chunk(y) for y in range(first, last + 1)]
-            new = Timeline(first, last, _join(pieces))
+                pieces = [self._chunk(*self._bounds(y)) for y in range(first, last + 1)]
+            lo, hi = self._bounds(first)[0], self._bounds(last)[1]
+            new = Timeline(first, last, lo, hi, _join(pieces))
             self._cache.timeline = new
             return new
 
@@ -121,8 +138,13 @@ class Schedule(ABC):
         Raises:
             NaiveDatetimeError: when either datetime has no zone.
         """
-        a = to_us(start, "start")
-        b = to_us(end, "end")
+        try:
+            a = to_us(start, "start")
+            b = to_us(end, "end")
+        except TypeError:
+            if _array_like(start) or _array_like(end):
+                return _arrays().business_time(self, start, end)  # type: ignore[no-any-return]
+            raise
         tl = self._cache.timeline
         if tl is None or not (tl.lo <= a <= tl.hi and tl.lo <= b <= tl.hi):
             tl = self._timeline(min(a, b), max(a, b))
@@ -144,8 +166,13 @@ class Schedule(ABC):
             NaiveDatetimeError: when ``start`` has no zone.
             HorizonError: when the calendar has no working time for 50 years on end.
         """
-        a = to_us(start, "start")
-        d = duration_us(duration)
+        try:
+            a = to_us(start, "start")
+            d = duration_us(duration)
+        except TypeError:
+            if _array_like(start) or _array_like(duration):
+                return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
+            raise
         if d == 0:
             return start
         tl = self._cache.timeline
@@ -167,7 +194,7 @@ class Schedule(ABC):
             cum = tl.cum
             k = bisect_right(cum, target)
             us = tl.starts[k] + target - (cum[k - 1] if k else 0)
-        return from_us(us, start.tzinfo)
+        return like(from_us(us, start.tzinfo), start)
 
     def subtract(self, start: datetime, duration: timedelta) -> datetime:
         """``add(start, -duration)``: the latest instant ``duration`` of working time earlier."""
@@ -175,7 +202,12 @@ class Schedule(ABC):
 
     def is_open(self, t: datetime) -> bool:
         """Whether the desk is open at ``t`` (intervals include their start, not their end)."""
-        a = to_us(t, "t")
+        try:
+            a = to_us(t, "t")
+        except TypeError:
+            if _array_like(t):
+                return _arrays().is_open(self, t)  # type: ignore[no-any-return]
+            raise
         tl = self._timeline(a, a)
         i = bisect_right(tl.starts, a)
         return i > 0 and a < tl.ends[i - 1]
@@ -192,7 +224,7 @@ class Schedule(ABC):
         if i and a < tl.ends[i - 1]:
             return t
         tl = self._reach(tl, a, 1, forward=True)
-        return from_us(tl.starts[bisect_right(tl.starts, a)], t.tzinfo)
+        return like(from_us(tl.starts[bisect_right(tl.starts, a)], t.tzinfo), t)
 
     def next_close(self, t: datetime) -> datetime | None:
         """The end of the open period that contains ``t`` or, when closed, of the next one.
@@ -208,7 +240,7 @@ class Schedule(ABC):
         for _ in range(HORIZON_YEARS):
             k = bisect_right(tl.starts, start) - 1
             if tl.ends[k] < tl.hi:
-                return from_us(tl.ends[k], t.tzinfo)
+                return like(from_us(tl.ends[k], t.tzinfo), t)
             tl = self._grow(tl, forward=True)
         return None
 
@@ -227,7 +259,7 @@ class Schedule(ABC):
             if s >= b:
                 break
             if e > a:
-                yield from_us(max(s, a), zone), from_us(min(e, b), zone)
+                yield like(from_us(max(s, a), zone), start), like(from_us(min(e, b), zone), start)
 
     def business_days(self, start: date, end: date) -> int:
         """The number of business days ``d`` with ``start <= d < end`` (like NumPy's
@@ -280,6 +312,19 @@ class Schedule(ABC):
         hi = wall_to_us(zone, date_us(day + _ONE_DAY), end=False)
         tl = self._timeline(lo, hi)
         return tl.position(hi) > tl.position(lo)
+
+
+def _array_like(value: object) -> bool:
+    """Whether a value is a column of values (list, tuple, NumPy array, pandas Series or
+    Index) for the array API, rather than one datetime."""
+    return isinstance(value, list | tuple) or hasattr(value, "__array__")
+
+
+def _arrays() -> Any:
+    """The array API, imported on first use (it needs NumPy)."""
+    from . import _arrays as module
+
+    return module
 
 
 def _join(pieces: list[list[Interval]]) -> list[Interval]:

@@ -24,33 +24,33 @@ import threading
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
 
-__all__ = ["Interval", "Timeline", "merge", "utc_year_bounds"]
+__all__ = ["Interval", "Timeline", "merge", "utc_year_bounds", "year_of"]
 
 Interval = tuple[int, int]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_YEAR = 1
 MAX_YEAR = 9999
 
 
 def utc_year_bounds(year: int) -> tuple[int, int]:
     """The UTC microseconds of 1 January of ``year`` and of ``year + 1``, 00:00 UTC."""
-    lo = (datetime(year, 1, 1, tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1)
+    lo = (datetime(year, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
     if year == MAX_YEAR:
         hi = lo + 365 * 86_400_000_000
     else:
-        hi = (datetime(year + 1, 1, 1, tzinfo=timezone.utc) - _EPOCH) // timedelta(
+        hi = (datetime(year + 1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(
             microseconds=1
         )
     return lo, hi
 
 
-def utc_year_of(us: int) -> int:
-    """The UTC year of an instant, clamped to the years a datetime can hold."""
+def year_of(us: int, zone: tzinfo) -> int:
+    """The local year of an instant in ``zone``, clamped to the years a datetime can hold."""
     try:
-        return (_EPOCH + timedelta(microseconds=us)).year
+        return (_EPOCH + timedelta(microseconds=us)).astimezone(zone).year
     except OverflowError:
         return MIN_YEAR if us < 0 else MAX_YEAR
 
@@ -72,16 +72,21 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 class Timeline:
     """Open intervals of a calendar over ``[lo, hi)``, with cumulative working time.
 
+    ``lo`` and ``hi`` are the starts of the calendar's local years ``first_year`` and
+    ``last_year + 1``: a timeline covers whole years of the calendar's zone.
+
     Runtime complexity: :meth:`position` is O(log n) for n intervals; building is O(n).
     """
 
     __slots__ = ("cum", "ends", "first_year", "hi", "last_year", "lo", "starts")
 
-    def __init__(self, first_year: int, last_year: int, intervals: list[Interval]) -> None:
+    def __init__(
+        self, first_year: int, last_year: int, lo: int, hi: int, intervals: list[Interval]
+    ) -> None:
         self.first_year = first_year
         self.last_year = last_year
-        self.lo = utc_year_bounds(first_year)[0]
-        self.hi = utc_year_bounds(last_year)[1]
+        self.lo = lo
+        self.hi = hi
         self.starts = array("q", [s for s, _ in intervals])
         self.ends = array("q", [e for _, e in intervals])
         total = 0
