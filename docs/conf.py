@@ -6,7 +6,7 @@ import slaclock
 
 project = "slaclock"
 author = "The slaclock developers"
-copyright = "2026, The slaclock developers"  # noqa: A001 - Sphinx's name
+copyright = "2026, The slaclock developers"
 release = slaclock.__version__
 version = ".".join(release.split(".")[:2])
 
