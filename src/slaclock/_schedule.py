@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,8 @@ HORIZON_YEARS = 50
 """How many consecutive years without working time a search crosses before giving up."""
 
 _ONE_DAY = timedelta(days=1)
+_ONE_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Schedule(ABC):
@@ -138,17 +140,32 @@ class Schedule(ABC):
         Raises:
             NaiveDatetimeError: when either datetime has no zone.
         """
-        try:
-            a = to_us(start, "start")
-            b = to_us(end, "end")
-        except TypeError:
-            if _array_like(start) or _array_like(end):
-                return _arrays().business_time(self, start, end)  # type: ignore[no-any-return]
-            raise
+        # The hot path: plain aware datetimes, converted inline (to_us says why one fails).
+        if type(start) is datetime and type(end) is datetime:
+            try:
+                a = (start - _EPOCH) // _ONE_US
+                b = (end - _EPOCH) // _ONE_US
+            except TypeError:
+                a = to_us(start, "start")
+                b = to_us(end, "end")
+        else:
+            try:
+                a = to_us(start, "start")
+                b = to_us(end, "end")
+            except TypeError:
+                if _array_like(start) or _array_like(end):
+                    return _arrays().business_time(self, start, end)  # type: ignore[no-any-return]
+                raise
         tl = self._cache.timeline
         if tl is None or not (tl.lo <= a <= tl.hi and tl.lo <= b <= tl.hi):
             tl = self._timeline(min(a, b), max(a, b))
-        return timedelta(microseconds=tl.position(b) - tl.position(a))
+        # position(b) - position(a), inlined: two binary searches.
+        starts, ends, cum = tl.starts, tl.ends, tl.cum
+        i = bisect_right(starts, a)
+        pa = 0 if i == 0 else cum[i - 1] - max(0, ends[i - 1] - a)
+        i = bisect_right(starts, b)
+        pb = 0 if i == 0 else cum[i - 1] - max(0, ends[i - 1] - b)
+        return timedelta(microseconds=pb - pa)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The deadline: the earliest instant by which ``duration`` of working time has passed.
@@ -166,13 +183,20 @@ class Schedule(ABC):
             NaiveDatetimeError: when ``start`` has no zone.
             HorizonError: when the calendar has no working time for 50 years on end.
         """
-        try:
-            a = to_us(start, "start")
-            d = duration_us(duration)
-        except TypeError:
-            if _array_like(start) or _array_like(duration):
-                return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
-            raise
+        if type(start) is datetime and type(duration) is timedelta:
+            try:
+                a = (start - _EPOCH) // _ONE_US
+            except TypeError:
+                a = to_us(start, "start")
+            d = duration // _ONE_US
+        else:
+            try:
+                a = to_us(start, "start")
+                d = duration_us(duration)
+            except TypeError:
+                if _array_like(start) or _array_like(duration):
+                    return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
+                raise
         if d == 0:
             return start
         tl = self._cache.timeline
@@ -194,6 +218,11 @@ class Schedule(ABC):
             cum = tl.cum
             k = bisect_right(cum, target)
             us = tl.starts[k] + target - (cum[k - 1] if k else 0)
+        if type(start) is datetime:
+            try:
+                return (_EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
+            except OverflowError:
+                pass  # from_us says so
         return like(from_us(us, start.tzinfo), start)
 
     def subtract(self, start: datetime, duration: timedelta) -> datetime:
