@@ -17,8 +17,17 @@ from ._errors import (
 )
 from ._hours import WeeklyHours
 from ._schedule import Schedule
+from ._summary import PeriodSummary, YearSummary
 
 __version__ = "0.1.0.dev0"
+
+# Public classes say they are slaclock's (in tracebacks, reprs and the docs).
+for _name in ("Calendar", "CombinedCalendar", "Schedule", "WeeklyHours", "DaySource", "YearRules",
+              "YearSummary", "PeriodSummary",
+              "ConfigError", "HorizonError", "NaiveDatetimeError", "ProvisionalCalendarWarning",
+              "SlaclockError"):
+    globals()[_name].__module__ = __name__
+del _name
 
 # Modules loaded on first use of one of their names (``from slaclock import Regulation``).
 _LAZY_MODULES = ("slaclock._policy", "slaclock._clock", "slaclock._arrays")

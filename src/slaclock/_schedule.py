@@ -34,7 +34,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class Schedule(ABC):
     """When a desk is open, and the arithmetic of working time on it.
 
-    Subclasses say which intervals are open in a UTC year (:meth:`_chunk`); this class
+    Subclasses say which intervals are open in a year (``_chunk``); this class
     compiles them lazily into a :class:`~slaclock._timeline.Timeline` and answers every
     query with binary searches on it. Instances are immutable and safe to share between
     threads.

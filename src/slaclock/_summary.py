@@ -29,7 +29,7 @@ class PeriodSummary:
         shortened_days: working days closed early by a shortening rule.
         working_hours: the nominal working time: the sum of each day's wall-clock hours,
             as official tables count it (on a day a DST shift shortens, the real time is
-            what :meth:`~slaclock.Calendar.business_time` returns).
+            what :meth:`~slaclock.Schedule.business_time` returns).
     """
 
     label: str
