@@ -377,3 +377,21 @@ def test_import_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_calendar_pickles_without_its_compiled_years() -> None:
+    import pickle
+
+    cal = Calendar.russia()
+    cal.is_open(datetime(2026, 3, 4, 10, tzinfo=ZoneInfo("Europe/Moscow")))
+    copy = pickle.loads(pickle.dumps(cal))
+    assert copy == cal
+    assert copy._cache.timeline is None
+    assert copy.add(utc(2026, 3, 4, 7), H) == cal.add(utc(2026, 3, 4, 7), H)
+
+
+def test_the_last_year_a_datetime_holds() -> None:
+    cal = Calendar(tz="Europe/Moscow", hours="09:00-18:00")
+    assert cal.business_time(utc(9999, 12, 30), utc(9999, 12, 31)) == 9 * H  # a Thursday
+    with pytest.raises(HorizonError):
+        cal.add(utc(9999, 12, 31, 12), timedelta(hours=10))

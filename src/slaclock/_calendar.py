@@ -13,7 +13,7 @@ import attrs
 from ._days import DaySource, FrozenDateMap, YearRules, to_dates, to_day_source
 from ._errors import ConfigError, HorizonError, ProvisionalCalendarWarning
 from ._hours import MINUTES_PER_DAY, DayHours, WeeklyHours, parse_day_hours, parse_weekly_hours
-from ._instants import US_PER_MINUTE, date_us, from_us, wall_to_us
+from ._instants import bound_to_us, from_us
 from ._schedule import Schedule
 from ._timeline import Interval, TimelineCache, merge
 
@@ -226,7 +226,7 @@ class Calendar(Schedule):
         >>> cal.day_hours(date(2026, 4, 30))
         ((540, 1020),)
         """
-        override = self.overrides.get(day)
+        override: DayHours | None = self.overrides.get(day)
         if override is not None:
             return override
         rules = self._rules(day.year)
@@ -261,10 +261,9 @@ class Calendar(Schedule):
         day = first - _ONE_DAY if first > date.min else first
         last = last + _ONE_DAY if last < date.max else last
         while True:
-            midnight = date_us(day)
             for start, end in self.day_hours(day):
-                s = wall_to_us(zone, midnight + start * US_PER_MINUTE, end=False)
-                e = wall_to_us(zone, midnight + end * US_PER_MINUTE, end=True)
+                s = bound_to_us(zone, day, start, end=False)
+                e = bound_to_us(zone, day, end, end=True)
                 if s < hi and e > lo:
                     out.append((max(s, lo), min(e, hi)))
             if day >= last:
@@ -302,7 +301,7 @@ class Calendar(Schedule):
 def _local_date(us: int, zone: ZoneInfo) -> date:
     try:
         return from_us(us, zone).date()
-    except HorizonError:
+    except (HorizonError, OverflowError):
         return date.min if us < 0 else date.max
 
 

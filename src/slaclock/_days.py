@@ -48,6 +48,13 @@ class FrozenDateMap(Mapping[date, V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: date, default: Any = None) -> Any:
+        # The ABC's get goes through __getitem__ and an exception: compiling calls this a lot.
+        return self._data.get(key, default)
+
     def __hash__(self) -> int:
         if self._hash is None:
             self._hash = hash(tuple(self._data.items()))

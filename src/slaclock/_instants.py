@@ -90,6 +90,29 @@ def date_us(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * US_PER_DAY
 
 
+_OFFSETS: dict[timedelta, int] = {}
+
+
+def bound_to_us(zone: ZoneInfo, day: date, minute: int, *, end: bool) -> int:
+    """The UTC instant of minute ``minute`` after the wall-clock midnight of ``day``
+    (``minute`` may pass 1440: an overnight bound), by the rule of :func:`wall_to_us`.
+
+    The fast path of compiling: a time that happens exactly once costs two offset
+    look-ups; only a DST gap or fold goes the long way.
+    """
+    if minute >= 1440:
+        day = day + timedelta(days=minute // 1440)
+        minute %= 1440
+    naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
+    before = zone.utcoffset(naive)
+    if before == zone.utcoffset(naive.replace(fold=1)):
+        offset = _OFFSETS.get(before)  # type: ignore[arg-type]
+        if offset is None:
+            offset = _OFFSETS.setdefault(before, before // _ONE_US)  # type: ignore[arg-type,operator]
+        return date_us(day) + minute * US_PER_MINUTE - offset
+    return wall_to_us(zone, date_us(day) + minute * US_PER_MINUTE, end=end)
+
+
 def _offset_us(zone: ZoneInfo, wall: int, fold: int) -> int:
     naive = datetime(1970, 1, 1) + timedelta(microseconds=wall)
     offset = naive.replace(tzinfo=zone, fold=fold).utcoffset()

@@ -148,14 +148,11 @@ class Schedule(ABC):
             except TypeError:
                 a = to_us(start, "start")
                 b = to_us(end, "end")
+        elif _array_like(start) or _array_like(end):
+            return _arrays().business_time(self, start, end)  # type: ignore[no-any-return]
         else:
-            try:
-                a = to_us(start, "start")
-                b = to_us(end, "end")
-            except TypeError:
-                if _array_like(start) or _array_like(end):
-                    return _arrays().business_time(self, start, end)  # type: ignore[no-any-return]
-                raise
+            a = to_us(start, "start")
+            b = to_us(end, "end")
         tl = self._cache.timeline
         if tl is None or not (tl.lo <= a <= tl.hi and tl.lo <= b <= tl.hi):
             tl = self._timeline(min(a, b), max(a, b))
@@ -189,14 +186,11 @@ class Schedule(ABC):
             except TypeError:
                 a = to_us(start, "start")
             d = duration // _ONE_US
+        elif _array_like(start) or _array_like(duration):
+            return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
         else:
-            try:
-                a = to_us(start, "start")
-                d = duration_us(duration)
-            except TypeError:
-                if _array_like(start) or _array_like(duration):
-                    return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
-                raise
+            a = to_us(start, "start")
+            d = duration_us(duration)
         if d == 0:
             return start
         tl = self._cache.timeline
@@ -231,12 +225,9 @@ class Schedule(ABC):
 
     def is_open(self, t: datetime) -> bool:
         """Whether the desk is open at ``t`` (intervals include their start, not their end)."""
-        try:
-            a = to_us(t, "t")
-        except TypeError:
-            if _array_like(t):
-                return _arrays().is_open(self, t)  # type: ignore[no-any-return]
-            raise
+        if _array_like(t):
+            return _arrays().is_open(self, t)  # type: ignore[no-any-return]
+        a = to_us(t, "t")
         tl = self._timeline(a, a)
         i = bisect_right(tl.starts, a)
         return i > 0 and a < tl.ends[i - 1]

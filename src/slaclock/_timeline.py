@@ -143,3 +143,8 @@ class TimelineCache:
         self.lock = threading.Lock()
         self.timeline: Timeline | None = None
         self.extras: dict[object, object] = {}
+
+    def __reduce__(self) -> tuple[type[TimelineCache], tuple[()]]:
+        # A pickled calendar travels without its compiled years (and its lock): the copy
+        # compiles what it needs. This is what lets Dask or multiprocessing ship calendars.
+        return (TimelineCache, ())
