@@ -1,0 +1,612 @@
+"""Working-time arithmetic over whole columns: the array forms of the calendar's queries.
+
+:meth:`Schedule.business_time <slaclock.Schedule.business_time>`,
+:meth:`~slaclock.Schedule.add` and :meth:`~slaclock.Schedule.is_open` come here when they
+are given columns instead of single values. Each call reads the same compiled
+:class:`~slaclock._timeline.Timeline` as the scalar path, through zero-copy NumPy views of
+its arrays, and answers every element with the scalar path's formulas, written as NumPy
+operations (``searchsorted`` over the interval starts and the cumulative working time):
+no Python-level loop per element, so the results are the scalar results to the
+microsecond.
+
+What a call accepts, and what it returns:
+
+- a NumPy ``datetime64`` array (any unit) is read as UTC, since it carries no zone;
+  results are ``timedelta64[us]``, ``datetime64[us]`` (UTC) and ``bool`` arrays;
+- a tz-aware pandas ``Series`` or ``DatetimeIndex`` gives a ``Series`` with the input's
+  index (or an ``Index``): ``timedelta64[us]``, ``datetime64[us, zone]`` in the input's
+  zone, and the nullable ``boolean`` dtype; a *naive* one is refused with
+  :class:`~slaclock.NaiveDatetimeError`, as a naive datetime is;
+- a list or tuple of aware datetimes (``None`` for a missing value) gives a list or
+  tuple of :class:`~datetime.timedelta`, of datetimes in each element's zone, or of
+  ``bool``.
+
+Durations are ``timedelta64`` arrays, ``Timedelta`` Series, lists of timedeltas or one
+:class:`~datetime.timedelta` for every row; one aware datetime likewise stands for every
+row. A missing value (``NaT``, ``None``) in gives a missing value out (``is_open`` of a
+``NaT`` is ``False`` in a NumPy array, ``<NA>`` in pandas, ``None`` in a list).
+Nanoseconds are floored to the microsecond, as the scalar path does with a pandas
+``Timestamp``.
+
+Cost: O(m log n) for m elements over n compiled intervals, with a handful of passes over
+the data; the timeline is compiled or extended once per call, from the smallest and
+largest instants given. A deadline that no working time within reach can meet raises
+:class:`~slaclock.HorizonError` for the whole call.
+
+NumPy is imported when this module is; pandas only when a pandas object is given (and
+by :mod:`slaclock.pandas`). Without NumPy the module still imports, and the array forms
+raise :class:`ModuleNotFoundError` saying what to install.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._errors import HorizonError, NaiveDatetimeError
+from ._instants import duration_us, from_us, like, to_us
+from ._timeline import MAX_YEAR, Timeline, utc_year_bounds
+
+try:
+    import numpy as np
+except ModuleNotFoundError as error:  # pragma: no cover - exercised in a subprocess
+    if error.name != "numpy":
+        raise
+    _NUMPY_MISSING = True
+else:
+    _NUMPY_MISSING = False
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from ._schedule import Schedule
+
+    I64 = NDArray[np.int64]
+    Mask = NDArray[np.bool_]
+
+__all__: list[str] = []
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INSTALL_HINT = (
+    "slaclock's array API (columns of datetimes: NumPy arrays, pandas Series, lists) "
+    "needs NumPy, and pandas for Series: pip install 'slaclock[pandas]'"
+)
+
+_NAT = -(2**63)
+_FIRST_US = utc_year_bounds(1)[0]
+_LAST_US = utc_year_bounds(MAX_YEAR)[1] - 1
+# The furthest a duration can usefully reach: years 1 to 9999 hold less time than this.
+_MAX_SPAN = utc_year_bounds(MAX_YEAR)[1] - utc_year_bounds(1)[0]
+
+
+def require_numpy() -> None:
+    """Raise a :class:`ModuleNotFoundError` that says what to install, without NumPy."""
+    if _NUMPY_MISSING:
+        raise ModuleNotFoundError(INSTALL_HINT, name="numpy")
+
+
+# -- the public entry points (called by Schedule's methods) ------------------------------
+
+
+def _own_errors(function: F) -> F:
+    """Errors raised here are about the columns: hide the scalar path's ``TypeError``
+    that sent the call here (it would show as "during handling of ...")."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:
+            error.__suppress_context__ = True
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_own_errors
+def business_time(schedule: Schedule, starts: Any, ends: Any) -> Any:
+    """The working time between ``starts[i]`` and ``ends[i]``, element by element."""
+    require_numpy()
+    a = _instants(starts, "starts")
+    b = _instants(ends, "ends")
+    shape = _result_shape(a, b)
+    av, bv = _flat(a, shape), _flat(b, shape)
+    nat = _missing(av) | _missing(bv)
+    out = business_time_us(schedule, av, bv, nat).reshape(shape)
+    return _timedeltas(out, _leader(a, b))
+
+
+@_own_errors
+def add(schedule: Schedule, starts: Any, durations: Any) -> Any:
+    """The deadlines ``add(starts[i], durations[i])``, element by element."""
+    require_numpy()
+    a = _instants(starts, "starts")
+    d = _durations(durations, "durations")
+    shape = _result_shape(a, d)
+    av, dv = _flat(a, shape), _flat(d, shape)
+    nat = _missing(av) | _missing(dv)
+    out = add_us(schedule, av, dv, nat).reshape(shape)
+    return _datetimes(out, _leader(a, d), a)
+
+
+@_own_errors
+def is_open(schedule: Schedule, times: Any) -> Any:
+    """Whether the desk is open at ``times[i]``, element by element."""
+    require_numpy()
+    t = _instants(times, "times")
+    shape = t.values.shape
+    tv = _flat(t, shape)
+    nat = _missing(tv)
+    out = is_open_us(schedule, tv, nat)
+    return _booleans(out.reshape(shape), nat.reshape(shape), t)
+
+
+# -- the engine: int64 UTC microseconds in, int64 out ------------------------------------
+
+
+class _Search:
+    """``searchsorted`` over a sorted int64 array in O(1): a table of buckets.
+
+    The range ``[lo, lo + span]`` is cut into buckets of ``2**shift`` microseconds, about
+    two per key; ``table[b]`` counts the keys before bucket ``b``'s first instant. A query
+    reads its bucket's count, then steps over the few keys inside the bucket (``steps``
+    is the most any bucket holds, so that many vectorised steps always suffice). Built in
+    O(n) for n keys; the table holds two to four entries per key. When the keys are too
+    uneven for few steps, NumPy's binary search is used instead.
+    """
+
+    __slots__ = ("keys", "lo", "padded", "shift", "side", "steps", "table")
+
+    MAX_STEPS = 4
+
+    def __init__(self, keys: I64, lo: int, span: int, side: Any) -> None:
+        self.keys = keys
+        self.lo = lo
+        self.side = side
+        n = len(keys)
+        self.shift = max(0, (span // max(1, 2 * n)).bit_length() - 1)
+        lows = lo + (np.arange((span >> self.shift) + 2, dtype=np.int64) << self.shift)
+        self.table = np.searchsorted(keys, lows, side=side)
+        self.steps = int(np.diff(self.table).max()) if n else 0
+        self.padded = np.concatenate((keys, [np.iinfo(np.int64).max])).astype(np.int64)
+
+    def __call__(self, t: I64) -> Any:
+        """``searchsorted(keys, t, side)`` for ``t`` within ``[lo, lo + span]``."""
+        if self.steps > self.MAX_STEPS:
+            return np.searchsorted(self.keys, t, side=self.side)
+        bucket = t - self.lo
+        bucket >>= self.shift
+        i = self.table[bucket]
+        padded = self.padded
+        for _ in range(self.steps):
+            if self.side == "right":
+                i += padded[i] <= t
+            else:
+                i += padded[i] < t
+        return i
+
+
+class _Views:
+    """Zero-copy NumPy views of a timeline's arrays, two shifted copies, and searches.
+
+    ``ends1[i]`` and ``cum1[i]`` are ``ends[i - 1]`` and ``cum[i - 1]``, with ``lo`` and
+    ``0`` in front, so that ``i = searchsorted(starts, t, "right")`` indexes them
+    directly: ``position(t) = cum1[i] - max(0, ends1[i] - t)``, also when ``i == 0``.
+    """
+
+    __slots__ = ("_searches", "cum", "cum1", "ends", "ends1", "starts", "timeline")
+
+    def __init__(self, tl: Timeline) -> None:
+        self.timeline = tl
+        self.starts = np.frombuffer(tl.starts, dtype=np.int64)
+        self.ends = np.frombuffer(tl.ends, dtype=np.int64)
+        self.cum = np.frombuffer(tl.cum, dtype=np.int64)
+        self.ends1 = np.concatenate(([tl.lo], self.ends)).astype(np.int64)
+        self.cum1 = np.concatenate(([0], self.cum)).astype(np.int64)
+        self._searches: dict[str, _Search] = {}
+
+    def _search(self, name: str) -> _Search:
+        search = self._searches.get(name)
+        if search is None:
+            tl = self.timeline
+            if name == "starts":
+                search = _Search(self.starts, tl.lo, tl.hi - tl.lo, "right")
+            else:
+                search = _Search(self.cum, 0, tl.total, name)
+            self._searches[name] = search
+        return search
+
+    def bisect_starts(self, t: I64) -> Any:
+        """``bisect_right(starts, t)`` of every element (``lo <= t <= hi``)."""
+        return self._search("starts")(t)
+
+    def bisect_cum(self, target: I64, side: str) -> Any:
+        """``bisect_left`` (``side="left"``) or ``bisect_right`` of ``cum`` at each
+        target (``0 <= target <= total``)."""
+        return self._search(side)(target)
+
+    def positions(self, t: I64) -> I64:
+        """``Timeline.position`` of every element (all within ``[lo, hi]``)."""
+        i = self.bisect_starts(t)
+        late = self.ends1[i]
+        late -= t
+        np.maximum(late, 0, out=late)
+        pos: I64 = self.cum1[i]
+        pos -= late
+        return pos
+
+
+def _views(schedule: Schedule, tl: Timeline) -> _Views:
+    """The views of ``tl``, cached with the schedule's timeline while it is current."""
+    extras = schedule._cache.extras
+    cached = extras.get(_Views)
+    if isinstance(cached, _Views) and cached.timeline is tl:
+        return cached
+    views = _Views(tl)
+    extras[_Views] = views
+    return views
+
+
+def _cover(schedule: Schedule, values: Sequence[I64], nat: Mask) -> Timeline | None:
+    """A timeline covering every instant given, or ``None`` when all are missing."""
+    lo = hi = None
+    for v in values:
+        if v.size == 0:
+            continue
+        if nat.any():
+            v = v[~nat]
+            if v.size == 0:
+                continue
+        vlo, vhi = int(v.min()), int(v.max())
+        lo = vlo if lo is None else min(lo, vlo)
+        hi = vhi if hi is None else max(hi, vhi)
+    if lo is None or hi is None:
+        return None
+    if lo < _FIRST_US or hi > _LAST_US:
+        raise HorizonError(
+            "an instant is outside the years a datetime can hold (1 to 9999); a NumPy "
+            "datetime64 array can hold more"
+        )
+    tl = schedule._cache.timeline
+    if tl is None or not (tl.lo <= lo and hi <= tl.hi):
+        tl = schedule._timeline(lo, hi)
+    if not (tl.lo <= lo and hi <= tl.hi):
+        raise HorizonError("an instant is outside the years the calendar can compile")
+    return tl
+
+
+def _filled(values: I64, nat: Mask, fill: int, any_nat: bool) -> I64:
+    """``values`` with its missing elements replaced by ``fill`` (a copy only if any)."""
+    if not any_nat:
+        return np.ascontiguousarray(values)
+    return np.where(nat, np.int64(fill), values)
+
+
+def business_time_us(schedule: Schedule, a: I64, b: I64, nat: Mask) -> I64:
+    """``position(b) - position(a)`` of every pair, ``_NAT`` where ``nat`` is set."""
+    tl = _cover(schedule, (a, b), nat)
+    if tl is None:
+        return np.full(nat.shape, _NAT, dtype=np.int64)
+    views = _views(schedule, tl)
+    any_nat = bool(nat.any())
+    out = views.positions(_filled(b, nat, tl.lo, any_nat))
+    out -= views.positions(_filled(a, nat, tl.lo, any_nat))
+    if any_nat:
+        out[nat] = _NAT
+    return out
+
+
+def add_us(schedule: Schedule, a: I64, d: I64, nat: Mask) -> I64:
+    """The scalar ``add`` of every pair, ``_NAT`` where ``nat`` is set."""
+    tl = _cover(schedule, (a,), nat)
+    if tl is None:
+        return np.full(nat.shape, _NAT, dtype=np.int64)
+    any_nat = bool(nat.any())
+    a = _filled(a, nat, tl.lo, any_nat)
+    d = _filled(d, nat, 0, any_nat)
+    if d.size and int(np.abs(d).max()) > _MAX_SPAN:
+        raise HorizonError("a duration is longer than the years a datetime can hold")
+    views = _views(schedule, tl)
+    target = views.positions(a)
+    target += d
+    # Grow the timeline once for the furthest target each way (the scalar path grows it
+    # for each deadline it cannot reach). Growing forward keeps every position; growing
+    # back shifts them all by the same amount, so positions are taken again after it.
+    if target.size:
+        k = int(np.argmax(target))
+        if int(target[k]) > tl.total and d[k] > 0:
+            tl = schedule._reach(tl, int(a[k]), int(d[k]), forward=True)
+        k = int(np.argmin(target))
+        if int(target[k]) < 0 and d[k] < 0:
+            tl = schedule._reach(tl, int(a[k]), -int(d[k]), forward=False)
+        if tl is not views.timeline:
+            views = _views(schedule, tl)
+            target = views.positions(a)
+            target += d
+    forward = d > 0
+    back = d < 0
+    n_forward = int(np.count_nonzero(forward))
+    n_back = int(np.count_nonzero(back))
+    if n_forward == d.size:
+        return _ahead(views, target)
+    out = a.copy()
+    if n_forward:
+        out[forward] = _ahead(views, target[forward])
+    if n_back:
+        out[back] = _behind(views, target[back])
+    if any_nat:
+        out[nat] = _NAT
+    return out
+
+
+def _ahead(views: _Views, target: I64) -> I64:
+    """The earliest instant at each target position (``0 < target <= total``)."""
+    j = views.bisect_cum(target, "left")
+    out: I64 = views.ends[j]
+    out += target
+    out -= views.cum[j]
+    return out
+
+
+def _behind(views: _Views, target: I64) -> I64:
+    """The latest instant at each target position (``0 <= target < total``)."""
+    k = views.bisect_cum(target, "right")
+    out: I64 = views.starts[k]
+    out += target
+    out -= views.cum1[k]
+    return out
+
+
+def is_open_us(schedule: Schedule, t: I64, nat: Mask) -> Mask:
+    """Whether each instant lies in an open interval; ``False`` where ``nat`` is set."""
+    tl = _cover(schedule, (t,), nat)
+    if tl is None:
+        return np.zeros(nat.shape, dtype=np.bool_)
+    views = _views(schedule, tl)
+    any_nat = bool(nat.any())
+    t = _filled(t, nat, tl.lo, any_nat)
+    i = views.bisect_starts(t)
+    out: Mask = t < views.ends1[i]
+    if any_nat:
+        out &= ~nat
+    return out
+
+
+# -- reading the inputs ------------------------------------------------------------------
+
+
+class _Column:
+    """One argument as int64 microseconds, with what is needed to shape the result.
+
+    ``kind`` is ``"scalar"``, ``"numpy"``, ``"series"``, ``"index"``, ``"list"`` or
+    ``"tuple"``; ``zone`` is the zone of a pandas column or of a scalar datetime (``None``
+    for NumPy: UTC); ``items`` are a list's own datetimes (their zones and classes).
+    """
+
+    __slots__ = ("index", "items", "kind", "name", "values", "zone")
+
+    def __init__(
+        self,
+        kind: str,
+        values: I64,
+        *,
+        zone: tzinfo | None = None,
+        index: Any = None,
+        name: Any = None,
+        items: Sequence[Any] | datetime | None = None,
+    ) -> None:
+        self.kind = kind
+        self.values = values
+        self.zone = zone
+        self.index = index
+        self.name = name
+        self.items = items
+
+
+def _pandas() -> Any:
+    """The pandas module when it is loaded (a pandas object can exist only then)."""
+    return sys.modules.get("pandas")
+
+
+def _instants(value: Any, name: str) -> _Column:
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.Series | pd.Index):
+        return _pandas_instants(pd, value, name)
+    if isinstance(value, list | tuple):
+        return _sequence_instants(value, name)
+    if isinstance(value, datetime):
+        return _Column("scalar", np.array(to_us(value, name), dtype=np.int64),
+                       zone=value.tzinfo, items=value)
+    array = np.asarray(value)
+    if array.dtype.kind != "M":
+        raise TypeError(
+            f"{name} must hold datetimes: a NumPy datetime64 array, a tz-aware pandas "
+            f"Series or DatetimeIndex, or a list of aware datetimes; got an array of "
+            f"{array.dtype}"
+        )
+    return _Column("numpy", _as_us(array, "M8[us]"))
+
+
+def _pandas_instants(pd: Any, value: Any, name: str) -> _Column:
+    kind = "series" if isinstance(value, pd.Series) else "index"
+    dtype = value.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        utc = value.dt.tz_convert(None) if kind == "series" else value.tz_convert(None)
+        values = _as_us(utc.to_numpy(), "M8[us]")
+        index = value.index if kind == "series" else None
+        return _Column(kind, values, zone=dtype.tz, index=index, name=value.name)
+    if getattr(dtype, "kind", None) == "M":
+        error = NaiveDatetimeError(name, value)
+        error.args = (
+            f"{name} is a pandas {type(value).__name__} of naive datetimes ({dtype}): "
+            "slaclock needs instants. Attach the zone the times were recorded in, e.g. "
+            f"{name}.dt.tz_localize('Europe/Moscow') (or .tz_localize on an index), or "
+            "'UTC' when they are UTC.",
+        )
+        raise error
+    raise TypeError(
+        f"{name} must be a pandas Series or Index of tz-aware datetimes (dtype "
+        f"datetime64[unit, zone]), not of {dtype}; convert it with pd.to_datetime(...)"
+    )
+
+
+def _sequence_instants(value: Sequence[Any], name: str) -> _Column:
+    out = np.empty(len(value), dtype=np.int64)
+    for i, item in enumerate(value):
+        out[i] = _NAT if _is_missing(item) else to_us(item, f"{name}[{i}]")
+    return _Column("list" if isinstance(value, list) else "tuple", out, items=value)
+
+
+def _durations(value: Any, name: str) -> _Column:
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.Series | pd.Index):
+        kind = "series" if isinstance(value, pd.Series) else "index"
+        if getattr(value.dtype, "kind", None) != "m":
+            raise TypeError(f"{name} must be a Series or Index of timedeltas, not {value.dtype}")
+        index = value.index if kind == "series" else None
+        return _Column(kind, _as_us(value.to_numpy(), "m8[us]"), index=index, name=value.name)
+    if isinstance(value, list | tuple):
+        out = np.empty(len(value), dtype=np.int64)
+        for i, item in enumerate(value):
+            out[i] = _NAT if _is_missing(item) else duration_us(item, f"{name}[{i}]")
+        return _Column("list" if isinstance(value, list) else "tuple", out)
+    if isinstance(value, timedelta):
+        return _Column("scalar", np.array(duration_us(value, name), dtype=np.int64))
+    array = np.asarray(value)
+    if array.dtype.kind != "m":
+        raise TypeError(
+            f"{name} must hold timedeltas: a NumPy timedelta64 array, a pandas Timedelta "
+            f"Series, a list of timedeltas or one timedelta; got an array of {array.dtype}"
+        )
+    return _Column("numpy", _as_us(array, "m8[us]"))
+
+
+def _as_us(array: Any, unit: str) -> I64:
+    """The int64 microseconds of a datetime64/timedelta64 array (floored; NaT kept)."""
+    if array.dtype != np.dtype(unit):
+        array = array.astype(unit)
+    out: I64 = array.view(np.int64)
+    return out
+
+
+def _is_missing(item: object) -> bool:
+    """``None``, or a value not equal to itself (pandas' ``NaT``, NumPy's NaT, NaN)."""
+    return item is None or item != item
+
+
+def _flat(column: _Column, shape: tuple[int, ...]) -> I64:
+    """The column's values broadcast to ``shape``, as a one-dimensional contiguous array."""
+    out: I64 = np.ascontiguousarray(np.broadcast_to(column.values, shape)).reshape(-1)
+    return out
+
+
+def _missing(values: I64) -> Mask:
+    out: Mask = values == _NAT
+    return out
+
+
+def _result_shape(*columns: _Column) -> tuple[int, ...]:
+    shapes = [c.values.shape for c in columns]
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(
+            "the columns have different lengths: "
+            + ", ".join(str(s[0]) if s else "one value" for s in shapes)
+        ) from None
+
+
+def _leader(*columns: _Column) -> _Column:
+    """The argument whose type the result takes: pandas first, then NumPy, then lists."""
+    series = [c for c in columns if c.kind == "series"]
+    if len(series) > 1:
+        first = series[0].index
+        for other in series[1:]:
+            if not first.equals(other.index):
+                raise ValueError(
+                    "the Series have different indexes; align them first (slaclock pairs "
+                    "elements by position, not by label)"
+                )
+    for kind in ("series", "index", "numpy", "list", "tuple"):
+        for c in columns:
+            if c.kind == kind:
+                return c
+    return columns[0]
+
+
+# -- shaping the results -----------------------------------------------------------------
+
+
+def _timedeltas(out: I64, lead: _Column) -> Any:
+    m8 = out.view("m8[us]")
+    if lead.kind == "series":
+        return _pandas().Series(m8, index=lead.index, copy=False)
+    if lead.kind == "index":
+        return _pandas().TimedeltaIndex(m8)
+    if lead.kind in ("list", "tuple"):
+        items = m8.tolist()
+        return items if lead.kind == "list" else tuple(items)
+    return m8[()] if m8.ndim == 0 else m8
+
+
+def _datetimes(out: I64, lead: _Column, starts: _Column) -> Any:
+    m8 = out.view("M8[us]")
+    if lead.kind in ("series", "index"):
+        pd = _pandas()
+        listed = starts.kind in ("list", "tuple")
+        zone = _common_zone(starts.items) if listed else starts.zone
+        name = starts.name if starts.kind in ("series", "index") else None
+        if lead.kind == "series":
+            series = pd.Series(m8, index=lead.index, name=name, copy=False)
+            return series.dt.tz_localize("UTC").dt.tz_convert(zone or "UTC")
+        return pd.DatetimeIndex(m8, name=name).tz_localize("UTC").tz_convert(zone or "UTC")
+    if lead.kind in ("list", "tuple"):
+        items = _python_datetimes(out, starts)
+        return items if lead.kind == "list" else tuple(items)
+    return m8[()] if m8.ndim == 0 else m8
+
+
+def _python_datetimes(out: I64, starts: _Column) -> list[datetime | None]:
+    """Datetimes in each start's zone (and class), like the scalar path returns."""
+    models = starts.items
+    result: list[datetime | None] = []
+    for i, us in enumerate(out.tolist()):
+        if us == _NAT:
+            result.append(None)
+            continue
+        if isinstance(models, datetime):
+            model: datetime | None = models
+        elif models is not None:
+            model = models[i]
+        else:
+            model = None
+        if model is None:
+            result.append(from_us(us, starts.zone or UTC))
+        else:
+            result.append(like(from_us(us, model.tzinfo), model))
+    return result
+
+
+def _common_zone(items: Any) -> tzinfo | None:
+    zones = {id(x.tzinfo): x.tzinfo for x in items if not _is_missing(x)}
+    return next(iter(zones.values())) if len(zones) == 1 else None
+
+
+def _booleans(out: Mask, nat: Mask, column: _Column) -> Any:
+    if column.kind in ("series", "index"):
+        pd = _pandas()
+        values = pd.arrays.BooleanArray(out, nat.copy())
+        if column.kind == "series":
+            return pd.Series(values, index=column.index, name=column.name)
+        return pd.Index(values, name=column.name)
+    if column.kind in ("list", "tuple"):
+        items: list[bool | None] = [
+            None if missing else flag
+            for flag, missing in zip(out.tolist(), nat.tolist(), strict=True)
+        ]
+        return items if column.kind == "list" else tuple(items)
+    return out[()] if out.ndim == 0 else out
