@@ -9,10 +9,13 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "EventError",
     "HorizonError",
     "NaiveDatetimeError",
+    "PolicyError",
     "ProvisionalCalendarWarning",
     "SlaclockError",
+    "UnknownLevelError",
 ]
 
 
@@ -69,3 +72,52 @@ class ProvisionalCalendarWarning(UserWarning):
 
         warnings.simplefilter("error", slaclock.ProvisionalCalendarWarning)
     """
+
+
+class PolicyError(ConfigError):
+    """A policy file (TOML or JSON) is malformed or describes an invalid policy.
+
+    Attributes:
+        path: the file's name as given (or ``"<policy>"`` for a mapping), e.g.
+            ``"desk.toml"``.
+        field: the dotted key that was wrong, e.g. ``"levels.vip.reaction.hours"``.
+        value: the offending value, as read.
+    """
+
+    def __init__(self, path: str, field: str, value: object, problem: str) -> None:
+        self.path = path
+        self.field = field
+        self.value = value
+        self.problem = problem
+        ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
+
+
+class UnknownLevelError(SlaclockError, LookupError):
+    """A service level was asked for by a key the regulation does not define.
+
+    Attributes:
+        key: the key asked for.
+        known: the keys the regulation defines.
+    """
+
+    def __init__(self, key: object, known: tuple[str, ...]) -> None:
+        self.key = key
+        self.known = known
+        super().__init__(
+            f"unknown service level {key!r}; the regulation defines: {', '.join(known)}"
+        )
+
+
+class EventError(SlaclockError, ValueError):
+    """A ticket event was invalid, or contradicts the events already recorded.
+
+    The ticket is left exactly as it was before the event was offered.
+
+    Attributes:
+        event: the offending event (or ``None`` when the problem is the ticket's whole set
+            of events, e.g. a status asked of a ticket that never opened).
+    """
+
+    def __init__(self, message: str, event: object = None) -> None:
+        self.event = event
+        super().__init__(message)
