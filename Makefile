@@ -13,7 +13,7 @@ install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 
 demo: install
-	$(BIN)/python examples/demo.py
+	$(BIN)/slaclock report examples/tickets.csv
 
 test: install
 	$(BIN)/python -m pytest
@@ -28,7 +28,8 @@ docs: install
 	$(BIN)/sphinx-build -n -W --keep-going -b html docs docs/_build/html
 
 bench: install
-	$(BIN)/python benchmarks/bench_scalar.py
+	$(BIN)/python benchmarks/bench_compare.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis

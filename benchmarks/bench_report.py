@@ -1,0 +1,187 @@
+"""Time and peak memory of ``slaclock report`` on a large generated ticket log.
+
+    python benchmarks/bench_report.py                    # 1,000,000 tickets, -j 1 and -j 2
+    python benchmarks/bench_report.py --tickets 20000 --jobs 1   # a quick look
+    python benchmarks/bench_report.py --write            # also write results/report.txt
+
+The log is made by ``examples/generate_tickets.py`` (seeded, so every run times the same
+rows) and kept in ``--workdir`` (a temporary directory by default) for the next run. Each
+measurement runs the real command in a fresh process, as a user would, and records:
+
+- the wall-clock time, from start to exit;
+- the peak memory: the largest sum of the resident set sizes of the command and its
+  worker processes, sampled every 50 ms (needs ``psutil``), and the kernel's peak RSS of
+  the largest single process (``wait4``), which sampling cannot miss;
+- the CPU time the processes used.
+
+Not a test: the target (under 60 s and 2 GB on a 2-core machine, for 1,000,000 tickets) is
+checked by reading the numbers, which depend on the machine and on what else it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT / "examples" / "generate_tickets.py"
+RESULTS = Path(__file__).resolve().parent / "results" / "report.txt"
+
+
+def make_log(path: Path, tickets: int) -> None:
+    if path.exists():
+        return
+    print(f"generating {tickets} tickets -> {path.name} ...", file=sys.stderr)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--tickets", str(tickets), "--output", str(path)],
+        check=True,
+    )
+    print(f"  {time.perf_counter() - start:.1f} s", file=sys.stderr)
+
+
+class TreeMemory:
+    """Samples the summed RSS of a process and its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        try:
+            import psutil  # type: ignore[import-untyped,unused-ignore]
+        except ImportError:
+            self.available = False
+            return
+        self.available = True
+        self._root = psutil.Process(pid)
+        self._psutil = psutil
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        psutil = self._psutil
+        while not self._stop.is_set():
+            try:
+                procs = [self._root, *self._root.children(recursive=True)]
+                total = 0
+                for proc in procs:
+                    with contextlib.suppress(psutil.Error):
+                        total += proc.memory_info().rss
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.available:
+            self._thread.join()
+
+
+def measure(log: Path, jobs: int, fmt: str, workdir: Path) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "slaclock", "report", str(log), "--jobs", str(jobs),
+           "--format", fmt]
+    out_path = workdir / f"report.{fmt}"
+    if fmt != "table":
+        cmd += ["--output", str(out_path)]
+    env = {**os.environ, "SLACLOCK_NO_PROGRESS": "1"}
+    start = time.perf_counter()
+    with open(os.devnull, "w") as devnull:
+        proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env)
+        memory = TreeMemory(proc.pid)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        memory.stop()
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"slaclock report failed ({proc.returncode}): {err.strip()}")
+    return {
+        "jobs": jobs,
+        "format": fmt,
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "tree_peak_mb": memory.peak / 2**20 if memory.available else None,
+        "max_process_mb": usage.ru_maxrss / 1024,
+        "output_mb": out_path.stat().st_size / 2**20 if fmt != "table" else None,
+    }
+
+
+def machine() -> list[str]:
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import slaclock
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [
+        f"machine: {platform.system()} {platform.machine()}, {model}, "
+        f"{os.cpu_count()} logical CPUs; load average at start: {load}",
+        f"python {platform.python_version()}, slaclock {slaclock.__version__}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--jobs", default="1,2", help="comma-separated (default 1,2)")
+    parser.add_argument("--formats", default="table",
+                        help="comma-separated: table, csv, json (default table)")
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "slaclock-bench")
+    parser.add_argument("--write", action="store_true", help=f"write {RESULTS.name}")
+    parser.add_argument("--note", default="", help="a line to add to the results")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    log = args.workdir / f"tickets-{args.tickets}.csv"
+    make_log(log, args.tickets)
+    with open(log, "rb") as f:
+        rows = sum(1 for _ in f) - 1
+    lines = [
+        f"slaclock report on a generated log: {args.tickets} tickets, {rows} events, "
+        f"{log.stat().st_size / 2**20:.0f} MB of CSV "
+        f"(examples/generate_tickets.py --tickets {args.tickets}, seed 2026)",
+        *machine(),
+        "",
+        f"{'jobs':>4}  {'format':<6}  {'wall s':>7}  {'CPU s':>7}  {'peak MB (all)':>13}  "
+        f"{'peak MB (1 proc)':>16}  {'output MB':>9}",
+    ]
+    print("\n".join(lines))
+    for fmt in args.formats.split(","):
+        for jobs in (int(j) for j in args.jobs.split(",")):
+            r = measure(log, jobs, fmt, args.workdir)
+            tree = f"{r['tree_peak_mb']:.0f}" if r["tree_peak_mb"] is not None else "n/a"
+            out = f"{r['output_mb']:.0f}" if r["output_mb"] is not None else "-"
+            line = (f"{jobs:>4}  {fmt:<6}  {r['wall_s']:>7.1f}  {r['cpu_s']:>7.1f}  "
+                    f"{tree:>13}  {r['max_process_mb']:>16.0f}  {out:>9}")
+            print(line, flush=True)
+            lines.append(line)
+    if hasattr(os, "getloadavg"):
+        lines.append(f"load average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.note:
+        lines.append(f"note: {args.note}")
+    print("\n".join(lines[-2 if args.note else -1:]))
+    if args.write:
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"wrote {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,694 @@
+"""Ticket event logs: reading a CSV or JSON-lines export into per-ticket event rows.
+
+A log is one row per event, in any order. Every row keeps the line it came from, so a bad
+row can be reported as ``tickets.csv:12: unknown event 'closed'``. Reading never stops at
+a bad row and never drops one silently: each is kept as a :class:`BadRow` with its reason,
+and the caller decides whether to stop (``--strict``) or to go on and say how many it
+skipped.
+
+The format (see :doc:`/reference/event-log`):
+
+========== ========================================================================
+column     meaning
+========== ========================================================================
+ticket     the ticket id (any text)
+time       an ISO 8601 instant with its UTC offset (``2026-04-30T17:30:00+03:00``)
+event      ``opened``, ``responded``, ``waiting``, ``customer_replied``,
+           ``level_changed``, ``to_development``, ``resolved`` or ``reopened``
+level      the service level, on ``opened`` and ``level_changed``
+detail     free text (subject, comment); optional
+coverage   the contract's coverage: ``business`` or ``24x7``; optional
+customer   the customer's name or id; optional, kept
+category   the request's category; ``development`` on ``opened`` marks a development
+           request (no resolution target); optional
+signed     the date the customer's contract was signed (``2025-03-01``): with a policy
+           of several regulation versions, it picks the version; optional
+========== ========================================================================
+
+The ``level`` column is read on ``opened`` and ``level_changed`` rows only, so an export
+that repeats the ticket's level on every row reads as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import IO, Any, Literal, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from ._errors import SlaclockError
+
+__all__ = [
+    "COLUMNS",
+    "KINDS",
+    "BadRow",
+    "EventLog",
+    "EventLogError",
+    "Row",
+    "csv_safe",
+    "parse_time",
+    "parse_zone",
+    "read_rows",
+]
+
+KINDS = (
+    "opened",
+    "responded",
+    "waiting",
+    "customer_replied",
+    "level_changed",
+    "to_development",
+    "resolved",
+    "reopened",
+)
+"""The event kinds a log may hold, the same as the SLA model's."""
+
+COLUMNS = (
+    "ticket", "time", "event", "level", "detail", "coverage", "customer", "category", "signed",
+)
+"""The columns of the format, in the order slaclock writes them."""
+
+REQUIRED = ("ticket", "time", "event")
+COVERAGES = ("business", "24x7")
+_NEEDS_LEVEL = frozenset({"opened", "level_changed"})
+_KIND_SET = {kind: kind for kind in KINDS}
+_COVERAGE_SET = {"": None, **{c: c for c in COVERAGES}}
+
+LogFormat = Literal["csv", "jsonl"]
+
+
+class EventLogError(SlaclockError, ValueError):
+    """An event log could not be read at all (a missing column, an unreadable file), or,
+    in strict mode, held a bad row.
+
+    Attributes:
+        source: the file's name, as given.
+        line: the line of the bad row, or ``None`` when the whole file is at fault.
+        reason: what was wrong, in one sentence.
+    """
+
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        self.source = source
+        self.line = line
+        self.reason = reason
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {reason}")
+
+
+class Row(NamedTuple):
+    """One event of the log, checked and parsed."""
+
+    line: int
+    ticket: str
+    at: datetime
+    kind: str
+    level: str | None
+    detail: str | None
+    coverage: str | None
+    customer: str | None
+    category: str | None
+    signed: date | None
+
+
+@attrs.frozen
+class BadRow:
+    """A row that was not replayed, and why.
+
+    Attributes:
+        line: the line the row starts on (1 is the header of a CSV file).
+        reason: what was wrong, in one sentence.
+        ticket: the row's ticket id, when it had one.
+    """
+
+    line: int
+    reason: str
+    ticket: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "ticket": self.ticket, "reason": self.reason}
+
+
+# -- times ------------------------------------------------------------------------------
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``, or a :class:`ValueError` that says what to give."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: give an IANA name such as 'Europe/Moscow' or 'UTC'"
+        ) from None
+
+
+_ISO_HINT = "expected ISO 8601 with an offset, e.g. 2026-04-30T17:30:00+03:00"
+
+
+def parse_time(text: str, tz: tzinfo | None = None) -> datetime:
+    """An aware datetime from ISO 8601 text.
+
+    A text with an offset (``+03:00``, ``Z``) is that instant. A text without one is
+    *refused* unless ``tz`` says which zone its wall-clock time is in; it is never read as
+    UTC. In a zone with daylight saving time, a wall-clock time that happens twice (an
+    autumn fold) or never (a spring gap) is refused too, rather than guessed.
+
+    Raises:
+        ValueError: with a one-sentence reason.
+
+    >>> parse_time("2026-04-30T17:30+03:00").isoformat()
+    '2026-04-30T17:30:00+03:00'
+    >>> parse_time("2026-04-30 17:30")
+    Traceback (most recent call last):
+    ...
+    ValueError: time '2026-04-30 17:30' has no UTC offset: add one (...) or say which zone ...
+    >>> parse_time("2026-04-30 17:30", ZoneInfo("Europe/Moscow")).isoformat()
+    '2026-04-30T17:30:00+03:00'
+    """
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = _parse_with_pendulum(text)
+    if value.tzinfo is None:
+        if tz is None:
+            raise ValueError(
+                f"time {text!r} has no UTC offset: add one (2026-04-30T17:30+03:00) or say "
+                "which zone it is in (--tz Europe/Moscow)"
+            )
+        return _localize(text, value, tz)
+    return value
+
+
+def _parse_with_pendulum(text: str) -> datetime:
+    """The forms :meth:`datetime.fromisoformat` refuses (``20260430T173000+0300``, ...).
+
+    pendulum's top-level ``parse`` reads a text without an offset as UTC; its parsing
+    module does not, so a naive result stays naive and :func:`parse_time` can refuse it.
+    """
+    import pendulum.parsing
+
+    try:
+        parsed = pendulum.parsing.parse(text)
+    except (ValueError, TypeError):
+        parsed = None
+    if not isinstance(parsed, datetime):
+        raise ValueError(f"unparseable time {text!r}: {_ISO_HINT}")
+    offset = parsed.utcoffset()
+    zone = None if offset is None else timezone(offset)
+    return datetime(
+        parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, parsed.second,
+        parsed.microsecond, tzinfo=zone,
+    )
+
+
+def _localize(text: str, naive: datetime, tz: tzinfo) -> datetime:
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # Either a fold (both read back as this wall time) or a gap (neither does).
+        back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        what = "happens twice (a daylight-saving fold)" if back == naive else "never happens"
+        raise ValueError(
+            f"time {text!r} {what} in {tz}: give it with its UTC offset"
+        )
+    return first
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def detect_format(name: str, head: str) -> LogFormat:
+    """``"jsonl"`` for ``.jsonl``/``.ndjson``/``.json`` files or text starting with ``{``;
+    ``"csv"`` otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    return "jsonl" if head.lstrip().startswith("{") else "csv"
+
+
+def _clean(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    text = value.strip() if isinstance(value, str) else str(value)
+    return text or None
+
+
+class _Checker:
+    """Turns raw cells into a :class:`Row` or a :class:`BadRow`.
+
+    One per log: it shares each ticket id and each UTC offset between rows, which keeps a
+    large log small in memory. ``details=False`` leaves the free-text ``detail`` out.
+    """
+
+    def __init__(self, tz: tzinfo | None, details: bool = True) -> None:
+        self.tz = tz
+        self.details = details
+        self.ids: dict[str, str] = {}
+        self.zones: dict[tzinfo, tzinfo] = {}
+
+    def time(self, text: str) -> datetime | None:
+        """The fast path: an ISO text with an offset, or ``None``."""
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        zone = at.tzinfo
+        if zone is None:
+            return None
+        shared = self.zones.setdefault(zone, zone)
+        return at if shared is zone else at.replace(tzinfo=shared)
+
+    def __call__(
+        self,
+        line: int,
+        ticket: object,
+        time: object,
+        event: object,
+        level: object = None,
+        detail: object = None,
+        coverage: object = None,
+        customer: object = None,
+        category: object = None,
+        signed: object = None,
+    ) -> Row | BadRow:
+        ticket_id = _clean(ticket)
+        if ticket_id is None:
+            return BadRow(line, "no ticket id")
+        ticket_id = self.ids.setdefault(ticket_id, ticket_id)
+        kind = _KIND_SET.get(event) if isinstance(event, str) else None
+        if kind is None:
+            if isinstance(event, str):
+                kind = _KIND_SET.get(event.strip().lower())
+            if kind is None:
+                return BadRow(
+                    line, f"unknown event {event!r} (expected one of: {', '.join(KINDS)})",
+                    ticket_id,
+                )
+        if not isinstance(time, str):
+            return BadRow(line, "no time" if time is None else f"time {time!r} is not text",
+                          ticket_id)
+        at = self.time(time)
+        if at is None:
+            if not time.strip():
+                return BadRow(line, "no time", ticket_id)
+            try:
+                at = parse_time(time, self.tz)
+            except ValueError as error:
+                return BadRow(line, str(error), ticket_id)
+        lvl = _clean(level) if kind in _NEEDS_LEVEL else None
+        if lvl is None and kind in _NEEDS_LEVEL:
+            return BadRow(line, f"event {kind!r} needs a level", ticket_id)
+        cov = None
+        if coverage:
+            cov_text = _clean(coverage)
+            cov = _COVERAGE_SET.get(cov_text.lower() if cov_text else "", "?")
+            if cov == "?":
+                return BadRow(
+                    line, f"unknown coverage {coverage!r} (expected 'business' or '24x7')",
+                    ticket_id,
+                )
+        day = None
+        if signed:
+            try:
+                day = date.fromisoformat(str(signed).strip())
+            except ValueError:
+                return BadRow(line, f"signed {signed!r} is not a date (2025-03-01)", ticket_id)
+        return Row(
+            line, ticket_id, at, kind, lvl,
+            _clean(detail) if detail and self.details else None, cov,
+            _clean(customer) if customer else None, _clean(category) if category else None,
+            day,
+        )
+
+
+def _csv_rows(
+    stream: Iterator[str],
+    source: str,
+    check: _Checker,
+    keep: Callable[[str], bool] | None,
+) -> Iterator[Row | BadRow]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise EventLogError(source, None, "the file is empty (expected a CSV header)") from None
+    except csv.Error as error:
+        raise EventLogError(source, 1, f"not CSV: {error}") from None
+    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise EventLogError(
+            source, 1,
+            f"the header lacks the column(s) {', '.join(missing)} (it must name at least "
+            f"ticket, time, event; found: {', '.join(names) or 'nothing'})",
+        )
+    index = [names.index(name) if name in names else -1 for name in COLUMNS]
+    width = max(index) + 1
+    i_ticket, i_time, i_event, i_level, i_detail = index[:5]
+    rare = [i for i in index[5:] if i >= 0]
+    optional = [(j, i) for j, i in enumerate(index[3:]) if i >= 0]
+    kinds = _KIND_SET
+    needs_level = _NEEDS_LEVEL
+    ids = check.ids
+    details = check.details and i_detail >= 0
+    fast_time = check.time
+    line = reader.line_num + 1
+    while True:
+        try:
+            for cells in reader:
+                start, line = line, reader.line_num + 1
+                if len(cells) < width:
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue  # a blank line is not a row
+                    cells += [""] * (width - len(cells))
+                ticket = cells[i_ticket]
+                if keep is not None:
+                    stripped = ticket.strip()
+                    if stripped and not keep(stripped):
+                        yield _SKIP
+                        continue
+                # The fast path: a clean row of the common shape.
+                kind = kinds.get(cells[i_event])
+                if kind is not None and ticket and not ticket[0].isspace() \
+                        and not ticket[-1].isspace() and not any(cells[i] for i in rare):
+                    at = fast_time(cells[i_time])
+                    level = cells[i_level] if i_level >= 0 and kind in needs_level else None
+                    if at is not None and (
+                        kind not in needs_level or (level and level == level.strip())
+                    ):
+                        detail = cells[i_detail].strip() or None if details else None
+                        yield Row(start, ids.setdefault(ticket, ticket), at, kind, level,
+                                  detail, None, None, None, None)
+                        continue
+                extra: list[object] = [None] * 6
+                for j, i in optional:
+                    extra[j] = cells[i]
+                yield check(start, ticket, cells[i_time], cells[i_event], *extra)
+            return
+        except csv.Error as error:
+            yield BadRow(line, f"not readable as CSV: {error}")
+            line = reader.line_num + 1
+
+
+def _jsonl_rows(
+    stream: Iterator[str], check: _Checker, keep: Callable[[str], bool] | None
+) -> Iterator[Row | BadRow]:
+    for line, text in enumerate(stream, 1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError as error:
+            yield BadRow(line, f"not a JSON object: {error}")
+            continue
+        if not isinstance(obj, dict):
+            yield BadRow(line, f"not a JSON object: {type(obj).__name__}")
+            continue
+        ticket = obj.get("ticket")
+        if isinstance(ticket, int) and not isinstance(ticket, bool):
+            ticket = str(ticket)
+        if not isinstance(ticket, str):
+            ticket = None
+        if keep is not None and ticket and ticket.strip() and not keep(ticket.strip()):
+            yield _SKIP
+            continue
+        yield check(line, ticket, *(obj.get(name) for name in COLUMNS[1:]))
+
+
+#: A row of another shard: counted, not kept.
+_SKIP = BadRow(0, "another shard's row")
+
+
+def read_rows(
+    lines: Iterable[str],
+    *,
+    source: str = "<events>",
+    fmt: LogFormat | None = None,
+    tz: tzinfo | None = None,
+    keep: Callable[[str], bool] | None = None,
+    details: bool = True,
+) -> Iterator[Row | BadRow]:
+    """Every row of a log, in file order: a :class:`Row`, or a :class:`BadRow` that says
+    what was wrong with it.
+
+    Args:
+        lines: the log's lines (an open text file, with ``newline=""`` for CSV).
+        source: the file's name, for messages and to guess the format.
+        fmt: ``"csv"`` or ``"jsonl"``; guessed from ``source`` or the first character.
+        tz: the zone of times written without an offset (refused otherwise).
+        keep: parse only the rows of the tickets whose id it accepts; the others come as
+            one shared placeholder that :meth:`EventLog.from_rows` counts and drops.
+        details: keep the ``detail`` text (``False`` saves memory on large logs).
+
+    Raises:
+        EventLogError: when the file as a whole cannot be read (no header, a required
+            column missing).
+
+    >>> text = ["ticket,time,event,level", "T1,2026-04-30T17:30+03:00,opened,partner.standard"]
+    >>> [row.kind for row in read_rows(text)]
+    ['opened']
+    """
+    it = iter(lines)
+    if fmt is None:
+        first = next(it, None)
+        fmt = detect_format(source, first or "")
+        if first is not None:
+            it = itertools.chain([first], it)
+    check = _Checker(tz, details)
+    if fmt == "csv":
+        return _csv_rows(it, source, check, keep)
+    return _jsonl_rows(it, check, keep)
+
+
+# -- grouping ---------------------------------------------------------------------------
+
+
+@attrs.define
+class EventLog:
+    """A log read and grouped by ticket, each ticket's rows in time order.
+
+    Attributes:
+        source: the file's name.
+        tickets: ticket id to its rows, sorted by time (rows at the same instant keep
+            their file order), the ``opened`` row first. Tickets in order of first opening.
+        bad: the rows left out, and why, in line order.
+        rows: how many rows the log holds (blank lines are not rows).
+        last: the latest time of any good row, or ``None``.
+    """
+
+    source: str
+    tickets: dict[str, list[Row]]
+    bad: list[BadRow]
+    rows: int
+    last: datetime | None
+
+    @classmethod
+    def read(
+        cls,
+        path: str | Path,
+        *,
+        fmt: LogFormat | None = None,
+        tz: tzinfo | None = None,
+        keep: Callable[[str], bool] | None = None,
+        progress: Callable[[int], None] | None = None,
+        details: bool = True,
+    ) -> EventLog:
+        """Read and group the log at ``path`` (``"-"`` is standard input).
+
+        Args:
+            fmt: ``"csv"`` or ``"jsonl"``; guessed from the name or first character.
+            tz: the zone of times written without an offset (refused otherwise).
+            keep: read only the tickets whose id it accepts (a shard).
+            progress: called now and then with the number of characters read so far.
+            details: keep the ``detail`` text of each row.
+
+        Raises:
+            EventLogError: the file cannot be opened or read as a log at all.
+        """
+        source = str(path)
+        try:
+            if source == "-":
+                stream: IO[str] = io.TextIOWrapper(
+                    sys.stdin.buffer, encoding="utf-8-sig", newline=""
+                )
+            else:
+                stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as error:
+            raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
+        with stream:
+            try:
+                return cls.from_rows(
+                    read_rows(
+                        _counting(stream, progress), source=source, fmt=fmt, tz=tz, keep=keep,
+                        details=details,
+                    ),
+                    source=source,
+                    keep=keep,
+                )
+            except UnicodeDecodeError as error:
+                raise EventLogError(
+                    source, None, f"not UTF-8 text ({error.reason} at byte {error.start})"
+                ) from None
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[Row | BadRow],
+        *,
+        source: str = "<events>",
+        keep: Callable[[str], bool] | None = None,
+    ) -> EventLog:
+        """Group rows by ticket and check each ticket's order: a ticket needs one
+        ``opened`` row, and no row may come before it."""
+        tickets: dict[str, list[Row]] = {}
+        bad: list[BadRow] = []
+        count = 0
+        last: datetime | None = None
+        for row in rows:
+            count += 1
+            if type(row) is not Row:
+                assert isinstance(row, BadRow)
+                if row is _SKIP:
+                    continue
+                if keep is None or row.ticket is None or keep(row.ticket):
+                    bad.append(row)
+                continue
+            ticket = row.ticket
+            group = tickets.get(ticket)
+            if group is None:
+                if keep is not None and not keep(ticket):
+                    continue
+                tickets[ticket] = [row]
+            else:
+                group.append(row)
+        out: dict[str, list[Row]] = {}
+        for ticket, group in tickets.items():
+            checked = _check_ticket(ticket, group, bad)
+            if checked:
+                out[ticket] = checked
+                end = checked[-1].at
+                if last is None or end > last:
+                    last = end
+        # Tickets in the order they were opened (ties: file order).
+        ordered = dict(sorted(out.items(), key=lambda item: (item[1][0].at, item[1][0].line)))
+        bad.sort(key=lambda b: b.line)
+        return cls(source, ordered, bad, count, last)
+
+    @property
+    def skipped(self) -> int:
+        """How many rows were left out."""
+        return len(self.bad)
+
+
+def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]:
+    if len(group) > 1:
+        group.sort(key=lambda r: (r.at, r.kind != "opened", r.line))
+    opened = [r for r in group if r.kind == "opened"]
+    if not opened:
+        bad.extend(
+            BadRow(r.line, f"ticket {ticket!r} has no 'opened' event", ticket) for r in group
+        )
+        return []
+    first = min(opened, key=lambda r: r.line)
+    kept: list[Row] = []
+    for r in group:
+        if r.kind == "opened" and r is not first:
+            bad.append(BadRow(
+                r.line,
+                f"ticket {ticket!r} was already opened on line {first.line}; a new cycle "
+                "is 'reopened'",
+                ticket,
+            ))
+        elif r.at < first.at:
+            bad.append(BadRow(
+                r.line,
+                f"{r.kind!r} at {r.at.isoformat()} is before ticket {ticket!r} was opened "
+                f"({first.at.isoformat()}, line {first.line})",
+                ticket,
+            ))
+        else:
+            kept.append(r)
+    return kept
+
+
+def _counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
+    """The lines, reporting now and then how many characters have been read."""
+    if progress is None:
+        yield from lines
+        return
+    chars = 0
+    step = 1 << 20
+    mark = step
+    for text in lines:
+        chars += len(text)
+        if chars >= mark:
+            progress(chars)
+            mark = chars + step
+        yield text
+    progress(chars)
+
+
+# -- writing ----------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe, the spreadsheet's mark for "text"; numbers (``-3600``) are left as
+    they are. ``None`` is an empty cell.
+
+    >>> csv_safe("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> csv_safe(-3600), csv_safe("T-1"), csv_safe(None)
+    ('-3600', 'T-1', '')
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def format_time(value: datetime) -> str:
+    """ISO 8601 with the offset, to the second unless there are microseconds."""
+    return value.isoformat(timespec="seconds" if not value.microsecond else "microseconds")
+
+
+def format_duration(value: timedelta) -> str:
+    """``H:MM:SS`` with unbounded hours (``50:30:00``), a minus sign when negative.
+
+    >>> format_duration(timedelta(days=2, hours=2, minutes=30))
+    '50:30:00'
+    >>> format_duration(timedelta(seconds=-90))
+    '-0:01:30'
+    """
+    us = value // timedelta(microseconds=1)
+    sign = "-" if us < 0 else ""
+    us = abs(us)
+    seconds, micro = divmod(us, 1_000_000)
+    minutes, sec = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    text = f"{sign}{hours}:{minute:02d}:{sec:02d}"
+    return f"{text}.{micro:06d}" if micro else text
+
+
+def whole_seconds(value: timedelta) -> int:
+    """The whole seconds of a duration, rounded toward zero."""
+    us = value // timedelta(microseconds=1)
+    return us // 1_000_000 if us >= 0 else -((-us) // 1_000_000)

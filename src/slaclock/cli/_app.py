@@ -1,0 +1,491 @@
+"""The command line: parsing, error handling and the small commands."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from slaclock._errors import SlaclockError
+from slaclock._eventlog import (
+    EventLogError,
+    format_duration,
+    format_time,
+    parse_time,
+    parse_zone,
+    whole_seconds,
+)
+
+__all__ = ["EXIT_BREACH", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
+
+EXIT_OK = 0
+EXIT_BREACH = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class InputError(click.ClickException):
+    """A bad value or file: one line on stderr, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _PipeClosed(Exception):
+    """Standard output was closed by its reader."""
+
+
+class SlaclockGroup(click.Group):
+    """The ``slaclock`` group: every error becomes one line on stderr and an exit code.
+
+    0: success; 1: SLA breaches found (only with ``--fail-on-breach``); 2: a usage or
+    input error; 3: an internal error (a bug: please report it; ``SLACLOCK_DEBUG=1``
+    shows the traceback).
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = self._run(args, prog_name or "slaclock", complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Before click's own handling, which exits with 1.
+            raise _PipeClosed from None
+
+    def _run(
+        self, args: Sequence[str] | None, prog_name: str, complete_var: str | None, **extra: Any
+    ) -> int:
+        try:
+            result = super().main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+        except click.UsageError as error:
+            path = error.ctx.command_path if error.ctx is not None else prog_name
+            return _fail(
+                f"{path}: error: {_one_line(error.format_message())} "
+                f"(see '{path} --help')",
+                EXIT_USAGE,
+            )
+        except click.ClickException as error:
+            return _fail(f"{prog_name}: error: {_one_line(error.format_message())}", EXIT_USAGE)
+        except click.Abort:
+            return _fail(f"{prog_name}: interrupted", 130)
+        except (_PipeClosed, BrokenPipeError):
+            # The reader went away (``slaclock report ... | head``): not an error.
+            _silence_stdout()
+            return EXIT_OK
+        except (SlaclockError, OSError, ValueError, LookupError) as error:
+            if os.environ.get("SLACLOCK_DEBUG"):
+                raise
+            return _fail(f"{prog_name}: error: {_one_line(str(error))}", EXIT_USAGE)
+        except Exception as error:
+            if os.environ.get("SLACLOCK_DEBUG"):
+                raise
+            return _fail(
+                f"{prog_name}: internal error ({type(error).__name__}: "
+                f"{_one_line(str(error))}); please report it (SLACLOCK_DEBUG=1 shows details)",
+                EXIT_INTERNAL,
+            )
+        return result if isinstance(result, int) else EXIT_OK
+
+
+def _fail(message: str, code: int) -> int:
+    with contextlib.suppress(BrokenPipeError):
+        click.echo(message, err=True)
+    return code
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _version() -> str:
+    from slaclock import __version__
+
+    return __version__
+
+
+@click.group("slaclock", cls=SlaclockGroup, context_settings=CONTEXT)
+@click.version_option(_version(), "-V", "--version", prog_name="slaclock",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
+    """SLA business time for support desks: deadlines, working time, production calendars,
+    and SLA reports from a ticket event log.
+
+    \b
+    Examples:
+      slaclock deadline --level commercial.standard --opened 2026-04-30T17:30+03:00
+      slaclock elapsed 2026-04-30T17:30+03:00 2026-05-06T15:00+03:00
+      slaclock calendar 2026
+      slaclock report examples/tickets.csv
+
+    Exit codes: 0 success; 1 SLA breaches found (only with --fail-on-breach); 2 a usage or
+    input error; 3 an internal error. Errors are one line on stderr.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the ``slaclock`` command with ``argv`` (the process's arguments by default)."""
+    cli.main(args=argv, prog_name="slaclock")
+    raise AssertionError("unreachable")  # pragma: no cover - main() always exits
+
+
+# -- shared helpers ---------------------------------------------------------------------
+
+
+def zone_option(value: str | None) -> tzinfo | None:
+    """The zone ``--tz`` names, or ``None``."""
+    if value is None:
+        return None
+    try:
+        return parse_zone(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--tz'") from None
+
+
+def instant(value: str, name: str, tz: tzinfo | None, *, allow_now: bool = False) -> datetime:
+    """A time given on the command line; ``now`` where allowed."""
+    if allow_now and value.strip().lower() == "now":
+        return datetime.now(UTC)
+    try:
+        return parse_time(value, tz)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=name) from None
+
+
+def write_json(data: object, output: str | None = None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+
+
+def load_calendar(spec: str, hours: str | None = None) -> Any:
+    """``russia``, ``always`` or a calendar file (TOML or JSON: the keys of a policy's
+    ``[calendars.NAME]`` table)."""
+    from slaclock._calendar import Calendar
+
+    if spec == "russia":
+        return Calendar.russia(hours) if hours else Calendar.russia()
+    if spec == "always":
+        if hours:
+            raise click.UsageError("--hours does not apply to the 'always' calendar")
+        return Calendar.always("Europe/Moscow")
+    if hours:
+        raise click.UsageError("--hours applies to the built-in calendars; a calendar file "
+                               "sets its own hours")
+    path = Path(spec)
+    if not path.exists():
+        raise click.BadParameter(
+            f"{spec!r} is neither 'russia', 'always' nor an existing file",
+            param_hint="'--calendar'",
+        )
+    return read_calendar_file(path)
+
+
+def read_calendar_file(path: Path) -> Any:
+    import tomllib
+
+    from slaclock._policy import _Reader
+
+    raw = path.read_bytes()
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(raw.decode("utf-8"))
+        else:
+            data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InputError(f"{path.name}: not a valid calendar file: {error}") from None
+    if isinstance(data, dict) and isinstance(data.get("calendar"), dict):
+        data = data["calendar"]
+    return _Reader(path.name).calendar(data, "calendar")
+
+
+# -- deadline ---------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT, short_help="A ticket's reaction and resolution deadlines.")
+@click.option("--level", "-l", required=True, metavar="LEVEL",
+              help="The service level, e.g. commercial.standard.")
+@click.option("--opened", "-o", required=True, metavar="TIME",
+              help="When the ticket was opened: ISO 8601 with an offset "
+                   "(2026-04-30T17:30+03:00), or 'now'.")
+@click.option("--coverage", type=click.Choice(["business", "24x7"]),
+              help="The contract's coverage, for a level counted as the contract says "
+                   "(commercial.emergency).")
+@click.option("--policy", "-p", "policy_file", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="A policy file (TOML or JSON); the embedded regulation by default.")
+@click.option("--tz", metavar="ZONE", help="The zone of a --opened without an offset.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def deadline(
+    level: str, opened: str, coverage: str | None, policy_file: str | None, tz: str | None,
+    fmt: str,
+) -> int:
+    """The reaction deadline of a ticket and, where the level has one, its resolution
+    deadline, if nothing pauses its clock.
+
+    With a policy of several regulation versions, the version in force on the day the
+    ticket opened applies.
+
+    \b
+    Examples:
+      slaclock deadline --level commercial.standard --opened 2026-04-30T17:30+03:00
+      slaclock deadline -l commercial.emergency --coverage 24x7 -o now --format json
+      slaclock deadline -l partner.standard -o "2026-12-30 16:00" --tz Europe/Moscow
+
+    JSON keys: level, opened, reaction_deadline, resolution_deadline (null when the level
+    sets none); times are ISO 8601 with offsets.
+    """
+    at = instant(opened, "'--opened'", zone_option(tz), allow_now=True)
+    from slaclock._errors import ConfigError
+
+    regulation = regulation_for(policy_file, at)
+    try:
+        result = regulation.deadlines(level, at, coverage)
+    except ConfigError as error:
+        if error.field != "coverage":
+            raise
+        raise click.UsageError(
+            f"{level} is counted as the contract says: give --coverage business or "
+            "--coverage 24x7",
+            click.get_current_context(),
+        ) from None
+    data = {
+        "level": result["level"],
+        "opened": format_time(at),
+        "reaction_deadline": _maybe_time(result["reaction_deadline"]),
+        "resolution_deadline": _maybe_time(result["resolution_deadline"]),
+    }
+    if fmt == "json":
+        write_json(data)
+        return EXIT_OK
+    width = 20
+    click.echo(f"{'level':<{width}}{data['level']}")
+    click.echo(f"{'opened':<{width}}{data['opened']}")
+    click.echo(f"{'reaction deadline':<{width}}{data['reaction_deadline']}")
+    click.echo(f"{'resolution deadline':<{width}}"
+               f"{data['resolution_deadline'] or 'none (the level sets no resolution target)'}")
+    return EXIT_OK
+
+
+def _maybe_time(value: datetime | None) -> str | None:
+    return None if value is None else format_time(value)
+
+
+def regulation_for(policy_file: str | None, day: datetime | None = None) -> Any:
+    """The regulation of ``--policy`` (or the embedded one); with versions, the one in
+    force on ``day`` (the latest without one)."""
+    from slaclock._policy import Regulation, RegulationVersions, load_policy
+
+    if policy_file is None:
+        return Regulation.default()
+    policy = load_policy(policy_file)
+    if isinstance(policy, RegulationVersions):
+        return policy.latest if day is None else policy.in_force(day.date())
+    return policy
+
+
+# -- elapsed ----------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT, short_help="The working time between two instants.")
+@click.argument("start")
+@click.argument("end")
+@click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
+              metavar="russia|always|FILE",
+              help="Russia's production calendar 09:00-18:00 Moscow time, 24/7, or a "
+                   "calendar file (TOML or JSON, the keys of a policy's calendar table).")
+@click.option("--hours", metavar="HOURS",
+              help="Weekly hours for the russia calendar, e.g. '09:00-13:00, 14:00-18:00'.")
+@click.option("--tz", metavar="ZONE", help="The zone of times given without an offset.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def elapsed(
+    start: str, end: str, calendar_spec: str, hours: str | None, tz: str | None, fmt: str
+) -> int:
+    """The working time between two instants (negative when END is before START).
+
+    \b
+    Examples:
+      slaclock elapsed 2026-04-30T17:30+03:00 2026-05-06T15:00+03:00
+      slaclock elapsed 2026-04-30T09:00Z now --calendar always --format json
+      slaclock elapsed "2026-03-06 10:00" "2026-03-10 10:00" --tz Europe/Moscow
+
+    JSON keys: start, end, calendar, business_seconds (whole seconds, an integer),
+    business_time (H:MM:SS text).
+    """
+    zone = zone_option(tz)
+    a = instant(start, "'START'", zone, allow_now=True)
+    b = instant(end, "'END'", zone, allow_now=True)
+    schedule = load_calendar(calendar_spec, hours)
+    worked = schedule.business_time(a, b)
+    data = {
+        "start": format_time(a),
+        "end": format_time(b),
+        "calendar": calendar_spec if calendar_spec in ("russia", "always")
+        else Path(calendar_spec).name,
+        "business_seconds": whole_seconds(worked),
+        "business_time": format_duration(worked),
+    }
+    if fmt == "json":
+        write_json(data)
+    else:
+        click.echo(f"{data['business_time']} of working time ({data['business_seconds']} s) "
+                   f"from {data['start']} to {data['end']} on the {data['calendar']} calendar")
+    return EXIT_OK
+
+
+# -- calendar ---------------------------------------------------------------------------
+
+
+@cli.command("calendar", context_settings=CONTEXT,
+             short_help="A year's production calendar, month by month.")
+@click.argument("year", type=click.IntRange(1, 9998))
+@click.option("--hours", metavar="HOURS",
+              help="The desk's weekly hours [default: 09:00-18:00]; "
+                   "'09:00-13:00, 14:00-18:00' gives the official 40-hour-week norm.")
+@click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
+              metavar="russia|always|FILE", help="Which calendar (see 'slaclock elapsed').")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "csv", "json"]),
+              default="text", show_default=True)
+@click.option("--output", metavar="FILE", help="Write to FILE instead of standard output.")
+def calendar_command(
+    year: int, hours: str | None, calendar_spec: str, fmt: str, output: str | None
+) -> int:
+    """The year's production calendar, month by month: working days, days off, shortened
+    days, working hours, and the year's totals.
+
+    \b
+    Examples:
+      slaclock calendar 2026
+      slaclock calendar 2026 --hours "09:00-13:00, 14:00-18:00"
+      slaclock calendar 2025 --format csv --output 2025.csv
+
+    Working hours count each day's wall-clock hours, as official tables do. Years past
+    the last published decree are computed from the Labour Code and marked provisional.
+    """
+    import warnings
+
+    from slaclock._errors import ProvisionalCalendarWarning
+
+    schedule = load_calendar(calendar_spec, hours)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalCalendarWarning)
+        summary = schedule.summary(year)
+    rows = [row.as_dict() for row in summary.rows()]
+    if fmt == "json":
+        write_json(summary.as_dict(), output)
+        return EXIT_OK
+    if fmt == "csv":
+        from ._render import write_csv
+
+        header = list(rows[0])
+        write_csv(header, ([row[k] for k in header] for row in rows), output)
+        return EXIT_OK
+    from ._render import calendar_table, print_rich
+
+    print_rich([calendar_table(summary, hours or "09:00-18:00", calendar_spec)], output)
+    return EXIT_OK
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT, short_help="An SLA report from a ticket event log.")
+@click.argument("events", metavar="EVENTS")
+@click.option("--at", "at_text", metavar="TIME",
+              help="Report as of TIME (ISO 8601 or 'now') [default: the log's last event].")
+@click.option("--policy", "-p", "policy_file", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="A policy file (TOML or JSON); the embedded regulation by default.")
+@click.option("--coverage", type=click.Choice(["business", "24x7"]),
+              help="The coverage of tickets whose rows give none (for commercial.emergency).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]),
+              default="table", show_default=True)
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE.")
+@click.option("--tz", metavar="ZONE",
+              help="The zone of times written without an offset (refused otherwise).")
+@click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
+              help="The log's format [default: from the file name or its first character].")
+@click.option("--strict", is_flag=True, help="Stop at the first bad row (exit code 2).")
+@click.option("--fail-on-breach", is_flag=True,
+              help="Exit with code 1 when any ticket breached its SLA.")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Tickets listed in the table format (0: all); csv and json list all.")
+@click.option("--plot", metavar="FILE",
+              help="Draw compliance per month and level to FILE (.png or .svg; needs "
+                   "matplotlib: pip install 'slaclock[plot]').")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes [default: 0, automatic: one per CPU, at most 4, for "
+                   "logs over 32 MB; one otherwise].")
+def report(
+    events: str, at_text: str | None, policy_file: str | None, coverage: str | None, fmt: str,
+    output: str | None,
+    tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
+    plot: str | None, jobs: int,
+) -> int:
+    """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
+    elapsed working time, breached) with a summary: compliance per level and per month,
+    tickets at risk, and the worst breaches.
+
+    EVENTS is a CSV file or JSON lines ('-' reads standard input); see the event-log
+    format in the documentation. Bad rows are reported with their line number and left
+    out; --strict stops at the first.
+
+    \b
+    Examples:
+      slaclock report examples/tickets.csv
+      slaclock report tickets.csv --at 2026-10-01T00:00+03:00 --format json -o report.json
+      slaclock report export.jsonl --tz Europe/Moscow --strict --fail-on-breach
+      slaclock report tickets.csv --format csv --output metrics.csv --plot compliance.png
+    """
+    from ._report import run_report
+
+    zone = zone_option(tz)
+    at = None if at_text is None else instant(at_text, "'--at'", zone, allow_now=True)
+    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("the plot file must end in .png or .svg", param_hint="'--plot'")
+    if input_format is None and events == "-":
+        input_format = "csv"
+    try:
+        outcome = run_report(
+            events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
+            input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
+            coverage=coverage,
+        )
+    except EventLogError as error:
+        raise InputError(str(error)) from None
+    if fail_on_breach and outcome.breached:
+        return EXIT_BREACH
+    return EXIT_OK
+

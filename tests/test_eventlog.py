@@ -1,0 +1,307 @@
+"""The event-log reader: times, rows, line numbers, grouping, and spreadsheet-safe cells."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from slaclock._eventlog import (
+    BadRow,
+    EventLog,
+    EventLogError,
+    Row,
+    csv_safe,
+    format_duration,
+    parse_time,
+    read_rows,
+    whole_seconds,
+)
+
+MSK = ZoneInfo("Europe/Moscow")
+LONDON = ZoneInfo("Europe/London")
+HEADER = "ticket,time,event,level,detail,coverage\n"
+
+
+def rows_of(text: str, **kwargs: object) -> list[Row | BadRow]:
+    return list(read_rows(io.StringIO(text), source="log.csv", **kwargs))  # type: ignore[arg-type]
+
+
+def log_of(text: str, **kwargs: object) -> EventLog:
+    return EventLog.from_rows(read_rows(io.StringIO(text), source="log.csv", **kwargs))  # type: ignore[arg-type]
+
+
+# -- times -------------------------------------------------------------------------------
+
+
+def test_time_with_offset_is_that_instant() -> None:
+    at = parse_time("2026-04-30T17:30+03:00")
+    assert at == datetime(2026, 4, 30, 14, 30, tzinfo=UTC)
+    assert at.utcoffset() == timedelta(hours=3)
+
+
+def test_time_with_z_is_utc() -> None:
+    assert parse_time("2026-04-30T14:30:00Z") == datetime(2026, 4, 30, 14, 30, tzinfo=UTC)
+
+
+def test_compact_iso_is_read_through_pendulum_with_its_offset() -> None:
+    at = parse_time("20260430T173000+0300")
+    assert at == datetime(2026, 4, 30, 14, 30, tzinfo=UTC)
+    assert isinstance(at.tzinfo, timezone)  # a plain stdlib offset, not pendulum's
+
+
+@pytest.mark.parametrize("text", ["2026-04-30 17:30", "2026-04-30T17:30:00", "20260430T173000"])
+def test_time_without_offset_is_refused_not_read_as_utc(text: str) -> None:
+    with pytest.raises(ValueError, match="no UTC offset"):
+        parse_time(text)
+
+
+def test_time_without_offset_is_read_in_the_zone_given() -> None:
+    assert parse_time("2026-04-30 17:30", MSK) == datetime(2026, 4, 30, 17, 30, tzinfo=MSK)
+    assert parse_time("20260430T173000", MSK) == datetime(2026, 4, 30, 17, 30, tzinfo=MSK)
+
+
+def test_time_in_an_autumn_fold_is_refused() -> None:
+    with pytest.raises(ValueError, match="happens twice"):
+        parse_time("2026-10-25 01:30", LONDON)
+
+
+def test_time_in_a_spring_gap_is_refused() -> None:
+    with pytest.raises(ValueError, match="never happens"):
+        parse_time("2026-03-29 01:30", LONDON)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "30.04.2026 17:30", "2026-13-01T00:00+03:00", ""])
+def test_unparseable_time(text: str) -> None:
+    with pytest.raises(ValueError, match=r"unparseable|no UTC offset"):
+        parse_time(text)
+
+
+# -- rows --------------------------------------------------------------------------------
+
+
+def test_a_clean_log() -> None:
+    rows = rows_of(
+        HEADER
+        + "T-1,2026-04-30T17:30:00+03:00,opened,commercial.standard,\"Crash, v5\",\n"
+        + "T-1,2026-05-04T10:00:00+03:00,responded,,,\n"
+    )
+    assert [type(r) for r in rows] == [Row, Row]
+    first, second = rows
+    assert isinstance(first, Row)
+    assert isinstance(second, Row)
+    assert (first.line, first.ticket, first.kind, first.level, first.detail) == (
+        2, "T-1", "opened", "commercial.standard", "Crash, v5"
+    )
+    assert second.line == 3
+    assert second.level is None
+    assert first.ticket is second.ticket  # ids are shared between a ticket's rows
+
+
+def test_line_numbers_follow_multiline_cells_and_blank_lines() -> None:
+    rows = rows_of(
+        HEADER
+        + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"two\nlines",\n'
+        + "\n"
+        + "T-1,2026-04-30T18:30+03:00,closed,,,\n"
+    )
+    assert len(rows) == 2
+    assert isinstance(rows[1], BadRow)
+    assert rows[1].line == 5
+    assert "unknown event 'closed'" in rows[1].reason
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (",2026-04-30T17:30+03:00,opened,partner.standard,,", "no ticket id"),
+        ("T-1,,responded,,,", "no time"),
+        ("T-1,soon,responded,,,", "unparseable time 'soon'"),
+        ("T-1,2026-04-30 17:30,responded,,,", "no UTC offset"),
+        ("T-1,2026-04-30T17:30+03:00,opened,,,", "needs a level"),
+        ("T-1,2026-04-30T17:30+03:00,level_changed,,,", "needs a level"),
+        ("T-1,2026-04-30T17:30+03:00,opened,commercial.emergency,,always", "unknown coverage"),
+    ],
+)
+def test_bad_rows_say_why(row: str, reason: str) -> None:
+    (bad,) = rows_of(HEADER + row + "\n")
+    assert isinstance(bad, BadRow)
+    assert bad.line == 2
+    assert reason in bad.reason
+
+
+def test_naive_times_are_read_with_tz() -> None:
+    (row,) = rows_of(HEADER + "T-1,2026-04-30 17:30,responded,,,\n", tz=MSK)
+    assert isinstance(row, Row)
+    assert row.at == datetime(2026, 4, 30, 17, 30, tzinfo=MSK)
+
+
+def test_level_is_read_only_where_it_means_something() -> None:
+    (row,) = rows_of(HEADER + "T-1,2026-04-30T17:30+03:00,responded,partner.standard,,\n")
+    assert isinstance(row, Row)
+    assert row.level is None
+
+
+def test_columns_in_any_order_with_extra_ones_and_a_bom() -> None:
+    text = (
+        "\ufeffEvent,Agent,Time,Ticket,Level\n"
+        "opened,anna,2026-04-30T17:30+03:00,T-9,partner.emergency\n"
+    )
+    (row,) = rows_of(text)
+    assert isinstance(row, Row)
+    assert (row.ticket, row.kind, row.level) == ("T-9", "opened", "partner.emergency")
+
+
+def test_contract_columns() -> None:
+    text = (
+        "ticket,time,event,level,coverage,customer,category,signed\n"
+        "T-1,2026-04-30T17:30+03:00,opened,commercial.emergency,24x7,Acme,development,"
+        "2025-03-01\n"
+    )
+    (row,) = rows_of(text)
+    assert isinstance(row, Row)
+    assert (row.coverage, row.customer, row.category, row.signed.isoformat()) == (  # type: ignore[union-attr]
+        "24x7", "Acme", "development", "2025-03-01"
+    )
+
+
+def test_a_header_without_the_required_columns_is_refused() -> None:
+    with pytest.raises(EventLogError, match=r"log.csv:1: the header lacks the column\(s\) time"):
+        rows_of("ticket,event\nT-1,opened\n")
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(EventLogError, match="empty"):
+        rows_of("")
+
+
+def test_json_lines() -> None:
+    text = (
+        '{"ticket": "T-1", "time": "2026-04-30T17:30+03:00", "event": "opened", '
+        '"level": "partner.standard"}\n'
+        "\n"
+        '{"ticket": 2, "time": "2026-04-30T17:31+03:00", "event": "opened", '
+        '"level": "partner.standard", "coverage": "business"}\n'
+        "[1, 2]\n"
+        "{not json\n"
+    )
+    rows = list(read_rows(io.StringIO(text), source="log.jsonl"))
+    assert [r.line for r in rows] == [1, 3, 4, 5]
+    assert isinstance(rows[1], Row)
+    assert rows[1].ticket == "2"
+    assert isinstance(rows[2], BadRow)
+    assert "not a JSON object" in rows[2].reason
+    assert isinstance(rows[3], BadRow)
+
+
+def test_format_is_guessed_from_the_first_character() -> None:
+    text = '{"ticket": "T-1", "time": "2026-04-30T17:30+03:00", "event": "opened", "level": "x"}'
+    (row,) = read_rows(io.StringIO(text), source="export.txt")
+    assert isinstance(row, Row)
+
+
+# -- grouping ----------------------------------------------------------------------------
+
+
+def test_grouping_sorts_each_ticket_and_orders_tickets_by_opening() -> None:
+    log = log_of(
+        HEADER
+        + "T-2,2026-05-04T10:00+03:00,responded,,,\n"
+        + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n"
+        + "T-2,2026-04-30T17:30+03:00,opened,partner.standard,,\n"
+    )
+    assert list(log.tickets) == ["T-2", "T-1"]
+    assert [r.kind for r in log.tickets["T-2"]] == ["opened", "responded"]
+    assert log.rows == 3
+    assert log.skipped == 0
+    assert log.last == datetime(2026, 5, 4, 10, tzinfo=MSK)
+
+
+def test_events_before_the_opening_and_tickets_never_opened_are_bad_rows() -> None:
+    log = log_of(
+        HEADER
+        + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n"
+        + "T-1,2026-05-01T09:00+03:00,responded,,,\n"
+        + "T-3,2026-05-01T09:00+03:00,responded,,,\n"
+        + "T-1,2026-05-05T09:00+03:00,opened,partner.standard,,\n"
+    )
+    assert [(b.line, b.ticket) for b in log.bad] == [(3, "T-1"), (4, "T-3"), (5, "T-1")]
+    assert "before ticket 'T-1' was opened" in log.bad[0].reason
+    assert "has no 'opened' event" in log.bad[1].reason
+    assert "already opened on line 2" in log.bad[2].reason
+    assert list(log.tickets) == ["T-1"]
+    assert len(log.tickets["T-1"]) == 1
+
+
+def test_an_event_at_the_same_instant_as_the_opening_sorts_after_it() -> None:
+    log = log_of(
+        HEADER
+        + "T-1,2026-05-04T09:00+03:00,responded,,,\n"
+        + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n"
+    )
+    assert [r.kind for r in log.tickets["T-1"]] == ["opened", "responded"]
+    assert not log.bad
+
+
+def test_shards_split_the_tickets_and_keep_every_bad_row_once() -> None:
+    text = HEADER + "".join(
+        f"T-{i},2026-05-04T09:{i:02d}+03:00,opened,partner.standard,,\n" for i in range(40)
+    ) + ",2026-05-04T09:00+03:00,opened,partner.standard,,\n"
+    whole = log_of(text)
+    parts = []
+    for shard in range(2):
+        def keep(ticket: str, shard: int = shard) -> bool:
+            return zlib.crc32(ticket.encode()) % 2 == shard
+
+        parts.append(log_of(text, keep=keep))
+    assert sorted(t for p in parts for t in p.tickets) == sorted(whole.tickets)
+    assert all(p.rows == whole.rows == 41 for p in parts)
+    assert [b.line for b in whole.bad] == [42]
+
+
+def test_reading_a_file_and_a_missing_one(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "log.csv"
+    path.write_text(HEADER + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n",
+                    encoding="utf-8")
+    seen: list[int] = []
+    log = EventLog.read(path, progress=seen.append)
+    assert list(log.tickets) == ["T-1"]
+    assert seen
+    assert seen[-1] == len(path.read_text(encoding="utf-8"))
+    with pytest.raises(EventLogError, match="cannot open"):
+        EventLog.read(path.with_name("missing.csv"))
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+7 999 123", "'+7 999 123"),
+        ("-- crash", "'-- crash"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=x", "'\t=x"),
+        ("-3600", "-3600"),
+        ("+1.5", "+1.5"),
+        ("T-1", "T-1"),
+        ("", ""),
+        (None, ""),
+        (-7, "-7"),
+    ],
+)
+def test_csv_safe(cell: object, safe: str) -> None:
+    assert csv_safe(cell) == safe
+
+
+def test_durations() -> None:
+    assert format_duration(timedelta(hours=50, minutes=30)) == "50:30:00"
+    assert format_duration(timedelta(seconds=1, microseconds=5)) == "0:00:01.000005"
+    assert whole_seconds(timedelta(seconds=-1.5)) == -1
+    assert whole_seconds(timedelta(seconds=1.5)) == 1
