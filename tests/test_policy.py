@@ -514,3 +514,16 @@ levels.x = { customer = "partner", reaction = { hours = 2, clock = "b" } }
     with pytest.raises(PolicyError, match="two versions take effect") as info:
         load_policy(write(tmp_path, "twice.toml", text))
     assert info.value.field == "versions"
+
+
+def test_load_calendar_reads_one_calendar_table(tmp_path: Path) -> None:
+    from slaclock import load_calendar
+
+    path = tmp_path / "desk.toml"
+    path.write_text('[calendar]\npreset = "russia"\nhours = "09:00-13:00, 14:00-18:00"\n')
+    cal = load_calendar(path)
+    assert cal.summary(2026).total.working_hours == timedelta(hours=1972)  # type: ignore[attr-defined]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"tz": "Mars/X", "hours": "09:00-18:00"}')
+    with pytest.raises(PolicyError, match=r"bad.json: calendar.tz: not an IANA"):
+        load_calendar(bad)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Regulation,
         RegulationVersions,
         Target,
+        load_calendar,
         load_policy,
         parse_policy,
     )
@@ -68,6 +69,7 @@ __all__ = [
     "Target",
     "Ticket",
     "TicketStatus",
+    "load_calendar",
     "load_policy",
     "order_queue",
     "parse_policy",
@@ -99,7 +101,7 @@ _LAZY = {
     ),
     **dict.fromkeys(
         ("COVERAGES", "METRICS", "Contract", "Level", "Regulation", "RegulationVersions",
-         "Target", "load_policy", "parse_policy"),
+         "Target", "load_calendar", "load_policy", "parse_policy"),
         "slaclock._policy",
     ),
 }

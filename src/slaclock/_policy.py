@@ -48,6 +48,7 @@ __all__ = [
     "RegulationVersions",
     "Target",
     "UnknownLevelError",
+    "load_calendar",
     "load_policy",
     "parse_policy",
 ]
@@ -454,6 +455,40 @@ class Contract:
 # -- reading policy files ------------------------------------------------------------------
 
 
+def _read_file(path: str | PathLike[str]) -> tuple[str, Any]:
+    """The file's name and its parsed TOML (or, for ``.json``, JSON) content."""
+    name = Path(fspath(path)).name
+    raw = Path(fspath(path)).read_bytes()
+    if fspath(path).lower().endswith(".json"):
+        try:
+            return name, json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise PolicyError(name, "<file>", None, f"not valid JSON: {error}") from None
+    try:
+        return name, tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise PolicyError(name, "<file>", None, f"not valid TOML: {error}") from None
+
+
+def load_calendar(path: str | PathLike[str]) -> Schedule:
+    """Read a calendar file: one calendar table of the policy format, at the top level or
+    under ``[calendar]`` (TOML, or JSON for ``.json``).
+
+    For example::
+
+        preset = "russia"
+        hours = "09:00-13:00, 14:00-18:00"
+
+    Raises:
+        PolicyError: naming the file, the key and what is wrong.
+        OSError: when the file cannot be read.
+    """
+    name, data = _read_file(path)
+    if isinstance(data, dict) and isinstance(data.get("calendar"), dict):
+        data = data["calendar"]
+    return _Reader(name).calendar(data, "calendar")
+
+
 def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
     """Read a policy file: TOML (``.toml``) or JSON (``.json``).
 
@@ -466,18 +501,7 @@ def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
             be parsed or that describes an invalid policy.
         OSError: when the file cannot be read.
     """
-    name = Path(fspath(path)).name
-    raw = Path(fspath(path)).read_bytes()
-    if fspath(path).lower().endswith(".json"):
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise PolicyError(name, "<file>", None, f"not valid JSON: {error}") from None
-    else:
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise PolicyError(name, "<file>", None, f"not valid TOML: {error}") from None
+    name, data = _read_file(path)
     return parse_policy(data, name)
 
 

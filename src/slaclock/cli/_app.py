@@ -212,21 +212,9 @@ def load_calendar(spec: str, hours: str | None = None) -> Any:
 
 
 def read_calendar_file(path: Path) -> Any:
-    import tomllib
+    from slaclock import load_calendar
 
-    from slaclock._policy import _Reader
-
-    raw = path.read_bytes()
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(raw.decode("utf-8"))
-        else:
-            data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path.name}: not a valid calendar file: {error}") from None
-    if isinstance(data, dict) and isinstance(data.get("calendar"), dict):
-        data = data["calendar"]
-    return _Reader(path.name).calendar(data, "calendar")
+    return load_calendar(path)
 
 
 # -- deadline ---------------------------------------------------------------------------
