@@ -142,6 +142,8 @@ def window(start: datetime, end: datetime) -> tuple[date, date]:
 
 
 def business_time(cal: object, start: datetime, end: datetime) -> timedelta:
+    # In UTC: datetimes of one zone compare and subtract by wall clock, ignoring fold.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     lo, hi = sorted((start, end))
     total = timedelta(0)
     for a, b in intervals(cal, *window(lo, hi)):

@@ -18,6 +18,7 @@ from slaclock import (
     ConfigError,
     HorizonError,
     NaiveDatetimeError,
+    ProvisionalCalendarWarning,
     SlaclockError,
     WeeklyHours,
 )
@@ -310,7 +311,7 @@ def test_calendar_is_immutable_and_hashable() -> None:
 
 def test_calendar_without_hours_has_no_deadlines() -> None:
     closed = Calendar(tz="UTC", hours="closed")
-    with pytest.raises(HorizonError, match="no working time"):
+    with pytest.raises(HorizonError, match="never opens"):
         closed.add(utc(2026, 1, 1), H)
     with pytest.raises(HorizonError):
         closed.next_open(utc(2026, 1, 1))
@@ -395,3 +396,89 @@ def test_the_last_year_a_datetime_holds() -> None:
     assert cal.business_time(utc(9999, 12, 30), utc(9999, 12, 31)) == 9 * H  # a Thursday
     with pytest.raises(HorizonError):
         cal.add(utc(9999, 12, 31, 12), timedelta(hours=10))
+
+
+# -- edges found in review -----------------------------------------------------------------
+
+
+def test_date_methods_refuse_datetimes() -> None:
+    cal = Calendar(tz="Europe/London", hours="09:00-17:00", holidays="GB")
+    with pytest.raises(TypeError, match=r"\.date\(\)"):
+        cal.is_business_day(datetime(2026, 12, 25))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        cal.business_days(date(2026, 12, 21), "2027-01-04")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="whole number"):
+        cal.add_business_days(date(2026, 12, 24), 1.5)  # type: ignore[arg-type]
+    assert cal.business_days(date(2026, 12, 21), date(2027, 1, 4)) == 7
+
+
+def test_next_close_of_24_7_is_none_every_time_without_growing() -> None:
+    cal = Calendar.always()
+    t = utc(2026, 1, 1)
+    assert cal.next_close(t) is None
+    tl = cal._cache.timeline
+    for _ in range(5):
+        assert cal.next_close(t) is None
+    assert cal._cache.timeline is tl
+
+
+def test_next_close_does_not_depend_on_what_is_compiled() -> None:
+    def make() -> Calendar:
+        return Calendar(tz="UTC", hours={"mon-sun": "00:00-24:00"}, days_off=[date(2090, 6, 1)])
+
+    t = utc(2026, 1, 1)
+    warm = make()
+    warm.business_time(t, utc(2100, 1, 1))
+    assert make().next_close(t) is None
+    assert warm.next_close(t) is None  # 2090 is more than 50 years away
+    assert make().next_close(utc(2050, 1, 1)) == utc(2090, 6, 1)
+
+
+def test_long_deadlines_compile_a_few_times_not_once_a_year() -> None:
+    cal = Calendar(tz="UTC", hours="09:00-18:00")
+    start = utc(2026, 1, 1)
+    deadline = cal.add(start, timedelta(hours=9 * 261 * 300))  # about 300 years of work
+    assert cal.business_time(start, deadline) == timedelta(hours=9 * 261 * 300)
+    cal._cache.timeline._check()  # type: ignore[union-attr]
+
+
+def test_years_one_and_9999_count_once() -> None:
+    ny = Calendar(tz="America/New_York", hours={"mon-sun": "19:00-20:00, 21:00-22:00"})
+    assert ny.business_time(utc(9998, 12, 31, 12), utc(9999, 1, 1, 6)) == 2 * H
+    tokyo = Calendar(tz="Asia/Tokyo", hours={"mon-sun": "01:00-02:00, 03:00-04:00"})
+    assert tokyo.business_time(utc(1, 12, 31, 12), utc(2, 1, 1)) == 2 * H
+    kiritimati = Calendar(tz="Pacific/Kiritimati", hours={"mon-sun": "01:00-02:00, 03:00-04:00"})
+    assert kiritimati.business_time(utc(9998, 12, 31), utc(9999, 1, 1)) == 2 * H
+
+
+def test_end_of_year_9999_is_an_answer_not_an_overflow() -> None:
+    always = Calendar.always()
+    assert always.is_open(utc(9999, 6, 1))
+    last = datetime.max.replace(tzinfo=UTC)
+    assert always.business_time(utc(9999, 12, 31), last) == timedelta(days=1) - timedelta(
+        microseconds=1
+    )
+    nights = Calendar(tz="UTC", hours={"mon-sun": "22:00-06:00"})
+    assert nights.business_time(utc(9999, 12, 30), utc(9999, 12, 31, 23)) == 15 * H  # 6+8+1
+    assert always.next_close(utc(9990, 1, 1)) is None
+    with pytest.raises(HorizonError):
+        always.add_business_days(date.min, -1)
+
+
+def test_calendars_combine_only_with_calendars() -> None:
+    with pytest.raises(TypeError, match="another calendar"):
+        NINE_TO_SIX & 5  # type: ignore[operator]
+
+
+def test_overrides_given_as_tuples_are_checked() -> None:
+    with pytest.raises(ConfigError, match="overrides"):
+        Calendar(tz="UTC", hours="09:00-18:00", overrides={date(2026, 1, 1): (1, 2)})
+    cal = Calendar(tz="UTC", hours="09:00-18:00", overrides={date(2026, 1, 1): ((600, 660),)})
+    assert cal.day_hours(date(2026, 1, 1)) == ((600, 660),)
+
+
+def test_provisional_warning_points_at_the_caller() -> None:
+    cal = Calendar.russia()
+    with pytest.warns(ProvisionalCalendarWarning) as caught:
+        cal.add(datetime(2031, 3, 3, 10, tzinfo=ZoneInfo("Europe/Moscow")), H)
+    assert caught[0].filename == __file__

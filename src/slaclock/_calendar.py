@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -10,9 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from ._days import DaySource, FrozenDateMap, YearRules, to_dates, to_day_source
+from ._days import DaySource, FrozenDateMap, YearRules, check_date, to_dates, to_day_source
 from ._errors import ConfigError, HorizonError, ProvisionalCalendarWarning
-from ._hours import MINUTES_PER_DAY, DayHours, WeeklyHours, parse_day_hours, parse_weekly_hours
+from ._hours import (
+    MINUTES_PER_DAY,
+    DayHours,
+    WeeklyHours,
+    format_day_hours,
+    parse_day_hours,
+    parse_weekly_hours,
+)
 from ._instants import bound_to_us, from_us
 from ._schedule import Schedule
 from ._timeline import Interval, TimelineCache, merge
@@ -60,9 +69,13 @@ def _overrides(value: object) -> FrozenDateMap[DayHours]:
     out = {}
     for day, hours in value.items():
         to_dates([day], "overrides")
-        out[day] = hours if isinstance(hours, tuple) else parse_day_hours(
-            hours, f"overrides[{day.isoformat()}]"
-        )
+        field = f"overrides[{day.isoformat()}]"
+        if isinstance(hours, tuple):  # already parsed: check it reads back the same
+            try:
+                hours = format_day_hours(hours)
+            except (TypeError, ValueError):
+                raise ConfigError(field, hours, "give hours such as '09:00-15:00'") from None
+        out[day] = parse_day_hours(hours, field)
     return FrozenDateMap(out)
 
 
@@ -226,6 +239,7 @@ class Calendar(Schedule):
         >>> cal.day_hours(date(2026, 4, 30))
         ((540, 1020),)
         """
+        check_date(day, "day")
         override: DayHours | None = self.overrides.get(day)
         if override is not None:
             return override
@@ -240,6 +254,9 @@ class Calendar(Schedule):
             hours = self.hours.days[day.weekday()]
         cut = self.shortened.get(day) or rules.shortened.get(day)
         return _shorten(hours, cut) if cut and hours else hours
+
+    def _never_opens(self) -> bool:
+        return self.hours.is_empty and not any(self.overrides.values())
 
     def is_business_day(self, day: date) -> bool:
         """Whether the desk has any hours on ``day`` (an overnight shift counts for the day
@@ -283,19 +300,28 @@ class Calendar(Schedule):
             "holidays, without the government's transfers, and may change when the "
             "official calendar is published",
             ProvisionalCalendarWarning,
-            stacklevel=7,
+            stacklevel=_caller_level(),
         )
 
     # -- combining -------------------------------------------------------------------------
 
     def __and__(self, other: Schedule) -> CombinedCalendar:
-        return CombinedCalendar(op="&", left=self, right=other)
+        return _combine("&", self, other)
 
     def __or__(self, other: Schedule) -> CombinedCalendar:
-        return CombinedCalendar(op="|", left=self, right=other)
+        return _combine("|", self, other)
 
     def __sub__(self, other: Schedule) -> CombinedCalendar:
-        return CombinedCalendar(op="-", left=self, right=other)
+        return _combine("-", self, other)
+
+
+def _caller_level() -> int:
+    """The stacklevel that points a warning at the first frame outside slaclock."""
+    package = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
 def _local_date(us: int, zone: ZoneInfo) -> date:
@@ -344,17 +370,32 @@ class CombinedCalendar(Schedule):
     def is_business_day(self, day: date) -> bool:
         return self._open_on_date(day)
 
+    def _never_opens(self) -> bool:
+        if self.op == "&":
+            return self.left._never_opens() or self.right._never_opens()
+        if self.op == "|":
+            return self.left._never_opens() and self.right._never_opens()
+        return self.left._never_opens()
+
     def _chunk(self, lo: int, hi: int) -> list[Interval]:
         return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
 
     def __and__(self, other: Schedule) -> CombinedCalendar:
-        return CombinedCalendar(op="&", left=self, right=other)
+        return _combine("&", self, other)
 
     def __or__(self, other: Schedule) -> CombinedCalendar:
-        return CombinedCalendar(op="|", left=self, right=other)
+        return _combine("|", self, other)
 
     def __sub__(self, other: Schedule) -> CombinedCalendar:
-        return CombinedCalendar(op="-", left=self, right=other)
+        return _combine("-", self, other)
+
+
+def _combine(op: Literal["&", "|", "-"], left: Schedule, right: object) -> CombinedCalendar:
+    if not isinstance(right, Schedule):
+        raise TypeError(
+            f"a calendar combines only with another calendar, not {type(right).__name__}"
+        )
+    return CombinedCalendar(op=op, left=left, right=right)
 
 
 def combine(op: str, left: list[Interval], right: list[Interval]) -> list[Interval]:

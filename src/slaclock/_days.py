@@ -23,6 +23,7 @@ __all__ = [
     "FrozenDateMap",
     "HolidaysObject",
     "YearRules",
+    "check_date",
     "to_day_source",
 ]
 
@@ -182,6 +183,14 @@ def to_day_source(value: object) -> DaySource | None:
         "holidays", value,
         "give a country code ('US', 'US-CA'), a holidays.HolidayBase, or dates",
     )
+
+
+def check_date(value: object, name: str) -> date:
+    """``value`` if it is a ``datetime.date`` (and not a datetime), else a clear TypeError."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        hint = " (take its .date() in the calendar's zone)" if isinstance(value, datetime) else ""
+        raise TypeError(f"{name} must be a datetime.date, not {type(value).__name__}{hint}")
+    return value
 
 
 def to_dates(values: object, field: str) -> frozenset[date]:

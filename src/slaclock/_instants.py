@@ -101,8 +101,14 @@ def bound_to_us(zone: ZoneInfo, day: date, minute: int, *, end: bool) -> int:
     look-ups; only a DST gap or fold goes the long way.
     """
     if minute >= 1440:
-        day = day + timedelta(days=minute // 1440)
-        minute %= 1440
+        try:
+            day = day + timedelta(days=minute // 1440)
+            minute %= 1440
+        except OverflowError:
+            # Past 31 December 9999: no transition there; the day's last offset holds.
+            last = zone.utcoffset(datetime(day.year, day.month, day.day, 23, 59))
+            assert last is not None
+            return date_us(day) + minute * US_PER_MINUTE - last // _ONE_US
     naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
     before = zone.utcoffset(naive)
     if before == zone.utcoffset(naive.replace(fold=1)):

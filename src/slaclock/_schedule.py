@@ -9,24 +9,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ._days import check_date
 from ._errors import HorizonError
-from ._instants import date_us, duration_us, from_us, like, to_us, wall_to_us
+from ._instants import bound_to_us, duration_us, from_us, like, to_us
 from ._timeline import (
     MAX_YEAR,
     MIN_YEAR,
     Interval,
     Timeline,
     TimelineCache,
-    utc_year_bounds,
     year_of,
 )
 
 __all__ = ["HORIZON_YEARS", "Schedule"]
 
 HORIZON_YEARS = 50
-"""How many consecutive years without working time a search crosses before giving up."""
+"""How far ``next_open`` and ``next_close`` look: 50 years after the instant asked."""
 
 _ONE_DAY = timedelta(days=1)
+_HORIZON_US = HORIZON_YEARS * 366 * 86_400_000_000
 _ONE_US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -55,14 +56,17 @@ class Schedule(ABC):
         combination, may be another calendar's)."""
 
     def _bounds(self, year: int) -> tuple[int, int]:
-        """The instants starting local ``year`` and ``year + 1`` in the calendar's zone."""
-        if year <= MIN_YEAR or year >= MAX_YEAR:
-            return utc_year_bounds(year)
+        """The instants starting local ``year`` and ``year + 1`` in the calendar's zone (for
+        9999, the end of its last day)."""
         zone = self.zone
-        return (
-            wall_to_us(zone, date_us(date(year, 1, 1)), end=False),
-            wall_to_us(zone, date_us(date(year + 1, 1, 1)), end=False),
-        )
+        lo = bound_to_us(zone, date(year, 1, 1), 0, end=False)
+        if year >= MAX_YEAR:
+            return lo, bound_to_us(zone, date.max, 1440, end=False)
+        return lo, bound_to_us(zone, date(year + 1, 1, 1), 0, end=False)
+
+    def _never_opens(self) -> bool:
+        """True when no date can have working time (so a search need not look)."""
+        return False
 
     @abstractmethod
     def is_business_day(self, day: date) -> bool:
@@ -97,37 +101,48 @@ class Schedule(ABC):
             self._cache.timeline = new
             return new
 
-    def _grow(self, tl: Timeline, *, forward: bool) -> Timeline:
-        """One step further into the future (or the past); raises past the year range."""
+    def _grow(self, tl: Timeline, years: int, *, forward: bool) -> Timeline:
+        """``years`` more years into the future (or the past), in one compile."""
         if forward:
             if tl.last_year >= MAX_YEAR:
-                raise HorizonError("no working time found before the end of year 9999")
-            return self._extend(tl.first_year, tl.last_year + 1)
+                raise HorizonError("the answer would lie after the end of year 9999")
+            return self._extend(tl.first_year, min(MAX_YEAR, tl.last_year + years))
         if tl.first_year <= MIN_YEAR:
-            raise HorizonError("no working time found after the start of year 1")
-        return self._extend(tl.first_year - 1, tl.last_year)
+            raise HorizonError("the answer would lie before the start of year 1")
+        return self._extend(max(MIN_YEAR, tl.first_year - years), tl.last_year)
 
     def _reach(self, tl: Timeline, at: int, need: int, *, forward: bool) -> Timeline:
-        """A timeline holding at least ``need`` working microseconds after (before) ``at``."""
-        barren = 0
+        """A timeline holding at least ``need`` working microseconds after (before) ``at``.
+
+        Grows by an estimate of the years still needed, at least doubling each step, so a
+        deadline decades away costs a few compiles, not one per year.
+        """
+        if self._never_opens():
+            raise HorizonError("the calendar never opens: it has no working hours at all")
+        step = 1
         while True:
             have = tl.total - tl.position(at) if forward else tl.position(at)
             if have >= need:
                 return tl
-            years = tl.last_year - tl.first_year + 1
-            rate = tl.total // years
-            step = 1 if rate == 0 else max(1, -(-(need - have) // rate))
-            step = min(step, HORIZON_YEARS)
-            grown = tl
-            for _ in range(step):
-                grown = self._grow(grown, forward=forward)
-            barren = barren + step if grown.total == tl.total else 0
-            if barren >= HORIZON_YEARS:
-                raise HorizonError(
-                    f"the calendar has no working time in the {barren} years "
-                    f"{'after' if forward else 'before'} {from_us(at, None).isoformat()}"
-                )
-            tl = grown
+            rate = tl.total // (tl.last_year - tl.first_year + 1)
+            estimate = -(-(need - have) // rate) if rate else 1
+            step = max(2 * step, estimate)
+            tl = self._grow(tl, step, forward=forward)
+
+    def _find_open(self, tl: Timeline, a: int, limit: int) -> tuple[Timeline, int] | None:
+        """The index of the interval containing ``a`` or, else, the next one, if it starts
+        before ``limit``; growing the timeline as needed."""
+        step = 1
+        while True:
+            i = bisect_right(tl.starts, a)
+            if i and a < tl.ends[i - 1]:
+                return tl, i - 1
+            if i < len(tl.starts):
+                return (tl, i) if tl.starts[i] <= limit else None
+            if tl.hi > limit or tl.last_year >= MAX_YEAR:
+                return None
+            step *= 2
+            tl = self._grow(tl, step, forward=True)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -159,9 +174,17 @@ class Schedule(ABC):
         # position(b) - position(a), inlined: two binary searches.
         starts, ends, cum = tl.starts, tl.ends, tl.cum
         i = bisect_right(starts, a)
-        pa = 0 if i == 0 else cum[i - 1] - max(0, ends[i - 1] - a)
+        if i == 0:
+            pa = 0
+        else:
+            e = ends[i - 1]
+            pa = cum[i - 1] - (e - a if e > a else 0)
         i = bisect_right(starts, b)
-        pb = 0 if i == 0 else cum[i - 1] - max(0, ends[i - 1] - b)
+        if i == 0:
+            pb = 0
+        else:
+            e = ends[i - 1]
+            pb = cum[i - 1] - (e - b if e > b else 0)
         return timedelta(microseconds=pb - pa)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
@@ -178,7 +201,8 @@ class Schedule(ABC):
 
         Raises:
             NaiveDatetimeError: when ``start`` has no zone.
-            HorizonError: when the calendar has no working time for 50 years on end.
+            HorizonError: when the deadline would fall outside the years 1 to 9999, or the
+                calendar never opens.
         """
         if type(start) is datetime and type(duration) is timedelta:
             try:
@@ -239,30 +263,38 @@ class Schedule(ABC):
             HorizonError: when the calendar does not open in the 50 years after ``t``.
         """
         a = to_us(t, "t")
-        tl = self._timeline(a, a)
-        i = bisect_right(tl.starts, a)
-        if i and a < tl.ends[i - 1]:
+        found = self._find_open(self._timeline(a, a), a, a + _HORIZON_US)
+        if found is None:
+            raise HorizonError(
+                f"the calendar does not open in the {HORIZON_YEARS} years after {t.isoformat()}"
+            )
+        tl, i = found
+        if tl.starts[i] <= a:
             return t
-        tl = self._reach(tl, a, 1, forward=True)
-        return like(from_us(tl.starts[bisect_right(tl.starts, a)], t.tzinfo), t)
+        return like(from_us(tl.starts[i], t.tzinfo), t)
 
     def next_close(self, t: datetime) -> datetime | None:
         """The end of the open period that contains ``t`` or, when closed, of the next one.
 
-        Returns ``None`` when the desk stays open without a break for 50 years (a 24/7
-        calendar never closes).
+        Returns ``None`` when the desk does not close in the 50 years after ``t`` (a 24/7
+        calendar never closes), or does not open in them.
         """
         a = to_us(t, "t")
-        tl = self._reach(self._timeline(a, a), a, 1, forward=True)
-        i = bisect_right(tl.starts, a)
-        j = i - 1 if i and a < tl.ends[i - 1] else i
+        limit = a + _HORIZON_US
+        found = self._find_open(self._timeline(a, a), a, limit)
+        if found is None:
+            return None
+        tl, j = found
         start = tl.starts[j]
-        for _ in range(HORIZON_YEARS):
-            k = bisect_right(tl.starts, start) - 1
-            if tl.ends[k] < tl.hi:
-                return like(from_us(tl.ends[k], t.tzinfo), t)
-            tl = self._grow(tl, forward=True)
-        return None
+        step = 1
+        while tl.ends[j] >= tl.hi and tl.hi <= limit and tl.last_year < MAX_YEAR:
+            step *= 2  # the period runs past the compiled years: see where it ends
+            tl = self._grow(tl, step, forward=True)
+            j = bisect_right(tl.starts, start) - 1
+        end = tl.ends[j]
+        if end > limit or (end >= tl.hi and tl.last_year >= MAX_YEAR):
+            return None
+        return like(from_us(end, t.tzinfo), t)
 
     def periods(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open periods within ``[start, end)``, clipped to it, in ``start``'s zone."""
@@ -282,11 +314,19 @@ class Schedule(ABC):
                 yield like(from_us(max(s, a), zone), start), like(from_us(min(e, b), zone), start)
 
     def business_days(self, start: date, end: date) -> int:
-        """The number of business days ``d`` with ``start <= d < end`` (like NumPy's
-        ``busday_count``); negative when ``end`` is before ``start``.
+        """The number of business days ``d`` with ``start <= d < end``, like NumPy's
+        ``busday_count``; when ``end`` is before ``start``, minus the count from ``end`` to
+        ``start`` (so that swapping the bounds changes the sign; NumPy instead shifts the
+        half-open interval).
 
         Runtime complexity: O(days).
+
+        Raises:
+            TypeError: for anything but two ``datetime.date`` (a datetime is refused: take
+                its ``.date()`` in the calendar's zone).
         """
+        check_date(start, "start")
+        check_date(end, "end")
         if end < start:
             return -self.business_days(end, start)
         count = 0
@@ -303,33 +343,41 @@ class Schedule(ABC):
         else the next business day.
 
         Raises:
-            HorizonError: when fewer than ``n`` business days lie within 50 years.
+            TypeError: when ``day`` is not a ``datetime.date`` or ``n`` not an ``int``.
+            HorizonError: when no business day lies within 50 years, or the answer would
+                be outside the years 1 to 9999.
         """
+        check_date(day, "day")
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"n must be a whole number of business days, not {n!r}")
         step = _ONE_DAY if n >= 0 else -_ONE_DAY
         remaining = abs(n)
-        if remaining == 0:
-            remaining, day = 1, day - _ONE_DAY
         limit = 366 * HORIZON_YEARS
         barren = 0
-        while remaining:
-            try:
+        try:
+            if remaining == 0:
+                remaining, day = 1, day - _ONE_DAY
+            while remaining:
                 day += step
-            except OverflowError:
-                raise HorizonError("ran out of dates looking for business days") from None
-            if self.is_business_day(day):
-                remaining -= 1
-                barren = 0
-            else:
-                barren += 1
-                if barren > limit:
-                    raise HorizonError(f"no business day in the {HORIZON_YEARS} years from {day}")
+                if self.is_business_day(day):
+                    remaining -= 1
+                    barren = 0
+                else:
+                    barren += 1
+                    if barren > limit:
+                        raise HorizonError(
+                            f"no business day in the {HORIZON_YEARS} years from {day}"
+                        )
+        except OverflowError:
+            raise HorizonError("the answer would lie outside the years 1 to 9999") from None
         return day
 
     def _open_on_date(self, day: date) -> bool:
         """Whether the desk is open at any instant of ``day`` in the calendar's zone."""
+        check_date(day, "day")
         zone = self.zone
-        lo = wall_to_us(zone, date_us(day), end=False)
-        hi = wall_to_us(zone, date_us(day + _ONE_DAY), end=False)
+        lo = bound_to_us(zone, day, 0, end=False)
+        hi = bound_to_us(zone, day, 1440, end=False)
         tl = self._timeline(lo, hi)
         return tl.position(hi) > tl.position(lo)
 
