@@ -303,16 +303,6 @@ class Calendar(Schedule):
             stacklevel=_caller_level(),
         )
 
-    # -- combining -------------------------------------------------------------------------
-
-    def __and__(self, other: Schedule) -> CombinedCalendar:
-        return _combine("&", self, other)
-
-    def __or__(self, other: Schedule) -> CombinedCalendar:
-        return _combine("|", self, other)
-
-    def __sub__(self, other: Schedule) -> CombinedCalendar:
-        return _combine("-", self, other)
 
 
 def _caller_level() -> int:
@@ -380,14 +370,6 @@ class CombinedCalendar(Schedule):
     def _chunk(self, lo: int, hi: int) -> list[Interval]:
         return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
 
-    def __and__(self, other: Schedule) -> CombinedCalendar:
-        return _combine("&", self, other)
-
-    def __or__(self, other: Schedule) -> CombinedCalendar:
-        return _combine("|", self, other)
-
-    def __sub__(self, other: Schedule) -> CombinedCalendar:
-        return _combine("-", self, other)
 
 
 def _combine(op: Literal["&", "|", "-"], left: Schedule, right: object) -> CombinedCalendar:

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ._days import check_date
@@ -20,6 +20,9 @@ from ._timeline import (
     TimelineCache,
     year_of,
 )
+
+if TYPE_CHECKING:
+    from ._calendar import CombinedCalendar
 
 __all__ = ["HORIZON_YEARS", "Schedule"]
 
@@ -71,6 +74,26 @@ class Schedule(ABC):
     @abstractmethod
     def is_business_day(self, day: date) -> bool:
         """Whether ``day`` is a business day (see the subclass for the exact rule)."""
+
+    # -- combining -----------------------------------------------------------------------
+
+    def __and__(self, other: Schedule) -> CombinedCalendar:
+        """Open when both calendars are (a desk's hours within a customer's)."""
+        from ._calendar import _combine
+
+        return _combine("&", self, other)
+
+    def __or__(self, other: Schedule) -> CombinedCalendar:
+        """Open when either calendar is."""
+        from ._calendar import _combine
+
+        return _combine("|", self, other)
+
+    def __sub__(self, other: Schedule) -> CombinedCalendar:
+        """Open when this calendar is and ``other`` is not (a pause is a subtraction)."""
+        from ._calendar import _combine
+
+        return _combine("-", self, other)
 
     # -- compiling -----------------------------------------------------------------------
 
