@@ -21,7 +21,7 @@ of its level's target. The rules, in short (the full text is :doc:`/explanation/
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
@@ -190,6 +190,10 @@ class Event:
                 raise EventError(f"event time {at!r} is not ISO 8601") from None
         fields = {k: v for k, v in data.items() if k != "at"}
         return cls(at=at, **fields)
+
+
+def _first(pair: tuple[tuple[Any, ...], Event]) -> tuple[Any, ...]:
+    return pair[0]
 
 
 def _sort_key(event: Event) -> tuple[Any, ...]:
@@ -407,8 +411,8 @@ class Ticket:
         self.contract = contract
         self.at_risk = regulation.at_risk if at_risk is None else at_risk
         self._events: list[tuple[tuple[Any, ...], Event]] = []
-        self._seen: set[Event] = set()
         self._opened: Event | None = None
+        self._opened_us = 0
 
     def __repr__(self) -> str:
         return f"Ticket({self.id!r}, {len(self._events)} events)"
@@ -434,15 +438,23 @@ class Ticket:
         """
         if not isinstance(event, Event):
             raise EventError(f"expected an Event, got {type(event).__name__}")
-        if event in self._seen:
-            return
+        key = _sort_key(event)
+        events = self._events
+        # Equal events have equal keys, so a duplicate can only sit among the events of
+        # the same key; an event later than every other one (the usual case) is new.
+        at = len(events)
+        if events and key <= events[-1][0]:
+            at = bisect_left(events, key, key=_first)
+            while at < len(events) and events[at][0] == key:
+                if events[at][1] == event:
+                    return
+                at += 1
         if event.ticket != self.id:
             raise EventError(
                 f"the event belongs to ticket {event.ticket!r}, not {self.id!r}", event
             )
         if event.level is not None:
             self._check_level(event)
-        key = _sort_key(event)
         if event.kind == "opened":
             if self._opened is not None:
                 raise EventError(
@@ -450,23 +462,23 @@ class Ticket:
                     "a ticket opens once (use 'reopened' after 'resolved')",
                     event,
                 )
-            if self._events and self._events[0][0][0] < key[0]:
-                first = self._events[0][1]
+            if events and events[0][0][0] < key[0]:
+                first = events[0][1]
                 raise EventError(
                     f"ticket {self.id} cannot open at {event.at.isoformat()}: its "
                     f"{first.kind} event at {first.at.isoformat()} is earlier",
                     event,
                 )
-        elif self._opened is not None and key[0] < _sort_key(self._opened)[0]:
+        elif self._opened is not None and key[0] < self._opened_us:
             raise EventError(
                 f"{event.kind} event of ticket {self.id} at {event.at.isoformat()} is before "
                 f"the ticket opened ({self._opened.at.isoformat()})",
                 event,
             )
-        insort(self._events, (key, event), key=lambda pair: pair[0])
-        self._seen.add(event)
+        events.insert(at, (key, event))
         if event.kind == "opened":
             self._opened = event
+            self._opened_us = key[0]
 
     def _check_level(self, event: Event) -> None:
         assert event.level is not None
@@ -509,7 +521,7 @@ class Ticket:
         at_us = to_us(at, "at")
         if self._opened is None:
             raise EventError(f"ticket {self.id} has no 'opened' event")
-        if to_us(self._opened.at) > at_us:
+        if self._opened_us > at_us:
             raise EventError(
                 f"ticket {self.id} opened at {self._opened.at.isoformat()}, after "
                 f"{at.isoformat()}"
@@ -524,7 +536,7 @@ class Ticket:
         """Assert the ticket's invariants (the tests call it after every change)."""
         keys = [k for k, _ in self._events]
         assert keys == sorted(keys)
-        assert len(self._seen) == len(self._events)
+        assert len({e for _, e in self._events}) == len(self._events)
         opened = [e for _, e in self._events if e.kind == "opened"]
         assert len(opened) <= 1
         if opened:

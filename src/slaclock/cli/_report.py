@@ -14,6 +14,7 @@ every shard reads; the main process collects the bad rows and the log's last ins
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import json
 import os
@@ -316,6 +317,10 @@ class Shard:
         render = _render_csv if spec.fmt == "csv" else _render_json
         limit = spec.limit if spec.fmt == "table" else 0
         done = 0
+        # The log's rows live until the replay ends and hold no reference cycle: out of the
+        # cyclic collector's sight, which otherwise scans them all over again whenever the
+        # replay's short-lived objects trigger a full collection.
+        gc.freeze()
         try:
             for ticket_id, rows in log.tickets.items():
                 done += 1
@@ -372,6 +377,7 @@ class Shard:
                 elif limit == 0 or len(listed) < limit:
                     listed.append((*key, _cells(status)))
         finally:
+            gc.unfreeze()
             if out is not None:
                 out.close()
         self.log = None  # free the rows before the main process merges
