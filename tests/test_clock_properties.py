@@ -27,15 +27,7 @@ BUSINESS_LEVELS = (
     "commercial.standard",
     "commercial.operational",
 )
-FOLLOW_KINDS = (
-    "responded",
-    "waiting",
-    "customer_replied",
-    "level_changed",
-    "to_development",
-    "resolved",
-    "reopened",
-)
+FOLLOW_KINDS = tuple(kind for kind in Event.KINDS if kind != "opened")
 #: A third of the profile's examples (50 by default; SLACLOCK_EXAMPLES scales it).
 EXAMPLES = settings(max_examples=max(10, settings.default.max_examples // 3))
 
