@@ -48,6 +48,7 @@ import attrs
 
 from ._clock import Event
 from ._errors import SlaclockError
+from ._instants import duration_us
 
 __all__ = [
     "COLUMNS",
@@ -680,7 +681,7 @@ def format_duration(value: timedelta) -> str:
     >>> format_duration(timedelta(seconds=-90))
     '-0:01:30'
     """
-    us = value // timedelta(microseconds=1)
+    us = duration_us(value)
     sign = "-" if us < 0 else ""
     us = abs(us)
     seconds, micro = divmod(us, 1_000_000)
@@ -692,5 +693,5 @@ def format_duration(value: timedelta) -> str:
 
 def whole_seconds(value: timedelta) -> int:
     """The whole seconds of a duration, rounded toward zero."""
-    us = value // timedelta(microseconds=1)
+    us = duration_us(value)
     return us // 1_000_000 if us >= 0 else -((-us) // 1_000_000)

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 from ._errors import HorizonError, NaiveDatetimeError
 
-__all__ = ["US_PER_DAY", "US_PER_MINUTE", "from_us", "to_us", "wall_to_us"]
+__all__ = ["EPOCH", "ONE_US", "US_PER_DAY", "US_PER_MINUTE", "from_us", "to_us", "wall_to_us"]
 
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
 US_PER_DAY = 86_400 * US_PER_SECOND
-_ONE_US = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_ORDINAL = _EPOCH.toordinal()
+#: The instant 0 and the unit of every integer slaclock computes with.
+ONE_US = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = EPOCH.toordinal()
 _UTC = UTC
 
 
@@ -43,9 +44,9 @@ def to_us(value: datetime, name: str = "datetime") -> int:
             )
         raise NaiveDatetimeError(name, value)
     if type(value) is datetime:
-        return (value - _EPOCH) // _ONE_US
+        return (value - EPOCH) // ONE_US
     # Subclasses (pendulum) may override subtraction; use the stdlib's.
-    return _timedelta_floordiv(_datetime_sub(value, _EPOCH), _ONE_US)
+    return _timedelta_floordiv(_datetime_sub(value, EPOCH), ONE_US)
 
 
 _datetime_sub = datetime.__sub__
@@ -64,7 +65,7 @@ def duration_us(value: timedelta, name: str = "duration") -> int:
     """The exact microseconds of a timedelta (pendulum's Duration included)."""
     if not isinstance(value, timedelta):
         raise TypeError(f"{name} must be a datetime.timedelta, not {type(value).__name__}")
-    return _timedelta_floordiv(value, _ONE_US)
+    return _timedelta_floordiv(value, ONE_US)
 
 
 def from_us(us: int, zone: tzinfo | None) -> datetime:
@@ -74,7 +75,7 @@ def from_us(us: int, zone: tzinfo | None) -> datetime:
     was asked in (pytz zones are converted with their own ``fromutc``).
     """
     try:
-        utc = _EPOCH + timedelta(microseconds=us)
+        utc = EPOCH + timedelta(microseconds=us)
     except OverflowError:
         raise HorizonError(
             f"the result ({us} microseconds after 1970-01-01 UTC) is outside the years a "
@@ -108,13 +109,13 @@ def bound_to_us(zone: ZoneInfo, day: date, minute: int, *, end: bool) -> int:
             # Past 31 December 9999: no transition there; the day's last offset holds.
             last = zone.utcoffset(datetime(day.year, day.month, day.day, 23, 59))
             assert last is not None
-            return date_us(day) + minute * US_PER_MINUTE - last // _ONE_US
+            return date_us(day) + minute * US_PER_MINUTE - last // ONE_US
     naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
     before = zone.utcoffset(naive)
     if before == zone.utcoffset(naive.replace(fold=1)):
         offset = _OFFSETS.get(before)  # type: ignore[arg-type]
         if offset is None:
-            offset = _OFFSETS.setdefault(before, before // _ONE_US)  # type: ignore[arg-type,operator]
+            offset = _OFFSETS.setdefault(before, before // ONE_US)  # type: ignore[arg-type,operator]
         return date_us(day) + minute * US_PER_MINUTE - offset
     return wall_to_us(zone, date_us(day) + minute * US_PER_MINUTE, end=end)
 
@@ -123,7 +124,7 @@ def _offset_us(zone: ZoneInfo, wall: int, fold: int) -> int:
     naive = datetime(1970, 1, 1) + timedelta(microseconds=wall)
     offset = naive.replace(tzinfo=zone, fold=fold).utcoffset()
     assert offset is not None
-    return offset // _ONE_US
+    return offset // ONE_US
 
 
 def wall_to_us(zone: ZoneInfo, wall: int, *, end: bool) -> int:
@@ -160,6 +161,6 @@ def wall_to_us(zone: ZoneInfo, wall: int, *, end: bool) -> int:
 
 
 def _offset_at(zone: ZoneInfo, instant: int) -> int:
-    offset = (_EPOCH + timedelta(microseconds=instant)).astimezone(zone).utcoffset()
+    offset = (EPOCH + timedelta(microseconds=instant)).astimezone(zone).utcoffset()
     assert offset is not None
-    return offset // _ONE_US
+    return offset // ONE_US

@@ -5,13 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ._days import check_date
 from ._errors import HorizonError
-from ._instants import bound_to_us, duration_us, from_us, like, to_us
+from ._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
 from ._timeline import (
     MAX_YEAR,
     MIN_YEAR,
@@ -31,8 +31,6 @@ HORIZON_YEARS = 50
 
 _ONE_DAY = timedelta(days=1)
 _HORIZON_US = HORIZON_YEARS * 366 * 86_400_000_000
-_ONE_US = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Schedule(ABC):
@@ -181,8 +179,8 @@ class Schedule(ABC):
         # The hot path: plain aware datetimes, converted inline (to_us says why one fails).
         if type(start) is datetime and type(end) is datetime:
             try:
-                a = (start - _EPOCH) // _ONE_US
-                b = (end - _EPOCH) // _ONE_US
+                a = (start - EPOCH) // ONE_US
+                b = (end - EPOCH) // ONE_US
             except TypeError:
                 a = to_us(start, "start")
                 b = to_us(end, "end")
@@ -229,10 +227,10 @@ class Schedule(ABC):
         """
         if type(start) is datetime and type(duration) is timedelta:
             try:
-                a = (start - _EPOCH) // _ONE_US
+                a = (start - EPOCH) // ONE_US
             except TypeError:
                 a = to_us(start, "start")
-            d = duration // _ONE_US
+            d = duration // ONE_US
         elif _array_like(start) or _array_like(duration):
             return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
         else:
@@ -261,7 +259,7 @@ class Schedule(ABC):
             us = tl.starts[k] + target - (cum[k - 1] if k else 0)
         if type(start) is datetime:
             try:
-                return (_EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
+                return (EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
             except OverflowError:
                 pass  # from_us says so
         return like(from_us(us, start.tzinfo), start)

@@ -26,31 +26,30 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from ._instants import EPOCH, ONE_US
+
 __all__ = ["Interval", "Timeline", "merge", "utc_year_bounds", "year_of"]
 
 Interval = tuple[int, int]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_YEAR = 1
 MAX_YEAR = 9999
 
 
 def utc_year_bounds(year: int) -> tuple[int, int]:
     """The UTC microseconds of 1 January of ``year`` and of ``year + 1``, 00:00 UTC."""
-    lo = (datetime(year, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+    lo = (datetime(year, 1, 1, tzinfo=UTC) - EPOCH) // ONE_US
     if year == MAX_YEAR:
         hi = lo + 365 * 86_400_000_000
     else:
-        hi = (datetime(year + 1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(
-            microseconds=1
-        )
+        hi = (datetime(year + 1, 1, 1, tzinfo=UTC) - EPOCH) // ONE_US
     return lo, hi
 
 
 def year_of(us: int, zone: tzinfo) -> int:
     """The local year of an instant in ``zone``, clamped to the years a datetime can hold."""
     try:
-        return (_EPOCH + timedelta(microseconds=us)).astimezone(zone).year
+        return (EPOCH + timedelta(microseconds=us)).astimezone(zone).year
     except OverflowError:
         return MIN_YEAR if us < 0 else MAX_YEAR
 
@@ -100,9 +99,6 @@ class Timeline:
     def total(self) -> int:
         """Working microseconds in ``[lo, hi)``."""
         return self.cum[-1] if self.cum else 0
-
-    def covers(self, us: int) -> bool:
-        return self.lo <= us <= self.hi
 
     def position(self, t: int) -> int:
         """Working microseconds from ``lo`` to ``t`` (``lo <= t <= hi``)."""
