@@ -206,8 +206,14 @@ def test_an_untouched_ticket_has_the_deadlines_of_its_level(
 
 
 def overrun(t: datetime, spent: timedelta, worked: timedelta, target: timedelta) -> datetime | None:
-    """The breach in a step ``[t, t + STEP)`` during which the clock runs throughout: the
-    instant the target runs out, when the clock still runs after it."""
+    """The breach in a step ``[t, t + STEP)`` during which the clock runs throughout, by the
+    policy's breach rule: the instant the target runs out, when the clock still runs after
+    it (``"instant"``), or the first instant that counts working time past the target
+    (``"working_time"``, the regulation's)."""
+    if REG.options.breach == "working_time":
+        if spent + worked <= target:
+            return None
+        return BUSINESS.next_open(max(BUSINESS.add(t, target - spent), t))
     if spent + worked < target:
         return None
     deadline = BUSINESS.add(t, target - spent)

@@ -33,15 +33,20 @@ from ._summary import PeriodSummary, YearSummary
 if TYPE_CHECKING:
     from ._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
     from ._policy import (
+        CATEGORIES,
         COVERAGES,
-        METRICS,
         Contract,
+        Deadlines,
         Level,
+        LevelRule,
+        MetricDefinition,
+        Options,
         Regulation,
         RegulationVersions,
         Target,
         load_calendar,
         load_policy,
+        metric_library,
         parse_policy,
     )
 
@@ -58,12 +63,16 @@ __all__ = [
     "YearRules",
     "YearSummary",
     # service levels, contracts, ticket clocks
+    "CATEGORIES",
     "COVERAGES",
-    "METRICS",
     "Contract",
+    "Deadlines",
     "Event",
     "Level",
+    "LevelRule",
+    "MetricDefinition",
     "MetricStatus",
+    "Options",
     "Regulation",
     "RegulationVersions",
     "Target",
@@ -71,6 +80,7 @@ __all__ = [
     "TicketStatus",
     "load_calendar",
     "load_policy",
+    "metric_library",
     "order_queue",
     "parse_policy",
     "replay",
@@ -100,8 +110,9 @@ _LAZY = {
         "slaclock._clock",
     ),
     **dict.fromkeys(
-        ("COVERAGES", "METRICS", "Contract", "Level", "Regulation", "RegulationVersions",
-         "Target", "load_calendar", "load_policy", "parse_policy"),
+        ("CATEGORIES", "COVERAGES", "Contract", "Deadlines", "Level", "LevelRule",
+         "MetricDefinition", "Options", "Regulation", "RegulationVersions", "Target",
+         "load_calendar", "load_policy", "metric_library", "parse_policy"),
         "slaclock._policy",
     ),
 }

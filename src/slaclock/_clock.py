@@ -1,36 +1,39 @@
-"""Ticket clocks: events in, the state of every SLA metric out.
+"""Ticket clocks: events in, the state of every SLA metric out, for any policy.
 
 A ticket is the *set* of its events. To answer :meth:`Ticket.status` the events up to the
-instant asked are sorted (by time, then by a fixed order of kinds for events at the same
-instant) and walked once, which gives each clock its active spans, the instant it stopped,
-and the service levels in force over its life. Each clock is then evaluated on the calendar
-of its level's target. The rules, in short (the full text is :doc:`/explanation/sla`):
+instant asked are sorted (by UTC instant, then by a fixed order of what they do at the
+same instant) and walked once. The walk turns each event into *facts* (the ticket was
+created, the desk replied, the status entered a category, a field changed) and feeds the
+facts to every metric the policy declares: a :class:`~slaclock.MetricDefinition` says
+which facts start, pause, meet, resume or cancel its clock. The walk gives each clock its
+active spans and the levels in force over its life; each clock is then counted on the
+calendar of its level's target. Instants are integers (UTC microseconds) throughout:
+datetimes are read once from the events and made once for the result.
 
-- *reaction* runs from ``opened`` to the desk's first reaction: ``responded``, ``waiting``
-  (a question to the customer is a reaction) or ``resolved``.
-- *next_reaction*: a ``customer_replied`` (or a ``reopened``) when no reaction is owed
-  starts a new cycle, met by the desk's next reaction. Every cycle is kept.
-- *resolution* (where the level has a target) runs from ``opened`` to ``resolved``, is
-  paused from ``waiting`` to ``customer_replied``, becomes not applicable from
-  ``to_development`` (or from the start, for a development request) and resumes, with the
-  time already spent, on ``reopened``.
-- a level change applies the new level's targets to the clocks still running, counted from
-  each clock's start, on the new level's calendar; a breach that already happened stays a
-  breach.
+The rules, and the options a policy chooses among, are in :doc:`/explanation/sla`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, tzinfo
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, ClassVar, Literal
 
 import attrs
 
-from ._errors import ConfigError, EventError, UnknownLevelError
-from ._instants import to_us
-from ._policy import COVERAGES, Contract, Level, Regulation, RegulationVersions, Target
+from ._errors import ConfigError, EventError, HorizonError, UnknownLevelError
+from ._instants import duration_us, from_us, to_us
+from ._policy import (
+    COVERAGES,
+    Contract,
+    FrozenDict,
+    Level,
+    MetricDefinition,
+    Regulation,
+    RegulationVersions,
+    Target,
+)
 from ._schedule import Schedule
 
 __all__ = [
@@ -43,6 +46,9 @@ __all__ = [
     "replay",
 ]
 
+MetricState = Literal["running", "paused", "met", "breached", "not_applicable"]
+TicketState = Literal["open", "waiting", "on_hold", "development", "resolved", "closed"]
+
 _KINDS = (
     "opened",
     "responded",
@@ -53,52 +59,112 @@ _KINDS = (
     "resolved",
     "reopened",
 )
-#: The order of events at the same instant: the ticket opens, its level is set, the
-#: customer comes back, then the desk acts.
-_RANK = {
-    "opened": 0,
-    "level_changed": 1,
-    "reopened": 2,
-    "customer_replied": 3,
-    "waiting": 4,
-    "responded": 5,
-    "to_development": 6,
-    "resolved": 7,
+_GENERAL_KINDS = ("created", "status", "reply", "note", "field")
+
+
+@attrs.frozen
+class _Action:
+    """What an event kind does: the vocabulary as data (see :attr:`Event.KINDS`)."""
+
+    create: bool = False
+    reply: str | None = None  # "desk", "customer", or "author": the event's author
+    public: bool = True
+    status: str | None = None  # a status name, or "event": the event's status
+    only_from: frozenset[str] = frozenset()  # the status change applies only from these
+    handoff: bool = False
+    sets_level: bool = False
+    rank: int | None = None  # the order at one instant; None: from the status it sets
+
+
+#: The default policy's vocabulary (slaclock 0.1's event kinds), and the general one every
+#: helpdesk's history maps onto.
+_ACTIONS: Mapping[str, _Action] = {
+    "opened": _Action(create=True, sets_level=True, rank=0),
+    "responded": _Action(reply="desk", rank=5),
+    # A question to the customer is the desk's reply, and the ticket waits for the answer.
+    "waiting": _Action(reply="desk", status="pending",
+                       only_from=frozenset({"open", "pending", "on_hold"}), rank=4),
+    "customer_replied": _Action(reply="customer", rank=3),
+    "level_changed": _Action(sets_level=True, rank=1),
+    "to_development": _Action(handoff=True, rank=6),
+    "resolved": _Action(status="solved", only_from=frozenset({"open", "pending", "on_hold"}),
+                        rank=7),
+    "reopened": _Action(status="open", only_from=frozenset({"solved"}), rank=2),
+    "created": _Action(create=True, rank=0),
+    "status": _Action(status="event"),
+    "reply": _Action(reply="author"),
+    "note": _Action(reply="author", public=False, rank=5),
+    "field": _Action(rank=1),
 }
-#: The events that meet a reaction the desk owes.
-_REACTIONS = frozenset({"responded", "waiting", "resolved"})
+#: The order at one instant of a status change, by the category it enters.
+_STATUS_RANK = {"open": 2, "pending": 4, "on_hold": 4, "solved": 7, "closed": 7}
+_REPLY_RANK = {"customer": 3, "desk": 5}
+_ROLES = ("desk", "customer")
 _ZERO = timedelta(0)
+_EMPTY: Mapping[str, str | None] = FrozenDict()
 
 
 def _text(value: object) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise EventError(f"event fields level, detail, coverage, customer and category are "
-                         f"strings or None, not {value!r}")
+        raise EventError(f"event fields level, detail, coverage, customer, category, status "
+                         f"and author are strings or None, not {value!r}")
     return value
+
+
+def _fields(value: Mapping[str, object] | None) -> Mapping[str, str | None]:
+    if not value:
+        return _EMPTY
+    if not isinstance(value, Mapping):
+        raise EventError(f"event fields is a mapping of field name to text, not {value!r}")
+    for name, text in value.items():
+        bad_text = text is not None and not isinstance(text, str)
+        if not isinstance(name, str) or not name or bad_text:
+            raise EventError(
+                f"event fields maps names to strings (or None), not {name!r}: {text!r}"
+            )
+        if name in ("level", "customer", "category", "coverage"):
+            raise EventError(f"give {name} as the event's own {name}=, not in fields")
+    return FrozenDict(value)
 
 
 @attrs.frozen
 class Event:
     """One thing that happened to a ticket, at an instant.
 
+    Two vocabularies are understood. The default policy's (``Event.KINDS``), where each
+    kind is one thing a support desk does, and a general one (``Event.GENERAL_KINDS``),
+    the shape of any helpdesk's history: ``created``, ``status`` (a status change, named
+    in the helpdesk's own words and mapped to a category by the policy), ``reply`` (a
+    public reply by the desk or the customer), ``note`` (an internal note) and ``field``
+    (a change of ticket fields). Both may be mixed in one ticket.
+
     Args:
         ticket: the ticket's id.
         at: when it happened; an aware datetime.
-        kind: one of ``Event.KINDS``: ``"opened"``, ``"responded"``, ``"waiting"`` (the desk
-            waits for the customer), ``"customer_replied"``, ``"level_changed"``,
-            ``"to_development"``, ``"resolved"``, ``"reopened"``.
-        level: the service level, required for ``opened`` and ``level_changed`` (and
-            refused for the others).
+        kind: one of ``Event.KINDS``: ``"opened"``, ``"responded"``, ``"waiting"`` (the
+            desk asks and waits for the customer), ``"customer_replied"``,
+            ``"level_changed"``, ``"to_development"``, ``"resolved"``, ``"reopened"``;
+            or of ``Event.GENERAL_KINDS``: ``"created"``, ``"status"``, ``"reply"``,
+            ``"note"``, ``"field"``.
+        level: the service level: required for ``opened`` and ``level_changed``; on
+            ``created`` and ``field`` it sets the level by hand (otherwise the policy's
+            selection rules choose); refused for the others.
         detail: free text, kept but not interpreted.
         coverage: for a level counted as the contract says (``commercial.emergency``):
             ``"business"`` or ``"24x7"``; overrides the ticket's default.
-        customer: the customer's name or id, kept but not interpreted.
-        category: the request's category; ``"development"`` on ``opened`` marks a
-            development request, which has no resolution target.
+        customer: the customer's name or id; on an opening or ``field`` event it is the
+            ticket's customer (its contract, when the policy has one by that name).
+        category: the request's category; ``"development"`` on the opening marks a
+            development request, which the default policy gives no resolution target.
+        status: the new status, for ``status`` (and optionally ``created``).
+        author: ``"desk"`` or ``"customer"``: who wrote a ``reply`` or ``note``, or
+            opened a ``created`` ticket (default: the customer).
+        fields: other ticket fields set by ``created`` or ``field`` (priority, group,
+            channel, custom fields): name to value (``None`` clears it).
 
     Raises:
-        EventError: for an unknown kind, a missing or misplaced level, a naive datetime,
-            or an unknown coverage.
+        EventError: for an unknown kind, a missing or misplaced level, status or author,
+            a naive datetime, or an unknown coverage.
 
     >>> from zoneinfo import ZoneInfo
     >>> msk = ZoneInfo("Europe/Moscow")
@@ -107,10 +173,13 @@ class Event:
     ... except EventError as error:
     ...     print(error)
     unknown event kind 'closed'; one of opened, responded, waiting, customer_replied,
-    level_changed, to_development, resolved, reopened
+    level_changed, to_development, resolved, reopened, created, status, reply, note, field
+    >>> Event("T-1", datetime(2026, 5, 4, 9, 0, tzinfo=msk), "status", status="Closed").status
+    'Closed'
     """
 
     KINDS: ClassVar[tuple[str, ...]] = _KINDS
+    GENERAL_KINDS: ClassVar[tuple[str, ...]] = _GENERAL_KINDS
 
     ticket: str
     at: datetime
@@ -120,39 +189,66 @@ class Event:
     coverage: str | None = attrs.field(default=None, converter=_text)
     customer: str | None = attrs.field(default=None, converter=_text)
     category: str | None = attrs.field(default=None, converter=_text)
+    status: str | None = attrs.field(default=None, converter=_text, kw_only=True)
+    author: str | None = attrs.field(default=None, converter=_text, kw_only=True)
+    fields: Mapping[str, str | None] = attrs.field(
+        default=None, converter=_fields, kw_only=True, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.ticket, str) or not self.ticket:
             raise EventError(f"event ticket must be a non-empty string, not {self.ticket!r}")
-        if self.kind not in _RANK:
+        kind = self.kind
+        if kind not in _ACTIONS:
             raise EventError(
-                f"unknown event kind {self.kind!r}; one of {', '.join(_KINDS)}", self
+                f"unknown event kind {kind!r}; one of {', '.join((*_KINDS, *_GENERAL_KINDS))}",
+                self,
             )
         if not isinstance(self.at, datetime):
             raise EventError(f"event time must be a datetime, not {self.at!r}", self)
         if self.at.utcoffset() is None:
             raise EventError(
-                f"{self.kind} event of {self.ticket} has a naive time ({self.at!r}); give "
+                f"{kind} event of {self.ticket} has a naive time ({self.at!r}); give "
                 "an aware datetime (with an offset)",
                 self,
             )
-        if self.kind in ("opened", "level_changed"):
+        if kind in ("opened", "level_changed"):
             if not self.level:
-                raise EventError(f"a {self.kind} event needs a level ({self.ticket})", self)
-        elif self.level is not None:
+                raise EventError(f"a {kind} event needs a level ({self.ticket})", self)
+        elif self.level is not None and kind not in ("created", "field"):
             raise EventError(
-                f"a {self.kind} event takes no level (only opened and level_changed do); "
-                f"got {self.level!r} ({self.ticket})",
+                f"a {kind} event takes no level (only opened and level_changed do, and "
+                f"created and field may); got {self.level!r} ({self.ticket})",
                 self,
             )
         if self.coverage is not None and self.coverage not in COVERAGES:
             raise EventError(
                 f"coverage must be one of {', '.join(COVERAGES)}, not {self.coverage!r}", self
             )
+        if kind == "status" and not self.status:
+            raise EventError(f"a status event needs the new status ({self.ticket})", self)
+        if self.status is not None and kind not in ("status", "created"):
+            raise EventError(f"a {kind} event takes no status ({self.ticket})", self)
+        if kind in ("reply", "note") and self.author not in _ROLES:
+            raise EventError(
+                f"a {kind} event needs its author: 'desk' or 'customer', not "
+                f"{self.author!r} ({self.ticket})",
+                self,
+            )
+        if self.author is not None and (
+            kind not in ("reply", "note", "created") or self.author not in _ROLES
+        ):
+            raise EventError(
+                f"author is 'desk' or 'customer', on reply, note and created events only; "
+                f"got {self.author!r} on {kind} ({self.ticket})",
+                self,
+            )
+        if self.fields and kind not in ("created", "field"):
+            raise EventError(f"a {kind} event sets no fields (created and field do)", self)
 
     def as_dict(self) -> dict[str, Any]:
         """The event as a JSON-ready dict (``at`` in ISO 8601 with its offset; fields that
-        are ``None`` left out).
+        are ``None`` or empty left out).
 
         >>> from zoneinfo import ZoneInfo
         >>> Event("T-1", datetime(2026, 5, 4, 9, tzinfo=ZoneInfo("Europe/Moscow")), "opened",
@@ -160,10 +256,12 @@ class Event:
         {'ticket': 'T-1', 'at': '2026-05-04T09:00:00+03:00', 'kind': 'opened', 'level': 'partner.standard'}
         """  # noqa: E501
         out: dict[str, Any] = {"ticket": self.ticket, "at": self.at.isoformat(), "kind": self.kind}
-        for name in ("level", "detail", "coverage", "customer", "category"):
+        for name in _OPTIONAL:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
+        if self.fields:
+            out["fields"] = dict(self.fields)
         return out
 
     @classmethod
@@ -174,9 +272,7 @@ class Event:
         Raises:
             EventError: for a missing field, an unknown field, or a time without offset.
         """
-        allowed = {"ticket", "at", "kind", "level", "detail", "coverage", "customer",
-                   "category"}
-        extra = set(data) - allowed
+        extra = set(data) - _DICT_KEYS
         if extra:
             raise EventError(f"unknown event fields: {', '.join(sorted(extra))}")
         for required in ("ticket", "at", "kind"):
@@ -192,20 +288,12 @@ class Event:
         return cls(at=at, **fields)
 
 
+_OPTIONAL = ("level", "detail", "coverage", "customer", "category", "status", "author")
+_DICT_KEYS = frozenset({"ticket", "at", "kind", "fields", *_OPTIONAL})
+
+
 def _first(pair: tuple[tuple[Any, ...], Event]) -> tuple[Any, ...]:
     return pair[0]
-
-
-def _sort_key(event: Event) -> tuple[Any, ...]:
-    return (
-        to_us(event.at, "at"),
-        _RANK[event.kind],
-        event.level or "",
-        event.coverage or "",
-        event.category or "",
-        event.detail or "",
-        event.customer or "",
-    )
 
 
 @attrs.frozen
@@ -213,8 +301,9 @@ class MetricStatus:
     """The state of one SLA clock at an instant.
 
     Attributes:
-        metric: ``"reaction"``, ``"next_reaction"`` or ``"resolution"``.
-        cycle: 0 for reaction and resolution; 1, 2, ... for the next-reaction cycles.
+        metric: the metric's name in the policy, e.g. ``"reaction"``.
+        cycle: 0 for a metric counted once per ticket; 1, 2, ... for the cycles of one
+            that runs in cycles (``next_reaction``).
         state: ``"running"``, ``"paused"``, ``"met"``, ``"breached"`` or
             ``"not_applicable"``.
         start: when the clock started.
@@ -226,10 +315,11 @@ class MetricStatus:
         used: ``elapsed / target`` (above 1 once overdue).
         met_at: when the clock was fulfilled (the reaction, the resolution), in time or
             late.
-        breached_at: when the clock went past its target: the deadline, when the clock
-            was still running after it (a response at the deadline itself is in time), or
-            the instant it resumed with its target already used up; ``None`` otherwise. A
-            breach is never undone.
+        breached_at: when the clock went past its target, by the policy's breach rule:
+            the deadline, when the clock was still running after it (``"instant"``), or
+            the first instant after it at which the clock counted working time
+            (``"working_time"``); or the instant it resumed with its target already used
+            up. ``None`` otherwise. A breach is never undone.
         at_risk: a running clock that has used at least the at-risk share of its target.
         target: the target in force, or ``None``.
         clock: the name of the calendar the target is counted on.
@@ -237,7 +327,7 @@ class MetricStatus:
 
     metric: str
     cycle: int
-    state: str
+    state: MetricState
     start: datetime
     deadline: datetime | None
     elapsed: timedelta | None
@@ -289,21 +379,25 @@ class TicketStatus:
         at: the instant asked; every instant of the status is expressed in its zone.
         level: the key of the level in force.
         coverage: the coverage in force for a level counted as the contract says.
-        state: ``"open"``, ``"waiting"`` (for the customer), ``"development"`` (handed to
-            development) or ``"resolved"``.
+        state: ``"open"``, ``"waiting"`` (for the customer), ``"on_hold"`` (for a third
+            party), ``"development"`` (handed to development), ``"resolved"`` or
+            ``"closed"``.
         opened: when the ticket opened.
         critical: whether the level in force is highly critical (ahead of the queue).
-        metrics: the clocks: reaction, then each next-reaction cycle, then resolution.
+        metrics: the clocks, in the order the policy declares its metrics, each metric's
+            cycles in order.
+        customer: the ticket's customer, when known.
     """
 
     ticket: str
     at: datetime
     level: str
     coverage: str | None
-    state: str
+    state: TicketState
     opened: datetime
     critical: bool
     metrics: tuple[MetricStatus, ...]
+    customer: str | None = None
 
     @property
     def at_risk(self) -> bool:
@@ -327,7 +421,7 @@ class TicketStatus:
         return min(found, default=None)
 
     def metric(self, name: str, cycle: int | None = None) -> MetricStatus:
-        """The clock ``name`` (the last cycle of ``next_reaction`` unless ``cycle`` says).
+        """The clock ``name`` (the last cycle of a metric in cycles unless ``cycle`` says).
 
         Raises:
             KeyError: when there is no such clock (e.g. no next-reaction cycle yet).
@@ -366,11 +460,13 @@ class Ticket:
         regulation: the regulation version that governs the ticket.
         coverage: the default coverage (``"business"``, ``"24x7"``) for a level counted as
             the contract says, when the events do not give one.
-        contract: when given, levels are checked against it: only levels of its kind, and
-            the emergency level only with the agreement.
+        contract: when given, levels are checked against it (only levels of its kind, and
+            those needing an agreement only with one), and its calendars replace the
+            policy's.
         at_risk: the at-risk share (default: the regulation's).
 
-    Recording is O(k) for a ticket of k events; :meth:`status` is O(k log n).
+    Recording is O(k) for a ticket of k events; :meth:`status` is O(k log n). Tickets
+    pickle, with their events and policy.
 
     >>> from zoneinfo import ZoneInfo
     >>> msk = ZoneInfo("Europe/Moscow")
@@ -424,21 +520,45 @@ class Ticket:
 
     @property
     def opened(self) -> Event | None:
-        """The ``opened`` event, once recorded."""
+        """The opening event (``opened`` or ``created``), once recorded."""
         return self._opened
+
+    def _key(self, event: Event) -> tuple[Any, ...]:
+        """The order of events: the UTC instant, then what the event does, then its text."""
+        action = _ACTIONS[event.kind]
+        rank = action.rank
+        if rank is None:
+            if action.status is not None:
+                category = self.regulation.category(event.status or "")
+                rank = _STATUS_RANK.get(category or "", 2)
+            else:
+                rank = _REPLY_RANK[event.author or "customer"]
+        return (
+            to_us(event.at, "at"),
+            rank,
+            event.kind,
+            event.level or "",
+            event.coverage or "",
+            event.category or "",
+            event.detail or "",
+            event.customer or "",
+            event.status or "",
+            event.author or "",
+            tuple(sorted((k, v or "") for k, v in event.fields.items())),
+        )
 
     def record(self, event: Event) -> None:
         """Check ``event`` against the ticket and keep it.
 
         Raises:
-            EventError: for an event of another ticket, an unknown level, a level the
-                contract does not allow, a level counted as the contract says without a
-                coverage, a second ``opened``, or an event earlier than the opening. The
-                ticket is left as it was.
+            EventError: for an event of another ticket, an unknown level or status, a
+                level the contract does not allow, a level counted as the contract says
+                without a coverage, a second opening, or an event earlier than the
+                opening. The ticket is left as it was.
         """
         if not isinstance(event, Event):
             raise EventError(f"expected an Event, got {type(event).__name__}")
-        key = _sort_key(event)
+        key = self._key(event)
         events = self._events
         # Equal events have equal keys, so a duplicate can only sit among the events of
         # the same key; an event later than every other one (the usual case) is new.
@@ -455,7 +575,16 @@ class Ticket:
             )
         if event.level is not None:
             self._check_level(event)
-        if event.kind == "opened":
+        if event.status is not None and self.regulation.category(event.status) is None:
+            known = ", ".join(self.regulation.statuses) or "none besides the categories"
+            raise EventError(
+                f"status {event.status!r} of ticket {self.id} is not one the policy knows "
+                f"(its statuses: {known}; categories: open, pending, on_hold, solved, "
+                "closed): map it in the policy's [statuses]",
+                event,
+            )
+        creates = _ACTIONS[event.kind].create
+        if creates:
             if self._opened is not None:
                 raise EventError(
                     f"ticket {self.id} already opened at {self._opened.at.isoformat()}; "
@@ -476,7 +605,7 @@ class Ticket:
                 event,
             )
         events.insert(at, (key, event))
-        if event.kind == "opened":
+        if creates:
             self._opened = event
             self._opened_us = key[0]
 
@@ -514,7 +643,8 @@ class Ticket:
             at_risk: the at-risk share for this query (default: the ticket's).
 
         Raises:
-            EventError: when the ticket has no ``opened`` event, or opened after ``at``.
+            EventError: when the ticket has no opening event, opened after ``at``, or
+                matches no level of the policy.
             NaiveDatetimeError: when ``at`` has no zone.
             ConfigError: for an ``at_risk`` share outside (0, 1].
         """
@@ -526,307 +656,481 @@ class Ticket:
                 f"ticket {self.id} opened at {self._opened.at.isoformat()}, after "
                 f"{at.isoformat()}"
             )
-        events = [e for k, e in self._events if k[0] <= at_us]
         if at_risk is not None and not 0 < at_risk <= 1:
             raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
         share = self.at_risk if at_risk is None else at_risk
-        return _evaluate(self, events, at, share)
+        walk = _Walk(self)
+        for key, event in self._events:
+            if key[0] > at_us:
+                break
+            walk.apply(key[0], event)
+        return walk.status(at, at_us, share)
+
+    def calendar(self, name: str) -> Schedule:
+        """The calendar called ``name`` for this ticket: the contract's, or the policy's."""
+        if self.contract is not None:
+            own = self.contract.calendars.get(name)
+            if own is not None:
+                return own
+        return self.regulation.calendars[name]
 
     def _check(self) -> None:
         """Assert the ticket's invariants (the tests call it after every change)."""
         keys = [k for k, _ in self._events]
         assert keys == sorted(keys)
         assert len({e for _, e in self._events}) == len(self._events)
-        opened = [e for _, e in self._events if e.kind == "opened"]
+        opened = [e for _, e in self._events if _ACTIONS[e.kind].create]
         assert len(opened) <= 1
         if opened:
             assert self._opened == opened[0] == self._events[0][1]
 
 
-# -- evaluation ----------------------------------------------------------------------------
-
-_Span = tuple[datetime, datetime | None]
+# -- the walk: events to facts to clocks ------------------------------------------------------
 
 
-@attrs.frozen
-class _Regime:
-    """A level in force from an instant on."""
+class _Cycle:
+    """One clock of a metric: when it started, its active spans, how it ended."""
 
-    since: datetime
-    level: Level
-    coverage: str | None
+    __slots__ = ("end", "outcome", "spans", "start")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.spans: list[list[int | None]] = []  # [from, to]; to None while running
+        self.end: int | None = None  # when it ended (met, dropped, not applicable)
+        self.outcome: str | None = None  # "met", "dropped", "not_applicable"
+
+    def close(self, t: int) -> None:
+        if self.spans and self.spans[-1][1] is None:
+            self.spans[-1][1] = t
+
+    def finish(self, t: int, outcome: str) -> None:
+        self.close(t)
+        self.end = t
+        self.outcome = outcome
+
+
+class _Clock:
+    """A metric of one ticket during the walk."""
+
+    __slots__ = ("cycles", "definition", "na_at")
+
+    def __init__(self, definition: MetricDefinition) -> None:
+        self.definition = definition
+        self.cycles: list[_Cycle] = []
+        self.na_at: int | None = None
+
+    @property
+    def active(self) -> _Cycle | None:
+        cycles = self.cycles
+        if cycles and cycles[-1].end is None:
+            return cycles[-1]
+        return None
+
+
+#: A level in force from an instant on: (since, level, coverage).
+_Regime = tuple[int, Level, "str | None"]
 
 
 class _Walk:
-    """What one pass over the sorted events finds."""
+    """One pass over a ticket's sorted events."""
 
-    def __init__(self, opened: Event) -> None:
-        self.opened = opened.at
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        regulation = ticket.regulation
+        self.regulation = regulation
+        self.options = regulation.options
+        self.clocks = [_Clock(m) for m in regulation.metrics.values()]
+        self.by_name = {c.definition.name: c for c in self.clocks}
+        self.fields: dict[str, str | None] = {}
+        self.category = "open"
+        self.handed_off = False
         self.regimes: list[_Regime] = []
-        self.reaction_met: datetime | None = None
-        self.cycles: list[list[datetime | None]] = []  # [start, met]
-        self.res_spans: list[list[datetime | None]] = []
-        self.res_met: datetime | None = None
-        self.dev_at: datetime | None = None
-        self.waiting = False
-        self.resolved = False
+        self.opened_us = 0
+        self.inside: dict[str, bool] = {}
 
-    def owes(self) -> bool:
-        return self.reaction_met is None or bool(self.cycles and self.cycles[-1][1] is None)
+    def apply(self, t: int, event: Event) -> None:
+        action = _ACTIONS[event.kind]
+        facts: set[str] = set()
+        if action.create:
+            self.opened_us = t
+            facts.add("created")
+            facts.add(f"created_by:{event.author or 'customer'}")
+            if event.status is not None:
+                self.category = self.regulation.category(event.status) or "open"
+        self._set_fields(t, event, action, facts)
+        if action.reply is not None:
+            role = event.author if action.reply == "author" else action.reply
+            if not action.public:
+                facts.add(f"{role}_note")
+            elif role == "customer":
+                if self.category in ("solved", "closed"):
+                    if self.category == "closed" or self.options.reply_to_solved == "waits":
+                        role = None  # the reply waits for the desk to reopen the ticket
+                    else:
+                        self._enter("open", facts)
+                elif self.category in ("pending", "on_hold"):
+                    self._enter("open", facts)
+                if role is not None:
+                    facts.add("customer_reply")
+                    facts.add("reply")
+            else:
+                facts.add("desk_reply")
+                facts.add("reply")
+        if action.status is not None:
+            name = event.status if action.status == "event" else action.status
+            category = self.regulation.category(name or "") or "open"
+            if not action.only_from or self.category in action.only_from:
+                self._enter(category, facts)
+        if action.handoff and not self.handed_off:
+            self.handed_off = True
+            facts.add("handoff")
+        if facts:
+            self._feed(t, facts)
 
-    def react(self, t: datetime) -> None:
-        if self.reaction_met is None:
-            self.reaction_met = t
-        if self.cycles and self.cycles[-1][1] is None:
-            self.cycles[-1][1] = t
+    def _enter(self, category: str, facts: set[str]) -> None:
+        if category != self.category:
+            facts.add(f"leave:{self.category}")
+            facts.add(f"enter:{category}")
+            self.category = category
 
-    def stop_resolution(self, t: datetime) -> None:
-        if self.res_spans and self.res_spans[-1][1] is None:
-            self.res_spans[-1][1] = t
+    def _set_fields(self, t: int, event: Event, action: _Action, facts: set[str]) -> None:
+        changes: dict[str, str | None] = {}
+        if action.create or event.kind == "field":
+            for name in ("customer", "category"):
+                value = getattr(event, name)
+                if value is not None or action.create:
+                    changes[name] = value
+            changes.update(event.fields)
+        if action.sets_level or event.level is not None:
+            changes["level"] = event.level
+            changes["coverage"] = event.coverage
+        elif event.coverage is not None and event.kind == "field":
+            changes["coverage"] = event.coverage
+        fields = self.fields
+        for name, value in changes.items():
+            if fields.get(name) != value or action.create:
+                fields[name] = value
+                facts.add(f"field:{name}")
+                if value is not None:
+                    facts.add(f"field:{name}={value}")
+        if changes or action.create:
+            self._select(t, event, action)
 
-    def start_resolution(self, t: datetime) -> None:
-        if self.dev_at is None and not (self.res_spans and self.res_spans[-1][1] is None):
-            self.res_spans.append([t, None])
-
-    def apply(self, event: Event, default_coverage: str | None, regulation: Regulation) -> None:
-        t, kind = event.at, event.kind
-        if kind in ("opened", "level_changed"):
-            assert event.level is not None
-            self.regimes.append(
-                _Regime(t, regulation.level(event.level), event.coverage or default_coverage)
+    def _select(self, t: int, event: Event, action: _Action) -> None:
+        regulation = self.regulation
+        fields = self.fields
+        key = fields.get("level")
+        if key is None:
+            for rule in regulation.rules:
+                if rule.opened is not None and rule.opened[1] not in self.inside:
+                    calendar = self.ticket.calendar(rule.opened[1])
+                    self.inside[rule.opened[1]] = calendar.is_open(from_us(self.opened_us, UTC))
+                if rule.matches(fields, self.inside):
+                    key = rule.level
+                    break
+            else:
+                key = regulation.default_level
+        if key is None:
+            raise EventError(
+                f"ticket {self.ticket.id} has no level: give its opening event a level, or "
+                "the policy selection rules ([[select]]) or a default_level",
+                event,
             )
-            if kind == "opened":
-                if event.category == "development":
-                    self.dev_at = t
-                else:
-                    self.res_spans.append([t, None])
-        elif kind in _REACTIONS:
-            self.react(t)
-            if kind == "waiting":
-                if not self.resolved:
-                    self.waiting = True
-                    self.stop_resolution(t)
-            elif kind == "resolved" and not self.resolved:
-                self.resolved = True
-                self.waiting = False
-                self.stop_resolution(t)
-                self.res_met = t
-        elif kind == "customer_replied":
-            if not self.resolved:
-                if self.waiting:
-                    self.waiting = False
-                    self.start_resolution(t)
-                if not self.owes():
-                    self.cycles.append([t, None])
-        elif kind == "to_development":
-            if self.dev_at is None:
-                self.dev_at = t
-                self.stop_resolution(t)
-        elif kind == "reopened" and self.resolved:
-            self.resolved = False
-            self.res_met = None
-            self.start_resolution(t)
-            if not self.owes():
-                self.cycles.append([t, None])
+        level = regulation.level(key)
+        coverage = fields.get("coverage") or self.ticket.coverage
+        regimes = self.regimes
+        if action.sets_level or not regimes or regimes[-1][1] is not level \
+                or regimes[-1][2] != coverage:
+            regimes.append((t, level, coverage))
 
+    def _feed(self, t: int, facts: set[str]) -> None:
+        """Give the facts of one event to every clock, in the policy's order."""
+        running = self.category
+        for clock in self.clocks:
+            m = clock.definition
+            active = clock.active
+            if clock.na_at is None and not facts.isdisjoint(m.not_applicable):
+                clock.na_at = t
+                if active is not None:
+                    active.finish(t, "not_applicable")
+                    active = None
+                elif not m.cycles and clock.cycles and clock.cycles[-1].outcome == "met":
+                    # A clock counted once is void from then on, met or not (a resolved
+                    # question that turns out to be a development matter).
+                    clock.cycles[-1].end = t
+                    clock.cycles[-1].outcome = "not_applicable"
+            if active is not None:
+                if not facts.isdisjoint(m.stop):
+                    active.finish(t, "met")
+                    active = None
+                elif not facts.isdisjoint(m.cancel):
+                    active.finish(t, "dropped")
+                    active = None
+            elif (
+                clock.na_at is None
+                and clock.cycles
+                and clock.cycles[-1].outcome == "met"
+                and not facts.isdisjoint(m.resume)
+            ):
+                active = clock.cycles[-1]
+                active.end = active.outcome = None
+            if clock.na_at is None and not facts.isdisjoint(m.start):
+                if active is None:
+                    if (m.cycles or not clock.cycles) and not any(
+                        self.by_name[name].active is not None for name in m.unless
+                    ):
+                        active = _Cycle(t)
+                        clock.cycles.append(active)
+                elif m.restart:
+                    active.finish(t, "dropped")
+                    active = _Cycle(t)
+                    clock.cycles.append(active)
+            if active is not None:
+                spans = active.spans
+                counting = bool(spans) and spans[-1][1] is None
+                if running in m.pause:
+                    if counting:
+                        spans[-1][1] = t
+                elif not counting:
+                    spans.append([t, None])
 
-def _evaluate(ticket: Ticket, events: list[Event], at: datetime, share: float) -> TicketStatus:
-    opened = events[0]
-    walk = _Walk(opened)
-    for event in events:
-        walk.apply(event, ticket.coverage, ticket.regulation)
-    zone = at.tzinfo
-    regulation = ticket.regulation
-    metrics = [
-        _metric(
-            "reaction", 0, opened.at, [(opened.at, walk.reaction_met)],
-            ("met", walk.reaction_met) if walk.reaction_met else None,
-            walk.regimes, regulation, at, share, zone,
+    # -- the status ----------------------------------------------------------------------
+
+    def status(self, at: datetime, at_us: int, share: float) -> TicketStatus:
+        zone = at.tzinfo
+        metrics: list[MetricStatus] = []
+        for clock in self.clocks:
+            m = clock.definition
+            cycles = clock.cycles
+            if not cycles and not m.cycles:
+                # A clock that never started: not applicable, dated at the opening.
+                placeholder = _Cycle(self.opened_us)
+                placeholder.finish(self.opened_us, "not_applicable")
+                cycles = [placeholder]
+            number = 0
+            for cycle in cycles:
+                found = self._metric(m, cycle, at_us, share, zone)
+                if cycle.outcome == "dropped" and found.state != "breached":
+                    if m.cycles:
+                        continue
+                    found = attrs.evolve(
+                        found, state="not_applicable", deadline=None, remaining=None,
+                        used=None, met_at=None, at_risk=False, target=None, clock=None,
+                    )
+                if m.cycles:
+                    number += 1
+                    found = attrs.evolve(found, cycle=number)
+                metrics.append(found)
+        last = self.regimes[-1]
+        category = self.category
+        state: TicketState
+        if category == "solved":
+            state = "resolved"
+        elif category == "closed":
+            state = "closed"
+        elif category == "pending":
+            state = "waiting"
+        elif self.handed_off:
+            state = "development"
+        elif category == "on_hold":
+            state = "on_hold"
+        else:
+            state = "open"
+        return TicketStatus(
+            ticket=self.ticket.id,
+            at=at,
+            level=last[1].key,
+            coverage=last[2] if last[1].needs_coverage else None,
+            state=state,
+            opened=from_us(self.opened_us, zone),
+            critical=last[1].critical,
+            metrics=tuple(metrics),
+            customer=self.fields.get("customer"),
         )
-    ]
-    for i, (start, met) in enumerate(walk.cycles, 1):
-        assert start is not None
-        metrics.append(
-            _metric(
-                "next_reaction", i, start, [(start, met)], ("met", met) if met else None,
-                walk.regimes, regulation, at, share, zone,
+
+    def _target(self, regime: _Regime, metric: str) -> tuple[Target, Schedule] | None:
+        target = regime[1].target(metric)
+        if target is None:
+            return None
+        return target, self.ticket.calendar(target.clock_name(regime[2]))
+
+    def _metric(
+        self, m: MetricDefinition, cycle: _Cycle, at: int, share: float, zone: tzinfo | None
+    ) -> MetricStatus:
+        """One clock at ``at``, its instants expressed in ``zone``."""
+        options = self.options
+        start = cycle.start
+        end = cycle.end if cycle.end is not None else at
+        spans = [(s, e) for s, e in cycle.spans if s is not None]
+        # The levels in force over the clock's life: the one at its start, then changes.
+        regimes = self.regimes
+        first = 0
+        for i, regime in enumerate(regimes):
+            if regime[0] <= start:
+                first = i
+        life = [r for i, r in enumerate(regimes) if i >= first and (i == first or r[0] <= end)]
+        from_change = options.level_change == "from_change"
+        working = options.breach == "working_time"
+        breached_at: int | None = None
+        breach_target: tuple[Target, Schedule] | None = None
+        breach_deadline: int | None = None
+        walks: dict[tuple[int, int, int], tuple[int | None, int | None, int]] = {}
+        judged = life if options.downgrade_keeps_breach else life[-1:]
+        offset = len(life) - len(judged)
+        for j, regime in enumerate(judged):
+            i = j + offset
+            found = self._target(regime, m.name)
+            if found is None:
+                continue
+            origin = regime[0] if from_change and i > 0 else start
+            walked = _walk(found[1], spans, duration_us(found[0].duration), at, origin, working)
+            walks[id(found[0]), id(found[1]), origin] = walked
+            due, overrun, _ = walked
+            limit = min(at, end)
+            if i + 1 < len(life):
+                limit = min(limit, life[i + 1][0])
+            if overrun is not None and overrun < limit:
+                breached_at = overrun
+                breach_target = found
+                breach_deadline = due
+                break
+        final = self._target(life[-1], m.name)
+        shown = final or breach_target
+        met_at = cycle.end if cycle.outcome == "met" else None
+        if shown is None:
+            return MetricStatus(
+                m.name, 0, "not_applicable", from_us(start, zone), None, None, None, None,
+                _dt(met_at, zone), None, False, None, None,
             )
-        )
-    stop: tuple[str, datetime] | None = None
-    if walk.dev_at is not None:
-        stop = ("not_applicable", walk.dev_at)
-    elif walk.res_met is not None:
-        stop = ("met", walk.res_met)
-    spans: list[_Span] = [(s, e) for s, e in walk.res_spans if s is not None]
-    metrics.append(
-        _metric(
-            "resolution", 0, opened.at, spans, stop, walk.regimes, regulation, at, share, zone
-        )
-    )
-    last = walk.regimes[-1]
-    if walk.resolved:
-        state = "resolved"
-    elif walk.waiting:
-        state = "waiting"
-    elif walk.dev_at is not None:
-        state = "development"
-    else:
-        state = "open"
-    return TicketStatus(
-        ticket=ticket.id,
-        at=at,
-        level=last.level.key,
-        coverage=last.coverage if last.level.needs_coverage else None,
-        state=state,
-        opened=opened.at.astimezone(zone),
-        critical=last.level.critical,
-        metrics=tuple(metrics),
-    )
-
-
-def _target(regime: _Regime, metric: str, regulation: Regulation) -> tuple[Target, Schedule] | None:
-    target = regime.level.target(metric)
-    if target is None:
-        return None
-    return target, regulation.calendars[target.clock_name(regime.coverage)]
-
-
-def _walk(
-    schedule: Schedule, spans: list[_Span], target: timedelta, at: datetime
-) -> tuple[datetime | None, datetime | None, timedelta]:
-    """Walk a clock's active spans (an open span runs to ``at``, and beyond for the
-    projection) on ``schedule``.
-
-    Returns:
-        ``(deadline, overrun, elapsed)``: where the working time reaches ``target`` (``None``
-        when the closed spans never reach it); the first instant after that at which the
-        clock is still active (the deadline itself, or the start of a later span when it
-        stopped exactly at the deadline), or ``None``; and the working time of the spans
-        up to ``at``.
-    """
-    spent = _ZERO
-    deadline: datetime | None = None
-    overrun: datetime | None = None
-    for start, end in spans:
-        stop = at if end is None else end
-        worked = schedule.business_time(start, stop)
+        target, schedule = shown
+        target_us = duration_us(target.duration)
+        origin = life[-1][0] if from_change and final is not None and len(life) > 1 else start
+        known = walks.get((id(target), id(schedule), origin))
+        if known is None:
+            known = _walk(schedule, spans, target_us, at, origin, working)
+        deadline, _, elapsed = known
+        paused = cycle.end is None and not any(e is None for _, e in spans)
         if deadline is None:
-            if end is None or spent + worked >= target:
-                deadline = schedule.add(start, target - spent)
-                if end is None or deadline < end:
-                    overrun = deadline
-        elif overrun is None and (end is None or end > start):
-            overrun = start
-        spent += worked
-    return deadline, overrun, spent
+            if cycle.end is None:  # paused: as if it resumed now
+                deadline = _add(schedule, at, target_us - elapsed)
+            elif cycle.outcome == "met":  # as it stood when met
+                deadline = _add(schedule, cycle.end, target_us - elapsed)
+        if deadline is None and breached_at is not None:  # the deadline that was missed
+            deadline = breach_deadline
+        state: MetricState
+        if breached_at is not None:
+            state = "breached"
+        elif final is None or cycle.outcome == "not_applicable":
+            state = "not_applicable"
+        elif cycle.end is not None:
+            state = "met"
+        elif paused:
+            state = "paused"
+        else:
+            state = "running"
+        elapsed_td = timedelta(microseconds=elapsed)
+        if state == "not_applicable":
+            return MetricStatus(
+                m.name, 0, state, from_us(start, zone), None, elapsed_td, None, None, None,
+                None, False, None, None,
+            )
+        used = elapsed / target_us
+        coverage = life[-1][2] if final else _coverage_of(life, target)
+        return MetricStatus(
+            metric=m.name,
+            cycle=0,
+            state=state,
+            start=from_us(start, zone),
+            deadline=_dt(deadline, zone),
+            elapsed=elapsed_td,
+            remaining=target.duration - elapsed_td,
+            used=used,
+            met_at=_dt(met_at, zone),
+            breached_at=_dt(breached_at, zone),
+            at_risk=state == "running" and used >= share,
+            target=target.duration,
+            clock=target.clock_name(coverage),
+        )
 
 
-def _metric(
-    metric: str,
-    cycle: int,
-    start: datetime,
-    spans: list[_Span],
-    stop: tuple[str, datetime] | None,
-    regimes: list[_Regime],
-    regulation: Regulation,
-    at: datetime,
-    share: float,
-    zone: tzinfo | None,
-) -> MetricStatus:
-    """One clock at ``at``, its instants expressed in ``zone``."""
-    end = stop[1] if stop is not None else at
-    # The levels in force over the clock's life: the one at its start, then the changes.
-    first = 0
-    for i, regime in enumerate(regimes):
-        if regime.since <= start:
-            first = i
-    life = [r for i, r in enumerate(regimes) if i >= first and (i == first or r.since <= end)]
-    breached_at: datetime | None = None
-    breach_target: tuple[Target, Schedule] | None = None
-    breach_deadline: datetime | None = None
-    walks: dict[tuple[int, int], tuple[datetime | None, datetime | None, timedelta]] = {}
-    for i, regime in enumerate(life):
-        found = _target(regime, metric, regulation)
-        if found is None:
-            continue
-        walked = _walk(found[1], spans, found[0].duration, at)
-        walks[id(found[0]), id(found[1])] = walked
-        due, overrun, _ = walked
-        limit = min(at, end)
-        if i + 1 < len(life):
-            limit = min(limit, life[i + 1].since)
-        if overrun is not None and overrun < limit:
-            breached_at = overrun
-            breach_target = found
-            breach_deadline = due
-            break
-    final = _target(life[-1], metric, regulation)
-    shown = final or breach_target
-    met_at = stop[1] if stop is not None and stop[0] == "met" else None
-    start = start.astimezone(zone)
-    if met_at is not None:
-        met_at = met_at.astimezone(zone)
-    if breached_at is not None:
-        breached_at = breached_at.astimezone(zone)
-    if shown is None:
-        return MetricStatus(
-            metric, cycle, "not_applicable", start, None, None, None, None, met_at, None,
-            False, None, None,
-        )
-    target, schedule = shown
-    known = walks.get((id(target), id(schedule)))
-    if known is None:
-        known = _walk(schedule, spans, target.duration, at)
-    deadline, _, elapsed = known
-    paused = stop is None and not any(e is None for _, e in spans)
-    if deadline is None:
-        if stop is None:  # paused: as if it resumed now
-            deadline = schedule.add(at, target.duration - elapsed)
-        elif stop[0] == "met":  # as it stood when met
-            deadline = schedule.add(stop[1], target.duration - elapsed)
-    if deadline is None and breached_at is not None:  # the deadline that was missed
-        deadline = breach_deadline
-    if deadline is not None:
-        deadline = deadline.astimezone(zone)
-    remaining = target.duration - elapsed
-    used = elapsed / target.duration
-    if breached_at is not None:
-        state = "breached"
-    elif final is None or (stop is not None and stop[0] == "not_applicable"):
-        state = "not_applicable"
-    elif stop is not None:
-        state = "met"
-    elif paused:
-        state = "paused"
-    else:
-        state = "running"
-    if state == "not_applicable":
-        return MetricStatus(
-            metric, cycle, state, start, None, elapsed, None, None, None, None, False,
-            None, None,
-        )
-    return MetricStatus(
-        metric=metric,
-        cycle=cycle,
-        state=state,
-        start=start,
-        deadline=deadline,
-        elapsed=elapsed,
-        remaining=remaining,
-        used=used,
-        met_at=met_at,
-        breached_at=breached_at,
-        at_risk=state == "running" and used >= share,
-        target=target.duration,
-        clock=target.clock_name(life[-1].coverage if final else _coverage_of(life, target)),
-    )
+def _dt(us: int | None, zone: tzinfo | None) -> datetime | None:
+    return None if us is None else from_us(us, zone)
 
 
 def _coverage_of(life: list[_Regime], target: Target) -> str | None:
     for regime in reversed(life):
-        if regime.coverage in target.clocks:
-            return regime.coverage
+        if regime[2] in target.clocks:
+            return regime[2]
     return None
+
+
+# -- counting on a calendar, in integers -------------------------------------------------------
+#
+# The calendar's public methods take and give datetimes; these adapters cross that boundary
+# in UTC, the one zone whose conversion is a subtraction.
+
+
+def _business(schedule: Schedule, a: int, b: int) -> int:
+    return duration_us(schedule.business_time(from_us(a, UTC), from_us(b, UTC)))
+
+
+def _add(schedule: Schedule, a: int, d: int) -> int | None:
+    try:
+        return to_us(schedule.add(from_us(a, UTC), timedelta(microseconds=d)))
+    except HorizonError:
+        return None
+
+
+def _next_open(schedule: Schedule, t: int) -> int | None:
+    try:
+        return to_us(schedule.next_open(from_us(t, UTC)))
+    except HorizonError:
+        return None
+
+
+def _walk(
+    schedule: Schedule,
+    spans: list[tuple[int, int | None]],
+    target: int,
+    at: int,
+    origin: int,
+    working: bool,
+) -> tuple[int | None, int | None, int]:
+    """Walk a clock's active spans (an open span runs to ``at``, and beyond for the
+    projection) on ``schedule``, counting only from ``origin`` on.
+
+    Returns:
+        ``(deadline, overrun, elapsed)``: where the working time reaches ``target`` (``None``
+        when the closed spans never reach it); the instant the clock went past it by the
+        breach rule, or ``None``; and the working time of the spans up to ``at``.
+
+    The instant rule (``working=False``): the clock is past its target from the deadline
+    on, when it is still active after it, or from the start of a later active span. The
+    working-time rule: from the first instant after the deadline at which an active span
+    counts working time (the next opening of the calendar).
+    """
+    spent = 0
+    deadline: int | None = None
+    overrun: int | None = None
+    for start, end in spans:
+        if end is not None and end <= origin:
+            continue
+        start = max(start, origin)
+        stop = at if end is None else end
+        worked = _business(schedule, start, stop) if stop > start else 0
+        if deadline is None:
+            if end is None or spent + worked >= target:
+                deadline = _add(schedule, start, target - spent)
+                if deadline is not None:
+                    past = _next_open(schedule, deadline) if working else deadline
+                    if past is not None and (end is None or past < end):
+                        overrun = past
+        elif overrun is None and (end is None or end > start):
+            past = _next_open(schedule, start) if working else start
+            if past is not None and (end is None or past < end):
+                overrun = past
+        spent += worked
+    return deadline, overrun, spent
 
 
 def replay(
@@ -847,7 +1151,7 @@ def replay(
         regulation: the regulation every ticket is counted under.
         at: the instant of the statuses.
         strict: raise on the first bad event (``True``), or leave bad events out and go on
-            (``False``): an event the ticket refuses, and every ticket without ``opened``.
+            (``False``): an event the ticket refuses, and every ticket without an opening.
         coverage: the default coverage of every ticket.
         rejected: when given, the events left out and why are appended to it.
 
@@ -884,7 +1188,13 @@ def replay(
             continue
         if to_us(opened.at) > at_us:
             continue
-        out[ticket_id] = ticket.status(at)
+        try:
+            out[ticket_id] = ticket.status(at)
+        except EventError as error:
+            if strict:
+                raise
+            if rejected is not None:
+                rejected.extend((e, error) for e in ticket.events)
     return out
 
 
@@ -916,8 +1226,9 @@ def order_queue(
       customer, handed to development) after them. Ties fall back to the regulation's
       order.
 
-    Resolved tickets are left out unless ``include_resolved`` (then they come last, in the
-    regulation's order). The ordering is stable and depends only on the statuses.
+    Resolved (and closed) tickets are left out unless ``include_resolved`` (then they come
+    last, in the regulation's order). The ordering is stable and depends only on the
+    statuses.
 
     Raises:
         ValueError: for an unknown rule.
@@ -945,8 +1256,9 @@ def order_queue(
     for item in items:
         if not isinstance(item, TicketStatus):
             raise TypeError(f"expected TicketStatus values, got {type(item).__name__}")
-    open_ = [s for s in items if s.state != "resolved"]
-    done = sorted((s for s in items if s.state == "resolved"), key=_arrival)
+    finished = ("resolved", "closed")
+    open_ = [s for s in items if s.state not in finished]
+    done = sorted((s for s in items if s.state in finished), key=_arrival)
     if rule == "regulation":
         ordered = sorted(open_, key=_arrival)
     else:

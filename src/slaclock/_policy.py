@@ -1,26 +1,29 @@
-"""The SLA policy: service levels, their targets and clocks, regulation versions, contracts.
+"""The SLA policy as data: statuses, metrics, levels and their selection, options, contracts.
 
 A policy is described in a file (TOML, or JSON with the same structure) and compiled into
 frozen values: a :class:`Regulation` is one version of the rules, a
 :class:`RegulationVersions` the history of versions, a :class:`Contract` picks the version
 and level that apply to a customer's ticket. The embedded default policy,
-:meth:`Regulation.default`, is itself such a file (``data/regulation.toml``).
+:meth:`Regulation.default`, is itself such a file (``data/regulation.toml``), and the
+metric definitions a policy may take (the regulation's, Zendesk's seven, update targets)
+are another (``data/metrics.toml``). Nothing about any one helpdesk is written in code:
+:mod:`slaclock._clock` evaluates whatever a policy declares with one routine.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from itertools import pairwise
 from os import PathLike, fspath
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -38,11 +41,15 @@ if TYPE_CHECKING:
     from ._clock import Ticket
 
 __all__ = [
+    "CATEGORIES",
     "COVERAGES",
-    "METRICS",
     "Contract",
+    "Deadlines",
     "EventError",
     "Level",
+    "LevelRule",
+    "MetricDefinition",
+    "Options",
     "PolicyError",
     "Regulation",
     "RegulationVersions",
@@ -50,20 +57,168 @@ __all__ = [
     "UnknownLevelError",
     "load_calendar",
     "load_policy",
+    "metric_library",
     "parse_policy",
 ]
 
-#: The metrics a level may set a target for. ``next_reaction`` defaults to ``reaction``.
-METRICS = ("reaction", "next_reaction", "resolution")
-#: The coverages a contract may buy for a level counted "as the contract says".
+#: The status categories every helpdesk's statuses map onto: the desk's turn, waiting for
+#: the customer, waiting for a third party, solved (may reopen), closed (final).
+CATEGORIES = ("open", "pending", "on_hold", "solved", "closed")
+#: The coverages a contract may buy for a level counted "as the contract says": business
+#: hours, or around the clock.
 COVERAGES = ("business", "24x7")
-#: The kinds of customer (the regulation's "варианты обслуживания").
-KINDS = ("partner", "commercial")
+#: The fields every ticket has; a policy declares any others it selects levels by.
+BUILTIN_FIELDS = ("level", "customer", "category", "coverage")
+#: The metrics of a policy that declares none: the regulation's.
+DEFAULT_METRICS = ("reaction", "next_reaction", "resolution")
 FORMAT = 1
+
+Category = Literal["open", "pending", "on_hold", "solved", "closed"]
+Coverage = Literal["business", "24x7"]
+BreachRule = Literal["instant", "working_time"]
+LevelChangeRule = Literal["from_start", "from_change"]
+ReplyToSolved = Literal["waits", "reopens"]
+
+_SIMPLE_TRIGGERS = frozenset({
+    "created", "desk_reply", "customer_reply", "reply", "desk_note", "customer_note",
+    "handoff",
+})
+_ROLES = ("desk", "customer")
+
+
+class FrozenDict(dict[str, Any]):
+    """A read-only dict: the mappings of policy values (it pickles, unlike a mapping proxy,
+    so policies and tickets travel to worker processes and Dask workers)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("policy values are frozen: build a new one (attrs.evolve)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return (type(self), (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
 
 
 def _mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
+    if type(value) is FrozenDict:
+        return value
+    return FrozenDict(value)
+
+
+def _frozen(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _rules(value: Iterable[LevelRule]) -> tuple[LevelRule, ...]:
+    return tuple(value)
+
+
+def check_trigger(text: object, fields: Iterable[str] | None = None) -> str | None:
+    """What is wrong with a trigger's text, or ``None`` when it is one slaclock knows.
+
+    >>> check_trigger("enter:pending") is None
+    True
+    >>> check_trigger("enter:waiting")
+    "unknown status category 'waiting'; one of open, pending, on_hold, solved, closed"
+    """
+    if not isinstance(text, str):
+        return "a trigger is a string such as 'desk_reply' or 'enter:pending'"
+    if text in _SIMPLE_TRIGGERS:
+        return None
+    name, _, arg = text.partition(":")
+    if name in ("enter", "leave"):
+        if arg not in CATEGORIES:
+            return f"unknown status category {arg!r}; one of {', '.join(CATEGORIES)}"
+        return None
+    if name == "created_by":
+        return None if arg in _ROLES else "created_by takes desk or customer"
+    if name == "field" and arg:
+        field = arg.partition("=")[0]
+        known = (*BUILTIN_FIELDS, *(fields or ()))
+        if fields is not None and field not in known:
+            return (f"the policy's tickets have no field {field!r} (fields: "
+                    f"{', '.join(known)}); declare it in 'fields'")
+        return None
+    return (
+        f"unknown trigger {text!r}; one of {', '.join(sorted(_SIMPLE_TRIGGERS))}, "
+        "created_by:<desk|customer>, enter:<category>, leave:<category>, field:<name>, "
+        "field:<name>=<value>"
+    )
+
+
+@attrs.frozen
+class MetricDefinition:
+    """What starts, pauses, meets and ends one SLA clock: data, not code.
+
+    Every metric of every policy is evaluated by the same routine from these fields
+    (the rules are in :doc:`/explanation/sla`). Triggers are strings: ``created``,
+    ``created_by:customer``, ``desk_reply``, ``customer_reply``, ``reply``,
+    ``desk_note``, ``enter:pending``, ``leave:solved``, ``handoff``, ``field:priority``,
+    ``field:category=development``.
+
+    Attributes:
+        name: the metric's name in its policy, e.g. ``"reaction"``.
+        title: a human name.
+        start: triggers that start a cycle when none is running.
+        stop: triggers that meet the running cycle.
+        pause: status categories in which a running cycle does not count.
+        resume: triggers that take the last met cycle up again, with its time.
+        cancel: triggers that drop the running cycle (kept only when already breached).
+        not_applicable: triggers after which the metric no longer applies.
+        cycles: ``False``: one clock per ticket (cycle 0); ``True``: cycles 1, 2, ...
+        restart: a start trigger while a cycle runs starts it afresh (``True``) or
+            leaves it counting from its first start (``False``).
+        unless: metrics that, while running, keep a start trigger from starting one.
+        target_from: the metric whose target applies when a level sets none for this one.
+    """
+
+    name: str
+    title: str = ""
+    start: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    stop: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    pause: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    resume: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    cancel: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    not_applicable: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    cycles: bool = False
+    restart: bool = False
+    unless: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    target_from: str | None = None
+
+
+@attrs.frozen
+class Options:
+    """The rules helpdesks disagree on, chosen per policy (see :doc:`/explanation/sla`).
+
+    Attributes:
+        breach: ``"instant"``: a clock still running after its deadline instant is
+            breached, whatever the hours (Zendesk, Zammad, Frappe); ``"working_time"``:
+            only once the working time it used exceeds the target (Redmine SLA), so a
+            reply before the desk opens, after a deadline at the previous evening's close,
+            is in time. The default policy counts working time: the regulation states its
+            limits in working hours ("48 рабочих часов").
+        level_change: ``"from_start"``: a new level's targets apply to running clocks
+            counted from each clock's own start; ``"from_change"``: counted from the change.
+        downgrade_keeps_breach: whether a breach under a stricter level survives a later
+            change to a laxer one.
+        reply_to_solved: ``"waits"``: a customer's reply to a solved ticket changes nothing
+            until the desk reopens it; ``"reopens"``: it reopens the ticket (owing a reply).
+    """
+
+    breach: BreachRule = "instant"
+    level_change: LevelChangeRule = "from_start"
+    downgrade_keeps_breach: bool = True
+    reply_to_solved: ReplyToSolved = "waits"
 
 
 @attrs.frozen
@@ -71,7 +226,7 @@ class Target:
     """The most working time a metric may take, and the clock it is counted on.
 
     Attributes:
-        metric: ``"reaction"``, ``"next_reaction"`` or ``"resolution"``.
+        metric: the metric's name, e.g. ``"reaction"``.
         duration: the target, a positive :class:`~datetime.timedelta`.
         clock: the name of the policy calendar it is counted on; ``None`` when the contract
             chooses (see ``clocks``).
@@ -82,9 +237,7 @@ class Target:
     metric: str
     duration: timedelta
     clock: str | None = None
-    clocks: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_mapping, hash=False
-    )
+    clocks: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping, hash=False)
 
     def clock_name(self, coverage: str | None) -> str:
         """The calendar name for a contract's ``coverage``.
@@ -113,21 +266,26 @@ class Level:
     Attributes:
         key: the level's key, e.g. ``"commercial.standard"``.
         title: a human name.
-        customer: the kind of customer it serves, ``"partner"`` or ``"commercial"``.
+        customer: the kind of customer it serves (one of the policy's ``customers``), or
+            ``None`` for any.
         targets: metric name to :class:`Target`; a metric without a target has no
-            deadline (``next_reaction`` falls back to the ``reaction`` target).
+            deadline (unless its definition's ``target_from`` names one that has).
         critical: a highly critical level, handled ahead of the queue.
         agreement: the level needs a special agreement in the contract.
-        clause: where the regulation sets it.
+        clause: where the policy sets it.
+        fallbacks: metric name to the metric whose target it falls back to.
     """
 
     key: str
     title: str
-    customer: str
+    customer: str | None
     targets: Mapping[str, Target] = attrs.field(converter=_mapping, hash=False)
     critical: bool = False
     agreement: bool = False
     clause: str = ""
+    fallbacks: Mapping[str, str] = attrs.field(
+        factory=lambda: {"next_reaction": "reaction"}, converter=_mapping, hash=False
+    )
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric``, or ``None`` when it sets none.
@@ -138,11 +296,11 @@ class Level:
         >>> level.target("resolution") is None
         True
         """
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
         found = self.targets.get(metric)
-        if found is None and metric == "next_reaction":
-            found = self.targets.get("reaction")
+        if found is None:
+            fallback = self.fallbacks.get(metric)
+            if fallback is not None:
+                found = self.targets.get(fallback)
         return found
 
     @property
@@ -151,9 +309,75 @@ class Level:
         return any(t.clock is None for t in self.targets.values())
 
 
+@attrs.frozen
+class LevelRule:
+    """One rule of level selection: the first rule whose conditions hold gives the level.
+
+    Attributes:
+        level: the level it gives.
+        when: field name to the values that match (any of them).
+        opened: ``None``, or ``("inside" | "outside", calendar name)``: whether the ticket
+            was opened inside or outside that calendar's hours.
+    """
+
+    level: str
+    when: Mapping[str, frozenset[str]] = attrs.field(
+        factory=dict, converter=_mapping, hash=False
+    )
+    opened: tuple[str, str] | None = None
+
+    def matches(self, fields: Mapping[str, str | None], inside: Mapping[str, bool]) -> bool:
+        """Whether the rule holds for a ticket with these fields, opened ``inside`` (or not)
+        each calendar's hours."""
+        for name, values in self.when.items():
+            if fields.get(name) not in values:
+                return False
+        if self.opened is not None:
+            where, calendar = self.opened
+            return inside[calendar] == (where == "inside")
+        return True
+
+
+@attrs.frozen(eq=False)
+class Deadlines(Mapping[str, Any]):
+    """The deadlines of a ticket that nothing pauses (:meth:`Regulation.deadlines`).
+
+    A frozen record, and a read-only mapping of ``"level"``, ``"opened"`` and
+    ``"<metric>_deadline"`` for each metric (the form slaclock 0.1 returned as a dict).
+
+    Attributes:
+        level: the level's key.
+        opened: the opening instant.
+        targets: metric name to its deadline (``None`` where the level sets no target),
+            for every metric the policy starts at a ticket's creation.
+    """
+
+    level: str
+    opened: datetime
+    targets: Mapping[str, datetime | None] = attrs.field(converter=_mapping)
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "level":
+            return self.level
+        if key == "opened":
+            return self.opened
+        if key.endswith("_deadline") and key[: -len("_deadline")] in self.targets:
+            return self.targets[key[: -len("_deadline")]]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield "level"
+        yield "opened"
+        for metric in self.targets:
+            yield f"{metric}_deadline"
+
+    def __len__(self) -> int:
+        return 2 + len(self.targets)
+
+
 @attrs.frozen(kw_only=True)
 class Regulation:
-    """One version of a support policy: calendars and service levels.
+    """One version of a support policy: calendars, statuses, metrics, levels and rules.
 
     Attributes:
         version: the version's name, e.g. ``"1"``.
@@ -163,6 +387,14 @@ class Regulation:
         levels: level key to :class:`Level`.
         at_risk: the share of a target after which a running clock is "at risk".
         source: the file it was read from, if any.
+        metrics: metric name to :class:`MetricDefinition`, in the order clocks are listed.
+        statuses: the helpdesk's status names to categories (each category also names
+            itself).
+        options: the :class:`Options` of the rules helpdesks disagree on.
+        rules: the level-selection rules, in order.
+        default_level: the level of a ticket that names none and matches no rule.
+        customers: the kinds of customer the policy serves, to their titles.
+        fields: the ticket fields, besides the built-in ones, that rules and triggers use.
 
     >>> reg = Regulation.default()
     >>> reg.version, reg.effective
@@ -170,6 +402,8 @@ class Regulation:
     >>> sorted(reg.levels)  # doctest: +NORMALIZE_WHITESPACE
     ['commercial.emergency', 'commercial.operational', 'commercial.standard',
      'partner.emergency', 'partner.standard']
+    >>> list(reg.metrics), reg.options.breach
+    (['reaction', 'next_reaction', 'resolution'], 'working_time')
     """
 
     version: str
@@ -179,6 +413,15 @@ class Regulation:
     levels: Mapping[str, Level] = attrs.field(converter=_mapping, hash=False)
     at_risk: float = 0.8
     source: str | None = attrs.field(default=None, eq=False)
+    metrics: Mapping[str, MetricDefinition] = attrs.field(
+        factory=lambda: _default_metrics(), converter=_mapping, hash=False,
+    )
+    statuses: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping, hash=False)
+    options: Options = Options()
+    rules: tuple[LevelRule, ...] = attrs.field(default=(), converter=_rules)
+    default_level: str | None = None
+    customers: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping, hash=False)
+    fields: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     @classmethod
     def default(cls) -> Regulation:
@@ -211,6 +454,29 @@ class Regulation:
             raise UnknownLevelError(key, tuple(self.levels))
         return found
 
+    def category(self, status: str) -> str | None:
+        """The category of the helpdesk status ``status`` (matched without regard to case),
+        or ``None`` for a status the policy does not know.
+
+        >>> Regulation.default().category("pending")
+        'pending'
+        """
+        found = self.statuses.get(status)
+        if found is None:
+            found = self._statuses_folded().get(status.strip().casefold())
+        return found
+
+    def _statuses_folded(self) -> dict[str, str]:
+        folded = {c: c for c in CATEGORIES}
+        folded.update((k.casefold(), v) for k, v in self.statuses.items())
+        return folded
+
+    @property
+    def coverages(self) -> tuple[str, ...]:
+        """The coverages some level's target is counted by."""
+        found = {c for lv in self.levels.values() for t in lv.targets.values() for c in t.clocks}
+        return tuple(c for c in COVERAGES if c in found)
+
     def clock(self, level: str, metric: str, coverage: str | None = None) -> Schedule | None:
         """The calendar ``metric`` of ``level`` is counted on, or ``None`` without a target.
 
@@ -224,14 +490,14 @@ class Regulation:
             return None
         return self.calendars[target.clock_name(coverage)]
 
-    def deadlines(
-        self, level: str, opened: datetime, coverage: str | None = None
-    ) -> dict[str, Any]:
-        """The deadlines of a ticket opened at ``opened`` that nothing pauses.
+    def deadlines(self, level: str, opened: datetime, coverage: str | None = None) -> Deadlines:
+        """The deadlines of a ticket opened at ``opened`` that nothing pauses: every metric
+        that starts at the ticket's creation and has a target at ``level``.
 
         Returns:
-            ``{"level", "opened", "reaction_deadline", "resolution_deadline"}``; a deadline
-            is ``None`` where the level sets no target. Deadlines are in ``opened``'s zone.
+            a :class:`Deadlines`; ``d["reaction_deadline"]`` (the form of slaclock 0.1) and
+            ``d.targets["reaction"]`` are the same instant, in ``opened``'s zone, ``None``
+            where the level sets no target.
 
         Raises:
             UnknownLevelError: for an unknown level.
@@ -248,15 +514,17 @@ class Regulation:
         if opened.utcoffset() is None:
             raise NaiveDatetimeError("opened", opened)
         found = self.level(level)
-        out: dict[str, Any] = {"level": found.key, "opened": opened}
-        for metric in ("reaction", "resolution"):
-            target = found.target(metric)
+        out: dict[str, datetime | None] = {}
+        for name, metric in self.metrics.items():
+            if not any(t == "created" or t.startswith("created_by:") for t in metric.start):
+                continue
+            target = found.target(name)
             deadline = None
             if target is not None:
                 schedule = self.calendars[target.clock_name(coverage)]
                 deadline = schedule.add(opened, target.duration)
-            out[f"{metric}_deadline"] = deadline
-        return out
+            out[name] = deadline
+        return Deadlines(found.key, opened, out)
 
 
 @cache
@@ -267,19 +535,46 @@ def _default() -> Regulation:
     return found
 
 
+@cache
+def metric_library() -> Mapping[str, MetricDefinition]:
+    """The metric definitions slaclock ships, by name: ``reaction``, ``next_reaction``,
+    ``resolution`` (the regulation's), Zendesk's seven (``zendesk.first_reply_time``,
+    ``zendesk.next_reply_time``, ``zendesk.periodic_update``, ``zendesk.pausable_update``,
+    ``zendesk.requester_wait_time``, ``zendesk.agent_work_time``,
+    ``zendesk.total_resolution_time``), ``zammad.update_time``, ``rt.keep_in_loop`` and
+    ``rt.response``. A policy takes one with ``like = "<name>"``.
+
+    >>> sorted(metric_library()["resolution"].pause)
+    ['pending']
+    """
+    text = resources.files("slaclock").joinpath("data/metrics.toml").read_text("utf-8")
+    reader = _Reader("metrics.toml")
+    table = tomllib.loads(text)
+    return FrozenDict({
+        name: reader.metric(name, spec, name, {}, table, None)
+        for name, spec in table.items()
+    })
+
+
+def _default_metrics() -> dict[str, MetricDefinition]:
+    library = metric_library()
+    return {name: library[name] for name in DEFAULT_METRICS}
+
+
 def _by_effective(versions: Iterable[Regulation]) -> tuple[Regulation, ...]:
     return tuple(sorted(versions, key=lambda v: v.effective))
 
 
 @attrs.frozen
 class RegulationVersions:
-    """The versions of a regulation, in the order they took effect.
+    """The versions of a regulation, in the order they took effect, and its contracts.
 
     A customer keeps the terms in force on the day their contract was signed, even after
     a newer version takes effect: :meth:`for_contract` answers which those are.
 
     Args:
         versions: the versions; their ``effective`` dates must differ.
+        contracts: customer name to :class:`Contract` (a policy file's ``[contracts]``).
 
     >>> v1 = Regulation.default()
     >>> v2 = attrs.evolve(v1, version="2", effective=date(2027, 1, 1))
@@ -291,6 +586,9 @@ class RegulationVersions:
     """
 
     versions: tuple[Regulation, ...] = attrs.field(converter=_by_effective)
+    contracts: Mapping[str, Contract] = attrs.field(
+        factory=dict, converter=_mapping, hash=False, kw_only=True
+    )
 
     @versions.validator
     def _check(self, attribute: object, value: tuple[Regulation, ...]) -> None:
@@ -332,27 +630,18 @@ class RegulationVersions:
         return self.in_force(signed)
 
 
-def _as_versions(policy: Regulation | RegulationVersions | None) -> RegulationVersions:
+def as_versions(policy: Regulation | RegulationVersions | None) -> RegulationVersions:
+    """Any policy as a history of versions (the default policy for ``None``)."""
     if policy is None:
         return RegulationVersions([Regulation.default()])
     if isinstance(policy, Regulation):
         return RegulationVersions([policy])
-    return policy
-
-
-def _kind(value: object) -> str:
-    if value not in KINDS:
-        raise ConfigError("kind", value, "a contract is 'partner' or 'commercial'")
-    assert isinstance(value, str)
-    return value
-
-
-def _emergency(value: object) -> str | None:
-    if value is not None and value not in COVERAGES:
-        raise ConfigError(
-            "emergency", value, "the emergency agreement covers 'business' or '24x7' hours"
-        )
-    return value
+    if isinstance(policy, RegulationVersions):
+        return policy
+    raise TypeError(
+        f"expected a Regulation or RegulationVersions (see slaclock.load_policy), not "
+        f"{type(policy).__name__}"
+    )
 
 
 def _signed(value: object) -> date:
@@ -363,15 +652,20 @@ def _signed(value: object) -> date:
 
 @attrs.frozen
 class Contract:
-    """A customer's support contract: who, which kind, when signed, and any emergency
-    agreement.
+    """A customer's support contract: who, which kind, when signed, any emergency
+    agreement, and calendars of its own.
 
     Args:
         customer: the customer's name or id.
-        kind: ``"partner"`` or ``"commercial"``.
+        kind: the kind of customer, one of the policy's ``customers`` (the default
+            policy's: ``"partner"`` or ``"commercial"``).
         signed: the signing date; it decides the regulation version that applies.
-        emergency: the special agreement for the commercial emergency level and its
-            coverage: ``"business"`` (business hours) or ``"24x7"``; ``None`` without one.
+        emergency: the special agreement for levels counted "as the contract says", and
+            its coverage: ``"business"`` (business hours) or ``"24x7"``; ``None`` without.
+        calendars: policy calendar name to the calendar this customer is counted on
+            instead (a customer in another time zone, 24/7 coverage bought by contract).
+        policy: the policy ``kind`` and ``emergency`` are checked against (the default
+            policy when ``None``); the methods' own ``policy`` argument wins over it.
 
     >>> c = Contract("Acme", "commercial", date(2026, 3, 2), emergency="24x7")
     >>> c.level("emergency").key
@@ -387,14 +681,45 @@ class Contract:
     """
 
     customer: str
-    kind: str = attrs.field(converter=_kind)
+    kind: str
     signed: date = attrs.field(converter=_signed)
-    emergency: str | None = attrs.field(default=None, converter=_emergency)
+    emergency: str | None = None
+    calendars: Mapping[str, Schedule] = attrs.field(
+        factory=dict, converter=_mapping, hash=False, kw_only=True
+    )
+    policy: Regulation | RegulationVersions | None = attrs.field(
+        default=None, eq=False, repr=False, kw_only=True
+    )
+
+    def __attrs_post_init__(self) -> None:
+        versions = as_versions(self.policy)
+        kinds = {k for v in versions.versions for k in v.customers}
+        if kinds and self.kind not in kinds:
+            raise ConfigError(
+                "kind", self.kind,
+                f"a contract of this policy is one of: {', '.join(sorted(kinds))}",
+            )
+        offered = {c for v in versions.versions for c in v.coverages} or set(COVERAGES)
+        if self.emergency is not None and self.emergency not in offered:
+            raise ConfigError(
+                "emergency", self.emergency,
+                f"the emergency agreement covers {' or '.join(repr(c) for c in sorted(offered))}"
+                " hours",
+            )
+        for name in self.calendars:
+            if not any(name in v.calendars for v in versions.versions):
+                raise ConfigError(
+                    "calendars", name, "not a calendar of the policy; the contract replaces "
+                    "the policy's calendars by name",
+                )
+
+    def _policy(self, policy: Regulation | RegulationVersions | None) -> RegulationVersions:
+        return as_versions(policy if policy is not None else self.policy)
 
     def regulation(self, policy: Regulation | RegulationVersions | None = None) -> Regulation:
-        """The regulation version that governs this contract (the default policy when
-        ``policy`` is ``None``)."""
-        return _as_versions(policy).for_contract(self.signed)
+        """The regulation version that governs this contract (the contract's policy, or
+        the default one, when ``policy`` is ``None``)."""
+        return self._policy(policy).for_contract(self.signed)
 
     def level(
         self, requested: str, policy: Regulation | RegulationVersions | None = None
@@ -410,9 +735,11 @@ class Contract:
                 agreement the contract does not have.
         """
         regulation = self.regulation(policy)
-        key = requested if "." in requested else f"{self.kind}.{requested}"
+        key = requested
+        if key not in regulation.levels and "." not in key:
+            key = f"{self.kind}.{requested}"
         found = regulation.level(key)
-        if found.customer != self.kind:
+        if found.customer is not None and found.customer != self.kind:
             raise ConfigError(
                 "level",
                 key,
@@ -435,7 +762,7 @@ class Contract:
         the calendar counting it)."""
         found = self.level(requested, policy)
         out = {}
-        for metric in METRICS:
+        for metric in self.regulation(policy).metrics:
             target = found.target(metric)
             if target is not None:
                 out[metric] = (target.duration, target.clock_name(self.emergency))
@@ -445,8 +772,8 @@ class Contract:
         self, ticket_id: str, policy: Regulation | RegulationVersions | None = None
     ) -> Ticket:
         """An empty :class:`~slaclock.Ticket` under this contract: its regulation version,
-        its coverage, and only the levels of its kind (and the emergency level only with
-        the agreement)."""
+        its coverage and calendars, and only the levels of its kind (and the levels that
+        need an agreement only with one)."""
         from ._clock import Ticket
 
         return Ticket(ticket_id, self.regulation(policy), coverage=self.emergency, contract=self)
@@ -459,14 +786,18 @@ def _read_file(path: str | PathLike[str]) -> tuple[str, Any]:
     """The file's name and its parsed TOML (or, for ``.json``, JSON) content."""
     name = Path(fspath(path)).name
     raw = Path(fspath(path)).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the document
+    except UnicodeDecodeError as error:
+        raise PolicyError(name, "<file>", None, f"not UTF-8 text: {error}") from None
     if fspath(path).lower().endswith(".json"):
         try:
-            return name, json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return name, json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as error:
             raise PolicyError(name, "<file>", None, f"not valid JSON: {error}") from None
     try:
-        return name, tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return name, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise PolicyError(name, "<file>", None, f"not valid TOML: {error}") from None
 
 
@@ -492,9 +823,10 @@ def load_calendar(path: str | PathLike[str]) -> Schedule:
 def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
     """Read a policy file: TOML (``.toml``) or JSON (``.json``).
 
-    A file with top-level ``version`` and ``levels`` describes one :class:`Regulation`; a
-    file with a ``versions`` array describes a :class:`RegulationVersions`. The format is
-    in :doc:`/reference/policy-format`.
+    A file with top-level ``version`` and ``levels`` describes one :class:`Regulation`
+    (or, with ``[contracts]``, a :class:`RegulationVersions` of that one version and its
+    contracts); a file with a ``versions`` array describes a :class:`RegulationVersions`.
+    The format is in :doc:`/reference/policy-format`.
 
     Raises:
         PolicyError: naming the file, the key and what is wrong, for a file that cannot
@@ -518,12 +850,28 @@ def parse_policy(
     return _Reader(source).policy(data)
 
 
-_TOP_KEYS = {"format", "version", "effective", "title", "at_risk", "calendars", "levels"}
-_VERSION_KEYS = _TOP_KEYS - {"format"}
-_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", *METRICS}
+_SHARED_KEYS = {"calendars", "contracts", "customers", "statuses", "fields"}
+_TOP_KEYS = {
+    "format", "version", "effective", "title", "at_risk", "calendars", "levels", "metrics",
+    "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
+}
+_VERSION_KEYS = _TOP_KEYS - {"format", "contracts"}
+_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause"}
+_METRIC_KEYS = {
+    "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
+    "restart", "unless", "target_from",
+}
+_OPTION_CHOICES: dict[str, tuple[object, ...]] = {
+    "breach": ("instant", "working_time"),
+    "level_change": ("from_start", "from_change"),
+    "downgrade_keeps_breach": (True, False),
+    "reply_to_solved": ("waits", "reopens"),
+}
 _CALENDAR_KEYS = {
     "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",
 }
+#: The longest target a policy may set: a hundred years of working time.
+_MAX_TARGET = timedelta(days=36_525)
 
 
 class _Reader:
@@ -553,6 +901,18 @@ class _Reader:
             raise self.fail(key, value, "expected a non-empty string")
         return value
 
+    def texts(self, value: object, key: str) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(key, value, "expected an array of strings")
+        return list(value)
+
+    def flag(self, value: object, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, value, "expected true or false")
+        return value
+
     def date(self, value: object, key: str) -> date:
         if isinstance(value, datetime):
             raise self.fail(key, value, "expected a date (2026-01-01), not a date-time")
@@ -565,14 +925,16 @@ class _Reader:
                 pass
         raise self.fail(key, value, "expected a date such as 2026-01-01")
 
+    # -- the whole file --------------------------------------------------------------
+
     def policy(self, data: Mapping[str, Any]) -> Regulation | RegulationVersions:
         data = self.table(data, "<file>")
         fmt = data.get("format", FORMAT)
         if fmt != FORMAT:
             raise self.fail("format", fmt, f"this slaclock reads format {FORMAT}")
         if "versions" in data:
-            self.unknown(data, {"format", "calendars", "versions"}, "")
-            shared = self.calendars(data.get("calendars", {}), "calendars")
+            self.unknown(data, {"format", "versions", *_SHARED_KEYS}, "")
+            shared = {key: data[key] for key in _SHARED_KEYS if key in data}
             items = data["versions"]
             if not isinstance(items, list) or not items:
                 raise self.fail("versions", items, "expected a non-empty array of tables")
@@ -581,13 +943,51 @@ class _Reader:
                 for i, item in enumerate(items)
             ]
             try:
-                return RegulationVersions(regulations)
+                versions = RegulationVersions(regulations)
             except ConfigError as error:
                 raise self.fail("versions", error.value, error.problem) from None
-        return self.version(data, "", {})
+            return self.with_contracts(versions, data.get("contracts"))
+        regulation = self.version(data, "", {})
+        if "contracts" in data:
+            return self.with_contracts(RegulationVersions([regulation]), data["contracts"])
+        return regulation
+
+    def with_contracts(self, versions: RegulationVersions, value: object) -> RegulationVersions:
+        if value is None:
+            return versions
+        table = self.table(value, "contracts")
+        contracts = {}
+        for name, spec in table.items():
+            where = f"contracts.{name}"
+            spec = self.table(spec, where)
+            self.unknown(spec, {"kind", "signed", "emergency", "calendars"}, where)
+            for required in ("kind", "signed"):
+                if required not in spec:
+                    raise self.fail(f"{where}.{required}", None, "missing")
+            calendars: dict[str, Schedule] = {}
+            replaced = self.table(spec.get("calendars", {}), f"{where}.calendars")
+            for policy_name, own in replaced.items():
+                key = f"{where}.calendars.{policy_name}"
+                own_name = self.text(own, key)
+                found = [v.calendars[own_name] for v in versions.versions
+                         if own_name in v.calendars]
+                if not found:
+                    raise self.fail(key, own, "not a calendar of this policy")
+                calendars[policy_name] = found[-1]
+            try:
+                contracts[name] = Contract(
+                    name, self.text(spec["kind"], f"{where}.kind"),
+                    self.date(spec["signed"], f"{where}.signed"),
+                    spec.get("emergency"), calendars=calendars, policy=versions,
+                )
+            except ConfigError as error:
+                if isinstance(error, PolicyError):
+                    raise
+                raise self.fail(f"{where}.{error.field}", error.value, error.problem) from None
+        return RegulationVersions(versions.versions, contracts=contracts)
 
     def version(
-        self, data: Mapping[str, Any], prefix: str, shared: Mapping[str, Schedule]
+        self, data: Mapping[str, Any], prefix: str, shared: Mapping[str, Any]
     ) -> Regulation:
         self.unknown(data, _VERSION_KEYS if prefix else _TOP_KEYS, prefix.rstrip("."))
         for required in ("version", "effective", "levels"):
@@ -608,15 +1008,38 @@ class _Reader:
             or not 0 < at_risk <= 1
         ):
             raise self.fail(prefix + "at_risk", at_risk, "expected a share above 0, at most 1")
-        calendars = dict(shared)
-        calendars.update(self.calendars(data.get("calendars", {}), prefix + "calendars"))
+
+        def pick(key: str) -> tuple[Any, str]:
+            """A key of this version, or else the one shared by every version."""
+            if key in data:
+                return data[key], prefix + key
+            return shared.get(key), key
+
+        calendars: dict[str, Schedule] = {}
+        value, where = shared.get("calendars"), "calendars"
+        if value is not None:
+            calendars.update(self.calendars(value, where))
+        if "calendars" in data:
+            calendars.update(self.calendars(data["calendars"], prefix + "calendars"))
+        fields = tuple(self.fields(*pick("fields")))
+        statuses = self.statuses(*pick("statuses"))
+        customers = self.customers(*pick("customers"))
+        options = self.options(data.get("options"), prefix + "options")
+        metrics = self.metrics(data.get("metrics"), prefix + "metrics", fields)
         levels_table = self.table(data["levels"], prefix + "levels")
         if not levels_table:
             raise self.fail(prefix + "levels", levels_table, "define at least one level")
         levels = {
-            key: self.level(key, value, f"{prefix}levels.{key}", calendars)
+            key: self.level(key, value, f"{prefix}levels.{key}", calendars, metrics, customers)
             for key, value in levels_table.items()
         }
+        default_level = data.get("default_level")
+        if default_level is not None and default_level not in levels:
+            raise self.fail(
+                prefix + "default_level", default_level,
+                f"not a level of this policy ({', '.join(levels)})",
+            )
+        rules = self.rules(data.get("select", []), prefix + "select", levels, calendars, fields)
         return Regulation(
             version=version,
             effective=effective,
@@ -625,7 +1048,152 @@ class _Reader:
             levels=levels,
             at_risk=float(at_risk),
             source=self.source,
+            metrics=metrics,
+            statuses=statuses,
+            options=options,
+            rules=rules,
+            default_level=default_level,
+            customers=customers,
+            fields=fields,
         )
+
+    # -- the vocabulary ----------------------------------------------------------------
+
+    def fields(self, value: object, key: str) -> list[str]:
+        if value is None:
+            return []
+        names = self.texts(value, key)
+        for name in names:
+            if name in BUILTIN_FIELDS:
+                raise self.fail(key, name, f"a built-in field ({', '.join(BUILTIN_FIELDS)})")
+        return names
+
+    def statuses(self, value: object, key: str) -> dict[str, str]:
+        if value is None:
+            return {}
+        table = self.table(value, key)
+        out = {}
+        for name, category in table.items():
+            if category not in CATEGORIES:
+                raise self.fail(
+                    f"{key}.{name}", category,
+                    f"unknown status category; one of {', '.join(CATEGORIES)}",
+                )
+            out[name] = category
+        return out
+
+    def customers(self, value: object, key: str) -> dict[str, str]:
+        if value is None:
+            # A policy that names no kinds of customer has the default policy's.
+            return dict(_default().customers)
+        table = self.table(value, key)
+        out = {}
+        for name, spec in table.items():
+            spec = self.table(spec, f"{key}.{name}")
+            self.unknown(spec, {"title"}, f"{key}.{name}")
+            title = spec.get("title", name)
+            out[name] = self.text(title, f"{key}.{name}.title")
+        if not out:
+            raise self.fail(key, value, "name at least one kind of customer, or leave it out")
+        return out
+
+    def options(self, value: object, key: str) -> Options:
+        if value is None:
+            return Options()
+        table = self.table(value, key)
+        self.unknown(table, set(_OPTION_CHOICES), key)
+        for name, choice in table.items():
+            allowed = _OPTION_CHOICES[name]
+            if choice not in allowed or isinstance(choice, bool) != isinstance(allowed[0], bool):
+                shown = ", ".join(json.dumps(a) for a in allowed)
+                raise self.fail(f"{key}.{name}", choice, f"expected one of {shown}")
+        return Options(**table)
+
+    def metrics(
+        self, value: object, key: str, fields: tuple[str, ...]
+    ) -> dict[str, MetricDefinition]:
+        if value is None:
+            return _default_metrics()
+        table = self.table(value, key)
+        if not table:
+            raise self.fail(key, value, "declare at least one metric, or leave it out")
+        out = {
+            name: self.metric(name, spec, f"{key}.{name}", fields, table, metric_library())
+            for name, spec in table.items()
+        }
+        for name, metric in out.items():
+            for other in (*metric.unless, *filter(None, [metric.target_from])):
+                if other not in out:
+                    which = "unless" if other in metric.unless else "target_from"
+                    raise self.fail(
+                        f"{key}.{name}.{which}", other,
+                        f"not a metric of this policy ({', '.join(out)})",
+                    )
+        return out
+
+    def metric(
+        self,
+        name: str,
+        value: object,
+        key: str,
+        fields: tuple[str, ...] | Mapping[str, Any],
+        siblings: Mapping[str, Any],
+        library: Mapping[str, MetricDefinition] | None,
+    ) -> MetricDefinition:
+        spec = dict(self.table(value, key))
+        self.unknown(spec, _METRIC_KEYS, key)
+        base: dict[str, Any] = {}
+        like = spec.pop("like", None)
+        if like is not None:
+            if library is None or like not in library:
+                known = ", ".join(library or ())
+                raise self.fail(f"{key}.like", like, f"not a metric slaclock ships ({known})")
+            base = attrs.asdict(library[like], recurse=False)
+            # Names inside a shipped definition are the library's; in this policy they are
+            # the names the policy gives them (unless = ["reaction"] stays as it is).
+            base["unless"] = tuple(
+                _renamed(u, siblings) for u in base["unless"]
+            )
+            if base["target_from"] is not None:
+                base["target_from"] = _renamed(base["target_from"], siblings)
+            del base["name"]
+        known_fields = fields if isinstance(fields, tuple) else None
+        for part in ("start", "stop", "resume", "cancel", "not_applicable"):
+            if part in spec:
+                triggers = self.texts(spec[part], f"{key}.{part}") if spec[part] else []
+                for trigger in triggers:
+                    problem = check_trigger(trigger, known_fields)
+                    if problem is not None:
+                        raise self.fail(f"{key}.{part}", trigger, problem)
+                base[part] = frozenset(triggers)
+        if "pause" in spec:
+            categories = self.texts(spec["pause"], f"{key}.pause") if spec["pause"] else []
+            for category in categories:
+                if category not in CATEGORIES:
+                    raise self.fail(
+                        f"{key}.pause", category,
+                        f"unknown status category; one of {', '.join(CATEGORIES)}",
+                    )
+            base["pause"] = frozenset(categories)
+        for part in ("cycles", "restart"):
+            if part in spec:
+                base[part] = self.flag(spec[part], f"{key}.{part}")
+        if "unless" in spec:
+            base["unless"] = tuple(self.texts(spec["unless"], f"{key}.unless"))
+        if "target_from" in spec:
+            base["target_from"] = self.text(spec["target_from"], f"{key}.target_from")
+        title = spec.get("title", base.get("title") or name)
+        base["title"] = self.text(title, f"{key}.title")
+        if not base.get("start"):
+            raise self.fail(f"{key}.start", base.get("start"), "a metric needs a start trigger")
+        if not base.get("stop") and not base.get("cancel"):
+            raise self.fail(
+                f"{key}.stop", base.get("stop"),
+                "nothing meets this metric: give it stop triggers (e.g. desk_reply)",
+            )
+        return MetricDefinition(name=name, **base)
+
+    # -- levels and their selection ------------------------------------------------
 
     def calendars(self, value: object, key: str) -> dict[str, Schedule]:
         table = self.table(value, key)
@@ -684,22 +1252,31 @@ class _Reader:
             raise self.fail(key, value, str(error)) from None
 
     def level(
-        self, key: str, value: object, where: str, calendars: Mapping[str, Schedule]
+        self,
+        key: str,
+        value: object,
+        where: str,
+        calendars: Mapping[str, Schedule],
+        metrics: Mapping[str, MetricDefinition],
+        customers: Mapping[str, str],
     ) -> Level:
         table = self.table(value, where)
-        self.unknown(table, _LEVEL_KEYS, where)
+        self.unknown(table, _LEVEL_KEYS | set(metrics), where)
         customer = table.get("customer")
-        if customer not in KINDS:
-            raise self.fail(f"{where}.customer", customer, "expected 'partner' or 'commercial'")
-        flags = {}
-        for flag in ("critical", "agreement"):
-            flag_value = table.get(flag, False)
-            if not isinstance(flag_value, bool):
-                raise self.fail(f"{where}.{flag}", flag_value, "expected true or false")
-            flags[flag] = flag_value
+        if customer is not None and customer not in customers:
+            raise self.fail(
+                    f"{where}.customer", customer,
+                    f"expected one of the policy's kinds of customer "
+                    f"({', '.join(repr(c) for c in customers) or 'none declared'}); "
+                    "declare others under [customers]",
+                )
+        flags = {
+            flag: self.flag(table.get(flag, False), f"{where}.{flag}")
+            for flag in ("critical", "agreement")
+        }
         targets = {
             metric: self.target(metric, table[metric], f"{where}.{metric}", calendars)
-            for metric in METRICS
+            for metric in metrics
             if metric in table
         }
         title = table.get("title", key)
@@ -715,6 +1292,7 @@ class _Reader:
             critical=flags["critical"],
             agreement=flags["agreement"],
             clause=clause,
+            fallbacks={n: m.target_from for n, m in metrics.items() if m.target_from},
         )
 
     def target(
@@ -727,9 +1305,18 @@ class _Reader:
             raise self.fail(where, dict(table), "give exactly one of hours or minutes")
         unit = amounts[0]
         amount = table[unit]
-        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
-            raise self.fail(f"{where}.{unit}", amount, "expected a positive number")
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not math.isfinite(amount)
+            or amount <= 0
+        ):
+            raise self.fail(f"{where}.{unit}", amount, "expected a positive, finite number")
         duration = timedelta(**{unit: amount})
+        if duration < timedelta(seconds=1):
+            raise self.fail(f"{where}.{unit}", amount, "a target is at least one second")
+        if duration > _MAX_TARGET:
+            raise self.fail(f"{where}.{unit}", amount, "a target is at most 100 years")
         clock = table.get("clock")
         if isinstance(clock, str):
             self.known_calendar(clock, f"{where}.clock", calendars)
@@ -752,3 +1339,61 @@ class _Reader:
                 where, name, f"not a calendar of this policy ({', '.join(calendars) or 'none'})"
             )
 
+    def rules(
+        self,
+        value: object,
+        key: str,
+        levels: Mapping[str, Level],
+        calendars: Mapping[str, Schedule],
+        fields: tuple[str, ...],
+    ) -> tuple[LevelRule, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, value, "expected an array of tables ([[select]])")
+        out = []
+        known = (*BUILTIN_FIELDS, *fields)
+        for i, item in enumerate(value):
+            where = f"{key}[{i}]"
+            spec = self.table(item, where)
+            self.unknown(spec, {"level", "when", "opened"}, where)
+            level = spec.get("level")
+            if level not in levels:
+                raise self.fail(
+                    f"{where}.level", level, f"not a level of this policy ({', '.join(levels)})"
+                )
+            when: dict[str, frozenset[str]] = {}
+            for field, wanted in self.table(spec.get("when", {}), f"{where}.when").items():
+                if field not in known or field == "level":
+                    raise self.fail(
+                        f"{where}.when.{field}", wanted,
+                        f"the policy's tickets have no field {field!r} to select by (fields: "
+                        f"{', '.join(f for f in known if f != 'level')}); declare it in "
+                        "'fields'",
+                    )
+                when[field] = frozenset(self.texts(wanted, f"{where}.when.{field}"))
+            opened = None
+            if "opened" in spec:
+                table = self.table(spec["opened"], f"{where}.opened")
+                if len(table) != 1 or next(iter(table)) not in ("inside", "outside"):
+                    raise self.fail(
+                        f"{where}.opened", dict(table),
+                        "expected { inside = \"<calendar>\" } or { outside = \"<calendar>\" }",
+                    )
+                side, calendar = next(iter(table.items()))
+                self.known_calendar(calendar, f"{where}.opened.{side}", calendars)
+                opened = (side, calendar)
+            if not when and opened is None and i != len(value) - 1:
+                raise self.fail(
+                    where, dict(spec),
+                    "a rule without conditions matches every ticket: make it the last one "
+                    "(or use default_level)",
+                )
+            out.append(LevelRule(str(level), when, opened))
+        return tuple(out)
+
+
+def _renamed(library_name: str, siblings: Mapping[str, Any]) -> str:
+    """The policy's own name for a metric a shipped definition refers to."""
+    for name, spec in siblings.items():
+        if name == library_name or (isinstance(spec, Mapping) and spec.get("like") == library_name):
+            return name
+    return library_name
