@@ -380,8 +380,8 @@ class TicketStatus:
         level: the key of the level in force.
         coverage: the coverage in force for a level counted as the contract says.
         state: ``"open"``, ``"waiting"`` (for the customer), ``"on_hold"`` (for a third
-            party), ``"development"`` (handed to development), ``"resolved"`` or
-            ``"closed"``.
+            party), ``"development"`` (handed to development, or a request of category
+            ``"development"``), ``"resolved"`` or ``"closed"``.
         opened: when the ticket opened.
         critical: whether the level in force is highly critical (ahead of the queue).
         metrics: the clocks, in the order the policy declares its metrics, each metric's
@@ -930,7 +930,7 @@ class _Walk:
             state = "closed"
         elif category == "pending":
             state = "waiting"
-        elif self.handed_off:
+        elif self.handed_off or self.fields.get("category") == "development":
             state = "development"
         elif category == "on_hold":
             state = "on_hold"

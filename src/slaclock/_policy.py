@@ -1312,11 +1312,11 @@ class _Reader:
             or amount <= 0
         ):
             raise self.fail(f"{where}.{unit}", amount, "expected a positive, finite number")
+        if amount * (60 if unit == "hours" else 1) > _MAX_TARGET / timedelta(minutes=1):
+            raise self.fail(f"{where}.{unit}", amount, "a target is at most 100 years")
         duration = timedelta(**{unit: amount})
         if duration < timedelta(seconds=1):
             raise self.fail(f"{where}.{unit}", amount, "a target is at least one second")
-        if duration > _MAX_TARGET:
-            raise self.fail(f"{where}.{unit}", amount, "a target is at most 100 years")
         clock = table.get("clock")
         if isinstance(clock, str):
             self.known_calendar(clock, f"{where}.clock", calendars)
