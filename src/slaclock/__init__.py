@@ -32,6 +32,7 @@ from ._summary import PeriodSummary, YearSummary
 
 if TYPE_CHECKING:
     from ._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
+    from ._eventlog import BadRow
     from ._policy import (
         CATEGORIES,
         COVERAGES,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         metric_library,
         parse_policy,
     )
+    from ._report import Report, Summary, report
 
 __version__ = "0.1.0.dev0"
 
@@ -84,6 +86,11 @@ __all__ = [
     "order_queue",
     "parse_policy",
     "replay",
+    # reports over ticket histories
+    "BadRow",
+    "Report",
+    "Summary",
+    "report",
     # errors and warnings
     "ConfigError",
     "EventError",
@@ -115,6 +122,8 @@ _LAZY = {
          "load_calendar", "load_policy", "metric_library", "parse_policy"),
         "slaclock._policy",
     ),
+    **dict.fromkeys(("Report", "Summary", "report"), "slaclock._report"),
+    "BadRow": "slaclock._eventlog",
 }
 
 

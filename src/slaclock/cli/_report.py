@@ -38,171 +38,13 @@ from slaclock._eventlog import (
     csv_safe,
     format_time,
 )
+from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone, row_event
 
-__all__ = ["METRIC_COLUMNS", "Outcome", "Summary", "run_report"]
+__all__ = ["Outcome", "run_report"]
 
-#: The columns of ``--format csv``: one row per clock of each ticket.
-METRIC_COLUMNS = (
-    "ticket", "level", "coverage", "ticket_state", "opened", "metric", "cycle", "state",
-    "start", "deadline", "target_seconds", "elapsed_seconds", "remaining_seconds", "used",
-    "met_at", "breached_at", "at_risk", "breached",
-)
 REPORT_FORMAT = 1
-TOP = 10
 _HEADER = struct.Struct("<qqI")
 _SECOND = timedelta(seconds=1)
-
-
-# -- the summary ------------------------------------------------------------------------
-
-
-def _new_counts() -> dict[str, int]:
-    return {"tickets": 0, "met": 0, "breached": 0, "in_progress": 0, "at_risk": 0}
-
-
-@attrs.define
-class Summary:
-    """Counts that add up across shards.
-
-    Per level and per (month, level): tickets, and how many are ``met`` (every clock met
-    or not applicable), ``breached`` (some clock breached), ``in_progress`` (neither yet),
-    ``at_risk``. Per level and metric: clocks met and breached.
-    """
-
-    levels: dict[str, dict[str, int]] = attrs.Factory(dict)
-    months: dict[tuple[str, str], dict[str, int]] = attrs.Factory(dict)
-    metrics: dict[tuple[str, str], list[int]] = attrs.Factory(dict)
-    states: dict[str, int] = attrs.Factory(dict)
-    at_risk: list[tuple[str, str, str, int, str, str, float]] = attrs.Factory(list)
-    worst: list[tuple[int, str, str, str, int, str, str]] = attrs.Factory(list)
-
-    def add(self, status: Any, month: str) -> None:
-        level = status.level
-        breached = at_risk = open_clock = False
-        for m in status.metrics:
-            state = m.state
-            if state == "breached":
-                breached = True
-                overdue = -(m.remaining // _SECOND)
-                item = (
-                    overdue, status.ticket, level, m.metric, m.cycle,
-                    format_time(m.deadline), format_time(m.met_at) if m.met_at else "",
-                )
-                if len(self.worst) < TOP:
-                    heapq.heappush(self.worst, item)
-                elif item > self.worst[0]:
-                    heapq.heapreplace(self.worst, item)
-            elif state in ("running", "paused"):
-                open_clock = True
-            if m.at_risk:
-                at_risk = True
-                self.at_risk.append((
-                    format_time(m.deadline), status.ticket, level, m.cycle, m.metric,
-                    status.state, round(m.used, 4),
-                ))
-            if state in ("met", "breached"):
-                key = (level, m.metric)
-                pair = self.metrics.get(key)
-                if pair is None:
-                    pair = self.metrics[key] = [0, 0]
-                pair[state == "breached"] += 1
-        outcome = "breached" if breached else "in_progress" if open_clock else "met"
-        for counts in (
-            self.levels.get(level) or self.levels.setdefault(level, _new_counts()),
-            self.months.get((month, level))
-            or self.months.setdefault((month, level), _new_counts()),
-        ):
-            counts["tickets"] += 1
-            counts[outcome] += 1
-            counts["at_risk"] += at_risk
-        self.states[status.state] = self.states.get(status.state, 0) + 1
-
-    def merge(self, other: Summary) -> None:
-        for level, counts in other.levels.items():
-            _add_counts(self.levels.setdefault(level, _new_counts()), counts)
-        for month, counts in other.months.items():
-            _add_counts(self.months.setdefault(month, _new_counts()), counts)
-        for key, pair in other.metrics.items():
-            into_pair = self.metrics.setdefault(key, [0, 0])
-            into_pair[0] += pair[0]
-            into_pair[1] += pair[1]
-        for state, n in other.states.items():
-            self.states[state] = self.states.get(state, 0) + n
-        self.at_risk.extend(other.at_risk)
-        for item in other.worst:
-            if len(self.worst) < TOP:
-                heapq.heappush(self.worst, item)
-            elif item > self.worst[0]:
-                heapq.heapreplace(self.worst, item)
-
-    @property
-    def breached(self) -> int:
-        return sum(c["breached"] for c in self.levels.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON form (see :doc:`/reference/cli`)."""
-        total = _new_counts()
-        for counts in self.levels.values():
-            for name, n in counts.items():
-                total[name] += n
-        return {
-            "tickets": total["tickets"],
-            "met": total["met"],
-            "breached": total["breached"],
-            "in_progress": total["in_progress"],
-            "at_risk": total["at_risk"],
-            "compliance": compliance(total),
-            "states": dict(sorted(self.states.items())),
-            "levels": [
-                {"level": level, **counts, "compliance": compliance(counts),
-                 "metrics": {
-                     metric: {"met": pair[0], "breached": pair[1],
-                              "compliance": _share(pair[0], pair[0] + pair[1])}
-                     for (lv, metric), pair in sorted(self.metrics.items(), key=_metric_order)
-                     if lv == level
-                 }}
-                for level, counts in sorted(self.levels.items())
-            ],
-            "months": [
-                {"month": month, "level": level, **counts, "compliance": compliance(counts)}
-                for (month, level), counts in sorted(self.months.items())
-            ],
-            "at_risk_clocks": [
-                {"ticket": t, "level": lv, "metric": m, "cycle": c, "deadline": d,
-                 "ticket_state": s, "used": u}
-                for d, t, lv, c, m, s, u in sorted(self.at_risk)
-            ],
-            "worst_breaches": [
-                {"ticket": t, "level": lv, "metric": m, "cycle": c, "overdue_seconds": o,
-                 "deadline": d, "met_at": met or None}
-                for o, t, lv, m, c, d, met in self.worst_sorted()
-            ],
-        }
-
-    def worst_sorted(self) -> list[tuple[int, str, str, str, int, str, str]]:
-        return sorted(self.worst, key=lambda item: (-item[0], item[1:]))
-
-
-_METRIC_RANK = {"reaction": 0, "next_reaction": 1, "resolution": 2}
-
-
-def _metric_order(item: tuple[tuple[str, str], list[int]]) -> tuple[str, int, str]:
-    (level, metric), _ = item
-    return (level, _METRIC_RANK.get(metric, 3), metric)
-
-
-def _add_counts(into: dict[str, int], counts: dict[str, int]) -> None:
-    for name, n in counts.items():
-        into[name] += n
-
-
-def compliance(counts: dict[str, int]) -> float | None:
-    """Tickets met over tickets decided (met or breached); ``None`` when none is decided."""
-    return _share(counts["met"], counts["met"] + counts["breached"])
-
-
-def _share(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
 
 
 # -- one shard --------------------------------------------------------------------------
@@ -254,19 +96,6 @@ def load_policy_file(policy_file: str | None) -> Any:
     return load_policy(policy_file)
 
 
-def desk_zone(policy: Any) -> tzinfo:
-    """The zone months are counted in: the first calendar's of the (latest) regulation."""
-    from slaclock._policy import RegulationVersions
-
-    regulation = policy.latest if isinstance(policy, RegulationVersions) else policy
-    for schedule in regulation.calendars.values():
-        zone: tzinfo = schedule.zone
-        return zone
-    from datetime import UTC
-
-    return UTC
-
-
 class Shard:
     """One share of the tickets: read, then replay."""
 
@@ -294,18 +123,17 @@ class Shard:
         return ReadInfo(self.log.rows, bad, self.log.last, len(self.log.tickets))
 
     def replay(self, at: datetime, progress: Callable[[int], None] | None = None) -> ShardResult:
-        from slaclock._clock import Event, Ticket
-        from slaclock._errors import ConfigError, EventError
+        from slaclock._errors import EventError
         from slaclock._instants import to_us
-        from slaclock._policy import RegulationVersions
 
         spec = self.spec
         log = self.log
         assert log is not None
         policy = load_policy_file(spec.policy_file)
-        versions = policy if isinstance(policy, RegulationVersions) else None
-        regulation = policy if versions is None else versions.latest
-        summary = Summary()
+        replayer = Replayer(policy, at, spec.coverage)
+        summary = Summary(tuple(dict.fromkeys(
+            m for v in replayer.versions.versions for m in v.metrics
+        )))
         bad: list[BadRow] = []
         listed: list[tuple[int, int, list[tuple[Any, ...]]]] = []
         after_at = not_yet = 0
@@ -326,50 +154,22 @@ class Shard:
                 done += 1
                 if progress is not None and done % 2000 == 0:
                     progress(done)
-                opened_row = rows[0]
-                if opened_row.at > at:
-                    not_yet += 1
-                    after_at += len(rows)
-                    continue
-                if versions is not None:
-                    try:
-                        day = opened_row.signed or opened_row.at.date()
-                        regulation = versions.for_contract(day)
-                    except ConfigError as error:
-                        bad.extend(BadRow(r.line, f"ticket {ticket_id!r}: {error.problem}",
-                                          ticket_id) for r in rows)
-                        continue
-                ticket = Ticket(ticket_id, regulation, spec.coverage)
-                refused: int | None = None
+                events = []
                 for row in rows:
-                    if row.at > at:
-                        after_at += 1
-                        continue
-                    if refused is not None:
-                        bad.append(BadRow(
-                            row.line,
-                            f"ticket {ticket_id!r} was not opened: its 'opened' row (line "
-                            f"{refused}) was refused",
-                            ticket_id,
-                        ))
-                        continue
-                    kind = row.kind
                     try:
-                        ticket.record(Event(
-                            ticket_id, row.at, kind,
-                            row.level if kind == "opened" or kind == "level_changed" else None,
-                            row.detail, row.coverage, row.customer, row.category,
-                        ))
+                        events.append((row.line, row_event(row)))
                     except EventError as error:
                         bad.append(BadRow(row.line, str(error), ticket_id))
-                        if kind == "opened":
-                            refused = row.line
-                if refused is not None:
+                if not events:
                     continue
-                status = ticket.status(at)
-                opened = status.opened
-                summary.add(status, f"{opened.year:04d}-{opened.month:02d}")
-                key = (to_us(opened_row.at), opened_row.line)
+                status, left_out, after = replayer.ticket(ticket_id, events, rows[0].signed)
+                bad.extend(left_out)
+                after_at += after
+                if status is None:
+                    not_yet += not left_out
+                    continue
+                summary.add(status)
+                key = (to_us(rows[0].at), rows[0].line)
                 if out is not None:
                     data = render(status).encode("utf-8")
                     out.write(_HEADER.pack(key[0], key[1], len(data)))

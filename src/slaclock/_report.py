@@ -1,0 +1,578 @@
+"""The SLA report over ticket histories: many tickets replayed, summed up, ready to merge.
+
+:func:`report` is the library's entry point and the command line's engine: events in (an
+iterable of :class:`~slaclock.Event`, an event-log file, or a pandas DataFrame), a policy
+in, and out a :class:`Report`: every ticket's :class:`~slaclock.TicketStatus`, the events
+left out with their reasons, and a :class:`Summary` whose counts add up across partitions
+(:meth:`Summary.merge`), so a log split by ticket over processes or machines gives the same
+numbers as one pass.
+
+Each ticket is counted under the terms of its contract: the policy's contract named by the
+ticket's customer (its signing date picks the version; its calendars and coverage apply),
+else the version in force on the contract's signing date given in the log, else on the
+day the ticket opened.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from os import PathLike, fspath
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._clock import Event, Ticket, TicketStatus
+from ._errors import ConfigError, EventError, SlaclockError
+from ._eventlog import BadRow, EventLog, Row, format_time
+from ._instants import to_us
+from ._policy import Regulation, RegulationVersions, as_versions
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["METRIC_COLUMNS", "Report", "Summary", "report"]
+
+#: The columns of one clock of one ticket: ``Report.to_pandas()`` and
+#: ``slaclock report --format csv``.
+METRIC_COLUMNS = (
+    "ticket", "level", "coverage", "ticket_state", "opened", "metric", "cycle", "state",
+    "start", "deadline", "target_seconds", "elapsed_seconds", "remaining_seconds", "used",
+    "met_at", "breached_at", "at_risk", "breached",
+)
+#: How many of the worst breaches a summary keeps.
+TOP = 10
+_SECOND = timedelta(seconds=1)
+_COUNTS = ("tickets", "met", "breached", "in_progress", "at_risk")
+
+
+def _new_counts() -> dict[str, int]:
+    return dict.fromkeys(_COUNTS, 0)
+
+
+def compliance(counts: Mapping[str, int]) -> float | None:
+    """Tickets met over tickets decided (met or breached); ``None`` when none is decided."""
+    return _share(counts["met"], counts["met"] + counts["breached"])
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+@attrs.define
+class Summary:
+    """Counts that add up across partitions of a log.
+
+    Per level and per (month opened, level): tickets, and how many are ``met`` (every
+    clock met or not applicable), ``breached`` (some clock breached), ``in_progress``
+    (neither yet), ``at_risk``. Per level and metric: clocks met and breached. Months are
+    those of the opening instant in the zone of the report's instant.
+
+    Attributes:
+        order: the metrics in the policy's order (the order they are listed in).
+    """
+
+    order: tuple[str, ...] = ()
+    levels: dict[str, dict[str, int]] = attrs.Factory(dict)
+    months: dict[tuple[str, str], dict[str, int]] = attrs.Factory(dict)
+    metrics: dict[tuple[str, str], list[int]] = attrs.Factory(dict)
+    states: dict[str, int] = attrs.Factory(dict)
+    at_risk: list[tuple[str, str, str, int, str, str, float]] = attrs.Factory(list)
+    worst: list[tuple[int, str, str, str, int, str, str]] = attrs.Factory(list)
+
+    def add(self, status: TicketStatus) -> None:
+        """Count one ticket's status."""
+        level = status.level
+        opened = status.opened
+        month = f"{opened.year:04d}-{opened.month:02d}"
+        breached = at_risk = open_clock = False
+        for m in status.metrics:
+            state = m.state
+            if state == "breached":
+                breached = True
+                assert m.remaining is not None
+                assert m.deadline is not None
+                item = (
+                    -(m.remaining // _SECOND), status.ticket, level, m.metric, m.cycle,
+                    format_time(m.deadline), format_time(m.met_at) if m.met_at else "",
+                )
+                if len(self.worst) < TOP:
+                    heapq.heappush(self.worst, item)
+                elif item > self.worst[0]:
+                    heapq.heapreplace(self.worst, item)
+            elif state in ("running", "paused"):
+                open_clock = True
+            if m.at_risk:
+                at_risk = True
+                assert m.deadline is not None
+                assert m.used is not None
+                self.at_risk.append((
+                    format_time(m.deadline), status.ticket, level, m.cycle, m.metric,
+                    status.state, round(m.used, 4),
+                ))
+            if state in ("met", "breached"):
+                key = (level, m.metric)
+                pair = self.metrics.get(key)
+                if pair is None:
+                    pair = self.metrics[key] = [0, 0]
+                pair[state == "breached"] += 1
+        outcome = "breached" if breached else "in_progress" if open_clock else "met"
+        for counts in (
+            self.levels.get(level) or self.levels.setdefault(level, _new_counts()),
+            self.months.get((month, level))
+            or self.months.setdefault((month, level), _new_counts()),
+        ):
+            counts["tickets"] += 1
+            counts[outcome] += 1
+            counts["at_risk"] += at_risk
+        self.states[status.state] = self.states.get(status.state, 0) + 1
+
+    def merge(self, other: Summary) -> None:
+        """Add ``other``'s counts (a summary of other tickets) to this one."""
+        for name in other.order:
+            if name not in self.order:
+                self.order = (*self.order, name)
+        for level, counts in other.levels.items():
+            _add_counts(self.levels.setdefault(level, _new_counts()), counts)
+        for month, counts in other.months.items():
+            _add_counts(self.months.setdefault(month, _new_counts()), counts)
+        for key, pair in other.metrics.items():
+            into_pair = self.metrics.setdefault(key, [0, 0])
+            into_pair[0] += pair[0]
+            into_pair[1] += pair[1]
+        for state, n in other.states.items():
+            self.states[state] = self.states.get(state, 0) + n
+        self.at_risk.extend(other.at_risk)
+        for item in other.worst:
+            if len(self.worst) < TOP:
+                heapq.heappush(self.worst, item)
+            elif item > self.worst[0]:
+                heapq.heapreplace(self.worst, item)
+
+    @property
+    def breached(self) -> int:
+        """How many tickets breached some clock."""
+        return sum(c["breached"] for c in self.levels.values())
+
+    @property
+    def tickets(self) -> int:
+        """How many tickets were counted."""
+        return sum(c["tickets"] for c in self.levels.values())
+
+    def _metric_key(self, item: tuple[tuple[str, str], list[int]]) -> tuple[str, int, str]:
+        (level, metric), _ = item
+        rank = self.order.index(metric) if metric in self.order else len(self.order)
+        return (level, rank, metric)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (see :doc:`/reference/cli`)."""
+        total = _new_counts()
+        for counts in self.levels.values():
+            for name, n in counts.items():
+                total[name] += n
+        return {
+            **total,
+            "compliance": compliance(total),
+            "states": dict(sorted(self.states.items())),
+            "levels": [
+                {"level": level, **counts, "compliance": compliance(counts),
+                 "metrics": {
+                     metric: {"met": pair[0], "breached": pair[1],
+                              "compliance": _share(pair[0], pair[0] + pair[1])}
+                     for (lv, metric), pair in sorted(self.metrics.items(), key=self._metric_key)
+                     if lv == level
+                 }}
+                for level, counts in sorted(self.levels.items())
+            ],
+            "months": [
+                {"month": month, "level": level, **counts, "compliance": compliance(counts)}
+                for (month, level), counts in sorted(self.months.items())
+            ],
+            "at_risk_clocks": [
+                {"ticket": t, "level": lv, "metric": m, "cycle": c, "deadline": d,
+                 "ticket_state": s, "used": u}
+                for d, t, lv, c, m, s, u in sorted(self.at_risk)
+            ],
+            "worst_breaches": [
+                {"ticket": t, "level": lv, "metric": m, "cycle": c, "overdue_seconds": o,
+                 "deadline": d, "met_at": met or None}
+                for o, t, lv, m, c, d, met in self.worst_sorted()
+            ],
+        }
+
+    def worst_sorted(self) -> list[tuple[int, str, str, str, int, str, str]]:
+        """The worst breaches, most overdue first."""
+        return sorted(self.worst, key=lambda item: (-item[0], item[1:]))
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Tickets per level and month opened: one row per (level, month) with the counts
+        and the compliance (met over decided; NaN when none is decided).
+
+        Needs pandas (``pip install "slaclock[pandas]"``).
+        """
+        pd = _pandas()
+        rows = [
+            {"level": level, "month": month, **counts, "compliance": compliance(counts)}
+            for (month, level), counts in sorted(self.months.items(), key=lambda i: i[0][::-1])
+        ]
+        frame = pd.DataFrame(rows, columns=["level", "month", *_COUNTS, "compliance"])
+        frame["compliance"] = frame["compliance"].astype("float64")
+        return frame.set_index(["level", "month"])
+
+
+def _add_counts(into: dict[str, int], counts: Mapping[str, int]) -> None:
+    for name, n in counts.items():
+        into[name] += n
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(
+            "to_pandas() needs pandas: pip install \"slaclock[pandas]\""
+        ) from None
+    return pandas
+
+
+@attrs.define
+class Report:
+    """What :func:`report` found.
+
+    Attributes:
+        at: the instant of every status (in the desk's zone).
+        tickets: ticket id to its :class:`~slaclock.TicketStatus`, in the order the
+            tickets opened.
+        rejected: the events (or log rows) left out, each with its line (or position in
+            the input, from 1) and reason, in input order.
+        summary: the :class:`Summary` of the tickets.
+        events: how many events (or rows) were read.
+        after_at: how many of them come after ``at`` and were not replayed.
+        not_yet_opened: how many tickets open after ``at``.
+    """
+
+    at: datetime
+    tickets: dict[str, TicketStatus]
+    rejected: list[BadRow]
+    summary: Summary
+    events: int
+    after_at: int = 0
+    not_yet_opened: int = 0
+
+    @property
+    def breached(self) -> int:
+        """How many tickets breached some clock."""
+        return self.summary.breached
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per clock of each ticket, with the columns of ``slaclock report
+        --format csv`` (:data:`METRIC_COLUMNS`): instants as tz-aware timestamps,
+        durations in seconds.
+
+        Needs pandas (``pip install "slaclock[pandas]"``).
+        """
+        pd = _pandas()
+        rows = [row for status in self.tickets.values() for row in metric_rows(status)]
+        frame = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+        for column in ("opened", "start", "deadline", "met_at", "breached_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(self.at.tzinfo)
+        return frame
+
+
+def metric_rows(status: TicketStatus) -> Iterator[tuple[Any, ...]]:
+    """The rows of :data:`METRIC_COLUMNS` for one ticket: one per clock."""
+    for m in status.metrics:
+        yield (
+            status.ticket, status.level, status.coverage, status.state, status.opened,
+            m.metric, m.cycle, m.state, m.start, m.deadline, _whole(m.target),
+            _whole(m.elapsed), _whole(m.remaining), m.used, m.met_at, m.breached_at,
+            m.at_risk, m.state == "breached",
+        )
+
+
+def _whole(value: timedelta | None) -> int | None:
+    return None if value is None else value // _SECOND
+
+
+# -- replaying tickets -------------------------------------------------------------------------
+
+
+def desk_zone(policy: Regulation | RegulationVersions) -> tzinfo:
+    """The zone a report's instant and months are in: the (latest) policy's first
+    calendar's, or UTC for a policy without calendars."""
+    regulation = as_versions(policy).latest
+    for schedule in regulation.calendars.values():
+        zone: tzinfo = schedule.zone
+        return zone
+    return UTC
+
+
+class Replayer:
+    """Replays tickets one at a time under a policy at an instant: the one engine behind
+    :func:`report` and the command line's shards.
+
+    Args:
+        policy: the policy (one version, or versions and contracts).
+        at: the instant of the statuses.
+        coverage: the default coverage of every ticket.
+    """
+
+    def __init__(
+        self, policy: Regulation | RegulationVersions, at: datetime, coverage: str | None
+    ) -> None:
+        self.versions = as_versions(policy)
+        self.at = at
+        self.at_us = to_us(at, "at")
+        self.coverage = coverage
+
+    def ticket(
+        self, ticket_id: str, events: Sequence[tuple[int, Event]], signed: date | None = None,
+    ) -> tuple[TicketStatus | None, list[BadRow], int]:
+        """One ticket's status from its ``(line, event)`` pairs, the opening first.
+
+        Returns:
+            ``(status, rejected, after)``: the status (``None`` when the ticket cannot be
+            counted: it opens after the instant, or its opening was refused), the events
+            left out, and how many come after the instant.
+        """
+        at_us = self.at_us
+        opening = events[0][1]
+        if to_us(opening.at) > at_us:
+            return None, [], len(events)
+        versions = self.versions
+        contract = versions.contracts.get(opening.customer or "") if versions.contracts else None
+        try:
+            if contract is not None:
+                regulation = contract.regulation(versions)
+            else:
+                regulation = versions.for_contract(signed or opening.at.date())
+        except ConfigError as error:
+            reason = f"ticket {ticket_id!r}: {error.problem}"
+            return None, [BadRow(line, reason, ticket_id) for line, _ in events], 0
+        coverage = (contract.emergency if contract is not None else None) or self.coverage
+        ticket = Ticket(ticket_id, regulation, coverage, contract=contract)
+        rejected: list[BadRow] = []
+        refused: int | None = None
+        after = 0
+        for line, event in events:
+            if to_us(event.at) > at_us:
+                after += 1
+                continue
+            if refused is not None:
+                rejected.append(BadRow(
+                    line, f"ticket {ticket_id!r} was not opened: its 'opened' row (line "
+                    f"{refused}) was refused", ticket_id,
+                ))
+                continue
+            try:
+                ticket.record(event)
+            except EventError as error:
+                rejected.append(BadRow(line, str(error), ticket_id))
+                if event is opening:
+                    refused = line
+        if refused is not None:
+            return None, rejected, after
+        try:
+            return ticket.status(self.at), rejected, after
+        except SlaclockError as error:
+            reason = f"ticket {ticket_id!r} cannot be counted: {error}"
+            return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
+
+
+def row_event(row: Row) -> Event:
+    """The :class:`~slaclock.Event` of a log row (refused with an :class:`EventError`)."""
+    kind = row.kind
+    return Event(
+        row.ticket, row.at, kind,
+        row.level if kind in ("opened", "level_changed") else None,
+        row.detail, row.coverage, row.customer, row.category,
+    )
+
+
+def report(
+    events: Iterable[Event] | str | PathLike[str] | pandas.DataFrame,
+    policy: Regulation | RegulationVersions | None = None,
+    *,
+    at: datetime | None = None,
+    coverage: str | None = None,
+    strict: bool = False,
+    tz: tzinfo | None = None,
+) -> Report:
+    """Replay a log of ticket events under a policy and sum it up.
+
+    Args:
+        events: the events of many tickets, in any order: an iterable of
+            :class:`~slaclock.Event`, the path of an event-log file (CSV or JSON lines,
+            :doc:`/reference/event-log`), or a pandas DataFrame with the log's columns
+            (``ticket``, ``time`` as tz-aware timestamps or ISO text, ``event``, ...).
+        policy: a :class:`~slaclock.Regulation` or :class:`~slaclock.RegulationVersions`
+            (with its contracts); the default policy when ``None``.
+        at: the instant of the report (default: the latest event's).
+        coverage: the default coverage of every ticket.
+        strict: raise on the first event left out instead of reporting it.
+        tz: the zone of times written without an offset, for a file or DataFrame.
+
+    Returns:
+        a :class:`Report`.
+
+    Raises:
+        EventError: with ``strict``, for the first bad event (the message names its line).
+        slaclock._eventlog.EventLogError: for a log file that cannot be read at all.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> msk = ZoneInfo("Europe/Moscow")
+    >>> log = [
+    ...     Event("A", datetime(2026, 5, 4, 9, tzinfo=msk), "opened", level="partner.standard"),
+    ...     Event("A", datetime(2026, 5, 4, 11, tzinfo=msk), "responded"),
+    ...     Event("B", datetime(2026, 5, 4, 10, tzinfo=msk), "opened",
+    ...           level="commercial.operational"),
+    ... ]
+    >>> r = report(log, at=datetime(2026, 5, 6, 12, tzinfo=msk))
+    >>> {t: s.metric("reaction").state for t, s in r.tickets.items()}
+    {'A': 'met', 'B': 'breached'}
+    >>> r.summary.as_dict()["compliance"]
+    0.5
+    """
+    versions = as_versions(policy)
+    grouped, rejected, count, signed, last = _group(events, tz)
+    zone = desk_zone(versions)
+    if at is None:
+        if last is None:
+            raise EventError("the log holds no events to report on")
+        at = datetime.fromtimestamp(0, UTC) + timedelta(microseconds=last)
+    at = at.astimezone(zone)
+    replayer = Replayer(versions, at, coverage)
+    order = tuple(dict.fromkeys(m for v in versions.versions for m in v.metrics))
+    summary = Summary(order)
+    tickets: dict[str, TicketStatus] = {}
+    after_at = not_yet = 0
+    for ticket_id, items in grouped.items():
+        status, left_out, after = replayer.ticket(ticket_id, items, signed.get(ticket_id))
+        rejected.extend(left_out)
+        after_at += after
+        if status is None:
+            if not left_out:
+                not_yet += 1
+            continue
+        tickets[ticket_id] = status
+        summary.add(status)
+    rejected.sort(key=lambda b: b.line)
+    if strict and rejected:
+        raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")
+    return Report(at, tickets, rejected, summary, count, after_at, not_yet)
+
+
+def _group(
+    events: Iterable[Event] | str | PathLike[str] | pandas.DataFrame, tz: tzinfo | None
+) -> tuple[dict[str, list[tuple[int, Event]]], list[BadRow], int, dict[str, date], int | None]:
+    """The events by ticket (each ticket's opening first, then the rest in time order;
+    tickets in the order they opened), the rows left out, how many were read, the
+    contracts' signing dates the log gives, and the latest instant."""
+    rejected: list[BadRow] = []
+    signed: dict[str, date] = {}
+    grouped: dict[str, list[tuple[int, Event]]] = {}
+    if isinstance(events, str | PathLike):
+        log = EventLog.read(fspath(events), tz=tz)
+        rejected.extend(log.bad)
+        for ticket_id, rows in log.tickets.items():
+            converted = []
+            for row in rows:
+                try:
+                    converted.append((row.line, row_event(row)))
+                except EventError as error:
+                    rejected.append(BadRow(row.line, str(error), row.ticket))
+                if row.signed is not None:
+                    signed.setdefault(ticket_id, row.signed)
+            if converted:
+                grouped[ticket_id] = converted
+        latest = None if log.last is None else to_us(log.last)
+        return grouped, rejected, log.rows, signed, latest
+    pairs: list[tuple[int, Event]]
+    if _is_frame(events):
+        pairs, count = _frame_events(events, tz, rejected)
+    else:
+        pairs = list(enumerate(events, 1))
+        count = len(pairs)
+        for position, event in pairs:
+            if not isinstance(event, Event):
+                raise TypeError(
+                    f"expected Event values, a log file's path or a DataFrame; item "
+                    f"{position} is a {type(event).__name__}"
+                )
+    by_ticket: dict[str, list[tuple[int, int, int, Event]]] = {}
+    last: int | None = None
+    for position, event in pairs:
+        us = to_us(event.at)
+        opening = 0 if event.kind in ("opened", "created") else 1
+        by_ticket.setdefault(event.ticket, []).append((opening, us, position, event))
+        if last is None or us > last:
+            last = us
+    for items in by_ticket.values():
+        items.sort(key=lambda item: item[:3])
+    for ticket_id, items in sorted(by_ticket.items(), key=lambda kv: kv[1][0][:3]):
+        if items[0][0] != 0:
+            reason = f"ticket {ticket_id!r} has no 'opened' event"
+            rejected.extend(BadRow(p, reason, ticket_id) for _, _, p, _ in items)
+            continue
+        grouped[ticket_id] = [(p, e) for _, _, p, e in items]
+    return grouped, rejected, count, signed, last
+
+
+def _is_frame(value: object) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "itertuples")
+
+
+def _frame_events(
+    frame: Any, tz: tzinfo | None, rejected: list[BadRow]
+) -> tuple[list[tuple[int, Event]], int]:
+    """The events of a DataFrame in the log's columns (matched without regard to case)."""
+    from ._eventlog import parse_time
+
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    missing = [c for c in ("ticket", "time", "event") if c not in columns]
+    if missing:
+        raise EventError(
+            f"the DataFrame lacks the column(s) {', '.join(missing)}: a log needs ticket, "
+            "time and event"
+        )
+    names = ["ticket", "time", "event", "level", "detail", "coverage", "customer", "category"]
+    present = [n for n in names if n in columns]
+    out: list[tuple[int, Event]] = []
+    for position, values in enumerate(
+        frame[[columns[n] for n in present]].itertuples(index=False, name=None), 1
+    ):
+        cells = dict(zip(present, values, strict=True))
+        cells = {k: _cell(v) for k, v in cells.items()}
+        try:
+            at = cells["time"]
+            if isinstance(at, str):
+                at = parse_time(at, tz)
+            elif hasattr(at, "to_pydatetime"):
+                at = at.to_pydatetime()
+            kind = cells["event"]
+            ticket = cells["ticket"]
+            out.append((position, Event(
+                str(ticket) if ticket is not None else "", at, kind,
+                cells.get("level") if kind in ("opened", "level_changed") else None,
+                cells.get("detail"), cells.get("coverage"), cells.get("customer"),
+                cells.get("category"),
+            )))
+        except (EventError, ValueError) as error:
+            ticket = cells.get("ticket")
+            rejected.append(BadRow(position, str(error), None if ticket is None else str(ticket)))
+    return out, len(frame)
+
+
+def _cell(value: object) -> Any:
+    """A DataFrame cell as the log reader reads a cell: stripped text, an empty one (or
+    NaN, NaT, None) missing."""
+    if isinstance(value, str):
+        return value.strip() or None
+    try:
+        if value is None or value != value:  # NaN and NaT are not equal to themselves
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value

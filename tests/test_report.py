@@ -1,0 +1,192 @@
+"""The library's report: the same numbers from events, a log file, a DataFrame and the
+command line; summaries that merge across partitions; contracts named in the policy."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+import slaclock
+from slaclock import Event, EventError, Regulation, Summary, load_policy, report
+from slaclock.cli import cli
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "examples" / "tickets.csv"
+MSK = ZoneInfo("Europe/Moscow")
+BER = ZoneInfo("Europe/Berlin")
+
+
+def msk(*args: int) -> datetime:
+    return datetime(*args, tzinfo=MSK)
+
+
+@pytest.fixture(scope="module")
+def sample() -> slaclock.Report:
+    return report(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def command_json(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    out = tmp_path_factory.mktemp("report") / "report.json"
+    result = CliRunner().invoke(cli, ["report", str(SAMPLE), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+def test_the_library_report_gives_the_command_s_numbers(
+    sample: slaclock.Report, command_json: dict[str, object]
+) -> None:
+    assert sample.summary.as_dict() == command_json["summary"]
+    assert [s.as_dict() for s in sample.tickets.values()] == command_json["tickets"]
+    assert sample.at.isoformat() == command_json["at"]
+    assert (sample.events, len(sample.rejected)) == (8285, 0)
+
+
+def test_a_report_of_events_equals_the_report_of_their_file(sample: slaclock.Report) -> None:
+    log = slaclock._eventlog.EventLog.read(SAMPLE)
+    events = [slaclock._report.row_event(r) for rows in log.tickets.values() for r in rows]
+    again = report(reversed(events), at=sample.at)
+    assert again.summary.as_dict() == sample.summary.as_dict()
+    assert again.tickets == sample.tickets
+
+
+def test_a_report_of_a_pandas_frame_equals_the_report_of_its_file(
+    sample: slaclock.Report,
+) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    frame["time"] = [datetime.fromisoformat(t) for t in frame["time"]]
+    frame = frame.rename(columns={"ticket": "Ticket"})  # columns are matched without case
+    again = report(frame, at=sample.at)
+    assert again.summary.as_dict() == sample.summary.as_dict()
+    assert again.tickets == sample.tickets
+
+
+def test_summaries_of_partitions_by_ticket_merge_into_the_whole(
+    sample: slaclock.Report,
+) -> None:
+    log = slaclock._eventlog.EventLog.read(SAMPLE)
+    events = [slaclock._report.row_event(r) for rows in log.tickets.values() for r in rows]
+    merged = Summary()
+    for part in range(3):
+        mine = [e for e in events if zlib.crc32(e.ticket.encode()) % 3 == part]
+        merged.merge(report(mine, at=sample.at).summary)
+    assert merged.as_dict() == sample.summary.as_dict()
+
+
+def test_reports_become_dataframes(sample: slaclock.Report) -> None:
+    pytest.importorskip("pandas")
+    clocks = sample.to_pandas()
+    assert list(clocks.columns) == list(slaclock._report.METRIC_COLUMNS)
+    assert len(clocks) == sum(len(s.metrics) for s in sample.tickets.values())
+    assert str(clocks["deadline"].dt.tz) == "Europe/Moscow"
+    assert clocks["breached"].sum() == sum(
+        m.state == "breached" for s in sample.tickets.values() for m in s.metrics)
+    months = sample.summary.to_pandas()
+    assert months["tickets"].sum() == len(sample.tickets)
+    by_level = months.groupby(level="level")["breached"].sum()
+    assert by_level.to_dict() == {
+        row["level"]: row["breached"] for row in sample.summary.as_dict()["levels"]
+    }
+
+
+def test_events_left_out_come_with_their_position_and_reason() -> None:
+    log = [
+        Event("A", msk(2026, 5, 4, 9), "opened", level="partner.standard"),
+        Event("A", msk(2026, 5, 4, 8), "responded"),  # before the opening
+        Event("B", msk(2026, 5, 4, 9), "responded"),  # never opened
+        Event("C", msk(2026, 5, 4, 9), "opened", level="gold"),  # unknown level
+        Event("C", msk(2026, 5, 4, 10), "responded"),
+    ]
+    r = report(log, at=msk(2026, 5, 5, 9))
+    assert list(r.tickets) == ["A"]
+    assert [(b.line, b.ticket) for b in r.rejected] == [(2, "A"), (3, "B"), (4, "C"), (5, "C")]
+    assert "before the ticket opened" in r.rejected[0].reason
+    assert "no 'opened' event" in r.rejected[1].reason
+    assert "unknown service level 'gold'" in r.rejected[2].reason
+    with pytest.raises(EventError, match=r"line 2: .* before the ticket opened"):
+        report(log, at=msk(2026, 5, 5, 9), strict=True)
+
+
+def test_tickets_opened_after_the_report_s_instant_are_counted_not_kept() -> None:
+    log = [Event("A", msk(2026, 5, 4, 9), "opened", level="partner.standard"),
+           Event("B", msk(2026, 5, 6, 9), "opened", level="partner.standard"),
+           Event("B", msk(2026, 5, 6, 10), "responded")]
+    r = report(log, at=msk(2026, 5, 5, 9))
+    assert (list(r.tickets), r.not_yet_opened, r.after_at) == (["A"], 1, 2)
+
+
+def test_a_ticket_is_counted_under_its_contract_from_the_policy(tmp_path: Path) -> None:
+    path = tmp_path / "terms.toml"
+    path.write_text("""
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "09:00-17:00"
+[calendars.always]
+preset = "always"
+tz = "Europe/Berlin"
+[contracts.Acme]
+kind = "commercial"
+signed = 2025-06-01
+calendars = { office = "always" }
+[[versions]]
+version = "1"
+effective = 2025-01-01
+levels.std = { reaction = { hours = 8, clock = "office" } }
+[[versions]]
+version = "2"
+effective = 2026-01-01
+levels.std = { reaction = { hours = 1, clock = "office" } }
+""", encoding="utf-8")
+    policy = load_policy(path)
+    opened = datetime(2026, 6, 1, 20, tzinfo=BER)
+    log = [Event("A", opened, "opened", level="std", customer="Acme"),
+           Event("B", opened, "opened", level="std", customer="Other")]
+    r = report(log, policy, at=datetime(2026, 6, 2, 9, 30, tzinfo=BER))
+    # Acme signed under version 1 (8 h) and counts around the clock: 20:00 + 8 h = 04:00.
+    a = r.tickets["A"].metric("reaction")
+    assert (a.target, a.deadline, a.state) == (
+        timedelta(hours=8), datetime(2026, 6, 2, 4, tzinfo=BER), "breached")
+    # Another customer: the version in force when the ticket opened (1 h, office hours).
+    b = r.tickets["B"].metric("reaction")
+    assert (b.deadline, b.state) == (datetime(2026, 6, 2, 10, tzinfo=BER), "running")
+    assert r.tickets["A"].customer == "Acme"
+
+
+def test_a_report_under_a_zendesk_like_policy_from_general_events() -> None:
+    policy = load_policy(ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
+    log = [
+        Event("Z-1", datetime(2026, 6, 1, 10, tzinfo=BER), "created",
+              fields={"priority": "high"}),
+        Event("Z-1", datetime(2026, 6, 1, 10, 30, tzinfo=BER), "reply", author="desk"),
+        Event("Z-2", datetime(2026, 6, 1, 11, tzinfo=BER), "created"),
+        Event("Z-2", datetime(2026, 6, 1, 12, tzinfo=BER), "status", status="Solved"),
+    ]
+    r = report(log, policy, at=datetime(2026, 6, 1, 13, tzinfo=BER))
+    assert {t: s.level for t, s in r.tickets.items()} == {"Z-1": "urgent", "Z-2": "normal"}
+    assert r.tickets["Z-1"].metric("first_reply").state == "met"
+    # Solved without a reply: the first reply is no longer owed.
+    assert r.tickets["Z-2"].metric("first_reply").state == "not_applicable"
+    assert r.tickets["Z-2"].state == "resolved"
+    levels = {row["level"]: row for row in r.summary.as_dict()["levels"]}
+    assert levels["urgent"]["metrics"]["first_reply"] == {
+        "met": 1, "breached": 0, "compliance": 1.0}
+    assert "first_reply" not in levels["normal"]["metrics"]
+
+
+def test_an_empty_log_has_no_instant_to_report_at() -> None:
+    with pytest.raises(EventError, match="no events"):
+        report([])
+
+
+def test_the_default_policy_is_the_regulation() -> None:
+    r = report([Event("A", msk(2026, 5, 4, 9), "opened", level="partner.standard")])
+    assert r.tickets["A"].metric("reaction").target == Regulation.default().level(
+        "partner.standard").targets["reaction"].duration
