@@ -16,9 +16,10 @@ day the ticket opened.
 from __future__ import annotations
 
 import heapq
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from os import PathLike, fspath
+from os import fspath
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -267,7 +268,7 @@ class Report:
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per clock of each ticket, with the columns of ``slaclock report
-        --format csv`` (:data:`METRIC_COLUMNS`): instants as tz-aware timestamps,
+        --format csv`` (``slaclock._report.METRIC_COLUMNS``): instants as tz-aware timestamps,
         durations in seconds.
 
         Needs pandas (``pip install "slaclock[pandas]"``).
@@ -391,7 +392,7 @@ def row_event(row: Row) -> Event:
 
 
 def report(
-    events: Iterable[Event] | str | PathLike[str] | pandas.DataFrame,
+    events: Iterable[Event] | str | os.PathLike[str] | pandas.DataFrame,
     policy: Regulation | RegulationVersions | None = None,
     *,
     at: datetime | None = None,
@@ -465,7 +466,7 @@ def report(
 
 
 def _group(
-    events: Iterable[Event] | str | PathLike[str] | pandas.DataFrame, tz: tzinfo | None
+    events: Iterable[Event] | str | os.PathLike[str] | pandas.DataFrame, tz: tzinfo | None
 ) -> tuple[dict[str, list[tuple[int, Event]]], list[BadRow], int, dict[str, date], int | None]:
     """The events by ticket (each ticket's opening first, then the rest in time order;
     tickets in the order they opened), the rows left out, how many were read, the
@@ -473,7 +474,7 @@ def _group(
     rejected: list[BadRow] = []
     signed: dict[str, date] = {}
     grouped: dict[str, list[tuple[int, Event]]] = {}
-    if isinstance(events, str | PathLike):
+    if isinstance(events, str | os.PathLike):
         log = EventLog.read(fspath(events), tz=tz)
         rejected.extend(log.bad)
         for ticket_id, rows in log.tickets.items():
