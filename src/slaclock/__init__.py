@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ._calendar import Calendar, CombinedCalendar
 from ._days import DaySource, YearRules
 from ._errors import (
+    CalendarFileError,
     ConfigError,
     EventError,
     HorizonError,
@@ -32,6 +33,8 @@ from ._summary import PeriodSummary, YearSummary
 
 if TYPE_CHECKING:
     from ._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
+    from ._dated import DatedDays
+    from ._ics import calendar_to_ics, read_ics
     from ._policy import (
         COVERAGES,
         METRICS,
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
         load_policy,
         parse_policy,
     )
+    from ._zendesk_schedule import calendar_from_zendesk
 
 __version__ = "0.1.0.dev0"
 
@@ -57,6 +61,11 @@ __all__ = [
     "WeeklyHours",
     "YearRules",
     "YearSummary",
+    # calendars from other tools, and out to them
+    "DatedDays",
+    "calendar_from_zendesk",
+    "calendar_to_ics",
+    "read_ics",
     # service levels, contracts, ticket clocks
     "COVERAGES",
     "METRICS",
@@ -75,6 +84,7 @@ __all__ = [
     "parse_policy",
     "replay",
     # errors and warnings
+    "CalendarFileError",
     "ConfigError",
     "EventError",
     "HorizonError",
@@ -87,7 +97,7 @@ __all__ = [
 
 # Public classes say they are slaclock's (in tracebacks, reprs and the docs).
 for _cls in (Calendar, CombinedCalendar, Schedule, WeeklyHours, DaySource, YearRules,
-             YearSummary, PeriodSummary, ConfigError, EventError, HorizonError,
+             YearSummary, PeriodSummary, CalendarFileError, ConfigError, EventError, HorizonError,
              NaiveDatetimeError, PolicyError, ProvisionalCalendarWarning, SlaclockError,
              UnknownLevelError):
     _cls.__module__ = __name__
@@ -104,6 +114,9 @@ _LAZY = {
          "Target", "load_calendar", "load_policy", "parse_policy"),
         "slaclock._policy",
     ),
+    "DatedDays": "slaclock._dated",
+    "calendar_from_zendesk": "slaclock._zendesk_schedule",
+    **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock._ics"),
 }
 
 
