@@ -310,3 +310,20 @@ def test_public_names_are_exported() -> None:
                  "CalendarFileError"):
         assert name in slaclock.__all__
         assert getattr(slaclock, name) is not None
+
+
+def test_yearly_rule_until_a_utc_time_ends_on_that_date() -> None:
+    days = read_ics(ics(*event("DTSTART;VALUE=DATE:20270105",
+                               "RRULE:FREQ=YEARLY;UNTIL=20290105T000000Z")))
+    assert date(2029, 1, 5) in days.rules(2029).off
+    assert days.rules(2030).off == frozenset()
+
+
+def test_yearly_rule_that_does_not_give_its_dtstart_is_refused() -> None:
+    with pytest.raises(CalendarFileError, match=r"does not give DTSTART \(2027-01-05\)"):
+        read_ics(ics(*event("DTSTART;VALUE=DATE:20270105", "RRULE:FREQ=YEARLY;BYMONTH=2")))
+
+
+def test_exporting_a_provisional_year_warns() -> None:
+    with pytest.warns(slaclock.ProvisionalCalendarWarning, match="2031 is a provisional year"):
+        calendar_to_ics(Calendar.russia(), 2031, stamp=STAMP)

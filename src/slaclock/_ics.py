@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from os import PathLike
@@ -39,7 +40,7 @@ import attrs
 from ._calendar import Calendar
 from ._dated import DatedDays
 from ._days import YearRules
-from ._errors import CalendarFileError, ConfigError
+from ._errors import CalendarFileError, ConfigError, ProvisionalCalendarWarning
 from ._hours import MINUTES_PER_DAY, DayHours, format_day_hours, parse_day_hours
 
 __all__ = ["INSTALL_HINT", "calendar_to_ics", "read_ics"]
@@ -128,15 +129,22 @@ class _Repeating:
     exdates: frozenset[date]
     entry: _Entry
 
-    def days(self, year: int) -> list[date]:
+    def _rule(self) -> Any:
         from dateutil.rrule import rrulestr
 
-        rule = rrulestr(self.rule, dtstart=datetime(self.start.year, self.start.month,
-                                                     self.start.day))
+        start = datetime(self.start.year, self.start.month, self.start.day)
+        return rrulestr(self.rule, dtstart=start)
+
+    def first(self) -> date | None:
+        """The rule's first date (RFC 5545 wants it to be DTSTART)."""
+        begin = next(iter(self._rule()), None)
+        return begin.date() if begin is not None else None
+
+    def days(self, year: int) -> list[date]:
         lo = datetime(year, 1, 1) - timedelta(days=self.length - 1)
         hi = datetime(year, 12, 31)
         out = []
-        for begin in rule.between(lo, hi, inc=True):
+        for begin in self._rule().between(lo, hi, inc=True):
             first = begin.date()
             if first in self.exdates:
                 continue
@@ -414,6 +422,10 @@ def _repeating(
             "only yearly rules (RRULE:FREQ=YEARLY) make sense for days off; write other "
             "dates as events of their own",
         )
+    until = rule.get("UNTIL")
+    if until:  # an all-day rule ends on a date (RFC 5545); feeds often write a UTC time
+        rule = type(rule)(rule)
+        rule["UNTIL"] = [u.date() if isinstance(u, datetime) else u for u in until]
     text = rule.to_ical().decode("ascii")
     exdates: set[date] = set()
     raw = event.get("EXDATE")
@@ -423,9 +435,15 @@ def _repeating(
             exdates.add(day.date() if isinstance(day, datetime) else day)
     repeating = _Repeating(text, first, length, frozenset(exdates), entry)
     try:
-        repeating.days(first.year)
+        starts = repeating.first()
     except (ValueError, TypeError) as error:
         raise CalendarFileError(name, where, f"RRULE:{text}", f"cannot be read: {error}") from None
+    if starts != first:
+        raise CalendarFileError(
+            name, where, f"RRULE:{text}",
+            f"the rule does not give DTSTART ({first.isoformat()}) as its first date, and "
+            "RFC 5545 leaves such a rule undefined; start the event on the rule's first date",
+        )
     return repeating
 
 
@@ -491,6 +509,10 @@ def calendar_to_ics(
         stamp: the ``DTSTAMP`` of every event (when the file was made); default now.
             Pass one to make the output byte for byte the same each time.
 
+    Warns:
+        ProvisionalCalendarWarning: for a year whose dated rules are computed, not
+            published (see :meth:`Calendar.is_provisional`).
+
     Raises:
         ModuleNotFoundError: when the ``icalendar`` package is missing (``pip install
             'slaclock[ics]'``).
@@ -528,6 +550,12 @@ def calendar_to_ics(
     out.add("calscale", "GREGORIAN")
     out.add("x-wr-calname", title)
     for y in years:
+        if calendar.is_provisional(y):
+            warnings.warn(
+                f"{y} is a provisional year: the days published are computed from the "
+                "fixed holidays, without the government's transfers, and may change",
+                ProvisionalCalendarWarning, stacklevel=2,
+            )
         rules = calendar.holidays.rules(y) if calendar.holidays is not None else YearRules()
         day = date(y, 1, 1)
         while day.year == y:
