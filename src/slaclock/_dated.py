@@ -40,15 +40,19 @@ class DatedDays:
     """Dated rules read from a file: a day source for a :class:`Calendar`.
 
     :func:`calendar_from_zendesk` and :func:`read_ics` make these; give one to a calendar
-    as its ``holidays``, or let :meth:`calendar` build the calendar.
+    as its ``holidays``, or let :meth:`calendar` build the calendar. ``rules(year)`` gives
+    a year's rules, as every day source does: the dated ones below, and those of the
+    file's repeating events (an ICS ``RRULE``), expanded for that year; on a date, a
+    dated rule wins over a repeating one.
 
     Attributes:
-        off: days off, each with its name (``"New Year's Day"``).
+        off: the dated days off, each with its name (``"New Year's Day"``); those of
+            repeating events are in ``rules(year)``.
         working: dates worked although the weekly hours close them (a working Saturday).
         shortened: dates closed early, with the minutes they lose.
         overrides: dates with other hours (ICS events of the ``Other hours`` category);
-            a :class:`~slaclock.DaySource` cannot carry hours, so pass them to the
-            calendar as ``overrides`` (:meth:`calendar` does).
+            a day source cannot carry hours, so pass them to the calendar as
+            ``overrides`` (:meth:`calendar` does).
         source: the file the days were read from.
 
     >>> days = DatedDays(off={date(2027, 1, 1): "New Year's Day"})

@@ -32,7 +32,6 @@ import re
 import warnings
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from os import PathLike
 from typing import Any
 
 import attrs
@@ -168,7 +167,7 @@ class _YearlyEvents:
         return _rules_of(table)
 
 
-def read_ics(source: str | bytes | PathLike[str]) -> DatedDays:
+def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     """Read days off, working days and shortened days from an ICS (iCalendar) file.
 
     Args:
@@ -253,7 +252,7 @@ def _text_of(source: object) -> tuple[str, str]:
         "BEGIN:VCALENDAR"
     ):
         return "<ics>", source.lstrip("\ufeff")
-    if isinstance(source, str | PathLike):
+    if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
         with open(name, "rb") as file:
             return name, _decode(file.read(), name)

@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from os import PathLike
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,8 +84,8 @@ def iana_zone(name: object, source: str = "<schedule>", field: str = "time_zone"
 
 
 def calendar_from_zendesk(
-    schedule: str | PathLike[str] | Mapping[str, Any],
-    holidays: str | PathLike[str] | Mapping[str, Any] | Sequence[Any] | None = None,
+    schedule: str | os.PathLike[str] | Mapping[str, Any],
+    holidays: str | os.PathLike[str] | Mapping[str, Any] | Sequence[Any] | None = None,
     *,
     select: str | int | None = None,
 ) -> Calendar:
@@ -143,7 +142,7 @@ def _join(where: str, key: str) -> str:
 
 
 def _load(value: object, default: str) -> tuple[str, Any]:
-    if isinstance(value, str | PathLike):
+    if isinstance(value, str | os.PathLike):
         name = os.fspath(value)
         with open(name, encoding="utf-8-sig") as file:
             text = file.read()
