@@ -327,3 +327,17 @@ def test_yearly_rule_that_does_not_give_its_dtstart_is_refused() -> None:
 def test_exporting_a_provisional_year_warns() -> None:
     with pytest.warns(slaclock.ProvisionalCalendarWarning, match="2031 is a provisional year"):
         calendar_to_ics(Calendar.russia(), 2031, stamp=STAMP)
+
+
+def test_calendar_of_an_ics_file_pickles_and_compares_by_its_repeating_events() -> None:
+    import pickle
+
+    office = read_ics(SAMPLE).calendar(tz="Europe/London", hours="09:00-17:30")
+    copy = pickle.loads(pickle.dumps(office))
+    assert copy == office
+    assert hash(copy) == hash(office)
+    assert not copy.is_business_day(date(2031, 12, 25))
+    christmas = read_ics(ics(*event("DTSTART;VALUE=DATE:20261225", "RRULE:FREQ=YEARLY")))
+    boxing_day = read_ics(ics(*event("DTSTART;VALUE=DATE:20261226", "RRULE:FREQ=YEARLY")))
+    assert len(christmas.off) == len(boxing_day.off) == 0  # only the rules differ
+    assert christmas != boxing_day

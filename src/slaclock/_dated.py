@@ -68,9 +68,10 @@ class DatedDays:
         factory=FrozenDateMap, converter=_frozen_map
     )
     source: str = ""
-    # Recurring rules (an ICS RRULE), expanded one year at a time; compared by identity.
+    # Repeating rules (an ICS RRULE), expanded one year at a time; a frozen attrs object
+    # from slaclock._ics, so it compares, hashes and pickles with the rest.
     _recurring: Callable[[int], YearRules] = attrs.field(
-        default=_no_recurrences, eq=False, repr=False, alias="recurring"
+        default=_no_recurrences, repr=False, alias="recurring"
     )
 
     def rules(self, year: int) -> YearRules:

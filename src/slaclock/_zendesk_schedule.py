@@ -67,13 +67,12 @@ def iana_zone(name: object, source: str = "<schedule>", field: str = "time_zone"
     zones = rails_zones()
     if name in zones:
         return zones[name]
-    if "/" in name or name == "UTC":
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-        else:
-            return name
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    else:
+        return name
     close = difflib.get_close_matches(name, list(zones), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise CalendarFileError(
@@ -97,7 +96,8 @@ def calendar_from_zendesk(
             (``{"schedules": [...]}``, with ``select``), or the schedule object itself.
             Holidays may sit beside it (``{"schedule": {...}, "holidays": [...]}``).
         holidays: the schedule's holidays, when they are in a file of their own: a path,
-            the endpoint's answer (``{"holidays": [...]}``) or the list.
+            the endpoint's answer (``{"holidays": [...]}``) or the list. Given, they
+            replace any holidays beside the schedule.
         select: the name or id of the schedule to take from a list of several.
 
     The zone may be a Zendesk (Rails) name or an IANA one. Intervals are split at
