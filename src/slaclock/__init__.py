@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ._calendar import Calendar, CombinedCalendar
 from ._days import DaySource, YearRules
 from ._errors import (
+    CalendarFileError,
     ConfigError,
     EventError,
     HorizonError,
@@ -32,7 +33,9 @@ from ._summary import PeriodSummary, YearSummary
 
 if TYPE_CHECKING:
     from ._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
+    from ._dated import DatedDays
     from ._eventlog import BadRow
+    from ._ics import calendar_to_ics, read_ics
     from ._policy import (
         CATEGORIES,
         COVERAGES,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
         parse_policy,
     )
     from ._report import Report, Summary, report
+    from ._zendesk_schedule import calendar_from_zendesk
 
 __version__ = "0.1.0.dev0"
 
@@ -64,6 +68,11 @@ __all__ = [
     "WeeklyHours",
     "YearRules",
     "YearSummary",
+    # calendars from other tools, and out to them
+    "DatedDays",
+    "calendar_from_zendesk",
+    "calendar_to_ics",
+    "read_ics",
     # service levels, contracts, ticket clocks
     "CATEGORIES",
     "COVERAGES",
@@ -92,6 +101,7 @@ __all__ = [
     "Summary",
     "report",
     # errors and warnings
+    "CalendarFileError",
     "ConfigError",
     "EventError",
     "HorizonError",
@@ -104,7 +114,7 @@ __all__ = [
 
 # Public classes say they are slaclock's (in tracebacks, reprs and the docs).
 for _cls in (Calendar, CombinedCalendar, Schedule, WeeklyHours, DaySource, YearRules,
-             YearSummary, PeriodSummary, ConfigError, EventError, HorizonError,
+             YearSummary, PeriodSummary, CalendarFileError, ConfigError, EventError, HorizonError,
              NaiveDatetimeError, PolicyError, ProvisionalCalendarWarning, SlaclockError,
              UnknownLevelError):
     _cls.__module__ = __name__
@@ -124,6 +134,9 @@ _LAZY = {
     ),
     **dict.fromkeys(("Report", "Summary", "report"), "slaclock._report"),
     "BadRow": "slaclock._eventlog",
+    "DatedDays": "slaclock._dated",
+    "calendar_from_zendesk": "slaclock._zendesk_schedule",
+    **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock._ics"),
 }
 
 

@@ -8,6 +8,7 @@ fix it; those about bad values are also :class:`ValueError`.
 from __future__ import annotations
 
 __all__ = [
+    "CalendarFileError",
     "ConfigError",
     "EventError",
     "HorizonError",
@@ -81,6 +82,25 @@ class PolicyError(ConfigError):
         path: the file's name as given (or ``"<policy>"`` for a mapping), e.g.
             ``"desk.toml"``.
         field: the dotted key that was wrong, e.g. ``"levels.vip.reaction.hours"``.
+        value: the offending value, as read.
+    """
+
+    def __init__(self, path: str, field: str, value: object, problem: str) -> None:
+        self.path = path
+        self.field = field
+        self.value = value
+        self.problem = problem
+        ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
+
+
+class CalendarFileError(ConfigError):
+    """A calendar file from elsewhere (a Zendesk schedule, an ICS file) cannot be read.
+
+    Attributes:
+        path: the file's name as given (``"<schedule>"`` or ``"<ics>"`` for data passed
+            directly), e.g. ``"schedule.json"``.
+        field: where in the file: a record (``"schedule.intervals[3]"``,
+            ``"holidays[0].end_date"``) or a line (``"line 12 (VEVENT)"``).
         value: the offending value, as read.
     """
 
