@@ -25,6 +25,7 @@ import attrs
 from ._errors import ConfigError, EventError, HorizonError, UnknownLevelError
 from ._instants import duration_us, from_us, to_us
 from ._policy import (
+    CATEGORIES,
     COVERAGES,
     Contract,
     FrozenDict,
@@ -74,6 +75,11 @@ class _Action:
     handoff: bool = False
     sets_level: bool = False
     rank: int | None = None  # the order at one instant; None: from the status it sets
+    sets_fields: bool = False  # it may change the ticket's fields (and so its level)
+
+    def __attrs_post_init__(self) -> None:
+        if self.create or self.sets_level:
+            object.__setattr__(self, "sets_fields", True)
 
 
 #: The default policy's vocabulary (slaclock 0.1's event kinds), and the general one every
@@ -94,7 +100,7 @@ _ACTIONS: Mapping[str, _Action] = {
     "status": _Action(status="event"),
     "reply": _Action(reply="author"),
     "note": _Action(reply="author", public=False, rank=5),
-    "field": _Action(rank=1),
+    "field": _Action(rank=1, sets_fields=True),
 }
 #: The order at one instant of a status change, by the category it enters.
 _STATUS_RANK = {"open": 2, "pending": 4, "on_hold": 4, "solved": 7, "closed": 7}
@@ -112,7 +118,7 @@ def _text(value: object) -> str | None:
 
 
 def _fields(value: Mapping[str, object] | None) -> Mapping[str, str | None]:
-    if not value:
+    if value is _EMPTY or not value:
         return _EMPTY
     if not isinstance(value, Mapping):
         raise EventError(f"event fields is a mapping of field name to text, not {value!r}")
@@ -184,18 +190,25 @@ class Event:
     ticket: str
     at: datetime
     kind: str
-    level: str | None = attrs.field(default=None, converter=_text)
-    detail: str | None = attrs.field(default=None, converter=_text)
-    coverage: str | None = attrs.field(default=None, converter=_text)
-    customer: str | None = attrs.field(default=None, converter=_text)
-    category: str | None = attrs.field(default=None, converter=_text)
-    status: str | None = attrs.field(default=None, converter=_text, kw_only=True)
-    author: str | None = attrs.field(default=None, converter=_text, kw_only=True)
+    level: str | None = None
+    detail: str | None = None
+    coverage: str | None = None
+    customer: str | None = None
+    category: str | None = None
+    status: str | None = attrs.field(default=None, kw_only=True)
+    author: str | None = attrs.field(default=None, kw_only=True)
     fields: Mapping[str, str | None] = attrs.field(
-        default=None, converter=_fields, kw_only=True, hash=False
+        default=_EMPTY, converter=_fields, kw_only=True, hash=False
     )
 
     def __attrs_post_init__(self) -> None:
+        texts: tuple[object, ...] = (
+            self.level, self.detail, self.coverage, self.customer, self.category, self.status,
+            self.author,
+        )
+        for text in texts:
+            if text is not None and not isinstance(text, str):
+                _text(text)
         if not isinstance(self.ticket, str) or not self.ticket:
             raise EventError(f"event ticket must be a non-empty string, not {self.ticket!r}")
         kind = self.kind
@@ -544,7 +557,7 @@ class Ticket:
             event.customer or "",
             event.status or "",
             event.author or "",
-            tuple(sorted((k, v or "") for k, v in event.fields.items())),
+            tuple(sorted((k, v or "") for k, v in event.fields.items())) if event.fields else (),
         )
 
     def record(self, event: Event) -> None:
@@ -558,7 +571,10 @@ class Ticket:
         """
         if not isinstance(event, Event):
             raise EventError(f"expected an Event, got {type(event).__name__}")
-        key = self._key(event)
+        self._record(event, self._key(event))
+
+    def _record(self, event: Event, key: tuple[Any, ...]) -> None:
+        """:meth:`record` with the event's key (:meth:`_key`) already known."""
         events = self._events
         # Equal events have equal keys, so a duplicate can only sit among the events of
         # the same key; an event later than every other one (the usual case) is new.
@@ -709,13 +725,48 @@ class _Cycle:
         self.outcome = outcome
 
 
+_NO_FACTS: frozenset[str] = frozenset()
+_CREATED = {role: frozenset({"created", f"created_by:{role}"}) for role in _ROLES}
+_DESK_REPLY = frozenset({"desk_reply", "reply"})
+_CUSTOMER_REPLY = frozenset({"customer_reply", "reply"})
+_NOTE = {role: frozenset({f"{role}_note"}) for role in _ROLES}
+_HANDOFF = frozenset({"handoff"})
+_MOVES = {
+    (a, b): frozenset({f"leave:{a}", f"enter:{b}"})
+    for a in CATEGORIES for b in CATEGORIES if a != b
+}
+_Verdict = tuple[bool, bool, bool, bool, bool]
+
+
+def _verdict(m: MetricDefinition, facts: frozenset[str]) -> _Verdict | tuple[()]:
+    """What ``facts`` can do to a clock of ``m``: (not applicable, stop, cancel, resume,
+    start), or ``()`` when nothing (not even a pause: the status did not move)."""
+    moved = m.pause and any(f.startswith(("enter:", "leave:")) for f in facts)
+    found = (
+        not facts.isdisjoint(m.not_applicable), not facts.isdisjoint(m.stop),
+        not facts.isdisjoint(m.cancel), not facts.isdisjoint(m.resume),
+        not facts.isdisjoint(m.start),
+    )
+    return found if moved or any(found) else ()
+
+
+#: Per metric definition, the verdict of each set of facts met so far (a few dozen).
+_VERDICTS: dict[MetricDefinition, dict[frozenset[str], _Verdict | tuple[()]]] = {}
+
+
 class _Clock:
     """A metric of one ticket during the walk."""
 
-    __slots__ = ("cycles", "definition", "na_at")
+    __slots__ = ("cycles", "definition", "na_at", "verdicts")
 
     def __init__(self, definition: MetricDefinition) -> None:
         self.definition = definition
+        verdicts = _VERDICTS.get(definition)
+        if verdicts is None:
+            if len(_VERDICTS) > 1024:  # random policies in tests: do not grow forever
+                _VERDICTS.clear()
+            verdicts = _VERDICTS[definition] = {}
+        self.verdicts = verdicts
         self.cycles: list[_Cycle] = []
         self.na_at: int | None = None
 
@@ -747,53 +798,60 @@ class _Walk:
         self.regimes: list[_Regime] = []
         self.opened_us = 0
         self.inside: dict[str, bool] = {}
+        options = regulation.options
+        self.from_change = options.level_change == "from_change"
+        self.working = options.breach == "working_time"
+        self.keeps_breach = options.downgrade_keeps_breach
+        own = ticket.contract.calendars if ticket.contract is not None else None
+        self.calendars = {**regulation.calendars, **own} if own else regulation.calendars
 
     def apply(self, t: int, event: Event) -> None:
         action = _ACTIONS[event.kind]
-        facts: set[str] = set()
+        facts: frozenset[str] = _NO_FACTS
         if action.create:
             self.opened_us = t
-            facts.add("created")
-            facts.add(f"created_by:{event.author or 'customer'}")
+            facts = _CREATED[event.author or "customer"]
             if event.status is not None:
                 self.category = self.regulation.category(event.status) or "open"
-        self._set_fields(t, event, action, facts)
+        if action.sets_fields:
+            facts = self._set_fields(t, event, action, facts)
         if action.reply is not None:
             role = event.author if action.reply == "author" else action.reply
             if not action.public:
-                facts.add(f"{role}_note")
+                facts |= _NOTE[role or "desk"]
             elif role == "customer":
-                if self.category in ("solved", "closed"):
-                    if self.category == "closed" or self.options.reply_to_solved == "waits":
-                        role = None  # the reply waits for the desk to reopen the ticket
-                    else:
-                        self._enter("open", facts)
-                elif self.category in ("pending", "on_hold"):
-                    self._enter("open", facts)
-                if role is not None:
-                    facts.add("customer_reply")
-                    facts.add("reply")
+                category = self.category
+                if category in ("solved", "closed"):
+                    if category == "solved" and self.options.reply_to_solved == "reopens":
+                        facts |= self._enter("open") | _CUSTOMER_REPLY
+                    # else the reply waits for the desk to reopen the ticket
+                elif category in ("pending", "on_hold"):
+                    facts |= self._enter("open") | _CUSTOMER_REPLY
+                else:
+                    facts |= _CUSTOMER_REPLY
             else:
-                facts.add("desk_reply")
-                facts.add("reply")
+                facts |= _DESK_REPLY
         if action.status is not None:
             name = event.status if action.status == "event" else action.status
-            category = self.regulation.category(name or "") or "open"
             if not action.only_from or self.category in action.only_from:
-                self._enter(category, facts)
+                facts |= self._enter(self.regulation.category(name or "") or "open")
         if action.handoff and not self.handed_off:
             self.handed_off = True
-            facts.add("handoff")
+            facts |= _HANDOFF
         if facts:
             self._feed(t, facts)
 
-    def _enter(self, category: str, facts: set[str]) -> None:
-        if category != self.category:
-            facts.add(f"leave:{self.category}")
-            facts.add(f"enter:{category}")
-            self.category = category
+    def _enter(self, category: str) -> frozenset[str]:
+        """The facts of moving to ``category``."""
+        if category == self.category:
+            return _NO_FACTS
+        moved = _MOVES[self.category, category]
+        self.category = category
+        return moved
 
-    def _set_fields(self, t: int, event: Event, action: _Action, facts: set[str]) -> None:
+    def _set_fields(
+        self, t: int, event: Event, action: _Action, facts: frozenset[str]
+    ) -> frozenset[str]:
         changes: dict[str, str | None] = {}
         if action.create or event.kind == "field":
             for name in ("customer", "category"):
@@ -807,14 +865,16 @@ class _Walk:
         elif event.coverage is not None and event.kind == "field":
             changes["coverage"] = event.coverage
         fields = self.fields
+        changed: list[str] = []
         for name, value in changes.items():
             if fields.get(name) != value or action.create:
                 fields[name] = value
-                facts.add(f"field:{name}")
+                changed.append(f"field:{name}")
                 if value is not None:
-                    facts.add(f"field:{name}={value}")
+                    changed.append(f"field:{name}={value}")
         if changes or action.create:
             self._select(t, event, action)
+        return facts | frozenset(changed) if changed else facts
 
     def _select(self, t: int, event: Event, action: _Action) -> None:
         regulation = self.regulation
@@ -843,48 +903,51 @@ class _Walk:
                 or regimes[-1][2] != coverage:
             regimes.append((t, level, coverage))
 
-    def _feed(self, t: int, facts: set[str]) -> None:
+    def _feed(self, t: int, facts: frozenset[str]) -> None:
         """Give the facts of one event to every clock, in the policy's order."""
         running = self.category
         for clock in self.clocks:
+            verdicts = clock.verdicts
+            verdict = verdicts.get(facts)
+            if verdict is None:
+                verdict = verdicts[facts] = _verdict(clock.definition, facts)
+            if not verdict:
+                continue
+            na, stop, cancel, resume, start = verdict
             m = clock.definition
-            active = clock.active
-            if clock.na_at is None and not facts.isdisjoint(m.not_applicable):
+            cycles = clock.cycles
+            active = cycles[-1] if cycles and cycles[-1].end is None else None
+            if na and clock.na_at is None:
                 clock.na_at = t
                 if active is not None:
                     active.finish(t, "not_applicable")
                     active = None
-                elif not m.cycles and clock.cycles and clock.cycles[-1].outcome == "met":
+                elif not m.cycles and cycles and cycles[-1].outcome == "met":
                     # A clock counted once is void from then on, met or not (a resolved
                     # question that turns out to be a development matter).
-                    clock.cycles[-1].end = t
-                    clock.cycles[-1].outcome = "not_applicable"
+                    cycles[-1].end = t
+                    cycles[-1].outcome = "not_applicable"
             if active is not None:
-                if not facts.isdisjoint(m.stop):
+                if stop:
                     active.finish(t, "met")
                     active = None
-                elif not facts.isdisjoint(m.cancel):
+                elif cancel:
                     active.finish(t, "dropped")
                     active = None
-            elif (
-                clock.na_at is None
-                and clock.cycles
-                and clock.cycles[-1].outcome == "met"
-                and not facts.isdisjoint(m.resume)
-            ):
-                active = clock.cycles[-1]
+            elif resume and clock.na_at is None and cycles and cycles[-1].outcome == "met":
+                active = cycles[-1]
                 active.end = active.outcome = None
-            if clock.na_at is None and not facts.isdisjoint(m.start):
+            if start and clock.na_at is None:
                 if active is None:
-                    if (m.cycles or not clock.cycles) and not any(
+                    if (m.cycles or not cycles) and not any(
                         self.by_name[name].active is not None for name in m.unless
                     ):
                         active = _Cycle(t)
-                        clock.cycles.append(active)
+                        cycles.append(active)
                 elif m.restart:
                     active.finish(t, "dropped")
                     active = _Cycle(t)
-                    clock.cycles.append(active)
+                    cycles.append(active)
             if active is not None:
                 spans = active.spans
                 counting = bool(spans) and spans[-1][1] is None
@@ -909,17 +972,15 @@ class _Walk:
                 cycles = [placeholder]
             number = 0
             for cycle in cycles:
-                found = self._metric(m, cycle, at_us, share, zone)
+                found = self._metric(m, cycle, number + 1 if m.cycles else 0, at_us, share, zone)
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
                         continue
-                    found = attrs.evolve(
-                        found, state="not_applicable", deadline=None, remaining=None,
-                        used=None, met_at=None, at_risk=False, target=None, clock=None,
+                    found = MetricStatus(
+                        m.name, 0, "not_applicable", found.start, None, found.elapsed, None,
+                        None, None, None, False, None, None,
                     )
-                if m.cycles:
-                    number += 1
-                    found = attrs.evolve(found, cycle=number)
+                number += m.cycles
                 metrics.append(found)
         last = self.regimes[-1]
         category = self.category
@@ -942,7 +1003,7 @@ class _Walk:
             level=last[1].key,
             coverage=last[2] if last[1].needs_coverage else None,
             state=state,
-            opened=from_us(self.opened_us, zone),
+            opened=_local(self.opened_us, zone),
             critical=last[1].critical,
             metrics=tuple(metrics),
             customer=self.fields.get("customer"),
@@ -952,30 +1013,40 @@ class _Walk:
         target = regime[1].target(metric)
         if target is None:
             return None
-        return target, self.ticket.calendar(target.clock_name(regime[2]))
+        clock = target.clock
+        return target, self.calendars[clock if clock is not None else
+                                      target.clock_name(regime[2])]
 
     def _metric(
-        self, m: MetricDefinition, cycle: _Cycle, at: int, share: float, zone: tzinfo | None
+        self,
+        m: MetricDefinition,
+        cycle: _Cycle,
+        number: int,
+        at: int,
+        share: float,
+        zone: tzinfo | None,
     ) -> MetricStatus:
         """One clock at ``at``, its instants expressed in ``zone``."""
-        options = self.options
         start = cycle.start
         end = cycle.end if cycle.end is not None else at
-        spans = [(s, e) for s, e in cycle.spans if s is not None]
+        spans = cycle.spans
         # The levels in force over the clock's life: the one at its start, then changes.
         regimes = self.regimes
-        first = 0
-        for i, regime in enumerate(regimes):
-            if regime[0] <= start:
-                first = i
-        life = [r for i, r in enumerate(regimes) if i >= first and (i == first or r[0] <= end)]
-        from_change = options.level_change == "from_change"
-        working = options.breach == "working_time"
+        if len(regimes) == 1:
+            life = regimes
+        else:
+            first = 0
+            for i, regime in enumerate(regimes):
+                if regime[0] <= start:
+                    first = i
+            life = [regimes[first], *(r for r in regimes[first + 1:] if r[0] <= end)]
+        from_change = self.from_change
+        working = self.working
         breached_at: int | None = None
         breach_target: tuple[Target, Schedule] | None = None
         breach_deadline: int | None = None
         walks: dict[tuple[int, int, int], tuple[int | None, int | None, int]] = {}
-        judged = life if options.downgrade_keeps_breach else life[-1:]
+        judged = life if self.keeps_breach else life[-1:]
         offset = len(life) - len(judged)
         for j, regime in enumerate(judged):
             i = j + offset
@@ -999,7 +1070,7 @@ class _Walk:
         met_at = cycle.end if cycle.outcome == "met" else None
         if shown is None:
             return MetricStatus(
-                m.name, 0, "not_applicable", from_us(start, zone), None, None, None, None,
+                m.name, number, "not_applicable", _local(start, zone), None, None, None, None,
                 _dt(met_at, zone), None, False, None, None,
             )
         target, schedule = shown
@@ -1009,7 +1080,7 @@ class _Walk:
         if known is None:
             known = _walk(schedule, spans, target_us, at, origin, working)
         deadline, _, elapsed = known
-        paused = cycle.end is None and not any(e is None for _, e in spans)
+        paused = cycle.end is None and not (spans and spans[-1][1] is None)
         if deadline is None:
             if cycle.end is None:  # paused: as if it resumed now
                 deadline = _add(schedule, at, target_us - elapsed)
@@ -1031,16 +1102,16 @@ class _Walk:
         elapsed_td = timedelta(microseconds=elapsed)
         if state == "not_applicable":
             return MetricStatus(
-                m.name, 0, state, from_us(start, zone), None, elapsed_td, None, None, None,
+                m.name, number, state, _local(start, zone), None, elapsed_td, None, None, None,
                 None, False, None, None,
             )
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
         return MetricStatus(
             metric=m.name,
-            cycle=0,
+            cycle=number,
             state=state,
-            start=from_us(start, zone),
+            start=_local(start, zone),
             deadline=_dt(deadline, zone),
             elapsed=elapsed_td,
             remaining=target.duration - elapsed_td,
@@ -1053,8 +1124,19 @@ class _Walk:
         )
 
 
+def _local(us: int, zone: tzinfo | None) -> datetime:
+    """The instant ``us`` as a datetime in ``zone``: the C conversion of whole seconds, the
+    microseconds put back (``from_us`` where that cannot be written)."""
+    seconds, micro = divmod(us, 1_000_000)
+    try:
+        found = datetime.fromtimestamp(seconds, zone or UTC)
+    except (OverflowError, OSError, ValueError):
+        return from_us(us, zone)
+    return found.replace(microsecond=micro) if micro else found
+
+
 def _dt(us: int | None, zone: tzinfo | None) -> datetime | None:
-    return None if us is None else from_us(us, zone)
+    return None if us is None else _local(us, zone)
 
 
 def _coverage_of(life: list[_Regime], target: Target) -> str | None:
@@ -1090,7 +1172,7 @@ def _next_open(schedule: Schedule, t: int) -> int | None:
 
 def _walk(
     schedule: Schedule,
-    spans: list[tuple[int, int | None]],
+    spans: list[list[int | None]],
     target: int,
     at: int,
     origin: int,
@@ -1112,10 +1194,11 @@ def _walk(
     spent = 0
     deadline: int | None = None
     overrun: int | None = None
-    for start, end in spans:
+    for begin, end in spans:
+        assert begin is not None
         if end is not None and end <= origin:
             continue
-        start = max(start, origin)
+        start = begin if begin >= origin else origin
         stop = at if end is None else end
         worked = _business(schedule, start, stop) if stop > start else 0
         if deadline is None:

@@ -357,7 +357,8 @@ class Replayer:
         refused: int | None = None
         after = 0
         for line, event in events:
-            if to_us(event.at) > at_us:
+            key = ticket._key(event)
+            if key[0] > at_us:
                 after += 1
                 continue
             if refused is not None:
@@ -367,7 +368,7 @@ class Replayer:
                 ))
                 continue
             try:
-                ticket.record(event)
+                ticket._record(event, key)
             except EventError as error:
                 rejected.append(BadRow(line, str(error), ticket_id))
                 if event is opening:
