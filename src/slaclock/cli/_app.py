@@ -308,6 +308,13 @@ def deadline(
     try:
         with provisional_notice() as provisional:
             result = regulation.deadlines(level, at, coverage)
+            ends = [d for d in (result["reaction_deadline"], result["resolution_deadline"])
+                    if d is not None]
+            provisional.only(sorted({
+                year for metric in ("reaction", "resolution")
+                for year in provisional_years(regulation.clock(level, metric, coverage), at,
+                                              max(ends, default=at))
+            }))
     except ConfigError as error:
         if error.field != "coverage":
             raise
@@ -338,6 +345,19 @@ def deadline(
         lines.append(f"{'':<{width}}(provisional: a year past the last published calendar)")
     write_text("\n".join(lines) + "\n", output)
     return EXIT_OK
+
+
+def provisional_years(schedule: Any, start: datetime, end: datetime) -> list[int]:
+    """The years from ``start`` to ``end`` (either way round) that ``schedule`` computes
+    rather than reads from a published calendar."""
+    check = getattr(schedule, "is_provisional", None)
+    if check is None:
+        return []
+    zone = getattr(schedule, "tz", None)
+    first, last = sorted((start, end))
+    if isinstance(zone, tzinfo):
+        first, last = first.astimezone(zone), last.astimezone(zone)
+    return [year for year in range(first.year, last.year + 1) if check(year)]
 
 
 def _maybe_time(value: datetime | None) -> str | None:
@@ -396,6 +416,7 @@ def elapsed(
     schedule = load_calendar(calendar_spec, hours)
     with provisional_notice() as provisional:
         worked = schedule.business_time(a, b)
+        provisional.only(provisional_years(schedule, a, b))
     data = {
         "start": format_time(a),
         "end": format_time(b),
