@@ -380,3 +380,65 @@ def test_the_library_imports_without_the_command_lines_dependencies() -> None:
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "247\n"
+
+
+# -- the plot ------------------------------------------------------------------------------
+
+
+def test_the_plot_draws_targets_and_few_ticket_months_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matplotlib.axes
+
+    summary = {"months": [
+        {"month": "2025-01", "level": "partner.emergency", "met": 9, "breached": 1},
+        {"month": "2025-02", "level": "partner.emergency", "met": 0, "breached": 1},
+        {"month": "2025-03", "level": "partner.emergency", "met": 8, "breached": 2},
+    ]}
+
+    class Summary:
+        def as_dict(self) -> dict[str, object]:
+            return summary
+
+    drawn: list[tuple[list[float], dict[str, object]]] = []
+    lines: list[float] = []
+    plot_line, axhline = matplotlib.axes.Axes.plot, matplotlib.axes.Axes.axhline
+
+    def spy_plot(self: object, xs: object, ys: list[float], *args: object,
+                 **kwargs: object) -> object:
+        drawn.append((list(ys), kwargs))
+        return plot_line(self, xs, ys, *args, **kwargs)  # type: ignore[arg-type]
+
+    def spy_axhline(self: object, y: float, *args: object, **kwargs: object) -> object:
+        lines.append(y)
+        return axhline(self, y, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", spy_plot)
+    monkeypatch.setattr(matplotlib.axes.Axes, "axhline", spy_axhline)
+    out = tmp_path / "c.png"
+    _render.plot(Summary(), str(out), targets={"partner.emergency": 0.9})
+    assert out.read_bytes().startswith(b"\x89PNG")
+    line, few = drawn[0][0], drawn[1][0]
+    assert line[0] == 90.0
+    assert line[1] != line[1]  # NaN: the line does not dive through one ticket's 0%
+    assert few == [0.0]
+    assert drawn[1][1]["markerfacecolor"] == "white"
+    assert lines == [90.0]
+
+
+def test_a_failed_plot_leaves_an_existing_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matplotlib.figure
+
+    out = tmp_path / "c.png"
+    out.write_bytes(b"the last chart")
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", boom)
+    with pytest.raises(OSError, match="disk full"):
+        _render.plot(type("S", (), {"as_dict": lambda self: {"months": []}})(), str(out))
+    assert out.read_bytes() == b"the last chart"
+    assert os.listdir(tmp_path) == ["c.png"]

@@ -588,7 +588,7 @@ def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) ->
             line in the level's colour.
 
     Months where a level had fewer than :data:`FEW` tickets decided are drawn as hollow
-    points: their percentage rests on a ticket or two.
+    points, off the level's line: their percentage rests on a ticket or two.
     """
     try:
         import matplotlib
@@ -612,7 +612,10 @@ def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) ->
     for level in _level_order(series):
         points = series[level]
         xs = [positions[m] for m in months if m in points]
-        ys = [points[m][0] for m in months if m in points]
+        # The line does not pass through a month of few tickets: one ticket's 0% is a
+        # hollow point of its own, not a dive of the whole line.
+        ys = [points[m][0] if points[m][1] >= FEW else float("nan")
+              for m in months if m in points]
         (line,) = ax.plot(xs, ys, marker="o", markersize=5, linewidth=1.6, label=level)
         few = [(positions[m], points[m][0]) for m in months if m in points
                and points[m][1] < FEW]
@@ -632,10 +635,11 @@ def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) ->
                   fontsize=10)
     ax.tick_params(axis="y", labelsize=10)
     ax.set_ylabel("tickets met, % of decided", fontsize=11)
-    ax.set_ylim(0, 102)
+    ax.set_ylim(-3, 103)
     ax.set_title("SLA compliance per month opened and service level", fontsize=13)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower left", fontsize=9, ncols=2)
+    if ax.get_legend_handles_labels()[0]:  # nothing decided yet: no legend to draw
+        ax.legend(loc="lower left", fontsize=9, ncols=2)
     fmt = path.rsplit(".", 1)[-1].lower()
     with atomic_output(path, "wb") as f:
         fig.savefig(f, format=fmt)
