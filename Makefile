@@ -21,8 +21,9 @@ test: install
 
 # The suite on every Python the package supports that is found here (on the PATH, or
 # installed by pyenv), each in its own virtual environment under build/; fails if one
-# fails or none is found.
+# fails or none is found. PYTEST_ARGS is passed on (e.g. PYTEST_ARGS="-x").
 PY_VERSIONS ?= 3.11 3.12 3.13
+PYTEST_ARGS ?=
 PYENV_ROOT ?= $(HOME)/.pyenv
 
 test-pythons:
@@ -32,7 +33,7 @@ test-pythons:
 	  if [ -z "$$py" ]; then echo "== Python $$v: not found, skipped"; continue; fi; \
 	  found=1; env=build/venv-$$v; echo "== Python $$v: $$py, in $$env"; \
 	  $$py -m venv $$env && $$env/bin/python -m pip install --quiet -e ".[dev]" \
-	    && $$env/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
+	    && $$env/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || exit 1; \
 	done; test $$found = 1
 
 lint: install

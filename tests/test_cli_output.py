@@ -340,6 +340,15 @@ def test_a_query_over_thousands_of_years_prints_one_notice() -> None:
     assert "-9999 are provisional years" in line
 
 
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_a_provisional_calendar_year_says_so_in_every_format(fmt: str) -> None:
+    result = run("calendar", "2031", "-f", fmt)
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("slaclock: note: 2031 is a provisional year: ")
+    assert run("calendar", "2026", "-f", fmt).stderr == ""
+
+
 def test_a_published_year_is_not_provisional() -> None:
     result = run("elapsed", "2026-04-30T17:30+03:00", "2026-05-06T15:00+03:00", "-f", "json")
     assert json.loads(result.stdout)["provisional"] is False

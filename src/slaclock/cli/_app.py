@@ -466,14 +466,12 @@ def calendar_command(
     Working hours count each day's wall-clock hours, as official tables do. Years past
     the last published decree are computed from the Labour Code and marked provisional.
     """
-    import warnings
-
-    from slaclock._errors import ProvisionalCalendarWarning
+    from ._render import provisional_notice
 
     schedule = load_calendar(calendar_spec, hours)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProvisionalCalendarWarning)
+    with provisional_notice() as provisional:
         summary = schedule.summary(year)
+        provisional.only([year] if summary.provisional else [])
     rows = [row.as_dict() for row in summary.rows()]
     if fmt == "json":
         write_json(summary.as_dict(), output)
