@@ -17,7 +17,7 @@ extensions = [
     "sphinx.ext.viewcode",
 ]
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
+html_theme = "furo"
 html_static_path: list[str] = []
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"

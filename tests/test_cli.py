@@ -84,32 +84,34 @@ def test_deadline_text() -> None:
 
 
 def test_deadline_json_keys_and_a_level_without_resolution() -> None:
-    result = run("deadline", "-l", "partner.standard", "-o", "2026-04-30T17:30+03:00",
+    result = run("deadline", "-l", "partner.standard", "--opened", "2026-04-30T17:30+03:00",
                  "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["level", "opened", "reaction_deadline", "resolution_deadline"]
+    assert list(data) == ["level", "opened", "reaction_deadline", "resolution_deadline",
+                          "provisional"]
+    assert data["provisional"] is False
     assert data["opened"] == "2026-04-30T17:30:00+03:00"
     assert data["resolution_deadline"] is None
 
 
 def test_deadline_around_the_clock_coverage() -> None:
-    result = run("deadline", "-l", "commercial.emergency", "-o", "2026-04-30T17:30+03:00",
+    result = run("deadline", "-l", "commercial.emergency", "--opened", "2026-04-30T17:30+03:00",
                  "--coverage", "24x7", "-f", "json")
     assert json.loads(result.stdout)["reaction_deadline"] == "2026-05-01T01:30:00+03:00"
 
 
 def test_deadline_needs_the_coverage_where_the_contract_decides() -> None:
-    result = run("deadline", "-l", "commercial.emergency", "-o", "2026-04-30T17:30+03:00")
+    result = run("deadline", "-l", "commercial.emergency", "--opened", "2026-04-30T17:30+03:00")
     assert result.exit_code == 2
     assert "--coverage" in one_line_error(result)
 
 
 def test_deadline_refuses_a_time_without_offset_rather_than_read_it_as_utc() -> None:
-    result = run("deadline", "-l", "partner.standard", "-o", "2026-04-30 17:30")
+    result = run("deadline", "-l", "partner.standard", "--opened", "2026-04-30 17:30")
     assert result.exit_code == 2
     assert "no UTC offset" in one_line_error(result)
-    result = run("deadline", "-l", "partner.standard", "-o", "2026-04-30 17:30",
+    result = run("deadline", "-l", "partner.standard", "--opened", "2026-04-30 17:30",
                  "--tz", "Europe/Moscow", "-f", "json")
     assert json.loads(result.stdout)["opened"] == "2026-04-30T17:30:00+03:00"
 
@@ -117,9 +119,9 @@ def test_deadline_refuses_a_time_without_offset_rather_than_read_it_as_utc() -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-l", "vip", "-o", "2026-04-30T17:30+03:00"], "unknown service level 'vip'"),
+        (["-l", "vip", "--opened", "2026-04-30T17:30+03:00"], "unknown service level 'vip'"),
         (["-l", "partner.standard"], "Missing option '--opened'"),
-        (["-l", "partner.standard", "-o", "2026-04-30 17:30", "--tz", "Mars/Base"],
+        (["-l", "partner.standard", "--opened", "2026-04-30 17:30", "--tz", "Mars/Base"],
          "unknown time zone"),
     ],
 )
@@ -141,12 +143,12 @@ hours = "09:00-17:00"
 customer = "commercial"
 reaction = { hours = 2, clock = "desk" }
 """, "desk.toml")
-    result = run("deadline", "-l", "gold", "-o", "2026-05-01T16:00+01:00", "--policy", policy,
+    result = run("deadline", "-l", "gold", "--opened", "2026-05-01T16:00+01:00", "--policy", policy,
                  "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["reaction_deadline"] == "2026-05-04T10:00:00+01:00"
     broken = write(tmp_path, "format = 1\nversion = \n", "broken.toml")
-    result = run("deadline", "-l", "gold", "-o", "now", "--policy", broken)
+    result = run("deadline", "-l", "gold", "--opened", "now", "--policy", broken)
     assert result.exit_code == 2
     assert "broken.toml" in one_line_error(result)
 

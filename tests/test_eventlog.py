@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import zlib
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,9 +16,11 @@ from slaclock._eventlog import (
     EventLog,
     EventLogError,
     Row,
+    check_log_path,
     csv_safe,
     format_duration,
     parse_time,
+    printable,
     read_rows,
     whole_seconds,
 )
@@ -305,3 +309,178 @@ def test_durations() -> None:
     assert format_duration(timedelta(seconds=1, microseconds=5)) == "0:00:01.000005"
     assert whole_seconds(timedelta(seconds=-1.5)) == -1
     assert whole_seconds(timedelta(seconds=1.5)) == 1
+
+
+# -- nothing lost, nothing injected ------------------------------------------------------
+
+STRAY = (
+    "ticket,time,event,level,detail\n"
+    'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"Screen is 5"" wide\n'
+    "T-2,2026-04-30T17:31+03:00,opened,partner.standard,fine\n"
+    'T-3,2026-04-30T17:32+03:00,opened,partner.standard,"two\nlines"\n'
+    "T-4,2026-04-30T17:33+03:00,opened,partner.standard,ok\n"
+    'T-5,2026-04-30T17:34+03:00,opened,partner.standard,"Screen is 6"" wide\n'
+    "T-6,2026-04-30T17:35+03:00,opened,partner.standard,ok\n"
+)
+
+
+def test_a_stray_quote_is_one_bad_row_and_the_rows_after_it_are_read() -> None:
+    rows = rows_of(STRAY)
+    assert [(r.line, r.ticket, type(r)) for r in rows] == [
+        (2, "T-1", BadRow), (3, "T-2", Row), (4, "T-3", Row), (6, "T-4", Row),
+        (7, "T-5", BadRow), (8, "T-6", Row),
+    ]
+    first, last = rows[0], rows[4]
+    assert isinstance(first, BadRow)
+    assert isinstance(last, BadRow)
+    assert "never closed: it runs on into line 3, which reads as a row" in first.reason
+    assert "never closed: it runs to the end of the file" in last.reason
+
+
+def test_a_stray_quote_at_the_end_of_the_file_is_a_bad_row() -> None:
+    (good, bad) = rows_of(HEADER + "T-1,2026-04-30T17:30+03:00,opened,partner.standard,,\n"
+                          + 'T-1,2026-04-30T18:00+03:00,responded,,"Fixed it\n')
+    assert isinstance(good, Row)
+    assert isinstance(bad, BadRow)
+    assert (bad.line, bad.ticket) == (3, "T-1")
+
+
+def test_a_comment_over_many_lines_reads() -> None:
+    comment = "\n".join(f"step {i}: it says 'opened', then nothing" for i in range(50))
+    (row,) = rows_of(HEADER + f'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"{comment}",\n')
+    assert isinstance(row, Row)
+    assert row.detail == comment
+
+
+def test_a_quoted_field_past_the_line_limit_is_a_bad_row_and_its_lines_are_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("slaclock._eventlog.MAX_FIELD_LINES", 5)
+    text = (HEADER + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"runs on\n'
+            + "no row here\n" * 10 + "T-2,2026-04-30T17:31+03:00,opened,partner.standard,,\n")
+    rows = rows_of(text)
+    assert isinstance(rows[0], BadRow)
+    assert rows[0].line == 2
+    assert "runs on past 5 lines" in rows[0].reason
+    assert isinstance(rows[-1], Row)
+    assert (rows[-1].ticket, rows[-1].line) == ("T-2", 13)
+
+
+def test_a_quoted_field_past_the_size_limit_is_a_bad_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("slaclock._eventlog.MAX_FIELD_CHARS", 2**20)
+    long_line = "x" * 2**19 + "\n"
+    text = (HEADER + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"runs on\n'
+            + long_line * 3 + "T-2,2026-04-30T17:31+03:00,opened,partner.standard,,\n")
+    rows = rows_of(text)
+    assert isinstance(rows[0], BadRow)
+    assert "runs past 1 MB" in rows[0].reason
+    assert isinstance(rows[-1], Row)
+    assert rows[-1].ticket == "T-2"
+
+
+def test_a_field_over_128_kb_keeps_its_ticket() -> None:
+    import csv
+
+    previous = csv.field_size_limit(128 * 1024)  # the csv module's default
+    try:
+        comment = "long comment " * 20_000  # 260 KB on one line
+        (row,) = rows_of(HEADER + f"T-1,2026-04-30T17:30+03:00,opened,partner.standard,"
+                         f"{comment},\n")
+    finally:
+        csv.field_size_limit(previous)
+    assert isinstance(row, Row)
+    assert row.detail == comment.strip()
+
+
+def test_duplicated_rows_are_reported_not_merged() -> None:
+    log = log_of(
+        HEADER
+        + "T-1,2026-04-30T17:30+03:00,opened,partner.standard,,\n"
+        + "T-1,2026-04-30T17:30+03:00,opened,partner.standard,,\n"
+        + "T-1,2026-05-04T10:00+03:00,responded,,first,\n"
+        + "T-1,2026-05-04T07:00Z,responded,,the same instant in UTC,\n"
+        + "T-1,2026-05-04T10:00+03:00,waiting,,not a duplicate: another event,\n"
+    )
+    assert [r.line for r in log.tickets["T-1"]] == [2, 4, 6]
+    assert [(b.line, b.reason, b.ticket) for b in log.bad] == [
+        (3, "duplicate of line 2 (the same ticket, time, event and values)", "T-1"),
+        (5, "duplicate of line 4 (the same ticket, time, event and values)", "T-1"),
+    ]
+
+
+def test_rows_alike_but_for_their_level_are_not_duplicates() -> None:
+    log = log_of(
+        HEADER
+        + "T-1,2026-04-30T17:30+03:00,opened,partner.standard,,\n"
+        + "T-1,2026-05-04T10:00+03:00,level_changed,partner.emergency,,\n"
+        + "T-1,2026-05-04T10:00+03:00,level_changed,commercial.standard,,\n"
+    )
+    assert len(log.tickets["T-1"]) == 3
+    assert log.bad == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"ticket": "T-\\ud800", "time": "2026-04-30T17:30+03:00", "event": "opened", '
+         '"level": "partner.standard"}', "'ticket' value holds a lone surrogate escape"),
+        ('{"ticket": "T-1", "time": "2026-04-30T17:30+03:00", "event": "opened", '
+         '"level": "partner.standard", "detail": "\\udfff"}', "'detail' value holds a lone"),
+    ],
+)
+def test_json_lines_that_cannot_be_read_are_bad_rows(text: str, reason: str) -> None:
+    good = '{"ticket": "T-2", "time": "2026-04-30T17:30+03:00", "event": "opened", ' \
+           '"level": "partner.standard", "detail": "\\ud83d\\ude00"}'
+    bad, row = rows_of(text + "\n" + good + "\n", fmt="jsonl")
+    assert isinstance(bad, BadRow)
+    assert bad.line == 1
+    assert reason in bad.reason
+    assert isinstance(row, Row)
+    assert row.detail == "\N{GRINNING FACE}"  # a surrogate pair is one character
+
+
+def test_json_lines_keys_are_matched_without_regard_to_case() -> None:
+    (row,) = rows_of('{"Ticket": "T-1", "TIME": "2026-04-30T17:30+03:00", " Event ": "opened",'
+                     ' "Level": "partner.standard", "Coverage": "24x7"}\n', fmt="jsonl")
+    assert isinstance(row, Row)
+    assert (row.ticket, row.kind, row.level, row.coverage) == (
+        "T-1", "opened", "partner.standard", "24x7")
+
+
+def test_a_directory_and_a_fifo_are_not_logs(tmp_path: Path) -> None:
+    check_log_path("-")
+    (tmp_path / "log.csv").write_text(HEADER, encoding="utf-8")
+    check_log_path(str(tmp_path / "log.csv"))
+    with pytest.raises(EventLogError, match="is a directory: give the log file in it"):
+        check_log_path(str(tmp_path))
+    with pytest.raises(EventLogError, match="is a directory"):
+        EventLog.read(tmp_path)
+    with pytest.raises(EventLogError, match=r"log\.csv\.gz: no such file"):
+        check_log_path(str(tmp_path / "log.csv.gz"))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(EventLogError, match="is a named pipe: save the log to a file"):
+        check_log_path(str(fifo))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("T-1", "T-1"),
+        ("Тикет 7 ✓", "Тикет 7 ✓"),
+        ("T-1\x1b[31m", "T-1\\x1b[31m"),
+        ("T-1\nslaclock: forged line", "T-1\\nslaclock: forged line"),
+        ("T-\u202e1-T", "T-\\u202e1-T"),
+        ("T-\ud800", "T-\\ud800"),
+        ("\r\t\x7f\x9b", "\\r\\t\\x7f\\x9b"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_act_on(text: str, shown: str) -> None:
+    assert printable(text) == shown
+    assert printable(text).isprintable()
+
+
+def test_printable_cuts_long_text() -> None:
+    assert printable("x" * 500) == "x" * 200 + "..."
+    assert printable("x" * 500, limit=None) == "x" * 500

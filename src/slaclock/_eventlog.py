@@ -36,7 +36,9 @@ import gc
 import io
 import itertools
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -57,9 +59,11 @@ __all__ = [
     "EventLog",
     "EventLogError",
     "Row",
+    "check_log_path",
     "csv_safe",
     "parse_time",
     "parse_zone",
+    "printable",
     "read_rows",
 ]
 
@@ -327,18 +331,64 @@ class _Checker:
         )
 
 
+#: A quoted CSV field may run over at most this many lines ...
+MAX_FIELD_LINES = 1000
+#: ... and hold at most this many characters (a long comment of a few megabytes reads).
+MAX_FIELD_CHARS = 4 * 2**20
+
+_QUOTE_HINT = "write a quote inside a quoted field twice: \"\""
+
+
+class _Runaway(Exception):
+    """A CSV record that cannot be a row: its quoted field ran away."""
+
+
+def _feed(lines: Iterator[str], record: list[str]) -> Iterator[str]:
+    """The lines as :func:`csv.reader` pulls them, each kept in ``record`` until the reader
+    of the current record clears it.
+
+    The reader asks for another line before a record is complete only inside a quoted
+    field, so a line asked for while ``record`` is not empty continues a field: past
+    :data:`MAX_FIELD_LINES` lines or :data:`MAX_FIELD_CHARS` characters, or at the end
+    of the file, the field was never closed.
+    """
+    chars = 0
+    for text in lines:
+        record.append(text)  # kept before any refusal: the lines after a bad row are read
+        if len(record) > 1:
+            chars += len(text)
+            if len(record) > MAX_FIELD_LINES:
+                raise _Runaway(f"a quoted field is never closed: it runs on past "
+                               f"{MAX_FIELD_LINES} lines ({_QUOTE_HINT})")
+            if chars > MAX_FIELD_CHARS:
+                raise _Runaway(f"a quoted field is never closed: it runs past "
+                               f"{MAX_FIELD_CHARS // 2**20} MB ({_QUOTE_HINT})")
+        else:
+            chars = len(text)
+        yield text
+    if record:
+        raise _Runaway(f"a quoted field is never closed: it runs to the end of the file "
+                       f"({_QUOTE_HINT})")
+
+
 def _csv_rows(
     stream: Iterator[str],
     source: str,
     check: _Checker,
     keep: Callable[[str], bool] | None,
 ) -> Iterator[Row | BadRow]:
-    reader = csv.reader(stream)
+    # The module's limit is process-wide: raise it (never lower it) so that a long
+    # comment on one line reads; runaway fields are bounded by _feed.
+    if csv.field_size_limit() < MAX_FIELD_CHARS:
+        csv.field_size_limit(MAX_FIELD_CHARS)
+    lines = iter(stream)
+    record: list[str] = []
+    reader = csv.reader(_feed(lines, record))
     try:
         header = next(reader)
     except StopIteration:
         raise EventLogError(source, None, "the file is empty (expected a CSV header)") from None
-    except csv.Error as error:
+    except (csv.Error, _Runaway) as error:
         raise EventLogError(source, 1, f"not CSV: {error}") from None
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
     missing = [name for name in REQUIRED if name not in names]
@@ -358,11 +408,17 @@ def _csv_rows(
     ids = check.ids
     details = check.details and i_detail >= 0
     fast_time = check.time
-    line = reader.line_num + 1
+    next_line = len(record) + 1  # the file line the next record starts on
+    record.clear()
     while True:
         try:
             for cells in reader:
-                start, line = line, reader.line_num + 1
+                taken = len(record)
+                if taken > 1:
+                    _check_continuation(record, i_event, next_line)
+                start = next_line
+                next_line += taken
+                record.clear()
                 if len(cells) < width:
                     if not cells or (len(cells) == 1 and not cells[0].strip()):
                         continue  # a blank line is not a row
@@ -391,9 +447,48 @@ def _csv_rows(
                     extra[j] = cells[i]
                 yield check(start, ticket, cells[i_time], cells[i_event], *extra)
             return
-        except csv.Error as error:
-            yield BadRow(line, f"not readable as CSV: {error}")
-            line = reader.line_num + 1
+        except (csv.Error, _Runaway) as error:
+            # The record's first line is the bad row; its other lines are read again.
+            reason = str(error) if isinstance(error, _Runaway) else \
+                f"not readable as CSV: {error}"
+            yield BadRow(next_line, reason, _first_cell(record[:1], i_ticket))
+            again = record[1:]
+            record.clear()
+            next_line += 1
+            reader = csv.reader(_feed(itertools.chain(again, lines), record))
+
+
+def _first_cell(lines: list[str], i: int) -> str | None:
+    """Cell ``i`` of a CSV line, stripped, or ``None``."""
+    try:
+        cells = next(csv.reader(lines), [])
+    except csv.Error:
+        return None
+    return (cells[i].strip() or None) if len(cells) > i else None
+
+
+def _inside_quotes(text: str) -> str:
+    """The start of a line that continues a quoted field, up to the quote closing it."""
+    i = 0
+    while (j := text.find('"', i)) >= 0:
+        if not text.startswith('"', j + 1):
+            return text[:j]
+        i = j + 2  # a doubled quote is a quote in the text
+    return text
+
+
+def _check_continuation(record: list[str], i_event: int, start: int) -> None:
+    """Refuse a record whose quoted field swallowed a line that reads as a row of its own:
+    the line's text inside the field (up to the quote that closes it) has three cells or
+    more, and an event in the event column."""
+    needed = max(i_event + 1, len(REQUIRED))
+    for offset, text in enumerate(record[1:], 1):
+        cells = next(csv.reader([_inside_quotes(text)]), [])
+        if len(cells) >= needed and cells[i_event].strip().lower() in _KIND_SET:
+            raise _Runaway(
+                f"a quoted field is never closed: it runs on into line {start + offset}, "
+                f"which reads as a row of its own ({_QUOTE_HINT})"
+            )
 
 
 def _jsonl_rows(
@@ -407,8 +502,17 @@ def _jsonl_rows(
         except ValueError as error:
             yield BadRow(line, f"not a JSON object: {error}")
             continue
+        except RecursionError:
+            yield BadRow(line, "not a JSON object: nested too deeply")
+            continue
         if not isinstance(obj, dict):
             yield BadRow(line, f"not a JSON object: {type(obj).__name__}")
+            continue
+        if not _JSON_KEYS.issuperset(obj):
+            # Keys are matched as CSV headers are: without regard to case or spaces.
+            obj = {k.strip().lower(): v for k, v in obj.items()}
+        if "\\u" in text and (reason := _lone_surrogate(obj)) is not None:
+            yield BadRow(line, reason)
             continue
         ticket = obj.get("ticket")
         if isinstance(ticket, int) and not isinstance(ticket, bool):
@@ -419,6 +523,23 @@ def _jsonl_rows(
             yield _SKIP
             continue
         yield check(line, ticket, *(obj.get(name) for name in COLUMNS[1:]))
+
+
+_JSON_KEYS = frozenset(COLUMNS)
+
+
+def _lone_surrogate(obj: dict[str, Any]) -> str | None:
+    """Why a column's text is not text: a ``\\ud800`` escape decodes to half a character,
+    which no file or terminal can hold."""
+    for name in COLUMNS:
+        value = obj.get(name)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return (f"the {name!r} value holds a lone surrogate escape (such as "
+                        "\\ud800), half of a character: fix the export's encoding")
+    return None
 
 
 #: A row of another shard: counted, not kept.
@@ -519,6 +640,8 @@ class EventLog:
                 )
             else:
                 stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except IsADirectoryError:
+            raise EventLogError(source, None, "is a directory: give the log file in it") from None
         except OSError as error:
             raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
         # A log is millions of small objects, all kept and none in a reference cycle: the
@@ -605,7 +728,23 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
         return []
     first = min(opened, key=lambda r: r.line)
     kept: list[Row] = []
+    prev: Row | None = None
+    same: dict[tuple[object, ...], int] | None = None  # the rows at prev's instant
     for r in group:
+        if prev is not None and r.at == prev.at:
+            if same is None:
+                same = {_values(prev): prev.line}
+            original = same.setdefault(_values(r), r.line)
+            if original != r.line:
+                bad.append(BadRow(
+                    r.line,
+                    f"duplicate of line {original} (the same ticket, time, event and values)",
+                    ticket,
+                ))
+                continue
+        else:
+            same = None
+        prev = r
         if r.kind == "opened" and r is not first:
             bad.append(BadRow(
                 r.line,
@@ -623,6 +762,39 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
         else:
             kept.append(r)
     return kept
+
+
+def _values(row: Row) -> tuple[object, ...]:
+    """What makes two rows of a ticket at one instant the same event: all but the line and
+    the free-text detail."""
+    return (row.kind, row.level, row.coverage, row.customer, row.category, row.signed)
+
+
+def check_log_path(path: str) -> None:
+    """Refuse, with a message that says why, a log path that is not a regular file: a
+    missing file, a directory, a named pipe (a report may read its log more than once).
+    ``"-"`` (standard input) is accepted.
+
+    Raises:
+        EventLogError: naming the path and what to give instead.
+    """
+    if path == "-":
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise EventLogError(path, None, "no such file") from None
+    except OSError as error:
+        raise EventLogError(path, None, f"cannot open: {error.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise EventLogError(path, None, "is a directory: give the log file in it")
+    if stat.S_ISFIFO(mode):
+        raise EventLogError(
+            path, None,
+            "is a named pipe: save the log to a file, or give it on standard input ('-')",
+        )
+    if not stat.S_ISREG(mode):
+        raise EventLogError(path, None, "is not a regular file: give the log file")
 
 
 def _counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
@@ -643,6 +815,28 @@ def _counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> I
 
 
 # -- writing ----------------------------------------------------------------------------
+
+
+def printable(value: object, limit: int | None = 200) -> str:
+    """Text from a log made safe for a one-line message on a terminal.
+
+    Every character that does not print (a newline, a terminal escape, a direction
+    override, half of a surrogate pair) is written as its Python escape, so a ticket id
+    cannot move the cursor, recolour the terminal or forge a second line. Text longer
+    than ``limit`` characters is cut, with ``...`` after it.
+
+    >>> print(printable("T-1\\x1b[2J\\nslaclock: all good"))
+    T-1\\x1b[2J\\nslaclock: all good
+    >>> printable("x" * 10, limit=4)
+    'xxxx...'
+    """
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "..."
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
 
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -6,20 +6,22 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
 from slaclock._errors import SlaclockError
 from slaclock._eventlog import (
     EventLogError,
+    check_log_path,
     format_duration,
     format_time,
     parse_time,
     parse_zone,
+    printable,
     whole_seconds,
 )
 
@@ -69,8 +71,12 @@ class SlaclockGroup(click.Group):
         return code
 
     def invoke(self, ctx: click.Context) -> Any:
+        from ._render import provisional_notice
+
         try:
-            return super().invoke(ctx)
+            # A provisional year is one line on stderr, not a Python warning per year.
+            with provisional_notice():
+                return super().invoke(ctx)
         except BrokenPipeError:
             # Before click's own handling, which exits with 1.
             raise _PipeClosed from None
@@ -114,7 +120,8 @@ class SlaclockGroup(click.Group):
 
 def _fail(message: str, code: int) -> int:
     with contextlib.suppress(BrokenPipeError):
-        click.echo(message, err=True)
+        # Messages quote the log (ticket ids, file names): no terminal escape gets through.
+        click.echo(printable(message, limit=None), err=True)
     return code
 
 
@@ -182,10 +189,47 @@ def instant(value: str, name: str, tz: tzinfo | None, *, allow_now: bool = False
 
 def write_json(data: object, output: str | None = None) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    write_text(text, output)
+
+
+def write_text(text: str, output: str | None = None) -> None:
+    """``text`` to standard output, or to the file ``output``, whole or not at all."""
     if output is None:
         click.echo(text, nl=False)
-    else:
-        Path(output).write_text(text, encoding="utf-8")
+        return
+    from ._render import atomic_output
+
+    with atomic_output(output, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """``--format``: the choices shown, and ``text``, the former name of ``table``, still
+    accepted without being shown."""
+
+    ALIASES: ClassVar[dict[str, str]] = {"text": "table"}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if isinstance(value, str) and value.lower() in self.ALIASES:
+            value = self.ALIASES[value.lower()]
+        return super().convert(value, param, ctx)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def format_option(*choices: str) -> Callable[[_F], _F]:
+    """The ``--format``/``-f`` option, ``table`` first and the default."""
+    return click.option("--format", "-f", "fmt", type=FormatChoice(["table", *choices]),
+                        default="table", show_default=True, help="The output's form.")
+
+
+def output_option(what: str = "the output") -> Callable[[_F], _F]:
+    """The ``--output``/``-o`` option of every command."""
+    return click.option("--output", "-o", metavar="FILE",
+                        help=f"Write {what} to FILE (replaced only once complete) instead "
+                             "of standard output.")
 
 
 def load_calendar(spec: str, hours: str | None = None) -> Any:
@@ -223,7 +267,7 @@ def read_calendar_file(path: Path) -> Any:
 @cli.command(context_settings=CONTEXT, short_help="A ticket's reaction and resolution deadlines.")
 @click.option("--level", "-l", required=True, metavar="LEVEL",
               help="The service level, e.g. commercial.standard.")
-@click.option("--opened", "-o", required=True, metavar="TIME",
+@click.option("--opened", required=True, metavar="TIME",
               help="When the ticket was opened: ISO 8601 with an offset "
                    "(2026-04-30T17:30+03:00), or 'now'.")
 @click.option("--coverage", type=click.Choice(["business", "24x7"]),
@@ -233,11 +277,11 @@ def read_calendar_file(path: Path) -> Any:
               type=click.Path(exists=True, dir_okay=False),
               help="A policy file (TOML or JSON); the embedded regulation by default.")
 @click.option("--tz", metavar="ZONE", help="The zone of a --opened without an offset.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("json")
+@output_option()
 def deadline(
     level: str, opened: str, coverage: str | None, policy_file: str | None, tz: str | None,
-    fmt: str,
+    fmt: str, output: str | None,
 ) -> int:
     """The reaction deadline of a ticket and, where the level has one, its resolution
     deadline, if nothing pauses its clock.
@@ -248,18 +292,29 @@ def deadline(
     \b
     Examples:
       slaclock deadline --level commercial.standard --opened 2026-04-30T17:30+03:00
-      slaclock deadline -l commercial.emergency --coverage 24x7 -o now --format json
-      slaclock deadline -l partner.standard -o "2026-12-30 16:00" --tz Europe/Moscow
+      slaclock deadline -l commercial.emergency --coverage 24x7 --opened now -f json
+      slaclock deadline -l partner.standard --opened "2026-12-30 16:00" --tz Europe/Moscow
 
     JSON keys: level, opened, reaction_deadline, resolution_deadline (null when the level
-    sets none); times are ISO 8601 with offsets.
+    sets none), provisional (true when a deadline falls in a year past the last published
+    production calendar); times are ISO 8601 with offsets.
     """
     at = instant(opened, "'--opened'", zone_option(tz), allow_now=True)
     from slaclock._errors import ConfigError
 
+    from ._render import provisional_notice
+
     regulation = regulation_for(policy_file, at)
     try:
-        result = regulation.deadlines(level, at, coverage)
+        with provisional_notice() as provisional:
+            result = regulation.deadlines(level, at, coverage)
+            ends = [d for d in (result["reaction_deadline"], result["resolution_deadline"])
+                    if d is not None]
+            provisional.only(sorted({
+                year for metric in ("reaction", "resolution")
+                for year in provisional_years(regulation.clock(level, metric, coverage), at,
+                                              max(ends, default=at))
+            }))
     except ConfigError as error:
         if error.field != "coverage":
             raise
@@ -273,17 +328,36 @@ def deadline(
         "opened": format_time(at),
         "reaction_deadline": _maybe_time(result["reaction_deadline"]),
         "resolution_deadline": _maybe_time(result["resolution_deadline"]),
+        "provisional": bool(provisional),
     }
     if fmt == "json":
-        write_json(data)
+        write_json(data, output)
         return EXIT_OK
     width = 20
-    click.echo(f"{'level':<{width}}{data['level']}")
-    click.echo(f"{'opened':<{width}}{data['opened']}")
-    click.echo(f"{'reaction deadline':<{width}}{data['reaction_deadline']}")
-    click.echo(f"{'resolution deadline':<{width}}"
-               f"{data['resolution_deadline'] or 'none (the level sets no resolution target)'}")
+    lines = [
+        f"{'level':<{width}}{data['level']}",
+        f"{'opened':<{width}}{data['opened']}",
+        f"{'reaction deadline':<{width}}{data['reaction_deadline']}",
+        f"{'resolution deadline':<{width}}"
+        f"{data['resolution_deadline'] or 'none (the level sets no resolution target)'}",
+    ]
+    if provisional:
+        lines.append(f"{'':<{width}}(provisional: a year past the last published calendar)")
+    write_text("\n".join(lines) + "\n", output)
     return EXIT_OK
+
+
+def provisional_years(schedule: Any, start: datetime, end: datetime) -> list[int]:
+    """The years from ``start`` to ``end`` (either way round) that ``schedule`` computes
+    rather than reads from a published calendar."""
+    check = getattr(schedule, "is_provisional", None)
+    if check is None:
+        return []
+    zone = getattr(schedule, "tz", None)
+    first, last = sorted((start, end))
+    if isinstance(zone, tzinfo):
+        first, last = first.astimezone(zone), last.astimezone(zone)
+    return [year for year in range(first.year, last.year + 1) if check(year)]
 
 
 def _maybe_time(value: datetime | None) -> str | None:
@@ -316,10 +390,11 @@ def regulation_for(policy_file: str | None, day: datetime | None = None) -> Any:
 @click.option("--hours", metavar="HOURS",
               help="Weekly hours for the russia calendar, e.g. '09:00-13:00, 14:00-18:00'.")
 @click.option("--tz", metavar="ZONE", help="The zone of times given without an offset.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("json")
+@output_option()
 def elapsed(
-    start: str, end: str, calendar_spec: str, hours: str | None, tz: str | None, fmt: str
+    start: str, end: str, calendar_spec: str, hours: str | None, tz: str | None, fmt: str,
+    output: str | None,
 ) -> int:
     """The working time between two instants (negative when END is before START).
 
@@ -330,13 +405,18 @@ def elapsed(
       slaclock elapsed "2026-03-06 10:00" "2026-03-10 10:00" --tz Europe/Moscow
 
     JSON keys: start, end, calendar, business_seconds (whole seconds, an integer),
-    business_time (H:MM:SS text).
+    business_time (H:MM:SS text), provisional (true when the span reaches a year past the
+    last published production calendar).
     """
+    from ._render import provisional_notice
+
     zone = zone_option(tz)
     a = instant(start, "'START'", zone, allow_now=True)
     b = instant(end, "'END'", zone, allow_now=True)
     schedule = load_calendar(calendar_spec, hours)
-    worked = schedule.business_time(a, b)
+    with provisional_notice() as provisional:
+        worked = schedule.business_time(a, b)
+        provisional.only(provisional_years(schedule, a, b))
     data = {
         "start": format_time(a),
         "end": format_time(b),
@@ -344,12 +424,17 @@ def elapsed(
         else Path(calendar_spec).name,
         "business_seconds": whole_seconds(worked),
         "business_time": format_duration(worked),
+        "provisional": bool(provisional),
     }
     if fmt == "json":
-        write_json(data)
+        write_json(data, output)
     else:
-        click.echo(f"{data['business_time']} of working time ({data['business_seconds']} s) "
-                   f"from {data['start']} to {data['end']} on the {data['calendar']} calendar")
+        write_text(
+            f"{data['business_time']} of working time ({data['business_seconds']} s) from "
+            f"{data['start']} to {data['end']} on the {data['calendar']} calendar"
+            + (" (provisional)" if provisional else "") + "\n",
+            output,
+        )
     return EXIT_OK
 
 
@@ -364,9 +449,8 @@ def elapsed(
                    "'09:00-13:00, 14:00-18:00' gives the official 40-hour-week norm.")
 @click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
               metavar="russia|always|FILE", help="Which calendar (see 'slaclock elapsed').")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "csv", "json"]),
-              default="text", show_default=True)
-@click.option("--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@format_option("csv", "json")
+@output_option()
 def calendar_command(
     year: int, hours: str | None, calendar_spec: str, fmt: str, output: str | None
 ) -> int:
@@ -382,14 +466,12 @@ def calendar_command(
     Working hours count each day's wall-clock hours, as official tables do. Years past
     the last published decree are computed from the Labour Code and marked provisional.
     """
-    import warnings
-
-    from slaclock._errors import ProvisionalCalendarWarning
+    from ._render import provisional_notice
 
     schedule = load_calendar(calendar_spec, hours)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProvisionalCalendarWarning)
+    with provisional_notice() as provisional:
         summary = schedule.summary(year)
+        provisional.only([year] if summary.provisional else [])
     rows = [row.as_dict() for row in summary.rows()]
     if fmt == "json":
         write_json(summary.as_dict(), output)
@@ -418,9 +500,8 @@ def calendar_command(
               help="A policy file (TOML or JSON); the embedded regulation by default.")
 @click.option("--coverage", type=click.Choice(["business", "24x7"]),
               help="The coverage of tickets whose rows give none (for commercial.emergency).")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]),
-              default="table", show_default=True)
-@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE.")
+@format_option("csv", "json")
+@output_option("the report")
 @click.option("--tz", metavar="ZONE",
               help="The zone of times written without an offset (refused otherwise).")
 @click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
@@ -461,10 +542,12 @@ def report(
 
     zone = zone_option(tz)
     at = None if at_text is None else instant(at_text, "'--at'", zone, allow_now=True)
-    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg"):
-        raise click.BadParameter("the plot file must end in .png or .svg", param_hint="'--plot'")
-    if input_format is None and events == "-":
-        input_format = "csv"
+    if plot is not None:
+        _check_plot(plot)
+    try:
+        check_log_path(events)
+    except EventLogError as error:
+        raise InputError(str(error)) from None
     try:
         outcome = run_report(
             events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
@@ -477,3 +560,15 @@ def report(
         return EXIT_BREACH
     return EXIT_OK
 
+
+
+def _check_plot(path: str) -> None:
+    """Refuse a ``--plot`` that cannot be drawn before any work is done."""
+    import importlib.util
+
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("the plot file must end in .png or .svg", param_hint="'--plot'")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise click.UsageError(
+            "--plot needs matplotlib, which is not installed: pip install 'slaclock[plot]'"
+        )

@@ -1,16 +1,31 @@
-"""Output: rich tables for people, CSV safe to open in a spreadsheet, and charts."""
+"""Output: rich tables for people, CSV safe to open in a spreadsheet, and charts.
+
+Every value that comes from a log (a ticket id, a level, a file name) is printed as
+literal text, never read as rich markup; files are written whole or not at all
+(:func:`atomic_output`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import re
+import stat
 import sys
-from collections.abc import Iterable, Sequence
+import tempfile
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
-from slaclock._eventlog import BadRow, csv_safe, format_duration, format_time
+from slaclock._errors import ProvisionalCalendarWarning
+from slaclock._eventlog import BadRow, csv_safe, format_time
 
-__all__ = ["calendar_table", "plot", "print_report", "print_rich", "write_csv"]
+__all__ = [
+    "Provisional", "atomic_output", "calendar_table", "days_hours", "percent_of", "plot",
+    "print_report", "print_rich", "provisional_notice", "write_csv",
+]
 
 #: The width of tables written to a file or a pipe.
 WIDTH = 140
@@ -20,12 +35,61 @@ LEVEL_ORDER = (
 )
 
 
+# -- writing files ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_output(path: str, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open ``path`` for writing so that it holds the whole output or what it held before.
+
+    The output goes to a temporary file in the target's directory, which replaces the
+    target only when the ``with`` block ends without an exception; on an exception the
+    temporary file is removed and an existing target is left as it was. The new file
+    keeps an existing target's permissions (a new one gets the usual ``0o666`` less the
+    umask); a symbolic link is followed, and a target that is not a regular file
+    (``/dev/null``, a named pipe, a terminal) is written in place, never replaced.
+
+    Args:
+        path: the file to write.
+        mode: ``"w"`` (text) or ``"wb"`` (bytes).
+        kwargs: passed to :func:`open` (``encoding``, ``newline``).
+    """
+    target = os.path.realpath(path)
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(target, mode, **kwargs) as f:
+            yield f
+        return
+    if existing is not None:
+        bits = stat.S_IMODE(existing.st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        bits = 0o666 & ~umask
+    directory, name = os.path.split(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, bits)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], output: str | None) -> None:
     """CSV with every text cell neutralised against formula injection (:func:`csv_safe`)."""
     if output is None:
         _write_csv(sys.stdout, header, rows)
     else:
-        with open(output, "w", encoding="utf-8", newline="") as f:
+        with atomic_output(output, "w", encoding="utf-8", newline="") as f:
             _write_csv(f, header, rows)
 
 
@@ -42,7 +106,86 @@ def _plain(value: object) -> object:
     return value
 
 
-def _console(output: str | None, file: Any = None) -> Any:
+# -- provisional years ------------------------------------------------------------------
+
+
+class Provisional:
+    """The provisional years met inside :func:`provisional_notice`."""
+
+    def __init__(self) -> None:
+        self.years: set[int] = set()
+        self.other: list[str] = []
+        self.exact = False
+
+    def only(self, years: Iterable[int]) -> None:
+        """Say exactly which years the answer rests on: the warnings (which name every
+        year compiled, a margin included) are then ignored."""
+        self.years = set(years)
+        self.other = []
+        self.exact = True
+
+    def __bool__(self) -> bool:
+        return bool(self.years or self.other)
+
+    def notice(self) -> str | None:
+        """One line for stderr, or ``None`` when no year was provisional."""
+        if not self:
+            return None
+        what = [*_ranges(sorted(self.years)), *self.other]
+        plural = len(self.years) + len(self.other) != 1 or any("-" in w for w in what)
+        return (
+            f"slaclock: note: {', '.join(what)} {'are' if plural else 'is a'} provisional "
+            f"year{'s' if plural else ''}: without an official calendar, days off come from "
+            "the fixed holidays and may change with a decree"
+        )
+
+
+_YEAR = re.compile(r"(\d{1,4}) is a provisional year")
+
+
+def _ranges(years: list[int]) -> list[str]:
+    out: list[str] = []
+    for year in years:
+        if out and year == int(out[-1].rsplit("-", 1)[-1]) + 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{year}"
+        else:
+            out.append(str(year))
+    return out
+
+
+@contextlib.contextmanager
+def provisional_notice(stream: IO[str] | None = None) -> Iterator[Provisional]:
+    """Collect :class:`~slaclock.ProvisionalCalendarWarning` warnings and, at the end,
+    write one line about them to ``stream`` (standard error by default) instead of a
+    Python warning per year. The object yielded says which years were provisional (for a
+    ``"provisional": true`` in JSON output)."""
+    seen = Provisional()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ProvisionalCalendarWarning)
+        try:
+            yield seen
+        finally:
+            for item in caught:
+                if issubclass(item.category, ProvisionalCalendarWarning):
+                    if seen.exact:
+                        continue
+                    found = _YEAR.match(str(item.message))
+                    if found:
+                        seen.years.add(int(found[1]))
+                    elif str(item.message) not in seen.other:
+                        seen.other.append(str(item.message))
+                else:
+                    warnings.warn_explicit(item.message, item.category, item.filename,
+                                           item.lineno, source=item.source)
+            line = seen.notice()
+            if line is not None:
+                print(line, file=stream or sys.stderr)
+
+
+# -- rich -------------------------------------------------------------------------------
+
+
+def _console(output: str | None, file: Any = None, width: int | None = None) -> Any:
     from rich.console import Console as RichConsole
 
     class Console(RichConsole):
@@ -52,32 +195,93 @@ def _console(output: str | None, file: Any = None) -> Any:
             raise BrokenPipeError
 
     if file is not None:
-        return Console(file=file, width=WIDTH, color_system=None, soft_wrap=False)
+        return Console(file=file, width=width or WIDTH, color_system=None, soft_wrap=False)
     console = Console()
     if not console.is_terminal:
-        console = Console(width=WIDTH, color_system=None)
+        console = Console(width=width or WIDTH, color_system=None)
+    elif width is not None:
+        console = Console(width=width)
     return console
 
 
-def _table(title: str) -> Any:
+def _table(title: Any) -> Any:
     from rich import box
     from rich.table import Table
 
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD,
-                 title_style="bold")
+                 title_style="bold", pad_edge=False, show_edge=False)
 
 
-def print_rich(renderables: Sequence[Any], output: str | None) -> None:
+def _fit(
+    title: str,
+    columns: Sequence[tuple[str, str, int]],
+    rows: Iterable[Sequence[Any]],
+    width: int,
+    sections: Sequence[int] = (),
+) -> Any:
+    """A table of the columns that fit in ``width``: while it is too wide, the column of
+    the highest priority number goes (priority 0 always stays). ``columns`` are
+    (name, justify, priority); a section line comes before each row index in
+    ``sections``."""
+    rows = [list(row) for row in rows]
+    keep = list(range(len(columns)))
+    while True:
+        table = _table(title)
+        for i in keep:
+            name, justify, _ = columns[i]
+            table.add_column(name, justify=justify, no_wrap=True)
+        for n, row in enumerate(rows):
+            if n in sections:
+                table.add_section()
+            table.add_row(*(row[i] for i in keep))
+        droppable = [i for i in keep if columns[i][2] > 0]
+        if not droppable or _fits(table, width):
+            return table
+        keep.remove(max(droppable, key=lambda i: (columns[i][2], i)))
+
+
+def _lit(value: object, style: str = "") -> Any:
+    """A value from the log as literal text: ``[/x]`` or ``[link=...]`` is printed as it
+    is, never read as markup."""
+    from rich.text import Text
+
+    return Text("" if value is None else str(value), style=style)
+
+
+def print_rich(renderables: Sequence[Any], output: str | None, width: int | None = None) -> None:
     """Print rich renderables to stdout, or as plain text to ``output``."""
     if output is None:
-        console = _console(None)
+        console = _console(None, width=width)
         for item in renderables:
             console.print(item)
         return
-    with open(output, "w", encoding="utf-8") as f:
-        console = _console(output, f)
+    with atomic_output(output, "w", encoding="utf-8") as f:
+        console = _console(output, f, width)
         for item in renderables:
             console.print(item)
+
+
+def _fits(table: Any, width: int) -> bool:
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=10_000, color_system=None)
+    return bool(Measurement.get(console, console.options, table).maximum <= width)
+
+
+def _width(table: Any) -> int:
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=10_000, color_system=None)
+    return int(Measurement.get(console, console.options, table).maximum)
+
+
+def _output_width(output: str | None) -> int:
+    """The width tables are laid out for: the terminal's, or :data:`WIDTH`."""
+    if output is not None:
+        return WIDTH
+    return int(_console(None).width)
 
 
 def _hours(value: timedelta) -> str:
@@ -90,7 +294,7 @@ def calendar_table(summary: Any, hours: str, calendar: str) -> Any:
     title = f"{summary.year} production calendar ({calendar}, {hours})"
     if summary.provisional:
         title += ": provisional, no decree published yet"
-    table = _table(title)
+    table = _table(_lit(title, "bold"))
     for name in ("Month", "Calendar days", "Working days", "Days off", "Shortened days",
                  "Working hours"):
         table.add_column(name, justify="left" if name == "Month" else "right")
@@ -108,15 +312,38 @@ def calendar_table(summary: Any, hours: str, calendar: str) -> Any:
 # -- the report -------------------------------------------------------------------------
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
+def percent_of(part: int, whole: int, *, short: bool = False) -> str:
+    """A share with the counts it is made of; ``-`` when there is nothing to count.
+
+    >>> percent_of(1, 2), percent_of(0, 0), percent_of(2, 3, short=True)
+    ('50.0% (1 of 2)', '-', '66.7% (3)')
+    """
+    if whole == 0:
+        return "-"
+    share = f"{part / whole * 100:.1f}%"
+    return f"{share} ({whole})" if short else f"{share} ({part} of {whole})"
 
 
-def _short(duration: timedelta | None) -> str:
-    if duration is None:
+def days_hours(value: timedelta | None) -> str:
+    """A duration as a person reads it: ``156d 19h``, ``5h 07m``, ``42m``; a minus sign
+    when negative. Days are 24 hours.
+
+    >>> days_hours(timedelta(hours=3763, minutes=4)), days_hours(timedelta(minutes=-307))
+    ('156d 19h', '-5h 07m')
+    >>> days_hours(timedelta(seconds=59)), days_hours(None)
+    ('0m', '')
+    """
+    if value is None:
         return ""
-    text = format_duration(duration)
-    return text.rsplit(":", 1)[0] if text.count(":") == 2 else text  # H:MM
+    minutes = int(value / timedelta(minutes=1))
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("", minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minute = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minute:02d}m"
+    return f"{sign}{minute}m"
 
 
 def _when(value: datetime | None) -> str:
@@ -127,6 +354,11 @@ _STATE_STYLE = {
     "breached": "bold red", "running": "yellow", "paused": "cyan", "met": "green",
     "not_applicable": "dim",
 }
+#: Months with fewer tickets decided than this are starred in the table and drawn hollow
+#: in the plot: their share rests on a ticket or two.
+FEW = 5
+# Which clock of a ticket the narrow table shows: the most urgent.
+_URGENCY = {"breached": 0, "running": 2, "paused": 3, "met": 4, "not_applicable": 5}
 
 
 def _clock(metric: str, cycle: int) -> str:
@@ -142,17 +374,121 @@ def _level_order(levels: Iterable[str]) -> list[str]:
     return known + sorted(set(levels) - set(known))
 
 
+def _worst_clock(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The clock a support manager looks at first: breached, then at risk, then running
+    or paused, soonest deadline first."""
+
+    def key(row: tuple[Any, ...]) -> tuple[int, float]:
+        state, deadline, at_risk = row[5], row[6], row[9]
+        rank = 1 if at_risk and state != "breached" else _URGENCY.get(state, 6)
+        return rank, (deadline.timestamp() if deadline is not None else float("inf"))
+
+    return min(rows, key=key)
+
+
+def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -> Any:
+    """Every clock of every listed ticket when it fits in ``width`` (or ``wide``); else
+    one row per ticket with its most urgent clock."""
+    longest = max((len(rows[0][0]) for rows in shown if rows), default=6)
+    full = _table("Tickets")
+    for name, justify in (("Ticket", "left"), ("Level", "left"), ("Status", "left"),
+                          ("Clock", "left"), ("State", "left"), ("Deadline", "left"),
+                          ("Elapsed", "right"), ("Remaining", "right"), ("At risk", "left")):
+        full.add_column(name, justify=justify, no_wrap=True,
+                        min_width=longest if name == "Ticket" else None)
+    for rows in shown:
+        for i, (ticket, level, tstate, metric, cycle, state, deadline, elapsed, remaining,
+                at_risk) in enumerate(rows):
+            full.add_row(
+                _lit(ticket if i == 0 else ""), _lit(level if i == 0 else ""),
+                _lit(tstate if i == 0 else ""), _lit(_clock(metric, cycle)),
+                _lit(state, _STATE_STYLE.get(state, "")), _when(deadline),
+                days_hours(elapsed), days_hours(remaining), "yes" if at_risk else "",
+            )
+    if wide or _fits(full, width):
+        return full
+    narrow = _table("Tickets (the most urgent clock of each; --wide shows every clock)")
+    narrow.add_column("Ticket", no_wrap=True, min_width=longest)
+    narrow.add_column("Level", overflow="fold")
+    narrow.add_column("Worst clock", overflow="fold")
+    narrow.add_column("State", no_wrap=True)
+    narrow.add_column("Deadline", no_wrap=True)
+    for rows in shown:
+        if not rows:
+            continue
+        ticket, level, _, metric, cycle, state, deadline, *_rest = _worst_clock(rows)
+        at_risk = _rest[-1]
+        narrow.add_row(
+            _lit(ticket), _lit(level), _lit(_clock(metric, cycle)),
+            _lit("at risk" if at_risk and state != "breached" else
+                 "n/a" if state == "not_applicable" else state, _STATE_STYLE.get(state, "")),
+            _when(deadline),
+        )
+    return narrow
+
+
+def _metric_cell(metrics: Mapping[str, Any], metric: str) -> str:
+    found = metrics.get(metric)
+    if found is None:
+        return "-"  # the level sets no target for it
+    return percent_of(found["met"], found["met"] + found["breached"])
+
+
+def _months_table(months: list[dict[str, Any]], order: list[str], width: int) -> Any:
+    """Compliance per month and level: each share with the tickets decided, or, when that
+    is too wide, the share alone, starred where fewer than :data:`FEW` were decided."""
+    grid: dict[str, dict[str, tuple[int, int]]] = {}
+    for row in months:
+        grid.setdefault(row["month"], {})[row["level"]] = (row["met"],
+                                                           row["met"] + row["breached"])
+    table: Any = None
+    for short in (True, False):
+        title = ("Compliance per month opened (tickets decided in brackets)" if short else
+                 f"Compliance per month opened (*: fewer than {FEW} tickets decided)")
+        table = _table(title)
+        table.add_column("Month", no_wrap=True)
+        for level in order:
+            table.add_column(_lit(level.replace(".", "\n")), justify="right", no_wrap=True)
+        table.add_column("all", justify="right", no_wrap=True)
+        for month in sorted(grid):
+            cells = grid[month]
+            met = sum(c[0] for c in cells.values())
+            decided = sum(c[1] for c in cells.values())
+            table.add_row(
+                month,
+                *(_month_cell(*cells[lv], short) if lv in cells else "" for lv in order),
+                _month_cell(met, decided, short),
+            )
+        if _fits(table, width):
+            break
+    return table
+
+
+def _month_cell(met: int, decided: int, short: bool) -> str:
+    if short or decided == 0:
+        return percent_of(met, decided, short=True)
+    return f"{met / decided * 100:.1f}%" + ("*" if decided < FEW else " ")
+
+
 def print_report(
     summary: Any,
     meta: dict[str, Any],
     shown: list[list[tuple[Any, ...]]],
     bad: list[BadRow],
     output: str | None,
+    *,
+    wide: bool = False,
 ) -> None:
-    """The report as tables: tickets, compliance per level and per month, at-risk
-    clocks, worst breaches, and what was read."""
+    """The report as tables: tickets, compliance per level and clock and per month,
+    at-risk clocks, worst breaches, and what was read.
+
+    Tables are laid out for the terminal's width (140 columns in a file or a pipe):
+    ticket ids are never cut, and the tickets table shows each ticket's most urgent
+    clock when every clock does not fit; ``wide`` shows every clock whatever the width.
+    """
     from rich.text import Text
 
+    width = _output_width(output)
     data = summary.as_dict()
     items: list[Any] = []
     policy = meta["policy"]
@@ -161,20 +497,7 @@ def print_report(
         f"policy: {policy['title'] or 'untitled'} (version {', '.join(policy['versions'])})",
     ))
 
-    tickets = _table("Tickets")
-    for name, justify in (("Ticket", "left"), ("Level", "left"), ("Status", "left"),
-                          ("Clock", "left"), ("State", "left"), ("Deadline", "left"),
-                          ("Elapsed", "right"), ("Remaining", "right"), ("At risk", "left")):
-        tickets.add_column(name, justify=justify, no_wrap=True)
-    for rows in shown:
-        for i, (ticket, level, tstate, metric, cycle, state, deadline, elapsed, remaining,
-                at_risk) in enumerate(rows):
-            label = _clock(metric, cycle)
-            tickets.add_row(
-                ticket if i == 0 else "", level if i == 0 else "", tstate if i == 0 else "",
-                label, Text(state, style=_STATE_STYLE.get(state, "")), _when(deadline),
-                _short(elapsed), _short(remaining), "yes" if at_risk else "",
-            )
+    tickets = _tickets_table(shown, width, wide)
     items.append(tickets)
     total = data["tickets"]
     if len(shown) < total:
@@ -183,74 +506,66 @@ def print_report(
             "json writes every one)", style="dim",
         ))
 
-    levels = _table("Compliance per level (tickets met, of those decided)")
-    for name in ("Level", "Tickets", "Met", "Breached", "In progress", "At risk", "Reaction",
-                 "Next reaction", "Resolution", "Compliance"):
-        levels.add_column(name, justify="left" if name == "Level" else "right", no_wrap=True)
     by_level = {row["level"]: row for row in data["levels"]}
-    for level in _level_order(by_level):
-        row = by_level[level]
-        metrics = row["metrics"]
-        levels.add_row(
-            level, str(row["tickets"]), str(row["met"]), str(row["breached"]),
-            str(row["in_progress"]), str(row["at_risk"]),
-            *(_pct(metrics[m]["compliance"]) if m in metrics else "-"
-              for m in ("reaction", "next_reaction", "resolution")),
-            Text(_pct(row["compliance"]), style="bold"),
-        )
-    levels.add_section()
-    levels.add_row(
-        "all", str(data["tickets"]), str(data["met"]), str(data["breached"]),
-        str(data["in_progress"]), str(data["at_risk"]), "", "", "",
-        Text(_pct(data["compliance"]), style="bold"),
-    )
-    items.append(levels)
-
-    months = _table("Compliance per month opened")
-    months.add_column("Month", no_wrap=True)
     order = _level_order(by_level)
-    for level in order:
-        months.add_column(level.replace(".", "\n"), justify="right")
-    months.add_column("all", justify="right")
-    grid: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in data["months"]:
-        grid.setdefault(row["month"], {})[row["level"]] = row
-    for month in sorted(grid):
-        cells = grid[month]
-        met = sum(c["met"] for c in cells.values())
-        breached = sum(c["breached"] for c in cells.values())
-        months.add_row(
-            month,
-            *(_pct(cells[lv]["compliance"]) if lv in cells else "" for lv in order),
-            _pct(None if met + breached == 0 else met / (met + breached)),
-        )
-    items.append(months)
+    level_rows = [
+        [_lit(level), str(row["tickets"]), str(row["met"]), str(row["breached"]),
+         str(row["in_progress"]), str(row["at_risk"]),
+         Text(percent_of(row["met"], row["met"] + row["breached"]), style="bold")]
+        for level in order for row in [by_level[level]]
+    ]
+    level_rows.append([
+        "all", str(data["tickets"]), str(data["met"]), str(data["breached"]),
+        str(data["in_progress"]), str(data["at_risk"]),
+        Text(percent_of(data["met"], data["met"] + data["breached"]), style="bold"),
+    ])
+    items.append(_fit(
+        "Compliance per level (tickets met, of those decided)",
+        [("Level", "left", 0), ("Tickets", "right", 0), ("Met", "right", 3),
+         ("Breached", "right", 0), ("Open", "right", 1), ("At risk", "right", 2),
+         ("Compliance", "right", 0)],
+        level_rows, width, sections=[len(order)],
+    ))
+
+    items.append(_fit(
+        "Compliance per clock (met, of those decided; -: no target)",
+        [("Level", "left", 0), ("Clock", "left", 0), ("Compliance", "right", 0)],
+        ([_lit(level if i == 0 else ""), _clock(metric, 1).replace(" 1", ""),
+          _metric_cell(by_level[level]["metrics"], metric)]
+         for level in order
+         for i, metric in enumerate(("reaction", "next_reaction", "resolution"))),
+        width,
+    ))
+
+    items.append(_months_table(data["months"], order, width))
 
     risk = data["at_risk_clocks"]
     if risk:
         table = _table(f"At risk: {len(risk)} running clock{'s' if len(risk) != 1 else ''} "
                        "past the at-risk share of the target (soonest deadlines)")
         for name in ("Ticket", "Level", "Clock", "Deadline", "Used"):
-            table.add_column(name, justify="right" if name == "Used" else "left", no_wrap=True)
+            table.add_column(name, justify="right" if name == "Used" else "left",
+                             no_wrap=name != "Level", overflow="fold")
         for item in risk[:10]:
-            table.add_row(item["ticket"], item["level"], _clock(item["metric"], item["cycle"]),
-                          _when(_parse(item["deadline"])), _pct(item["used"]))
+            table.add_row(_lit(item["ticket"]), _lit(item["level"]),
+                          _lit(_clock(item["metric"], item["cycle"])),
+                          _when(_parse(item["deadline"])), f"{item['used'] * 100:.1f}%")
         items.append(table)
     else:
         items.append(Text("At risk: no running clock is past the at-risk share."))
 
     worst = data["worst_breaches"]
     if worst:
-        table = _table("Worst breaches (most working time past the deadline)")
-        for name in ("Ticket", "Level", "Clock", "Deadline", "Overdue", "Met at"):
-            table.add_column(name, justify="right" if name == "Overdue" else "left",
-                             no_wrap=True)
-        for item in worst:
-            table.add_row(item["ticket"], item["level"], _clock(item["metric"], item["cycle"]),
-                          _when(_parse(item["deadline"])),
-                          _short(timedelta(seconds=item["overdue_seconds"])),
-                          _when(_parse(item["met_at"])) or "not yet")
-        items.append(table)
+        items.append(_fit(
+            "Worst breaches (most working time past the deadline)",
+            [("Ticket", "left", 0), ("Level", "left", 1), ("Clock", "left", 0),
+             ("Deadline", "left", 2), ("Overdue", "right", 0), ("Met at", "left", 0)],
+            ([_lit(item["ticket"]), _lit(item["level"]),
+              _lit(_clock(item["metric"], item["cycle"])), _when(_parse(item["deadline"])),
+              days_hours(timedelta(seconds=item["overdue_seconds"])),
+              _when(_parse(item["met_at"])) or "not yet"] for item in worst),
+            width,
+        ))
 
     read = f"{meta['rows']} rows read"
     if meta["skipped"]:
@@ -260,11 +575,21 @@ def print_report(
         if meta["not_yet_opened"]:
             read += f" ({meta['not_yet_opened']} tickets not yet opened)"
     items.append(Text(read + ".", style="dim"))
-    print_rich(items, output)
+    print_rich(items, output, max(width, _width(tickets)) if wide else None)
 
 
-def plot(summary: Any, path: str) -> None:
-    """Compliance per month and level, as a line chart (PNG or SVG by the file's name)."""
+def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) -> None:
+    """Compliance per month and level, as a line chart (PNG or SVG by the file's name).
+
+    Args:
+        summary: the report's summary.
+        path: the file to write (replaced only once the chart is drawn).
+        targets: a compliance target (a share, ``0.95``) per level, drawn as a dashed
+            line in the level's colour.
+
+    Months where a level had fewer than :data:`FEW` tickets decided are drawn as hollow
+    points, off the level's line: their percentage rests on a ticket or two.
+    """
     try:
         import matplotlib
 
@@ -276,22 +601,46 @@ def plot(summary: Any, path: str) -> None:
         ) from None
     data = summary.as_dict()
     months = sorted({row["month"] for row in data["months"]})
-    series: dict[str, dict[str, float]] = {}
+    series: dict[str, dict[str, tuple[float, int]]] = {}
     for row in data["months"]:
-        if row["compliance"] is not None:
-            series.setdefault(row["level"], {})[row["month"]] = row["compliance"] * 100
-    fig, ax = plt.subplots(figsize=(11, 5), layout="constrained")
+        decided = row["met"] + row["breached"]
+        if decided:
+            series.setdefault(row["level"], {})[row["month"]] = (
+                row["met"] / decided * 100, decided)
+    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=150, layout="constrained")
     positions = {month: i for i, month in enumerate(months)}
     for level in _level_order(series):
         points = series[level]
         xs = [positions[m] for m in months if m in points]
-        ax.plot(xs, [points[m] for m in months if m in points], marker="o", markersize=3,
-                label=level)
-    ax.set_xticks(range(len(months)), months, rotation=90, fontsize=8)
-    ax.set_ylabel("tickets met, % of decided")
-    ax.set_ylim(0, 102)
-    ax.set_title("SLA compliance per month opened and service level")
+        # The line does not pass through a month of few tickets: one ticket's 0% is a
+        # hollow point of its own, not a dive of the whole line.
+        ys = [points[m][0] if points[m][1] >= FEW else float("nan")
+              for m in months if m in points]
+        (line,) = ax.plot(xs, ys, marker="o", markersize=5, linewidth=1.6, label=level)
+        few = [(positions[m], points[m][0]) for m in months if m in points
+               and points[m][1] < FEW]
+        if few:
+            ax.plot([x for x, _ in few], [y for _, y in few], linestyle="none", marker="o",
+                    markersize=7, markerfacecolor="white", markeredgecolor=line.get_color())
+        if targets and level in targets:
+            ax.axhline(targets[level] * 100, color=line.get_color(), linestyle="--",
+                       linewidth=1, alpha=0.8)
+    if any(p[1] < FEW for points in series.values() for p in points.values()):
+        ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white",
+                markeredgecolor="grey", label=f"fewer than {FEW} tickets decided")
+    if targets:
+        ax.plot([], [], linestyle="--", color="grey", label="target")
+    step = max(1, len(months) // 24)
+    ax.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right",
+                  fontsize=10)
+    ax.tick_params(axis="y", labelsize=10)
+    ax.set_ylabel("tickets met, % of decided", fontsize=11)
+    ax.set_ylim(-3, 103)
+    ax.set_title("SLA compliance per month opened and service level", fontsize=13)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
-    fig.savefig(path, format=path.rsplit(".", 1)[-1].lower())
+    if ax.get_legend_handles_labels()[0]:  # nothing decided yet: no legend to draw
+        ax.legend(loc="lower left", fontsize=9, ncols=2)
+    fmt = path.rsplit(".", 1)[-1].lower()
+    with atomic_output(path, "wb") as f:
+        fig.savefig(f, format=fmt)
     plt.close(fig)
