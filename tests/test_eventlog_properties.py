@@ -29,6 +29,10 @@ OPTIONAL = {
     "customer": st.sampled_from(["", "ACME", " acme "]),
     "category": st.sampled_from(["", "development", "errors"]),
     "signed": st.sampled_from(["", "2025-03-01", "March", " 2025-03-01"]),
+    "status": st.sampled_from(["", "Pending", " solved"]),
+    "author": st.sampled_from(["", "desk", "Customer", "bot"]),
+    "field": st.sampled_from(["", "priority", "level", "customer"]),
+    "value": st.sampled_from(["", "high", "partner.standard"]),
 }
 
 

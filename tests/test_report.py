@@ -190,3 +190,56 @@ def test_the_default_policy_is_the_regulation() -> None:
     r = report([Event("A", msk(2026, 5, 4, 9), "opened", level="partner.standard")])
     assert r.tickets["A"].metric("reaction").target == Regulation.default().level(
         "partner.standard").targets["reaction"].duration
+
+
+def test_events_a_plugin_stored_read_back_with_the_command(tmp_path: Path) -> None:
+    # Event.as_dict() writes "at" and "kind"; the log reads them as "time" and "event".
+    events = [
+        Event("P-1", datetime(2026, 6, 1, 10, tzinfo=BER), "created", customer="Acme",
+              fields={"priority": "high"}),
+        Event("P-1", datetime(2026, 6, 1, 10, 20, tzinfo=BER), "note", author="desk"),
+        Event("P-1", datetime(2026, 6, 1, 10, 40, tzinfo=BER), "reply", author="desk"),
+        Event("P-1", datetime(2026, 6, 1, 11, tzinfo=BER), "status", status="Pending"),
+    ]
+    path = tmp_path / "stored.jsonl"
+    path.write_text("".join(json.dumps(e.as_dict()) + "\n" for e in events), encoding="utf-8")
+    policy = load_policy(ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
+    at = datetime(2026, 6, 1, 12, tzinfo=BER)
+    from_file, direct = report(path, policy, at=at), report(events, policy, at=at)
+    assert from_file.rejected == []
+    assert from_file.tickets == direct.tickets
+    assert from_file.tickets["P-1"].level == "urgent"
+    assert from_file.tickets["P-1"].state == "waiting"
+    result = CliRunner().invoke(cli, ["report", str(path), "--policy",
+                                      str(ROOT / "docs/reference/policies/zendesk-like.toml"),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (ticket,) = json.loads(result.stdout)["tickets"]
+    assert ticket["metrics"][0]["metric"] == "first_reply"
+
+
+def test_a_status_history_csv_in_the_general_vocabulary(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "ticket,time,event,author,status,field,value\n"
+        "Z-1,2026-06-01T10:00+02:00,created,customer,,priority,normal\n"
+        "Z-1,2026-06-01T12:00+02:00,reply,desk,,,\n"
+        "Z-1,2026-06-01T14:00+02:00,status,,Pending,,\n"
+        "Z-1,2026-06-02T10:00+02:00,reply,customer,,,\n"
+        "Z-1,2026-06-02T11:00+02:00,field,,,priority,urgent\n"
+        "Z-1,2026-06-02T11:30+02:00,status,,,,\n"
+        "Z-1,2026-06-02T11:40+02:00,reply,,,,\n",
+        encoding="utf-8",
+    )
+    policy = load_policy(ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
+    r = report(path, policy, at=datetime(2026, 6, 2, 12, tzinfo=BER))
+    assert [(b.line, b.reason.split(" (")[0]) for b in r.rejected] == [
+        (7, "a 'status' row needs the new status"),
+        (8, "a 'reply' row needs its author: 'desk' or 'customer'"),
+    ]
+    s = r.tickets["Z-1"]
+    # Urgent from Tuesday 11:00: the next reply owed since 10:00 had 1 h around the clock.
+    assert s.level == "urgent"
+    m = s.metric("next_reply")
+    assert (m.state, m.breached_at) == ("breached", datetime(2026, 6, 2, 11, tzinfo=BER))
+    assert s.metric("first_reply").elapsed == timedelta(hours=2)

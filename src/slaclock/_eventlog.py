@@ -40,7 +40,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
@@ -67,19 +67,27 @@ __all__ = [
     "read_rows",
 ]
 
-#: The event kinds a log may hold: the SLA model's.
-KINDS = Event.KINDS
+#: The event kinds a log may hold: the SLA model's, both vocabularies.
+KINDS = (*Event.KINDS, *Event.GENERAL_KINDS)
 """The event kinds a log may hold, the same as the SLA model's."""
 
 COLUMNS = (
     "ticket", "time", "event", "level", "detail", "coverage", "customer", "category", "signed",
+    "status", "author", "field", "value",
 )
 """The columns of the format, in the order slaclock writes them."""
+
+#: Other names of columns: those of :meth:`slaclock.Event.as_dict`.
+ALIASES = {"at": "time", "kind": "event"}
+_BUILTIN_FIELDS = frozenset({"level", "customer", "category", "coverage"})
+_OPENINGS = frozenset({"opened", "created"})
 
 REQUIRED = ("ticket", "time", "event")
 COVERAGES = ("business", "24x7")
 _NEEDS_LEVEL = frozenset({"opened", "level_changed"})
 _KIND_SET = {kind: kind for kind in KINDS}
+#: The kinds a clean row of the common shape may have to take the CSV fast path.
+_FAST_KINDS = {kind: kind for kind in Event.KINDS}
 _COVERAGE_SET = {"": None, **{c: c for c in COVERAGES}}
 
 LogFormat = Literal["csv", "jsonl"]
@@ -116,6 +124,9 @@ class Row(NamedTuple):
     customer: str | None
     category: str | None
     signed: date | None
+    status: str | None = None
+    author: str | None = None
+    fields: Mapping[str, str | None] | None = None
 
 
 @attrs.frozen
@@ -280,6 +291,11 @@ class _Checker:
         customer: object = None,
         category: object = None,
         signed: object = None,
+        status: object = None,
+        author: object = None,
+        field: object = None,
+        value: object = None,
+        fields: object = None,
     ) -> Row | BadRow:
         ticket_id = _clean(ticket)
         if ticket_id is None:
@@ -308,6 +324,17 @@ class _Checker:
         lvl = _clean(level) if kind in _NEEDS_LEVEL else None
         if lvl is None and kind in _NEEDS_LEVEL:
             return BadRow(line, f"event {kind!r} needs a level", ticket_id)
+        general = _general(kind, level, status, author, field, value, fields)
+        if isinstance(general, str):
+            return BadRow(line, general, ticket_id)
+        if general is not None:
+            lvl = general[0] if general[0] is not None else lvl
+            if general[4].get("customer") is not None:
+                customer = general[4]["customer"]
+            if general[4].get("category") is not None:
+                category = general[4]["category"]
+            if general[4].get("coverage") is not None:
+                coverage = general[4]["coverage"]
         cov = None
         if coverage:
             cov_text = _clean(coverage)
@@ -328,7 +355,54 @@ class _Checker:
             _clean(detail) if detail and self.details else None, cov,
             _clean(customer) if customer else None, _clean(category) if category else None,
             day,
+            *(general[1:4] if general is not None else (None, None, None)),
         )
+
+
+def _general(
+    kind: str, level: object, status: object, author: object, field: object, value: object,
+    fields: object,
+) -> tuple[str | None, str | None, str | None, Mapping[str, str | None] | None,
+           dict[str, str | None]] | str | None:
+    """The general vocabulary's columns of a row: ``(level, status, author, fields,
+    built-in fields)``, the reason the row is bad, or ``None`` for a row of the default
+    vocabulary without them."""
+    status_text = _clean(status)
+    author_text = _clean(author)
+    name = _clean(field)
+    if kind not in Event.GENERAL_KINDS and kind != "opened":
+        if status_text or author_text or name or fields:
+            return f"a {kind!r} row takes no status, author or field (the general kinds do)"
+        return None
+    if kind == "status" and status_text is None:
+        return "a 'status' row needs the new status (the status column)"
+    if kind in ("reply", "note"):
+        if author_text is None or author_text.lower() not in ("desk", "customer"):
+            return f"a {kind!r} row needs its author: 'desk' or 'customer' (got {author!r})"
+        author_text = author_text.lower()
+    elif author_text is not None:
+        if kind not in ("created", "opened") or author_text.lower() not in ("desk", "customer"):
+            return f"author is 'desk' or 'customer', on reply, note and created rows (got {author!r})"
+        author_text = author_text.lower()
+    extra: dict[str, str | None] = {}
+    if isinstance(fields, Mapping):
+        for key, text in fields.items():
+            if not isinstance(key, str) or not (text is None or isinstance(text, str | int)):
+                return f"fields maps names to text, not {key!r}: {text!r}"
+            extra[key] = None if text is None else str(text)
+    elif fields is not None:
+        return f"fields is an object of name to value, not {fields!r}"
+    if name is not None:
+        if kind not in ("field", "created"):
+            return f"a {kind!r} row changes no field (field and created rows do)"
+        extra[name] = _clean(value)
+    builtin = {k: extra.pop(k) for k in list(extra) if k in _BUILTIN_FIELDS}
+    if kind == "field" and not extra and not builtin and _clean(level) is None:
+        return "a 'field' row needs the field it changes (the field and value columns)"
+    lvl = builtin.pop("level", None)
+    if lvl is None and kind in ("created", "field"):
+        lvl = _clean(level)
+    return lvl, status_text, author_text, extra or None, builtin
 
 
 #: A quoted CSV field may run over at most this many lines ...
@@ -391,6 +465,8 @@ def _csv_rows(
     except (csv.Error, _Runaway) as error:
         raise EventLogError(source, 1, f"not CSV: {error}") from None
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    names = [ALIASES.get(name, name) if ALIASES.get(name, name) not in names else name
+             for name in names]
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise EventLogError(
@@ -403,7 +479,7 @@ def _csv_rows(
     i_ticket, i_time, i_event, i_level, i_detail = index[:5]
     rare = [i for i in index[5:] if i >= 0]
     optional = [(j, i) for j, i in enumerate(index[3:]) if i >= 0]
-    kinds = _KIND_SET
+    kinds = _FAST_KINDS
     needs_level = _NEEDS_LEVEL
     ids = check.ids
     details = check.details and i_detail >= 0
@@ -442,7 +518,7 @@ def _csv_rows(
                         yield Row(start, ids.setdefault(ticket, ticket), at, kind, level,
                                   detail, None, None, None, None)
                         continue
-                extra: list[object] = [None] * 6
+                extra: list[object] = [None] * (len(COLUMNS) - 3)
                 for j, i in optional:
                     extra[j] = cells[i]
                 yield check(start, ticket, cells[i_time], cells[i_event], *extra)
@@ -522,10 +598,14 @@ def _jsonl_rows(
         if keep is not None and ticket and ticket.strip() and not keep(ticket.strip()):
             yield _SKIP
             continue
-        yield check(line, ticket, *(obj.get(name) for name in COLUMNS[1:]))
+        if "time" not in obj and "at" in obj:
+            obj["time"] = obj["at"]
+        if "event" not in obj and "kind" in obj:
+            obj["event"] = obj["kind"]
+        yield check(line, ticket, *(obj.get(name) for name in (*COLUMNS[1:], "fields")))
 
 
-_JSON_KEYS = frozenset(COLUMNS)
+_JSON_KEYS = frozenset((*COLUMNS, *ALIASES, "fields"))
 
 
 def _lone_surrogate(obj: dict[str, Any]) -> str | None:
@@ -719,8 +799,8 @@ class EventLog:
 
 def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]:
     if len(group) > 1:
-        group.sort(key=lambda r: (r.at, r.kind != "opened", r.line))
-    opened = [r for r in group if r.kind == "opened"]
+        group.sort(key=lambda r: (r.at, r.kind not in _OPENINGS, r.line))
+    opened = [r for r in group if r.kind in _OPENINGS]
     if not opened:
         bad.extend(
             BadRow(r.line, f"ticket {ticket!r} has no 'opened' event", ticket) for r in group
@@ -745,7 +825,7 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
         else:
             same = None
         prev = r
-        if r.kind == "opened" and r is not first:
+        if r.kind in _OPENINGS and r is not first:
             bad.append(BadRow(
                 r.line,
                 f"ticket {ticket!r} was already opened on line {first.line}; a new cycle "
@@ -767,7 +847,8 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
 def _values(row: Row) -> tuple[object, ...]:
     """What makes two rows of a ticket at one instant the same event: all but the line and
     the free-text detail."""
-    return (row.kind, row.level, row.coverage, row.customer, row.category, row.signed)
+    return (row.kind, row.level, row.coverage, row.customer, row.category, row.signed,
+            row.status, row.author, row.fields and tuple(sorted(row.fields.items())))
 
 
 def check_log_path(path: str) -> None:

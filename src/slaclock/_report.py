@@ -385,11 +385,19 @@ class Replayer:
 def row_event(row: Row) -> Event:
     """The :class:`~slaclock.Event` of a log row (refused with an :class:`EventError`)."""
     kind = row.kind
+    if row.status is None and row.author is None and row.fields is None:
+        return Event(
+            row.ticket, row.at, kind, row.level if kind in _LEVELLED else None, row.detail,
+            row.coverage, row.customer, row.category,
+        )
     return Event(
-        row.ticket, row.at, kind,
-        row.level if kind in ("opened", "level_changed") else None,
-        row.detail, row.coverage, row.customer, row.category,
+        row.ticket, row.at, kind, row.level if kind in _LEVELLED else None, row.detail,
+        row.coverage, row.customer, row.category, status=row.status, author=row.author,
+        fields=row.fields,
     )
+
+
+_LEVELLED = frozenset({"opened", "level_changed", "created", "field"})
 
 
 def report(
