@@ -382,7 +382,8 @@ def _general(
         author_text = author_text.lower()
     elif author_text is not None:
         if kind not in ("created", "opened") or author_text.lower() not in ("desk", "customer"):
-            return f"author is 'desk' or 'customer', on reply, note and created rows (got {author!r})"
+            return ("author is 'desk' or 'customer', on reply, note and created rows "
+                    f"(got {author!r})")
         author_text = author_text.lower()
     extra: dict[str, str | None] = {}
     if isinstance(fields, Mapping):
