@@ -181,6 +181,23 @@ def test_a_customer_reply_reopens_a_solved_ticket_when_the_policy_says_so() -> N
     assert clocks(s, "resolution")[0].elapsed == 24 * H
 
 
+def test_closing_a_solved_ticket_is_no_reopening() -> None:
+    # Solved Wednesday 16:00, closed Friday: resolution stays met at 22 h, and no reply is
+    # owed (closing leaves solved, but for closed, not for an unsolved status).
+    s = zendesk_ticket(status(ber(5, 10), "Closed")).status(ber(8, 12))
+    (m,) = clocks(s, "resolution")
+    assert (m.state, m.elapsed, m.met_at) == ("met", 22 * H, ber(3, 16))
+    assert [c.cycle for c in clocks(s, "next_reply")] == [1]
+    assert s.state == "closed"
+    reg = Regulation.default()
+    t = ticket(reg, Event("T", msk(2026, 5, 4, 9), "opened", level="commercial.standard"),
+               Event("T", msk(2026, 5, 4, 11), "resolved"),
+               Event("T", msk(2026, 5, 5, 9), "status", status="closed"))
+    r = t.status(msk(2026, 5, 12, 9))
+    assert r.metric("resolution").state == "met"
+    assert [m.metric for m in r.metrics] == ["reaction", "resolution"]
+
+
 def test_a_priority_change_selects_the_urgent_level_and_counts_from_the_clock_s_start() -> None:
     # Friday 09:00 the priority becomes urgent: next reply 1 h around the clock, counted
     # from the cycle's start (Thursday 12:00), so it breached at Thursday 13:00.

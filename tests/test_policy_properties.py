@@ -31,7 +31,7 @@ EXAMPLES = settings(max_examples=max(10, settings.default.max_examples // 3))
 TRIGGERS = (
     "created", "created_by:desk", "created_by:customer", "desk_reply", "customer_reply",
     "reply", "desk_note", "enter:open", "enter:pending", "enter:on_hold", "enter:solved",
-    "enter:closed", "leave:pending", "leave:solved", "handoff", "field:category",
+    "enter:closed", "leave:pending", "leave:solved", "reopened", "handoff", "field:category",
     "field:category=development",
 )
 
@@ -112,6 +112,8 @@ def facts_of(e: Event, state: dict[str, Any], reg: Regulation) -> set[str]:
     def enter(category: str) -> None:
         if category != state["category"]:
             facts.update({f"leave:{state['category']}", f"enter:{category}"})
+            if state["category"] == "solved" and category != "closed":
+                facts.add("reopened")
             state["category"] = category
 
     if e.kind == "created":

@@ -731,11 +731,18 @@ _DESK_REPLY = frozenset({"desk_reply", "reply"})
 _CUSTOMER_REPLY = frozenset({"customer_reply", "reply"})
 _NOTE = {role: frozenset({f"{role}_note"}) for role in _ROLES}
 _HANDOFF = frozenset({"handoff"})
+#: A customer's reply that takes the ticket back to open.
+_REOPENING_REPLY = _CUSTOMER_REPLY | {"leave:solved", "enter:open", "reopened"}
+_WAKING_REPLY = {c: _CUSTOMER_REPLY | {f"leave:{c}", "enter:open"} for c in ("pending", "on_hold")}
+#: The facts of a status move; leaving solved for an unsolved category is a reopening.
 _MOVES = {
-    (a, b): frozenset({f"leave:{a}", f"enter:{b}"})
+    (a, b): frozenset({f"leave:{a}", f"enter:{b}"} | (
+        {"reopened"} if a == "solved" and b in ("open", "pending", "on_hold") else set()))
     for a in CATEGORIES for b in CATEGORIES if a != b
 }
 _Verdict = tuple[bool, bool, bool, bool, bool]
+#: The facts of a field taking a value: field:<name> and field:<name>=<value>.
+_FIELD_FACTS: dict[tuple[str, str | None], frozenset[str]] = {}
 
 
 def _verdict(m: MetricDefinition, facts: frozenset[str]) -> _Verdict | tuple[()]:
@@ -751,7 +758,7 @@ def _verdict(m: MetricDefinition, facts: frozenset[str]) -> _Verdict | tuple[()]
 
 
 #: Per metric definition, the verdict of each set of facts met so far (a few dozen).
-_VERDICTS: dict[MetricDefinition, dict[frozenset[str], _Verdict | tuple[()]]] = {}
+_VERDICTS: dict[int, tuple[MetricDefinition, dict[frozenset[str], _Verdict | tuple[()]]]] = {}
 
 
 class _Clock:
@@ -761,12 +768,14 @@ class _Clock:
 
     def __init__(self, definition: MetricDefinition) -> None:
         self.definition = definition
-        verdicts = _VERDICTS.get(definition)
-        if verdicts is None:
+        # By identity: a definition's hash is a dozen fields' (the definition is kept with
+        # its verdicts, so its id is not reused while they are).
+        entry = _VERDICTS.get(id(definition))
+        if entry is None or entry[0] is not definition:
             if len(_VERDICTS) > 1024:  # random policies in tests: do not grow forever
                 _VERDICTS.clear()
-            verdicts = _VERDICTS[definition] = {}
-        self.verdicts = verdicts
+            entry = _VERDICTS[id(definition)] = (definition, {})
+        self.verdicts = entry[1]
         self.cycles: list[_Cycle] = []
         self.na_at: int | None = None
 
@@ -797,6 +806,7 @@ class _Walk:
         self.handed_off = False
         self.regimes: list[_Regime] = []
         self.opened_us = 0
+        self.opened_dt: datetime | None = None
         self.inside: dict[str, bool] = {}
         options = regulation.options
         self.from_change = options.level_change == "from_change"
@@ -817,27 +827,32 @@ class _Walk:
             facts = self._set_fields(t, event, action, facts)
         if action.reply is not None:
             role = event.author if action.reply == "author" else action.reply
+            said: frozenset[str]
             if not action.public:
-                facts |= _NOTE[role or "desk"]
+                said = _NOTE[role or "desk"]
             elif role == "customer":
                 category = self.category
+                said = _CUSTOMER_REPLY
                 if category in ("solved", "closed"):
                     if category == "solved" and self.options.reply_to_solved == "reopens":
-                        facts |= self._enter("open") | _CUSTOMER_REPLY
-                    # else the reply waits for the desk to reopen the ticket
+                        said = _REOPENING_REPLY
+                        self.category = "open"
+                    else:  # the reply waits for the desk to reopen the ticket
+                        said = _NO_FACTS
                 elif category in ("pending", "on_hold"):
-                    facts |= self._enter("open") | _CUSTOMER_REPLY
-                else:
-                    facts |= _CUSTOMER_REPLY
+                    said = _WAKING_REPLY[category]
+                    self.category = "open"
             else:
-                facts |= _DESK_REPLY
+                said = _DESK_REPLY
+            facts = facts | said if facts else said
         if action.status is not None:
             name = event.status if action.status == "event" else action.status
             if not action.only_from or self.category in action.only_from:
-                facts |= self._enter(self.regulation.category(name or "") or "open")
+                moved = self._enter(self.regulation.category(name or "") or "open")
+                facts = facts | moved if facts else moved
         if action.handoff and not self.handed_off:
             self.handed_off = True
-            facts |= _HANDOFF
+            facts = facts | _HANDOFF if facts else _HANDOFF
         if facts:
             self._feed(t, facts)
 
@@ -865,16 +880,22 @@ class _Walk:
         elif event.coverage is not None and event.kind == "field":
             changes["coverage"] = event.coverage
         fields = self.fields
-        changed: list[str] = []
+        changed: list[frozenset[str]] = []
         for name, value in changes.items():
             if fields.get(name) != value or action.create:
                 fields[name] = value
-                changed.append(f"field:{name}")
-                if value is not None:
-                    changed.append(f"field:{name}={value}")
+                said = _FIELD_FACTS.get((name, value))
+                if said is None:
+                    if len(_FIELD_FACTS) > 4096:  # values of free-form fields
+                        _FIELD_FACTS.clear()
+                    said = _FIELD_FACTS[name, value] = frozenset(
+                        {f"field:{name}"} if value is None else
+                        {f"field:{name}", f"field:{name}={value}"}
+                    )
+                changed.append(said)
         if changes or action.create:
             self._select(t, event, action)
-        return facts | frozenset(changed) if changed else facts
+        return facts.union(*changed) if changed else facts
 
     def _select(self, t: int, event: Event, action: _Action) -> None:
         regulation = self.regulation
@@ -998,16 +1019,19 @@ class _Walk:
         else:
             state = "open"
         return TicketStatus(
-            ticket=self.ticket.id,
-            at=at,
-            level=last[1].key,
-            coverage=last[2] if last[1].needs_coverage else None,
-            state=state,
-            opened=_local(self.opened_us, zone),
-            critical=last[1].critical,
-            metrics=tuple(metrics),
-            customer=self.fields.get("customer"),
+            self.ticket.id, at, last[1].key, last[2] if last[1].needs_coverage else None,
+            state, self._instant(self.opened_us, zone), last[1].critical, tuple(metrics),
+            self.fields.get("customer"),
         )
+
+    def _instant(self, us: int, zone: tzinfo | None) -> datetime:
+        """The start of a clock as a datetime: most start at the opening, made once."""
+        if us == self.opened_us:
+            made = self.opened_dt
+            if made is None:
+                made = self.opened_dt = _local(us, zone)
+            return made
+        return _local(us, zone)
 
     def _target(self, regime: _Regime, metric: str) -> tuple[Target, Schedule] | None:
         target = regime[1].target(metric)
@@ -1070,8 +1094,8 @@ class _Walk:
         met_at = cycle.end if cycle.outcome == "met" else None
         if shown is None:
             return MetricStatus(
-                m.name, number, "not_applicable", _local(start, zone), None, None, None, None,
-                _dt(met_at, zone), None, False, None, None,
+                m.name, number, "not_applicable", self._instant(start, zone), None, None, None,
+                None, _dt(met_at, zone), None, False, None, None,
             )
         target, schedule = shown
         target_us = duration_us(target.duration)
@@ -1102,25 +1126,16 @@ class _Walk:
         elapsed_td = timedelta(microseconds=elapsed)
         if state == "not_applicable":
             return MetricStatus(
-                m.name, number, state, _local(start, zone), None, elapsed_td, None, None, None,
-                None, False, None, None,
+                m.name, number, state, self._instant(start, zone), None, elapsed_td, None, None,
+                None, None, False, None, None,
             )
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
         return MetricStatus(
-            metric=m.name,
-            cycle=number,
-            state=state,
-            start=_local(start, zone),
-            deadline=_dt(deadline, zone),
-            elapsed=elapsed_td,
-            remaining=target.duration - elapsed_td,
-            used=used,
-            met_at=_dt(met_at, zone),
-            breached_at=_dt(breached_at, zone),
-            at_risk=state == "running" and used >= share,
-            target=target.duration,
-            clock=target.clock_name(coverage),
+            m.name, number, state, self._instant(start, zone), _dt(deadline, zone),
+            elapsed_td, target.duration - elapsed_td, used, _dt(met_at, zone),
+            _dt(breached_at, zone), state == "running" and used >= share, target.duration,
+            target.clock_name(coverage),
         )
 
 
@@ -1148,26 +1163,22 @@ def _coverage_of(life: list[_Regime], target: Target) -> str | None:
 
 # -- counting on a calendar, in integers -------------------------------------------------------
 #
-# The calendar's public methods take and give datetimes; these adapters cross that boundary
-# in UTC, the one zone whose conversion is a subtraction.
+# The calendar's integer entry points: no datetime is made for the arithmetic.
 
 
 def _business(schedule: Schedule, a: int, b: int) -> int:
-    return duration_us(schedule.business_time(from_us(a, UTC), from_us(b, UTC)))
+    return schedule._business_us(a, b)
 
 
 def _add(schedule: Schedule, a: int, d: int) -> int | None:
     try:
-        return to_us(schedule.add(from_us(a, UTC), timedelta(microseconds=d)))
+        return schedule._add_us(a, d)
     except HorizonError:
         return None
 
 
 def _next_open(schedule: Schedule, t: int) -> int | None:
-    try:
-        return to_us(schedule.next_open(from_us(t, UTC)))
-    except HorizonError:
-        return None
+    return schedule._next_open_us(t)
 
 
 def _walk(

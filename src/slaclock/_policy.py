@@ -64,6 +64,7 @@ __all__ = [
 #: The status categories every helpdesk's statuses map onto: the desk's turn, waiting for
 #: the customer, waiting for a third party, solved (may reopen), closed (final).
 CATEGORIES = ("open", "pending", "on_hold", "solved", "closed")
+_CATEGORY_NAMES = frozenset(CATEGORIES)
 #: The coverages a contract may buy for a level counted "as the contract says": business
 #: hours, or around the clock.
 COVERAGES = ("business", "24x7")
@@ -81,7 +82,7 @@ ReplyToSolved = Literal["waits", "reopens"]
 
 _SIMPLE_TRIGGERS = frozenset({
     "created", "desk_reply", "customer_reply", "reply", "desk_note", "customer_note",
-    "handoff",
+    "handoff", "reopened",
 })
 _ROLES = ("desk", "customer")
 
@@ -163,8 +164,8 @@ class MetricDefinition:
     Every metric of every policy is evaluated by the same routine from these fields
     (the rules are in :doc:`/explanation/sla`). Triggers are strings: ``created``,
     ``created_by:customer``, ``desk_reply``, ``customer_reply``, ``reply``,
-    ``desk_note``, ``enter:pending``, ``leave:solved``, ``handoff``, ``field:priority``,
-    ``field:category=development``.
+    ``desk_note``, ``enter:pending``, ``leave:solved``, ``reopened`` (solved to open,
+    pending or on hold), ``handoff``, ``field:priority``, ``field:category=development``.
 
     Attributes:
         name: the metric's name in its policy, e.g. ``"reaction"``.
@@ -463,6 +464,8 @@ class Regulation:
         """
         found = self.statuses.get(status)
         if found is None:
+            if status in _CATEGORY_NAMES:
+                return status
             found = self._statuses_folded().get(status.strip().casefold())
         return found
 

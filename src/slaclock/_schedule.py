@@ -238,6 +238,31 @@ class Schedule(ABC):
             d = duration_us(duration)
         if d == 0:
             return start
+        us = self._add_us(a, d)
+        if type(start) is datetime:
+            try:
+                return (EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
+            except OverflowError:
+                pass  # from_us says so
+        return like(from_us(us, start.tzinfo), start)
+
+    # -- integer entry points, for the SLA model (UTC microseconds in and out) ----------
+
+    def _business_us(self, a: int, b: int) -> int:
+        """:meth:`business_time` of two instants in UTC microseconds, in microseconds."""
+        tl = self._cache.timeline
+        if tl is None or not (tl.lo <= a <= tl.hi and tl.lo <= b <= tl.hi):
+            tl = self._timeline(min(a, b), max(a, b))
+        return tl.position(b) - tl.position(a)
+
+    def _add_us(self, a: int, d: int) -> int:
+        """:meth:`add` in UTC microseconds.
+
+        Raises:
+            HorizonError: as :meth:`add` does.
+        """
+        if d == 0:
+            return a
         tl = self._cache.timeline
         if tl is None or not tl.lo <= a <= tl.hi:
             tl = self._timeline(a, a)
@@ -257,12 +282,15 @@ class Schedule(ABC):
             cum = tl.cum
             k = bisect_right(cum, target)
             us = tl.starts[k] + target - (cum[k - 1] if k else 0)
-        if type(start) is datetime:
-            try:
-                return (EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
-            except OverflowError:
-                pass  # from_us says so
-        return like(from_us(us, start.tzinfo), start)
+        return us
+
+    def _next_open_us(self, a: int) -> int | None:
+        """:meth:`next_open` in UTC microseconds, or ``None`` beyond the search horizon."""
+        found = self._find_open(self._timeline(a, a), a, a + _HORIZON_US)
+        if found is None:
+            return None
+        tl, i = found
+        return max(tl.starts[i], a)
 
     def subtract(self, start: datetime, duration: timedelta) -> datetime:
         """``add(start, -duration)``: the latest instant ``duration`` of working time earlier."""
