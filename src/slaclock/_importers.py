@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike, fspath
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -311,7 +311,7 @@ def _builtin_field(ticket: str, at: datetime, name: str, value: str | None) -> E
 
 
 def read_export(
-    source: str | PathLike[str] | io.TextIOBase | io.BufferedIOBase | Any,
+    source: str | PathLike[str] | IO[str] | IO[bytes] | Mapping[str, Any] | list[Any],
     mapping: ExportMapping | str | PathLike[str],
     policy: Regulation | RegulationVersions | None = None,
     *,
@@ -385,33 +385,35 @@ def _text(source: object, name: str, mapping: ExportMapping) -> str:
     if isinstance(raw, str):
         return raw.removeprefix("\ufeff")
     codec = mapping.codec
+    if not codec.startswith("utf") and any(b > 0x7F for b in raw) and _is_utf8(raw):
+        raise ExportError(
+            name, None,
+            f"the file is UTF-8 text, not {mapping.encoding} as the mapping says: set "
+            "encoding = \"utf-8\" in [log]",
+        )
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        hint = ""
+        hint = "; set the export's encoding in [log]"
         if codec.startswith("utf"):
             try:
                 raw.decode("cp1251")
                 hint = "; it reads as Windows-1251: set encoding = \"windows-1251\" in [log]"
             except UnicodeDecodeError:
                 pass
-        hint = hint or "; set the export's encoding in [log]"
         raise ExportError(
             name, line, f"byte 0x{raw[error.start]:02x} is not {mapping.encoding} text{hint}",
         ) from None
-    if codec == "cp1251" and any(b > 0x7F for b in raw):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            raise ExportError(
-                name, None,
-                "the file is UTF-8 text, not windows-1251 as the mapping says: set "
-                "encoding = \"utf-8\" in [log]",
-            )
     return text.removeprefix("\ufeff")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _json(text: str, name: str) -> Any:
