@@ -87,7 +87,8 @@ class Export:
 
     @property
     def balanced(self) -> bool:
-        """Whether every row is accounted for: ``rows == used + ignored + rejected``."""
+        """True when every row is accounted for (``rows == used + ignored + rejected``),
+        as it always is after :func:`read_export`."""
         return self.rows == self.used + sum(self.ignored.values()) + len(self.rejected)
 
     def where(self, line: int) -> str:

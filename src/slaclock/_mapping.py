@@ -125,8 +125,8 @@ def _strings(value: Iterable[str]) -> frozenset[str]:
 class ExportMapping:
     """How one helpdesk's export reads as slaclock events.
 
-    Build one with :func:`load_mapping` (a TOML file, or a built-in name) or
-    :func:`parse_mapping`; every attribute is one key of the ``[log]`` table
+    Build one with :func:`load_mapping` (a TOML file, or a built-in name), or directly;
+    every attribute is one key of the ``[log]`` table
     (:doc:`/reference/mapping-format`).
 
     Attributes:
