@@ -230,7 +230,13 @@ def test_zendesk_comment_without_the_sideload_uses_comment_present_and_the_updat
         ("created", "customer"), ("note", "desk")]
 
 
-def test_zendesk_a_malformed_record_is_rejected_with_its_record_number() -> None:
+def test_zendesk_audit_with_only_a_unix_timestamp_reads_as_utc() -> None:
+    data = {"ticket_events": [{"ticket_id": 7, "timestamp": 1780297200, "updater_id": 50,
+                               "child_events": [{"event_type": "Create", "status": "new"}]}]}
+    assert read_export(data, "zendesk").events[0].at == ber(1, 9)
+
+
+def test_zendesk_malformed_record_is_rejected_with_its_record_number() -> None:
     data = {"ticket_events": [
         {"ticket_id": 7, "created_at": "2026-06-01T07:00:00Z", "updater_id": 50,
          "child_events": [{"event_type": "Create", "status": "new"}]},
@@ -589,7 +595,7 @@ def test_event_column_kinds_map_onto_the_general_vocabulary() -> None:
             "5,2026-06-01 10:00:00,Merged,,,agent\n")
     export = read_export(_stream(text, "utf-8"), mapping)
     assert [(e.kind, e.status or e.author or dict(e.fields)) for e in export.events] == [
-        ("created", "customer"), ("field", {"priority": "4 high"}), ("reply", "desk"),
+        ("created", "new"), ("field", {"priority": "4 high"}), ("reply", "desk"),
         ("note", "desk"), ("status", "closed successful")]
     assert export.ignored == {"event Lock": 1}
     assert export.unknown == [Unknown("event", "Merged", 1, 8)]

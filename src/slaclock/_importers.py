@@ -20,7 +20,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from os import PathLike, fspath
 from pathlib import Path
 from typing import IO, Any
@@ -339,6 +339,7 @@ def read_export(
             header that lacks the mapping's columns, malformed JSON), naming the file and
             the line or record; with ``strict``, for the first bad row.
         MappingError: for a bad mapping file.
+        OSError: when the export's file cannot be read.
 
     >>> text = '''ticket,time,field,old_value,new_value,author_role
     ... 7,2026-06-01T09:00+02:00,status,,New,customer
@@ -530,7 +531,10 @@ def _csv_row(line: int, row: Mapping[str, str | None], build: _Builder) -> None:
         build.ignore(f"event {kind_cell}")
     elif target == "created":
         status = None
-        if row.get("new") is not None and "field" not in mapping.columns:
+        field = row.get("field")
+        if row.get("new") is not None and (
+            field is None or build.target(mapping.fields, field) == "status"
+        ):
             status = build.status(row.get("new"), line, ticket)
             if status is None:
                 return
@@ -631,7 +635,12 @@ def _zendesk_record(number: int, record: object, requesters: Mapping[str, str],
     if not children:
         build.ignore("ticket event without child events")
         return
-    at = build.parse_time(record.get("created_at") or record.get("timestamp"))
+    stamp = record.get("timestamp")
+    if record.get("created_at") is None and isinstance(stamp, int | float) \
+            and not isinstance(stamp, bool):
+        at: datetime | str = datetime.fromtimestamp(stamp, UTC)  # Unix seconds
+    else:
+        at = build.parse_time(record.get("created_at"))
     if isinstance(at, str):
         build.reject_all(len(children), number, at, ticket)
         return
