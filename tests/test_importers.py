@@ -230,6 +230,25 @@ def test_zendesk_comment_without_the_sideload_uses_comment_present_and_the_updat
         ("created", "customer"), ("note", "desk")]
 
 
+def test_zendesk_child_event_kinds_follow_the_mapping_s_events() -> None:
+    data = {"ticket_events": [
+        {"ticket_id": 7, "created_at": "2026-06-01T07:00:00Z", "updater_id": 50,
+         "child_events": [{"event_type": "Create", "status": "new"}]},
+        {"ticket_id": 7, "created_at": "2026-06-01T08:00:00Z", "updater_id": 60,
+         "child_events": [{"event_type": "VoiceComment", "public": True, "author_id": 60},
+                          {"event_type": "Cc", "recipients": [50]},
+                          {"event_type": "TicketMerge"}]},
+    ]}
+    export = read_export(data, "zendesk")
+    assert [(e.kind, e.author) for e in export.events] == [
+        ("created", "customer"), ("reply", "desk")]
+    assert export.ignored == {"event Cc": 1}
+    assert export.unknown == [Unknown("event", "TicketMerge", 1, 2)]
+    assert export.problems() == [
+        "<export>: record 2: unknown event 'TicketMerge' (1 row; map it in the mapping's "
+        "[log.events], or to \"ignore\")"]
+
+
 def test_zendesk_audit_with_only_a_unix_timestamp_reads_as_utc() -> None:
     data = {"ticket_events": [{"ticket_id": 7, "timestamp": 1780297200, "updater_id": 50,
                                "child_events": [{"event_type": "Create", "status": "new"}]}]}

@@ -140,6 +140,8 @@ class _Builder:
         self.strict = strict
         self.versions = None if policy is None else as_versions(policy).versions
         self.seen: dict[tuple[str, str], int] = {}
+        self.names: dict[str, str | None] = {}  # status value -> policy name, or unknown
+        self.targets: dict[tuple[int, str], str | None] = {}
 
     # -- the three piles --------------------------------------------------------------
 
@@ -192,12 +194,17 @@ class _Builder:
         if value is None:
             self.reject(line, "no status value (the new value is empty)", ticket)
             return None
-        name = self.mapping.status(value)
-        if self.versions is not None and not any(
-            v.category(name) is not None for v in self.versions
-        ):
+        if value in self.names:
+            name = self.names[value]
+        else:
+            name = self.mapping.status(value)
+            if self.versions is not None and not any(
+                v.category(name) is not None for v in self.versions
+            ):
+                name = None
+            self.names[value] = name
+        if name is None:
             self.unknown("status", value, line, ticket)
-            return None
         return name
 
     def role(self, author: str | None, role_cell: str | None, requester: str | None,
@@ -214,10 +221,16 @@ class _Builder:
         return found
 
     def target(self, table: Mapping[str, str], value: str) -> str | None:
+        """What ``table`` (the mapping's fields or events) maps ``value`` to, matched
+        exactly, else without regard to case."""
+        key = (id(table), value)
+        if key in self.targets:
+            return self.targets[key]
         found = table.get(value)
         if found is None:
             folded = {k.casefold(): v for k, v in table.items()}
             found = folded.get(value.strip().casefold())
+        self.targets[key] = found
         return found
 
     # -- one change ------------------------------------------------------------------
@@ -644,7 +657,6 @@ def _zendesk_record(number: int, record: object, requesters: Mapping[str, str],
     if isinstance(at, str):
         build.reject_all(len(children), number, at, ticket)
         return
-    mapping = build.mapping
     requester = requesters.get(ticket)
     updater = _clean(record.get("updater_id"))
 
@@ -673,14 +685,28 @@ def _zendesk_record(number: int, record: object, requesters: Mapping[str, str],
             build.change(number, ticket, at, field, _clean(old), _clean(value),
                          role=role_of(updater), public=None)
         else:
-            label = str(kind)
-            if mapping.other_events == "ignore" or label in (
-                "Notification", "Cc", "FollowerNotification", "Tweet", "SMS", "External",
-                "VoiceComment", "LogMeInTranscript", "SatisfactionRating",
-            ):
-                build.ignore(f"event {label}")
-            else:
-                build.unknown("event", label, number, ticket)
+            _zendesk_other(number, ticket, at, child, str(kind), updater, role_of, build)
+
+
+def _zendesk_other(
+    number: int, ticket: str, at: datetime, child: Mapping[str, Any], kind: str,
+    updater: str | None, role_of: Callable[[str | None], Callable[[], Role | None]],
+    build: _Builder,
+) -> None:
+    """A child event of another kind: as the mapping's ``[log.events]`` says."""
+    target = build.target(build.mapping.events, kind)
+    if target in ("reply", "note", "comment"):
+        public = child.get("public")
+        author = _clean(child.get("author_id")) or updater
+        build.comment(number, ticket, at, target,
+                      public if isinstance(public, bool) else None, role_of(author))
+    elif target == "ignore" or (target is None and build.mapping.other_events == "ignore"):
+        build.ignore(f"event {kind}")
+    elif target is None:
+        build.unknown("event", kind, number, ticket)
+    else:
+        build.reject(number, f"a Zendesk {kind} event cannot be a {target!r} event: map it "
+                     "to a comment, reply, note or ignore", ticket)
 
 
 def _zendesk_creation(
