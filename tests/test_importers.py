@@ -595,6 +595,16 @@ def test_an_author_role_the_mapping_does_not_know_is_rejected(
         "author role 'Робот' is neither desk nor customer: map it in the mapping's [log.roles]")
 
 
+def test_a_comment_without_author_or_role_is_rejected_with_the_fix() -> None:
+    mapping = ExportMapping("m", columns={"ticket": "t", "time": "at", "field": "f", "new": "v"},
+                            fields={"status": "status", "comment": "reply"})
+    export = read_export(_stream("t,at,f,v\n1,2026-06-01T09:00Z,comment,hi\n", "utf-8"),
+                         mapping)
+    assert export.problems() == [
+        "<export>:2: the row names no author nor role: set default_role in the mapping (or "
+        "map a role column)"]
+
+
 def test_event_column_kinds_map_onto_the_general_vocabulary() -> None:
     mapping = ExportMapping(
         "otrs", columns={"ticket": "TicketID", "time": "CreateTime", "event": "HistoryType",
@@ -791,3 +801,81 @@ def test_any_rows_are_each_used_ignored_or_rejected(rows: list[list[str]]) -> No
     assert export.rows == sum(1 for r in rows if any(c.strip() for c in r))
     assert len(export.events) == export.used
     assert sum(u.count for u in export.unknown) <= len(export.rejected)
+
+
+def test_jira_a_truncated_changelog_is_reported_not_read_as_complete() -> None:
+    issue = {"key": "HD-2", "fields": {"created": "2026-06-01T09:00:00.000+0100",
+                                       "status": {"name": "Open"},
+                                       "reporter": {"accountId": "c1"}},
+             "changelog": {"startAt": 0, "maxResults": 1, "total": 3, "histories": [
+                 {"created": "2026-06-01T10:00:00.000+0100", "items": [
+                     {"field": "status", "fromString": "Open", "toString": "Done"}]}]}}
+    export = read_export(issue, "jira")
+    assert [e.kind for e in export.events] == ["created", "status"]
+    assert export.problems() == [
+        "<export>: record 1: issue HD-2: the changelog holds 1 of its 3 entries; export the "
+        "issue's whole changelog (/rest/api/2/issue/{key}/changelog) and read it with the "
+        "issue"]
+
+
+_ZENDESK_STATUSES = ("new", "open", "pending", "hold", "solved")
+
+
+@st.composite
+def zendesk_tickets(draw: st.DrawFn) -> tuple[list[dict[str, object]], list[Event]]:
+    """Zendesk audits and the events they mean: a creating audit (status, priority, the
+    requester's description), then audits changing the status or priority, or holding a
+    public or private comment by the requester or an agent."""
+    audits: list[dict[str, object]] = []
+    events: list[Event] = []
+    for ticket in range(1, draw(st.integers(1, 3)) + 1):
+        requester, agent = 1000 + ticket, 2000 + ticket
+        at = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(
+            seconds=draw(st.integers(0, 86_400 * 30)))
+        status = draw(st.sampled_from(_ZENDESK_STATUSES))
+        priority = draw(st.sampled_from(("low", "normal", "high", "urgent")))
+        audits.append({"ticket_id": ticket, "created_at": at.isoformat(), "updater_id": requester,
+                       "child_events": [
+                           {"event_type": "Create", "status": status},
+                           {"event_type": "Create", "priority": priority},
+                           {"event_type": "Comment", "author_id": requester, "public": True}]})
+        events.append(Event(str(ticket), at, "created",
+                            status="On-hold" if status == "hold" else status, author="customer",
+                            fields={"priority": priority}))
+        for _ in range(draw(st.integers(0, 5))):
+            at += timedelta(seconds=draw(st.integers(1, 36_000)))
+            what = draw(st.sampled_from(("status", "priority", "comment")))
+            who = draw(st.sampled_from((requester, agent)))
+            if what == "status":
+                new = draw(st.sampled_from(_ZENDESK_STATUSES))
+                child: dict[str, object] = {"event_type": "Change", "status": new,
+                                            "previous_value": status}
+                status = new
+                event = Event(str(ticket), at, "status",
+                              status="On-hold" if new == "hold" else new)
+            elif what == "priority":
+                new = draw(st.sampled_from(("low", "normal", "high", "urgent")))
+                child = {"event_type": "Change", "priority": new, "previous_value": priority}
+                priority = new
+                event = Event(str(ticket), at, "field", fields={"priority": new})
+            else:
+                public = draw(st.booleans())
+                child = {"event_type": "Comment", "author_id": who, "public": public}
+                event = Event(str(ticket), at, "reply" if public else "note",
+                              author="customer" if who == requester else "desk")
+            audits.append({"ticket_id": ticket, "created_at": at.isoformat(),
+                           "updater_id": who, "child_events": [child]})
+            events.append(event)
+    return audits, events
+
+
+@given(zendesk_tickets())
+def test_zendesk_round_trip_audits_read_back_as_their_events(
+    case: tuple[list[dict[str, object]], list[Event]],
+) -> None:
+    audits, events = case
+    export = read_export({"ticket_events": audits}, "zendesk")
+    assert export.rejected == []
+    assert export.events == events
+    children = [child for audit in audits for child in audit["child_events"]]  # type: ignore[attr-defined]
+    assert export.used == export.rows == len(children)

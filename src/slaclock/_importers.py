@@ -214,6 +214,9 @@ class _Builder:
             if role_cell is not None:
                 reason = (f"author role {role_cell!r} is neither desk nor customer: map it in "
                           "the mapping's [log.roles]")
+            elif author is None:
+                reason = ("the row names no author nor role: set default_role in the "
+                          "mapping (or map a role column)")
             else:
                 reason = (f"the role of author {author!r} is unknown: list them in the "
                           "mapping's agents or customers, or set default_role")
@@ -817,6 +820,13 @@ def _jira_issue(number: int, issue: object, build: _Builder) -> None:
         build.reject(number, f"issue {ticket}: changelog.histories or comment.comments is "
                      "not a list", ticket)
         return
+    changelog = issue.get("changelog")
+    total = changelog.get("total") if isinstance(changelog, Mapping) else None
+    if isinstance(total, int) and total > len(histories):
+        # A search returns a page of each issue's changelog: the rest is not in the file.
+        build.reject(number, f"issue {ticket}: the changelog holds {len(histories)} of its "
+                     f"{total} entries; export the issue's whole changelog "
+                     "(/rest/api/2/issue/{key}/changelog) and read it with the issue", ticket)
     reporter, _ = _jira_user(fields.get("reporter"))
     items: list[tuple[datetime, Mapping[str, Any], Any]] = []
     for history in histories:
