@@ -879,3 +879,17 @@ def test_zendesk_round_trip_audits_read_back_as_their_events(
     assert export.events == events
     children = [child for audit in audits for child in audit["child_events"]]  # type: ignore[attr-defined]
     assert export.used == export.rows == len(children)
+
+
+def test_rows_the_report_leaves_out_point_back_into_the_export(
+    tmp_path: Path, history_mapping: ExportMapping, desk_ru: Regulation
+) -> None:
+    # Without its creation row, ЗВ-103's status change (now line 19) opens nothing.
+    lines = _ru_text().splitlines(keepends=True)
+    path = tmp_path / "history.csv"
+    path.write_bytes("".join(lines[:17] + lines[18:]).encode("cp1251"))
+    export = read_export(path, history_mapping, desk_ru)
+    report = slaclock.report(export.events, desk_ru, at=msk(16, 12))
+    assert [(b.line, b.ticket, b.reason) for b in export.relocate(report.rejected)] == [
+        (19, "ЗВ-103", "ticket 'ЗВ-103' has no 'opened' event")]
+    assert export.where(19) == "history.csv:19"

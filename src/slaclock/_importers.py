@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from os import PathLike, fspath
 from pathlib import Path
@@ -95,6 +95,24 @@ class Export:
         """``"file:12"`` for a CSV line, ``"file: record 3"`` for a JSON record."""
         return f"{self.source}:{line}" if self.unit == "line" else \
             f"{self.source}: record {line}"
+
+    def relocate(self, rejected: Iterable[BadRow]) -> list[BadRow]:
+        """The rows :func:`slaclock.report` left out of ``report(export.events, ...)``
+        (numbered by their position in :attr:`events`, from 1), numbered by the export's
+        lines or records instead, so a message can point into the file.
+
+        >>> text = ("ticket,time,field,old_value,new_value,author_role\\n"
+        ...         "1,2026-06-01T09:00Z,status,,open,customer\\n\\n"
+        ...         "2,2026-06-01T10:00Z,status,,open,customer\\n")
+        >>> e = read_export(io.StringIO(text), "status-history")
+        >>> from slaclock import report
+        >>> r = report(e.events, Regulation.default())
+        >>> [(b.line, b.ticket) for b in r.rejected]
+        [(1, '1'), (2, '2')]
+        >>> [(b.line, b.ticket) for b in e.relocate(r.rejected)]
+        [(2, '1'), (4, '2')]
+        """
+        return [BadRow(self.lines[b.line - 1], b.reason, b.ticket) for b in rejected]
 
     def problems(self) -> list[str]:
         """One line per unknown value (with its count and first place), then one per
