@@ -893,3 +893,21 @@ def test_rows_the_report_leaves_out_point_back_into_the_export(
     assert [(b.line, b.ticket, b.reason) for b in export.relocate(report.rejected)] == [
         (19, "ЗВ-103", "ticket 'ЗВ-103' has no 'opened' event")]
     assert export.where(19) == "history.csv:19"
+
+
+def test_zendesk_custom_status_unknown_to_the_policy_names_its_first_record(
+    zendesk_policy: Regulation,
+) -> None:
+    data = json.loads((EXAMPLES / "zendesk_ticket_events.json").read_text())
+    for record in data["ticket_events"][7:9]:  # ticket 102's reply and its hold
+        for child in record["child_events"]:
+            if child.get("status") in ("open", "hold"):
+                child["status"] = "escalated"
+    export = read_export(data, "zendesk", zendesk_policy)
+    assert export.unknown == [Unknown("status", "escalated", 2, 8)]
+    assert export.balanced
+    with pytest.raises(ExportError) as caught:
+        read_export(data, "zendesk", zendesk_policy, strict=True)
+    assert str(caught.value) == (
+        "<export>: record 8: unknown status 'escalated': map it in the policy's [statuses] "
+        "or the mapping's [log.statuses]")
