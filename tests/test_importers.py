@@ -911,3 +911,21 @@ def test_zendesk_custom_status_unknown_to_the_policy_names_its_first_record(
     assert str(caught.value) == (
         "<export>: record 8: unknown status 'escalated': map it in the policy's [statuses] "
         "or the mapping's [log.statuses]")
+
+
+def test_mappings_and_exports_pickle_for_worker_processes(
+    history_mapping: ExportMapping, history: Export
+) -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(history_mapping)) == history_mapping
+    assert pickle.loads(pickle.dumps(history.events)) == history.events
+
+
+def test_jira_status_unknown_to_the_policy_is_reported_by_issue(jira_policy: Regulation) -> None:
+    data = json.loads((EXAMPLES / "jira_issues.json").read_text())
+    item = data["issues"][1]["changelog"]["histories"][1]["items"][0]
+    item["toString"] = "Triage"
+    export = read_export(data, "jira", jira_policy)
+    assert export.unknown == [Unknown("status", "Triage", 1, 2)]
+    assert export.problems()[0].startswith("<export>: record 2: unknown status 'Triage'")
