@@ -259,7 +259,7 @@ class _Builder:
     def change(
         self, line: int, ticket: str, at: datetime, field: str | None, old: str | None,
         new: str | None, *, role: Callable[[], Role | None], public: bool | None,
-        detail: str | None = None, creates: bool = False,
+        detail: str | None = None,
     ) -> None:
         """A row that changed ``field`` from ``old`` to ``new``."""
         mapping = self.mapping
@@ -280,7 +280,7 @@ class _Builder:
             name = self.status(new, line, ticket)
             if name is None:
                 return
-            if creates or (old is None and mapping.format == "csv"):
+            if old is None and mapping.format == "csv":  # a status set from nothing
                 author = role()
                 if author is None:
                     return
