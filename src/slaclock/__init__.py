@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from ._dated import DatedDays
     from ._eventlog import BadRow
     from ._ics import calendar_to_ics, read_ics
+    from ._importers import Export, Unknown, read_export
+    from ._mapping import ExportError, ExportMapping, MappingError, load_mapping
     from ._policy import (
         CATEGORIES,
         COVERAGES,
@@ -54,6 +56,13 @@ if TYPE_CHECKING:
         parse_policy,
     )
     from ._report import Report, Summary, report
+    from ._zendesk_metrics import (
+        ZENDESK_METRICS,
+        BreachComparison,
+        ZendeskMetricEvent,
+        compare_breaches,
+        read_zendesk_metric_events,
+    )
     from ._zendesk_schedule import calendar_from_zendesk
 
 __version__ = "0.1.0.dev0"
@@ -100,11 +109,24 @@ __all__ = [
     "Report",
     "Summary",
     "report",
+    # helpdesk exports in: mappings, importers, Zendesk's own verdicts
+    "BreachComparison",
+    "Export",
+    "ExportMapping",
+    "Unknown",
+    "ZENDESK_METRICS",
+    "ZendeskMetricEvent",
+    "compare_breaches",
+    "load_mapping",
+    "read_export",
+    "read_zendesk_metric_events",
     # errors and warnings
     "CalendarFileError",
     "ConfigError",
     "EventError",
+    "ExportError",
     "HorizonError",
+    "MappingError",
     "NaiveDatetimeError",
     "PolicyError",
     "ProvisionalCalendarWarning",
@@ -137,6 +159,12 @@ _LAZY = {
     "DatedDays": "slaclock._dated",
     "calendar_from_zendesk": "slaclock._zendesk_schedule",
     **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock._ics"),
+    **dict.fromkeys(("Export", "Unknown", "read_export"), "slaclock._importers"),
+    **dict.fromkeys(("ExportError", "ExportMapping", "MappingError", "load_mapping"),
+                    "slaclock._mapping"),
+    **dict.fromkeys(("ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
+                     "compare_breaches", "read_zendesk_metric_events"),
+                    "slaclock._zendesk_metrics"),
 }
 
 
