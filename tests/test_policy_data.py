@@ -539,6 +539,12 @@ def test_a_policy_file_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
     assert isinstance(load_policy(path), Regulation)
 
 
+def test_a_policy_file_may_carry_its_export_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "desk.toml"
+    path.write_text(BASE + '[log]\nformat = "csv"\n', encoding="utf-8")
+    assert isinstance(load_policy(path), Regulation)  # the [log] table is the mapping's
+
+
 def test_a_policy_without_metrics_has_the_regulation_s_three() -> None:
     reg = policy(BASE)
     assert list(reg.metrics) == ["reaction", "next_reaction", "resolution"]

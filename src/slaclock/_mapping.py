@@ -349,7 +349,7 @@ def read_policy_file(
     path: str | PathLike[str],
 ) -> tuple[Regulation | RegulationVersions, ExportMapping | None]:
     """A policy file that may carry its export's mapping in a ``[log]`` table: the policy
-    (read without ``[log]``) and the mapping, or ``None`` when it has none.
+    (whose reader leaves ``[log]`` alone) and the mapping, or ``None`` when it has none.
 
     Raises:
         PolicyError: for the policy; MappingError: for the ``[log]`` table.
@@ -357,8 +357,8 @@ def read_policy_file(
     from ._policy import parse_policy
 
     file = Path(fspath(path))
-    data = dict(_read_toml(file))
-    log = data.pop("log", None)
+    data = _read_toml(file)
+    log = data.get("log")
     policy = parse_policy(data, file.name)
     mapping = None if log is None else parse_mapping({"log": log}, file.name)
     return policy, mapping

@@ -857,8 +857,10 @@ _SHARED_KEYS = {"calendars", "contracts", "customers", "statuses", "fields"}
 _TOP_KEYS = {
     "format", "version", "effective", "title", "at_risk", "calendars", "levels", "metrics",
     "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
+    # The export mapping of the helpdesk's log (slaclock.load_mapping reads it).
+    "log",
 }
-_VERSION_KEYS = _TOP_KEYS - {"format", "contracts"}
+_VERSION_KEYS = _TOP_KEYS - {"format", "contracts", "log"}
 _LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause"}
 _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
@@ -936,7 +938,7 @@ class _Reader:
         if fmt != FORMAT:
             raise self.fail("format", fmt, f"this slaclock reads format {FORMAT}")
         if "versions" in data:
-            self.unknown(data, {"format", "versions", *_SHARED_KEYS}, "")
+            self.unknown(data, {"format", "versions", "log", *_SHARED_KEYS}, "")
             shared = {key: data[key] for key in _SHARED_KEYS if key in data}
             items = data["versions"]
             if not isinstance(items, list) or not items:
