@@ -75,15 +75,9 @@ class ProvisionalCalendarWarning(UserWarning):
     """
 
 
-class PolicyError(ConfigError):
-    """A policy file (TOML or JSON) is malformed or describes an invalid policy.
-
-    Attributes:
-        path: the file's name as given (or ``"<policy>"`` for a mapping), e.g.
-            ``"desk.toml"``.
-        field: the dotted key that was wrong, e.g. ``"levels.vip.reaction.hours"``.
-        value: the offending value, as read.
-    """
+class _FileKeyError(ConfigError):
+    """A value of a file the user wrote or exported, named by the file and its dotted key:
+    ``desk.toml: levels.vip.reaction.hours: expected a positive number (got -4)``."""
 
     def __init__(self, path: str, field: str, value: object, problem: str) -> None:
         self.path = path
@@ -93,7 +87,18 @@ class PolicyError(ConfigError):
         ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
 
 
-class CalendarFileError(ConfigError):
+class PolicyError(_FileKeyError):
+    """A policy file (TOML or JSON) is malformed or describes an invalid policy.
+
+    Attributes:
+        path: the file's name as given (or ``"<policy>"`` for a mapping), e.g.
+            ``"desk.toml"``.
+        field: the dotted key that was wrong, e.g. ``"levels.vip.reaction.hours"``.
+        value: the offending value, as read.
+    """
+
+
+class CalendarFileError(_FileKeyError):
     """A calendar file from elsewhere (a Zendesk schedule, an ICS file) cannot be read.
 
     Attributes:
@@ -104,12 +109,6 @@ class CalendarFileError(ConfigError):
         value: the offending value, as read.
     """
 
-    def __init__(self, path: str, field: str, value: object, problem: str) -> None:
-        self.path = path
-        self.field = field
-        self.value = value
-        self.problem = problem
-        ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
 
 
 class UnknownLevelError(SlaclockError, LookupError):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._errors import ConfigError, SlaclockError
+from ._errors import SlaclockError, _FileKeyError
 from ._eventlog import _localize, parse_zone
 from ._policy import FrozenDict
 
@@ -69,7 +69,7 @@ _LOG_KEYS = {
 }
 
 
-class MappingError(ConfigError):
+class MappingError(_FileKeyError):
     """A mapping (the ``[log]`` table) is malformed.
 
     Attributes:
@@ -78,12 +78,6 @@ class MappingError(ConfigError):
         value: the offending value, as read.
     """
 
-    def __init__(self, path: str, field: str, value: object, problem: str) -> None:
-        self.path = path
-        self.field = field
-        self.value = value
-        self.problem = problem
-        ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
 
 
 class ExportError(SlaclockError, ValueError):
