@@ -28,6 +28,7 @@ from ._policy import (
     CATEGORIES,
     COVERAGES,
     Contract,
+    Coverage,
     FrozenDict,
     Level,
     MetricDefinition,
@@ -48,6 +49,11 @@ __all__ = [
 ]
 
 MetricState = Literal["running", "paused", "met", "breached", "not_applicable"]
+EventKind = Literal[
+    "opened", "responded", "waiting", "customer_replied", "level_changed", "to_development",
+    "resolved", "reopened", "created", "status", "reply", "note", "field",
+]
+Role = Literal["desk", "customer"]
 TicketState = Literal["open", "waiting", "on_hold", "development", "resolved", "closed"]
 
 _KINDS = (
@@ -189,14 +195,14 @@ class Event:
 
     ticket: str
     at: datetime
-    kind: str
+    kind: EventKind
     level: str | None = None
     detail: str | None = None
-    coverage: str | None = None
+    coverage: Coverage | None = None
     customer: str | None = None
     category: str | None = None
     status: str | None = attrs.field(default=None, kw_only=True)
-    author: str | None = attrs.field(default=None, kw_only=True)
+    author: Role | None = attrs.field(default=None, kw_only=True)
     fields: Mapping[str, str | None] = attrs.field(
         default=_EMPTY, converter=_fields, kw_only=True, hash=False
     )

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from os import PathLike, fspath
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -31,6 +31,10 @@ from ._clock import Event
 from ._errors import EventError
 from ._eventlog import BadRow
 from ._mapping import ExportError, ExportMapping, Role, load_mapping
+
+if TYPE_CHECKING:
+    from ._clock import EventKind
+    from ._policy import Coverage
 from ._policy import Regulation, RegulationVersions, as_versions
 
 __all__ = ["Export", "Unknown", "read_export"]
@@ -310,7 +314,7 @@ class _Builder:
         author = role()
         if author is None:
             return
-        kind = target
+        kind = cast("EventKind", target)  # "reply" or "note"
         self.use(line, lambda: Event(ticket, at, kind, detail=detail, author=author), ticket)
 
     def reject_all(self, count: int, line: int, reason: str, ticket: str | None) -> None:
@@ -340,7 +344,7 @@ class _Builder:
 def _builtin_field(ticket: str, at: datetime, name: str, value: str | None) -> Event:
     """A ``field`` event that sets one of the event's own fields (level, customer, ...)."""
     return Event(ticket, at, "field", level=value if name == "level" else None,
-                 coverage=value if name == "coverage" else None,
+                 coverage=cast("Coverage | None", value) if name == "coverage" else None,
                  customer=value if name == "customer" else None,
                  category=value if name == "category" else None)
 
@@ -779,8 +783,8 @@ def _zendesk_creation(
     if who is None:
         build.reject_all(taken - 1, number, "the ticket's creation was refused", ticket)
         return rest
-    build.use(number, lambda: Event(ticket, at, "created", status=name, author=who,
-                                    fields=fields, **builtin), ticket, rows=taken)
+    build.use(number, lambda: _created(ticket, at, name, who, fields, builtin), ticket,
+              rows=taken)
     return rest
 
 
@@ -894,8 +898,8 @@ def _jira_issue(number: int, issue: object, build: _Builder) -> None:
                     level[target] = initial_priority
                 elif target is not None and target != "ignore" and initial_priority:
                     extra[target] = initial_priority
-                build.use(number, lambda: Event(ticket, created, "created", status=name,
-                                                author=role, fields=extra, **level), ticket)
+                build.use(number, lambda: _created(ticket, created, name, role, extra, level),
+                          ticket)
     for at, item, author in items:
         build.change(number, ticket, at, _clean(item.get("field")),
                      _clean(item.get("fromString")), _clean(item.get("toString")),
@@ -933,3 +937,17 @@ def _jira_public(comment: Mapping[str, Any]) -> bool:
                 if isinstance(value, Mapping) and value.get("internal") is True:
                     return False
     return True
+
+
+def _created(
+    ticket: str, at: datetime, status: str | None, author: Role | None,
+    fields: Mapping[str, str | None], builtin: Mapping[str, str | None],
+) -> Event:
+    """A ``created`` event with the fields the export set, the built-in ones as the
+    event's own (the event checks the coverage)."""
+    return Event(
+        ticket, at, "created", level=builtin.get("level"),
+        coverage=cast("Coverage | None", builtin.get("coverage")),
+        customer=builtin.get("customer"), category=builtin.get("category"), status=status,
+        author=author, fields=fields,
+    )

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from os import fspath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -32,6 +32,9 @@ from ._policy import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
     import pandas
+
+    from ._clock import EventKind, Role
+    from ._policy import Coverage
 
 __all__ = ["METRIC_COLUMNS", "Report", "Summary", "report"]
 
@@ -383,17 +386,22 @@ class Replayer:
 
 
 def row_event(row: Row) -> Event:
-    """The :class:`~slaclock.Event` of a log row (refused with an :class:`EventError`)."""
-    kind = row.kind
+    """The :class:`~slaclock.Event` of a log row (refused with an :class:`EventError`).
+
+    The reader checked the row's kind, coverage and author against the vocabulary; the
+    event checks them again, so the casts below only tell the type checker so.
+    """
+    kind = cast("EventKind", row.kind)
+    coverage = cast("Coverage | None", row.coverage)
     if row.status is None and row.author is None and row.fields is None:
         return Event(
             row.ticket, row.at, kind, row.level if kind in _LEVELLED else None, row.detail,
-            row.coverage, row.customer, row.category,
+            coverage, row.customer, row.category,
         )
     return Event(
         row.ticket, row.at, kind, row.level if kind in _LEVELLED else None, row.detail,
-        row.coverage, row.customer, row.category, status=row.status, author=row.author,
-        fields=row.fields,
+        coverage, row.customer, row.category, status=row.status,
+        author=cast("Role | None", row.author), fields=row.fields,
     )
 
 

@@ -1,0 +1,101 @@
+"""Instructions that ``slaclock report`` executes, here and at another revision.
+
+    python benchmarks/count_report.py                      # against slaclock 0.1 (71d8afe)
+    python benchmarks/count_report.py --against HEAD~3 --tickets 2000
+
+Wall-clock time on a shared machine varies by tens of percent from run to run; the
+number of instructions a process executes does not (valgrind's callgrind counts them, the
+same total for the same inputs whatever else the machine does). This script makes one
+seeded log (``examples/generate_tickets.py``), checks out the other revision into a
+temporary git worktree, and runs the same report in both under callgrind: once on a
+log of one ticket (the fixed cost: imports, loading the policy) and once on the whole
+log, so the cost per ticket is the difference. It also checks that both reports say the
+same thing (the JSON, less the version line).
+
+Needs valgrind (Debian's ``valgrind`` package). Not a test: the numbers are read, and
+reported in the closing notes and in ``benchmarks/results/count_report.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = """
+import sys
+from slaclock.cli import main
+sys.argv = ["slaclock", "report", sys.argv[1], "--jobs", "1", "--format", "json",
+            "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit as done:
+    if done.code not in (0, None):
+        raise
+"""
+
+
+def instructions(tree: Path, log: Path, out: Path) -> int:
+    """The instructions of one report run with ``tree``'s sources first on the path."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         sys.executable, "-c", RUN, str(log), str(out)],
+        capture_output=True, text=True, check=True, env={"PYTHONPATH": str(tree / "src")},
+    )
+    found = re.search(r"refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no total:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def same_report(a: Path, b: Path) -> bool:
+    left, right = (json.loads(p.read_text(encoding="utf-8")) for p in (a, b))
+    for data in (left, right):
+        data.pop("slaclock", None)
+    return bool(left == right)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--against", default="71d8afe", help="the other revision")
+    parser.add_argument("--tickets", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="slaclock-count-") as tmp:
+        work = Path(tmp)
+        log = work / "tickets.csv"
+        subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "generate_tickets.py"), "--tickets",
+             str(args.tickets), "--output", str(log)], check=True, capture_output=True,
+        )
+        lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+        one = work / "one.csv"
+        one.write_text("".join(lines[:2]), encoding="utf-8")
+        other = work / "other"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(other),
+                        args.against], check=True, capture_output=True)
+        try:
+            rows = []
+            for name, tree in (("this tree", ROOT), (args.against, other)):
+                fixed = instructions(tree, one, work / f"{tree.name}-one.json")
+                total = instructions(tree, log, work / f"{tree.name}.json")
+                rows.append((name, fixed, total, (total - fixed) / args.tickets))
+            same = same_report(work / f"{ROOT.name}.json", work / f"{other.name}.json")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(other)], check=False, capture_output=True)
+    print(f"slaclock report --jobs 1 --format json on {args.tickets} generated tickets "
+          f"({len(lines) - 1} events), instructions counted by callgrind")
+    print(f"{'revision':>12} {'fixed':>14} {'total':>14} {'per ticket':>12}")
+    for name, fixed, total, per in rows:
+        print(f"{name:>12} {fixed:>14,} {total:>14,} {per:>12,.0f}")
+    print(f"per ticket: {rows[0][3] / rows[1][3]:.3f} times {args.against}'s; "
+          f"reports {'identical' if same else 'DIFFERENT'}")
+
+
+if __name__ == "__main__":
+    main()
