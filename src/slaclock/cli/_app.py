@@ -514,6 +514,10 @@ def calendar_command(
 @click.option("--plot", metavar="FILE",
               help="Draw compliance per month and level to FILE (.png or .svg; needs "
                    "matplotlib: pip install 'slaclock[plot]').")
+@click.option("--wide", is_flag=True,
+              help="List every clock of each ticket in the table, whatever the width (the "
+                   "table shows each ticket's most urgent clock where every clock does not "
+                   "fit).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes [default: 0, automatic: one per CPU, at most 4, for "
                    "logs over 32 MB; one otherwise].")
@@ -521,7 +525,7 @@ def report(
     events: str, at_text: str | None, policy_file: str | None, coverage: str | None, fmt: str,
     output: str | None,
     tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
-    plot: str | None, jobs: int,
+    plot: str | None, jobs: int, wide: bool,
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -552,7 +556,7 @@ def report(
         outcome = run_report(
             events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
             input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
-            coverage=coverage,
+            coverage=coverage, wide=wide,
         )
     except EventLogError as error:
         raise InputError(str(error)) from None

@@ -35,8 +35,10 @@ from slaclock._eventlog import (
     EventLog,
     EventLogError,
     LogFormat,
+    check_log_path,
     csv_safe,
     format_time,
+    printable,
 )
 from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone, row_event
 
@@ -403,6 +405,7 @@ def run_report(
     plot: str | None,
     jobs: int,
     coverage: str | None = None,
+    wide: bool = False,
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
@@ -411,8 +414,7 @@ def run_report(
     """
     policy = load_policy_file(policy_file)  # fail early on a bad policy
     zone = desk_zone(policy)
-    if path != "-" and not Path(path).is_file():
-        raise EventLogError(path, None, "no such file")
+    check_log_path(path)
     jobs = auto_jobs(path) if jobs == 0 else jobs
     if path == "-":
         jobs = 1
@@ -473,7 +475,7 @@ def run_report(
             shown = [cells for _, _, cells in listed]
             if limit:
                 shown = shown[:limit]
-            _render.print_report(summary, meta, shown, bad, output)
+            _render.print_report(summary, meta, shown, bad, output, wide=wide)
         else:
             parts = [r.output for r in results if r.output is not None]
             _write_merged(fmt, parts, summary, meta, bad, output)
@@ -530,8 +532,11 @@ def _write_merged(
 ) -> None:
     from contextlib import nullcontext
 
+    from ._render import atomic_output
+
+    # A file is replaced only once the whole report is written: a failed run leaves it.
     target: Any = (
-        nullcontext(sys.stdout.buffer) if output is None else open(output, "wb")  # noqa: SIM115
+        nullcontext(sys.stdout.buffer) if output is None else atomic_output(output, "wb")
     )
     with target as out:
         merged = heapq.merge(*(_read_parts(p) for p in parts))
@@ -581,10 +586,11 @@ def _tell_skipped(
 ) -> None:
     """Say on stderr which rows were left out: nothing is dropped silently."""
     lines = []
-    name = Path(path).name if path != "-" else "<stdin>"
+    # The file name and the reasons quote the log: no terminal escape or newline gets through.
+    name = printable(Path(path).name) if path != "-" else "<stdin>"
     if bad:
         for b in bad[:10]:
-            lines.append(f"slaclock: {name}:{b.line}: {b.reason}")
+            lines.append(f"slaclock: {name}:{b.line}: {printable(b.reason, limit=500)}")
         if len(bad) > 10:
             lines.append(f"slaclock: ... and {len(bad) - 10} more bad rows "
                          "(--format json lists every one)")
