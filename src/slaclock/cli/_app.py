@@ -514,6 +514,20 @@ def calendar_command(
 @click.option("--plot", metavar="FILE",
               help="Draw compliance per month and level to FILE (.png or .svg; needs "
                    "matplotlib: pip install 'slaclock[plot]').")
+@click.option("--since", metavar="TIME|DATE",
+              help="Only tickets opened at or after TIME (ISO 8601; a date is its midnight; "
+                   "without an offset, in the desk's zone).")
+@click.option("--until", metavar="TIME|DATE",
+              help="Only tickets opened before TIME (a date: up to the end of that day).")
+@click.option("--state", "states", multiple=True,
+              type=click.Choice(["breached", "at-risk", "open"]),
+              help="Only tickets in this state (repeatable: any of them): breached (some "
+                   "clock), at-risk (some running clock), open (none breached, some "
+                   "running or paused).")
+@click.option("--level", "-l", "levels", multiple=True, metavar="LEVEL",
+              help="Only tickets at this level (the level in force; repeatable).")
+@click.option("--customer", "customers", multiple=True, metavar="NAME",
+              help="Only this customer's tickets (any case; repeatable).")
 @click.option("--wide", is_flag=True,
               help="List every clock of each ticket in the table, whatever the width (the "
                    "table shows each ticket's most urgent clock where every clock does not "
@@ -525,7 +539,8 @@ def report(
     events: str, at_text: str | None, policy_file: str | None, coverage: str | None, fmt: str,
     output: str | None,
     tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
-    plot: str | None, jobs: int, wide: bool,
+    plot: str | None, jobs: int, since: str | None, until: str | None,
+    states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -533,7 +548,13 @@ def report(
 
     EVENTS is a CSV file or JSON lines ('-' reads standard input); see the event-log
     format in the documentation. Bad rows are reported with their line number and left
-    out; --strict stops at the first.
+    out; --strict stops at the first. A log that leaves no ticket to report on (every row
+    refused, or nothing left by the filters) is an error, exit code 2.
+
+    The filters (--since, --until, --state, --level, --customer) choose the tickets of
+    the whole report: the listed tickets and the summary alike. The table lists the most
+    urgent tickets first (breached, most overdue first; then at risk, most of the target
+    used first; then the earliest deadline); csv and json keep the order tickets opened.
 
     \b
     Examples:
@@ -541,10 +562,12 @@ def report(
       slaclock report tickets.csv --at 2026-10-01T00:00+03:00 --format json -o report.json
       slaclock report export.jsonl --tz Europe/Moscow --strict --fail-on-breach
       slaclock report tickets.csv --format csv --output metrics.csv --plot compliance.png
+      slaclock report tickets.csv --since 2026-09-01 --state breached --state at-risk
     """
     from ._report import run_report
 
     zone = zone_option(tz)
+    filters = _report_filters(policy_file, since, until, states, levels, customers)
     at = None if at_text is None else instant(at_text, "'--at'", zone, allow_now=True)
     if plot is not None:
         _check_plot(plot)
@@ -556,7 +579,7 @@ def report(
         outcome = run_report(
             events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
             input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
-            coverage=coverage, wide=wide,
+            coverage=coverage, wide=wide, filters=filters,
         )
     except EventLogError as error:
         raise InputError(str(error)) from None
@@ -564,6 +587,54 @@ def report(
         return EXIT_BREACH
     return EXIT_OK
 
+
+
+def _report_filters(
+    policy_file: str | None, since: str | None, until: str | None, states: tuple[str, ...],
+    levels: tuple[str, ...], customers: tuple[str, ...],
+) -> Any:
+    """The report's filters; a period is read in the desk's zone, and a level must be
+    one of the policy's."""
+    from slaclock._policy import as_versions
+    from slaclock._report import desk_zone
+
+    from ._report import Filters, load_policy_file
+
+    if not (since or until or states or levels or customers):
+        return Filters()
+    policy = load_policy_file(policy_file)
+    zone = desk_zone(policy)
+    start = None if since is None else _period_bound(since, "'--since'", zone, end=False)
+    stop = None if until is None else _period_bound(until, "'--until'", zone, end=True)
+    if start is not None and stop is not None and stop <= start:
+        raise click.BadParameter(f"{until!r} is not after --since {since!r}",
+                                 param_hint="'--until'")
+    known = list(dict.fromkeys(key for v in as_versions(policy).versions for key in v.levels))
+    for level in levels:
+        if level not in known:
+            raise click.BadParameter(
+                f"unknown service level {level!r}; the policy defines: {', '.join(known)}",
+                param_hint="'--level'",
+            )
+    return Filters(start, stop, frozenset(states), frozenset(levels),
+                   frozenset(c.strip() for c in customers))
+
+
+def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
+    """An instant of ``--since``/``--until``: ISO 8601, without an offset in ``zone``; a
+    date alone is its midnight there (for the end of a period, the next midnight, so
+    that ``--until 2026-01-31`` takes in the whole of the 31st)."""
+    from datetime import date, timedelta
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return instant(text, name, zone)
+    if end:
+        if day == date.max:
+            raise click.BadParameter(f"{text!r} is too late", param_hint=name)
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
 def _check_plot(path: str) -> None:
