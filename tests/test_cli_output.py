@@ -516,3 +516,55 @@ def test_a_failed_plot_leaves_an_existing_chart(
         _render.plot(type("S", (), {"as_dict": lambda self: {"months": []}})(), str(out))
     assert out.read_bytes() == b"the last chart"
     assert os.listdir(tmp_path) == ["c.png"]
+
+
+# -- one calendar loader -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["russia", "always", "file"])
+def test_every_calendar_spec_goes_through_the_librarys_calendar_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
+    from slaclock._policy import _Reader
+
+    real = _Reader.calendar
+    seen: list[object] = []
+
+    def spy(self: _Reader, value: object, key: str) -> object:
+        seen.append(value)
+        return real(self, value, key)
+
+    monkeypatch.setattr(_Reader, "calendar", spy)
+    name = spec if spec != "file" else write(tmp_path, 'preset = "always"\n', "cal.toml")
+    result = run("elapsed", "2026-04-30T17:30+03:00", "2026-05-01T17:30+03:00", "-c", name)
+    assert result.exit_code == 0, result.stderr
+    (table,) = seen
+    assert isinstance(table, dict)
+    assert table["preset"] == (spec if spec != "file" else "always")
+
+
+def test_always_is_the_desks_moscow_zone_unless_tz_names_another() -> None:
+    from zoneinfo import ZoneInfo
+
+    from slaclock import Regulation
+    from slaclock.cli._app import load_calendar
+
+    always = load_calendar("always")
+    assert always.zone == ZoneInfo("Europe/Moscow")
+    assert always == Regulation.default().calendars["24x7"]  # the default policy's 24/7
+    assert load_calendar("always", tz=ZoneInfo("Asia/Tokyo")).zone == ZoneInfo("Asia/Tokyo")
+    assert load_calendar("russia").zone == ZoneInfo("Europe/Moscow")
+
+
+def test_a_bad_hours_option_names_the_option() -> None:
+    result = run("elapsed", "2026-04-30T17:30+03:00", "now", "--hours", "25:00-26:00")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "Invalid value for '--hours': '25:00' is not a time of day" in line
+
+
+def test_the_always_calendar_table_says_around_the_clock() -> None:
+    result = run("calendar", "2026", "-c", "always")
+    assert result.exit_code == 0, result.stderr
+    assert "2026 production calendar (always, around the clock)" in result.stdout
+    assert "09:00-18:00" not in result.stdout

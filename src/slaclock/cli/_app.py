@@ -232,17 +232,32 @@ def output_option(what: str = "the output") -> Callable[[_F], _F]:
                              "of standard output.")
 
 
-def load_calendar(spec: str, hours: str | None = None) -> Any:
-    """``russia``, ``always`` or a calendar file (TOML or JSON: the keys of a policy's
-    ``[calendars.NAME]`` table)."""
-    from slaclock._calendar import Calendar
+#: The zone of the ``always`` calendar when ``--tz`` names none: the desk's of the default
+#: policy, whose ``russia`` and ``24x7`` calendars are both on Moscow time.
+DESK_ZONE = "Europe/Moscow"
 
-    if spec == "russia":
-        return Calendar.russia(hours) if hours else Calendar.russia()
-    if spec == "always":
-        if hours:
+
+def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None) -> Any:
+    """``russia``, ``always`` or a calendar file (TOML or JSON: the keys of a policy's
+    ``[calendars.NAME]`` table), all read by the library's one calendar loader: ``russia``
+    is ``preset = "russia"`` (with ``hours``), ``always`` is ``preset = "always"`` in the
+    zone ``tz`` (:data:`DESK_ZONE` by default)."""
+    from slaclock._errors import PolicyError
+    from slaclock._policy import _Reader
+
+    if spec in ("russia", "always"):
+        if spec == "always" and hours:
             raise click.UsageError("--hours does not apply to the 'always' calendar")
-        return Calendar.always("Europe/Moscow")
+        table: dict[str, Any] = {"preset": spec}
+        if hours:
+            table["hours"] = hours
+        if spec == "always":
+            table["tz"] = getattr(tz, "key", None) or DESK_ZONE
+        try:
+            return _Reader(f"--calendar {spec}").calendar(table, "calendar")
+        except PolicyError as error:
+            option = "'--hours'" if error.field.endswith(".hours") else "'--calendar'"
+            raise click.BadParameter(error.problem, param_hint=option) from None
     if hours:
         raise click.UsageError("--hours applies to the built-in calendars; a calendar file "
                                "sets its own hours")
@@ -385,11 +400,13 @@ def regulation_for(policy_file: str | None, day: datetime | None = None) -> Any:
 @click.argument("end")
 @click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
               metavar="russia|always|FILE",
-              help="Russia's production calendar 09:00-18:00 Moscow time, 24/7, or a "
-                   "calendar file (TOML or JSON, the keys of a policy's calendar table).")
+              help="Russia's production calendar 09:00-18:00 Moscow time, 24/7 (in the "
+                   "zone of --tz, Moscow by default), or a calendar file (TOML or JSON, the "
+                   "keys of a policy's calendar table).")
 @click.option("--hours", metavar="HOURS",
               help="Weekly hours for the russia calendar, e.g. '09:00-13:00, 14:00-18:00'.")
-@click.option("--tz", metavar="ZONE", help="The zone of times given without an offset.")
+@click.option("--tz", metavar="ZONE",
+              help="The zone of times given without an offset, and of the always calendar.")
 @format_option("json")
 @output_option()
 def elapsed(
@@ -413,7 +430,7 @@ def elapsed(
     zone = zone_option(tz)
     a = instant(start, "'START'", zone, allow_now=True)
     b = instant(end, "'END'", zone, allow_now=True)
-    schedule = load_calendar(calendar_spec, hours)
+    schedule = load_calendar(calendar_spec, hours, zone)
     with provisional_notice() as provisional:
         worked = schedule.business_time(a, b)
         provisional.only(provisional_years(schedule, a, b))
@@ -484,7 +501,8 @@ def calendar_command(
         return EXIT_OK
     from ._render import calendar_table, print_rich
 
-    print_rich([calendar_table(summary, hours or "09:00-18:00", calendar_spec)], output)
+    hours_text = "around the clock" if calendar_spec == "always" else hours or "09:00-18:00"
+    print_rich([calendar_table(summary, hours_text, calendar_spec)], output)
     return EXIT_OK
 
 
