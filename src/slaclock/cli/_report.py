@@ -8,7 +8,11 @@ runs in the main process; with more, each runs in a worker process.
 
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
-(the default ``--at``); every shard then replays at that instant.
+(the default ``--at``); every shard then replays at that instant, keeps the tickets the
+:class:`Filters` keep, and, for the table, its ``--limit`` most urgent tickets, which the
+main process merges into the report's most urgent. A worker never prints: its errors go
+to the main process, which raises them as one process would have; provisional years are
+decided by the main process from the span the tickets cover.
 """
 
 from __future__ import annotations
@@ -307,6 +311,7 @@ class Shard:
         listed: list[tuple[tuple[float, ...], list[tuple[Any, ...]]]] = []
         after_at = not_yet = filtered_out = 0
         filters = spec.filters
+        filtering = bool(filters)
         first: datetime | None = None
         last: datetime | None = None
         out: IO[bytes] | None = None
@@ -340,7 +345,7 @@ class Shard:
                 if status is None:
                     not_yet += not left_out
                     continue
-                if filters and not filters.keeps(status, rows[0].customer):
+                if filtering and not filters.keeps(status, rows[0].customer):
                     filtered_out += 1
                     continue
                 summary.add(status)
