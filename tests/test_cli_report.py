@@ -128,6 +128,15 @@ def test_csv_and_json_keep_the_order_tickets_opened(desk: tuple[str, str]) -> No
     assert list(dict.fromkeys(r["ticket"] for r in rows)) == OPENING_ORDER
 
 
+def test_csv_lists_only_the_filtered_tickets(desk: tuple[str, str]) -> None:
+    log, policy = desk
+    result = run("report", log, "-p", policy, "--at", AT, "-f", "csv", "--state", "at-risk",
+                 "--state", "breached")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(dict.fromkeys(r["ticket"] for r in rows)) == ["B1", "B2", "R1", "R2"]
+
+
 # -- filters -----------------------------------------------------------------------------
 
 

@@ -528,7 +528,8 @@ def calendar_command(
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Tickets listed in the table format (0: all); csv and json list all.")
+              help="Tickets listed in the table format, the most urgent first (0: all); "
+                   "csv and json list all.")
 @click.option("--plot", metavar="FILE",
               help="Draw compliance per month and level to FILE (.png or .svg; needs "
                    "matplotlib: pip install 'slaclock[plot]').")
@@ -567,7 +568,8 @@ def report(
     EVENTS is a CSV file or JSON lines ('-' reads standard input); see the event-log
     format in the documentation. Bad rows are reported with their line number and left
     out; --strict stops at the first. A log that leaves no ticket to report on (every row
-    refused, or nothing left by the filters) is an error, exit code 2.
+    refused, every ticket opened after --at, or none left by the filters) is an error,
+    exit code 2.
 
     The filters (--since, --until, --state, --level, --customer) choose the tickets of
     the whole report: the listed tickets and the summary alike. The table lists the most
