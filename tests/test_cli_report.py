@@ -401,3 +401,18 @@ def test_a_worker_whose_main_process_stopped_ends_quietly(
     parent.close()  # the main process gave up
     _worker(spec, 0, child, [0, 0])
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_month_of_the_sample_is_the_months_row_of_the_whole_report() -> None:
+    # The summary counts months in the desk's zone; --since/--until read dates there too.
+    sample = str(Path(__file__).resolve().parent.parent / "examples" / "tickets.csv")
+    whole = json.loads(run("report", sample, "-f", "json").stdout)
+    september = [row for row in whole["summary"]["months"] if row["month"] == "2026-09"]
+    result = run("report", sample, "-f", "json", "--since", "2026-09-01", "--until",
+                 "2026-09-30")
+    assert result.exit_code == 0, result.stderr
+    part = json.loads(result.stdout)
+    assert part["summary"]["tickets"] == sum(row["tickets"] for row in september) > 0
+    assert part["summary"]["months"] == september
+    assert {t["opened"][:7] for t in part["tickets"]} == {"2026-09"}
+    assert part["filters"]["tickets_left_out"] == 2000 - part["summary"]["tickets"]
