@@ -233,7 +233,10 @@ def test_report_table_on_the_sample() -> None:
 def test_report_json_is_complete(sample_json: dict[str, object]) -> None:
     data = sample_json
     assert list(data) == ["report_format", "slaclock", "source", "at", "policy", "rows",
-                          "tickets_not_yet_opened", "tickets", "skipped", "summary"]
+                          "tickets_not_yet_opened", "provisional", "filters", "tickets",
+                          "skipped", "summary"]
+    assert data["provisional"] is False
+    assert data["filters"] is None
     tickets = data["tickets"]
     summary = data["summary"]
     assert isinstance(tickets, list)

@@ -3,13 +3,13 @@ with their counts, files written whole, provisional years, and a light install."
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -81,8 +81,8 @@ def test_at_80_columns_every_line_fits_and_no_ticket_id_is_cut() -> None:
     assert result.exit_code == 0, result.stderr
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
     assert "…" not in result.stdout
-    for n in range(1, 21):
-        assert f"T-{n:04d} " in result.stdout
+    tickets = result.stdout.split("Compliance per level")[0]
+    assert len(re.findall(r"^T-\d{4} ", tickets, re.MULTILINE)) == 20  # 20 whole ids
     assert "Worst clock" in result.stdout
     assert "Remaining" not in result.stdout
 
@@ -104,12 +104,14 @@ def test_the_table_shows_every_clock_where_it_fits() -> None:
 
 
 @pytest.mark.usefixtures("at_80_columns")
-def test_wide_shows_every_clock_at_any_width(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_render, "print_report",
-                        functools.partial(_render.print_report, wide=True))
-    result = run("report", str(SAMPLE))
+def test_the_wide_option_shows_every_clock_at_80_columns() -> None:
+    narrow = run("report", str(SAMPLE))
+    assert "Worst clock" in narrow.stdout
+    result = run("report", str(SAMPLE), "--wide")
+    assert result.exit_code == 0, result.stderr
     assert "Remaining" in result.stdout
     assert "Worst clock" not in result.stdout
+    assert "--wide" in run("report", "--help").stdout
 
 
 def test_shares_come_with_counts_and_a_clock_without_target_is_a_dash(tmp_path: Path) -> None:
@@ -226,6 +228,69 @@ def test_a_failed_run_leaves_an_existing_output_intact(
     assert result.exit_code == 3
     assert out.read_text(encoding="utf-8") == "the last good report"
     assert os.listdir(tmp_path) == ["out.txt"]
+
+
+STRICT_FAILS = HEADER + (
+    "T-1,2026-04-30T17:30+03:00,opened,partner.standard,,\n"
+    "T-1,2026-04-30T18:00+03:00,closed,,,\n"  # a bad row: --strict stops here
+)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_a_strict_stop_leaves_an_existing_output_intact(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("the last good report", encoding="utf-8")
+    log = write(tmp_path, STRICT_FAILS)
+    result = run("report", log, "-f", fmt, "--strict", "--output", str(out))
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8") == "the last good report"
+    assert sorted(os.listdir(tmp_path)) == ["log.csv", "out.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_error_while_writing_csv_or_json_leaves_an_existing_output_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from slaclock.cli import _report
+
+    real = _report._read_parts
+
+    def fails_midway(path: str) -> Iterator[tuple[int, int, bytes]]:
+        parts = real(path)
+        yield next(parts)  # some tickets are written, then the run fails
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(_report, "_read_parts", fails_midway)
+    out = tmp_path / "out.txt"
+    out.write_text("the last good report", encoding="utf-8")
+    result = run("report", str(SAMPLE), "-f", fmt, "--output", str(out))
+    assert result.exit_code == 3
+    assert "the disk went away" in result.stderr
+    assert out.read_text(encoding="utf-8") == "the last good report"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_bad_row_messages_escape_the_file_name_and_the_ticket_id(tmp_path: Path) -> None:
+    ticket = "T\x1b[31m\nslaclock: all good"
+    text = HEADER + f'"{ticket}",2026-04-30T17:30+03:00,opened,vip,,\n' + (
+        "T-2,2026-04-30T17:30+03:00,opened,partner.standard,,\n")
+    log = write(tmp_path, text, "log\x1b[2J.csv")
+    result = run("report", log, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2  # the bad row and the count: no forged line
+    assert lines[0].startswith("slaclock: log\\x1b[2J.csv:2: ")
+    assert "T\\x1b[31m\\nslaclock: all good" in lines[0]
+
+
+def test_run_report_refuses_a_directory_with_its_own_message(tmp_path: Path) -> None:
+    from slaclock._eventlog import EventLogError
+    from slaclock.cli._report import run_report
+
+    with pytest.raises(EventLogError, match="is a directory: give the log file in it"):
+        run_report(str(tmp_path), at=None, policy_file=None, fmt="json", output=None,
+                   tz=None, input_format=None, strict=False, limit=0, plot=None, jobs=1)
 
 
 @pytest.mark.parametrize("command", [
@@ -451,3 +516,55 @@ def test_a_failed_plot_leaves_an_existing_chart(
         _render.plot(type("S", (), {"as_dict": lambda self: {"months": []}})(), str(out))
     assert out.read_bytes() == b"the last chart"
     assert os.listdir(tmp_path) == ["c.png"]
+
+
+# -- one calendar loader -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["russia", "always", "file"])
+def test_every_calendar_spec_goes_through_the_librarys_calendar_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
+    from slaclock._policy import _Reader
+
+    real = _Reader.calendar
+    seen: list[object] = []
+
+    def spy(self: _Reader, value: object, key: str) -> object:
+        seen.append(value)
+        return real(self, value, key)
+
+    monkeypatch.setattr(_Reader, "calendar", spy)
+    name = spec if spec != "file" else write(tmp_path, 'preset = "always"\n', "cal.toml")
+    result = run("elapsed", "2026-04-30T17:30+03:00", "2026-05-01T17:30+03:00", "-c", name)
+    assert result.exit_code == 0, result.stderr
+    (table,) = seen
+    assert isinstance(table, dict)
+    assert table["preset"] == (spec if spec != "file" else "always")
+
+
+def test_always_is_the_desks_moscow_zone_unless_tz_names_another() -> None:
+    from zoneinfo import ZoneInfo
+
+    from slaclock import Regulation
+    from slaclock.cli._app import load_calendar
+
+    always = load_calendar("always")
+    assert always.zone == ZoneInfo("Europe/Moscow")
+    assert always == Regulation.default().calendars["24x7"]  # the default policy's 24/7
+    assert load_calendar("always", tz=ZoneInfo("Asia/Tokyo")).zone == ZoneInfo("Asia/Tokyo")
+    assert load_calendar("russia").zone == ZoneInfo("Europe/Moscow")
+
+
+def test_a_bad_hours_option_names_the_option() -> None:
+    result = run("elapsed", "2026-04-30T17:30+03:00", "now", "--hours", "25:00-26:00")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "Invalid value for '--hours': '25:00' is not a time of day" in line
+
+
+def test_the_always_calendar_table_says_around_the_clock() -> None:
+    result = run("calendar", "2026", "-c", "always")
+    assert result.exit_code == 0, result.stderr
+    assert "2026 production calendar (always, around the clock)" in result.stdout
+    assert "09:00-18:00" not in result.stdout

@@ -232,17 +232,32 @@ def output_option(what: str = "the output") -> Callable[[_F], _F]:
                              "of standard output.")
 
 
-def load_calendar(spec: str, hours: str | None = None) -> Any:
-    """``russia``, ``always`` or a calendar file (TOML or JSON: the keys of a policy's
-    ``[calendars.NAME]`` table)."""
-    from slaclock._calendar import Calendar
+#: The zone of the ``always`` calendar when ``--tz`` names none: the desk's of the default
+#: policy, whose ``russia`` and ``24x7`` calendars are both on Moscow time.
+DESK_ZONE = "Europe/Moscow"
 
-    if spec == "russia":
-        return Calendar.russia(hours) if hours else Calendar.russia()
-    if spec == "always":
-        if hours:
+
+def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None) -> Any:
+    """``russia``, ``always`` or a calendar file (TOML or JSON: the keys of a policy's
+    ``[calendars.NAME]`` table), all read by the library's one calendar loader: ``russia``
+    is ``preset = "russia"`` (with ``hours``), ``always`` is ``preset = "always"`` in the
+    zone ``tz`` (:data:`DESK_ZONE` by default)."""
+    from slaclock._errors import PolicyError
+    from slaclock._policy import _Reader
+
+    if spec in ("russia", "always"):
+        if spec == "always" and hours:
             raise click.UsageError("--hours does not apply to the 'always' calendar")
-        return Calendar.always("Europe/Moscow")
+        table: dict[str, Any] = {"preset": spec}
+        if hours:
+            table["hours"] = hours
+        if spec == "always":
+            table["tz"] = getattr(tz, "key", None) or DESK_ZONE
+        try:
+            return _Reader(f"--calendar {spec}").calendar(table, "calendar")
+        except PolicyError as error:
+            option = "'--hours'" if error.field.endswith(".hours") else "'--calendar'"
+            raise click.BadParameter(error.problem, param_hint=option) from None
     if hours:
         raise click.UsageError("--hours applies to the built-in calendars; a calendar file "
                                "sets its own hours")
@@ -385,11 +400,13 @@ def regulation_for(policy_file: str | None, day: datetime | None = None) -> Any:
 @click.argument("end")
 @click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
               metavar="russia|always|FILE",
-              help="Russia's production calendar 09:00-18:00 Moscow time, 24/7, or a "
-                   "calendar file (TOML or JSON, the keys of a policy's calendar table).")
+              help="Russia's production calendar 09:00-18:00 Moscow time, 24/7 (in the "
+                   "zone of --tz, Moscow by default), or a calendar file (TOML or JSON, the "
+                   "keys of a policy's calendar table).")
 @click.option("--hours", metavar="HOURS",
               help="Weekly hours for the russia calendar, e.g. '09:00-13:00, 14:00-18:00'.")
-@click.option("--tz", metavar="ZONE", help="The zone of times given without an offset.")
+@click.option("--tz", metavar="ZONE",
+              help="The zone of times given without an offset, and of the always calendar.")
 @format_option("json")
 @output_option()
 def elapsed(
@@ -413,7 +430,7 @@ def elapsed(
     zone = zone_option(tz)
     a = instant(start, "'START'", zone, allow_now=True)
     b = instant(end, "'END'", zone, allow_now=True)
-    schedule = load_calendar(calendar_spec, hours)
+    schedule = load_calendar(calendar_spec, hours, zone)
     with provisional_notice() as provisional:
         worked = schedule.business_time(a, b)
         provisional.only(provisional_years(schedule, a, b))
@@ -484,7 +501,8 @@ def calendar_command(
         return EXIT_OK
     from ._render import calendar_table, print_rich
 
-    print_rich([calendar_table(summary, hours or "09:00-18:00", calendar_spec)], output)
+    hours_text = "around the clock" if calendar_spec == "always" else hours or "09:00-18:00"
+    print_rich([calendar_table(summary, hours_text, calendar_spec)], output)
     return EXIT_OK
 
 
@@ -510,10 +528,29 @@ def calendar_command(
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Tickets listed in the table format (0: all); csv and json list all.")
+              help="Tickets listed in the table format, the most urgent first (0: all); "
+                   "csv and json list all.")
 @click.option("--plot", metavar="FILE",
               help="Draw compliance per month and level to FILE (.png or .svg; needs "
                    "matplotlib: pip install 'slaclock[plot]').")
+@click.option("--since", metavar="TIME|DATE",
+              help="Only tickets opened at or after TIME (ISO 8601; a date is its midnight; "
+                   "without an offset, in the desk's zone).")
+@click.option("--until", metavar="TIME|DATE",
+              help="Only tickets opened before TIME (a date: up to the end of that day).")
+@click.option("--state", "states", multiple=True,
+              type=click.Choice(["breached", "at-risk", "open"]),
+              help="Only tickets in this state (repeatable: any of them): breached (some "
+                   "clock), at-risk (some running clock), open (none breached, some "
+                   "running or paused).")
+@click.option("--level", "-l", "levels", multiple=True, metavar="LEVEL",
+              help="Only tickets at this level (the level in force; repeatable).")
+@click.option("--customer", "customers", multiple=True, metavar="NAME",
+              help="Only this customer's tickets (any case; repeatable).")
+@click.option("--wide", is_flag=True,
+              help="List every clock of each ticket in the table, whatever the width (the "
+                   "table shows each ticket's most urgent clock where every clock does not "
+                   "fit).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes [default: 0, automatic: one per CPU, at most 4, for "
                    "logs over 32 MB; one otherwise].")
@@ -521,7 +558,8 @@ def report(
     events: str, at_text: str | None, policy_file: str | None, coverage: str | None, fmt: str,
     output: str | None,
     tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
-    plot: str | None, jobs: int,
+    plot: str | None, jobs: int, since: str | None, until: str | None,
+    states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -529,7 +567,14 @@ def report(
 
     EVENTS is a CSV file or JSON lines ('-' reads standard input); see the event-log
     format in the documentation. Bad rows are reported with their line number and left
-    out; --strict stops at the first.
+    out; --strict stops at the first. A log that leaves no ticket to report on (every row
+    refused, every ticket opened after --at, or none left by the filters) is an error,
+    exit code 2.
+
+    The filters (--since, --until, --state, --level, --customer) choose the tickets of
+    the whole report: the listed tickets and the summary alike. The table lists the most
+    urgent tickets first (breached, most overdue first; then at risk, most of the target
+    used first; then the earliest deadline); csv and json keep the order tickets opened.
 
     \b
     Examples:
@@ -537,10 +582,12 @@ def report(
       slaclock report tickets.csv --at 2026-10-01T00:00+03:00 --format json -o report.json
       slaclock report export.jsonl --tz Europe/Moscow --strict --fail-on-breach
       slaclock report tickets.csv --format csv --output metrics.csv --plot compliance.png
+      slaclock report tickets.csv --since 2026-09-01 --state breached --state at-risk
     """
     from ._report import run_report
 
     zone = zone_option(tz)
+    filters = _report_filters(policy_file, since, until, states, levels, customers)
     at = None if at_text is None else instant(at_text, "'--at'", zone, allow_now=True)
     if plot is not None:
         _check_plot(plot)
@@ -552,7 +599,7 @@ def report(
         outcome = run_report(
             events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
             input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
-            coverage=coverage,
+            coverage=coverage, wide=wide, filters=filters,
         )
     except EventLogError as error:
         raise InputError(str(error)) from None
@@ -560,6 +607,54 @@ def report(
         return EXIT_BREACH
     return EXIT_OK
 
+
+
+def _report_filters(
+    policy_file: str | None, since: str | None, until: str | None, states: tuple[str, ...],
+    levels: tuple[str, ...], customers: tuple[str, ...],
+) -> Any:
+    """The report's filters; a period is read in the desk's zone, and a level must be
+    one of the policy's."""
+    from slaclock._policy import as_versions
+    from slaclock._report import desk_zone
+
+    from ._report import Filters, load_policy_file
+
+    if not (since or until or states or levels or customers):
+        return Filters()
+    policy = load_policy_file(policy_file)
+    zone = desk_zone(policy)
+    start = None if since is None else _period_bound(since, "'--since'", zone, end=False)
+    stop = None if until is None else _period_bound(until, "'--until'", zone, end=True)
+    if start is not None and stop is not None and stop <= start:
+        raise click.BadParameter(f"{until!r} is not after --since {since!r}",
+                                 param_hint="'--until'")
+    known = list(dict.fromkeys(key for v in as_versions(policy).versions for key in v.levels))
+    for level in levels:
+        if level not in known:
+            raise click.BadParameter(
+                f"unknown service level {level!r}; the policy defines: {', '.join(known)}",
+                param_hint="'--level'",
+            )
+    return Filters(start, stop, frozenset(states), frozenset(levels),
+                   frozenset(c.strip() for c in customers))
+
+
+def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
+    """An instant of ``--since``/``--until``: ISO 8601, without an offset in ``zone``; a
+    date alone is its midnight there (for the end of a period, the next midnight, so
+    that ``--until 2026-01-31`` takes in the whole of the 31st)."""
+    from datetime import date, timedelta
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return instant(text, name, zone)
+    if end:
+        if day == date.max:
+            raise click.BadParameter(f"{text!r} is too late", param_hint=name)
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
 def _check_plot(path: str) -> None:

@@ -390,7 +390,7 @@ def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -
     """Every clock of every listed ticket when it fits in ``width`` (or ``wide``); else
     one row per ticket with its most urgent clock."""
     longest = max((len(rows[0][0]) for rows in shown if rows), default=6)
-    full = _table("Tickets")
+    full = _table("Tickets, most urgent first")
     for name, justify in (("Ticket", "left"), ("Level", "left"), ("Status", "left"),
                           ("Clock", "left"), ("State", "left"), ("Deadline", "left"),
                           ("Elapsed", "right"), ("Remaining", "right"), ("At risk", "left")):
@@ -407,7 +407,8 @@ def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -
             )
     if wide or _fits(full, width):
         return full
-    narrow = _table("Tickets (the most urgent clock of each; --wide shows every clock)")
+    narrow = _table("Tickets, most urgent first (each one's most urgent clock; --wide "
+                    "shows every clock)")
     narrow.add_column("Ticket", no_wrap=True, min_width=longest)
     narrow.add_column("Level", overflow="fold")
     narrow.add_column("Worst clock", overflow="fold")
@@ -492,9 +493,14 @@ def print_report(
     data = summary.as_dict()
     items: list[Any] = []
     policy = meta["policy"]
+    filters = meta.get("filters")
     items.append(Text.assemble(
         ("SLA report ", "bold"), f"{meta['source']} as of {format_time(meta['at'])}\n",
         f"policy: {policy['title'] or 'untitled'} (version {', '.join(policy['versions'])})",
+        *(() if not filters else (
+            "\n", ("filters: ", "bold"), _filters_text(filters),
+            f" ({meta['filtered_out']} other tickets left out of every table)",
+        )),
     ))
 
     tickets = _tickets_table(shown, width, wide)
@@ -576,6 +582,18 @@ def print_report(
             read += f" ({meta['not_yet_opened']} tickets not yet opened)"
     items.append(Text(read + ".", style="dim"))
     print_rich(items, output, max(width, _width(tickets)) if wide else None)
+
+
+def _filters_text(filters: Mapping[str, Any]) -> str:
+    parts = []
+    if filters["since"]:
+        parts.append(f"opened from {filters['since']}")
+    if filters["until"]:
+        parts.append(f"opened before {filters['until']}")
+    for key, name in (("states", "state"), ("levels", "level"), ("customers", "customer")):
+        if filters[key]:
+            parts.append(f"{name} {' or '.join(filters[key])}")
+    return "; ".join(parts)
 
 
 def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) -> None:

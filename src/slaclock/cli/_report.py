@@ -8,7 +8,11 @@ runs in the main process; with more, each runs in a worker process.
 
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
-(the default ``--at``); every shard then replays at that instant.
+(the default ``--at``); every shard then replays at that instant, keeps the tickets the
+:class:`Filters` keep, and, for the table, its ``--limit`` most urgent tickets, which the
+main process merges into the report's most urgent. A worker never prints: its errors go
+to the main process, which raises them as one process would have; provisional years are
+decided by the main process from the span the tickets cover.
 """
 
 from __future__ import annotations
@@ -18,36 +22,159 @@ import gc
 import heapq
 import json
 import os
+import pickle
 import re
 import struct
 import sys
 import tempfile
+import warnings
 import zlib
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
+from slaclock._errors import ProvisionalCalendarWarning
 from slaclock._eventlog import (
     BadRow,
     EventLog,
     EventLogError,
     LogFormat,
+    check_log_path,
     csv_safe,
     format_time,
+    printable,
 )
 from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone, row_event
+from slaclock._timeline import MAX_YEAR
 
-__all__ = ["Outcome", "run_report"]
+__all__ = ["STATES", "Filters", "Outcome", "run_report"]
 
 REPORT_FORMAT = 1
 _HEADER = struct.Struct("<qqI")
 _SECOND = timedelta(seconds=1)
 
 
+# -- which tickets -------------------------------------------------------------------------
+
+#: The values of ``--state``: a ticket is ``breached`` when some clock breached its target,
+#: ``at-risk`` when some running clock used the policy's at-risk share of its target, and
+#: ``open`` when no clock breached and some clock still runs or is paused (the summary's
+#: "in progress", at risk included).
+STATES = ("breached", "at-risk", "open")
+
+
+def _casefolded(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(name.casefold() for name in names)
+
+
+@attrs.frozen
+class Filters:
+    """Which of the replayed tickets the report lists and sums up (``--since``,
+    ``--until``, ``--state``, ``--level``, ``--customer``); every filter given must hold,
+    and a repeated one holds when any of its values does.
+
+    Attributes:
+        since: tickets opened at or after this instant.
+        until: tickets opened before this instant.
+        states: values of :data:`STATES`.
+        levels: the level in force at the report's instant.
+        customers: the ticket's customer, matched without regard to case.
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    states: frozenset[str] = frozenset()
+    levels: frozenset[str] = frozenset()
+    customers: frozenset[str] = attrs.field(default=frozenset(), converter=_casefolded)
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.states or self.levels or self.customers)
+
+    def keeps(self, status: Any, customer: str | None) -> bool:
+        """Whether the ticket of ``status`` (with ``customer``, its opening row's when the
+        status knows none) passes every filter."""
+        opened = status.opened
+        if self.since is not None and opened < self.since:
+            return False
+        if self.until is not None and opened >= self.until:
+            return False
+        if self.levels and status.level not in self.levels:
+            return False
+        if self.customers:
+            name = status.customer or customer
+            if name is None or name.casefold() not in self.customers:
+                return False
+        if self.states:
+            breached = status.breached
+            if not (
+                ("breached" in self.states and breached)
+                or ("at-risk" in self.states and status.at_risk)
+                or ("open" in self.states and not breached
+                    and any(m.state in ("running", "paused") for m in status.metrics))
+            ):
+                return False
+        return True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "since": None if self.since is None else format_time(self.since),
+            "until": None if self.until is None else format_time(self.until),
+            "states": [s for s in STATES if s in self.states],
+            "levels": sorted(self.levels),
+            "customers": sorted(self.customers),
+        }
+
+    def describe(self) -> str:
+        """The filters as options, for a message: ``--level gold --state breached``."""
+        parts = []
+        if self.since is not None:
+            parts.append(f"--since {format_time(self.since)}")
+        if self.until is not None:
+            parts.append(f"--until {format_time(self.until)}")
+        parts += [f"--state {s}" for s in STATES if s in self.states]
+        parts += [f"--level {lv}" for lv in sorted(self.levels)]
+        parts += [f"--customer {c}" for c in sorted(self.customers)]
+        return " ".join(parts)
+
+
+def _urgency(status: Any) -> tuple[int, float]:
+    """How urgent a ticket is, smallest first: breached (the most working time overdue
+    first), then at risk (the largest share of the target used first), then the earliest
+    deadline of a running or paused clock; the rest last."""
+    overdue = [-m.remaining // _SECOND for m in status.metrics
+               if m.state == "breached" and m.remaining is not None]
+    if overdue:
+        return 0, -max(overdue)
+    used = [m.used for m in status.metrics if m.at_risk and m.used is not None]
+    if used:
+        return 1, -max(used)
+    deadlines = [m.deadline.timestamp() for m in status.metrics
+                 if m.state in ("running", "paused") and m.deadline is not None]
+    if deadlines:
+        return 2, min(deadlines)
+    return 3, 0.0
+
+
 # -- one shard --------------------------------------------------------------------------
+
+
+def last_year_start(zone: tzinfo) -> datetime:
+    """The first instant a report cannot count at: the start of the calendars' last
+    year (9999) in the desk's zone. A year's deadlines may reach into the next, so 9998
+    is the last year of a report, as of ``slaclock calendar``."""
+    return datetime(MAX_YEAR, 1, 1, tzinfo=zone)
+
+
+@contextlib.contextmanager
+def _quiet_provisional() -> Iterator[None]:
+    """No Python warning for a provisional year: the report decides which years its
+    answer rests on and says so in one line (:func:`provisional_years`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalCalendarWarning)
+        yield
 
 
 @attrs.frozen
@@ -63,6 +190,8 @@ class Spec:
     limit: int
     workdir: str
     shards: int
+    zone: tzinfo = UTC
+    filters: Filters = Filters()
 
 
 @attrs.define
@@ -79,8 +208,13 @@ class ShardResult:
     after_at: int
     not_yet_opened: int
     summary: Summary
-    listed: list[tuple[int, int, list[tuple[Any, ...]]]]
+    listed: list[tuple[tuple[float, ...], list[tuple[Any, ...]]]]
     output: str | None
+    filtered_out: int = 0
+    #: The earliest opening and the latest deadline of the tickets counted: the span the
+    #: report's answer rests on.
+    first: datetime | None = None
+    last: datetime | None = None
 
 
 def shard_of(ticket: str, shards: int) -> int:
@@ -113,16 +247,55 @@ class Shard:
             def keep(ticket: str) -> bool:
                 return zlib.crc32(ticket.encode("utf-8", "surrogatepass")) % n == i
 
-        self.log = EventLog.read(
-            spec.path, fmt=spec.input_format, tz=spec.tz, keep=keep, progress=progress,
-            details=False,
-        )
+        with _quiet_provisional():
+            self.log = EventLog.read(
+                spec.path, fmt=spec.input_format, tz=spec.tz, keep=keep, progress=progress,
+                details=False,
+            )
         bad = self.log.bad
         if self.index != 0:  # rows without a ticket id belong to shard 0 alone
             bad = [b for b in bad if b.ticket is not None]
-        return ReadInfo(self.log.rows, bad, self.log.last, len(self.log.tickets))
+        last = self.log.last
+        limit = last_year_start(spec.zone)
+        if last is not None and last >= limit:
+            bad = [*bad, *self._past_the_last_year(limit)]
+            last = max((row.at for rows in self.log.tickets.values() for row in rows),
+                       default=None)
+        return ReadInfo(self.log.rows, bad, last, len(self.log.tickets))
+
+    def _past_the_last_year(self, limit: datetime) -> list[BadRow]:
+        """Take out the rows no calendar can count (year 9999 in the desk's zone, or past
+        it): bad rows like any other, so that one mistyped year does not become the
+        report's instant. A ticket whose opening goes loses all its rows."""
+        assert self.log is not None
+        tickets = self.log.tickets
+        bad: list[BadRow] = []
+        for ticket_id in list(tickets):
+            rows = tickets[ticket_id]
+            if all(row.at < limit for row in rows):
+                continue
+            late = rows if rows[0].at >= limit else [row for row in rows if row.at >= limit]
+            for row in late:
+                reason = (
+                    f"ticket {ticket_id!r}: {format_time(row.at)} is past the last year a "
+                    f"report can count ({MAX_YEAR - 1}): check the row's time"
+                )
+                if row is not rows[0] and rows[0] in late:
+                    reason = (f"ticket {ticket_id!r} was not opened: its 'opened' row (line "
+                              f"{rows[0].line}) is past the last year a report can count")
+                bad.append(BadRow(row.line, reason, ticket_id))
+            kept = [row for row in rows if row not in late]
+            if kept:
+                tickets[ticket_id] = kept
+            else:
+                del tickets[ticket_id]
+        return bad
 
     def replay(self, at: datetime, progress: Callable[[int], None] | None = None) -> ShardResult:
+        with _quiet_provisional():
+            return self._replay(at, progress)
+
+    def _replay(self, at: datetime, progress: Callable[[int], None] | None) -> ShardResult:
         from slaclock._errors import EventError
         from slaclock._instants import to_us
 
@@ -135,8 +308,12 @@ class Shard:
             m for v in replayer.versions.versions for m in v.metrics
         )))
         bad: list[BadRow] = []
-        listed: list[tuple[int, int, list[tuple[Any, ...]]]] = []
-        after_at = not_yet = 0
+        listed: list[tuple[tuple[float, ...], list[tuple[Any, ...]]]] = []
+        after_at = not_yet = filtered_out = 0
+        filters = spec.filters
+        filtering = bool(filters)
+        first: datetime | None = None
+        last: datetime | None = None
         out: IO[bytes] | None = None
         output_path = None
         if spec.fmt in ("csv", "json"):
@@ -168,20 +345,42 @@ class Shard:
                 if status is None:
                     not_yet += not left_out
                     continue
+                if filtering and not filters.keeps(status, rows[0].customer):
+                    filtered_out += 1
+                    continue
                 summary.add(status)
-                key = (to_us(rows[0].at), rows[0].line)
+                if first is None or status.opened < first:
+                    first = status.opened
+                for m in status.metrics:
+                    if m.deadline is not None and (last is None or m.deadline > last):
+                        last = m.deadline
+                opened_us, line = to_us(rows[0].at), rows[0].line
                 if out is not None:
                     data = render(status).encode("utf-8")
-                    out.write(_HEADER.pack(key[0], key[1], len(data)))
+                    out.write(_HEADER.pack(opened_us, line, len(data)))
                     out.write(data)
-                elif limit == 0 or len(listed) < limit:
-                    listed.append((*key, _cells(status)))
+                    continue
+                # The table lists the most urgent tickets: each shard keeps its `limit`
+                # most urgent (a heap of the negated keys, the least urgent on top).
+                key = (*_urgency(status), opened_us, line)
+                if limit == 0:
+                    listed.append((key, _cells(status)))
+                    continue
+                negated = tuple(-x for x in key)
+                if len(listed) < limit:
+                    heapq.heappush(listed, (negated, _cells(status)))
+                elif negated > listed[0][0]:
+                    heapq.heapreplace(listed, (negated, _cells(status)))
         finally:
             gc.unfreeze()
             if out is not None:
                 out.close()
+        if limit:
+            listed = [(tuple(-x for x in negated), cells) for negated, cells in listed]
+        listed.sort(key=lambda item: item[0])
         self.log = None  # free the rows before the main process merges
-        return ShardResult(bad, after_at, not_yet, summary, listed, output_path)
+        return ShardResult(bad, after_at, not_yet, summary, listed, output_path, filtered_out,
+                           first, last)
 
 
 def _time(value: datetime | None) -> str:
@@ -287,7 +486,12 @@ class _Progress:
 
 
 def _worker(spec: Spec, index: int, conn: Any, counter: Any) -> None:
-    """A worker process: read, report, wait for the instant, replay, report."""
+    """A worker process: read, report, wait for the instant, replay, report.
+
+    A worker never prints: an error goes to the main process, which says it in one line
+    as one process would; when the main process has stopped (it closed the pipe), the
+    worker ends quietly.
+    """
     try:
         shard = Shard(spec, index)
 
@@ -302,16 +506,31 @@ def _worker(spec: Spec, index: int, conn: Any, counter: Any) -> None:
         if at is None:
             return
         conn.send(("replayed", shard.replay(at, replay_progress)))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the main process stopped first: it reports why
     except BaseException as error:  # sent to the main process, which reports it
-        conn.send(("error", (type(error).__name__, str(error), _error_args(error))))
+        with contextlib.suppress(OSError):
+            conn.send(("error", (type(error).__name__, str(error), _error_args(error),
+                                 _portable(error))))
     finally:
-        conn.close()
+        with contextlib.suppress(OSError):
+            conn.close()
 
 
 def _error_args(error: BaseException) -> tuple[Any, ...] | None:
     if isinstance(error, EventLogError):
         return (error.source, error.line, error.reason)
     return None
+
+
+def _portable(error: BaseException) -> BaseException | None:
+    """``error`` when it survives pickling (the main process raises it again, as one
+    process would have), else ``None``."""
+    try:
+        copy = pickle.loads(pickle.dumps(error))
+    except Exception:
+        return None
+    return copy if type(copy) is type(error) and str(copy) == str(error) else None
 
 
 def _receive(conn: Any, wait: Callable[[], None]) -> Any:
@@ -324,9 +543,11 @@ def _receive(conn: Any, wait: Callable[[], None]) -> Any:
             "a worker process stopped without an answer (out of memory? try fewer --jobs)"
         ) from None
     if kind == "error":
-        name, message, args = payload
+        name, message, args, error = payload
         if args is not None:
             raise EventLogError(*args)
+        if isinstance(error, Exception):
+            raise error
         if name in ("PolicyError", "ConfigError", "ValueError", "OSError"):
             raise ValueError(message)
         raise RuntimeError(f"{name}: {message}")
@@ -403,23 +624,33 @@ def run_report(
     plot: str | None,
     jobs: int,
     coverage: str | None = None,
+    wide: bool = False,
+    filters: Filters | None = None,
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
     Raises:
-        EventLogError: the log cannot be read, or holds a bad row under ``strict``.
+        EventLogError: the log cannot be read, holds a bad row under ``strict``, or
+            gives no ticket to report on (every row refused, every ticket opened after
+            ``at``, or none left by ``filters``).
+        ValueError: ``at`` is past the last year a report can count.
     """
     policy = load_policy_file(policy_file)  # fail early on a bad policy
     zone = desk_zone(policy)
-    if path != "-" and not Path(path).is_file():
-        raise EventLogError(path, None, "no such file")
+    filters = filters or Filters()
+    if at is not None and at >= last_year_start(zone):
+        raise ValueError(
+            f"--at {format_time(at)} is past the last year a report can count "
+            f"({MAX_YEAR - 1})"
+        )
+    check_log_path(path)
     jobs = auto_jobs(path) if jobs == 0 else jobs
     if path == "-":
         jobs = 1
     with tempfile.TemporaryDirectory(prefix="slaclock-") as workdir:
         spec = Spec(
             path, input_format, tz, policy_file, coverage, fmt, limit,  # type: ignore[arg-type]
-            workdir, jobs,
+            workdir, jobs, zone, filters,
         )
         progress = _Progress(path)
         pool = _Pool(spec, progress)
@@ -457,6 +688,17 @@ def run_report(
             summary.merge(result.summary)
         after_at = sum(r.after_at for r in results)
         not_yet = sum(r.not_yet_opened for r in results)
+        filtered_out = sum(r.filtered_out for r in results)
+        _check_not_empty(path, summary.tickets, filtered_out, bad, not_yet, at, filters)
+        from . import _render
+
+        provisional = _render.Provisional()
+        provisional.only(provisional_years(
+            policy,
+            min((r.first for r in results if r.first is not None), default=at),
+            max((r.last for r in results if r.last is not None), default=at),
+            at,
+        ))
         meta = {
             "source": Path(path).name if path != "-" else "-",
             "at": at,
@@ -465,22 +707,76 @@ def run_report(
             "skipped": len(bad),
             "after_at": after_at,
             "not_yet_opened": not_yet,
+            "provisional": bool(provisional),
+            "filters": filters.as_dict() if filters else None,
+            "filtered_out": filtered_out,
         }
-        from . import _render
-
         if fmt == "table":
-            listed = heapq.merge(*(r.listed for r in results))
-            shown = [cells for _, _, cells in listed]
+            listed = heapq.merge(*(r.listed for r in results), key=lambda item: item[0])
+            shown = [cells for _, cells in listed]
             if limit:
                 shown = shown[:limit]
-            _render.print_report(summary, meta, shown, bad, output)
+            _render.print_report(summary, meta, shown, bad, output, wide=wide)
         else:
             parts = [r.output for r in results if r.output is not None]
             _write_merged(fmt, parts, summary, meta, bad, output)
         _tell_skipped(path, bad, rows, after_at, not_yet, fmt == "table" and output is None)
         if plot is not None:
             _render.plot(summary, plot)
+        notice = provisional.notice()
+        if notice is not None:
+            print(notice, file=sys.stderr)
         return Outcome(summary.breached, len(bad))
+
+
+def _check_not_empty(
+    path: str, tickets: int, filtered_out: int, bad: list[BadRow], not_yet: int,
+    at: datetime, filters: Filters,
+) -> None:
+    """An empty report from a log with rows is an error: say why, in one line, rather than
+    print a report (and pass ``--fail-on-breach``) on nothing."""
+    if tickets:
+        return
+    if filtered_out:
+        raise EventLogError(
+            path, None, f"no ticket matches {filters.describe()} (of {filtered_out} "
+            f"ticket{'s' if filtered_out != 1 else ''} reported)",
+        )
+    if bad:
+        first = bad[0]
+        raise EventLogError(
+            path, None, f"no ticket could be reported: {len(bad)} "
+            f"row{'s' if len(bad) != 1 else ''} refused, the first on line {first.line}: "
+            f"{first.reason}",
+        )
+    if not_yet:
+        raise EventLogError(
+            path, None, f"no ticket had opened by --at {format_time(at)}: the log's "
+            f"{not_yet} ticket{'s' if not_yet != 1 else ''} open after it",
+        )
+    raise EventLogError(path, None, "no ticket to report on")
+
+
+def provisional_years(policy: Any, first: datetime, last: datetime, at: datetime) -> list[int]:
+    """The provisional years of the policy's calendars from the earliest opening counted
+    (``first``) to the later of the report's instant and the latest deadline (``last``):
+    the years the report's answer rests on, whichever process computed it and whatever
+    the calendars had compiled before."""
+    from slaclock._policy import as_versions
+
+    from ._app import provisional_years as years_of
+
+    versions = as_versions(policy)
+    schedules: dict[int, Any] = {}
+    for regulation in versions.versions:
+        for schedule in regulation.calendars.values():
+            schedules.setdefault(id(schedule), schedule)
+    for contract in versions.contracts.values():
+        for schedule in contract.calendars.values():
+            schedules.setdefault(id(schedule), schedule)
+    start, end = min(first, at), max(last, at)
+    return sorted({year for schedule in schedules.values()
+                   for year in years_of(schedule, start, end)})
 
 
 #: Logs smaller than this are read by one process: starting workers would cost more.
@@ -530,8 +826,11 @@ def _write_merged(
 ) -> None:
     from contextlib import nullcontext
 
+    from ._render import atomic_output
+
+    # A file is replaced only once the whole report is written: a failed run leaves it.
     target: Any = (
-        nullcontext(sys.stdout.buffer) if output is None else open(output, "wb")  # noqa: SIM115
+        nullcontext(sys.stdout.buffer) if output is None else atomic_output(output, "wb")
     )
     with target as out:
         merged = heapq.merge(*(_read_parts(p) for p in parts))
@@ -552,6 +851,10 @@ def _write_merged(
                     "after_at": meta["after_at"],
                 },
                 "tickets_not_yet_opened": meta["not_yet_opened"],
+                "provisional": meta["provisional"],
+                "filters": None if meta["filters"] is None else {
+                    **meta["filters"], "tickets_left_out": meta["filtered_out"],
+                },
             }
             text = json.dumps(head, ensure_ascii=False, indent=2)
             out.write(text[:-2].encode("utf-8") + b',\n  "tickets": [')
@@ -581,10 +884,11 @@ def _tell_skipped(
 ) -> None:
     """Say on stderr which rows were left out: nothing is dropped silently."""
     lines = []
-    name = Path(path).name if path != "-" else "<stdin>"
+    # The file name and the reasons quote the log: no terminal escape or newline gets through.
+    name = printable(Path(path).name) if path != "-" else "<stdin>"
     if bad:
         for b in bad[:10]:
-            lines.append(f"slaclock: {name}:{b.line}: {b.reason}")
+            lines.append(f"slaclock: {name}:{b.line}: {printable(b.reason, limit=500)}")
         if len(bad) > 10:
             lines.append(f"slaclock: ... and {len(bad) - 10} more bad rows "
                          "(--format json lists every one)")
