@@ -33,9 +33,7 @@ def same_instant(x, y) -> bool:
 
 
 def checked(cal: Calendar) -> Calendar:
-    tl = cal._cache.timeline
-    if tl is not None:
-        tl._check()
+    cal._compiled._check()
     return cal
 
 
@@ -122,6 +120,4 @@ def test_next_open_and_close(cal: Calendar, t) -> None:
 def test_combined_calendars_match_reference(left, right, op, a, b) -> None:
     combined = {"&": left & right, "|": left | right, "-": left - right}[op]
     assert combined.business_time(a, b) == reference.business_time(combined, a, b)
-    tl = combined._cache.timeline
-    assert tl is not None
-    tl._check()
+    combined._compiled._check()

@@ -18,12 +18,15 @@ from ._calendar import Calendar, CombinedCalendar
 from ._days import DaySource, YearRules
 from ._errors import (
     ConfigError,
+    Datetime64AssumedUTCWarning,
     EventError,
     HorizonError,
+    LongCompileWarning,
     NaiveDatetimeError,
     PolicyError,
     ProvisionalCalendarWarning,
     SlaclockError,
+    SlaclockWarning,
     UnknownLevelError,
 )
 from ._hours import WeeklyHours
@@ -76,12 +79,15 @@ __all__ = [
     "replay",
     # errors and warnings
     "ConfigError",
+    "Datetime64AssumedUTCWarning",
     "EventError",
     "HorizonError",
+    "LongCompileWarning",
     "NaiveDatetimeError",
     "PolicyError",
     "ProvisionalCalendarWarning",
     "SlaclockError",
+    "SlaclockWarning",
     "UnknownLevelError",
 ]
 
@@ -89,7 +95,8 @@ __all__ = [
 for _cls in (Calendar, CombinedCalendar, Schedule, WeeklyHours, DaySource, YearRules,
              YearSummary, PeriodSummary, ConfigError, EventError, HorizonError,
              NaiveDatetimeError, PolicyError, ProvisionalCalendarWarning, SlaclockError,
-             UnknownLevelError):
+             UnknownLevelError, SlaclockWarning, LongCompileWarning,
+             Datetime64AssumedUTCWarning):
     _cls.__module__ = __name__
 del _cls
 
