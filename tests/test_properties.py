@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import reference
-from slaclock import Calendar
+from slaclock import Calendar, HorizonError
 from strategies import calendars, durations, instants
 
 
@@ -121,3 +121,48 @@ def test_combined_calendars_match_reference(left, right, op, a, b) -> None:
     combined = {"&": left & right, "|": left | right, "-": left - right}[op]
     assert combined.business_time(a, b) == reference.business_time(combined, a, b)
     combined._compiled._check()
+
+
+@given(calendars(), instants())
+def test_previous_open_matches_reference(cal: Calendar, t) -> None:
+    want = reference.previous_open(cal, t)
+    assume(want is not None)  # the reference looks back 60 days only
+    got = cal.previous_open(t)
+    assert same_instant(got, want)
+    assert got.tzinfo is t.tzinfo
+    assert cal.business_time(got, t) == timedelta(0)
+
+
+@given(calendars(), instants())
+def test_previous_close_matches_reference(cal: Calendar, t) -> None:
+    want = reference.previous_close(cal, t)
+    got = cal.previous_close(t)
+    assume(got is not None)  # open for 50 years before t: the reference cannot see that
+    assert same_instant(got, want)
+    assert cal.business_time(got, t) == elapsed(got, t)
+
+
+@given(calendars(), instants(), st.timedeltas(timedelta(0), timedelta(days=20)))
+def test_periods_walk_backwards_as_they_walk_forwards(cal: Calendar, a, span) -> None:
+    b = a + span
+    forward = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in cal.periods(a, b)]
+    backward = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in cal.periods(b, a)]
+    assert backward == forward[::-1]
+
+
+@given(calendars(), instants(), durations)
+def test_going_back_then_forward_lands_on_previous_open(cal: Calendar, a, d) -> None:
+    assume(d > timedelta(0) and any(cal.hours.days))
+    try:
+        back = cal.add(a, -d)
+    except HorizonError:
+        assume(False)
+        raise
+    forth = cal.add(back, d)
+    # The latest instant with d of working time before it: a itself when the desk was
+    # open just before a, else the end of the last period before a.
+    assert cal.business_time(back, forth) == d
+    assert same_instant(forth, a) or (
+        not cal.is_open(a.astimezone(UTC) - timedelta(microseconds=1))
+        and same_instant(forth, cal.previous_open(a))
+    )

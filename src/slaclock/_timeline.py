@@ -417,9 +417,10 @@ class Timeline:
                 if lo >= span[1] if forward else hi <= span[0]:
                     raise HorizonError(_never(self.source, "after" if forward else "before",
                                               start_year))
-            # A batch: the years the known rate says are needed (at least one).
-            rate = max(self.hot.total, 1)
-            count = max(1, min(_BATCH_MAX, -(-need // rate)))
+            # A batch: the years the known rate says are needed (one when no rate is known:
+            # a closed year is checked, by the proof below, before more are compiled).
+            rate = self.hot.total
+            count = max(1, min(_BATCH_MAX, -(-need // rate))) if rate else 1
             batch = range(year, year + count) if forward else range(year - count + 1, year + 1)
             batch = range(max(MIN_YEAR, batch.start), min(MAX_YEAR, batch.stop - 1) + 1)
             if any(y not in self._totals for y in batch):
@@ -670,7 +671,9 @@ class Timeline:
 
 
 def _never(source: Source, where: str, year: int) -> str:
-    return f"the calendar never opens {where} {year}: no working hours can fall there"
+    years = f"from {year} on" if where == "after" else f"up to {year}"
+    return (f"the calendar never opens {years}: no working hours can fall there (its weekly "
+            "hours never meet, or it is open only on dated overrides that lie elsewhere)")
 
 
 def _warn_long(years: int, first: int, last: int) -> None:
