@@ -197,6 +197,7 @@ class Timeline:
     __slots__ = (
         "_by_lo",
         "_chunks",
+        "_edges",
         "_known",
         "_los",
         "_prefix",
@@ -220,6 +221,7 @@ class Timeline:
         self.compiled = 0
         self.grows = 0
         self._chunks: dict[int, YearChunk] = {}
+        self._edges: tuple[int, int] | None = None
         self._totals: dict[int, int] = {}
         self._los: list[int] = []  # sorted ``lo`` of the kept chunks
         self._by_lo: dict[int, YearChunk] = {}
@@ -244,12 +246,18 @@ class Timeline:
     @property
     def first_lo(self) -> int:
         """The first instant of local year 1."""
-        return self._bounds(MIN_YEAR)[0]
+        edges = self._edges or self._find_edges()
+        return edges[0]
 
     @property
     def last_hi(self) -> int:
         """The end of local year 9999."""
-        return self._bounds(MAX_YEAR)[1]
+        edges = self._edges or self._find_edges()
+        return edges[1]
+
+    def _find_edges(self) -> tuple[int, int]:
+        self._edges = (self._bounds(MIN_YEAR)[0], self._bounds(MAX_YEAR)[1])
+        return self._edges
 
     def _build(self, year: int) -> YearChunk:
         lo, hi = self._bounds(year)
@@ -334,10 +342,9 @@ class Timeline:
 
     def clamp(self, t: int) -> int:
         """``t`` moved into the local years 1 to 9999 (outside them nothing is open)."""
-        first = self.first_lo
+        first, last = self._edges or self._find_edges()
         if t < first:
             return first
-        last = self.last_hi
         return last if t > last else t
 
     def chunk_at(self, t: int) -> YearChunk:
@@ -366,12 +373,26 @@ class Timeline:
         """The working microseconds from ``a`` to ``b`` (negative when ``b < a``)."""
         if b < a:
             return -self.business_time(b, a)
-        a, b = self.clamp(a), self.clamp(b)
-        ca = self.chunk_at(a)
-        cb = self.chunk_at(b)
+        first, last = self._edges or self._find_edges()
+        if a < first:
+            a = first
+        if b > last:
+            b = last
+        # The chunks of a and b, looked up inline (this is the scalar path across years).
+        los, by_lo = self._los, self._by_lo
+        i = bisect_right(los, a) - 1
+        ca = by_lo[los[i]] if i >= 0 else _NOTHING
+        if a >= ca.hi or a < ca.lo:
+            ca = self.chunk_at(a)
+            los = self._los
+        j = bisect_right(los, b) - 1
+        cb = by_lo[los[j]] if j >= 0 else _NOTHING
+        if (b >= cb.hi and b != last) or b < cb.lo:
+            cb = self.chunk_at(b)
+        pb = cb.position(b)
         if ca is cb:
-            return cb.position(b) - ca.position(a)
-        return ca.total - ca.position(a) + self.between(ca.year + 1, cb.year) + cb.position(b)
+            return pb - ca.position(a)
+        return ca.total - ca.position(a) + self.between(ca.year + 1, cb.year) + pb
 
     def add(self, a: int, d: int) -> int:
         """The instant ``d`` working microseconds after ``a`` (before it when negative),
