@@ -11,7 +11,8 @@ microsecond.
 
 What a call accepts, and what it returns:
 
-- a NumPy ``datetime64`` array (any unit) is read as UTC, since it carries no zone;
+- a NumPy ``datetime64`` array (any unit) is read as UTC, since it carries no zone (with
+  a :class:`~slaclock.Datetime64AssumedUTCWarning`);
   results are ``timedelta64[us]``, ``datetime64[us]`` (UTC) and ``bool`` arrays;
 - a tz-aware pandas ``Series`` or ``DatetimeIndex`` gives a ``Series`` with the input's
   index (or an ``Index``): ``timedelta64[us]``, ``datetime64[us, zone]`` in the input's
