@@ -48,8 +48,8 @@ def _zone(value: object) -> str:
     hours follow the rules of a place, so the message names the IANA zone to use.
     """
     if isinstance(value, tzinfo):
-        key = getattr(value, "key", None)
-        if isinstance(key, str):  # a ZoneInfo: take its name
+        key = getattr(value, "key", None) or getattr(value, "zone", None)
+        if isinstance(key, str):  # a ZoneInfo (or a pytz zone): take its name
             value = key
         else:
             raise ConfigError("tz", value, _offset_hint(value))

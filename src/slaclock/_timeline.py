@@ -198,10 +198,8 @@ class Timeline:
         "_by_lo",
         "_chunks",
         "_edges",
-        "_known",
         "_los",
         "_prefix",
-        "_prefix_first",
         "_recent",
         "_totals",
         "_vectors",
@@ -228,9 +226,7 @@ class Timeline:
         # The last few years compiled for their totals only: the year a search stops in
         # is kept from here, not compiled again.
         self._recent: dict[int, YearChunk] = {}
-        self._prefix: list[int] | None = None
-        self._known: list[int] = []
-        self._prefix_first = 0
+        self._prefix: tuple[int, list[int], list[int]] | None = None
         self._vectors: Any = None
 
     def __reduce__(self) -> tuple[Callable[..., Timeline], tuple[Any]]:
@@ -309,17 +305,16 @@ class Timeline:
         """The working time of the years ``first`` to ``last - 1``."""
         if last <= first:
             return 0
-        prefix = self._prefix
-        lo = self._prefix_first
-        if prefix is None or not (lo <= first and last - lo < len(prefix)) or (
-            self._known[last - lo] - self._known[first - lo] != last - first
+        sums = self._prefix  # (first year, running totals, running count of known years)
+        if sums is None or not (sums[0] <= first and last - sums[0] < len(sums[1])) or (
+            sums[2][last - sums[0]] - sums[2][first - sums[0]] != last - first
         ):
             self.totals(range(first, last))
-            prefix = self._rebuild_prefix()
-            lo = self._prefix_first
+            sums = self._rebuild_prefix()
+        lo, prefix = sums[0], sums[1]
         return prefix[last - lo] - prefix[first - lo]
 
-    def _rebuild_prefix(self) -> list[int]:
+    def _rebuild_prefix(self) -> tuple[int, list[int], list[int]]:
         with self.lock:
             years = self._totals
             lo, hi = min(years), max(years)
@@ -333,10 +328,9 @@ class Timeline:
                     count += 1
                 prefix[k + 1] = running
                 known[k + 1] = count
-            self._prefix_first = lo
-            self._known = known
-            self._prefix = prefix
-            return prefix
+            sums = (lo, prefix, known)
+            self._prefix = sums  # one assignment: readers see the old sums or the new
+            return sums
 
     # -- finding the year of an instant ------------------------------------------------
 
@@ -387,7 +381,8 @@ class Timeline:
             los = self._los
         j = bisect_right(los, b) - 1
         cb = by_lo[los[j]] if j >= 0 else _NOTHING
-        if (b >= cb.hi and b != last) or b < cb.lo:
+        # b belongs to [lo, hi) of its chunk; only the end of year 9999 is its chunk's hi.
+        if not (cb.lo <= b < cb.hi or b == cb.hi == last):
             cb = self.chunk_at(b)
         pb = cb.position(b)
         if ca is cb:
