@@ -187,8 +187,8 @@ class Schedule(ABC):
 
         A negative duration goes back: the *latest* instant from which ``-duration`` of
         working time leads to ``start``. So ``add(add(a, d), -d)`` is ``next_open(a)``, and
-        ``add(add(a, -d), d)`` is ``previous_open(a)`` when the desk was open just before
-        ``a``.
+        ``add(add(a, -d), d)`` is ``a`` when the desk was open just before ``a``, else the
+        end of the last open period before it.
 
         The result is in the zone of ``start``. Given columns, the deadline of each pair
         (see :doc:`/reference/arrays`). Runtime complexity: O(log n) within compiled
