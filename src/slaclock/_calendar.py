@@ -580,21 +580,31 @@ def _never_opens_from(schedule: Schedule, year: int, *, forward: bool) -> bool:
     return week is not None and not week.dated and not week.upper
 
 
-@functools.lru_cache(maxsize=256)
 def _offset_range(key: str, first: int, stop: int) -> tuple[int, int]:
     """The least and the greatest UTC offset (seconds) zone ``key`` uses in the years
-    ``first`` to ``stop - 1``, sampled twice a day. After 2037 a zone repeats one yearly
-    rule, and before its first transition it keeps one offset, so the years sampled are
-    cut to 1800-2045."""
-    zone = ZoneInfo(key)
+    ``first`` to ``stop - 1``.
+
+    After 2037 a zone repeats one yearly rule, and before its first transition it keeps
+    one offset, so the years looked at are cut to 1800-2045 (each sampled once, and
+    remembered)."""
     lo_year = max(1800, min(first, 2037))
-    hi_year = max(lo_year + 1, min(stop, 2046))
+    hi_year = min(max(stop, lo_year + 1), 2046)
     if stop > 2037:
-        hi_year = max(hi_year, 2046)
-    t = datetime(lo_year, 1, 1, tzinfo=UTC)
-    end = datetime(hi_year, 1, 1, tzinfo=UTC)
-    step = timedelta(hours=12 if hi_year - lo_year <= 30 else 24)
+        hi_year = 2046
+    offsets = [_year_offsets(key, year) for year in range(lo_year, hi_year)]
+    return min(low for low, _ in offsets), max(high for _, high in offsets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _year_offsets(key: str, year: int) -> tuple[int, int]:
+    """The least and the greatest UTC offset (seconds) of zone ``key`` in ``year``,
+    sampled twice a day from 1970, daily in 1900-1969 and weekly before (a zone's offsets
+    last weeks or years, not hours; before 1900 most zones keep their local mean time)."""
+    zone = ZoneInfo(key)
     seen: set[timedelta] = set()
+    t = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    step = timedelta(hours=12 if year >= 1970 else 24 if year >= 1900 else 168)
     while t < end:
         offset = t.astimezone(zone).utcoffset()
         assert offset is not None
