@@ -152,12 +152,14 @@ class Calendar(Schedule):
     """When a desk works: a zone, weekly hours, and the dated exceptions to them.
 
     Args:
-        tz: the IANA zone the hours are read in (``"Europe/Moscow"``). Required: slaclock
-            never assumes a system zone.
+        tz: the IANA zone the hours are read in (``"Europe/Moscow"``, or a ``ZoneInfo``).
+            Required: slaclock never assumes a system zone; ``"localtime"`` and fixed UTC
+            offsets are refused with the IANA zone to use instead.
         hours: weekly hours: a string for Monday to Friday (``"09:00-13:00, 14:00-18:00"``),
             or a mapping of weekdays to hours (``{"mon-thu": "09:00-18:00",
-            "fri": "09:00-16:45"}``). ``"22:00-06:00"`` crosses midnight and belongs to the
-            day it starts on.
+            "fri": "09:00-16:45"}``; a range runs forward through the week, so
+            ``"sun-thu"`` is Sunday to Thursday). ``"22:00-06:00"`` crosses midnight and
+            belongs to the day it starts on.
         holidays: days off: a country code of the ``holidays`` package (``"GB"``,
             ``"US-CA"`` with a subdivision), a ``holidays.HolidayBase``, or dates.
         days_off: more dates off.
