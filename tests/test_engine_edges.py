@@ -271,3 +271,13 @@ def test_periods_of_a_night_shift_come_whole_across_new_year() -> None:
     nights = Calendar(tz="UTC", hours={"mon-sun": "22:00-06:00"})
     got = list(nights.periods(utc(2026, 12, 31, 12), utc(2027, 1, 1, 12)))
     assert got == [(utc(2026, 12, 31, 22), utc(2027, 1, 1, 6))]
+
+
+def test_an_array_with_one_stray_far_date_warns_of_a_long_compile() -> None:
+    np = pytest.importorskip("numpy")
+    from slaclock import Datetime64AssumedUTCWarning, LongCompileWarning
+
+    cal = Calendar(tz="UTC", hours="09:00-18:00")
+    times = np.array(["2026-03-02T10:00", "2400-03-02T10:00"], dtype="M8[us]")
+    with pytest.warns(Datetime64AssumedUTCWarning), pytest.warns(LongCompileWarning):
+        assert cal.is_open(times).tolist() == [True, True]
