@@ -281,3 +281,18 @@ def test_an_array_with_one_stray_far_date_warns_of_a_long_compile() -> None:
     times = np.array(["2026-03-02T10:00", "2400-03-02T10:00"], dtype="M8[us]")
     with pytest.warns(Datetime64AssumedUTCWarning), pytest.warns(LongCompileWarning):
         assert cal.is_open(times).tolist() == [True, True]
+
+
+def test_two_datetime64_arrays_give_one_warning_pointing_at_the_caller() -> None:
+    np = pytest.importorskip("numpy")
+    import warnings
+
+    from slaclock import Datetime64AssumedUTCWarning
+
+    times = np.array(["2026-03-02T10:00"], dtype="M8[us]")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NINE_TO_SIX.business_time(times, times)
+    assert [w.category for w in caught] == [Datetime64AssumedUTCWarning]
+    assert "starts and ends" in str(caught[0].message)
+    assert caught[0].filename == __file__

@@ -110,6 +110,7 @@ def business_time(timeline: Timeline, starts: Any, ends: Any) -> Any:
     require_numpy()
     a = _instants(starts, "starts")
     b = _instants(ends, "ends")
+    _warn_if_utc_assumed(a, b)
     shape = _result_shape(a, b)
     av, bv = _flat(a, shape), _flat(b, shape)
     nat = _missing(av) | _missing(bv)
@@ -122,6 +123,7 @@ def add(timeline: Timeline, starts: Any, durations: Any) -> Any:
     """The deadlines ``add(starts[i], durations[i])``, element by element."""
     require_numpy()
     a = _instants(starts, "starts")
+    _warn_if_utc_assumed(a)
     d = _durations(durations, "durations")
     shape = _result_shape(a, d)
     av, dv = _flat(a, shape), _flat(d, shape)
@@ -135,6 +137,7 @@ def is_open(timeline: Timeline, times: Any) -> Any:
     """Whether the desk is open at ``times[i]``, element by element."""
     require_numpy()
     t = _instants(times, "times")
+    _warn_if_utc_assumed(t)
     shape = t.values.shape
     tv = _flat(t, shape)
     nat = _missing(tv)
@@ -194,14 +197,22 @@ def _instants(value: Any, name: str) -> _Column:
             f"Series or DatetimeIndex, or a list of aware datetimes; got an array of "
             f"{array.dtype}"
         )
-    warnings.warn(
-        f"{name} is a NumPy datetime64 array, which carries no zone: slaclock reads it as "
-        "UTC. Pass a tz-aware pandas Series or aware datetimes to be explicit, or silence "
-        "this with warnings.simplefilter('ignore', slaclock.Datetime64AssumedUTCWarning)",
-        Datetime64AssumedUTCWarning,
-        stacklevel=_caller_level(),
-    )
-    return _Column("numpy", _as_us(array, "M8[us]"))
+    return _Column("numpy", _as_us(array, "M8[us]"), name=name)
+
+
+def _warn_if_utc_assumed(*columns: _Column) -> None:
+    """One :class:`~slaclock.Datetime64AssumedUTCWarning` per call that reads a NumPy
+    datetime64 array (which has no zone) as UTC."""
+    names = [c.name for c in columns if c.kind == "numpy"]
+    if names:
+        warnings.warn(
+            f"{' and '.join(names)}: a NumPy datetime64 array carries no zone, and slaclock "
+            "reads it as UTC. Pass a tz-aware pandas Series or aware datetimes to be "
+            "explicit, or silence this with "
+            "warnings.simplefilter('ignore', slaclock.Datetime64AssumedUTCWarning)",
+            Datetime64AssumedUTCWarning,
+            stacklevel=_caller_level(),
+        )
 
 
 def _caller_level() -> int:
