@@ -434,8 +434,9 @@ def test_next_close_does_not_depend_on_what_is_compiled() -> None:
 def test_long_deadlines_compile_a_few_times_not_once_a_year() -> None:
     cal = Calendar(tz="UTC", hours="09:00-18:00")
     start = utc(2026, 1, 1)
-    with pytest.warns(LongCompileWarning, match="compiled 30[0-9] years"):
+    with pytest.warns(LongCompileWarning, match="compiled 30[0-9] years") as caught:
         deadline = cal.add(start, timedelta(hours=9 * 261 * 300))  # about 300 years of work
+    assert caught[0].filename == __file__
     tl = cal._compiled
     # The search grew in a few batches (estimated from the working time of a year), and
     # compiled each year once: 2026, then about 300 years of totals, no year twice.

@@ -203,6 +203,8 @@ def _instants(value: Any, name: str) -> _Column:
 def _warn_if_utc_assumed(*columns: _Column) -> None:
     """One :class:`~slaclock.Datetime64AssumedUTCWarning` per call that reads a NumPy
     datetime64 array (which has no zone) as UTC."""
+    from ._calendar import _caller_level
+
     names = [c.name for c in columns if c.kind == "numpy"]
     if names:
         warnings.warn(
@@ -213,12 +215,6 @@ def _warn_if_utc_assumed(*columns: _Column) -> None:
             Datetime64AssumedUTCWarning,
             stacklevel=_caller_level(),
         )
-
-
-def _caller_level() -> int:
-    from ._calendar import _caller_level as level
-
-    return level()
 
 
 def _pandas_instants(pd: Any, value: Any, name: str) -> _Column:
