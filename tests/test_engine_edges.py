@@ -296,3 +296,24 @@ def test_two_datetime64_arrays_give_one_warning_pointing_at_the_caller() -> None
     assert [w.category for w in caught] == [Datetime64AssumedUTCWarning]
     assert "starts and ends" in str(caught[0].message)
     assert caught[0].filename == __file__
+
+
+def test_threads_asking_for_years_in_any_order_compile_each_year_once() -> None:
+    cal = Calendar.russia("09:00-13:00, 14:00-18:00")
+    years = list(range(2013, 2027))  # the published years: no provisional warning
+    barrier = threading.Barrier(8)
+    answers: dict[int, list[bool]] = {}
+
+    def work(k: int) -> None:
+        barrier.wait()
+        order = years[k:] + years[:k] if k % 2 else years[::-1]
+        answers[k] = [cal.is_open(moscow(y, 6, 1 + k % 3, 11)) for y in order]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 8
+    assert cal._compiled.compiled == len(years)
+    cal._compiled._check()
