@@ -317,3 +317,18 @@ def test_threads_asking_for_years_in_any_order_compile_each_year_once() -> None:
     assert len(answers) == 8
     assert cal._compiled.compiled == len(years)
     cal._compiled._check()
+
+
+def test_arrays_in_a_far_year_after_a_near_one_compile_only_the_far_year() -> None:
+    np = pytest.importorskip("numpy")
+    import warnings
+
+    from slaclock import Datetime64AssumedUTCWarning
+
+    cal = Calendar(tz="UTC", hours="09:00-18:00")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Datetime64AssumedUTCWarning)
+        assert cal.is_open(np.array(["2026-03-02T10:00"], dtype="M8[us]")).tolist() == [True]
+        saturday_and_monday = np.array(["2526-03-02T10:00", "2526-03-04T10:00"], dtype="M8[us]")
+        assert cal.is_open(saturday_and_monday).tolist() == [False, True]
+    assert cal._compiled.compiled == 2

@@ -621,13 +621,15 @@ class Timeline:
 
     def vectors(self, first: int, last: int) -> Any:
         """The NumPy view of the years ``first`` to ``last`` (compiled and kept), for the
-        array queries; cached while the same years are asked."""
+        array queries; cached while later calls stay within (or next to) its years."""
         from ._vector import Vectors
 
         cached = self._vectors
         if cached is not None and cached.first_year <= first and last <= cached.last_year:
             return cached
-        if cached is not None:
+        if cached is not None and first <= cached.last_year + 1 and last >= cached.first_year - 1:
+            # Overlapping or adjacent years: one wider view. Far years get a view of their
+            # own (no block of years between is compiled for them).
             first, last = min(first, cached.first_year), max(last, cached.last_year)
         missing = sum(1 for y in range(first, last + 1) if y not in self._chunks)
         chunks = [self.chunk(y) for y in range(first, last + 1)]
