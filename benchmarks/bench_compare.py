@@ -165,6 +165,62 @@ def floor_add(a: datetime, d: timedelta) -> datetime:
     return like(from_us(to_us(a) + duration_us(d), a.tzinfo), a)
 
 
+def called_business_time(cal: Calendar) -> Callable[[datetime, datetime], timedelta]:
+    """The scalar hot path written with two calls of ``YearChunk.position`` instead of
+    the searches ``business_time`` writes out inline: kept here to show what inlining buys
+    (the library keeps the simpler form unless the inline one is faster). Plain aware
+    datetimes within the last year used only."""
+    timeline = cal._compiled
+    epoch, one_us = _EPOCH, timedelta(microseconds=1)
+
+    def business_time(start: datetime, end: datetime) -> timedelta:
+        if type(start) is datetime and type(end) is datetime:
+            a = (start - epoch) // one_us
+            b = (end - epoch) // one_us
+        c = timeline.hot
+        if not (c.lo <= a <= c.hi and c.lo <= b <= c.hi):
+            return cal.business_time(start, end)
+        return timedelta(microseconds=c.position(b) - c.position(a))
+
+    return business_time
+
+
+def called_add(cal: Calendar) -> Callable[[datetime, timedelta], datetime]:
+    """``add``'s hot path with calls of ``YearChunk.position`` and ``YearChunk.ahead``
+    instead of the inline searches: as for business_time."""
+    timeline = cal._compiled
+    epoch, one_us = _EPOCH, timedelta(microseconds=1)
+
+    def add(start: datetime, duration: timedelta) -> datetime:
+        if type(start) is datetime and type(duration) is timedelta:
+            a = (start - epoch) // one_us
+            d = duration // one_us
+        c = timeline.hot
+        if d <= 0 or not c.lo <= a <= c.hi:
+            return cal.add(start, duration)
+        target = c.position(a) + d
+        if target > c.total:
+            return cal.add(start, duration)
+        us = c.ahead(target)
+        if type(start) is datetime:
+            return (epoch + timedelta(microseconds=us)).astimezone(start.tzinfo)
+        return cal.add(start, duration)
+
+    return add
+
+
+def round_robin(contenders: dict[str, tuple[Callable[[Any, Any], object], list[Any]]],
+                repeats: int) -> dict[str, float]:
+    """Microseconds per call of each contender, the best of ``repeats`` rounds, each round
+    timing every contender once in turn (so a busy moment of the machine falls on all of
+    them alike rather than on one)."""
+    out = dict.fromkeys(contenders, float("inf"))
+    for _ in range(repeats):
+        for name, (fn, pairs) in contenders.items():
+            out[name] = min(out[name], per_call(fn, pairs, 1))
+    return out
+
+
 def scalar_section(c: Contenders, data: dict[str, np.ndarray], calls: int, slow: int,
                    repeats: int) -> dict[str, Any]:
     opened = [aware(x) for x in data["opened"][:calls]]
@@ -183,15 +239,30 @@ def scalar_section(c: Contenders, data: dict[str, np.ndarray], calls: int, slow:
 
     check_scalar(c, pairs[:slow], adds[:slow], p_pairs, p_adds, t_adds)
     out: dict[str, Any] = {"business_time": {}, "add": {}}
+    called = called_business_time(c.cal)
+    assert all(called(a, b) == c.cal.business_time(a, b) for a, b in pairs[:slow])
+    called_deadline = called_add(c.cal)
+    assert all(called_deadline(a, d) == c.cal.add(a, d) for a, d in adds[:slow])
+    # The cheap calls take turns, round after round; the slow contenders run on their own.
+    fast = round_robin({
+        "bt floor": (floor_business_time, pairs),
+        "bt slaclock": (c.cal.business_time, pairs),
+        "bt called": (called, pairs),
+        "add floor": (floor_add, adds),
+        "add slaclock": (c.cal.add, adds),
+        "add called": (called_deadline, adds),
+    }, 3 * repeats)
     bt, ad = out["business_time"], out["add"]
-    bt["floor"] = per_call(floor_business_time, pairs, repeats)
-    bt["slaclock"] = per_call(c.cal.business_time, pairs, repeats)
+    bt["floor"] = fast["bt floor"]
+    bt["slaclock"] = fast["bt slaclock"]
+    bt["hot path calling position"] = fast["bt called"]
     bt["businesstimedelta"] = per_call(c.btd_rules.difference, p_pairs, repeats)
     bt["pandas CustomBusinessHour"] = per_call(
         lambda a, b: cbh_business_time(c.cbh, a, b), t_pairs[: max(1, slow // 4)], repeats
     )
-    ad["floor"] = per_call(floor_add, adds, repeats)
-    ad["slaclock"] = per_call(c.cal.add, adds, repeats)
+    ad["floor"] = fast["add floor"]
+    ad["slaclock"] = fast["add slaclock"]
+    ad["hot path calling position"] = fast["add called"]
     ad["businesstimedelta"] = per_call(lambda a, d: a + d, p_adds, repeats)
     ad["pandas CustomBusinessHour"] = per_call(lambda a, o: a + o, t_adds, repeats)
     return out
@@ -338,23 +409,31 @@ def size_section(repeats: int) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", slaclock.ProvisionalCalendarWarning)
         # A year of the Russian calendar: a fresh calendar each time (its rules loaded).
-        Calendar.russia()._timeline(*Calendar.russia()._bounds(2025))
+        Calendar.russia()._compiled.chunk(2025)
 
         def one_year() -> None:
-            cal = Calendar.russia()
-            cal._timeline(*cal._bounds(2025))
+            Calendar.russia()._compiled.chunk(2025)
 
         out["russia one year compile (ms)"] = best(one_year, repeats) * 1e3
-        # A hundred years: 1970 to 2069.
+        # A hundred years: 1970 to 2069, each year's intervals kept.
         cal = Calendar.russia()
         start = time.perf_counter()
-        tl = cal._timeline(cal._bounds(1970)[0], cal._bounds(2069)[0])
+        for year in range(1970, 2070):
+            cal._compiled.chunk(year)
         out["russia 100 years compile (ms)"] = (time.perf_counter() - start) * 1e3
+        # The same hundred years asked at once: a query that spans them reads the totals
+        # of the years between and keeps the intervals of the two it touches.
+        span = Calendar.russia()
+        start = time.perf_counter()
+        span.business_time(aware(span._bounds(1970)[0]), aware(span._bounds(2069)[1] - 1))
+        out["russia 100-year span, first query (ms)"] = (time.perf_counter() - start) * 1e3
+    tl = cal._compiled
+    lo, hi = cal._bounds(1970)[0], cal._bounds(2069)[1]
     out["russia 100 years timeline (bytes)"] = tl.nbytes()
-    out["russia 100 years intervals"] = len(tl.starts)
+    out["russia 100 years intervals"] = sum(len(c.starts) for c in tl.chunks())
     rng = np.random.default_rng(7)
     n = 1_000_000
-    a = rng.integers(tl.lo, tl.hi - 30 * US_PER_DAY, n, dtype=np.int64)
+    a = rng.integers(lo, hi - 30 * US_PER_DAY, n, dtype=np.int64)
     b = a + rng.integers(0, 30 * US_PER_DAY, n, dtype=np.int64)
     small = Calendar.russia()
     ya = rng.integers(*small._bounds(2025), n, dtype=np.int64) - 30 * US_PER_DAY
@@ -362,6 +441,7 @@ def size_section(repeats: int) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", slaclock.ProvisionalCalendarWarning)
         small.business_time(ya[:1].view("M8[us]"), yb[:1].view("M8[us]"))
+        cal.business_time(a[:1].view("M8[us]"), b[:1].view("M8[us]"))
     out["arrays ns/pair, 1-year timeline"] = best(
         lambda: small.business_time(ya.view("M8[us]"), yb.view("M8[us]")), repeats) / n * 1e9
     out["arrays ns/pair, 100-year timeline"] = best(
@@ -437,7 +517,7 @@ def targets(r: dict[str, Any]) -> dict[str, tuple[bool, str]]:
     for op in ("business_time", "add"):
         row = r["scalar"][op]
         ratio = row["slaclock"] / row["floor"]
-        out[f"scalar {op} within 2x of the floor"] = (ratio <= 2, f"{ratio:.2f}x")
+        out[f"scalar {op} within 1.5x of the floor"] = (ratio <= 1.5, f"{ratio:.2f}x")
         ratio = row["businesstimedelta"] / row["slaclock"]
         out[f"scalar {op} >= 200x businesstimedelta"] = (ratio >= 200, f"{ratio:,.0f}x")
         ratio = row["pandas CustomBusinessHour"] / row["slaclock"]
@@ -495,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         (10_000, 2_000, 100, 2) if args.quick else (1_000_000, 20_000, 2_000, 5)
     )
     warnings.simplefilter("error", slaclock.ProvisionalCalendarWarning)
+    # The generated instants are UTC on purpose: that is what datetime64 means here.
+    warnings.simplefilter("ignore", slaclock.Datetime64AssumedUTCWarning)
     contenders = Contenders(weekday_holidays())
     data = generate(n)
     results: dict[str, Any] = {"machine": machine(), "inputs": {

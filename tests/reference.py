@@ -183,3 +183,24 @@ def add(cal: object, start: datetime, duration: timedelta, span_days: int = 400)
 
 def is_open(cal: object, t: datetime) -> bool:
     return any(a <= t < b for a, b in intervals(cal, *window(t, t)))
+
+
+def previous_open(cal: object, t: datetime, span_days: int = 60) -> datetime | None:
+    """The latest instant up to ``t`` in the closure of an open interval."""
+    t = t.astimezone(UTC)
+    first, last = window(t - span_days * ONE_DAY, t)
+    best = None
+    for a, b in intervals(cal, first, last):
+        if a <= t:
+            best = t if t <= b else b
+    return best
+
+
+def previous_close(cal: object, t: datetime, span_days: int = 60) -> datetime | None:
+    """``t`` when closed, else the start of the interval holding it."""
+    t = t.astimezone(UTC)
+    first, last = window(t - span_days * ONE_DAY, t)
+    found = [a for a, b in intervals(cal, first, last) if a <= t < b]
+    if not found:
+        return t
+    return found[0]

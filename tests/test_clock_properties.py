@@ -118,7 +118,8 @@ def test_pausing_never_brings_the_resolution_deadline_earlier(
     plain = status_of(events, at)
     paused = status_of(events + pause, at)
     assume(plain is not None and paused is not None)
-    assert plain is not None and paused is not None
+    assert plain is not None
+    assert paused is not None
     a, b = plain.metric("resolution"), paused.metric("resolution")
     if a.elapsed is not None and b.elapsed is not None:
         assert b.elapsed <= a.elapsed
@@ -140,7 +141,8 @@ def test_a_clock_never_runs_while_the_desk_is_closed(events: list[Event], at: da
     before = status_of(events, at)
     after = status_of(events, reopen)
     assume(before is not None and after is not None)
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     elapsed = {(m.metric, m.cycle): m.elapsed for m in before.metrics}
     for m in after.metrics:
         old = elapsed.get((m.metric, m.cycle))
@@ -158,7 +160,8 @@ def test_elapsed_time_only_grows_and_a_breach_is_never_undone(
     after = at + later * STEP
     first, second = status_of(events, at), status_of(events, after)
     assume(first is not None and second is not None)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     now = {(m.metric, m.cycle): m for m in second.metrics}
     for m in first.metrics:
         n = now[(m.metric, m.cycle)]

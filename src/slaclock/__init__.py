@@ -19,12 +19,15 @@ from ._days import DaySource, YearRules
 from ._errors import (
     CalendarFileError,
     ConfigError,
+    Datetime64AssumedUTCWarning,
     EventError,
     HorizonError,
+    LongCompileWarning,
     NaiveDatetimeError,
     PolicyError,
     ProvisionalCalendarWarning,
     SlaclockError,
+    SlaclockWarning,
     UnknownLevelError,
 )
 from ._hours import WeeklyHours
@@ -123,14 +126,17 @@ __all__ = [
     # errors and warnings
     "CalendarFileError",
     "ConfigError",
+    "Datetime64AssumedUTCWarning",
     "EventError",
     "ExportError",
     "HorizonError",
+    "LongCompileWarning",
     "MappingError",
     "NaiveDatetimeError",
     "PolicyError",
     "ProvisionalCalendarWarning",
     "SlaclockError",
+    "SlaclockWarning",
     "UnknownLevelError",
 ]
 
@@ -138,7 +144,8 @@ __all__ = [
 for _cls in (Calendar, CombinedCalendar, Schedule, WeeklyHours, DaySource, YearRules,
              YearSummary, PeriodSummary, CalendarFileError, ConfigError, EventError, HorizonError,
              NaiveDatetimeError, PolicyError, ProvisionalCalendarWarning, SlaclockError,
-             UnknownLevelError):
+             UnknownLevelError, SlaclockWarning, LongCompileWarning,
+             Datetime64AssumedUTCWarning):
     _cls.__module__ = __name__
 del _cls
 

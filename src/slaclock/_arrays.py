@@ -11,7 +11,8 @@ microsecond.
 
 What a call accepts, and what it returns:
 
-- a NumPy ``datetime64`` array (any unit) is read as UTC, since it carries no zone;
+- a NumPy ``datetime64`` array (any unit) is read as UTC, since it carries no zone (with
+  a :class:`~slaclock.Datetime64AssumedUTCWarning`);
   results are ``timedelta64[us]``, ``datetime64[us]`` (UTC) and ``bool`` arrays;
 - a tz-aware pandas ``Series`` or ``DatetimeIndex`` gives a ``Series`` with the input's
   index (or an ``Index``): ``timedelta64[us]``, ``datetime64[us, zone]`` in the input's
@@ -42,13 +43,13 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._errors import HorizonError, NaiveDatetimeError
+from ._errors import Datetime64AssumedUTCWarning, NaiveDatetimeError
 from ._instants import duration_us, from_us, like, to_us
-from ._timeline import MAX_YEAR, Timeline, utc_year_bounds
 
 try:
     import numpy as np
@@ -62,7 +63,7 @@ else:
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from ._schedule import Schedule
+    from ._timeline import Timeline
 
     I64 = NDArray[np.int64]
     Mask = NDArray[np.bool_]
@@ -77,10 +78,6 @@ INSTALL_HINT = (
 )
 
 _NAT = -(2**63)
-_FIRST_US = utc_year_bounds(1)[0]
-_LAST_US = utc_year_bounds(MAX_YEAR)[1] - 1
-# The furthest a duration can usefully reach: years 1 to 9999 hold less time than this.
-_MAX_SPAN = utc_year_bounds(MAX_YEAR)[1] - utc_year_bounds(1)[0]
 
 
 def require_numpy() -> None:
@@ -108,272 +105,44 @@ def _own_errors(function: F) -> F:
 
 
 @_own_errors
-def business_time(schedule: Schedule, starts: Any, ends: Any) -> Any:
+def business_time(timeline: Timeline, starts: Any, ends: Any) -> Any:
     """The working time between ``starts[i]`` and ``ends[i]``, element by element."""
     require_numpy()
     a = _instants(starts, "starts")
     b = _instants(ends, "ends")
+    _warn_if_utc_assumed(a, b)
     shape = _result_shape(a, b)
     av, bv = _flat(a, shape), _flat(b, shape)
     nat = _missing(av) | _missing(bv)
-    out = business_time_us(schedule, av, bv, nat).reshape(shape)
+    out = timeline.business_time_array(av, bv, nat).reshape(shape)
     return _timedeltas(out, _leader(a, b))
 
 
 @_own_errors
-def add(schedule: Schedule, starts: Any, durations: Any) -> Any:
+def add(timeline: Timeline, starts: Any, durations: Any) -> Any:
     """The deadlines ``add(starts[i], durations[i])``, element by element."""
     require_numpy()
     a = _instants(starts, "starts")
+    _warn_if_utc_assumed(a)
     d = _durations(durations, "durations")
     shape = _result_shape(a, d)
     av, dv = _flat(a, shape), _flat(d, shape)
     nat = _missing(av) | _missing(dv)
-    out = add_us(schedule, av, dv, nat).reshape(shape)
+    out = timeline.add_array(av, dv, nat).reshape(shape)
     return _datetimes(out, _leader(a, d), a)
 
 
 @_own_errors
-def is_open(schedule: Schedule, times: Any) -> Any:
+def is_open(timeline: Timeline, times: Any) -> Any:
     """Whether the desk is open at ``times[i]``, element by element."""
     require_numpy()
     t = _instants(times, "times")
+    _warn_if_utc_assumed(t)
     shape = t.values.shape
     tv = _flat(t, shape)
     nat = _missing(tv)
-    out = is_open_us(schedule, tv, nat)
+    out = timeline.is_open_array(tv, nat)
     return _booleans(out.reshape(shape), nat.reshape(shape), t)
-
-
-# -- the engine: int64 UTC microseconds in, int64 out ------------------------------------
-
-
-class _Search:
-    """``searchsorted`` over a sorted int64 array in O(1): a table of buckets.
-
-    The range ``[lo, lo + span]`` is cut into buckets of ``2**shift`` microseconds, about
-    two per key; ``table[b]`` counts the keys before bucket ``b``'s first instant. A query
-    reads its bucket's count, then steps over the few keys inside the bucket (``steps``
-    is the most any bucket holds, so that many vectorised steps always suffice). Built in
-    O(n) for n keys; the table holds two to four entries per key. When the keys are too
-    uneven for few steps, NumPy's binary search is used instead.
-    """
-
-    __slots__ = ("keys", "lo", "padded", "shift", "side", "steps", "table")
-
-    MAX_STEPS = 4
-
-    def __init__(self, keys: I64, lo: int, span: int, side: Any) -> None:
-        self.keys = keys
-        self.lo = lo
-        self.side = side
-        n = len(keys)
-        self.shift = max(0, (span // max(1, 2 * n)).bit_length() - 1)
-        lows = lo + (np.arange((span >> self.shift) + 2, dtype=np.int64) << self.shift)
-        self.table = np.searchsorted(keys, lows, side=side)
-        self.steps = int(np.diff(self.table).max()) if n else 0
-        self.padded = np.concatenate((keys, [np.iinfo(np.int64).max])).astype(np.int64)
-
-    def __call__(self, t: I64) -> Any:
-        """``searchsorted(keys, t, side)`` for ``t`` within ``[lo, lo + span]``."""
-        if self.steps > self.MAX_STEPS:
-            return np.searchsorted(self.keys, t, side=self.side)
-        bucket = t - self.lo
-        bucket >>= self.shift
-        i = self.table[bucket]
-        padded = self.padded
-        for _ in range(self.steps):
-            if self.side == "right":
-                i += padded[i] <= t
-            else:
-                i += padded[i] < t
-        return i
-
-
-class _Views:
-    """Zero-copy NumPy views of a timeline's arrays, two shifted copies, and searches.
-
-    ``ends1[i]`` and ``cum1[i]`` are ``ends[i - 1]`` and ``cum[i - 1]``, with ``lo`` and
-    ``0`` in front, so that ``i = searchsorted(starts, t, "right")`` indexes them
-    directly: ``position(t) = cum1[i] - max(0, ends1[i] - t)``, also when ``i == 0``.
-    """
-
-    __slots__ = ("_searches", "cum", "cum1", "ends", "ends1", "starts", "timeline")
-
-    def __init__(self, tl: Timeline) -> None:
-        self.timeline = tl
-        self.starts = np.frombuffer(tl.starts, dtype=np.int64)
-        self.ends = np.frombuffer(tl.ends, dtype=np.int64)
-        self.cum = np.frombuffer(tl.cum, dtype=np.int64)
-        self.ends1 = np.concatenate(([tl.lo], self.ends)).astype(np.int64)
-        self.cum1 = np.concatenate(([0], self.cum)).astype(np.int64)
-        self._searches: dict[str, _Search] = {}
-
-    def _search(self, name: str) -> _Search:
-        search = self._searches.get(name)
-        if search is None:
-            tl = self.timeline
-            if name == "starts":
-                search = _Search(self.starts, tl.lo, tl.hi - tl.lo, "right")
-            else:
-                search = _Search(self.cum, 0, tl.total, name)
-            self._searches[name] = search
-        return search
-
-    def bisect_starts(self, t: I64) -> Any:
-        """``bisect_right(starts, t)`` of every element (``lo <= t <= hi``)."""
-        return self._search("starts")(t)
-
-    def bisect_cum(self, target: I64, side: str) -> Any:
-        """``bisect_left`` (``side="left"``) or ``bisect_right`` of ``cum`` at each
-        target (``0 <= target <= total``)."""
-        return self._search(side)(target)
-
-    def positions(self, t: I64) -> I64:
-        """``Timeline.position`` of every element (all within ``[lo, hi]``)."""
-        i = self.bisect_starts(t)
-        late = self.ends1[i]
-        late -= t
-        np.maximum(late, 0, out=late)
-        pos: I64 = self.cum1[i]
-        pos -= late
-        return pos
-
-
-def _views(schedule: Schedule, tl: Timeline) -> _Views:
-    """The views of ``tl``, cached with the schedule's timeline while it is current."""
-    extras = schedule._cache.extras
-    cached = extras.get(_Views)
-    if isinstance(cached, _Views) and cached.timeline is tl:
-        return cached
-    views = _Views(tl)
-    extras[_Views] = views
-    return views
-
-
-def _cover(schedule: Schedule, values: Sequence[I64], nat: Mask) -> Timeline | None:
-    """A timeline covering every instant given, or ``None`` when all are missing."""
-    lo = hi = None
-    for v in values:
-        if v.size == 0:
-            continue
-        if nat.any():
-            v = v[~nat]
-            if v.size == 0:
-                continue
-        vlo, vhi = int(v.min()), int(v.max())
-        lo = vlo if lo is None else min(lo, vlo)
-        hi = vhi if hi is None else max(hi, vhi)
-    if lo is None or hi is None:
-        return None
-    if lo < _FIRST_US or hi > _LAST_US:
-        raise HorizonError(
-            "an instant is outside the years a datetime can hold (1 to 9999); a NumPy "
-            "datetime64 array can hold more"
-        )
-    tl = schedule._cache.timeline
-    if tl is None or not (tl.lo <= lo and hi <= tl.hi):
-        tl = schedule._timeline(lo, hi)
-    if not (tl.lo <= lo and hi <= tl.hi):
-        raise HorizonError("an instant is outside the years the calendar can compile")
-    return tl
-
-
-def _filled(values: I64, nat: Mask, fill: int, any_nat: bool) -> I64:
-    """``values`` with its missing elements replaced by ``fill`` (a copy only if any)."""
-    if not any_nat:
-        return np.ascontiguousarray(values)
-    return np.where(nat, np.int64(fill), values)
-
-
-def business_time_us(schedule: Schedule, a: I64, b: I64, nat: Mask) -> I64:
-    """``position(b) - position(a)`` of every pair, ``_NAT`` where ``nat`` is set."""
-    tl = _cover(schedule, (a, b), nat)
-    if tl is None:
-        return np.full(nat.shape, _NAT, dtype=np.int64)
-    views = _views(schedule, tl)
-    any_nat = bool(nat.any())
-    out = views.positions(_filled(b, nat, tl.lo, any_nat))
-    out -= views.positions(_filled(a, nat, tl.lo, any_nat))
-    if any_nat:
-        out[nat] = _NAT
-    return out
-
-
-def add_us(schedule: Schedule, a: I64, d: I64, nat: Mask) -> I64:
-    """The scalar ``add`` of every pair, ``_NAT`` where ``nat`` is set."""
-    tl = _cover(schedule, (a,), nat)
-    if tl is None:
-        return np.full(nat.shape, _NAT, dtype=np.int64)
-    any_nat = bool(nat.any())
-    a = _filled(a, nat, tl.lo, any_nat)
-    d = _filled(d, nat, 0, any_nat)
-    if d.size and int(np.abs(d).max()) > _MAX_SPAN:
-        raise HorizonError("a duration is longer than the years a datetime can hold")
-    views = _views(schedule, tl)
-    target = views.positions(a)
-    target += d
-    # Grow the timeline once for the furthest target each way (the scalar path grows it
-    # for each deadline it cannot reach). Growing forward keeps every position; growing
-    # back shifts them all by the same amount, so positions are taken again after it.
-    if target.size:
-        k = int(np.argmax(target))
-        if int(target[k]) > tl.total and d[k] > 0:
-            tl = schedule._reach(tl, int(a[k]), int(d[k]), forward=True)
-        k = int(np.argmin(target))
-        if int(target[k]) < 0 and d[k] < 0:
-            tl = schedule._reach(tl, int(a[k]), -int(d[k]), forward=False)
-        if tl is not views.timeline:
-            views = _views(schedule, tl)
-            target = views.positions(a)
-            target += d
-    forward = d > 0
-    back = d < 0
-    n_forward = int(np.count_nonzero(forward))
-    n_back = int(np.count_nonzero(back))
-    if n_forward == d.size:
-        return _ahead(views, target)
-    out = a.copy()
-    if n_forward:
-        out[forward] = _ahead(views, target[forward])
-    if n_back:
-        out[back] = _behind(views, target[back])
-    if any_nat:
-        out[nat] = _NAT
-    return out
-
-
-def _ahead(views: _Views, target: I64) -> I64:
-    """The earliest instant at each target position (``0 < target <= total``)."""
-    j = views.bisect_cum(target, "left")
-    out: I64 = views.ends[j]
-    out += target
-    out -= views.cum[j]
-    return out
-
-
-def _behind(views: _Views, target: I64) -> I64:
-    """The latest instant at each target position (``0 <= target < total``)."""
-    k = views.bisect_cum(target, "right")
-    out: I64 = views.starts[k]
-    out += target
-    out -= views.cum1[k]
-    return out
-
-
-def is_open_us(schedule: Schedule, t: I64, nat: Mask) -> Mask:
-    """Whether each instant lies in an open interval; ``False`` where ``nat`` is set."""
-    tl = _cover(schedule, (t,), nat)
-    if tl is None:
-        return np.zeros(nat.shape, dtype=np.bool_)
-    views = _views(schedule, tl)
-    any_nat = bool(nat.any())
-    t = _filled(t, nat, tl.lo, any_nat)
-    i = views.bisect_starts(t)
-    out: Mask = t < views.ends1[i]
-    if any_nat:
-        out &= ~nat
-    return out
 
 
 # -- reading the inputs ------------------------------------------------------------------
@@ -428,7 +197,24 @@ def _instants(value: Any, name: str) -> _Column:
             f"Series or DatetimeIndex, or a list of aware datetimes; got an array of "
             f"{array.dtype}"
         )
-    return _Column("numpy", _as_us(array, "M8[us]"))
+    return _Column("numpy", _as_us(array, "M8[us]"), name=name)
+
+
+def _warn_if_utc_assumed(*columns: _Column) -> None:
+    """One :class:`~slaclock.Datetime64AssumedUTCWarning` per call that reads a NumPy
+    datetime64 array (which has no zone) as UTC."""
+    from ._calendar import _caller_level
+
+    names = [c.name for c in columns if c.kind == "numpy"]
+    if names:
+        warnings.warn(
+            f"{' and '.join(names)}: a NumPy datetime64 array carries no zone, and slaclock "
+            "reads it as UTC. Pass a tz-aware pandas Series or aware datetimes to be "
+            "explicit, or silence this with "
+            "warnings.simplefilter('ignore', slaclock.Datetime64AssumedUTCWarning)",
+            Datetime64AssumedUTCWarning,
+            stacklevel=_caller_level(),
+        )
 
 
 def _pandas_instants(pd: Any, value: Any, name: str) -> _Column:

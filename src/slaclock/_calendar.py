@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sys
 import warnings
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,7 +26,7 @@ from ._hours import (
 )
 from ._instants import bound_to_us, from_us
 from ._schedule import Schedule
-from ._timeline import Interval, TimelineCache, merge
+from ._timeline import MAX_YEAR, Interval, Timeline, merge
 
 if TYPE_CHECKING:
     from ._summary import YearSummary
@@ -34,9 +36,36 @@ __all__ = ["Calendar", "CombinedCalendar"]
 _ONE_DAY = timedelta(days=1)
 
 
+#: Zone names that depend on the machine the code runs on, not on a place.
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
 def _zone(value: object) -> str:
+    """attrs converter for ``Calendar.tz``: an IANA zone name, checked.
+
+    Refused: names that mean the machine's own zone (``"localtime"``), and fixed UTC
+    offsets (a ``datetime.timezone`` or text such as ``"+05:30"``): a desk's dates and
+    hours follow the rules of a place, so the message names the IANA zone to use.
+    """
+    if isinstance(value, tzinfo):
+        key = getattr(value, "key", None) or getattr(value, "zone", None)
+        if isinstance(key, str):  # a ZoneInfo (or a pytz zone): take its name
+            value = key
+        else:
+            raise ConfigError("tz", value, _offset_hint(value))
     if not isinstance(value, str) or not value:
         raise ConfigError("tz", value, "give an IANA zone name such as 'Europe/Moscow'")
+    if value.lower() in _MACHINE_ZONES or value.startswith(("/", ".")):
+        raise ConfigError(
+            "tz", value,
+            "this zone depends on the machine the code runs on; give the desk's IANA zone "
+            "name, e.g. 'Europe/Moscow'",
+        )
+    offset = _OFFSET_TEXT.match(value)
+    if offset is not None:
+        sign = -1 if offset["sign"] == "-" else 1
+        minutes = sign * (int(offset["h"]) * 60 + int(offset["m"] or 0))
+        raise ConfigError("tz", value, _offset_hint(timezone(timedelta(minutes=minutes))))
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -44,6 +73,37 @@ def _zone(value: object) -> str:
             "tz", value, "not an IANA time zone name; e.g. 'Europe/Moscow', 'UTC'"
         ) from None
     return value
+
+
+_OFFSET_TEXT = re.compile(r"^(?:UTC|GMT)?\s*(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?$")
+
+
+def _offset_hint(zone: tzinfo) -> str:
+    """The message for a fixed offset: which IANA zone keeps that offset."""
+    offset = zone.utcoffset(None)
+    if offset is None:
+        return "give an IANA zone name such as 'Europe/Moscow'"
+    minutes = int(offset / timedelta(minutes=1))
+    text = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    if minutes % 60 == 0:
+        # The Etc zones are fixed offsets, with POSIX's inverted sign.
+        hint = f"'Etc/GMT{-minutes // 60:+d}'" if minutes else "'UTC'"
+    else:
+        hint = _FIXED_ZONES.get(minutes, "the zone of the desk's city")
+        hint = f"'{hint}'" if "/" in hint else hint
+    return (
+        f"a fixed UTC offset ({text}) is not a time zone: it has no rules for the desk's "
+        f"dates. Give the IANA zone of the place, e.g. {hint} (which keeps {text} all "
+        "year), or the desk's city zone if it moves its clocks"
+    )
+
+
+#: IANA zones that keep a fixed offset that is not a whole number of hours.
+_FIXED_ZONES = {
+    -570: "Pacific/Marquesas", 210: "Asia/Tehran", 270: "Asia/Kabul",
+    330: "Asia/Kolkata", 345: "Asia/Kathmandu", 390: "Asia/Yangon",
+    570: "Australia/Darwin", 765: "Pacific/Chatham",
+}
 
 
 def _shortened(value: object) -> FrozenDateMap[int]:
@@ -92,12 +152,14 @@ class Calendar(Schedule):
     """When a desk works: a zone, weekly hours, and the dated exceptions to them.
 
     Args:
-        tz: the IANA zone the hours are read in (``"Europe/Moscow"``). Required: slaclock
-            never assumes a system zone.
+        tz: the IANA zone the hours are read in (``"Europe/Moscow"``, or a ``ZoneInfo``).
+            Required: slaclock never assumes a system zone; ``"localtime"`` and fixed UTC
+            offsets are refused with the IANA zone to use instead.
         hours: weekly hours: a string for Monday to Friday (``"09:00-13:00, 14:00-18:00"``),
             or a mapping of weekdays to hours (``{"mon-thu": "09:00-18:00",
-            "fri": "09:00-16:45"}``). ``"22:00-06:00"`` crosses midnight and belongs to the
-            day it starts on.
+            "fri": "09:00-16:45"}``; a range runs forward through the week, so
+            ``"sun-thu"`` is Sunday to Thursday). ``"22:00-06:00"`` crosses midnight and
+            belongs to the day it starts on.
         holidays: days off: a country code of the ``holidays`` package (``"GB"``,
             ``"US-CA"`` with a subdivision), a ``holidays.HolidayBase``, or dates.
         days_off: more dates off.
@@ -135,8 +197,9 @@ class Calendar(Schedule):
     overrides: FrozenDateMap[DayHours] = attrs.field(
         factory=FrozenDateMap, converter=_overrides
     )
-    _cache: TimelineCache = attrs.field(
-        init=False, factory=TimelineCache, eq=False, hash=False, repr=False
+    _compiled: Timeline = attrs.field(
+        init=False, default=attrs.Factory(Timeline, takes_self=True), eq=False, hash=False,
+        repr=False,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -224,7 +287,7 @@ class Calendar(Schedule):
     # -- the rules of a date -------------------------------------------------------------
 
     def _rules(self, year: int) -> YearRules:
-        extras = self._cache.extras
+        extras = self._compiled.extras
         rules = extras.get(year)
         if rules is None:
             rules = self.holidays.rules(year) if self.holidays is not None else YearRules()
@@ -255,8 +318,41 @@ class Calendar(Schedule):
         cut = self.shortened.get(day) or rules.shortened.get(day)
         return _shorten(hours, cut) if cut and hours else hours
 
-    def _never_opens(self) -> bool:
-        return self.hours.is_empty and not any(self.overrides.values())
+    def _open_span(self) -> tuple[int, int] | None:
+        if not self.hours.is_empty:
+            return None
+        # Closed every weekday (and so on working days too): open only on overrides.
+        dates = [day for day, hours in self.overrides.items() if hours]
+        if not dates:
+            return _NEVER
+        zone = self.zone
+        return (
+            bound_to_us(zone, max(date.min, dates[0] - 2 * _ONE_DAY), 0, end=False),
+            bound_to_us(zone, dates[-1], 3 * MINUTES_PER_DAY, end=True),
+        )
+
+    def _weekly(self, years: range) -> _Week:
+        week = self.hours.days
+        standard = self.hours.standard_day()
+        exact = (self.holidays is None and not self.days_off and not self.shortened
+                 and not self.overrides)
+        low, high = _offset_range(self.tz, years.start, years.stop)
+        upper: list[Interval] = []
+        lower: list[Interval] = []
+        for weekday in range(7):
+            base = weekday * 86_400
+            # A date's hours are its weekday's, or the first open weekday's on a worked
+            # date, shortened or not: never more than this.
+            for start, end in week[weekday] or standard:
+                upper.append((base + start * 60 - high, base + end * 60 - low))
+            if exact:
+                for start, end in week[weekday]:
+                    lower.append((base + start * 60 - low, base + end * 60 - high))
+        dated = any(self.overrides.values())
+        return _Week(_fold(upper), _fold(lower), dated)
+
+    def _never_opens_from(self, year: int, *, forward: bool) -> bool:
+        return _never_opens_from(self, year, forward=forward)
 
     def is_business_day(self, day: date) -> bool:
         """Whether the desk has any hours on ``day`` (an overnight shift counts for the day
@@ -291,7 +387,7 @@ class Calendar(Schedule):
     def _warn_if_provisional(self, year: int) -> None:
         """Warn the first time this calendar compiles a provisional year."""
         key = ("warned", year)
-        extras = self._cache.extras
+        extras = self._compiled.extras
         if key in extras or not self._rules(year).provisional:
             return
         extras[key] = True
@@ -345,8 +441,9 @@ class CombinedCalendar(Schedule):
     op: Literal["&", "|", "-"]
     left: Schedule
     right: Schedule
-    _cache: TimelineCache = attrs.field(
-        init=False, factory=TimelineCache, eq=False, hash=False, repr=False
+    _compiled: Timeline = attrs.field(
+        init=False, default=attrs.Factory(Timeline, takes_self=True), eq=False, hash=False,
+        repr=False,
     )
 
     @property
@@ -360,12 +457,37 @@ class CombinedCalendar(Schedule):
     def is_business_day(self, day: date) -> bool:
         return self._open_on_date(day)
 
-    def _never_opens(self) -> bool:
+    def _open_span(self) -> tuple[int, int] | None:
+        left = self.left._open_span()
+        if self.op == "-":
+            return left
+        right = self.right._open_span()
         if self.op == "&":
-            return self.left._never_opens() or self.right._never_opens()
-        if self.op == "|":
-            return self.left._never_opens() and self.right._never_opens()
-        return self.left._never_opens()
+            if left is None or right is None:
+                return left or right
+            return max(left[0], right[0]), min(left[1], right[1])
+        if left is None or right is None:
+            return None
+        if left[0] >= left[1]:
+            return right
+        if right[0] >= right[1]:
+            return left
+        return min(left[0], right[0]), max(left[1], right[1])
+
+    def _weekly(self, years: range) -> _Week:
+        left = _weekly_of(self.left, years)
+        right = _weekly_of(self.right, years)
+        if left is None or right is None:
+            return _Week([], [], True)
+        dated = left.dated or right.dated
+        if self.op == "-":
+            return _Week(combine("-", left.upper, right.lower),
+                         combine("-", left.lower, right.upper), dated)
+        return _Week(combine(self.op, left.upper, right.upper),
+                     combine(self.op, left.lower, right.lower), dated)
+
+    def _never_opens_from(self, year: int, *, forward: bool) -> bool:
+        return _never_opens_from(self, year, forward=forward)
 
     def _chunk(self, lo: int, hi: int) -> list[Interval]:
         return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
@@ -411,3 +533,84 @@ def combine(op: str, left: list[Interval], right: list[Interval]) -> list[Interv
             opened = None
     return merge(out)
 
+
+# -- proving that a search cannot succeed ----------------------------------------------
+
+#: The span of a calendar that never opens: empty, and beyond every instant both ways.
+_NEVER = (2**62, -(2**62))
+_WEEK_SECONDS = 7 * 86_400
+
+
+@attrs.frozen
+class _Week:
+    """Bounds on the open time of any week, in seconds of the UTC week (Monday 00:00 UTC
+    is 0): the desk is open at most in ``upper`` and at least in ``lower``. ``dated`` is
+    True when dated rules (overrides) may open it outside ``upper``."""
+
+    upper: list[Interval]
+    lower: list[Interval]
+    dated: bool
+
+
+def _weekly_of(schedule: Schedule, years: range) -> _Week | None:
+    weekly = getattr(schedule, "_weekly", None)
+    return weekly(years) if weekly is not None else None
+
+
+def _fold(intervals: list[Interval]) -> list[Interval]:
+    """Intervals of seconds (any integers) folded onto one week and merged."""
+    out: list[Interval] = []
+    for start, end in intervals:
+        if end <= start:
+            continue
+        if end - start >= _WEEK_SECONDS:
+            return [(0, _WEEK_SECONDS)]
+        start, end = start % _WEEK_SECONDS, start % _WEEK_SECONDS + (end - start)
+        if end > _WEEK_SECONDS:
+            out += [(start, _WEEK_SECONDS), (0, end - _WEEK_SECONDS)]
+        else:
+            out.append((start, end))
+    return merge(out)
+
+
+def _never_opens_from(schedule: Schedule, year: int, *, forward: bool) -> bool:
+    """Whether the weekly bounds prove the desk closed in every year from ``year`` on
+    (or up to it): no dated rule can open it, and its weekly hours, moved by every UTC
+    offset its zones use in those years, never meet as the combination asks."""
+    years = range(year, MAX_YEAR + 1) if forward else range(1, year + 1)
+    week = _weekly_of(schedule, years)
+    return week is not None and not week.dated and not week.upper
+
+
+def _offset_range(key: str, first: int, stop: int) -> tuple[int, int]:
+    """The least and the greatest UTC offset (seconds) zone ``key`` uses in the years
+    ``first`` to ``stop - 1``.
+
+    After 2037 a zone repeats one yearly rule, and before its first transition it keeps
+    one offset, so the years looked at are cut to 1800-2045 (each sampled once, and
+    remembered)."""
+    lo_year = max(1800, min(first, 2037))
+    hi_year = min(max(stop, lo_year + 1), 2046)
+    if stop > 2037:
+        hi_year = 2046
+    offsets = [_year_offsets(key, year) for year in range(lo_year, hi_year)]
+    return min(low for low, _ in offsets), max(high for _, high in offsets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _year_offsets(key: str, year: int) -> tuple[int, int]:
+    """The least and the greatest UTC offset (seconds) of zone ``key`` in ``year``,
+    sampled twice a day from 1970, daily in 1900-1969 and weekly before (a zone's offsets
+    last weeks or years, not hours; before 1900 most zones keep their local mean time)."""
+    zone = ZoneInfo(key)
+    seen: set[timedelta] = set()
+    t = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    step = timedelta(hours=12 if year >= 1970 else 24 if year >= 1900 else 168)
+    while t < end:
+        offset = t.astimezone(zone).utcoffset()
+        assert offset is not None
+        seen.add(offset)
+        t += step
+    seconds = [int(x.total_seconds()) for x in seen]
+    return min(seconds), max(seconds)

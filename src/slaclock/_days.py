@@ -8,6 +8,7 @@ production calendar (:mod:`slaclock._russia`) is a fourth.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -151,8 +152,15 @@ class HolidaysObject:
     holidays: Any
 
     def rules(self, year: int) -> YearRules:
-        date(year, 1, 1) in self.holidays  # noqa: B015 - makes the object populate the year
-        return _rules_of(self.holidays, year)
+        # A holidays object fills itself in lazily, year by year, and is not thread-safe:
+        # calendars in several threads may share one, so it is read under one lock.
+        with _HOLIDAYS_LOCK:
+            date(year, 1, 1) in self.holidays  # noqa: B015 - makes the object populate the year
+            return _rules_of(self.holidays, year)
+
+
+#: Serialises every read of a user's ``holidays`` object (see HolidaysObject.rules).
+_HOLIDAYS_LOCK = threading.RLock()
 
 
 def _rules_of(days: Any, year: int) -> YearRules:

@@ -10,12 +10,15 @@ from __future__ import annotations
 __all__ = [
     "CalendarFileError",
     "ConfigError",
+    "Datetime64AssumedUTCWarning",
     "EventError",
     "HorizonError",
+    "LongCompileWarning",
     "NaiveDatetimeError",
     "PolicyError",
     "ProvisionalCalendarWarning",
     "SlaclockError",
+    "SlaclockWarning",
     "UnknownLevelError",
 ]
 
@@ -64,7 +67,35 @@ class HorizonError(SlaclockError):
     """
 
 
-class ProvisionalCalendarWarning(UserWarning):
+class SlaclockWarning(UserWarning):
+    """Base class of the warnings slaclock emits: each names a footgun the caller can
+    silence on its own (``warnings.simplefilter("ignore", slaclock.LongCompileWarning)``)
+    or turn into an error."""
+
+
+class LongCompileWarning(SlaclockWarning):
+    """One call compiled more than 200 years of a calendar.
+
+    A calendar compiles the years a query touches; hundreds of them cost time (about a
+    millisecond a year) and memory, and are seldom meant: a deadline of centuries of
+    working time, an instant in year 9999, a NumPy array with one stray date. The
+    answer is still exact.
+    """
+
+
+class Datetime64AssumedUTCWarning(SlaclockWarning):
+    """A NumPy ``datetime64`` array was read as UTC instants.
+
+    ``datetime64`` values carry no zone; slaclock reads them as UTC, which is right for
+    times exported as UTC and silently wrong for local wall-clock times. Pass a tz-aware
+    pandas Series (``series.dt.tz_localize("Europe/Moscow")``) or aware datetimes to say
+    which, or silence the warning when the arrays are UTC::
+
+        warnings.simplefilter("ignore", slaclock.Datetime64AssumedUTCWarning)
+    """
+
+
+class ProvisionalCalendarWarning(SlaclockWarning):
     """A year was compiled from rules rather than from a published official calendar.
 
     Years past the last official production calendar slaclock ships are computed from the

@@ -109,9 +109,9 @@ def _parse_days(key: str, field: str) -> list[int]:
             )
         a = _DAY_INDEX[first]
         b = _DAY_INDEX[last] if sep else a
-        if b < a:
-            raise ConfigError(field, key, f"weekday range {chunk!r} runs backwards")
-        days.extend(range(a, b + 1))
+        # A range runs forward through the week, wrapping after Sunday: "sun-thu" is
+        # Sunday to Thursday (a desk in Israel or the Gulf), "fri-mon" Friday to Monday.
+        days.extend((a + k) % 7 for k in range((b - a) % 7 + 1))
     return days
 
 
@@ -127,6 +127,10 @@ class WeeklyHours:
     """
 
     days: tuple[DayHours, DayHours, DayHours, DayHours, DayHours, DayHours, DayHours]
+
+    def __attrs_post_init__(self) -> None:
+        # Built directly (``WeeklyHours(days)``) or by ``parse``: the same checks.
+        _check_week(self.days)
 
     @classmethod
     def parse(
@@ -155,16 +159,10 @@ class WeeklyHours:
                 "{'mon-fri': '09:00-18:00'}"
             )
         days = tuple(d or () for d in week)
-        # An overnight interval must not run into the next day's first interval.
-        for i, day in enumerate(days):
-            nxt = days[(i + 1) % 7]
-            if day and nxt and day[-1][1] - MINUTES_PER_DAY > nxt[0][0]:
-                raise ConfigError(
-                    field, spec,
-                    f"{WEEKDAYS[i]}'s {_fmt(*day[-1])} runs into {WEEKDAYS[(i + 1) % 7]}'s "
-                    f"{_fmt(*nxt[0])}",
-                )
-        return cls(days)  # type: ignore[arg-type]
+        try:
+            return cls(days)  # type: ignore[arg-type]
+        except ConfigError as error:
+            raise ConfigError(field, spec, error.problem) from None
 
     @property
     def is_empty(self) -> bool:
@@ -192,6 +190,41 @@ class WeeklyHours:
 
     def __repr__(self) -> str:
         return f"WeeklyHours({str(self)!r})"
+
+
+def _check_week(days: object) -> None:
+    """Every invariant of the module docstring, for seven days of hours given as data."""
+    if not isinstance(days, tuple) or len(days) != 7:
+        raise ConfigError("hours", days, "give seven days of hours, Monday first")
+    for i, day in enumerate(days):
+        name = f"{WEEKDAYS[i]}'s hours"
+        if not isinstance(day, tuple):
+            raise ConfigError("hours", day, f"{name} must be a tuple of (start, end) minutes")
+        previous_end = None
+        for pair in day:
+            if (
+                not isinstance(pair, tuple) or len(pair) != 2
+                or not all(type(x) is int for x in pair)
+            ):
+                raise ConfigError("hours", day, f"{name}: {pair!r} is not a (start, end) pair "
+                                  "of whole minutes")
+            start, end = pair
+            if not 0 <= start < MINUTES_PER_DAY or not start < end <= start + MINUTES_PER_DAY:
+                raise ConfigError("hours", day, f"{name}: {pair!r} is not an interval of a day "
+                                  "(0 <= start < 1440, start < end <= start + 1440)")
+            if previous_end is not None and start < previous_end:
+                raise ConfigError("hours", day, f"{name} are not sorted or overlap at "
+                                  f"{_fmt(start, end)}")
+            previous_end = end
+    # An overnight interval must not run into the next day's first interval.
+    for i, day in enumerate(days):
+        nxt = days[(i + 1) % 7]
+        if day and nxt and day[-1][1] - MINUTES_PER_DAY > nxt[0][0]:
+            raise ConfigError(
+                "hours", days,
+                f"{WEEKDAYS[i]}'s {_fmt(*day[-1])} runs into {WEEKDAYS[(i + 1) % 7]}'s "
+                f"{_fmt(*nxt[0])}",
+            )
 
 
 def parse_weekly_hours(spec: str | Mapping[str, str] | WeeklyHours) -> WeeklyHours:

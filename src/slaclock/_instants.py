@@ -26,10 +26,22 @@ _UTC = UTC
 def to_us(value: datetime, name: str = "datetime") -> int:
     """The UTC microseconds of an aware datetime (any tzinfo: zoneinfo, pytz, pendulum).
 
+    One subtraction for a plain aware datetime (subtracting the aware epoch from a naive
+    one raises, and only then are the reasons looked at).
+
     Raises:
         NaiveDatetimeError: for a datetime without a zone.
         TypeError: for anything that is not a datetime.
     """
+    if type(value) is datetime:
+        try:
+            return (value - EPOCH) // ONE_US
+        except TypeError:
+            pass
+    return _to_us_slowly(value, name)
+
+
+def _to_us_slowly(value: datetime, name: str) -> int:
     try:
         offset = value.utcoffset()
     except AttributeError:
@@ -43,8 +55,6 @@ def to_us(value: datetime, name: str = "datetime") -> int:
                 f"{name} must be an aware datetime.datetime, not {type(value).__name__}"
             )
         raise NaiveDatetimeError(name, value)
-    if type(value) is datetime:
-        return (value - EPOCH) // ONE_US
     # Subclasses (pendulum) may override subtraction; use the stdlib's.
     return _timedelta_floordiv(_datetime_sub(value, EPOCH), ONE_US)
 
@@ -83,7 +93,13 @@ def from_us(us: int, zone: tzinfo | None) -> datetime:
         ) from None
     if zone is _UTC or zone is None:
         return utc
-    return utc.astimezone(zone)
+    try:
+        return utc.astimezone(zone)
+    except OverflowError:
+        raise HorizonError(
+            f"the result ({utc.isoformat()}) cannot be written in the zone {zone}: its local "
+            "time is outside the years a datetime can hold"
+        ) from None
 
 
 def date_us(day: date) -> int:

@@ -6,43 +6,48 @@ from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, overload
 from zoneinfo import ZoneInfo
 
 from ._days import check_date
 from ._errors import HorizonError
 from ._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
-from ._timeline import (
-    MAX_YEAR,
-    MIN_YEAR,
-    Interval,
-    Timeline,
-    TimelineCache,
-    year_of,
-)
+from ._timeline import HORIZON_YEARS, MAX_YEAR, Interval, Timeline
 
 if TYPE_CHECKING:
+    import numpy
+    import numpy.typing
+    import pandas
+
     from ._calendar import CombinedCalendar
 
 __all__ = ["HORIZON_YEARS", "Schedule"]
 
-HORIZON_YEARS = 50
-"""How far ``next_open`` and ``next_close`` look: 50 years after the instant asked."""
-
 _ONE_DAY = timedelta(days=1)
+
+
+class _SeriesLike(Protocol):
+    """A pandas Series, as the overloads of the array forms see it (pandas may have no
+    type stubs installed; a NumPy array has no ``.dt``)."""
+
+    @property
+    def dt(self) -> Any: ...
+
+    @property
+    def index(self) -> Any: ...
 _HORIZON_US = HORIZON_YEARS * 366 * 86_400_000_000
 
 
 class Schedule(ABC):
     """When a desk is open, and the arithmetic of working time on it.
 
-    Subclasses say which intervals are open in a year (``_chunk``); this class
-    compiles them lazily into a :class:`~slaclock._timeline.Timeline` and answers every
-    query with binary searches on it. Instances are immutable and safe to share between
+    Subclasses say which intervals are open in a year (``_chunk``); their
+    :class:`~slaclock._timeline.Timeline` compiles the years each query touches and
+    answers it with binary searches. Instances are immutable and safe to share between
     threads.
     """
 
-    _cache: TimelineCache
+    _compiled: Timeline
 
     @property
     @abstractmethod
@@ -65,8 +70,14 @@ class Schedule(ABC):
             return lo, bound_to_us(zone, date.max, 1440, end=False)
         return lo, bound_to_us(zone, date(year + 1, 1, 1), 0, end=False)
 
-    def _never_opens(self) -> bool:
-        """True when no date can have working time (so a search need not look)."""
+    def _open_span(self) -> tuple[int, int] | None:
+        """UTC microseconds outside which the desk is certainly closed (``None``: no such
+        bound; an empty span, ``lo >= hi``, when it never opens)."""
+        return None
+
+    def _never_opens_from(self, year: int, *, forward: bool) -> bool:
+        """True when the desk certainly has no working time from ``year`` on (or, with
+        ``forward=False``, up to it): what lets a search that cannot succeed stop."""
         return False
 
     @abstractmethod
@@ -93,85 +104,38 @@ class Schedule(ABC):
 
         return _combine("-", self, other)
 
-    # -- compiling -----------------------------------------------------------------------
-
-    def _timeline(self, lo: int, hi: int) -> Timeline:
-        """A timeline covering the instants ``lo`` to ``hi`` (UTC microseconds)."""
-        tl = self._cache.timeline
-        if tl is not None and tl.lo <= lo and hi <= tl.hi:
-            return tl
-        zone = self.zone
-        return self._extend(year_of(lo, zone), year_of(hi, zone))
-
-    def _extend(self, first: int, last: int) -> Timeline:
-        with self._cache.lock:
-            tl = self._cache.timeline
-            if tl is not None:
-                if tl.first_year <= first and last <= tl.last_year:
-                    return tl
-                before = range(first, tl.first_year)
-                after = range(tl.last_year + 1, last + 1)
-                first, last = min(first, tl.first_year), max(last, tl.last_year)
-                pieces = [self._chunk(*self._bounds(y)) for y in before]
-                pieces.append(tl.intervals())
-                pieces.extend(self._chunk(*self._bounds(y)) for y in after)
-            else:
-                pieces = [self._chunk(*self._bounds(y)) for y in range(first, last + 1)]
-            lo, hi = self._bounds(first)[0], self._bounds(last)[1]
-            new = Timeline(first, last, lo, hi, _join(pieces))
-            self._cache.timeline = new
-            return new
-
-    def _grow(self, tl: Timeline, years: int, *, forward: bool) -> Timeline:
-        """``years`` more years into the future (or the past), in one compile."""
-        if forward:
-            if tl.last_year >= MAX_YEAR:
-                raise HorizonError("the answer would lie after the end of year 9999")
-            return self._extend(tl.first_year, min(MAX_YEAR, tl.last_year + years))
-        if tl.first_year <= MIN_YEAR:
-            raise HorizonError("the answer would lie before the start of year 1")
-        return self._extend(max(MIN_YEAR, tl.first_year - years), tl.last_year)
-
-    def _reach(self, tl: Timeline, at: int, need: int, *, forward: bool) -> Timeline:
-        """A timeline holding at least ``need`` working microseconds after (before) ``at``.
-
-        Grows by an estimate of the years still needed, at least doubling each step, so a
-        deadline decades away costs a few compiles, not one per year.
-        """
-        if self._never_opens():
-            raise HorizonError("the calendar never opens: it has no working hours at all")
-        step = 1
-        while True:
-            have = tl.total - tl.position(at) if forward else tl.position(at)
-            if have >= need:
-                return tl
-            rate = tl.total // (tl.last_year - tl.first_year + 1)
-            estimate = -(-(need - have) // rate) if rate else 1
-            step = max(2 * step, estimate)
-            tl = self._grow(tl, step, forward=forward)
-
-    def _find_open(self, tl: Timeline, a: int, limit: int) -> tuple[Timeline, int] | None:
-        """The index of the interval containing ``a`` or, else, the next one, if it starts
-        before ``limit``; growing the timeline as needed."""
-        step = 1
-        while True:
-            i = bisect_right(tl.starts, a)
-            if i and a < tl.ends[i - 1]:
-                return tl, i - 1
-            if i < len(tl.starts):
-                return (tl, i) if tl.starts[i] <= limit else None
-            if tl.hi > limit or tl.last_year >= MAX_YEAR:
-                return None
-            step *= 2
-            tl = self._grow(tl, step, forward=True)
-
     # -- queries ---------------------------------------------------------------------------
 
-    def business_time(self, start: datetime, end: datetime) -> timedelta:
+    @overload
+    def business_time(self, start: datetime, end: datetime) -> timedelta: ...
+    @overload
+    def business_time(
+        self, start: numpy.typing.NDArray[Any], end: Any
+    ) -> numpy.typing.NDArray[numpy.timedelta64]: ...
+    @overload
+    def business_time(
+        self, start: datetime, end: numpy.typing.NDArray[Any]
+    ) -> numpy.typing.NDArray[numpy.timedelta64]: ...
+    @overload
+    def business_time(
+        self, start: list[datetime | None], end: Any
+    ) -> list[timedelta | None]: ...
+    @overload
+    def business_time(
+        self, start: tuple[datetime | None, ...], end: Any
+    ) -> tuple[timedelta | None, ...]: ...
+    @overload
+    def business_time(self, start: _SeriesLike, end: Any) -> pandas.Series: ...
+
+    def business_time(self, start: Any, end: Any) -> Any:
         """The working time between two instants; negative when ``end`` is before ``start``.
 
-        Exact to the microsecond. Runtime complexity: O(log n) in the number of compiled
-        intervals, whatever the span (the first query of a new year compiles that year).
+        Exact to the microsecond. Given columns (NumPy arrays, pandas Series, lists), the
+        working time of each pair (see :doc:`/reference/arrays`).
+
+        Runtime complexity: O(log n) in the intervals of a year, whatever the span (the
+        first query of a year compiles it; the years between two instants count by
+        their totals).
 
         Raises:
             NaiveDatetimeError: when either datetime has no zone.
@@ -185,30 +149,50 @@ class Schedule(ABC):
                 a = to_us(start, "start")
                 b = to_us(end, "end")
         elif _array_like(start) or _array_like(end):
-            return _arrays().business_time(self, start, end)  # type: ignore[no-any-return]
+            return _arrays().business_time(self._compiled, start, end)
         else:
             a = to_us(start, "start")
             b = to_us(end, "end")
-        tl = self._cache.timeline
-        if tl is None or not (tl.lo <= a <= tl.hi and tl.lo <= b <= tl.hi):
-            tl = self._timeline(min(a, b), max(a, b))
-        # position(b) - position(a), inlined: two binary searches.
-        starts, ends, cum = tl.starts, tl.ends, tl.cum
-        i = bisect_right(starts, a)
-        if i == 0:
-            pa = 0
-        else:
-            e = ends[i - 1]
-            pa = cum[i - 1] - (e - a if e > a else 0)
-        i = bisect_right(starts, b)
-        if i == 0:
-            pb = 0
-        else:
-            e = ends[i - 1]
-            pb = cum[i - 1] - (e - b if e > b else 0)
-        return timedelta(microseconds=pb - pa)
+        c = self._compiled.hot
+        if c.lo <= a <= c.hi and c.lo <= b <= c.hi:
+            # Both in the year the last query used: YearChunk.position twice, written out
+            # (a few percent faster than the calls: benchmarks/bench_compare.py).
+            starts, ends, cum = c.starts, c.ends, c.cum
+            i = bisect_right(starts, a)
+            if i == 0:
+                pa = 0
+            else:
+                e = ends[i - 1]
+                pa = cum[i - 1] - (e - a if e > a else 0)
+            i = bisect_right(starts, b)
+            if i == 0:
+                pb = 0
+            else:
+                e = ends[i - 1]
+                pb = cum[i - 1] - (e - b if e > b else 0)
+            return timedelta(microseconds=pb - pa)
+        return timedelta(microseconds=self._compiled.business_time(a, b))
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
+    @overload
+    def add(self, start: datetime, duration: timedelta) -> datetime: ...
+    @overload
+    def add(
+        self, start: numpy.typing.NDArray[Any], duration: Any
+    ) -> numpy.typing.NDArray[numpy.datetime64]: ...
+    @overload
+    def add(
+        self, start: datetime, duration: numpy.typing.NDArray[Any]
+    ) -> numpy.typing.NDArray[numpy.datetime64]: ...
+    @overload
+    def add(self, start: list[datetime | None], duration: Any) -> list[datetime | None]: ...
+    @overload
+    def add(
+        self, start: tuple[datetime | None, ...], duration: Any
+    ) -> tuple[datetime | None, ...]: ...
+    @overload
+    def add(self, start: _SeriesLike, duration: Any) -> pandas.Series: ...
+
+    def add(self, start: Any, duration: Any) -> Any:
         """The deadline: the earliest instant by which ``duration`` of working time has passed.
 
         ``business_time(start, add(start, d)) == d`` holds exactly. A deadline that ends
@@ -216,14 +200,20 @@ class Schedule(ABC):
         at 17:00 on a 09:00-18:00 day is 18:00. A zero duration returns ``start`` itself.
 
         A negative duration goes back: the *latest* instant from which ``-duration`` of
-        working time leads to ``start``. So ``add(add(a, d), -d)`` is ``next_open(a)``.
+        working time leads to ``start``. So ``add(add(a, d), -d)`` is ``next_open(a)``, and
+        ``add(add(a, -d), d)`` is ``a`` when the desk was open just before ``a``, else the
+        end of the last open period before it.
 
-        The result is in the zone of ``start``. Runtime complexity: O(log n).
+        The result is in the zone of ``start``. Given columns, the deadline of each pair
+        (see :doc:`/reference/arrays`). Runtime complexity: O(log n) within compiled
+        years; a deadline in later years reads their totals.
 
         Raises:
             NaiveDatetimeError: when ``start`` has no zone.
-            HorizonError: when the deadline would fall outside the years 1 to 9999, or the
-                calendar never opens.
+            HorizonError: when the deadline would fall outside the years 1 to 9999 or
+                cannot be written in the zone of ``start``, the duration is longer than
+                the time left to year 9999 (``timedelta.max``), or the calendar has no
+                working time left (it never opens, or not in 50 years of the search).
         """
         if type(start) is datetime and type(duration) is timedelta:
             try:
@@ -232,13 +222,33 @@ class Schedule(ABC):
                 a = to_us(start, "start")
             d = duration // ONE_US
         elif _array_like(start) or _array_like(duration):
-            return _arrays().add(self, start, duration)  # type: ignore[no-any-return]
+            return _arrays().add(self._compiled, start, duration)
         else:
             a = to_us(start, "start")
             d = duration_us(duration)
         if d == 0:
             return start
-        us = self._add_us(a, d)
+        c = self._compiled.hot
+        us = None
+        if c.lo <= a <= c.hi:
+            # In the year the last query used: YearChunk.position, then .ahead or .behind,
+            # written out (a few percent faster than the calls: benchmarks/bench_compare.py).
+            cum = c.cum
+            i = bisect_right(c.starts, a)
+            if i == 0:
+                target = d
+            else:
+                e = c.ends[i - 1]
+                target = cum[i - 1] - (e - a if e > a else 0) + d
+            if d > 0:
+                if target <= c.total:
+                    j = bisect_left(cum, target)
+                    us = c.ends[j] - (cum[j] - target)
+            elif target >= 0:
+                k = bisect_right(cum, target)
+                us = c.starts[k] + target - (cum[k - 1] if k else 0)
+        if us is None:
+            us = self._compiled.add(a, d)
         if type(start) is datetime:
             try:
                 return (EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
@@ -250,10 +260,10 @@ class Schedule(ABC):
 
     def _business_us(self, a: int, b: int) -> int:
         """:meth:`business_time` of two instants in UTC microseconds, in microseconds."""
-        tl = self._cache.timeline
-        if tl is None or not (tl.lo <= a <= tl.hi and tl.lo <= b <= tl.hi):
-            tl = self._timeline(min(a, b), max(a, b))
-        return tl.position(b) - tl.position(a)
+        c = self._compiled.hot
+        if c.lo <= a <= c.hi and c.lo <= b <= c.hi:
+            return c.position(b) - c.position(a)
+        return self._compiled.business_time(a, b)
 
     def _add_us(self, a: int, d: int) -> int:
         """:meth:`add` in UTC microseconds.
@@ -261,106 +271,132 @@ class Schedule(ABC):
         Raises:
             HorizonError: as :meth:`add` does.
         """
-        if d == 0:
-            return a
-        tl = self._cache.timeline
-        if tl is None or not tl.lo <= a <= tl.hi:
-            tl = self._timeline(a, a)
-        if d > 0:
-            target = tl.position(a) + d
-            if target > tl.total:
-                tl = self._reach(tl, a, d, forward=True)
-                target = tl.position(a) + d
-            cum = tl.cum
-            j = bisect_left(cum, target)
-            us = tl.ends[j] - (cum[j] - target)
-        else:
-            target = tl.position(a) + d
-            if target < 0:
-                tl = self._reach(tl, a, -d, forward=False)
-                target = tl.position(a) + d
-            cum = tl.cum
-            k = bisect_right(cum, target)
-            us = tl.starts[k] + target - (cum[k - 1] if k else 0)
-        return us
+        return a if d == 0 else self._compiled.add(a, d)
 
     def _next_open_us(self, a: int) -> int | None:
         """:meth:`next_open` in UTC microseconds, or ``None`` beyond the search horizon."""
-        found = self._find_open(self._timeline(a, a), a, a + _HORIZON_US)
-        if found is None:
-            return None
-        tl, i = found
-        return max(tl.starts[i], a)
+        return self._compiled.next_open(a, a + _HORIZON_US)
 
-    def subtract(self, start: datetime, duration: timedelta) -> datetime:
+    @overload
+    def subtract(self, start: datetime, duration: timedelta) -> datetime: ...
+    @overload
+    def subtract(self, start: Any, duration: Any) -> Any: ...
+
+    def subtract(self, start: Any, duration: Any) -> Any:
         """``add(start, -duration)``: the latest instant ``duration`` of working time earlier."""
-        return self.add(start, -duration)
+        try:
+            negated = -duration
+        except OverflowError:  # -timedelta.min
+            raise HorizonError(
+                "a duration of working time is longer than the time since the start of year 1"
+            ) from None
+        return self.add(start, negated)
 
-    def is_open(self, t: datetime) -> bool:
-        """Whether the desk is open at ``t`` (intervals include their start, not their end)."""
+    @overload
+    def is_open(self, t: datetime) -> bool: ...
+    @overload
+    def is_open(self, t: numpy.typing.NDArray[Any]) -> numpy.typing.NDArray[numpy.bool_]: ...
+    @overload
+    def is_open(self, t: list[datetime | None]) -> list[bool | None]: ...
+    @overload
+    def is_open(self, t: tuple[datetime | None, ...]) -> tuple[bool | None, ...]: ...
+    @overload
+    def is_open(self, t: _SeriesLike) -> pandas.Series: ...
+
+    def is_open(self, t: Any) -> Any:
+        """Whether the desk is open at ``t`` (intervals include their start, not their end).
+
+        Given a column, whether it is open at each instant (see :doc:`/reference/arrays`).
+        """
         if _array_like(t):
-            return _arrays().is_open(self, t)  # type: ignore[no-any-return]
-        a = to_us(t, "t")
-        tl = self._timeline(a, a)
-        i = bisect_right(tl.starts, a)
-        return i > 0 and a < tl.ends[i - 1]
+            return _arrays().is_open(self._compiled, t)
+        return self._compiled.is_open(to_us(t, "t"))
 
     def next_open(self, t: datetime) -> datetime:
         """``t`` itself when the desk is open then, else the next opening (in ``t``'s zone).
 
         Raises:
-            HorizonError: when the calendar does not open in the 50 years after ``t``.
+            HorizonError: when the calendar does not open in the 50 years after ``t``, or
+                the opening cannot be written in ``t``'s zone (past year 9999).
         """
         a = to_us(t, "t")
-        found = self._find_open(self._timeline(a, a), a, a + _HORIZON_US)
+        found = self._compiled.next_open(a, a + _HORIZON_US)
         if found is None:
             raise HorizonError(
                 f"the calendar does not open in the {HORIZON_YEARS} years after {t.isoformat()}"
             )
-        tl, i = found
-        if tl.starts[i] <= a:
+        if found == a:
             return t
-        return like(from_us(tl.starts[i], t.tzinfo), t)
+        return like(from_us(found, t.tzinfo), t)
 
     def next_close(self, t: datetime) -> datetime | None:
         """The end of the open period that contains ``t`` or, when closed, of the next one.
 
         Returns ``None`` when the desk does not close in the 50 years after ``t`` (a 24/7
         calendar never closes), or does not open in them.
+
+        Raises:
+            HorizonError: when the closing cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        limit = a + _HORIZON_US
-        found = self._find_open(self._timeline(a, a), a, limit)
+        found = self._compiled.next_close(a, a + _HORIZON_US)
+        return None if found is None else like(from_us(found, t.tzinfo), t)
+
+    def previous_open(self, t: datetime) -> datetime:
+        """The latest instant up to ``t`` at which the desk was open: ``t`` itself when it
+        is open then (or ``t`` is the very end of an open period), else the end of the
+        last open period before ``t``, in ``t``'s zone.
+
+        The mirror of :meth:`next_open`, and of pandas' ``rollback``: at Saturday noon on a
+        Monday-to-Friday desk it is Friday's closing time.
+
+        Raises:
+            HorizonError: when the calendar was not open in the 50 years before ``t``, or
+                the instant cannot be written in ``t``'s zone.
+        """
+        a = to_us(t, "t")
+        found = self._compiled.previous_open(a, a - _HORIZON_US)
+        if found is None:
+            raise HorizonError(
+                f"the calendar was not open in the {HORIZON_YEARS} years before {t.isoformat()}"
+            )
+        if found == a:
+            return t
+        return like(from_us(found, t.tzinfo), t)
+
+    def previous_close(self, t: datetime) -> datetime | None:
+        """The latest instant up to ``t`` at which the desk was closed: ``t`` itself when it
+        is closed then, else the start of the open period holding ``t`` (the desk was
+        closed right up to it), in ``t``'s zone.
+
+        Returns ``None`` when the desk was open throughout the 50 years before ``t`` (a
+        24/7 calendar).
+
+        Raises:
+            HorizonError: when the instant cannot be written in ``t``'s zone.
+        """
+        a = to_us(t, "t")
+        found = self._compiled.previous_close(a, a - _HORIZON_US)
         if found is None:
             return None
-        tl, j = found
-        start = tl.starts[j]
-        step = 1
-        while tl.ends[j] >= tl.hi and tl.hi <= limit and tl.last_year < MAX_YEAR:
-            step *= 2  # the period runs past the compiled years: see where it ends
-            tl = self._grow(tl, step, forward=True)
-            j = bisect_right(tl.starts, start) - 1
-        end = tl.ends[j]
-        if end > limit or (end >= tl.hi and tl.last_year >= MAX_YEAR):
-            return None
-        return like(from_us(end, t.tzinfo), t)
+        if found == a:
+            return t
+        return like(from_us(found, t.tzinfo), t)
 
     def periods(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """The open periods within ``[start, end)``, clipped to it, in ``start``'s zone."""
+        """The open periods between two instants, clipped to them, in ``start``'s zone.
+
+        When ``end`` is after ``start``: the periods within ``[start, end)``, earliest
+        first. When ``end`` is before ``start`` the walk goes backwards: the periods within
+        ``[end, start)``, latest first (each still ``(opening, closing)``). A period that
+        runs across the end of a year comes whole.
+        """
         a = to_us(start, "start")
         b = to_us(end, "end")
-        if b <= a:
-            return
-        tl = self._timeline(a, b)
         zone = start.tzinfo
-        i = max(bisect_right(tl.starts, a) - 1, 0)
-        starts, ends = tl.starts, tl.ends
-        for k in range(i, len(starts)):
-            s, e = starts[k], ends[k]
-            if s >= b:
-                break
-            if e > a:
-                yield like(from_us(max(s, a), zone), start), like(from_us(min(e, b), zone), start)
+        found = self._compiled.periods(a, b) if b >= a else self._compiled.periods_back(a, b)
+        for s, e in found:
+            yield like(from_us(s, zone), start), like(from_us(e, zone), start)
 
     def business_days(self, start: date, end: date) -> int:
         """The number of business days ``d`` with ``start <= d < end``, like NumPy's
@@ -427,8 +463,7 @@ class Schedule(ABC):
         zone = self.zone
         lo = bound_to_us(zone, day, 0, end=False)
         hi = bound_to_us(zone, day, 1440, end=False)
-        tl = self._timeline(lo, hi)
-        return tl.position(hi) > tl.position(lo)
+        return self._compiled.business_time(lo, hi) > 0
 
 
 def _array_like(value: object) -> bool:
@@ -442,17 +477,3 @@ def _arrays() -> Any:
     from . import _arrays as module
 
     return module
-
-
-def _join(pieces: list[list[Interval]]) -> list[Interval]:
-    """Concatenate sorted, disjoint interval lists of consecutive ranges, merging at joints."""
-    out: list[Interval] = []
-    for piece in pieces:
-        if not piece:
-            continue
-        if out and out[-1][1] >= piece[0][0]:
-            out[-1] = (out[-1][0], max(out[-1][1], piece[0][1]))
-            out.extend(piece[1:])
-        else:
-            out.extend(piece)
-    return out

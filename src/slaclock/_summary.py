@@ -86,15 +86,14 @@ class YearSummary:
 
 def _period(cal: Calendar, label: str, first: date, last: date) -> PeriodSummary:
     days = working = shortened = minutes = 0
-    day = first
-    while day <= last:
+    for k in range((last - first).days + 1):  # no date past `last`: 9999-12-31 has none
+        day = first + k * _ONE_DAY
         hours = cal.day_hours(day)
         days += 1
         if hours:
             working += 1
             shortened += cal.is_shortened(day)
             minutes += sum(end - start for start, end in hours)
-        day += _ONE_DAY
     return PeriodSummary(
         label, first, last, days, working, days - working, shortened, timedelta(minutes=minutes)
     )

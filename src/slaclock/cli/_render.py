@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from slaclock._errors import ProvisionalCalendarWarning
+from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
 from slaclock._eventlog import BadRow, csv_safe, format_time
 
 __all__ = [
@@ -160,26 +160,32 @@ def provisional_notice(stream: IO[str] | None = None) -> Iterator[Provisional]:
     Python warning per year. The object yielded says which years were provisional (for a
     ``"provisional": true`` in JSON output)."""
     seen = Provisional()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ProvisionalCalendarWarning)
-        try:
-            yield seen
-        finally:
-            for item in caught:
-                if issubclass(item.category, ProvisionalCalendarWarning):
-                    if seen.exact:
+    others: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ProvisionalCalendarWarning)
+            # The command's user asked for the span: a long compile is no surprise here.
+            warnings.simplefilter("ignore", LongCompileWarning)
+            try:
+                yield seen
+            finally:
+                for item in caught:
+                    if not issubclass(item.category, ProvisionalCalendarWarning):
+                        others.append(item)
+                    elif seen.exact:
                         continue
-                    found = _YEAR.match(str(item.message))
-                    if found:
+                    elif found := _YEAR.match(str(item.message)):
                         seen.years.add(int(found[1]))
                     elif str(item.message) not in seen.other:
                         seen.other.append(str(item.message))
-                else:
-                    warnings.warn_explicit(item.message, item.category, item.filename,
-                                           item.lineno, source=item.source)
-            line = seen.notice()
-            if line is not None:
-                print(line, file=stream or sys.stderr)
+    finally:
+        # Raised again outside the recording, which would record them once more.
+        for item in others:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno,
+                                   source=item.source)
+        line = seen.notice()
+        if line is not None:
+            print(line, file=stream or sys.stderr)
 
 
 # -- rich -------------------------------------------------------------------------------
