@@ -518,6 +518,19 @@ BAD = [
      "at most 100 years"),
     ("contract-kind", BASE + '[contracts.Acme]\nkind = "vip"\nsigned = 2026-01-01\n',
      "contracts.Acme.kind", "partner"),
+    ("restart-once", BASE.replace("[levels.x]", '[metrics.reaction]\nstart = ["reply"]\n'
+                                  'stop = ["desk_reply"]\nrestart = true\n[levels.x]'),
+     "metrics.reaction.restart", "set cycles = true"),
+    ("only-cancel", BASE.replace("[levels.x]", '[metrics.reaction]\nstart = ["created"]\n'
+                                 'cancel = ["enter:solved"]\n[levels.x]'),
+     "metrics.reaction.stop", "nothing meets this metric"),
+    ("reserved", BASE.replace("[levels.x]", '[metrics.title]\nlike = "reaction"\n[levels.x]'),
+     "metrics.title", "a level's own key"),
+    ("like-unless", BASE.replace("[levels.x]", '[metrics.nr]\nlike = "next_reaction"\n'
+                                 '[levels.x]'),
+     "metrics.nr.unless", "the shipped definition 'next_reaction' counts on the metric"),
+    ("case-twins", BASE + '[statuses]\nOpen = "open"\nOPEN = "pending"\n', "statuses.OPEN",
+     "without regard to case"),
 ]
 
 
@@ -549,6 +562,70 @@ def test_a_policy_without_metrics_has_the_regulation_s_three() -> None:
     reg = policy(BASE)
     assert list(reg.metrics) == ["reaction", "next_reaction", "resolution"]
     assert reg.metrics["resolution"] == metric_library()["resolution"]
+
+
+def test_zendesk_first_reply_waits_while_solved_and_ends_at_the_next_reply() -> None:
+    # Solved with no public comment (a phone call), reopened by the customer: the first
+    # reply ends at the agent's next public comment, counted outside solved.
+    t = ticket(ZENDESK, created(ber(1, 10), fields={"priority": "normal"}),
+               status(ber(1, 11), "Solved"), reply(ber(2, 10), "customer"),
+               reply(ber(2, 12), "desk"))
+    (m,) = clocks(t.status(ber(2, 13)), "first_reply")
+    assert (m.state, m.elapsed, m.met_at) == ("met", 3 * H, ber(2, 12))
+
+
+def test_a_level_change_to_the_same_level_resets_nothing_counted_from_the_change() -> None:
+    reg = attrs.evolve(REG, options=attrs.evolve(REG.options, level_change="from_change"))
+    t = regulation_ticket(reg, (msk(2026, 5, 4, 9), "opened", "commercial.standard"),
+                          (msk(2026, 5, 5, 9), "level_changed", "commercial.standard"))
+    r = t.status(msk(2026, 5, 7, 12)).metric("reaction")
+    assert (r.state, r.elapsed) == ("breached", 30 * H)
+
+
+def test_a_ticket_created_solved_meets_its_clocks_at_once() -> None:
+    t = ticket(ZENDESK, Event("T", ber(1, 10), "created", status="Solved"))
+    s = t.status(ber(1, 12))
+    assert s.state == "resolved"
+    assert clocks(s, "resolution")[0].state == "met"
+
+
+def test_unless_sees_the_clocks_as_the_event_leaves_them_in_any_order() -> None:
+    text = """
+        version = "1"
+        effective = 2026-01-01
+        default_level = "x"
+        [calendars.office]
+        tz = "Europe/Berlin"
+        hours = "09:00-17:00"
+        [metrics.{a}]
+        start = [{a_start}]
+        stop = [{a_stop}]
+        {a_unless}
+        [metrics.{b}]
+        start = [{b_start}]
+        stop = [{b_stop}]
+        {b_unless}
+        [levels.x]
+        first = {{ hours = 1, clock = "office" }}
+        upd = {{ hours = 4, clock = "office" }}
+    """
+    specs = {"first": ('"created"', '"desk_reply"', ""),
+             "upd": ('"reply"', '"customer_reply"', 'unless = ["first"]')}
+    for order in (("first", "upd"), ("upd", "first")):
+        a, b = order
+        reg = policy(text.format(
+            a=a, a_start=specs[a][0], a_stop=specs[a][1], a_unless=specs[a][2],
+            b=b, b_start=specs[b][0], b_stop=specs[b][1], b_unless=specs[b][2]))
+        t = ticket(reg, created(ber(1, 10)), reply(ber(1, 11), "desk"))
+        (upd,) = clocks(t.status(ber(1, 12)), "upd")
+        assert (upd.state, upd.start) == ("running", ber(1, 11)), order
+
+
+def test_a_level_the_rules_give_is_checked_like_one_given_by_hand() -> None:
+    reg = attrs.evolve(REG, default_level="commercial.emergency")
+    t = ticket(reg, created(msk(2026, 5, 4, 9)))
+    with pytest.raises(EventError, match=r"rules give it commercial\.emergency.*coverage"):
+        t.status(msk(2026, 5, 4, 10))
 
 
 def test_a_shipped_definition_can_be_changed_key_by_key() -> None:

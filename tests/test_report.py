@@ -172,8 +172,8 @@ def test_a_report_under_a_zendesk_like_policy_from_general_events() -> None:
     r = report(log, policy, at=datetime(2026, 6, 1, 13, tzinfo=BER))
     assert {t: s.level for t, s in r.tickets.items()} == {"Z-1": "urgent", "Z-2": "normal"}
     assert r.tickets["Z-1"].metric("first_reply").state == "met"
-    # Solved without a reply: the first reply is no longer owed.
-    assert r.tickets["Z-2"].metric("first_reply").state == "not_applicable"
+    # Solved without a reply: the first reply waits (owed again if the ticket reopens).
+    assert r.tickets["Z-2"].metric("first_reply").state == "paused"
     assert r.tickets["Z-2"].state == "resolved"
     levels = {row["level"]: row for row in r.summary.as_dict()["levels"]}
     assert levels["urgent"]["metrics"]["first_reply"] == {
@@ -243,3 +243,20 @@ def test_a_status_history_csv_in_the_general_vocabulary(tmp_path: Path) -> None:
     m = s.metric("next_reply")
     assert (m.state, m.breached_at) == ("breached", datetime(2026, 6, 2, 11, tzinfo=BER))
     assert s.metric("first_reply").elapsed == timedelta(hours=2)
+
+
+def test_a_dataframe_in_the_general_vocabulary_reads_as_its_csv(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    text = ("ticket,time,event,author,status,field,value\n"
+            "Z-1,2026-06-01T10:00+02:00,created,customer,,priority,high\n"
+            "Z-1,2026-06-01T10:30+02:00,reply,desk,,,\n"
+            "Z-1,2026-06-01T11:00+02:00,status,,Pending,,\n")
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    policy = load_policy(ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
+    at = datetime(2026, 6, 1, 12, tzinfo=BER)
+    frame = pd.read_csv(path, dtype=str)
+    from_frame = report(frame, policy, at=at)
+    assert from_frame.rejected == []
+    assert from_frame.tickets == report(path, policy, at=at).tickets
+    assert from_frame.tickets["Z-1"].level == "urgent"

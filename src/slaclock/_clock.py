@@ -165,7 +165,8 @@ class Event:
         coverage: for a level counted as the contract says (``commercial.emergency``):
             ``"business"`` or ``"24x7"``; overrides the ticket's default.
         customer: the customer's name or id; on an opening or ``field`` event it is the
-            ticket's customer (its contract, when the policy has one by that name).
+            ticket's customer field (and on the opening, its contract, when the policy has
+            one by that name).
         category: the request's category; ``"development"`` on the opening marks a
             development request, which the default policy gives no resolution target.
         status: the new status, for ``status`` (and optionally ``created``).
@@ -826,11 +827,12 @@ class _Walk:
     def apply(self, t: int, event: Event) -> None:
         action = _ACTIONS[event.kind]
         facts: frozenset[str] = _NO_FACTS
+        initial = None
         if action.create:
             self.opened_us = t
             facts = _CREATED[event.author or "customer"]
             if event.status is not None:
-                self.category = self.regulation.category(event.status) or "open"
+                initial = self.regulation.category(event.status) or "open"
         if action.sets_fields:
             facts = self._set_fields(t, event, action, facts)
         if action.reply is not None:
@@ -863,6 +865,12 @@ class _Walk:
             facts = facts | _HANDOFF if facts else _HANDOFF
         if facts:
             self._feed(t, facts)
+        if initial is not None:
+            # A ticket created in another status: created as open, then moved at once (so
+            # a clock that starts at creation and stops there does both).
+            moved = self._enter(initial)
+            if moved:
+                self._feed(t, moved)
 
     def _enter(self, category: str) -> frozenset[str]:
         """The facts of moving to ``category``."""
@@ -935,13 +943,43 @@ class _Walk:
         level = regulation.level(key)
         coverage = fields.get("coverage") or self.ticket.coverage
         regimes = self.regimes
-        if action.sets_level or not regimes or regimes[-1][1] is not level \
-                or regimes[-1][2] != coverage:
+        previous = regimes[-1] if regimes else None
+        if previous is None or previous[1] is not level or (
+            level.needs_coverage and previous[2] != coverage
+        ):
+            if fields.get("level") is None:  # chosen by the rules: checked as a given one is
+                self._admit(level, coverage, event)
             regimes.append((t, level, coverage))
 
+    def _admit(self, level: Level, coverage: str | None, event: Event) -> None:
+        """Refuse a level the policy's rules chose that the ticket cannot have: one its
+        contract does not allow, or one counted as the contract says without a coverage."""
+        contract = self.ticket.contract
+        if contract is not None:
+            try:
+                contract.level(level.key, self.regulation)
+            except ConfigError as error:
+                raise EventError(
+                    f"ticket {self.ticket.id}: the policy's rules give it {level.key}, which "
+                    f"its contract does not allow: {error.problem}",
+                    event,
+                ) from None
+        for target in level.targets.values():
+            if target.clock is None and coverage not in target.clocks:
+                raise EventError(
+                    f"ticket {self.ticket.id}: the policy's rules give it {level.key}, which "
+                    f"is counted as the contract says: give the ticket a coverage "
+                    f"({' or '.join(repr(c) for c in target.clocks)})",
+                    event,
+                )
+
     def _feed(self, t: int, facts: frozenset[str]) -> None:
-        """Give the facts of one event to every clock, in the policy's order."""
+        """Give the facts of one event to every clock: first what ends or takes up a cycle
+        (not applicable, stop, cancel, resume), for every clock; then what starts one and
+        the pauses. So ``unless`` sees the clocks as the event leaves them, whatever the
+        order of the metrics in the policy."""
         running = self.category
+        touched: list[tuple[_Clock, _Verdict]] = []
         for clock in self.clocks:
             verdicts = clock.verdicts
             verdict = verdicts.get(facts)
@@ -949,7 +987,10 @@ class _Walk:
                 verdict = verdicts[facts] = _verdict(clock.definition, facts)
             if not verdict:
                 continue
-            na, stop, cancel, resume, start = verdict
+            touched.append((clock, verdict))
+            na, stop, cancel, resume, _ = verdict
+            if not (na or stop or cancel or resume):
+                continue
             m = clock.definition
             cycles = clock.cycles
             active = cycles[-1] if cycles and cycles[-1].end is None else None
@@ -966,14 +1007,15 @@ class _Walk:
             if active is not None:
                 if stop:
                     active.finish(t, "met")
-                    active = None
                 elif cancel:
                     active.finish(t, "dropped")
-                    active = None
             elif resume and clock.na_at is None and cycles and cycles[-1].outcome == "met":
-                active = cycles[-1]
-                active.end = active.outcome = None
-            if start and clock.na_at is None:
+                cycles[-1].end = cycles[-1].outcome = None
+        for clock, verdict in touched:
+            m = clock.definition
+            cycles = clock.cycles
+            active = cycles[-1] if cycles and cycles[-1].end is None else None
+            if verdict[4] and clock.na_at is None:
                 if active is None:
                     if (m.cycles or not cycles) and not any(
                         self.by_name[name].active is not None for name in m.unless

@@ -1077,13 +1077,22 @@ class _Reader:
         if value is None:
             return {}
         table = self.table(value, key)
-        out = {}
+        out: dict[str, str] = {}
+        folded: dict[str, str] = {}
         for name, category in table.items():
             if category not in CATEGORIES:
                 raise self.fail(
                     f"{key}.{name}", category,
                     f"unknown status category; one of {', '.join(CATEGORIES)}",
                 )
+            twin = folded.get(name.strip().casefold())
+            if twin is not None and table[twin] != category:
+                raise self.fail(
+                    f"{key}.{name}", category,
+                    f"statuses are matched without regard to case, and {twin!r} is "
+                    f"{table[twin]!r}",
+                )
+            folded[name.strip().casefold()] = name
             out[name] = category
         return out
 
@@ -1122,6 +1131,13 @@ class _Reader:
         table = self.table(value, key)
         if not table:
             raise self.fail(key, value, "declare at least one metric, or leave it out")
+        for name in table:
+            if name in _LEVEL_KEYS:
+                raise self.fail(
+                    f"{key}.{name}", table[name],
+                    f"a level's own key ({', '.join(sorted(_LEVEL_KEYS))}) cannot name a "
+                    "metric: call it otherwise",
+                )
         out = {
             name: self.metric(name, spec, f"{key}.{name}", fields, table, metric_library())
             for name, spec in table.items()
@@ -1130,9 +1146,14 @@ class _Reader:
             for other in (*metric.unless, *filter(None, [metric.target_from])):
                 if other not in out:
                     which = "unless" if other in metric.unless else "target_from"
+                    given = self.table(table[name], f"{key}.{name}")
+                    shipped = which not in given and "like" in given
                     raise self.fail(
                         f"{key}.{name}.{which}", other,
-                        f"not a metric of this policy ({', '.join(out)})",
+                        (f"the shipped definition {given.get('like')!r} counts on the metric "
+                         f"{other!r}: add it to the policy's metrics, or set {which} = "
+                         f"{'[]' if which == 'unless' else 'a metric of yours'}")
+                        if shipped else f"not a metric of this policy ({', '.join(out)})",
                     )
         return out
 
@@ -1191,10 +1212,16 @@ class _Reader:
         base["title"] = self.text(title, f"{key}.title")
         if not base.get("start"):
             raise self.fail(f"{key}.start", base.get("start"), "a metric needs a start trigger")
-        if not base.get("stop") and not base.get("cancel"):
+        if not base.get("stop"):
             raise self.fail(
                 f"{key}.stop", base.get("stop"),
                 "nothing meets this metric: give it stop triggers (e.g. desk_reply)",
+            )
+        if base.get("restart") and not base.get("cycles"):
+            raise self.fail(
+                f"{key}.restart", True,
+                "a metric counted once cannot start afresh: set cycles = true, or leave "
+                "restart out",
             )
         return MetricDefinition(name=name, **base)
 

@@ -26,7 +26,7 @@ import attrs
 
 from ._clock import Event, Ticket, TicketStatus
 from ._errors import ConfigError, EventError, SlaclockError
-from ._eventlog import BadRow, EventLog, Row, format_time
+from ._eventlog import BadRow, EventLog, Row, _general, format_time
 from ._instants import to_us
 from ._policy import Regulation, RegulationVersions, as_versions
 
@@ -555,7 +555,8 @@ def _frame_events(
             f"the DataFrame lacks the column(s) {', '.join(missing)}: a log needs ticket, "
             "time and event"
         )
-    names = ["ticket", "time", "event", "level", "detail", "coverage", "customer", "category"]
+    names = ["ticket", "time", "event", "level", "detail", "coverage", "customer", "category",
+             "status", "author", "field", "value", "fields"]
     present = [n for n in names if n in columns]
     out: list[tuple[int, Event]] = []
     for position, values in enumerate(
@@ -571,11 +572,21 @@ def _frame_events(
                 at = at.to_pydatetime()
             kind = cells["event"]
             ticket = cells["ticket"]
+            general = _general(
+                str(kind), cells.get("level"), cells.get("status"), cells.get("author"),
+                cells.get("field"), cells.get("value"), cells.get("fields"),
+            )
+            if isinstance(general, str):
+                raise EventError(general)
+            level, status, author, fields, builtin = general or (None, None, None, None, {})
             out.append((position, Event(
                 str(ticket) if ticket is not None else "", at, kind,
-                cells.get("level") if kind in ("opened", "level_changed") else None,
-                cells.get("detail"), cells.get("coverage"), cells.get("customer"),
-                cells.get("category"),
+                level or cells.get("level") if kind in _LEVELLED else None,
+                cells.get("detail"),
+                cast("Coverage | None", builtin.get("coverage") or cells.get("coverage")),
+                builtin.get("customer") or cells.get("customer"),
+                builtin.get("category") or cells.get("category"), status=status,
+                author=cast("Role | None", author), fields=fields,
             )))
         except (EventError, ValueError) as error:
             ticket = cells.get("ticket")
