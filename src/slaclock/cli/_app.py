@@ -466,7 +466,7 @@ def elapsed(
                    "'09:00-13:00, 14:00-18:00' gives the official 40-hour-week norm.")
 @click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
               metavar="russia|always|FILE", help="Which calendar (see 'slaclock elapsed').")
-@format_option("csv", "json")
+@format_option("csv", "json", "ics")
 @output_option()
 def calendar_command(
     year: int, hours: str | None, calendar_spec: str, fmt: str, output: str | None
@@ -479,6 +479,11 @@ def calendar_command(
       slaclock calendar 2026
       slaclock calendar 2026 --hours "09:00-13:00, 14:00-18:00"
       slaclock calendar 2025 --format csv --output 2025.csv
+      slaclock calendar 2027 --format ics --output 2027.ics
+
+    --format ics writes the year's days off, working weekends and shortened days as
+    all-day events (RFC 5545) for a team's calendars; it needs the ics extra
+    (pip install "slaclock[ics]").
 
     Working hours count each day's wall-clock hours, as official tables do. Years past
     the last published decree are computed from the Labour Code and marked provisional.
@@ -486,6 +491,8 @@ def calendar_command(
     from ._render import provisional_notice
 
     schedule = load_calendar(calendar_spec, hours)
+    if fmt == "ics":
+        return _calendar_ics(schedule, year, calendar_spec, output)
     with provisional_notice() as provisional:
         summary = schedule.summary(year)
         provisional.only([year] if summary.provisional else [])
@@ -503,6 +510,30 @@ def calendar_command(
 
     hours_text = "around the clock" if calendar_spec == "always" else hours or "09:00-18:00"
     print_rich([calendar_table(summary, hours_text, calendar_spec)], output)
+    return EXIT_OK
+
+
+def _calendar_ics(schedule: Any, year: int, calendar_spec: str, output: str | None) -> int:
+    """``slaclock calendar YEAR --format ics``: the year's dated days as ICS."""
+    from slaclock._calendar import Calendar
+    from slaclock._ics import calendar_to_ics
+
+    from ._render import atomic_output, provisional_notice
+
+    if not isinstance(schedule, Calendar):
+        raise InputError("--format ics needs a calendar with dated days, not a combination "
+                         "of calendars")
+    try:
+        with provisional_notice() as provisional:
+            text = calendar_to_ics(schedule, year, name=f"Production calendar ({calendar_spec})")
+            provisional.only([year] if schedule.is_provisional(year) else [])
+    except ModuleNotFoundError as error:  # icalendar missing: one line, exit 2
+        raise InputError(str(error)) from None
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        with atomic_output(output, "w", newline="") as f:
+            f.write(text)
     return EXIT_OK
 
 
@@ -524,6 +555,10 @@ def calendar_command(
               help="The zone of times written without an offset (refused otherwise).")
 @click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
               help="The log's format [default: from the file name or its first character].")
+@click.option("--map", "-m", "mapping", metavar="NAME|FILE",
+              help="Read EVENTS as a helpdesk's own export, through a mapping: zendesk, "
+                   "jira, status-history, or a mapping file (TOML with a [log] table; a "
+                   "policy file may hold it).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row (exit code 2).")
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")
@@ -560,6 +595,7 @@ def report(
     tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
     plot: str | None, jobs: int, since: str | None, until: str | None,
     states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
+    mapping: str | None,
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -583,6 +619,7 @@ def report(
       slaclock report export.jsonl --tz Europe/Moscow --strict --fail-on-breach
       slaclock report tickets.csv --format csv --output metrics.csv --plot compliance.png
       slaclock report tickets.csv --since 2026-09-01 --state breached --state at-risk
+      slaclock report export.json --map zendesk --policy zendesk-like.toml
     """
     from ._report import run_report
 
@@ -595,18 +632,30 @@ def report(
         check_log_path(events)
     except EventLogError as error:
         raise InputError(str(error)) from None
+    if mapping is not None:
+        _check_mapping(mapping)
     try:
         outcome = run_report(
             events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
             input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
-            coverage=coverage, wide=wide, filters=filters,
+            coverage=coverage, wide=wide, filters=filters, mapping=mapping,
         )
-    except EventLogError as error:
+    except SlaclockError as error:  # EventLogError, ExportError, PolicyError: one line
         raise InputError(str(error)) from None
     if fail_on_breach and outcome.breached:
         return EXIT_BREACH
     return EXIT_OK
 
+
+
+def _check_mapping(spec: str) -> None:
+    """Refuse a bad ``--map`` before any work: an unknown name, a malformed file."""
+    from slaclock._mapping import MappingError, load_mapping
+
+    try:
+        load_mapping(spec)
+    except (MappingError, OSError) as error:
+        raise click.UsageError(f"--map {spec}: {error}") from None
 
 
 def _report_filters(

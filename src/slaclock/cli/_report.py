@@ -192,6 +192,10 @@ class Spec:
     shards: int
     zone: tzinfo = UTC
     filters: Filters = Filters()
+    #: ``--map``: a built-in mapping's name or a mapping file, to read an export as it is.
+    mapping: str | None = None
+    #: ``--strict``: the first bad row is the only line said.
+    strict: bool = False
 
 
 @attrs.define
@@ -248,10 +252,13 @@ class Shard:
                 return zlib.crc32(ticket.encode("utf-8", "surrogatepass")) % n == i
 
         with _quiet_provisional():
-            self.log = EventLog.read(
-                spec.path, fmt=spec.input_format, tz=spec.tz, keep=keep, progress=progress,
-                details=False,
-            )
+            if spec.mapping is not None:
+                self.log = _export_log(spec, keep, speak=self.index == 0)
+            else:
+                self.log = EventLog.read(
+                    spec.path, fmt=spec.input_format, tz=spec.tz, keep=keep,
+                    progress=progress, details=False,
+                )
         bad = self.log.bad
         if self.index != 0:  # rows without a ticket id belong to shard 0 alone
             bad = [b for b in bad if b.ticket is not None]
@@ -381,6 +388,31 @@ class Shard:
         self.log = None  # free the rows before the main process merges
         return ShardResult(bad, after_at, not_yet, summary, listed, output_path, filtered_out,
                            first, last)
+
+
+def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) -> EventLog:
+    """A helpdesk's export read through its mapping (``--map``), as the rows of a log: each
+    event keeps the export's line (or JSON record) it came from, and every row the mapping
+    could not use is a bad row with its reason; each unknown value is said once, with how
+    many rows have it and where it first stands."""
+    from slaclock._eventlog import Row
+    from slaclock._importers import read_export
+    from slaclock._mapping import load_mapping
+
+    assert spec.mapping is not None
+    export = read_export(spec.path, load_mapping(spec.mapping),
+                         load_policy_file(spec.policy_file))
+    rows: list[Row | BadRow] = [
+        Row(line, e.ticket, e.at, e.kind, e.level, e.detail, e.coverage, e.customer,
+            e.category, None, e.status, e.author, dict(e.fields) or None)
+        for line, e in zip(export.lines, export.events, strict=True)
+    ]
+    rows.extend(export.rejected)
+    log = EventLog.from_rows(rows, source=export.source, keep=keep)
+    if speak and not spec.strict:  # the rejected rows are told with the other bad rows
+        for problem in export.problems()[: len(export.unknown)]:
+            print(f"slaclock: {printable(problem)}", file=sys.stderr)
+    return attrs.evolve(log, rows=export.rows)
 
 
 def _time(value: datetime | None) -> str:
@@ -626,6 +658,7 @@ def run_report(
     coverage: str | None = None,
     wide: bool = False,
     filters: Filters | None = None,
+    mapping: str | None = None,
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
@@ -650,7 +683,7 @@ def run_report(
     with tempfile.TemporaryDirectory(prefix="slaclock-") as workdir:
         spec = Spec(
             path, input_format, tz, policy_file, coverage, fmt, limit,  # type: ignore[arg-type]
-            workdir, jobs, zone, filters,
+            workdir, jobs, zone, filters, mapping, strict,
         )
         progress = _Progress(path)
         pool = _Pool(spec, progress)

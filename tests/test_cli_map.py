@@ -1,0 +1,89 @@
+"""``slaclock report --map``: a helpdesk's export read as it is, on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from slaclock.cli import cli
+
+ROOT = Path(__file__).parent.parent
+EXAMPLES = ROOT / "examples"
+ZENDESK_POLICY = ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_a_zendesk_export_reports_with_the_named_mapping() -> None:
+    result = run("report", EXAMPLES / "zendesk_ticket_events.json", "--map", "zendesk",
+                 "--policy", ZENDESK_POLICY, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    tickets = {t["ticket"]: t for t in data["tickets"]}
+    # Ticket 101's first reply: 2 h 30 of office time (the importer's hand-checked case).
+    first = next(m for m in tickets["101"]["metrics"] if m["metric"] == "first_reply")
+    assert (first["state"], first["elapsed"]) == ("met", 9000)
+    assert tickets["102"]["breached"] is True
+
+
+def test_a_status_history_spreadsheet_in_windows_1251_reports_with_its_mapping_file() -> None:
+    result = run("report", EXAMPLES / "status_history_ru.csv", "--map",
+                 EXAMPLES / "status_history_ru.toml", "--policy", EXAMPLES / "desk-ru.toml",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["rows"]["total"] > 0
+    assert {t["ticket"] for t in data["tickets"]} >= {"ЗВ-102", "ЗВ-103"}
+
+
+def test_an_unknown_status_is_said_once_with_its_count_and_stops_a_strict_run(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "history.csv"
+    log.write_text(
+        "ticket,time,field,old_value,new_value,author_role\n"
+        "1,2026-06-01T09:00Z,status,,open,customer\n"
+        "1,2026-06-01T10:00Z,status,open,Escalated,desk\n"
+        "1,2026-06-01T11:00Z,status,open,Escalated,desk\n",
+        encoding="utf-8",
+    )
+    policy = tmp_path / "p.toml"
+    policy.write_text('version = "1"\neffective = 2026-01-01\ndefault_level = "x"\n'
+                      '[calendars.a]\npreset = "always"\n'
+                      '[levels.x]\nreaction = { hours = 4, clock = "a" }\n', encoding="utf-8")
+    result = run("report", log, "--map", "status-history", "--policy", policy)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    # Said once with its count, then each row left out like any bad row: none dropped.
+    assert [line for line in lines if "rows; map it" in line] == [
+        "slaclock: history.csv:3: unknown status 'Escalated' (2 rows; map it in the "
+        "policy's [statuses] or the mapping's [log.statuses])"]
+    assert "slaclock: history.csv:3: unknown status 'Escalated'" in lines
+    assert "slaclock: history.csv:4: unknown status 'Escalated'" in lines
+    strict = run("report", log, "--map", "status-history", "--policy", policy, "--strict")
+    assert strict.exit_code == 2
+    assert strict.stderr.count("\n") == 1
+    assert "history.csv:3" in strict.stderr
+
+
+def test_an_unknown_mapping_is_a_usage_error_before_any_work() -> None:
+    result = run("report", EXAMPLES / "tickets.csv", "--map", "freshdesk")
+    assert result.exit_code == 2
+    assert "--map freshdesk" in result.stderr
+
+
+def test_a_year_of_the_production_calendar_as_ics(tmp_path: Path) -> None:
+    result = run("calendar", "2027", "--format", "ics")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("BEGIN:VEVENT") == 24  # the 2027 decree's dated days
+    out = tmp_path / "2027.ics"
+    assert run("calendar", "2027", "-f", "ics", "-o", out).exit_code == 0
+    assert out.read_text(encoding="utf-8") == result.stdout
+    provisional = run("calendar", "2031", "-f", "ics")
+    assert provisional.exit_code == 0
+    (note,) = provisional.stderr.splitlines()
+    assert note.startswith("slaclock: note: 2031 is a provisional year")
