@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 
-from ._calendar import Calendar
+from ._calendar import Calendar, _shorten
 from ._dated import DatedDays
 from ._days import YearRules
 from ._errors import CalendarFileError, ConfigError, ProvisionalCalendarWarning
@@ -453,19 +453,6 @@ def _total(hours: DayHours) -> int:
     return sum(end - start for start, end in hours)
 
 
-def _cut(hours: DayHours, minutes: int) -> DayHours:
-    """``hours`` less ``minutes`` taken off the end of the day (the calendar's shortening)."""
-    out = list(hours)
-    while minutes and out:
-        start, end = out[-1]
-        if end - start > minutes:
-            out[-1] = (start, end - minutes)
-            break
-        minutes -= end - start
-        out.pop()
-    return tuple(out)
-
-
 def _duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return " ".join(p for p in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if p)
@@ -595,7 +582,7 @@ def _describe(
     lost = _total(expected) - _total(hours)
     if hours == expected:
         return None if base else ("Working day", ["Working day"], {})
-    if lost > 0 and _cut(expected, lost) == hours:
+    if lost > 0 and _shorten(expected, lost) == hours:
         summary = f"{'Shortened' if base else 'Working'} day ({_duration(lost)} shorter)"
         categories = ["Shortened day"] if base else ["Working day", "Shortened day"]
         return summary, categories, {_MINUTES_PROP: str(lost)}
