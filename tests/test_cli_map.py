@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from slaclock.cli import cli
@@ -87,3 +88,40 @@ def test_a_year_of_the_production_calendar_as_ics(tmp_path: Path) -> None:
     assert provisional.exit_code == 0
     (note,) = provisional.stderr.splitlines()
     assert note.startswith("slaclock: note: 2031 is a provisional year")
+
+
+def test_the_plot_draws_the_compliance_goals_the_policy_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slaclock.cli import _render
+
+    drawn: dict[str, object] = {}
+    monkeypatch.setattr(_render, "plot", lambda summary, path, targets=None: drawn.update(
+        path=path, targets=targets))
+    policy = tmp_path / "goals.toml"
+    policy.write_text(
+        'version = "1"\neffective = 2013-01-01\n[calendars.a]\npreset = "always"\n'
+        'tz = "Europe/Moscow"\n'
+        '[levels."partner.standard"]\ncompliance = 0.95\nreaction = { hours = 48, clock = "a" }\n'
+        '[levels."partner.emergency"]\nreaction = { hours = 16, clock = "a" }\n'
+        '[levels."commercial.standard"]\ncompliance = 0.9\n'
+        'reaction = { hours = 24, clock = "a" }\n'
+        '[levels."commercial.operational"]\nreaction = { hours = 12, clock = "a" }\n'
+        '[levels."commercial.emergency"]\nreaction = { hours = 8, clock = "a" }\n',
+        encoding="utf-8")
+    out = tmp_path / "c.svg"
+    result = run("report", EXAMPLES / "tickets.csv", "--policy", policy, "--plot", out,
+                 "--coverage", "24x7", "--limit", "1")
+    assert result.exit_code == 0, result.output
+    assert drawn["targets"] == {"partner.standard": 0.95, "commercial.standard": 0.9}
+
+
+def test_a_compliance_goal_is_a_share(tmp_path: Path) -> None:
+    from slaclock import PolicyError, load_policy
+
+    policy = tmp_path / "bad.toml"
+    policy.write_text('version = "1"\neffective = 2013-01-01\n[calendars.a]\npreset = "always"\n'
+                      '[levels.x]\ncompliance = 95\nreaction = { hours = 1, clock = "a" }\n',
+                      encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"levels\.x\.compliance: expected a share"):
+        load_policy(policy)

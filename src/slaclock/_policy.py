@@ -275,6 +275,8 @@ class Level:
         agreement: the level needs a special agreement in the contract.
         clause: where the policy sets it.
         fallbacks: metric name to the metric whose target it falls back to.
+        compliance: the share of tickets the desk means to meet at this level (``0.95``),
+            or ``None``: a goal for reports (the plot draws it), not a rule of the clocks.
     """
 
     key: str
@@ -287,6 +289,7 @@ class Level:
     fallbacks: Mapping[str, str] = attrs.field(
         factory=lambda: {"next_reaction": "reaction"}, converter=_mapping, hash=False
     )
+    compliance: float | None = None
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric``, or ``None`` when it sets none.
@@ -861,7 +864,7 @@ _TOP_KEYS = {
     "log",
 }
 _VERSION_KEYS = _TOP_KEYS - {"format", "contracts", "log"}
-_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause"}
+_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance"}
 _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
     "restart", "unless", "target_from",
@@ -1316,6 +1319,11 @@ class _Reader:
         for name, text in (("title", title), ("clause", clause)):
             if not isinstance(text, str):
                 raise self.fail(f"{where}.{name}", text, "expected a string")
+        goal = table.get("compliance")
+        if goal is not None and (
+            isinstance(goal, bool) or not isinstance(goal, int | float) or not 0 < goal <= 1
+        ):
+            raise self.fail(f"{where}.compliance", goal, "expected a share above 0, at most 1")
         return Level(
             key=key,
             title=title,
@@ -1325,6 +1333,7 @@ class _Reader:
             agreement=flags["agreement"],
             clause=clause,
             fallbacks={n: m.target_from for n, m in metrics.items() if m.target_from},
+            compliance=None if goal is None else float(goal),
         )
 
     def target(

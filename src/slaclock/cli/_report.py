@@ -755,7 +755,11 @@ def run_report(
             _write_merged(fmt, parts, summary, meta, bad, output)
         _tell_skipped(path, bad, rows, after_at, not_yet, fmt == "table" and output is None)
         if plot is not None:
-            _render.plot(summary, plot)
+            from slaclock._policy import as_versions
+
+            goals = {key: level.compliance for v in as_versions(policy).versions
+                     for key, level in v.levels.items() if level.compliance is not None}
+            _render.plot(summary, plot, targets=goals)
         notice = provisional.notice()
         if notice is not None:
             print(notice, file=sys.stderr)
