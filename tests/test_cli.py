@@ -12,25 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from slaclock.cli import cli
+from cli_runner import one_line_error, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
 HEADER = "ticket,time,event,level,detail,coverage\n"
 
 
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-
-
-def one_line_error(result: Result) -> str:
-    """The error on stderr: exactly one line, never a traceback."""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

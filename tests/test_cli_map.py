@@ -6,17 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from slaclock.cli import cli
+from cli_runner import run
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
 ZENDESK_POLICY = ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml"
 
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_a_zendesk_export_reports_with_the_named_mapping() -> None:

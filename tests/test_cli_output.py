@@ -14,18 +14,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from slaclock.cli import _render, cli
+from cli_runner import run
+from slaclock.cli import _render
 from slaclock.cli._render import atomic_output, days_hours, percent_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
 HEADER = "ticket,time,event,level,detail,coverage\n"
 
-
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 def write(tmp_path: Path, text: str, name: str = "log.csv") -> str:

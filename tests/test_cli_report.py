@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from cli_runner import one_line_error, run
 from slaclock._eventlog import EventLogError
-from slaclock.cli import cli
 
 HEADER = "ticket,time,event,level,detail,coverage\n"
 AT = "2026-03-10T12:00Z"
@@ -57,15 +56,6 @@ MOST_URGENT_FIRST = ["B1", "B2", "R1", "R2", "V1", "E1", "M1"]
 OPENING_ORDER = ["B1", "B2", "M1", "R1", "R2", "E1", "V1"]
 
 
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-
-
-def one_line_error(result: Result) -> str:
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 @pytest.fixture
