@@ -688,14 +688,6 @@ class Ticket:
             walk.apply(key[0], event)
         return walk.status(at, at_us, share)
 
-    def calendar(self, name: str) -> Schedule:
-        """The calendar called ``name`` for this ticket: the contract's, or the policy's."""
-        if self.contract is not None:
-            own = self.contract.calendars.get(name)
-            if own is not None:
-                return own
-        return self.regulation.calendars[name]
-
     def _check(self) -> None:
         """Assert the ticket's invariants (the tests call it after every change)."""
         keys = [k for k, _ in self._events]
@@ -927,7 +919,7 @@ class _Walk:
         if key is None:
             for rule in regulation.rules:
                 if rule.opened is not None and rule.opened[1] not in self.inside:
-                    calendar = self.ticket.calendar(rule.opened[1])
+                    calendar = self.calendars[rule.opened[1]]
                     self.inside[rule.opened[1]] = calendar.is_open(from_us(self.opened_us, UTC))
                 if rule.matches(fields, self.inside):
                     key = rule.level

@@ -51,6 +51,7 @@ import attrs
 from ._clock import Event
 from ._errors import SlaclockError
 from ._instants import duration_us
+from ._policy import COVERAGES
 
 __all__ = [
     "COLUMNS",
@@ -83,7 +84,6 @@ _BUILTIN_FIELDS = frozenset({"level", "customer", "category", "coverage"})
 _OPENINGS = frozenset({"opened", "created"})
 
 REQUIRED = ("ticket", "time", "event")
-COVERAGES = ("business", "24x7")
 _NEEDS_LEVEL = frozenset({"opened", "level_changed"})
 _KIND_SET = {kind: kind for kind in KINDS}
 #: The kinds a clean row of the common shape may have to take the CSV fast path.

@@ -426,6 +426,13 @@ class Regulation:
     default_level: str | None = None
     customers: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping, hash=False)
     fields: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    #: The statuses by their case-folded names, the categories among them: made once.
+    _folded: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        folded = {c: c for c in CATEGORIES}
+        folded.update((k.strip().casefold(), v) for k, v in self.statuses.items())
+        object.__setattr__(self, "_folded", FrozenDict(folded))
 
     @classmethod
     def default(cls) -> Regulation:
@@ -469,13 +476,8 @@ class Regulation:
         if found is None:
             if status in _CATEGORY_NAMES:
                 return status
-            found = self._statuses_folded().get(status.strip().casefold())
+            found = self._folded.get(status.strip().casefold())
         return found
-
-    def _statuses_folded(self) -> dict[str, str]:
-        folded = {c: c for c in CATEGORIES}
-        folded.update((k.casefold(), v) for k, v in self.statuses.items())
-        return folded
 
     @property
     def coverages(self) -> tuple[str, ...]:
