@@ -10,15 +10,24 @@ active spans and the levels in force over its life; each clock is then counted o
 calendar of its level's target. Instants are integers (UTC microseconds) throughout:
 datetimes are read once from the events and made once for the result.
 
+The walk never looks at an event's time: it runs on the events' positions (0, 1, 2, ...)
+and only the counting maps positions to instants. So its outcome (the clocks' spans, the
+levels in force, the state) is a function of what the events say, in order; a report of
+many tickets walks each distinct sequence once (:class:`Shapes`) and counts every ticket
+on its own times. (The one time a walk needs, whether a ticket opened inside some
+calendar's hours for a selection rule, is read before the walk and is part of the
+sequence.)
+
 The rules, and the options a policy chooses among, are in :doc:`/explanation/sla`.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, ClassVar, Literal
+from json.encoder import encode_basestring as _json_text
+from typing import Any, ClassVar, Literal, Protocol, cast
 
 import attrs
 
@@ -312,7 +321,35 @@ _OPTIONAL = ("level", "detail", "coverage", "customer", "category", "status", "a
 _DICT_KEYS = frozenset({"ticket", "at", "kind", "fields", *_OPTIONAL})
 
 
-def _first(pair: tuple[tuple[Any, ...], Event]) -> tuple[Any, ...]:
+class Happening(Protocol):
+    """What the walk reads of an event: an :class:`Event`, or a row of an event log that
+    the log's reader has already checked against the same vocabulary."""
+
+    @property
+    def ticket(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def level(self) -> str | None: ...
+    @property
+    def detail(self) -> str | None: ...
+    @property
+    def coverage(self) -> str | None: ...
+    @property
+    def customer(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def fields(self) -> Mapping[str, str | None] | None: ...
+
+
+def _first(pair: tuple[tuple[Any, ...], Happening]) -> tuple[Any, ...]:
     return pair[0]
 
 
@@ -466,6 +503,73 @@ class TicketStatus:
             "metrics": [m.as_dict() for m in self.metrics],
         }
 
+    def to_json(self) -> str:
+        """``json.dumps(self.as_dict(), ensure_ascii=False)``, character for character,
+        written directly (a report writes millions of them).
+
+        >>> import json
+        >>> from zoneinfo import ZoneInfo
+        >>> msk = ZoneInfo("Europe/Moscow")
+        >>> t = Ticket("T-7", Regulation.default())
+        >>> t.record(Event("T-7", datetime(2026, 4, 30, 17, 30, tzinfo=msk), "opened",
+        ...                level="commercial.standard"))
+        >>> s = t.status(datetime(2026, 5, 5, 12, 0, tzinfo=msk))
+        >>> s.to_json() == json.dumps(s.as_dict(), ensure_ascii=False)
+        True
+        """
+        # Most clocks start at the opening: the same datetime, written once.
+        opened = self.opened
+        opened_iso = opened.isoformat()
+        global _LAST_AT
+        at = self.at
+        last = _LAST_AT  # one tuple, read once: safe between threads
+        if last[0] is at:
+            at_iso = last[1]
+        else:
+            at_iso = at.isoformat()
+            _LAST_AT = (at, at_iso)
+        metrics = ", ".join([_metric_json(m, opened, opened_iso) for m in self.metrics])
+        return (
+            f'{{"ticket": {_json_text(self.ticket)}, "at": "{at_iso}", '
+            f'"level": {_json_text(self.level)}, "coverage": {_json_or_null(self.coverage)}, '
+            f'"state": "{self.state}", "opened": "{opened_iso}", '
+            f'"critical": {_JSON_BOOL[self.critical]}, "at_risk": {_JSON_BOOL[self.at_risk]}, '
+            f'"breached": {_JSON_BOOL[self.breached]}, "metrics": [{metrics}]}}'
+        )
+
+
+_JSON_BOOL = {False: "false", True: "true"}
+#: The instant of the statuses written last, and its ISO text (a report has one instant).
+_LAST_AT: tuple[datetime | None, str] = (None, "")
+
+
+def _json_or_null(text: str | None) -> str:
+    return "null" if text is None else _json_text(text)
+
+
+def _json_time(value: datetime | None) -> str:
+    return "null" if value is None else f'"{value.isoformat()}"'
+
+
+def _json_seconds(value: timedelta | None) -> str:
+    seconds = _seconds(value)
+    return "null" if seconds is None else repr(seconds)
+
+
+def _metric_json(m: MetricStatus, opened: datetime, opened_iso: str) -> str:
+    """``json.dumps(m.as_dict(), ensure_ascii=False)``, for a clock of a ticket that
+    ``opened`` (written ``opened_iso``)."""
+    start = opened_iso if m.start is opened else m.start.isoformat()
+    return (
+        f'{{"metric": {_json_text(m.metric)}, "cycle": {m.cycle}, "state": "{m.state}", '
+        f'"start": "{start}", "deadline": {_json_time(m.deadline)}, '
+        f'"elapsed": {_json_seconds(m.elapsed)}, "remaining": {_json_seconds(m.remaining)}, '
+        f'"used": {"null" if m.used is None else repr(m.used)}, '
+        f'"met_at": {_json_time(m.met_at)}, "breached_at": {_json_time(m.breached_at)}, '
+        f'"at_risk": {_JSON_BOOL[m.at_risk]}, "target": {_json_seconds(m.target)}, '
+        f'"clock": {_json_or_null(m.clock)}}}'
+    )
+
 
 class Ticket:
     """A ticket's events, and its SLA clocks at any instant.
@@ -526,8 +630,8 @@ class Ticket:
         self.coverage = coverage
         self.contract = contract
         self.at_risk = regulation.at_risk if at_risk is None else at_risk
-        self._events: list[tuple[tuple[Any, ...], Event]] = []
-        self._opened: Event | None = None
+        self._events: list[tuple[tuple[Any, ...], Happening]] = []
+        self._opened: Happening | None = None
         self._opened_us = 0
 
     def __repr__(self) -> str:
@@ -536,14 +640,15 @@ class Ticket:
     @property
     def events(self) -> tuple[Event, ...]:
         """The recorded events in the order they are applied."""
-        return tuple(e for _, e in self._events)
+        # Only Ticket.record keeps events; the report's replay keeps its log's rows.
+        return tuple(cast("Event", e) for _, e in self._events)
 
     @property
     def opened(self) -> Event | None:
         """The opening event (``opened`` or ``created``), once recorded."""
-        return self._opened
+        return cast("Event | None", self._opened)
 
-    def _key(self, event: Event) -> tuple[Any, ...]:
+    def _key(self, event: Happening) -> tuple[Any, ...]:
         """The order of events: the UTC instant, then what the event does, then its text."""
         action = _ACTIONS[event.kind]
         rank = action.rank
@@ -561,9 +666,10 @@ class Ticket:
         )
         if event.status is None and event.author is None and not event.fields:
             return key  # the default vocabulary's events: a shorter key orders them alike
+        fields = event.fields
         return (
             *key, event.status or "", event.author or "",
-            tuple(sorted((k, v or "") for k, v in event.fields.items())),
+            tuple(sorted((k, v or "") for k, v in fields.items())) if fields else (),
         )
 
     def record(self, event: Event) -> None:
@@ -579,7 +685,7 @@ class Ticket:
             raise EventError(f"expected an Event, got {type(event).__name__}")
         self._record(event, self._key(event))
 
-    def _record(self, event: Event, key: tuple[Any, ...]) -> None:
+    def _record(self, event: Happening, key: tuple[Any, ...]) -> None:
         """:meth:`record` with the event's key (:meth:`_key`) already known."""
         events = self._events
         # Equal events have equal keys, so a duplicate can only sit among the events of
@@ -631,7 +737,7 @@ class Ticket:
             self._opened = event
             self._opened_us = key[0]
 
-    def _check_level(self, event: Event) -> None:
+    def _check_level(self, event: Happening) -> None:
         assert event.level is not None
         try:
             level = self.regulation.level(event.level)
@@ -670,6 +776,13 @@ class Ticket:
             NaiveDatetimeError: when ``at`` has no zone.
             ConfigError: for an ``at_risk`` share outside (0, 1].
         """
+        return self._status(at, at_risk, None)
+
+    def _status(
+        self, at: datetime, at_risk: float | None, shapes: Shapes | None
+    ) -> TicketStatus:
+        """:meth:`status`; ``shapes`` reuses the walks of tickets whose events said the
+        same (a report's)."""
         at_us = to_us(at, "at")
         if self._opened is None:
             raise EventError(f"ticket {self.id} has no 'opened' event")
@@ -681,12 +794,11 @@ class Ticket:
         if at_risk is not None and not 0 < at_risk <= 1:
             raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
         share = self.at_risk if at_risk is None else at_risk
-        walk = _Walk(self)
-        for key, event in self._events:
-            if key[0] > at_us:
-                break
-            walk.apply(key[0], event)
-        return walk.status(at, at_us, share)
+        times = [key[0] for key, _ in self._events]
+        n = bisect_right(times, at_us)
+        del times[n:]
+        walk = _walked(self, n) if shapes is None else shapes.walk(self, n)
+        return walk.status(self.id, times, at, at_us, share)
 
     def _check(self) -> None:
         """Assert the ticket's invariants (the tests call it after every change)."""
@@ -795,7 +907,7 @@ _Regime = tuple[int, Level, "str | None"]
 class _Walk:
     """One pass over a ticket's sorted events."""
 
-    def __init__(self, ticket: Ticket) -> None:
+    def __init__(self, ticket: Ticket, inside: dict[str, bool]) -> None:
         self.ticket = ticket
         regulation = ticket.regulation
         self.regulation = regulation
@@ -806,17 +918,20 @@ class _Walk:
         self.category = "open"
         self.handed_off = False
         self.regimes: list[_Regime] = []
+        #: The position of the opening event (the walk runs on positions, not instants).
         self.opened_us = 0
-        self.opened_dt: datetime | None = None
-        self.inside: dict[str, bool] = {}
+        #: Whether the ticket opened inside each calendar of a selection rule, by name:
+        #: the one instant a walk reads, so given before it (:func:`_inside`).
+        self.inside = inside
         options = regulation.options
         self.from_change = options.level_change == "from_change"
         self.working = options.breach == "working_time"
         self.keeps_breach = options.downgrade_keeps_breach
         own = ticket.contract.calendars if ticket.contract is not None else None
         self.calendars = {**regulation.calendars, **own} if own else regulation.calendars
+        self.targets: dict[tuple[int, str | None, str], tuple[Target, Schedule, int] | None] = {}
 
-    def apply(self, t: int, event: Event) -> None:
+    def apply(self, t: int, event: Happening) -> None:
         action = _ACTIONS[event.kind]
         facts: frozenset[str] = _NO_FACTS
         initial = None
@@ -873,7 +988,7 @@ class _Walk:
         return moved
 
     def _set_fields(
-        self, t: int, event: Event, action: _Action, facts: frozenset[str]
+        self, t: int, event: Happening, action: _Action, facts: frozenset[str]
     ) -> frozenset[str]:
         changes: dict[str, str | None] = {}
         if action.create or event.kind == "field":
@@ -881,7 +996,8 @@ class _Walk:
                 value = getattr(event, name)
                 if value is not None or action.create:
                     changes[name] = value
-            changes.update(event.fields)
+            if event.fields:
+                changes.update(event.fields)
         if action.sets_level or event.level is not None:
             changes["level"] = event.level
             changes["coverage"] = event.coverage
@@ -912,15 +1028,12 @@ class _Walk:
             said = _FIELD_FACTS[key] = frozenset(words)
         return said
 
-    def _select(self, t: int, event: Event, action: _Action) -> None:
+    def _select(self, t: int, event: Happening, action: _Action) -> None:
         regulation = self.regulation
         fields = self.fields
         key = fields.get("level")
         if key is None:
             for rule in regulation.rules:
-                if rule.opened is not None and rule.opened[1] not in self.inside:
-                    calendar = self.calendars[rule.opened[1]]
-                    self.inside[rule.opened[1]] = calendar.is_open(from_us(self.opened_us, UTC))
                 if rule.matches(fields, self.inside):
                     key = rule.level
                     break
@@ -943,7 +1056,7 @@ class _Walk:
                 self._admit(level, coverage, event)
             regimes.append((t, level, coverage))
 
-    def _admit(self, level: Level, coverage: str | None, event: Event) -> None:
+    def _admit(self, level: Level, coverage: str | None, event: Happening) -> None:
         """Refuse a level the policy's rules chose that the ticket cannot have: one its
         contract does not allow, or one counted as the contract says without a coverage."""
         contract = self.ticket.contract
@@ -1029,8 +1142,15 @@ class _Walk:
 
     # -- the status ----------------------------------------------------------------------
 
-    def status(self, at: datetime, at_us: int, share: float) -> TicketStatus:
+    def status(
+        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
+    ) -> TicketStatus:
+        """The status of ``ticket``, whose events (the ones walked, in order) happened at
+        ``times`` (UTC microseconds): the walk's positions become those instants."""
         zone = at.tzinfo
+        opened_us = times[self.opened_us]
+        opened = _local(opened_us, zone)
+        regimes = [(times[i], level, coverage) for i, level, coverage in self.regimes]
         metrics: list[MetricStatus] = []
         for clock in self.clocks:
             m = clock.definition
@@ -1042,7 +1162,10 @@ class _Walk:
                 cycles = [placeholder]
             number = 0
             for cycle in cycles:
-                found = self._metric(m, cycle, number + 1 if m.cycles else 0, at_us, share, zone)
+                found = self._metric(
+                    m, cycle, number + 1 if m.cycles else 0, times, regimes, at_us, share,
+                    zone, opened_us, opened,
+                )
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
                         continue
@@ -1068,43 +1191,53 @@ class _Walk:
         else:
             state = "open"
         return TicketStatus(
-            self.ticket.id, at, last[1].key, last[2] if last[1].needs_coverage else None,
-            state, self._instant(self.opened_us, zone), last[1].critical, tuple(metrics),
-            self.fields.get("customer"),
+            ticket, at, last[1].key, last[2] if last[1].needs_coverage else None,
+            state, opened, last[1].critical, tuple(metrics), self.fields.get("customer"),
         )
 
-    def _instant(self, us: int, zone: tzinfo | None) -> datetime:
-        """The start of a clock as a datetime: most start at the opening, made once."""
-        if us == self.opened_us:
-            made = self.opened_dt
-            if made is None:
-                made = self.opened_dt = _local(us, zone)
-            return made
-        return _local(us, zone)
-
-    def _target(self, regime: _Regime, metric: str) -> tuple[Target, Schedule] | None:
+    def _target(self, regime: _Regime, metric: str) -> tuple[Target, Schedule, int] | None:
+        """The target of ``metric`` under ``regime``, its calendar, and its duration in
+        microseconds; found once per level, coverage and metric of the walk (whose
+        tickets all share them)."""
+        key = (id(regime[1]), regime[2], metric)
+        try:
+            return self.targets[key]
+        except KeyError:
+            pass
         target = regime[1].target(metric)
-        if target is None:
-            return None
-        clock = target.clock
-        return target, self.calendars[clock if clock is not None else
+        found = None
+        if target is not None:
+            clock = target.clock
+            schedule = self.calendars[clock if clock is not None else
                                       target.clock_name(regime[2])]
+            found = (target, schedule, duration_us(target.duration))
+        self.targets[key] = found
+        return found
 
     def _metric(
         self,
         m: MetricDefinition,
         cycle: _Cycle,
         number: int,
+        times: list[int],
+        regimes: list[_Regime],
         at: int,
         share: float,
         zone: tzinfo | None,
+        opened_us: int,
+        opened: datetime,
     ) -> MetricStatus:
-        """One clock at ``at``, its instants expressed in ``zone``."""
-        start = cycle.start
-        end = cycle.end if cycle.end is not None else at
-        spans = cycle.spans
+        """One clock at ``at``, the walk's positions mapped to ``times``, its instants
+        expressed in ``zone`` (the opening, ``opened_us``, is made once: ``opened``)."""
+        start = times[cycle.start]
+        ended = None if cycle.end is None else times[cycle.end]
+        end = ended if ended is not None else at
+        spans: list[list[int | None]] = [
+            [times[a], None if b is None else times[b]]  # type: ignore[index]
+            for a, b in cycle.spans
+        ]
+        start_dt = opened if start == opened_us else _local(start, zone)
         # The levels in force over the clock's life: the one at its start, then changes.
-        regimes = self.regimes
         if len(regimes) == 1:
             life = regimes
         else:
@@ -1116,9 +1249,9 @@ class _Walk:
         from_change = self.from_change
         working = self.working
         breached_at: int | None = None
-        breach_target: tuple[Target, Schedule] | None = None
+        breach_target: tuple[Target, Schedule, int] | None = None
         breach_deadline: int | None = None
-        walks: dict[tuple[int, int, int], tuple[int | None, int | None, int]] = {}
+        walks: dict[tuple[int, int], tuple[int | None, int | None, int]] = {}
         judged = life if self.keeps_breach else life[-1:]
         offset = len(life) - len(judged)
         for j, regime in enumerate(judged):
@@ -1127,8 +1260,8 @@ class _Walk:
             if found is None:
                 continue
             origin = regime[0] if from_change and i > 0 else start
-            walked = _walk(found[1], spans, duration_us(found[0].duration), at, origin, working)
-            walks[id(found[0]), id(found[1]), origin] = walked
+            walked = _walk(found[1], spans, found[2], at, origin, working)
+            walks[id(found), origin] = walked
             due, overrun, _ = walked
             limit = min(at, end)
             if i + 1 < len(life):
@@ -1140,16 +1273,15 @@ class _Walk:
                 break
         final = self._target(life[-1], m.name)
         shown = final or breach_target
-        met_at = cycle.end if cycle.outcome == "met" else None
+        met_at = ended if cycle.outcome == "met" else None
         if shown is None:
             return MetricStatus(
-                m.name, number, "not_applicable", self._instant(start, zone), None, None, None,
+                m.name, number, "not_applicable", start_dt, None, None, None,
                 None, _dt(met_at, zone), None, False, None, None,
             )
-        target, schedule = shown
-        target_us = duration_us(target.duration)
+        target, schedule, target_us = shown
         origin = life[-1][0] if from_change and final is not None and len(life) > 1 else start
-        known = walks.get((id(target), id(schedule), origin))
+        known = walks.get((id(shown), origin))
         if known is None:
             known = _walk(schedule, spans, target_us, at, origin, working)
         deadline, _, elapsed = known
@@ -1158,7 +1290,7 @@ class _Walk:
             if cycle.end is None:  # paused: as if it resumed now
                 deadline = _add(schedule, at, target_us - elapsed)
             elif cycle.outcome == "met":  # as it stood when met
-                deadline = _add(schedule, cycle.end, target_us - elapsed)
+                deadline = _add(schedule, end, target_us - elapsed)
         if deadline is None and breached_at is not None:  # the deadline that was missed
             deadline = breach_deadline
         state: MetricState
@@ -1175,17 +1307,80 @@ class _Walk:
         elapsed_td = timedelta(microseconds=elapsed)
         if state == "not_applicable":
             return MetricStatus(
-                m.name, number, state, self._instant(start, zone), None, elapsed_td, None, None,
+                m.name, number, state, start_dt, None, elapsed_td, None, None,
                 None, None, False, None, None,
             )
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
         return MetricStatus(
-            m.name, number, state, self._instant(start, zone), _dt(deadline, zone),
+            m.name, number, state, start_dt, _dt(deadline, zone),
             elapsed_td, target.duration - elapsed_td, used, _dt(met_at, zone),
             _dt(breached_at, zone), state == "running" and used >= share, target.duration,
             target.clock_name(coverage),
         )
+
+
+def _inside(ticket: Ticket) -> dict[str, bool]:
+    """Whether ``ticket`` opened inside each calendar its policy's selection rules name
+    (``opened = "inside:<calendar>"``)."""
+    names = ticket.regulation._rule_calendars
+    if not names:
+        return {}
+    calendars = ticket.regulation.calendars
+    if ticket.contract is not None and ticket.contract.calendars:
+        calendars = {**calendars, **ticket.contract.calendars}
+    opened = from_us(ticket._opened_us, UTC)
+    return {name: calendars[name].is_open(opened) for name in names}
+
+
+def _walked(ticket: Ticket, n: int, inside: dict[str, bool] | None = None) -> _Walk:
+    """The walk of the first ``n`` events of ``ticket``, on their positions."""
+    walk = _Walk(ticket, _inside(ticket) if inside is None else inside)
+    events = ticket._events
+    for i in range(n):
+        walk.apply(i, events[i][1])
+    return walk
+
+
+class Shapes:
+    """The walks of many tickets, by what their events say, in order.
+
+    Two tickets whose events say the same things in the same order (kinds, levels,
+    statuses, authors, fields; not their times, not the free-text detail), under the same
+    policy version, contract and coverage, and opened inside the same selection-rule
+    calendars, walk alike: the walk is made once and each ticket counts it on its own
+    times. A report sees a few thousand such shapes in a million tickets.
+
+    Args:
+        limit: the number of shapes kept; past it, the cache starts again (a log of
+            free-form fields need not grow it without end).
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._walks: dict[tuple[Any, ...], _Walk] = {}
+
+    def __len__(self) -> int:
+        return len(self._walks)
+
+    def walk(self, ticket: Ticket, n: int) -> _Walk:
+        """The walk of the first ``n`` events of ``ticket``: a known one, or made now."""
+        inside = _inside(ticket)
+        contract = ticket.contract
+        # What the walk reads of each event is its sort key but the instant (key[0]) and
+        # the detail (key[6]).
+        said = tuple([key[1:6] + key[7:] for key, _ in ticket._events[:n]])
+        shape = (id(ticket.regulation), None if contract is None else id(contract),
+                 ticket.coverage, tuple(inside.values()), said)
+        walk = self._walks.get(shape)
+        if walk is None:
+            walk = _walked(ticket, n, inside)
+            if len(self._walks) >= self.limit:
+                self._walks.clear()
+            # The walk keeps its ticket (so its policy and contract), whose ids the shape
+            # holds: they are not reused while the walk is kept.
+            self._walks[shape] = walk
+        return walk
 
 
 def _local(us: int, zone: tzinfo | None) -> datetime:

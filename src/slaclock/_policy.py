@@ -428,11 +428,18 @@ class Regulation:
     fields: tuple[str, ...] = attrs.field(default=(), converter=_names)
     #: The statuses by their case-folded names, the categories among them: made once.
     _folded: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    #: The calendars the selection rules ask whether a ticket opened inside, in order.
+    _rule_calendars: tuple[str, ...] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         folded = {c: c for c in CATEGORIES}
         folded.update((k.strip().casefold(), v) for k, v in self.statuses.items())
         object.__setattr__(self, "_folded", FrozenDict(folded))
+        object.__setattr__(self, "_rule_calendars", tuple(dict.fromkeys(
+            rule.opened[1] for rule in self.rules if rule.opened is not None
+        )))
 
     @classmethod
     def default(cls) -> Regulation:

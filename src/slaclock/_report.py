@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from ._clock import Event, Ticket, TicketStatus
+from ._clock import Event, Happening, Shapes, Ticket, TicketStatus
 from ._errors import ConfigError, EventError, SlaclockError
-from ._eventlog import BadRow, EventLog, Row, _general, format_time
+from ._eventlog import BadRow, EventLog, _general, format_time
 from ._instants import to_us
 from ._policy import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
     import pandas
 
-    from ._clock import EventKind, Role
+    from ._clock import Role
     from ._policy import Coverage
 
 __all__ = ["METRIC_COLUMNS", "Report", "Summary", "report"]
@@ -329,11 +329,14 @@ class Replayer:
         self.at = at
         self.at_us = to_us(at, "at")
         self.coverage = coverage
+        self.shapes = Shapes()
 
     def ticket(
-        self, ticket_id: str, events: Sequence[tuple[int, Event]], signed: date | None = None,
+        self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
     ) -> tuple[TicketStatus | None, list[BadRow], int]:
-        """One ticket's status from its ``(line, event)`` pairs, the opening first.
+        """One ticket's status from its ``(line, event)`` pairs, the opening first: each
+        event an :class:`~slaclock.Event`, or a row of a log as the reader gave it (which
+        checked it against the same vocabulary an event is checked against).
 
         Returns:
             ``(status, rejected, after)``: the status (``None`` when the ticket cannot be
@@ -379,30 +382,10 @@ class Replayer:
         if refused is not None:
             return None, rejected, after
         try:
-            return ticket.status(self.at), rejected, after
+            return ticket._status(self.at, None, self.shapes), rejected, after
         except SlaclockError as error:
             reason = f"ticket {ticket_id!r} cannot be counted: {error}"
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
-
-
-def row_event(row: Row) -> Event:
-    """The :class:`~slaclock.Event` of a log row (refused with an :class:`EventError`).
-
-    The reader checked the row's kind, coverage and author against the vocabulary; the
-    event checks them again, so the casts below only tell the type checker so.
-    """
-    kind = cast("EventKind", row.kind)
-    coverage = cast("Coverage | None", row.coverage)
-    if row.status is None and row.author is None and row.fields is None:
-        return Event(
-            row.ticket, row.at, kind, row.level if kind in _LEVELLED else None, row.detail,
-            coverage, row.customer, row.category,
-        )
-    return Event(
-        row.ticket, row.at, kind, row.level if kind in _LEVELLED else None, row.detail,
-        coverage, row.customer, row.category, status=row.status,
-        author=cast("Role | None", row.author), fields=row.fields,
-    )
 
 
 _LEVELLED = frozenset({"opened", "level_changed", "created", "field"})
@@ -484,27 +467,24 @@ def report(
 
 def _group(
     events: Iterable[Event] | str | os.PathLike[str] | pandas.DataFrame, tz: tzinfo | None
-) -> tuple[dict[str, list[tuple[int, Event]]], list[BadRow], int, dict[str, date], int | None]:
+) -> tuple[
+    dict[str, list[tuple[int, Happening]]], list[BadRow], int, dict[str, date], int | None
+]:
     """The events by ticket (each ticket's opening first, then the rest in time order;
     tickets in the order they opened), the rows left out, how many were read, the
     contracts' signing dates the log gives, and the latest instant."""
     rejected: list[BadRow] = []
     signed: dict[str, date] = {}
-    grouped: dict[str, list[tuple[int, Event]]] = {}
+    grouped: dict[str, list[tuple[int, Happening]]] = {}
     if isinstance(events, str | os.PathLike):
         log = EventLog.read(fspath(events), tz=tz)
         rejected.extend(log.bad)
         for ticket_id, rows in log.tickets.items():
-            converted = []
             for row in rows:
-                try:
-                    converted.append((row.line, row_event(row)))
-                except EventError as error:
-                    rejected.append(BadRow(row.line, str(error), row.ticket))
                 if row.signed is not None:
                     signed.setdefault(ticket_id, row.signed)
-            if converted:
-                grouped[ticket_id] = converted
+                    break
+            grouped[ticket_id] = [(row.line, row) for row in rows]
         latest = None if log.last is None else to_us(log.last)
         return grouped, rejected, log.rows, signed, latest
     pairs: list[tuple[int, Event]]

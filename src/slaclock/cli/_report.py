@@ -47,7 +47,7 @@ from slaclock._eventlog import (
     format_time,
     printable,
 )
-from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone, row_event
+from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone
 from slaclock._timeline import MAX_YEAR
 
 __all__ = ["STATES", "Filters", "Outcome", "run_report"]
@@ -303,7 +303,6 @@ class Shard:
             return self._replay(at, progress)
 
     def _replay(self, at: datetime, progress: Callable[[int], None] | None) -> ShardResult:
-        from slaclock._errors import EventError
         from slaclock._instants import to_us
 
         spec = self.spec
@@ -338,14 +337,7 @@ class Shard:
                 done += 1
                 if progress is not None and done % 2000 == 0:
                     progress(done)
-                events = []
-                for row in rows:
-                    try:
-                        events.append((row.line, row_event(row)))
-                    except EventError as error:
-                        bad.append(BadRow(row.line, str(error), ticket_id))
-                if not events:
-                    continue
+                events = [(row.line, row) for row in rows]
                 status, left_out, after = replayer.ticket(ticket_id, events, rows[0].signed)
                 bad.extend(left_out)
                 after_at += after
@@ -462,7 +454,7 @@ def _quote(cell: str) -> str:
 
 
 def _render_json(status: Any) -> str:
-    return json.dumps(status.as_dict(), ensure_ascii=False)
+    return str(status.to_json())
 
 
 # -- running the shards -------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""The report's shortcuts against the per-ticket replay they stand for.
+
+- A report walks each distinct sequence of events once (``Shapes``) and counts every
+  ticket on its own times: on random policies and random logs in which many tickets say
+  the same things at other times, every status equals the one ``Ticket.status`` gives the
+  ticket alone.
+- ``TicketStatus.to_json`` writes what ``json.dumps(status.as_dict())`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slaclock import Event, Regulation, Ticket, report
+from slaclock._clock import Shapes
+from test_policy_properties import (
+    MSK_ORIGIN,
+    MSK_STEP,
+    REG,
+    STEP,
+    histories,
+    policies,
+    regulation_tickets,
+)
+
+EXAMPLES = settings(max_examples=max(10, settings.default.max_examples // 3))
+
+
+def moved(events: list[Event], ticket: str, by: timedelta) -> list[Event]:
+    """The same events, of another ticket, ``by`` later."""
+    return [attrs.evolve(e, ticket=ticket, at=e.at + by) for e in events]
+
+
+@st.composite
+def logs(draw: st.DrawFn, tickets: st.SearchStrategy[list[Event]],
+         step: timedelta) -> list[Event]:
+    """A few histories, each told again by other tickets at other times (some to the
+    microsecond), in one shuffled log."""
+    out: list[Event] = []
+    for i in range(draw(st.integers(1, 3))):
+        history = draw(tickets)
+        out += moved(history, f"T{i}", timedelta(0))
+        for j in range(draw(st.integers(1, 4))):
+            by = draw(st.integers(-200, 200)) * step + timedelta(
+                microseconds=draw(st.sampled_from([0, 0, 1, 999_999])))
+            out += moved(history, f"T{i}.{j}", by)
+    return draw(st.permutations(out))
+
+
+def alone(events: list[Event], reg: Regulation, ticket: str, at: object,
+          coverage: str | None = None) -> object:
+    t = Ticket(ticket, reg, coverage)
+    for e in events:
+        if e.ticket == ticket:
+            t.record(e)
+    return t.status(at)  # type: ignore[arg-type]
+
+
+@EXAMPLES
+@given(policies(), logs(histories(), STEP), st.integers(0, 4 * 24 * 10))
+def test_a_report_s_statuses_are_each_ticket_s_own_on_random_policies(
+    reg: Regulation, log: list[Event], steps: int
+) -> None:
+    at = next(e.at for e in log if e.ticket == "T0" and e.kind == "created") + steps * STEP
+    got = report(log, reg, at=at)
+    assert "T0" in got.tickets
+    for ticket, status in got.tickets.items():
+        assert status == alone(log, reg, ticket, at)
+
+
+@EXAMPLES
+@given(logs(regulation_tickets(), MSK_STEP), st.integers(0, 4 * 24 * 24),
+       st.sampled_from(["business", "24x7"]))
+def test_a_report_s_statuses_are_each_ticket_s_own_under_the_regulation(
+    log: list[Event], steps: int, coverage: str
+) -> None:
+    at = MSK_ORIGIN + steps * MSK_STEP
+    got = report(log, REG, at=at, coverage=coverage)
+    for ticket, status in got.tickets.items():
+        assert status == alone(log, REG, ticket, at, coverage)
+
+
+def test_tickets_that_say_the_same_share_one_walk() -> None:
+    """Named case: three tickets, two saying the same at other times, make two shapes."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)  # Tuesday 09:00
+    one = [Event("A", opened, "opened", level="commercial.standard"),
+           Event("A", opened + timedelta(hours=3), "responded")]
+    log = [*one, *moved(one, "B", timedelta(days=1, minutes=7)),
+           Event("C", opened, "opened", level="partner.standard")]
+    shapes = Shapes()
+    statuses = {}
+    for ticket in ("A", "B", "C"):
+        t = Ticket(ticket, REG)
+        for e in log:
+            if e.ticket == ticket:
+                t.record(e)
+        statuses[ticket] = t._status(opened + timedelta(days=5), None, shapes)
+    assert len(shapes) == 2
+    b = statuses["B"].metric("reaction")
+    assert b.state == "met"
+    assert b.elapsed == timedelta(hours=3)
+    assert b.met_at == opened + timedelta(days=1, hours=3, minutes=7)
+
+
+ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+              max_size=8)
+
+
+@EXAMPLES
+@given(logs(regulation_tickets(), MSK_STEP), st.integers(0, 4 * 24 * 24), ids)
+def test_to_json_writes_what_json_dumps_writes(
+    log: list[Event], steps: int, name: str
+) -> None:
+    log = [attrs.evolve(e, ticket=name + e.ticket) for e in log]
+    at = MSK_ORIGIN + steps * MSK_STEP + timedelta(microseconds=steps % 3)
+    for status in report(log, REG, at=at, coverage="24x7").tickets.values():
+        assert status.to_json() == json.dumps(status.as_dict(), ensure_ascii=False)
