@@ -1237,53 +1237,64 @@ class _Walk:
             for a, b in cycle.spans
         ]
         start_dt = opened if start == opened_us else _local(start, zone)
+        working = self.working
+        breached_at: int | None = None
+        breach_deadline: int | None = None
+        known: tuple[int | None, int | None, int] | None = None
         # The levels in force over the clock's life: the one at its start, then changes.
         if len(regimes) == 1:
+            # One level all the ticket's life (most tickets): its one target, walked once.
             life = regimes
+            final = shown = self._target(regimes[0], m.name)
+            if shown is not None:
+                known = _walk(shown[1], spans, shown[2], at, start, working)
+                overrun = known[1]
+                if overrun is not None and overrun < (at if at < end else end):
+                    breached_at = overrun
+                    breach_deadline = known[0]
         else:
             first = 0
             for i, regime in enumerate(regimes):
                 if regime[0] <= start:
                     first = i
             life = [regimes[first], *(r for r in regimes[first + 1:] if r[0] <= end)]
-        from_change = self.from_change
-        working = self.working
-        breached_at: int | None = None
-        breach_target: tuple[Target, Schedule, int] | None = None
-        breach_deadline: int | None = None
-        walks: dict[tuple[int, int], tuple[int | None, int | None, int]] = {}
-        judged = life if self.keeps_breach else life[-1:]
-        offset = len(life) - len(judged)
-        for j, regime in enumerate(judged):
-            i = j + offset
-            found = self._target(regime, m.name)
-            if found is None:
-                continue
-            origin = regime[0] if from_change and i > 0 else start
-            walked = _walk(found[1], spans, found[2], at, origin, working)
-            walks[id(found), origin] = walked
-            due, overrun, _ = walked
-            limit = min(at, end)
-            if i + 1 < len(life):
-                limit = min(limit, life[i + 1][0])
-            if overrun is not None and overrun < limit:
-                breached_at = overrun
-                breach_target = found
-                breach_deadline = due
-                break
-        final = self._target(life[-1], m.name)
-        shown = final or breach_target
+            from_change = self.from_change
+            breach_target: tuple[Target, Schedule, int] | None = None
+            walks: dict[tuple[int, int], tuple[int | None, int | None, int]] = {}
+            judged = life if self.keeps_breach else life[-1:]
+            offset = len(life) - len(judged)
+            for j, regime in enumerate(judged):
+                i = j + offset
+                found = self._target(regime, m.name)
+                if found is None:
+                    continue
+                origin = regime[0] if from_change and i > 0 else start
+                walked = _walk(found[1], spans, found[2], at, origin, working)
+                walks[id(found), origin] = walked
+                due, overrun, _ = walked
+                limit = min(at, end)
+                if i + 1 < len(life):
+                    limit = min(limit, life[i + 1][0])
+                if overrun is not None and overrun < limit:
+                    breached_at = overrun
+                    breach_target = found
+                    breach_deadline = due
+                    break
+            final = self._target(life[-1], m.name)
+            shown = final or breach_target
+            if shown is not None:
+                origin = (life[-1][0] if from_change and final is not None and len(life) > 1
+                          else start)
+                known = walks.get((id(shown), origin))
+                if known is None:
+                    known = _walk(shown[1], spans, shown[2], at, origin, working)
         met_at = ended if cycle.outcome == "met" else None
-        if shown is None:
+        if shown is None or known is None:
             return MetricStatus(
                 m.name, number, "not_applicable", start_dt, None, None, None,
                 None, _dt(met_at, zone), None, False, None, None,
             )
         target, schedule, target_us = shown
-        origin = life[-1][0] if from_change and final is not None and len(life) > 1 else start
-        known = walks.get((id(shown), origin))
-        if known is None:
-            known = _walk(schedule, spans, target_us, at, origin, working)
         deadline, _, elapsed = known
         paused = cycle.end is None and not (spans and spans[-1][1] is None)
         if deadline is None:

@@ -97,14 +97,18 @@ class Summary:
                 breached = True
                 assert m.remaining is not None
                 assert m.deadline is not None
-                item = (
-                    -(m.remaining // _SECOND), status.ticket, level, m.metric, m.cycle,
-                    format_time(m.deadline), format_time(m.met_at) if m.met_at else "",
-                )
-                if len(self.worst) < TOP:
-                    heapq.heappush(self.worst, item)
-                elif item > self.worst[0]:
-                    heapq.heapreplace(self.worst, item)
+                overdue = -(m.remaining // _SECOND)
+                worst = self.worst
+                # Less overdue than all of the worst (the usual case): not one of them.
+                if len(worst) < TOP or (overdue, status.ticket) >= worst[0][:2]:
+                    item = (
+                        overdue, status.ticket, level, m.metric, m.cycle,
+                        format_time(m.deadline), format_time(m.met_at) if m.met_at else "",
+                    )
+                    if len(worst) < TOP:
+                        heapq.heappush(worst, item)
+                    elif item > worst[0]:
+                        heapq.heapreplace(worst, item)
             elif state in ("running", "paused"):
                 open_clock = True
             if m.at_risk:

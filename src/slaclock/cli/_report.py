@@ -18,7 +18,6 @@ decided by the main process from the span the tickets cover.
 from __future__ import annotations
 
 import contextlib
-import gc
 import heapq
 import json
 import os
@@ -45,6 +44,7 @@ from slaclock._eventlog import (
     check_log_path,
     csv_safe,
     format_time,
+    no_cycle_collection,
     printable,
 )
 from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone
@@ -299,7 +299,7 @@ class Shard:
         return bad
 
     def replay(self, at: datetime, progress: Callable[[int], None] | None = None) -> ShardResult:
-        with _quiet_provisional():
+        with _quiet_provisional(), no_cycle_collection():
             return self._replay(at, progress)
 
     def _replay(self, at: datetime, progress: Callable[[int], None] | None) -> ShardResult:
@@ -328,10 +328,6 @@ class Shard:
         render = _render_csv if spec.fmt == "csv" else _render_json
         limit = spec.limit if spec.fmt == "table" else 0
         done = 0
-        # The log's rows live until the replay ends and hold no reference cycle: out of the
-        # cyclic collector's sight, which otherwise scans them all over again whenever the
-        # replay's short-lived objects trigger a full collection.
-        gc.freeze()
         try:
             for ticket_id, rows in log.tickets.items():
                 done += 1
@@ -371,7 +367,6 @@ class Shard:
                 elif negated > listed[0][0]:
                     heapq.heapreplace(listed, (negated, _cells(status)))
         finally:
-            gc.unfreeze()
             if out is not None:
                 out.close()
         if limit:
