@@ -10,10 +10,20 @@ from __future__ import annotations
 import csv
 import io
 
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slaclock._eventlog import COLUMNS, KINDS, BadRow, Row, _Checker, read_rows
+from slaclock._eventlog import (
+    COLUMNS,
+    KINDS,
+    BadRow,
+    EventLog,
+    Row,
+    _Checker,
+    read_rows,
+    split_log,
+)
 
 TICKETS = st.sampled_from(["T-1", "T-2", "T-3", " T-4", "T-5 ", "", "  ", "T,6", 'T"7'])
 TIMES = st.sampled_from([
@@ -129,3 +139,27 @@ def test_a_stray_quote_costs_its_own_row_only(case: tuple[str, str, int]) -> Non
     assert "never closed" in bad[0].reason
     assert bad[0].ticket == "T-9"
     assert comparable([row for row in got if row is not bad[0]]) == comparable(expected)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(logs(), st.integers(1, 5), st.sampled_from(["\n", "\r\n"]))
+def test_a_log_split_into_buckets_groups_as_the_whole_log(
+    tmp_path_factory: pytest.TempPathFactory,
+    log: tuple[list[str], list[dict[str, str]]], buckets: int, terminator: str,
+) -> None:
+    header, rows = log
+    workdir = tmp_path_factory.mktemp("split")
+    path = workdir / "log.csv"
+    path.write_text(write_csv(header, rows, terminator), encoding="utf-8", newline="")
+    whole = EventLog.read(path)
+    split = split_log(path, workdir, buckets)
+    assert split.rows == whole.rows
+    parts = [EventLog.from_bucket(bucket) for bucket in split.buckets]
+    tickets = {t: rows for part in parts for t, rows in part.tickets.items()}
+    assert {t: comparable(r) for t, r in tickets.items()} == {
+        t: comparable(r) for t, r in whole.tickets.items()}
+    bad = sorted([*split.bad, *(b for part in parts for b in part.bad)], key=lambda b: b.line)
+    assert bad == whole.bad
+    lasts = [part.last for part in parts if part.last is not None]
+    assert max(lasts, default=None) == whole.last
+    assert split.latest is None or whole.last is None or split.latest >= whole.last

@@ -38,9 +38,11 @@ import io
 import itertools
 import json
 import os
+import pickle
 import re
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -716,32 +718,23 @@ class EventLog:
         Raises:
             EventLogError: the file cannot be opened or read as a log at all.
         """
-        source = str(path)
-        try:
-            if source == "-":
-                stream: IO[str] = io.TextIOWrapper(
-                    sys.stdin.buffer, encoding="utf-8-sig", newline=""
-                )
-            else:
-                stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-        except IsADirectoryError:
-            raise EventLogError(source, None, "is a directory: give the log file in it") from None
-        except OSError as error:
-            raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
-        with stream, no_cycle_collection():
-            try:
-                return cls.from_rows(
-                    read_rows(
-                        _counting(stream, progress), source=source, fmt=fmt, tz=tz, keep=keep,
-                        details=details,
-                    ),
-                    source=source,
-                    keep=keep,
-                )
-            except UnicodeDecodeError as error:
-                raise EventLogError(
-                    source, None, f"not UTF-8 text ({error.reason} at byte {error.start})"
-                ) from None
+        source, stream = _open(path)
+        with stream, no_cycle_collection(), _decoding(source):
+            return cls.from_rows(
+                read_rows(
+                    _counting(stream, progress), source=source, fmt=fmt, tz=tz, keep=keep,
+                    details=details,
+                ),
+                source=source,
+                keep=keep,
+            )
+
+    @classmethod
+    def from_bucket(cls, bucket: str, *, source: str = "<events>") -> EventLog:
+        """Group the rows of one bucket of :func:`split_log` (their bad rows and row count
+        are the split's, not the bucket's)."""
+        with no_cycle_collection():
+            return cls.from_rows(read_bucket(bucket), source=source)
 
     @classmethod
     def from_rows(
@@ -845,6 +838,127 @@ def _values(row: Row) -> tuple[object, ...]:
     the free-text detail."""
     return (row.kind, row.level, row.coverage, row.customer, row.category, row.signed,
             row.status, row.author, row.fields and tuple(sorted(row.fields.items())))
+
+
+def _open(path: str | Path) -> tuple[str, IO[str]]:
+    """The log's name, and its text (``"-"``: standard input)."""
+    source = str(path)
+    try:
+        if source == "-":
+            return source, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return source, open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    except IsADirectoryError:
+        raise EventLogError(source, None, "is a directory: give the log file in it") from None
+    except OSError as error:
+        raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
+
+
+@contextlib.contextmanager
+def _decoding(source: str) -> Iterator[None]:
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        raise EventLogError(
+            source, None, f"not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+
+
+# -- a log too large to hold: split by ticket ---------------------------------------------
+
+
+@attrs.define
+class Split:
+    """A log's rows split by ticket into bucket files (:func:`split_log`).
+
+    Attributes:
+        buckets: the files, one per bucket: each holds every good row of its tickets.
+        rows: how many rows the log holds.
+        bad: the rows refused on their own (an unknown event, a bad time, ...), in line
+            order; a ticket's rows refused for the ticket's sake (no opening, a duplicate)
+            are found when its bucket is grouped.
+        latest: the latest time of the rows in the buckets: the log's last instant
+            (:attr:`EventLog.last`) unless the latest rows are refused when grouped.
+    """
+
+    buckets: list[str]
+    rows: int
+    bad: list[BadRow]
+    latest: datetime | None
+
+
+#: Rows kept per bucket before they are written out.
+_BUCKET_CHUNK = 4096
+
+
+def bucket_of(ticket: str, buckets: int) -> int:
+    """The bucket (or shard) of a ticket: the same in every process and every run."""
+    return zlib.crc32(ticket.encode("utf-8", "surrogatepass")) % buckets
+
+
+def split_log(
+    path: str | Path,
+    workdir: str | Path,
+    buckets: int,
+    *,
+    fmt: LogFormat | None = None,
+    tz: tzinfo | None = None,
+    progress: Callable[[int], None] | None = None,
+    details: bool = True,
+) -> Split:
+    """Read the log at ``path`` once and write its rows, by ticket (:func:`bucket_of`),
+    into ``buckets`` files in ``workdir``: each bucket is grouped and replayed alone
+    (:meth:`EventLog.from_bucket`), so the memory a report takes is a bucket's, however
+    large the log. The rows are written as they were read (pickled, in chunks), each
+    keeping its line.
+
+    Raises:
+        EventLogError: as :meth:`EventLog.read`.
+    """
+    source, stream = _open(path)
+    paths = [os.path.join(workdir, f"bucket-{i}.rows") for i in range(buckets)]
+    pending: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
+    files = [open(p, "wb") for p in paths]  # noqa: SIM115
+    bad: list[BadRow] = []
+    rows = 0
+    latest: datetime | None = None
+    try:
+        with stream, no_cycle_collection(), _decoding(source):
+            for row in read_rows(_counting(stream, progress), source=source, fmt=fmt, tz=tz,
+                                 details=details):
+                rows += 1
+                if type(row) is not Row:
+                    assert isinstance(row, BadRow)
+                    bad.append(row)
+                    continue
+                if latest is None or row.at > latest:
+                    latest = row.at
+                i = bucket_of(row.ticket, buckets)
+                chunk = pending[i]
+                chunk.append(tuple(row))
+                if len(chunk) >= _BUCKET_CHUNK:
+                    pickle.dump(chunk, files[i], protocol=pickle.HIGHEST_PROTOCOL)
+                    pending[i] = []
+        for i, chunk in enumerate(pending):
+            if chunk:
+                pickle.dump(chunk, files[i], protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for f in files:
+            f.close()
+    bad.sort(key=lambda b: b.line)
+    return Split(paths, rows, bad, latest)
+
+
+def read_bucket(bucket: str) -> Iterator[Row]:
+    """The rows of one bucket of :func:`split_log`, in the order they were read."""
+    make = Row._make
+    with open(bucket, "rb") as f:
+        while True:
+            try:
+                chunk = pickle.load(f)
+            except EOFError:
+                return
+            for values in chunk:
+                yield make(values)
 
 
 @contextlib.contextmanager
