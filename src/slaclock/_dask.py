@@ -336,33 +336,34 @@ def _partition_report(
     part: Any, offsets: list[int], policy: RegulationVersions, at: datetime,
     coverage: str | None, tz: tzinfo | None,
 ) -> _Part:
-    """The pandas path of :func:`slaclock.report` on one partition: the rows in their
-    order in the whole frame, read as a DataFrame's rows are, then replayed at ``at``;
-    lines are positions in the whole frame, each ticket comes with the key of its opening
-    (instant, position), the order of tickets in a report."""
+    """The pandas path of :func:`slaclock.report` on one partition: its rows, in their
+    order in the whole frame, read and grouped by ticket as a DataFrame's rows are, each
+    known by its position in the whole frame (a rejected row's line, also where a reason
+    names another row), then replayed at ``at`` by the report's :class:`Replayer`. Each
+    ticket comes with the key of its opening (instant, position): the order of tickets
+    in a report."""
     import attrs
 
-    from ._eventlog import BadRow
     from ._instants import to_us
-    from ._report import _frame_events, report
+    from ._report import Replayer, Summary, _group
 
     positions = [offsets[p] + r + 1 for p, r in zip(part[_PART], part[_ROW], strict=True)]
     part = part.assign(**{_POS: positions}).sort_values(_POS, kind="stable")
     positions = part[_POS].tolist()
-    rejected: list[BadRow] = []
-    pairs, _ = _frame_events(_plain(part), tz, rejected)
+    grouped, rejected, _, signed, _ = _group(_plain(part), tz)
     rejected = [attrs.evolve(b, line=positions[b.line - 1]) for b in rejected]
-    events = [event for _, event in pairs]
-    where = [positions[p - 1] for p, _ in pairs]
-    done = report(events, policy, at=at, coverage=coverage)
-    rejected.extend(attrs.evolve(b, line=where[b.line - 1]) for b in done.rejected)
-    opening: dict[str, tuple[int, int]] = {}
-    for position, event in zip(where, events, strict=True):
-        if event.kind in ("opened", "created"):
-            key = (to_us(event.at), position)
-            known = opening.get(event.ticket)
-            if known is None or key < known:
-                opening[event.ticket] = key
-    tickets = [(opening[t], t, status) for t, status in done.tickets.items()]
-    tickets.sort(key=lambda item: item[0])
-    return _Part(tickets, rejected, done.summary, done.after_at, done.not_yet_opened)
+    replayer = Replayer(policy, at, coverage)
+    summary = Summary(tuple(dict.fromkeys(m for v in policy.versions for m in v.metrics)))
+    tickets = []
+    after_at = not_yet = 0
+    for ticket_id, items in grouped.items():
+        events = [(positions[p - 1], event) for p, event in items]
+        status, left_out, after = replayer.ticket(ticket_id, events, signed.get(ticket_id))
+        rejected.extend(left_out)
+        after_at += after
+        if status is None:
+            not_yet += not left_out
+            continue
+        tickets.append(((to_us(events[0][1].at), events[0][0]), ticket_id, status))
+        summary.add(status)
+    return _Part(tickets, rejected, summary, after_at, not_yet)

@@ -592,6 +592,10 @@ def _read_task(spec: Spec, index: int) -> _Held:
     import io
 
     held = _Held(Shard(spec, index))
+    if spec.mapping is None or index != 0:
+        held.info = _attempt(held.shard.read)
+        return held
+    # Only the first shard of an export speaks (the export's unknown values), once.
     said = io.StringIO()
     with contextlib.redirect_stderr(said):
         held.info = _attempt(held.shard.read)
