@@ -46,6 +46,7 @@ def cluster() -> Iterator[Any]:
         local = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, protocol="tcp",
             dashboard_address=None, silence_logs=logging.CRITICAL,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787: it may be taken
         )
     try:
         yield local

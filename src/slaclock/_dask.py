@@ -131,7 +131,9 @@ def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Ite
     thread each) when ``scheduler`` is ``None`` or ``"processes"``, else connected to the
     running scheduler at the address ``scheduler`` (``tcp://host:port``).
 
-    Quiet: no Dask log line or warning reaches the terminal. A local cluster's workers
+    Quiet: no Dask log line or warning reaches the terminal. A local cluster has no
+    dashboard and takes no fixed port (its scheduler listens on free ports of
+    127.0.0.1, so that two runs at once do not meet). A local cluster's workers
     have no memory limit (as one process has none), and a task whose worker dies is not
     tried again: the first death is an error. Closing never raises: a cluster that does
     not stop within :data:`CLOSE_TIMEOUT` is left to die with the process.
@@ -157,6 +159,9 @@ def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Ite
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, silence_logs=logging.CRITICAL, memory_limit=0,
                 preload=["slaclock._dask"],
+                # No dashboard, and the scheduler's HTTP server (its metrics) on a free
+                # port: not on 8787, which another cluster may hold.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             )
             stack.callback(_close, local)
             client = Client(local, set_as_default=False)
