@@ -4,15 +4,18 @@ The work is split into shards by ticket id (a CRC-32 of the id, so the split is 
 in every process and every run). Each shard reads the whole file but parses only its own
 tickets' rows, replays them, writes its tickets' output to a temporary file in a fixed
 order, and returns counts; the main process merges them. With ``--jobs 1`` the one shard
-runs in the main process; with more, each runs in a worker process.
+runs in the main process (Dask is not imported); with more, or with ``--scheduler``, each
+shard is a task of a Dask cluster (:class:`_OnDask`): a local cluster of ``--jobs``
+worker processes started for the run, or a running cluster at the scheduler's address,
+whose workers send their output back as bytes (their temporary directory is not ours).
 
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
 (the default ``--at``); every shard then replays at that instant, keeps the tickets the
 :class:`Filters` keep, and, for the table, its ``--limit`` most urgent tickets, which the
-main process merges into the report's most urgent. A worker never prints: its errors go
-to the main process, which raises them as one process would have; provisional years are
-decided by the main process from the span the tickets cover.
+main process merges into the report's most urgent. A worker never prints: its errors come
+back as answers (:class:`_Failure`), which the main process raises as one process would
+have; provisional years are decided by the main process from the span the tickets cover.
 """
 
 from __future__ import annotations
