@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
+import pickle
 import re
 import subprocess
 import sys
@@ -362,35 +362,45 @@ def test_two_workers_end_as_one_process_does(
 @pytest.mark.parametrize("error", [
     EventLogError("log.csv", 7, "a bad row"), OverflowError("date value out of range"),
 ])
-def test_a_failing_worker_sends_its_error_to_be_raised_as_one_process_would(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+def test_a_failing_shard_sends_its_error_to_be_raised_as_one_process_would(
+    tmp_path: Path, error: Exception
 ) -> None:
     from slaclock.cli import _report
 
-    def fails(self: object, progress: object = None) -> None:
+    def fails() -> None:
         raise error
 
-    monkeypatch.setattr(_report.Shard, "read", fails)
-    spec = _report.Spec(str(tmp_path), None, None, None, None, "json", 0, str(tmp_path), 2)
-    parent, child = multiprocessing.Pipe()
-    _report._worker(spec, 0, child, [0, 0])
+    answer = _report._attempt(fails)
+    assert isinstance(answer, _report._Failure)
+    restored = pickle.loads(pickle.dumps(answer))  # as a Dask worker sends it
     with pytest.raises(type(error)) as raised:
-        _report._receive(parent, lambda: None)
+        _report._receive(restored)
     assert str(raised.value) == str(error)
 
 
-def test_a_worker_whose_main_process_stopped_ends_quietly(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from slaclock.cli._report import Spec, _worker
+def test_an_error_that_does_not_pickle_is_raised_by_name() -> None:
+    from slaclock.cli import _report
 
-    log = tmp_path / "log.csv"
-    log.write_text(PROVISIONAL, encoding="utf-8")
-    spec = Spec(str(log), None, None, None, None, "json", 0, str(tmp_path), 2)
-    parent, child = multiprocessing.Pipe()
-    parent.close()  # the main process gave up
-    _worker(spec, 0, child, [0, 0])
-    assert capsys.readouterr() == ("", "")
+    class Local(Exception):  # not importable: does not survive pickling
+        pass
+
+    def fails() -> None:
+        raise Local("no good")
+
+    answer = _report._attempt(fails)
+    assert answer.error is None
+    with pytest.raises(RuntimeError, match=r"^Local: no good$"):
+        _report._receive(pickle.loads(pickle.dumps(answer)))
+
+
+def test_an_event_log_error_names_the_log_as_given() -> None:
+    from slaclock.cli import _report
+
+    def fails() -> None:
+        raise EventLogError("/abs/log.csv", 3, "a bad row")
+
+    with pytest.raises(EventLogError, match=r"^log.csv:3: a bad row$"):
+        _report._receive(_report._attempt(fails), {"/abs/log.csv": "log.csv"})
 
 
 def test_a_month_of_the_sample_is_the_months_row_of_the_whole_report() -> None:

@@ -440,6 +440,10 @@ def report(
     >>> r.summary.as_dict()["compliance"]
     0.5
     """
+    from ._dask import is_dask_frame, report_frame
+
+    if is_dask_frame(events):  # partitioned by ticket, each partition by the pandas path
+        return report_frame(events, policy, at=at, coverage=coverage, strict=strict, tz=tz)
     versions = as_versions(policy)
     grouped, rejected, count, signed, last = _group(events, tz)
     zone = desk_zone(versions)

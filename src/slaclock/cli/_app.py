@@ -587,15 +587,22 @@ def _calendar_ics(schedule: Any, year: int, calendar_spec: str, output: str | No
                    "table shows each ticket's most urgent clock where every clock does not "
                    "fit).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
-              help="Worker processes [default: 0, automatic: one per CPU, at most 4, for "
-                   "logs over 32 MB; one otherwise].")
+              help="Shards of the tickets, each a Dask task; more than 1 starts a local Dask "
+                   "cluster of that many worker processes (needs pip install "
+                   "'slaclock[dask]') [default: 0, automatic: one per CPU, at most 4, for "
+                   "logs over 32 MB when Dask is installed; this process otherwise].")
+@click.option("--scheduler", metavar="processes|tcp://HOST:PORT",
+              help="Run the shards on Dask: 'processes' starts a local cluster (--jobs "
+                   "workers, one per CPU for 0); an address connects to a running "
+                   "scheduler, whose workers must read EVENTS and the --policy file at the "
+                   "same absolute path (--jobs shards, for 0 one per worker thread).")
 def report(
     events: str, at_text: str | None, policy_file: str | None, coverage: str | None, fmt: str,
     output: str | None,
     tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
     plot: str | None, jobs: int, since: str | None, until: str | None,
     states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
-    mapping: str | None,
+    mapping: str | None, scheduler: str | None,
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -639,6 +646,7 @@ def report(
             events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
             input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
             coverage=coverage, wide=wide, filters=filters, mapping=mapping,
+            scheduler=_scheduler(scheduler),
         )
     except SlaclockError as error:  # EventLogError, ExportError, PolicyError: one line
         raise InputError(str(error)) from None
@@ -646,6 +654,23 @@ def report(
         return EXIT_BREACH
     return EXIT_OK
 
+
+
+def _scheduler(value: str | None) -> str | None:
+    """``--scheduler``: ``processes``, or a scheduler's address (``tcp://host:port``; any
+    Dask protocol, ``tls://``, ``ws://``, ...)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.lower() == "processes":
+        return "processes"
+    scheme, sep, rest = text.partition("://")
+    if not sep or not scheme.isalnum() or not rest:
+        raise click.BadParameter(
+            f"{value!r} is neither 'processes' nor a scheduler's address (tcp://HOST:PORT)",
+            param_hint="'--scheduler'",
+        )
+    return text
 
 
 def _check_mapping(spec: str) -> None:

@@ -4,15 +4,18 @@ The work is split into shards by ticket id (a CRC-32 of the id, so the split is 
 in every process and every run). Each shard reads the whole file but parses only its own
 tickets' rows, replays them, writes its tickets' output to a temporary file in a fixed
 order, and returns counts; the main process merges them. With ``--jobs 1`` the one shard
-runs in the main process; with more, each runs in a worker process.
+runs in the main process (Dask is not imported); with more, or with ``--scheduler``, each
+shard is a task of a Dask cluster (:class:`_OnDask`): a local cluster of ``--jobs``
+worker processes started for the run, or a running cluster at the scheduler's address,
+whose workers send their output back as bytes (their temporary directory is not ours).
 
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
 (the default ``--at``); every shard then replays at that instant, keeps the tickets the
 :class:`Filters` keep, and, for the table, its ``--limit`` most urgent tickets, which the
-main process merges into the report's most urgent. A worker never prints: its errors go
-to the main process, which raises them as one process would have; provisional years are
-decided by the main process from the span the tickets cover.
+main process merges into the report's most urgent. A worker never prints: its errors come
+back as answers (:class:`_Failure`), which the main process raises as one process would
+have; provisional years are decided by the main process from the span the tickets cover.
 """
 
 from __future__ import annotations
@@ -504,36 +507,24 @@ class _Progress:
             self.bar = None
 
 
-def _worker(spec: Spec, index: int, conn: Any, counter: Any) -> None:
-    """A worker process: read, report, wait for the instant, replay, report.
+@attrs.frozen
+class _Failure:
+    """An error raised by a shard on a Dask worker, sent back as an answer: the main
+    process raises it again as one process would have (:func:`_raise`)."""
 
-    A worker never prints: an error goes to the main process, which says it in one line
-    as one process would; when the main process has stopped (it closed the pipe), the
-    worker ends quietly.
-    """
+    name: str
+    message: str
+    args: tuple[Any, ...] | None
+    error: BaseException | None
+
+
+def _attempt(call: Callable[[], Any]) -> Any:
+    """What ``call()`` returns, or its error as a :class:`_Failure` (a worker never
+    prints: the main process says the error in one line)."""
     try:
-        shard = Shard(spec, index)
-
-        def read_progress(chars: int) -> None:
-            counter[0] = chars
-
-        def replay_progress(done: int) -> None:
-            counter[1] = done
-
-        conn.send(("read", shard.read(read_progress)))
-        at = conn.recv()
-        if at is None:
-            return
-        conn.send(("replayed", shard.replay(at, replay_progress)))
-    except (EOFError, BrokenPipeError, ConnectionResetError):
-        pass  # the main process stopped first: it reports why
-    except BaseException as error:  # sent to the main process, which reports it
-        with contextlib.suppress(OSError):
-            conn.send(("error", (type(error).__name__, str(error), _error_args(error),
-                                 _portable(error))))
-    finally:
-        with contextlib.suppress(OSError):
-            conn.close()
+        return call()
+    except Exception as error:
+        return _Failure(type(error).__name__, str(error), _error_args(error), _portable(error))
 
 
 def _error_args(error: BaseException) -> tuple[Any, ...] | None:
@@ -552,81 +543,228 @@ def _portable(error: BaseException) -> BaseException | None:
     return copy if type(copy) is type(error) and str(copy) == str(error) else None
 
 
-def _receive(conn: Any, wait: Callable[[], None]) -> Any:
-    while not conn.poll(0.1):
-        wait()
+def _receive(answer: Any, names: dict[str, str] | None = None) -> Any:
+    """A shard's answer, or its :class:`_Failure` raised as one process would have raised
+    the error: an :class:`EventLogError` with its line (naming the log as the command was
+    given it, through ``names``), the error itself when it pickles, else a ``ValueError``
+    for an input error and a ``RuntimeError`` for the rest."""
+    if not isinstance(answer, _Failure):
+        return answer
+    if answer.args is not None:
+        source, line, reason = answer.args
+        raise EventLogError((names or {}).get(source, source), line, reason)
+    if isinstance(answer.error, Exception):
+        raise answer.error
+    if answer.name in ("PolicyError", "ConfigError", "ValueError", "OSError"):
+        raise ValueError(answer.message)
+    raise RuntimeError(f"{answer.name}: {answer.message}")
+
+
+class _Held:
+    """A shard read on a Dask worker, kept there for its replay: its rows never travel."""
+
+    def __init__(self, shard: Shard) -> None:
+        self.shard = shard
+        self.info: Any = None
+        #: What reading said on stderr (the unknown values of a ``--map`` export), for
+        #: the main process to say.
+        self.said = ""
+
+    def __sizeof__(self) -> int:
+        # Dask asks the size of a result to weigh moving it to another worker: the rows
+        # are large (about 1 kB each with their parsed events), so they stay put.
+        log = self.shard.log
+        return object.__sizeof__(self) + (0 if log is None else 1024 * log.rows)
+
+
+def _read_task(spec: Spec, index: int) -> _Held:
+    """Phase 1 on a Dask worker: read the shard and keep it in the worker's memory."""
+    import io
+
+    held = _Held(Shard(spec, index))
+    if spec.mapping is None or index != 0:
+        held.info = _attempt(held.shard.read)
+        return held
+    # Only the first shard of an export speaks (the export's unknown values), once.
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):
+        held.info = _attempt(held.shard.read)
+    held.said = said.getvalue()
+    return held
+
+
+def _info_task(held: _Held) -> tuple[Any, str]:
+    """What phase 1 sends back: the :class:`ReadInfo` (or the failure), and what reading
+    said on stderr."""
+    return held.info, held.said
+
+
+def _replay_task(held: _Held, at: datetime, ship: bool) -> Any:
+    """Phase 2 on a Dask worker: replay the shard held at ``at``. With ``ship`` (a remote
+    cluster, whose workers may not share the main process's temporary directory) the
+    output is written to a temporary directory of the worker and sent back as bytes."""
+    import shutil
+
+    shard = held.shard
+    if not ship:
+        return _attempt(lambda: shard.replay(at))
+    workdir = tempfile.mkdtemp(prefix="slaclock-")
     try:
-        kind, payload = conn.recv()
-    except EOFError:
-        raise RuntimeError(
-            "a worker process stopped without an answer (out of memory? try fewer --jobs)"
-        ) from None
-    if kind == "error":
-        name, message, args, error = payload
-        if args is not None:
-            raise EventLogError(*args)
-        if isinstance(error, Exception):
-            raise error
-        if name in ("PolicyError", "ConfigError", "ValueError", "OSError"):
-            raise ValueError(message)
-        raise RuntimeError(f"{name}: {message}")
-    return payload
+        shard.spec = attrs.evolve(shard.spec, workdir=workdir)
+        result = _attempt(lambda: shard.replay(at))
+        if isinstance(result, ShardResult) and result.output is not None:
+            with open(result.output, "rb") as f:
+                return result, f.read()
+        return result
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
-class _Pool:
-    """The shards, in this process (one) or in worker processes (several)."""
+class _InProcess:
+    """The one shard, in this process: ``--jobs 1``, and the default for a small log."""
 
     def __init__(self, spec: Spec, progress: _Progress) -> None:
-        self.spec = spec
+        self.shard = Shard(spec, 0)
         self.progress = progress
-        self.local: Shard | None = None
-        self.procs: list[Any] = []
-        self.conns: list[Any] = []
-        self.counters: list[Any] = []
-        if spec.shards == 1:
-            self.local = Shard(spec, 0)
-            return
-        import multiprocessing
-
-        # Spawned, not forked: a fork of a process with threads may deadlock (and Python
-        # 3.12 warns of it); the workers import slaclock again, a fraction of a second.
-        ctx: Any = multiprocessing.get_context("spawn")
-        for i in range(spec.shards):
-            parent, child = ctx.Pipe()
-            counter = ctx.Array("q", 2, lock=False)
-            proc = ctx.Process(target=_worker, args=(spec, i, child, counter), daemon=True)
-            proc.start()
-            child.close()
-            self.procs.append(proc)
-            self.conns.append(parent)
-            self.counters.append(counter)
-
-    def _tick_read(self) -> None:
-        self.progress.reading(min(c[0] for c in self.counters))
-
-    def _tick_replay(self) -> None:
-        self.progress.replayed(sum(c[1] for c in self.counters))
 
     def read(self) -> list[ReadInfo]:
-        if self.local is not None:
-            return [self.local.read(self.progress.reading if self.progress.bar else None)]
-        return [_receive(conn, self._tick_read) for conn in self.conns]
+        return [self.shard.read(self.progress.reading if self.progress.bar else None)]
 
     def replay(self, at: datetime) -> list[ShardResult]:
-        if self.local is not None:
-            return [self.local.replay(at, self.progress.replayed if self.progress.bar else None)]
-        for conn in self.conns:
-            conn.send(at)
-        return [_receive(conn, self._tick_replay) for conn in self.conns]
+        return [self.shard.replay(at, self.progress.replayed if self.progress.bar else None)]
 
-    def close(self) -> None:
-        for conn in self.conns:
-            with contextlib.suppress(OSError):
-                conn.close()
-        for proc in self.procs:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+
+#: What the command says when a Dask worker died under a shard.
+WORKER_DIED = ("a Dask worker stopped while running a shard (out of memory? try fewer "
+               "--jobs)")
+
+
+class _OnDask:
+    """The shards as tasks of a Dask cluster, one shard a task: phase 1 reads each shard
+    on a worker and keeps it there (a future's result, in the worker's memory: the rows
+    never travel), phase 2 replays each on the worker that holds it. The results come back
+    in shard order; an error of a shard is raised as one process would raise it, a dead
+    worker is :data:`WORKER_DIED`."""
+
+    def __init__(self, client: Any, spec: Spec, *, ship: bool, names: dict[str, str]) -> None:
+        self.client = client
+        self.spec = spec
+        self.ship = ship
+        self.names = names
+        self.held: list[Any] = []
+        self.futures: list[Any] = []
+
+    def _gather(self, futures: list[Any]) -> list[Any]:
+        from distributed import CancelledError
+        from distributed.scheduler import KilledWorker
+
+        self.futures.extend(futures)
+        try:
+            return list(self.client.gather(futures))
+        except KilledWorker:
+            raise RuntimeError(WORKER_DIED) from None
+        except (CancelledError, OSError, TimeoutError) as error:
+            raise RuntimeError(
+                f"the Dask cluster stopped answering ({type(error).__name__}: {error})"
+            ) from None
+
+    def read(self) -> list[ReadInfo]:
+        import uuid
+
+        run = uuid.uuid4().hex[:12]
+        workers = sorted(self.client.scheduler_info().get("workers", {}))
+        self.held = [
+            self.client.submit(
+                _read_task, self.spec, i, key=f"slaclock-read-{i}-{run}", pure=False,
+                workers=[workers[i % len(workers)]] if workers else None,
+                allow_other_workers=True,
+            )
+            for i in range(self.spec.shards)
+        ]
+        answers = self._gather([
+            self.client.submit(_info_task, held, key=f"slaclock-info-{i}-{run}", pure=False)
+            for i, held in enumerate(self.held)
+        ])
+        infos = []
+        for answer, said in answers:
+            if said:
+                sys.stderr.write(said)
+            infos.append(_receive(answer, self.names))
+        return infos
+
+    def replay(self, at: datetime) -> list[ShardResult]:
+        where = self.client.who_has(self.held)
+        futures = []
+        for held in self.held:
+            holders = list(where.get(held.key, ()))
+            futures.append(self.client.submit(
+                _replay_task, held, at, self.ship, pure=False, workers=holders or None,
+                allow_other_workers=True,
+            ))
+        results = []
+        for i, answer in enumerate(self._gather(futures)):
+            if isinstance(answer, tuple):
+                answer, data = answer
+                answer = _receive(answer, self.names)
+                answer.output = os.path.join(self.spec.workdir, f"shard-{i}.bin")
+                with open(answer.output, "wb") as f:
+                    f.write(data)
+            results.append(_receive(answer, self.names))
+        self.release()
+        return results
+
+    def release(self) -> None:
+        """Let go of the held shards (a remote cluster's workers keep running)."""
+        futures, self.futures, self.held = [*self.held, *self.futures], [], []
+        with contextlib.suppress(Exception):
+            self.client.cancel(futures)
+
+
+def _workers_wanted(path: str, jobs: int, scheduler: str | None) -> int:
+    """How many shards (and local workers) the options ask for; 1 runs in this process.
+
+    Without ``--scheduler``: ``--jobs`` (``0``: :func:`auto_jobs`). With ``--scheduler
+    processes``: ``--jobs``, or one per CPU for ``0``. With a scheduler's address:
+    ``--jobs``, or ``0`` for as many as the cluster runs at once (known once connected).
+    """
+    if scheduler is None:
+        return auto_jobs(path) if jobs == 0 else jobs
+    if scheduler == "processes":
+        return jobs or _cpus()
+    return jobs
+
+
+def _on_dask(
+    stack: contextlib.ExitStack, path: str, scheduler: str | None, workers: int, spec: Spec
+) -> _OnDask:
+    """The shards of ``spec`` on a Dask cluster, closed (or let go of) with ``stack``.
+
+    A local cluster's workers run on this machine, in this directory: they read the log
+    and write their output where this process does. A remote cluster's workers read the
+    log and the policy file at the absolute path this process sees them at (an error
+    names the log as it was given), and send their output back.
+    """
+    from slaclock import _dask
+
+    what = "--jobs" if scheduler is None else f"--scheduler {scheduler}"
+    client = stack.enter_context(_dask.cluster(scheduler, workers or 1, what=what))
+    remote = scheduler not in (None, "processes")
+    names: dict[str, str] = {}
+    if remote:
+        absolute = os.path.abspath(path)
+        names[absolute] = path
+        policy_file = spec.policy_file
+        mapping = spec.mapping
+        spec = attrs.evolve(
+            spec, path=absolute,
+            policy_file=None if policy_file is None else os.path.abspath(policy_file),
+            mapping=(os.path.abspath(mapping) if mapping is not None and os.path.exists(mapping)
+                     else mapping),
+            shards=workers or _dask.total_threads(client),
+        )
+    shards = _OnDask(client, spec, ship=remote, names=names)
+    stack.callback(shards.release)
+    return shards
 
 
 def run_report(
@@ -646,8 +784,15 @@ def run_report(
     wide: bool = False,
     filters: Filters | None = None,
     mapping: str | None = None,
+    scheduler: str | None = None,
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
+
+    One shard runs in this process (``jobs`` 1, or 0 for a small log or without Dask);
+    several run as tasks of a Dask cluster: a local one of ``jobs`` worker processes, or
+    the one ``scheduler`` names (``"processes"``: a local one; an address: a running
+    scheduler, whose workers read ``path`` and ``policy_file`` at the same path). The
+    report is the same, byte for byte, whichever runs it.
 
     Raises:
         EventLogError: the log cannot be read, holds a bad row under ``strict``, or
@@ -664,18 +809,27 @@ def run_report(
             f"({MAX_YEAR - 1})"
         )
     check_log_path(path)
-    jobs = auto_jobs(path) if jobs == 0 else jobs
-    if path == "-":
-        jobs = 1
+    if path == "-" and scheduler is not None:
+        raise ValueError(f"--scheduler {scheduler} needs a log file its workers can read, "
+                         "not standard input")
+    workers = 1 if path == "-" else _workers_wanted(path, jobs, scheduler)
     with tempfile.TemporaryDirectory(prefix="slaclock-") as workdir:
-        spec = Spec(
-            path, input_format, tz, policy_file, coverage, fmt, limit,  # type: ignore[arg-type]
-            workdir, jobs, zone, filters, mapping, strict,
-        )
-        progress = _Progress(path)
-        pool = _Pool(spec, progress)
-        try:
-            infos = pool.read()
+        with contextlib.ExitStack() as stack:
+            progress = _Progress(path)
+            stack.callback(progress.stop)
+            shards: _InProcess | _OnDask
+            if workers == 1 and scheduler is None:
+                spec = Spec(
+                    path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
+                    limit, workdir, 1, zone, filters, mapping, strict,
+                )
+                shards = _InProcess(spec, progress)
+            else:
+                shards = _on_dask(stack, path, scheduler, workers, Spec(
+                    path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
+                    limit, workdir, workers, zone, filters, mapping, strict,
+                ))
+            infos = shards.read()
             bad = [b for info in infos for b in info.bad]
             rows = infos[0].rows
             lasts = [info.last for info in infos if info.last is not None]
@@ -694,10 +848,7 @@ def run_report(
                 at = max(lasts)
             at = at.astimezone(zone)
             progress.replaying(sum(info.tickets for info in infos))
-            results = pool.replay(at)
-        finally:
-            pool.close()
-            progress.stop()
+            results = shards.replay(at)
         for result in results:
             bad.extend(result.bad)
         bad.sort(key=lambda b: b.line)
@@ -809,14 +960,23 @@ AUTO_JOBS_MAX = 4
 
 
 def auto_jobs(path: str) -> int:
-    """The number of worker processes ``--jobs 0`` means for the log at ``path``."""
+    """The number of worker processes ``--jobs 0`` means for the log at ``path``: one
+    (this process) for a small log or where Dask is not installed."""
     if path == "-" or os.path.getsize(path) < AUTO_JOBS_BYTES:
         return 1
+    from slaclock import _dask
+
+    if not _dask.available():
+        return 1
+    return max(1, min(_cpus(), AUTO_JOBS_MAX))
+
+
+def _cpus() -> int:
+    """The CPUs this process may use."""
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, AUTO_JOBS_MAX))
+        return os.cpu_count() or 1
 
 
 def _policy_meta(policy: Any, policy_file: str | None) -> dict[str, Any]:

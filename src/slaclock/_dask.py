@@ -1,0 +1,374 @@
+"""Dask for slaclock: a report on a Dask DataFrame, and the clusters ``slaclock report``
+runs its shards on.
+
+Nothing here imports Dask until it is used: :func:`is_dask_frame` tells a Dask
+DataFrame by its type's module, so :func:`slaclock.report` can dispatch on it in a
+process without Dask.
+
+A report on a Dask DataFrame (:func:`report_frame`) runs in three steps:
+
+1. a pass over the frame's partitions as they are: how many rows each holds, and (when
+   no ``at`` is given) the latest instant among the rows that make events, the default
+   ``at``, as one pass over the whole frame would find it;
+2. a shuffle on the ticket id (as the report reads it: the cell's text, stripped), so that
+   every ticket's rows are in one partition, each row keeping its position in the frame;
+3. per partition, the pandas path of :func:`slaclock.report` (the same reading of the
+   columns, the same replay) at that one instant; the client merges the partitions'
+   tickets in the order they opened and their summaries with :meth:`Summary.merge`.
+
+A row's position (the ``line`` of a rejected row, and the tie-break of events of one
+ticket at the same instant) is its position in the whole frame, counting from 1 in the
+order of the partitions: the position it has in ``ddf.compute()``. So the report equals
+``report(ddf.compute(), policy)``: the same statuses, in the same order, the same
+rejected rows with the same lines, the same counts; the summary's :meth:`~Summary.as_dict`
+is the same (its internal list of clocks at risk follows the partitions' order, which
+``as_dict`` sorts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._policy import Regulation, RegulationVersions
+    from ._report import Report
+
+__all__ = ["MISSING", "cluster", "is_dask_frame", "report_frame"]
+
+#: What to install for Dask, as an error says it.
+MISSING = 'Dask is not installed: pip install "slaclock[dask]"'
+#: How long to wait for a running Dask scheduler to answer, in seconds.
+CONNECT_TIMEOUT = 10.0
+#: How long to wait for a local cluster (or a client) to close, in seconds.
+CLOSE_TIMEOUT = 30.0
+
+_POS = "__slaclock_position"
+_PART = "__slaclock_partition"
+_ROW = "__slaclock_row"
+_KEY = "__slaclock_ticket"
+
+
+def is_dask_frame(value: object) -> bool:
+    """Whether ``value`` is a Dask DataFrame, without importing Dask."""
+    module = type(value).__module__
+    return (
+        (module == "dask" or module.startswith(("dask.", "dask_expr")))
+        and hasattr(value, "npartitions") and hasattr(value, "columns")
+    )
+
+
+def require(what: str) -> None:
+    """Import Dask's distributed scheduler; a ``ValueError`` naming the extra to install
+    (one line, for the command's exit code 2) when it is missing."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ValueError(f"{what} needs Dask, which is not installed: "
+                         'pip install "slaclock[dask]"') from None
+
+
+def _modules() -> tuple[Any, Any]:
+    """``dask`` and ``distributed`` (untyped, for the type checker)."""
+    import importlib
+
+    return importlib.import_module("dask"), importlib.import_module("distributed")
+
+
+def available() -> bool:
+    """Whether Dask's distributed scheduler can be imported (without importing it)."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in ("dask", "distributed"))
+    except (ImportError, ValueError):  # a module set to None in sys.modules, as tests do
+        return False
+
+
+# -- clusters -------------------------------------------------------------------------
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload of the command's local workers: a worker says nothing on the terminal it
+    shares with the command (its logs, warnings and tracebacks at shutdown); its errors
+    reach the command as answers, which says them in one line."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+    warnings.simplefilter("ignore")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """No Dask log line or warning of this process reaches the terminal."""
+    names = ("distributed", "tornado", "asyncio")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+@contextlib.contextmanager
+def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Iterator[Any]:
+    """A ``distributed.Client``: of a new local cluster of ``workers`` processes (one
+    thread each) when ``scheduler`` is ``None`` or ``"processes"``, else connected to the
+    running scheduler at the address ``scheduler`` (``tcp://host:port``).
+
+    Quiet: no Dask log line or warning reaches the terminal. A local cluster has no
+    dashboard and takes no fixed port (its scheduler listens on free ports of
+    127.0.0.1, so that two runs at once do not meet). A local cluster's workers
+    have no memory limit (as one process has none), and a task whose worker dies is not
+    tried again: the first death is an error. Closing never raises: a cluster that does
+    not stop within :data:`CLOSE_TIMEOUT` is left to die with the process.
+
+    Raises:
+        ValueError: Dask is not installed (naming the extra).
+        ConnectionError: no scheduler answers at ``scheduler`` within
+            :data:`CONNECT_TIMEOUT` seconds.
+    """
+    require(what)
+    dask, distributed = _modules()
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_quiet())
+        if scheduler is None or scheduler == "processes":
+            stack.enter_context(dask.config.set({
+                "distributed.scheduler.allowed-failures": 0,
+                "distributed.worker.daemon": True,
+                "logging.distributed": "critical",
+            }))
+            local = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.CRITICAL, memory_limit=0,
+                preload=["slaclock._dask"],
+                # No dashboard, and the scheduler's HTTP server (its metrics) on a free
+                # port: not on 8787, which another cluster may hold.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            )
+            stack.callback(_close, local)
+            client = Client(local, set_as_default=False)
+        else:
+            _reach(scheduler)
+            try:
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            except Exception as error:
+                raise ConnectionError(
+                    f"--scheduler {scheduler}: no Dask scheduler answered within "
+                    f"{CONNECT_TIMEOUT:g} s ({type(error).__name__}: {error})"
+                ) from None
+        stack.callback(_close, client)
+        yield client
+
+
+def _reach(address: str) -> None:
+    """Fail fast where nothing listens at a ``tcp://`` address (Dask's client would try
+    again until its timeout): a ``ConnectionError`` in one line."""
+    import socket
+
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme != "tcp" or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConnectionError(
+            f"--scheduler {address}: no Dask scheduler answers there ({reason}); is it "
+            "running, at that address?"
+        ) from None
+
+
+def _close(closable: Any) -> None:
+    with _quiet(), contextlib.suppress(Exception):
+        closable.close(timeout=CLOSE_TIMEOUT)
+
+
+def total_threads(client: Any) -> int:
+    """How many tasks the cluster of ``client`` runs at once (at least 1)."""
+    workers = client.scheduler_info().get("workers", {})
+    return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+
+# -- a report on a Dask DataFrame ---------------------------------------------------------
+
+
+def report_frame(
+    frame: Any,
+    policy: Regulation | RegulationVersions | None = None,
+    *,
+    at: datetime | None = None,
+    coverage: str | None = None,
+    strict: bool = False,
+    tz: tzinfo | None = None,
+) -> Report:
+    """:func:`slaclock.report` of a Dask DataFrame (see the module's docstring): the
+    partitions are shuffled by ticket and reported on where they are, by whichever Dask
+    scheduler is in use (a ``distributed.Client``'s, or Dask's default)."""
+    require("a report on a Dask DataFrame")
+    dask, _ = _modules()
+
+    from ._errors import EventError
+    from ._policy import as_versions
+    from ._report import Report, Summary, desk_zone
+
+    versions = as_versions(policy)
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    missing = [c for c in ("ticket", "time", "event") if c not in columns]
+    if missing:  # as the pandas path says it, before any work
+        raise EventError(
+            f"the DataFrame lacks the column(s) {', '.join(missing)}: a log needs ticket, "
+            "time and event"
+        )
+    scans = dask.compute(*(
+        dask.delayed(_scan, pure=False)(part, tz, at is None) for part in frame.to_delayed()
+    ))
+    offsets, total = [], 0
+    for rows, _ in scans:
+        offsets.append(total)
+        total += rows
+    zone = desk_zone(versions)
+    if at is None:
+        lasts = [last for _, last in scans if last is not None]
+        if not lasts:
+            raise EventError("the log holds no events to report on")
+        at = datetime.fromtimestamp(0, UTC) + timedelta(microseconds=max(lasts))
+    at = at.astimezone(zone)
+    meta = frame._meta.assign(**{_KEY: "", _PART: 0, _ROW: 0})
+    numbered = frame.map_partitions(_number, columns["ticket"], meta=meta)
+    shuffled = numbered.shuffle(_KEY)
+    parts = dask.compute(*(
+        dask.delayed(_partition_report, pure=False)(part, offsets, versions, at, coverage, tz)
+        for part in shuffled.to_delayed()
+    ))
+    order = tuple(dict.fromkeys(m for v in versions.versions for m in v.metrics))
+    summary = Summary(order)
+    rejected = []
+    after_at = not_yet = 0
+    for part in parts:
+        summary.merge(part.summary)
+        rejected.extend(part.rejected)
+        after_at += part.after_at
+        not_yet += part.not_yet_opened
+    tickets = {ticket: status for _, ticket, status in
+               heapq.merge(*(part.tickets for part in parts), key=lambda item: item[0])}
+    rejected.sort(key=lambda b: b.line)
+    if strict and rejected:
+        raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")
+    return Report(at, tickets, rejected, summary, total, after_at, not_yet)
+
+
+def _plain(part: Any) -> Any:
+    """The partition with missing cells of extension dtypes (Dask's Arrow strings, pandas'
+    nullable types) as ``None``, as they are in a frame of Python objects: what the report
+    reads as a missing cell."""
+    import pandas as pd
+
+    out = part
+    for name, dtype in part.dtypes.items():
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(
+            dtype, pd.DatetimeTZDtype
+        ):
+            column = part[name].astype(object)
+            if out is part:
+                out = part.copy()
+            out[name] = column.where(column.notna(), None)
+    return out
+
+
+def _scan(part: Any, tz: tzinfo | None, latest: bool) -> tuple[int, int | None]:
+    """A partition's row count and, when ``latest``, its latest instant among the rows
+    that make events (what the pandas path takes as the default ``at``)."""
+    if not latest:
+        return len(part), None
+    from ._instants import to_us
+    from ._report import _frame_events
+
+    pairs, count = _frame_events(_plain(part), tz, [])
+    return count, max((to_us(event.at) for _, event in pairs), default=None)
+
+
+def _ticket_key(value: object) -> str:
+    from ._report import _cell
+
+    cell = _cell(value)
+    return "" if cell is None else str(cell)
+
+
+def _number(part: Any, ticket: str, partition_info: dict[str, Any] | None = None) -> Any:
+    """The partition with the ticket id as the report reads it (the shuffle's key) and
+    each row's partition and place in it (its position in the frame, once the partitions'
+    sizes are known)."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    return part.assign(**{
+        _KEY: _plain(part[[ticket]])[ticket].map(_ticket_key).astype(object),
+        _PART: number,
+        _ROW: range(len(part)),
+    })
+
+
+class _Part:
+    """What one partition's report sends to the client."""
+
+    def __init__(self, tickets: list[tuple[tuple[int, int], str, Any]], rejected: list[Any],
+                 summary: Any, after_at: int, not_yet_opened: int) -> None:
+        self.tickets = tickets
+        self.rejected = rejected
+        self.summary = summary
+        self.after_at = after_at
+        self.not_yet_opened = not_yet_opened
+
+
+def _partition_report(
+    part: Any, offsets: list[int], policy: RegulationVersions, at: datetime,
+    coverage: str | None, tz: tzinfo | None,
+) -> _Part:
+    """The pandas path of :func:`slaclock.report` on one partition: its rows, in their
+    order in the whole frame, read and grouped by ticket as a DataFrame's rows are, each
+    known by its position in the whole frame (a rejected row's line, also where a reason
+    names another row), then replayed at ``at`` by the report's :class:`Replayer`. Each
+    ticket comes with the key of its opening (instant, position): the order of tickets
+    in a report."""
+    import attrs
+
+    from ._instants import to_us
+    from ._report import Replayer, Summary, _group
+
+    positions = [offsets[p] + r + 1 for p, r in zip(part[_PART], part[_ROW], strict=True)]
+    part = part.assign(**{_POS: positions}).sort_values(_POS, kind="stable")
+    positions = part[_POS].tolist()
+    grouped, rejected, _, signed, _ = _group(_plain(part), tz)
+    rejected = [attrs.evolve(b, line=positions[b.line - 1]) for b in rejected]
+    replayer = Replayer(policy, at, coverage)
+    summary = Summary(tuple(dict.fromkeys(m for v in policy.versions for m in v.metrics)))
+    tickets = []
+    after_at = not_yet = 0
+    for ticket_id, items in grouped.items():
+        events = [(positions[p - 1], event) for p, event in items]
+        status, left_out, after = replayer.ticket(ticket_id, events, signed.get(ticket_id))
+        rejected.extend(left_out)
+        after_at += after
+        if status is None:
+            not_yet += not left_out
+            continue
+        tickets.append(((to_us(events[0][1].at), events[0][0]), ticket_id, status))
+        summary.add(status)
+    return _Part(tickets, rejected, summary, after_at, not_yet)
