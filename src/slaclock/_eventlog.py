@@ -846,7 +846,7 @@ def _open(path: str | Path) -> tuple[str, IO[str]]:
     try:
         if source == "-":
             return source, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-        return source, open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        return source, open(path, encoding="utf-8-sig", newline="")
     except IsADirectoryError:
         raise EventLogError(source, None, "is a directory: give the log file in it") from None
     except OSError as error:
