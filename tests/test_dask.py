@@ -367,3 +367,15 @@ def test_a_worker_that_dies_is_one_line(cluster: Any, client: Any, tmp_path: Pat
         shards._gather([client.submit(os._exit, 1, pure=False)])
     assert str(raised.value) == WORKER_DIED
     shards.release()
+
+
+def test_a_split_log_on_two_local_workers_writes_the_same_bytes(
+    tmp_path: Path, messy_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slaclock.cli import _report
+
+    one = report_bytes(tmp_path, messy_csv, "json", "--jobs", "1")
+    monkeypatch.setattr(_report, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_report, "BUCKET_BYTES", 100_000)
+    two = report_bytes(tmp_path, messy_csv, "json", "--jobs", "2")
+    assert two == one

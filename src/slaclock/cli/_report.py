@@ -30,7 +30,6 @@ import struct
 import sys
 import tempfile
 import warnings
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -44,11 +43,14 @@ from slaclock._eventlog import (
     EventLog,
     EventLogError,
     LogFormat,
+    Split,
+    bucket_of,
     check_log_path,
     csv_safe,
     format_time,
     no_cycle_collection,
     printable,
+    split_log,
 )
 from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone
 from slaclock._timeline import MAX_YEAR
@@ -199,6 +201,10 @@ class Spec:
     mapping: str | None = None
     #: ``--strict``: the first bad row is the only line said.
     strict: bool = False
+    #: A large log split by ticket (:func:`~slaclock._eventlog.split_log`): shard ``i``
+    #: reads bucket ``i`` (the log's row count and its rows bad on their own are the
+    #: split's).
+    buckets: tuple[str, ...] = ()
 
 
 @attrs.define
@@ -224,11 +230,6 @@ class ShardResult:
     last: datetime | None = None
 
 
-def shard_of(ticket: str, shards: int) -> int:
-    """The shard a ticket belongs to: stable across processes and runs."""
-    return zlib.crc32(ticket.encode("utf-8", "surrogatepass")) % shards
-
-
 def load_policy_file(policy_file: str | None) -> Any:
     from slaclock._policy import Regulation, load_policy
 
@@ -248,14 +249,16 @@ class Shard:
     def read(self, progress: Callable[[int], None] | None = None) -> ReadInfo:
         spec = self.spec
         keep = None
-        if spec.shards > 1:
+        if spec.shards > 1 and not spec.buckets:
             n, i = spec.shards, self.index
 
             def keep(ticket: str) -> bool:
-                return zlib.crc32(ticket.encode("utf-8", "surrogatepass")) % n == i
+                return bucket_of(ticket, n) == i
 
         with _quiet_provisional():
-            if spec.mapping is not None:
+            if spec.buckets:  # a log split by ticket: this shard's rows, and no other's
+                self.log = EventLog.from_bucket(spec.buckets[self.index], source=spec.path)
+            elif spec.mapping is not None:
                 self.log = _export_log(spec, keep, speak=self.index == 0)
             else:
                 self.log = EventLog.read(
@@ -713,11 +716,106 @@ class _OnDask:
         self.release()
         return results
 
+    def buckets(self, at: datetime | None) -> list[tuple[ReadInfo, ShardResult | None]]:
+        """Each bucket of a split log read and (given ``at``) replayed by one task."""
+        futures = [
+            self.client.submit(_bucket_task, self.spec, i, at, pure=False)
+            for i in range(self.spec.shards)
+        ]
+        return [_receive(answer, self.names) for answer in self._gather(futures)]
+
     def release(self) -> None:
         """Let go of the held shards (a remote cluster's workers keep running)."""
         futures, self.futures, self.held = [*self.held, *self.futures], [], []
         with contextlib.suppress(Exception):
             self.client.cancel(futures)
+
+
+#: Logs larger than this are first split by ticket into buckets on disk, each read and
+#: replayed alone: the report's memory is then a bucket's, however large the log.
+SPLIT_BYTES = 256 * 2**20
+#: About how much of the log a bucket holds.
+BUCKET_BYTES = 64 * 2**20
+
+
+def split_buckets(path: str, mapping: str | None, scheduler: str | None, workers: int) -> int:
+    """How many buckets the log at ``path`` is split into (0: it is read whole): a log
+    over :data:`SPLIT_BYTES`, in buckets of about :data:`BUCKET_BYTES` (at least one per
+    worker). Standard input, an export read through ``--map`` and a remote cluster (whose
+    workers cannot read this machine's temporary files) read the log whole."""
+    if path == "-" or mapping is not None or scheduler not in (None, "processes"):
+        return 0
+    size = os.path.getsize(path)
+    if size <= SPLIT_BYTES:
+        return 0
+    return max(workers, -(-size // BUCKET_BYTES))
+
+
+def _bucket(spec: Spec, index: int, at: datetime | None) -> tuple[ReadInfo, ShardResult | None]:
+    """One bucket of a split log, read and (given ``at``) replayed, then let go."""
+    shard = Shard(spec, index)
+    info = shard.read()
+    return info, None if at is None else shard.replay(at)
+
+
+def _bucket_task(spec: Spec, index: int, at: datetime | None) -> Any:
+    """:func:`_bucket` on a Dask worker: its answer, or its failure."""
+    return _attempt(lambda: _bucket(spec, index, at))
+
+
+def _run_split(
+    split: Split, spec: Spec, dask: _OnDask | None, at: datetime | None, zone: tzinfo,
+    path: str, strict: bool,
+) -> tuple[list[BadRow], list[ShardResult], datetime]:
+    """Read and replay every bucket of a split log, one after another in this process
+    (``dask`` ``None``) or as tasks of a Dask cluster: each bucket at once, so no bucket
+    waits in memory for the others.
+
+    Without ``--at``, the report's instant is the log's last, which is known for sure
+    only once every bucket is read: the buckets are replayed at the split's latest row,
+    which is that instant unless the latest rows are refused when their ticket is read
+    (a ticket never opened, say); then they are replayed again, at the right instant.
+
+    Returns:
+        the bad rows, the buckets' results, and the report's instant.
+    """
+
+    def run(when: datetime | None) -> list[tuple[ReadInfo, ShardResult | None]]:
+        if dask is None:
+            return [_bucket(spec, i, when) for i in range(spec.shards)]
+        return dask.buckets(when)
+
+    guess = at if at is not None else split.latest
+    usable = guess is not None and guess < last_year_start(zone)
+    pairs = run(guess.astimezone(zone) if usable and guess is not None else None)
+    bad = [*split.bad, *(b for info, _ in pairs for b in info.bad)]
+    chosen = _instant(path, bad, [info.last for info, _ in pairs if info.last is not None],
+                      at, strict, zone)
+    if not usable or chosen != guess:
+        pairs = run(chosen)
+    results = [result for _, result in pairs]
+    assert all(result is not None for result in results)
+    return bad, results, chosen  # type: ignore[return-value]
+
+
+def _instant(
+    path: str, bad: list[BadRow], lasts: list[datetime], at: datetime | None, strict: bool,
+    zone: tzinfo,
+) -> datetime:
+    """The report's instant (``at``, or the log's last), once the log is read: a bad row
+    under ``strict``, or no good row at all, is an error."""
+    if bad and (strict or not lasts):
+        first = min(bad, key=lambda b: b.line)
+        if strict:
+            raise EventLogError(path, first.line, first.reason)
+        raise EventLogError(
+            path, None, f"no valid row to report on: {len(bad)} bad "
+            f"row{'s' if len(bad) != 1 else ''}, the first on line {first.line}: "
+            f"{first.reason}",
+        )
+    if not lasts:
+        raise EventLogError(path, None, "the log holds no events")
+    return (at if at is not None else max(lasts)).astimezone(zone)
 
 
 def _workers_wanted(path: str, jobs: int, scheduler: str | None) -> int:
@@ -813,42 +911,34 @@ def run_report(
         raise ValueError(f"--scheduler {scheduler} needs a log file its workers can read, "
                          "not standard input")
     workers = 1 if path == "-" else _workers_wanted(path, jobs, scheduler)
+    local = workers == 1 and scheduler is None
+    buckets = split_buckets(path, mapping, scheduler, workers)
     with tempfile.TemporaryDirectory(prefix="slaclock-") as workdir:
         with contextlib.ExitStack() as stack:
             progress = _Progress(path)
             stack.callback(progress.stop)
-            shards: _InProcess | _OnDask
-            if workers == 1 and scheduler is None:
-                spec = Spec(
-                    path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
-                    limit, workdir, 1, zone, filters, mapping, strict,
-                )
-                shards = _InProcess(spec, progress)
+            spec = Spec(
+                path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
+                limit, workdir, workers, zone, filters, mapping, strict,
+            )
+            if buckets:
+                split = split_log(path, workdir, buckets, fmt=spec.input_format, tz=tz,
+                                  progress=progress.reading if progress.bar else None,
+                                  details=False)
+                spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
+                rows = split.rows
+                dask = None if local else _on_dask(stack, path, scheduler, workers, spec)
+                bad, results, at = _run_split(split, spec, dask, at, zone, path, strict)
             else:
-                shards = _on_dask(stack, path, scheduler, workers, Spec(
-                    path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
-                    limit, workdir, workers, zone, filters, mapping, strict,
-                ))
-            infos = shards.read()
-            bad = [b for info in infos for b in info.bad]
-            rows = infos[0].rows
-            lasts = [info.last for info in infos if info.last is not None]
-            if bad and (strict or not lasts):
-                first = min(bad, key=lambda b: b.line)
-                if strict:
-                    raise EventLogError(path, first.line, first.reason)
-                raise EventLogError(
-                    path, None, f"no valid row to report on: {len(bad)} bad "
-                    f"row{'s' if len(bad) != 1 else ''}, the first on line {first.line}: "
-                    f"{first.reason}",
-                )
-            if not lasts:
-                raise EventLogError(path, None, "the log holds no events")
-            if at is None:
-                at = max(lasts)
-            at = at.astimezone(zone)
-            progress.replaying(sum(info.tickets for info in infos))
-            results = shards.replay(at)
+                shards = (_InProcess(spec, progress) if local
+                          else _on_dask(stack, path, scheduler, workers, spec))
+                infos = shards.read()
+                bad = [b for info in infos for b in info.bad]
+                rows = infos[0].rows
+                at = _instant(path, bad, [info.last for info in infos if info.last is not None],
+                              at, strict, zone)
+                progress.replaying(sum(info.tickets for info in infos))
+                results = shards.replay(at)
         for result in results:
             bad.extend(result.bad)
         bad.sort(key=lambda b: b.line)
