@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_runner import one_line_error, run
 
+from cli_runner import one_line_error, run
 from slaclock.cli import _report
 
 ROOT = Path(__file__).parent.parent

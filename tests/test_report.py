@@ -106,6 +106,55 @@ def test_reports_become_dataframes(sample: slaclock.Report) -> None:
     }
 
 
+def test_the_dataframes_hold_the_command_s_numbers(
+    sample: slaclock.Report, command_json: dict[str, object]
+) -> None:
+    pd = pytest.importorskip("pandas")
+    months = sample.summary.to_pandas().reset_index()
+    rows = command_json["summary"]["months"]  # type: ignore[index]
+    assert len(months) == len(rows)
+    for row in rows:
+        got = months[(months["level"] == row["level"]) & (months["month"] == row["month"])]
+        assert len(got) == 1
+        for column in ("tickets", "met", "breached", "in_progress", "at_risk"):
+            assert got[column].item() == row[column]
+        assert got["compliance"].item() == pytest.approx(row["compliance"], nan_ok=True)
+    clocks = sample.to_pandas()
+    tickets = command_json["tickets"]
+    expected = [(t["ticket"], m["metric"], m["cycle"], m["state"], m["elapsed"])
+                for t in tickets for m in t["metrics"]]  # type: ignore[index,union-attr]
+    columns = clocks[["ticket", "metric", "cycle", "state", "elapsed_seconds"]]
+    got_rows = [(*row[:4], None if row[4] is pd.NA else row[4])
+                for row in columns.itertuples(index=False, name=None)]
+    assert got_rows == expected
+
+
+def test_the_compliance_chart_is_one_call(sample: slaclock.Report, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    fig = sample.plot()
+    (ax,) = fig.axes
+    labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert labels[:5] == list(sample.levels)  # one line a level, in the policy's order
+    assert "SLA compliance" in ax.get_title()
+    png = tmp_path / "compliance.png"
+    assert sample.plot(png) is not None
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_chart_dashes_the_goals_the_policy_sets(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    import attrs
+
+    reg = Regulation.default()
+    levels = {k: attrs.evolve(v, compliance=0.9) if k == "partner.standard" else v
+              for k, v in reg.levels.items()}
+    got = report(SAMPLE, attrs.evolve(reg, levels=levels))
+    assert got.goals == {"partner.standard": 0.9}
+    (ax,) = got.plot().axes
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert [line.get_ydata()[0] for line in dashed if line.get_label().startswith("_")] == [90]
+
+
 def test_events_left_out_come_with_their_position_and_reason() -> None:
     log = [
         Event("A", msk(2026, 5, 4, 9), "opened", level="partner.standard"),

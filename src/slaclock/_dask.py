@@ -228,7 +228,7 @@ def report_frame(
 
     from ._errors import EventError
     from ._policy import as_versions
-    from ._report import Report, Summary, desk_zone
+    from ._report import Report, Summary, desk_zone, goals_and_levels
 
     versions = as_versions(policy)
     columns = {str(c).strip().lower(): c for c in frame.columns}
@@ -273,7 +273,8 @@ def report_frame(
     rejected.sort(key=lambda b: b.line)
     if strict and rejected:
         raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")
-    return Report(at, tickets, rejected, summary, total, after_at, not_yet)
+    return Report(at, tickets, rejected, summary, total, after_at, not_yet,
+                  *goals_and_levels(versions))
 
 
 def _plain(part: Any) -> Any:

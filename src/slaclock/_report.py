@@ -31,6 +31,7 @@ from ._instants import to_us
 from ._policy import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
+    import matplotlib.figure
     import pandas
 
     from ._clock import Role
@@ -258,6 +259,8 @@ class Report:
         events: how many events (or rows) were read.
         after_at: how many of them come after ``at`` and were not replayed.
         not_yet_opened: how many tickets open after ``at``.
+        goals: the policy's compliance goal of each level that sets one.
+        levels: the policy's levels, in its order.
     """
 
     at: datetime
@@ -267,6 +270,24 @@ class Report:
     events: int
     after_at: int = 0
     not_yet_opened: int = 0
+    goals: dict[str, float] = attrs.Factory(dict)
+    levels: tuple[str, ...] = ()
+
+    def plot(self, path: str | os.PathLike[str] | None = None) -> matplotlib.figure.Figure:
+        """The compliance chart: per month opened, the share of each level's decided
+        tickets that met every target, one line per level, its goal dashed; a month of
+        fewer than 5 decided tickets a hollow point. A notebook shows the figure it
+        returns; ``path`` also saves it (the format by the name's extension: ``.png``,
+        ``.svg``, ``.pdf``).
+
+        Needs matplotlib (``pip install "slaclock[plot]"``).
+        """
+        from ._chart import compliance_figure
+
+        fig = compliance_figure(self.summary, goals=self.goals, order=self.levels)
+        if path is not None:
+            fig.savefig(path)
+        return fig
 
     @property
     def breached(self) -> int:
@@ -276,7 +297,8 @@ class Report:
     def to_pandas(self) -> pandas.DataFrame:
         """One row per clock of each ticket, with the columns of ``slaclock report
         --format csv`` (``slaclock._report.METRIC_COLUMNS``): instants as tz-aware timestamps,
-        durations in seconds.
+        durations in whole seconds (nullable integers: missing where the clock has no
+        target).
 
         Needs pandas (``pip install "slaclock[pandas]"``).
         """
@@ -285,6 +307,8 @@ class Report:
         frame = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
         for column in ("opened", "start", "deadline", "met_at", "breached_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(self.at.tzinfo)
+        for column in ("target_seconds", "elapsed_seconds", "remaining_seconds"):
+            frame[column] = frame[column].astype("Int64")  # whole seconds, or missing
         return frame
 
 
@@ -470,7 +494,21 @@ def report(
     rejected.sort(key=lambda b: b.line)
     if strict and rejected:
         raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")
-    return Report(at, tickets, rejected, summary, count, after_at, not_yet)
+    return Report(at, tickets, rejected, summary, count, after_at, not_yet,
+                  *goals_and_levels(versions))
+
+
+def goals_and_levels(versions: RegulationVersions) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The compliance goals of the policy's levels, and its levels in order (the latest
+    version's first)."""
+    goals: dict[str, float] = {}
+    order: dict[str, None] = {}
+    for version in reversed(versions.versions):
+        for key, level in version.levels.items():
+            order.setdefault(key)
+            if level.compliance is not None:
+                goals.setdefault(key, level.compliance)
+    return goals, tuple(order)
 
 
 def _group(

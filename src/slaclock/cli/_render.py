@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from slaclock._chart import FEW
 from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
 from slaclock._eventlog import BadRow, csv_safe, format_time
 
@@ -362,7 +363,6 @@ _STATE_STYLE = {
 }
 #: Months with fewer tickets decided than this are starred in the table and drawn hollow
 #: in the plot: their share rests on a ticket or two.
-FEW = 5
 # Which clock of a ticket the narrow table shows: the most urgent.
 _URGENCY = {"breached": 0, "running": 2, "paused": 3, "met": 4, "not_applicable": 5}
 
@@ -603,68 +603,21 @@ def _filters_text(filters: Mapping[str, Any]) -> str:
 
 
 def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) -> None:
-    """Compliance per month and level, as a line chart (PNG or SVG by the file's name).
+    """Compliance per month and level, as a line chart (PNG or SVG by the file's name):
+    :func:`slaclock._chart.compliance_figure`, the levels in the regulation's order.
 
     Args:
         summary: the report's summary.
         path: the file to write (replaced only once the chart is drawn).
-        targets: a compliance target (a share, ``0.95``) per level, drawn as a dashed
+        targets: a compliance goal (a share, ``0.95``) per level, drawn as a dashed
             line in the level's colour.
-
-    Months where a level had fewer than :data:`FEW` tickets decided are drawn as hollow
-    points, off the level's line: their percentage rests on a ticket or two.
     """
-    try:
-        import matplotlib
+    from slaclock._chart import compliance_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    try:
+        fig = compliance_figure(summary, goals=targets, order=LEVEL_ORDER)
     except ImportError:
-        raise RuntimeError(
-            "--plot needs matplotlib: pip install 'slaclock[plot]'"
-        ) from None
-    data = summary.as_dict()
-    months = sorted({row["month"] for row in data["months"]})
-    series: dict[str, dict[str, tuple[float, int]]] = {}
-    for row in data["months"]:
-        decided = row["met"] + row["breached"]
-        if decided:
-            series.setdefault(row["level"], {})[row["month"]] = (
-                row["met"] / decided * 100, decided)
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=150, layout="constrained")
-    positions = {month: i for i, month in enumerate(months)}
-    for level in _level_order(series):
-        points = series[level]
-        xs = [positions[m] for m in months if m in points]
-        # The line does not pass through a month of few tickets: one ticket's 0% is a
-        # hollow point of its own, not a dive of the whole line.
-        ys = [points[m][0] if points[m][1] >= FEW else float("nan")
-              for m in months if m in points]
-        (line,) = ax.plot(xs, ys, marker="o", markersize=5, linewidth=1.6, label=level)
-        few = [(positions[m], points[m][0]) for m in months if m in points
-               and points[m][1] < FEW]
-        if few:
-            ax.plot([x for x, _ in few], [y for _, y in few], linestyle="none", marker="o",
-                    markersize=7, markerfacecolor="white", markeredgecolor=line.get_color())
-        if targets and level in targets:
-            ax.axhline(targets[level] * 100, color=line.get_color(), linestyle="--",
-                       linewidth=1, alpha=0.8)
-    if any(p[1] < FEW for points in series.values() for p in points.values()):
-        ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white",
-                markeredgecolor="grey", label=f"fewer than {FEW} tickets decided")
-    if targets:
-        ax.plot([], [], linestyle="--", color="grey", label="target")
-    step = max(1, len(months) // 24)
-    ax.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right",
-                  fontsize=10)
-    ax.tick_params(axis="y", labelsize=10)
-    ax.set_ylabel("tickets met, % of decided", fontsize=11)
-    ax.set_ylim(-3, 103)
-    ax.set_title("SLA compliance per month opened and service level", fontsize=13)
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:  # nothing decided yet: no legend to draw
-        ax.legend(loc="lower left", fontsize=9, ncols=2)
+        raise RuntimeError("--plot needs matplotlib: pip install 'slaclock[plot]'") from None
     fmt = path.rsplit(".", 1)[-1].lower()
     with atomic_output(path, "wb") as f:
         fig.savefig(f, format=fmt)
-    plt.close(fig)

@@ -9,6 +9,10 @@ shard is a task of a Dask cluster (:class:`_OnDask`): a local cluster of ``--job
 worker processes started for the run, or a running cluster at the scheduler's address,
 whose workers send their output back as bytes (their temporary directory is not ours).
 
+A log over :data:`SPLIT_BYTES` is first split by ticket into bucket files (the same
+CRC-32): shard ``i`` then reads bucket ``i`` only, and each bucket is read and replayed at
+once and let go (:func:`_run_split`), so that the report's memory is a bucket's.
+
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
 (the default ``--at``); every shard then replays at that instant, keeps the tickets the
