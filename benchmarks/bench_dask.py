@@ -28,6 +28,7 @@ Not a test: the numbers depend on the machine and on what else it runs.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import subprocess
@@ -58,6 +59,15 @@ if __name__ == "__main__":
         report = slaclock.report(dd.read_parquet(parquet))
         print(len(report.tickets), time.perf_counter() - start)
 """
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file, read in pieces (a large report does not fit in memory)."""
+    found = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            found.update(block)
+    return found.hexdigest()
 
 
 def make_log(path: Path, tickets: int, seed: int) -> None:
@@ -198,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path,
                         default=Path(tempfile.gettempdir()) / "slaclock-bench")
     parser.add_argument("--no-api", action="store_true", help="skip report(ddf)")
+    parser.add_argument("--format", default="json", choices=("json", "csv", "table"),
+                        help="the command's output format (default json)")
+    parser.add_argument("--runs", default="local,one,two",
+                        help="comma-separated, of: local (--jobs 1, no Dask), one (one Dask "
+                             "worker), two (two Dask workers); default all")
     parser.add_argument("--write", action="store_true", help=f"write {RESULTS.name}")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -213,19 +228,22 @@ def main(argv: list[str] | None = None) -> int:
         "workers' peak MB",
     ]
     print("\n".join(lines), flush=True)
-    output = args.workdir / "report.json"
-    command = [sys.executable, "-m", "slaclock", "report", str(log), "--format", "json",
+    output = args.workdir / f"report.{args.format}"
+    command = [sys.executable, "-m", "slaclock", "report", str(log), "--format", args.format,
                "--output", str(output)]
-    runs = [
-        ("--jobs 1 (this process, no Dask)", ["--jobs", "1"]),
-        ("--scheduler processes --jobs 1 (1 worker)", ["--scheduler", "processes", "--jobs", "1"]),
-        ("--jobs 2 (2 Dask workers)", ["--jobs", "2"]),
-    ]
+    known = {
+        "local": ("--jobs 1 (this process, no Dask)", ["--jobs", "1"]),
+        "one": ("--scheduler processes --jobs 1 (1 worker)",
+                ["--scheduler", "processes", "--jobs", "1"]),
+        "two": ("--jobs 2 (2 Dask workers)", ["--jobs", "2"]),
+    }
+    runs = [known[name] for name in args.runs.split(",")]
+    lines[0] += f", --format {args.format}"
     one_worker = None
     reports = []
     for name, options in runs:
         r = measure([*command, *options])
-        reports.append(output.read_bytes())
+        reports.append(digest(output))
         if "1 worker" in name:
             one_worker = r["wall_s"]
         speedup = "" if one_worker is None else f"{one_worker / r['wall_s']:.2f}"
@@ -235,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
         lines.append(line)
     same = all(report == reports[0] for report in reports)
-    lines.append(f"the three reports are {'byte for byte the same' if same else 'DIFFERENT'}")
+    lines.append(f"the {len(reports)} reports are "
+                 f"{'byte for byte the same' if same else 'DIFFERENT'} (SHA-256)")
     print(lines[-1], flush=True)
     if not args.no_api:
         parquet = args.workdir / f"{stem}.parquet"
