@@ -905,7 +905,11 @@ _Regime = tuple[int, Level, "str | None"]
 
 
 class _Walk:
-    """One pass over a ticket's sorted events."""
+    """One pass over a ticket's sorted events, on their positions: what became of each
+    clock (its cycles and their active spans), the levels in force, the ticket's state.
+    Once walked its outcome does not change (:meth:`status` only remembers the targets it
+    looks up): it counts it on any ticket's times, so the tickets of one :class:`Shapes`
+    entry share it."""
 
     def __init__(self, ticket: Ticket, inside: dict[str, bool]) -> None:
         self.ticket = ticket
