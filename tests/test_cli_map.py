@@ -95,8 +95,8 @@ def test_the_plot_draws_the_compliance_goals_the_policy_sets(
     from slaclock.cli import _render
 
     drawn: dict[str, object] = {}
-    monkeypatch.setattr(_render, "plot", lambda summary, path, targets=None: drawn.update(
-        path=path, targets=targets))
+    monkeypatch.setattr(_render, "plot", lambda summary, path, goals=None, order=(): drawn.update(
+        path=path, targets=goals, order=order))
     policy = tmp_path / "goals.toml"
     policy.write_text(
         'version = "1"\neffective = 2013-01-01\n[calendars.a]\npreset = "always"\n'
@@ -113,6 +113,8 @@ def test_the_plot_draws_the_compliance_goals_the_policy_sets(
                  "--coverage", "24x7", "--limit", "1")
     assert result.exit_code == 0, result.output
     assert drawn["targets"] == {"partner.standard": 0.95, "commercial.standard": 0.9}
+    assert drawn["order"] == ("partner.standard", "partner.emergency", "commercial.standard",
+                              "commercial.operational", "commercial.emergency")
 
 
 def test_a_compliance_goal_is_a_share(tmp_path: Path) -> None:

@@ -487,7 +487,7 @@ def test_the_plot_draws_targets_and_few_ticket_months_apart(
     monkeypatch.setattr(matplotlib.axes.Axes, "plot", spy_plot)
     monkeypatch.setattr(matplotlib.axes.Axes, "axhline", spy_axhline)
     out = tmp_path / "c.png"
-    _render.plot(Summary(), str(out), targets={"partner.emergency": 0.9})
+    _render.plot(Summary(), str(out), goals={"partner.emergency": 0.9})
     assert out.read_bytes().startswith(b"\x89PNG")
     line, few = drawn[0][0], drawn[1][0]
     assert line[0] == 90.0

@@ -484,3 +484,34 @@ def test_printable_escapes_what_a_terminal_would_act_on(text: str, shown: str) -
 def test_printable_cuts_long_text() -> None:
     assert printable("x" * 500) == "x" * 200 + "..."
     assert printable("x" * 500, limit=None) == "x" * 500
+
+
+def test_a_time_at_the_end_of_the_calendar_in_a_shared_offset_is_a_bad_row_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    """Named case: 9999-12-31T22:00-05:00 is past year 9999 in UTC; the reader shares the
+    -05:00 zone of the row before without going through UTC."""
+    log = tmp_path / "end.csv"
+    log.write_text("ticket,time,event,level\n"
+                   "A,2026-05-04T09:00:00-05:00,opened,partner.standard\n"
+                   "B,9999-12-31T22:00:00-05:00,opened,partner.standard\n", encoding="utf-8")
+    read = EventLog.read(log)
+    assert read.tickets["B"][0].at.isoformat() == "9999-12-31T22:00:00-05:00"
+    assert read.tickets["B"][0].at.tzinfo is read.tickets["A"][0].at.tzinfo
+
+
+def test_a_log_read_to_be_split_keeps_no_ticket_id(tmp_path: Path) -> None:
+    """Named case: splitting remembers no id of the tickets it has seen (its memory does
+    not grow with them), and a thousand buckets need no thousand open files."""
+    from slaclock._eventlog import _Checker, split_log
+
+    check = _Checker(None, share_ids=False)
+    assert isinstance(check("1", "T-1", "2026-05-04T09:00+03:00", "opened", "x"), Row)
+    assert not check.ids
+    log = tmp_path / "log.csv"
+    log.write_text("ticket,time,event,level\n" + "".join(
+        f"T-{i},2026-05-04T09:00:00+03:00,opened,partner.standard\n" for i in range(3000)),
+        encoding="utf-8")
+    split = split_log(log, tmp_path, 1000)
+    assert split.rows == 3000
+    assert sum(len(EventLog.from_bucket(b).tickets) for b in split.buckets) == 3000

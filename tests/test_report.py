@@ -14,21 +14,13 @@ from click.testing import CliRunner
 
 import slaclock
 from slaclock import Event, EventError, Regulation, Summary, load_policy, report
+from slaclock._report import row_event
 from slaclock.cli import cli
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
 MSK = ZoneInfo("Europe/Moscow")
 BER = ZoneInfo("Europe/Berlin")
-
-
-def event_of(row: slaclock._eventlog.Row) -> Event:
-    """The event a log row says."""
-    return Event(
-        row.ticket, row.at, row.kind, row.level, row.detail, row.coverage,  # type: ignore[arg-type]
-        row.customer, row.category, status=row.status, author=row.author,  # type: ignore[arg-type]
-        fields=row.fields,
-    )
 
 
 def msk(*args: int) -> datetime:
@@ -60,7 +52,7 @@ def test_the_library_report_gives_the_command_s_numbers(
 
 def test_a_report_of_events_equals_the_report_of_their_file(sample: slaclock.Report) -> None:
     log = slaclock._eventlog.EventLog.read(SAMPLE)
-    events = [event_of(r) for rows in log.tickets.values() for r in rows]
+    events = [row_event(r) for rows in log.tickets.values() for r in rows]
     again = report(reversed(events), at=sample.at)
     assert again.summary.as_dict() == sample.summary.as_dict()
     assert again.tickets == sample.tickets
@@ -82,7 +74,7 @@ def test_summaries_of_partitions_by_ticket_merge_into_the_whole(
     sample: slaclock.Report,
 ) -> None:
     log = slaclock._eventlog.EventLog.read(SAMPLE)
-    events = [event_of(r) for rows in log.tickets.values() for r in rows]
+    events = [row_event(r) for rows in log.tickets.values() for r in rows]
     merged = Summary()
     for part in range(3):
         mine = [e for e in events if zlib.crc32(e.ticket.encode()) % 3 == part]
@@ -318,3 +310,39 @@ def test_a_dataframe_in_the_general_vocabulary_reads_as_its_csv(tmp_path: Path) 
     assert from_frame.rejected == []
     assert from_frame.tickets == report(path, policy, at=at).tickets
     assert from_frame.tickets["Z-1"].level == "urgent"
+
+
+GENERAL_ROWS = [
+    # Each row says something the event it stands for refuses.
+    {"ticket": "A", "time": "2026-05-04T09:00:00+03:00", "event": "opened",
+     "level": "partner.standard", "status": "open"},
+    {"ticket": "B", "time": "2026-05-04T09:00:00+03:00", "event": "created",
+     "level": "partner.standard"},
+    {"ticket": "B", "time": "2026-05-04T10:00:00+03:00", "event": "reply", "author": "desk",
+     "status": "solved"},
+    {"ticket": "B", "time": "2026-05-04T11:00:00+03:00", "event": "note", "author": "desk",
+     "fields": {"priority": "high"}},
+    {"ticket": "C", "time": "2026-05-04T09:00:00+03:00", "event": "created",
+     "level": "partner.standard"},
+    {"ticket": "C", "time": "2026-05-04T10:00:00+03:00", "event": "status", "status": "open",
+     "fields": {"level": "partner.emergency"}},
+]
+
+
+def test_log_rows_are_checked_as_the_events_they_say(tmp_path: Path) -> None:
+    """Named case: a row whose event would be refused (a status on an opening or a reply,
+    fields on a note) is left out with the event's reason, from a file as from events."""
+    log = tmp_path / "general.jsonl"
+    log.write_text("".join(json.dumps(row) + "\n" for row in GENERAL_ROWS), encoding="utf-8")
+    at = datetime(2026, 5, 6, 12, tzinfo=MSK)
+    got = report(log, at=at)
+    reasons = {b.line: b.reason for b in got.rejected}
+    assert "takes no status" in reasons[1]
+    assert "takes no status" in reasons[3]
+    assert "fields" in reasons[4]
+    assert sorted(got.tickets) == ["B", "C"]
+    assert got.tickets["B"].metric("reaction").state == "running"  # the reply was refused
+    events = slaclock._eventlog.EventLog.read(log).tickets
+    kept = [row_event(row) for rows in events.values() for row in rows
+            if row.line not in reasons]
+    assert report(kept, at=at).tickets == got.tickets

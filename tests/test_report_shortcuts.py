@@ -120,3 +120,31 @@ def test_to_json_writes_what_json_dumps_writes(
     at = MSK_ORIGIN + steps * MSK_STEP + timedelta(microseconds=steps % 3)
     for status in report(log, REG, at=at, coverage="24x7").tickets.values():
         assert status.to_json() == json.dumps(status.as_dict(), ensure_ascii=False)
+
+
+def test_an_empty_value_is_not_a_missing_one_in_a_shared_walk() -> None:
+    """Named case: a field set to "" changes it, a field set to nothing does not; two
+    tickets that differ only so do not share a walk."""
+    from slaclock import Level, MetricDefinition, Target
+    from test_policy_properties import OFFICE, ORIGIN
+
+    triage = MetricDefinition("triage", start=frozenset({"created"}),
+                              stop=frozenset({"field:priority"}))
+    reg = Regulation(
+        version="1", effective=ORIGIN.date(), calendars={"office": OFFICE},
+        levels={"x": Level("x", "x", None, {"triage": Target("triage", 4 * STEP, "office")},
+                           fallbacks={})},
+        metrics={"triage": triage}, default_level="x", fields=("priority",),
+    )
+    opened = ORIGIN + timedelta(hours=2)  # Monday 10:00
+    log = []
+    for ticket, value in (("X", None), ("Y", "")):
+        log += [Event(ticket, opened, "created"),
+                Event(ticket, opened + timedelta(minutes=10), "field",
+                      fields={"priority": value})]
+    at = opened + timedelta(days=3)
+    got = report(log, reg, at=at)
+    for ticket in ("X", "Y"):
+        assert got.tickets[ticket] == alone(log, reg, ticket, at)
+    assert got.tickets["Y"].metric("triage").state == "met"
+    assert got.tickets["X"].metric("triage").state == "breached"

@@ -923,7 +923,7 @@ class _Walk:
         self.handed_off = False
         self.regimes: list[_Regime] = []
         #: The position of the opening event (the walk runs on positions, not instants).
-        self.opened_us = 0
+        self.opened = 0
         #: Whether the ticket opened inside each calendar of a selection rule, by name:
         #: the one instant a walk reads, so given before it (:func:`_inside`).
         self.inside = inside
@@ -940,7 +940,7 @@ class _Walk:
         facts: frozenset[str] = _NO_FACTS
         initial = None
         if action.create:
-            self.opened_us = t
+            self.opened = t
             facts = _CREATED[event.author or "customer"]
             if event.status is not None:
                 initial = self.regulation.category(event.status) or "open"
@@ -1152,7 +1152,7 @@ class _Walk:
         """The status of ``ticket``, whose events (the ones walked, in order) happened at
         ``times`` (UTC microseconds): the walk's positions become those instants."""
         zone = at.tzinfo
-        opened_us = times[self.opened_us]
+        opened_us = times[self.opened]
         opened = _local(opened_us, zone)
         regimes = [(times[i], level, coverage) for i, level, coverage in self.regimes]
         metrics: list[MetricStatus] = []
@@ -1161,8 +1161,8 @@ class _Walk:
             cycles = clock.cycles
             if not cycles and not m.cycles:
                 # A clock that never started: not applicable, dated at the opening.
-                placeholder = _Cycle(self.opened_us)
-                placeholder.finish(self.opened_us, "not_applicable")
+                placeholder = _Cycle(self.opened)
+                placeholder.finish(self.opened, "not_applicable")
                 cycles = [placeholder]
             number = 0
             for cycle in cycles:
@@ -1382,9 +1382,7 @@ class Shapes:
         """The walk of the first ``n`` events of ``ticket``: a known one, or made now."""
         inside = _inside(ticket)
         contract = ticket.contract
-        # What the walk reads of each event is its sort key but the instant (key[0]) and
-        # the detail (key[6]).
-        said = tuple([key[1:6] + key[7:] for key, _ in ticket._events[:n]])
+        said = tuple([_said(key, event) for key, event in ticket._events[:n]])
         shape = (id(ticket.regulation), None if contract is None else id(contract),
                  ticket.coverage, tuple(inside.values()), said)
         walk = self._walks.get(shape)
@@ -1396,6 +1394,15 @@ class Shapes:
             # holds: they are not reused while the walk is kept.
             self._walks[shape] = walk
         return walk
+
+
+def _said(key: tuple[Any, ...], event: Happening) -> tuple[Any, ...]:
+    """What the walk reads of an event (its rank in ``key``, and every text but the
+    free-text detail), a missing value kept apart from an empty one: an empty customer
+    or field value is a change of the field, a missing one is not."""
+    fields = event.fields
+    return (key[1], event.kind, event.level, event.coverage, event.category, event.customer,
+            event.status, event.author, tuple(sorted(fields.items())) if fields else None)
 
 
 def _local(us: int, zone: tzinfo | None) -> datetime:

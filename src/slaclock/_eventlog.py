@@ -257,6 +257,14 @@ def _clean(value: object) -> str | None:
     return text or None
 
 
+class _Unshared(dict[str, str]):
+    """Ticket ids not shared between rows: a log read to be split keeps no id of every
+    ticket it sees."""
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        return default
+
+
 class _Checker:
     """Turns raw cells into a :class:`Row` or a :class:`BadRow`.
 
@@ -264,10 +272,10 @@ class _Checker:
     large log small in memory. ``details=False`` leaves the free-text ``detail`` out.
     """
 
-    def __init__(self, tz: tzinfo | None, details: bool = True) -> None:
+    def __init__(self, tz: tzinfo | None, details: bool = True, share_ids: bool = True) -> None:
         self.tz = tz
         self.details = details
-        self.ids: dict[str, str] = {}
+        self.ids: dict[str, str] = {} if share_ids else _Unshared()
         self.zones: dict[tzinfo, tzinfo] = {}
 
     def time(self, text: str) -> datetime | None:
@@ -280,9 +288,15 @@ class _Checker:
         if zone is None:
             return None
         shared = self.zones.setdefault(zone, zone)
+        if shared is zone:
+            return at
         # The same instant, with the zone object every row of that offset shares (so a
-        # large log keeps one); astimezone does it in half the time of replace.
-        return at if shared is zone else at.astimezone(shared)
+        # large log keeps one): astimezone does it in half the time of replace, but goes
+        # through UTC, which is out of range at the ends of years 1 and 9999.
+        try:
+            return at.astimezone(shared)
+        except OverflowError:
+            return at.replace(tzinfo=shared)
 
     def __call__(
         self,
@@ -640,6 +654,7 @@ def read_rows(
     tz: tzinfo | None = None,
     keep: Callable[[str], bool] | None = None,
     details: bool = True,
+    share_ids: bool = True,
 ) -> Iterator[Row | BadRow]:
     """Every row of a log, in file order: a :class:`Row`, or a :class:`BadRow` that says
     what was wrong with it.
@@ -652,6 +667,8 @@ def read_rows(
         keep: parse only the rows of the tickets whose id it accepts; the others come as
             one shared placeholder that :meth:`EventLog.from_rows` counts and drops.
         details: keep the ``detail`` text (``False`` saves memory on large logs).
+        share_ids: rows of a ticket share one id object (less memory for rows kept; a
+            log read to be split keeps none, and so remembers no id).
 
     Raises:
         EventLogError: when the file as a whole cannot be read (no header, a required
@@ -667,7 +684,7 @@ def read_rows(
         fmt = detect_format(source, first or "")
         if first is not None:
             it = itertools.chain([first], it)
-    check = _Checker(tz, details)
+    check = _Checker(tz, details, share_ids)
     if fmt == "csv":
         return _csv_rows(it, source, check, keep)
     return _jsonl_rows(it, check, keep)
@@ -914,36 +931,42 @@ def split_log(
     Raises:
         EventLogError: as :meth:`EventLog.read`.
     """
-    source, stream = _open(path)
     paths = [os.path.join(workdir, f"bucket-{i}.rows") for i in range(buckets)]
+    for bucket in paths:
+        open(bucket, "wb").close()
+    # Rows wait in memory a chunk a bucket, at most about a million in all, and each
+    # chunk is appended to its file, opened only then: neither memory nor open files
+    # grow with the number of buckets.
+    chunk_rows = max(64, min(_BUCKET_CHUNK, 1_000_000 // buckets))
     pending: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
-    files = [open(p, "wb") for p in paths]  # noqa: SIM115
+
+    def flush(i: int) -> None:
+        with open(paths[i], "ab") as f:
+            pickle.dump(pending[i], f, protocol=pickle.HIGHEST_PROTOCOL)
+        pending[i] = []
+
     bad: list[BadRow] = []
     rows = 0
     latest: datetime | None = None
-    try:
-        with stream, no_cycle_collection(), _decoding(source):
-            for row in read_rows(_counting(stream, progress), source=source, fmt=fmt, tz=tz,
-                                 details=details):
-                rows += 1
-                if type(row) is not Row:
-                    assert isinstance(row, BadRow)
-                    bad.append(row)
-                    continue
-                if latest is None or row.at > latest:
-                    latest = row.at
-                i = bucket_of(row.ticket, buckets)
-                chunk = pending[i]
-                chunk.append(tuple(row))
-                if len(chunk) >= _BUCKET_CHUNK:
-                    pickle.dump(chunk, files[i], protocol=pickle.HIGHEST_PROTOCOL)
-                    pending[i] = []
+    source, stream = _open(path)
+    with stream, no_cycle_collection(), _decoding(source):
+        for row in read_rows(_counting(stream, progress), source=source, fmt=fmt, tz=tz,
+                             details=details, share_ids=False):
+            rows += 1
+            if type(row) is not Row:
+                assert isinstance(row, BadRow)
+                bad.append(row)
+                continue
+            if latest is None or row.at > latest:
+                latest = row.at
+            i = bucket_of(row.ticket, buckets)
+            chunk = pending[i]
+            chunk.append(tuple(row))
+            if len(chunk) >= chunk_rows:
+                flush(i)
         for i, chunk in enumerate(pending):
             if chunk:
-                pickle.dump(chunk, files[i], protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        for f in files:
-            f.close()
+                flush(i)
     bad.sort(key=lambda b: b.line)
     return Split(paths, rows, bad, latest)
 

@@ -26,7 +26,7 @@ import attrs
 
 from ._clock import Event, Happening, Shapes, Ticket, TicketStatus
 from ._errors import ConfigError, EventError, SlaclockError
-from ._eventlog import BadRow, EventLog, _general, format_time
+from ._eventlog import BadRow, EventLog, Row, _general, format_time
 from ._instants import to_us
 from ._policy import Regulation, RegulationVersions, as_versions
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import matplotlib.figure
     import pandas
 
-    from ._clock import Role
+    from ._clock import EventKind, Role
     from ._policy import Coverage
 
 __all__ = ["METRIC_COLUMNS", "Report", "Summary", "report"]
@@ -359,12 +359,27 @@ class Replayer:
         self.coverage = coverage
         self.shapes = Shapes()
 
+    def rows(
+        self, ticket_id: str, rows: Sequence[Row], signed: date | None = None,
+    ) -> tuple[TicketStatus | None, list[BadRow], int]:
+        """:meth:`ticket` of a log's rows (one ticket's, the opening first), each checked
+        as an :class:`~slaclock.Event` is: a row of the default vocabulary as the reader
+        checked it (kind, level, coverage: what such an event checks), any other through
+        the event it says; a row the event refuses is left out with the event's reason."""
+        events, refused = walkable(ticket_id, rows)
+        if not events:
+            return None, refused, 0
+        status, rejected, after = self.ticket(ticket_id, events, signed)
+        if refused:
+            rejected = sorted([*refused, *rejected], key=lambda b: b.line)
+        return status, rejected, after
+
     def ticket(
         self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
     ) -> tuple[TicketStatus | None, list[BadRow], int]:
         """One ticket's status from its ``(line, event)`` pairs, the opening first: each
-        event an :class:`~slaclock.Event`, or a row of a log as the reader gave it (which
-        checked it against the same vocabulary an event is checked against).
+        event an :class:`~slaclock.Event`, or a row of a log that reads as one of the
+        default vocabulary's (:meth:`rows`).
 
         Returns:
             ``(status, rejected, after)``: the status (``None`` when the ticket cannot be
@@ -414,6 +429,41 @@ class Replayer:
         except SlaclockError as error:
             reason = f"ticket {ticket_id!r} cannot be counted: {error}"
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
+
+
+def walkable(
+    ticket_id: str, rows: Iterable[Row]
+) -> tuple[list[tuple[int, Happening]], list[BadRow]]:
+    """A ticket's log rows as ``(line, event)`` pairs to walk, and the rows an event
+    refuses: a row of the default vocabulary goes as the reader checked it (its kind,
+    level and coverage: all such an event checks), any other becomes the
+    :class:`~slaclock.Event` it says (whose checks of status, author and fields against
+    the kind the reader does not make)."""
+    events: list[tuple[int, Happening]] = []
+    refused: list[BadRow] = []
+    for row in rows:
+        if row.status is None and row.author is None and row.fields is None:
+            events.append((row.line, row))
+            continue
+        try:
+            events.append((row.line, row_event(row)))
+        except EventError as error:
+            refused.append(BadRow(row.line, str(error), ticket_id))
+    return events, refused
+
+
+def row_event(row: Row) -> Event:
+    """The :class:`~slaclock.Event` a log row says (refused with an :class:`EventError`).
+
+    The reader checked the row's kind, coverage and author against the vocabulary; the
+    casts below only tell the type checker so.
+    """
+    return Event(
+        row.ticket, row.at, cast("EventKind", row.kind),
+        row.level if row.kind in _LEVELLED else None, row.detail,
+        cast("Coverage | None", row.coverage), row.customer, row.category, status=row.status,
+        author=cast("Role | None", row.author), fields=row.fields,
+    )
 
 
 _LEVELLED = frozenset({"opened", "level_changed", "created", "field"})
@@ -530,7 +580,10 @@ def _group(
                 if row.signed is not None:
                     signed.setdefault(ticket_id, row.signed)
                     break
-            grouped[ticket_id] = [(row.line, row) for row in rows]
+            walked, refused = walkable(ticket_id, rows)
+            rejected.extend(refused)
+            if walked:
+                grouped[ticket_id] = walked
         latest = None if log.last is None else to_us(log.last)
         return grouped, rejected, log.rows, signed, latest
     pairs: list[tuple[int, Event]]

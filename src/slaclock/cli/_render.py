@@ -602,20 +602,24 @@ def _filters_text(filters: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def plot(summary: Any, path: str, targets: Mapping[str, float] | None = None) -> None:
+def plot(
+    summary: Any, path: str, goals: Mapping[str, float] | None = None,
+    order: Sequence[str] = LEVEL_ORDER,
+) -> None:
     """Compliance per month and level, as a line chart (PNG or SVG by the file's name):
-    :func:`slaclock._chart.compliance_figure`, the levels in the regulation's order.
+    :func:`slaclock._chart.compliance_figure`, the chart of ``Report.plot()``.
 
     Args:
         summary: the report's summary.
         path: the file to write (replaced only once the chart is drawn).
-        targets: a compliance goal (a share, ``0.95``) per level, drawn as a dashed
+        goals: a compliance goal (a share, ``0.95``) per level, drawn as a dashed
             line in the level's colour.
+        order: the levels in the order their lines are drawn (the policy's).
     """
     from slaclock._chart import compliance_figure
 
     try:
-        fig = compliance_figure(summary, goals=targets, order=LEVEL_ORDER)
+        fig = compliance_figure(summary, goals=goals, order=order)
     except ImportError:
         raise RuntimeError("--plot needs matplotlib: pip install 'slaclock[plot]'") from None
     fmt = path.rsplit(".", 1)[-1].lower()

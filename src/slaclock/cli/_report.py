@@ -343,8 +343,7 @@ class Shard:
                 done += 1
                 if progress is not None and done % 2000 == 0:
                     progress(done)
-                events = [(row.line, row) for row in rows]
-                status, left_out, after = replayer.ticket(ticket_id, events, rows[0].signed)
+                status, left_out, after = replayer.rows(ticket_id, rows, rows[0].signed)
                 bad.extend(left_out)
                 after_at += after
                 if status is None:
@@ -769,7 +768,7 @@ def _bucket_task(spec: Spec, index: int, at: datetime | None) -> Any:
 
 def _run_split(
     split: Split, spec: Spec, dask: _OnDask | None, at: datetime | None, zone: tzinfo,
-    path: str, strict: bool,
+    path: str, strict: bool, progress: _Progress,
 ) -> tuple[list[BadRow], list[ShardResult], datetime]:
     """Read and replay every bucket of a split log, one after another in this process
     (``dask`` ``None``) or as tasks of a Dask cluster: each bucket at once, so no bucket
@@ -785,9 +784,14 @@ def _run_split(
     """
 
     def run(when: datetime | None) -> list[tuple[ReadInfo, ShardResult | None]]:
-        if dask is None:
-            return [_bucket(spec, i, when) for i in range(spec.shards)]
-        return dask.buckets(when)
+        progress.replaying(spec.shards)  # a bucket a step
+        if dask is not None:
+            return dask.buckets(when)
+        done = []
+        for i in range(spec.shards):
+            done.append(_bucket(spec, i, when))
+            progress.replayed(i + 1)
+        return done
 
     guess = at if at is not None else split.latest
     usable = guess is not None and guess < last_year_start(zone)
@@ -932,7 +936,8 @@ def run_report(
                 spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
                 rows = split.rows
                 dask = None if local else _on_dask(stack, path, scheduler, workers, spec)
-                bad, results, at = _run_split(split, spec, dask, at, zone, path, strict)
+                bad, results, at = _run_split(split, spec, dask, at, zone, path, strict,
+                                              progress)
             else:
                 shards = (_InProcess(spec, progress) if local
                           else _on_dask(stack, path, scheduler, workers, spec))
@@ -988,10 +993,10 @@ def run_report(
         _tell_skipped(path, bad, rows, after_at, not_yet, fmt == "table" and output is None)
         if plot is not None:
             from slaclock._policy import as_versions
+            from slaclock._report import goals_and_levels
 
-            goals = {key: level.compliance for v in as_versions(policy).versions
-                     for key, level in v.levels.items() if level.compliance is not None}
-            _render.plot(summary, plot, targets=goals)
+            goals, levels = goals_and_levels(as_versions(policy))
+            _render.plot(summary, plot, goals=goals, order=levels)
         notice = provisional.notice()
         if notice is not None:
             print(notice, file=sys.stderr)
