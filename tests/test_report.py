@@ -70,6 +70,17 @@ def test_a_report_of_a_pandas_frame_equals_the_report_of_its_file(
     assert again.tickets == sample.tickets
 
 
+def test_a_frame_of_nullable_strings_reads_as_its_file(sample: slaclock.Report) -> None:
+    """Named case: missing cells of a nullable or Arrow string column are pd.NA."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(SAMPLE, dtype="string")
+    assert frame["level"].isna().any()
+    frame["time"] = [datetime.fromisoformat(t) for t in frame["time"]]
+    again = report(frame, at=sample.at)
+    assert again.rejected == []
+    assert again.tickets == sample.tickets
+
+
 def test_summaries_of_partitions_by_ticket_merge_into_the_whole(
     sample: slaclock.Report,
 ) -> None:

@@ -675,9 +675,11 @@ def _frame_events(
 
 def _cell(value: object) -> Any:
     """A DataFrame cell as the log reader reads a cell: stripped text, an empty one (or
-    NaN, NaT, None) missing."""
+    NaN, NaT, ``pd.NA``, None) missing."""
     if isinstance(value, str):
         return value.strip() or None
+    if type(value).__name__ == "NAType":  # pandas' NA, of nullable and Arrow columns
+        return None
     try:
         if value is None or value != value:  # NaN and NaT are not equal to themselves
             return None
