@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     make_log(log, args.tickets, args.seed)
     lines = [
         f"slaclock report on Dask: {args.tickets} tickets, {log.stat().st_size / 2**20:.0f} "
-        f"MB of CSV (examples/generate_tickets.py --tickets {args.tickets} --seed {args.seed})",
+        f"MB of CSV (examples/generate_tickets.py --tickets {args.tickets} --seed {args.seed}), "
+        f"--format {args.format}",
         machine(),
         "",
         f"{'run':<44}  {'wall s':>7}  {'tickets/s':>9}  {'speed-up':>8}  {'main MB':>7}  "
@@ -238,7 +239,6 @@ def main(argv: list[str] | None = None) -> int:
         "two": ("--jobs 2 (2 Dask workers)", ["--jobs", "2"]),
     }
     runs = [known[name] for name in args.runs.split(",")]
-    lines[0] += f", --format {args.format}"
     one_worker = None
     reports = []
     for name, options in runs:

@@ -470,7 +470,7 @@ _LEVELLED = frozenset({"opened", "level_changed", "created", "field"})
 
 
 def report(
-    events: Iterable[Event] | str | os.PathLike[str] | pandas.DataFrame,
+    events: Iterable[Event] | str | os.PathLike[str] | pandas.DataFrame | Any,
     policy: Regulation | RegulationVersions | None = None,
     *,
     at: datetime | None = None,
@@ -483,8 +483,11 @@ def report(
     Args:
         events: the events of many tickets, in any order: an iterable of
             :class:`~slaclock.Event`, the path of an event-log file (CSV or JSON lines,
-            :doc:`/reference/event-log`), or a pandas DataFrame with the log's columns
-            (``ticket``, ``time`` as tz-aware timestamps or ISO text, ``event``, ...).
+            :doc:`/reference/event-log`), a pandas DataFrame with the log's columns
+            (``ticket``, ``time`` as tz-aware timestamps or ISO text, ``event``, ...), or a
+            Dask DataFrame with them, replayed partition by partition where the
+            partitions are (:doc:`/howto/dask`; a rejected row's line is its position in
+            the whole frame).
         policy: a :class:`~slaclock.Regulation` or :class:`~slaclock.RegulationVersions`
             (with its contracts); the default policy when ``None``.
         at: the instant of the report (default: the latest event's).
