@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import bench_report
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "examples" / "generate_tickets.py"
@@ -187,18 +188,9 @@ def measure(cmd: list[str]) -> dict[str, Any]:
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import slaclock
-
-    return (f"machine: {platform.system()} {platform.machine()}, {model}, {os.cpu_count()} "
-            f"logical CPUs; python {platform.python_version()}, slaclock {slaclock.__version__}")
+    """The machine, the Python and slaclock, in one line (as ``bench_report.py`` says it)."""
+    return "machine: " + "; ".join(line.removeprefix("machine: ").split("; load")[0]
+                                   for line in bench_report.machine())
 
 
 def main(argv: list[str] | None = None) -> int:
