@@ -101,6 +101,14 @@ def test_tickets_that_say_the_same_share_one_walk() -> None:
                 t.record(e)
         statuses[ticket] = t._status(opened + timedelta(days=5), None, shapes)
     assert len(shapes) == 2
+    full = Shapes(limit=1)  # one shape kept: the next one starts the cache again
+    for ticket in ("A", "C"):
+        t = Ticket(ticket, REG)
+        for e in log:
+            if e.ticket == ticket:
+                t.record(e)
+        assert t._status(opened + timedelta(days=5), None, full) == statuses[ticket]
+        assert len(full) == 1
     b = statuses["B"].metric("reaction")
     assert b.state == "met"
     assert b.elapsed == timedelta(hours=3)
