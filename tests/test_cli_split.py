@@ -136,3 +136,23 @@ def test_the_number_of_buckets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert _report.split_buckets("-", None, None, 1) == 0
     monkeypatch.setattr(_report, "SPLIT_BYTES", 1000)
     assert _report.split_buckets(str(log), None, None, 1) == 0
+
+
+@pytest.mark.usefixtures("split")
+def test_no_room_to_split_is_one_line_that_says_where_and_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    from slaclock import _eventlog
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_eventlog.pickle, "dump", full)
+    result = run("report", SAMPLE)
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert "cannot split the log by ticket in the temporary directory" in line
+    assert "No space left on device" in line
+    assert "TMPDIR" in line

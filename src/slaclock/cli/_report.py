@@ -930,9 +930,17 @@ def run_report(
                 limit, workdir, workers, zone, filters, mapping, strict,
             )
             if buckets:
-                split = split_log(path, workdir, buckets, fmt=spec.input_format, tz=tz,
-                                  progress=progress.reading if progress.bar else None,
-                                  details=False)
+                try:
+                    split = split_log(path, workdir, buckets, fmt=spec.input_format, tz=tz,
+                                      progress=progress.reading if progress.bar else None,
+                                      details=False)
+                except OSError as error:
+                    raise EventLogError(
+                        path, None, f"cannot split the log by ticket in the temporary "
+                        f"directory {workdir}: {error.strerror or error} (a log over "
+                        f"{SPLIT_BYTES // 2**20} MB is split there: give TMPDIR a "
+                        "directory with about the log's size free)",
+                    ) from None
                 spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
                 rows = split.rows
                 dask = None if local else _on_dask(stack, path, scheduler, workers, spec)
