@@ -156,3 +156,69 @@ def test_an_empty_value_is_not_a_missing_one_in_a_shared_walk() -> None:
         assert got.tickets[ticket] == alone(log, reg, ticket, at)
     assert got.tickets["Y"].metric("triage").state == "met"
     assert got.tickets["X"].metric("triage").state == "breached"
+
+
+@st.composite
+def mixed_logs(draw: st.DrawFn) -> list[dict[str, object]]:
+    """JSON-lines records of a few tickets: an opening (``opened`` at a level, or
+    ``created``), then events of both vocabularies, now and then with a status, an author
+    or fields where the event takes none (which an event refuses)."""
+    records: list[dict[str, object]] = []
+    kinds = ["responded", "waiting", "customer_replied", "resolved", "reopened", "status",
+             "reply", "note", "field", "level_changed"]
+    for ticket in ("T1", "T2", "T3")[: draw(st.integers(1, 3))]:
+        minute = draw(st.integers(0, 600))
+        opening: dict[str, object] = {"ticket": ticket, "event": "opened",
+                                      "level": draw(st.sampled_from(list(REG.levels)))}
+        if draw(st.booleans()):
+            opening = {"ticket": ticket, "event": "created",
+                       "level": opening["level"]}
+        for event in [opening, *(
+            {"ticket": ticket, "event": draw(st.sampled_from(kinds))}
+            for _ in range(draw(st.integers(0, 6)))
+        )]:
+            minute += draw(st.integers(0, 900))
+            event["time"] = (MSK_ORIGIN + timedelta(minutes=minute)).isoformat()
+            kind = event["event"]
+            if kind == "level_changed":
+                event["level"] = draw(st.sampled_from(list(REG.levels)))
+            if kind == "status" or draw(st.integers(0, 5)) == 0:
+                event["status"] = draw(st.sampled_from(["open", "pending", "solved"]))
+            if kind in ("reply", "note") or draw(st.integers(0, 5)) == 0:
+                event["author"] = draw(st.sampled_from(["desk", "customer"]))
+            if kind == "field" or draw(st.integers(0, 5)) == 0:
+                event["fields"] = draw(st.sampled_from(
+                    [{"priority": "high"}, {"customer": ""}, {"level": "partner.emergency"}]))
+            records.append(event)
+    return draw(st.permutations(records))
+
+
+@EXAMPLES
+@given(mixed_logs())
+def test_a_log_s_rows_walked_as_read_give_what_their_events_give(
+    records: list[dict[str, object]],
+) -> None:
+    """Rows of the default vocabulary go to the walk as the reader checked them, the
+    others as the events they say; each row made an event and checked as such gives the
+    same statuses."""
+    import contextlib
+    import json
+    import tempfile
+    from datetime import datetime
+    from pathlib import Path
+
+    from slaclock import EventError
+    from slaclock._eventlog import EventLog
+    from slaclock._report import row_event
+
+    at = datetime.fromisoformat("2026-05-20T12:00:00+03:00")
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "log.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        got = report(path, at=at)
+        events = []
+        for ticket_rows in EventLog.read(path).tickets.values():
+            for row in ticket_rows:
+                with contextlib.suppress(EventError):  # left out, as the report does
+                    events.append(row_event(row))
+    assert got.tickets == report(events, at=at).tickets
