@@ -258,6 +258,25 @@ class _Builder:
         self.targets[key] = found
         return found
 
+    def resolve(
+        self, what: str, table: Mapping[str, str], value: str, other: str, line: int,
+        ticket: str | None,
+    ) -> str | None:
+        """The target ``table`` maps ``value`` (a ``what``: field or event) to, or
+        ``None`` once the row is told: ignored (the mapping says so, by name or, for a
+        name it lacks, by ``other``) or unknown."""
+        target = self.target(table, value)
+        if target is None:
+            if other == "ignore":
+                self.ignore(f"{what} {value}")
+            else:
+                self.unknown(what, value, line, ticket)
+            return None
+        if target == "ignore":
+            self.ignore(f"{what} {value}")
+            return None
+        return target
+
     # -- one change ------------------------------------------------------------------
 
     def change(
@@ -270,15 +289,8 @@ class _Builder:
         if field is None:
             self.reject(line, "no field name", ticket)
             return
-        target = self.target(mapping.fields, field)
+        target = self.resolve("field", mapping.fields, field, mapping.other_fields, line, ticket)
         if target is None:
-            if mapping.other_fields == "ignore":
-                self.ignore(f"field {field}")
-            else:
-                self.unknown("field", field, line, ticket)
-            return
-        if target == "ignore":
-            self.ignore(f"field {field}")
             return
         if target == "status":
             name = self.status(new, line, ticket)
@@ -558,16 +570,11 @@ def _csv_row(line: int, row: Mapping[str, str | None], build: _Builder) -> None:
     if kind_cell is None:
         build.reject(line, "no event kind", ticket)
         return
-    target = build.target(mapping.events, kind_cell)
+    target = build.resolve("event", mapping.events, kind_cell, mapping.other_events, line,
+                           ticket)
     if target is None:
-        if mapping.other_events == "ignore":
-            build.ignore(f"event {kind_cell}")
-        else:
-            build.unknown("event", kind_cell, line, ticket)
         return
-    if target == "ignore":
-        build.ignore(f"event {kind_cell}")
-    elif target == "created":
+    if target == "created":
         status = None
         field = row.get("field")
         if row.get("new") is not None and (
