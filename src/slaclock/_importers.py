@@ -726,16 +726,15 @@ def _zendesk_other(
     build: _Builder,
 ) -> None:
     """A child event of another kind: as the mapping's ``[log.events]`` says."""
-    target = build.target(build.mapping.events, kind)
+    target = build.resolve("event", build.mapping.events, kind, build.mapping.other_events,
+                           number, ticket)
+    if target is None:
+        return
     if target in ("reply", "note", "comment"):
         public = child.get("public")
         author = _clean(child.get("author_id")) or updater
         build.comment(number, ticket, at, target,
                       public if isinstance(public, bool) else None, role_of(author))
-    elif target == "ignore" or (target is None and build.mapping.other_events == "ignore"):
-        build.ignore(f"event {kind}")
-    elif target is None:
-        build.unknown("event", kind, number, ticket)
     else:
         build.reject(number, f"a Zendesk {kind} event cannot be a {target!r} event: map it "
                      "to a comment, reply, note or ignore", ticket)
