@@ -37,6 +37,7 @@ import gc
 import io
 import itertools
 import json
+import operator
 import os
 import pickle
 import re
@@ -130,6 +131,11 @@ class Row(NamedTuple):
     status: str | None = None
     author: str | None = None
     fields: Mapping[str, str | None] | None = None
+
+
+#: ``new_row(Row, values)``: a :class:`Row` of all its thirteen values, made without the
+#: named tuple's own ``__new__`` (a Python function, twice the cost on a log's every row).
+new_row = tuple.__new__
 
 
 @attrs.frozen
@@ -498,6 +504,9 @@ def _csv_rows(
     width = max(index) + 1
     i_ticket, i_time, i_event, i_level, i_detail = index[:5]
     rare = [i for i in index[5:] if i >= 0]
+    # The rare columns' cells: a tuple of them, or the one cell, a string; either is
+    # empty throughout (`any` of it false) when the row leaves them all empty.
+    rare_cells = operator.itemgetter(*rare) if rare else None
     optional = [(j, i) for j, i in enumerate(index[3:]) if i >= 0]
     kinds = _FAST_KINDS
     needs_level = _NEEDS_LEVEL
@@ -528,15 +537,17 @@ def _csv_rows(
                 # The fast path: a clean row of the common shape.
                 kind = kinds.get(cells[i_event])
                 if kind is not None and ticket and not ticket[0].isspace() \
-                        and not ticket[-1].isspace() and not any(cells[i] for i in rare):
+                        and not ticket[-1].isspace() \
+                        and (rare_cells is None or not any(rare_cells(cells))):
                     at = fast_time(cells[i_time])
                     level = cells[i_level] if i_level >= 0 and kind in needs_level else None
                     if at is not None and (
                         kind not in needs_level or (level and level == level.strip())
                     ):
                         detail = cells[i_detail].strip() or None if details else None
-                        yield Row(start, ids.setdefault(ticket, ticket), at, kind, level,
-                                  detail, None, None, None, None)
+                        yield new_row(Row, (start, ids.setdefault(ticket, ticket), at, kind,
+                                            level, detail, None, None, None, None, None,
+                                            None, None))
                         continue
                 extra: list[object] = [None] * (len(COLUMNS) - 3)
                 for j, i in optional:
@@ -803,10 +814,20 @@ class EventLog:
         return len(self.bad)
 
 
+#: A row's instant and line (the row is a tuple: its fields by position, in C).
+_AT_AND_LINE = operator.itemgetter(2, 0)
+
+
 def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]:
+    # The rows by instant, an opening first among the rows of its instant, then by line.
+    # Sorted by instant and line, a ticket's one opening is its first row (the usual case)
+    # or the rows take the second sort.
     if len(group) > 1:
-        group.sort(key=lambda r: (r.at, r.kind not in _OPENINGS, r.line))
+        group.sort(key=_AT_AND_LINE)
     opened = [r for r in group if r.kind in _OPENINGS]
+    if (opened and opened[0] is not group[0]) or len(opened) > 1:
+        group.sort(key=lambda r: (r.at, r.kind not in _OPENINGS, r.line))
+        opened = [r for r in group if r.kind in _OPENINGS]
     if not opened:
         bad.extend(
             BadRow(r.line, f"ticket {ticket!r} has no 'opened' event", ticket) for r in group
@@ -1030,10 +1051,14 @@ def check_log_path(path: str) -> None:
 
 
 def _counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
-    """The lines, reporting now and then how many characters have been read."""
+    """The lines, reporting now and then how many characters have been read (the lines
+    themselves when nothing is told)."""
     if progress is None:
-        yield from lines
-        return
+        return iter(lines)
+    return _told(lines, progress)
+
+
+def _told(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:
     chars = 0
     step = 1 << 20
     mark = step
