@@ -902,14 +902,23 @@ class _Clock:
 
 #: A level in force from an instant on: (since, level, coverage).
 _Regime = tuple[int, Level, "str | None"]
+#: A target found: the target, its calendar, its duration in microseconds.
+_Found = tuple[Target, Schedule, int]
+#: What every ticket of a walk shares (:meth:`_Walk._plan`): each clock's definition,
+#: cycles and (one level all the ticket's life) target; the ticket's level, coverage,
+#: state, criticality and customer.
+_Plan = tuple[
+    list[tuple["MetricDefinition", list["_Cycle"], "_Found | None"]],
+    tuple[str, "str | None", "TicketState", bool, "str | None"],
+]
 
 
 class _Walk:
     """One pass over a ticket's sorted events, on their positions: what became of each
     clock (its cycles and their active spans), the levels in force, the ticket's state.
-    Once walked its outcome does not change (:meth:`status` only remembers the targets it
-    looks up): it counts it on any ticket's times, so the tickets of one :class:`Shapes`
-    entry share it."""
+    Once walked its outcome does not change (:meth:`status` only remembers what it finds
+    the same for every ticket: the targets, the clocks' plan): it counts it on any
+    ticket's times, so the tickets of one :class:`Shapes` entry share it."""
 
     def __init__(self, ticket: Ticket, inside: dict[str, bool]) -> None:
         self.ticket = ticket
@@ -933,7 +942,9 @@ class _Walk:
         self.keeps_breach = options.downgrade_keeps_breach
         own = ticket.contract.calendars if ticket.contract is not None else None
         self.calendars = {**regulation.calendars, **own} if own else regulation.calendars
-        self.targets: dict[tuple[int, str | None, str], tuple[Target, Schedule, int] | None] = {}
+        self.targets: dict[tuple[int, str | None, str], _Found | None] = {}
+        #: What every ticket of the walk shares, once a status is asked.
+        self.plan: _Plan | None = None
 
     def apply(self, t: int, event: Happening) -> None:
         action = _ACTIONS[event.kind]
@@ -1151,24 +1162,24 @@ class _Walk:
     ) -> TicketStatus:
         """The status of ``ticket``, whose events (the ones walked, in order) happened at
         ``times`` (UTC microseconds): the walk's positions become those instants."""
+        plan = self.plan
+        if plan is None:
+            plan = self.plan = self._plan()
+        clocks, head = plan
         zone = at.tzinfo
         opened_us = times[self.opened]
         opened = _local(opened_us, zone)
-        regimes = [(times[i], level, coverage) for i, level, coverage in self.regimes]
+        # One level all the ticket's life (most tickets): no instants to put on its levels.
+        regimes = None if len(self.regimes) == 1 else [
+            (times[i], level, coverage) for i, level, coverage in self.regimes
+        ]
         metrics: list[MetricStatus] = []
-        for clock in self.clocks:
-            m = clock.definition
-            cycles = clock.cycles
-            if not cycles and not m.cycles:
-                # A clock that never started: not applicable, dated at the opening.
-                placeholder = _Cycle(self.opened)
-                placeholder.finish(self.opened, "not_applicable")
-                cycles = [placeholder]
+        for m, cycles, alone in clocks:
             number = 0
             for cycle in cycles:
                 found = self._metric(
-                    m, cycle, number + 1 if m.cycles else 0, times, regimes, at_us, share,
-                    zone, opened_us, opened,
+                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us,
+                    share, zone, opened_us, opened,
                 )
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
@@ -1179,6 +1190,26 @@ class _Walk:
                     )
                 number += m.cycles
                 metrics.append(found)
+        level, coverage, state, critical, customer = head
+        return TicketStatus(
+            ticket, at, level, coverage, state, opened, critical, tuple(metrics), customer
+        )
+
+    def _plan(self) -> _Plan:
+        """What every ticket of the walk shares, found on the first status: each clock's
+        cycles (a clock that never started: one not applicable, dated at the opening)
+        with its target when one level is in force all the ticket's life; and the
+        ticket's level, coverage, state, criticality and customer."""
+        clocks = []
+        alone = self.regimes[0] if len(self.regimes) == 1 else None
+        for clock in self.clocks:
+            m = clock.definition
+            cycles = clock.cycles
+            if not cycles and not m.cycles:
+                placeholder = _Cycle(self.opened)
+                placeholder.finish(self.opened, "not_applicable")
+                cycles = [placeholder]
+            clocks.append((m, cycles, None if alone is None else self._target(alone, m.name)))
         last = self.regimes[-1]
         category = self.category
         state: TicketState
@@ -1194,12 +1225,11 @@ class _Walk:
             state = "on_hold"
         else:
             state = "open"
-        return TicketStatus(
-            ticket, at, last[1].key, last[2] if last[1].needs_coverage else None,
-            state, opened, last[1].critical, tuple(metrics), self.fields.get("customer"),
-        )
+        head = (last[1].key, last[2] if last[1].needs_coverage else None, state,
+                last[1].critical, self.fields.get("customer"))
+        return clocks, head
 
-    def _target(self, regime: _Regime, metric: str) -> tuple[Target, Schedule, int] | None:
+    def _target(self, regime: _Regime, metric: str) -> _Found | None:
         """The target of ``metric`` under ``regime``, its calendar, and its duration in
         microseconds; found once per level, coverage and metric of the walk (whose
         tickets all share them)."""
@@ -1224,7 +1254,8 @@ class _Walk:
         cycle: _Cycle,
         number: int,
         times: list[int],
-        regimes: list[_Regime],
+        regimes: list[_Regime] | None,
+        alone: _Found | None,
         at: int,
         share: float,
         zone: tzinfo | None,
@@ -1232,7 +1263,9 @@ class _Walk:
         opened: datetime,
     ) -> MetricStatus:
         """One clock at ``at``, the walk's positions mapped to ``times``, its instants
-        expressed in ``zone`` (the opening, ``opened_us``, is made once: ``opened``)."""
+        expressed in ``zone`` (the opening, ``opened_us``, is made once: ``opened``).
+        ``regimes``: the levels in force, on the ticket's times; ``None`` for one level all
+        its life, whose target is ``alone``."""
         start = times[cycle.start]
         ended = None if cycle.end is None else times[cycle.end]
         end = ended if ended is not None else at
@@ -1246,10 +1279,10 @@ class _Walk:
         breach_deadline: int | None = None
         known: tuple[int | None, int | None, int] | None = None
         # The levels in force over the clock's life: the one at its start, then changes.
-        if len(regimes) == 1:
+        if regimes is None:
             # One level all the ticket's life (most tickets): its one target, walked once.
-            life = regimes
-            final = shown = self._target(regimes[0], m.name)
+            life = self.regimes
+            final = shown = alone
             if shown is not None:
                 known = _walk(shown[1], spans, shown[2], at, start, working)
                 overrun = known[1]
@@ -1263,7 +1296,7 @@ class _Walk:
                     first = i
             life = [regimes[first], *(r for r in regimes[first + 1:] if r[0] <= end)]
             from_change = self.from_change
-            breach_target: tuple[Target, Schedule, int] | None = None
+            breach_target: _Found | None = None
             walks: dict[tuple[int, int], tuple[int | None, int | None, int]] = {}
             judged = life if self.keeps_breach else life[-1:]
             offset = len(life) - len(judged)
@@ -1296,7 +1329,7 @@ class _Walk:
         if shown is None or known is None:
             return MetricStatus(
                 m.name, number, "not_applicable", start_dt, None, None, None,
-                None, _dt(met_at, zone), None, False, None, None,
+                None, (None if met_at is None else _local(met_at, zone)), None, False, None, None,
             )
         target, schedule, target_us = shown
         deadline, _, elapsed = known
@@ -1319,7 +1352,7 @@ class _Walk:
             state = "paused"
         else:
             state = "running"
-        elapsed_td = timedelta(microseconds=elapsed)
+        elapsed_td = timedelta(0, 0, elapsed)  # positionally: a third faster
         if state == "not_applicable":
             return MetricStatus(
                 m.name, number, state, start_dt, None, elapsed_td, None, None,
@@ -1328,10 +1361,12 @@ class _Walk:
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
         return MetricStatus(
-            m.name, number, state, start_dt, _dt(deadline, zone),
-            elapsed_td, target.duration - elapsed_td, used, _dt(met_at, zone),
-            _dt(breached_at, zone), state == "running" and used >= share, target.duration,
-            target.clock_name(coverage),
+            m.name, number, state, start_dt,
+            None if deadline is None else _local(deadline, zone),
+            elapsed_td, target.duration - elapsed_td, used,
+            None if met_at is None else _local(met_at, zone),
+            None if breached_at is None else _local(breached_at, zone),
+            state == "running" and used >= share, target.duration, target.clock_name(coverage),
         )
 
 
@@ -1415,10 +1450,6 @@ def _local(us: int, zone: tzinfo | None) -> datetime:
     except (OverflowError, OSError, ValueError):
         return from_us(us, zone)
     return found.replace(microsecond=micro) if micro else found
-
-
-def _dt(us: int | None, zone: tzinfo | None) -> datetime | None:
-    return None if us is None else _local(us, zone)
 
 
 def _coverage_of(life: list[_Regime], target: Target) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
@@ -576,8 +577,11 @@ def _default_metrics() -> dict[str, MetricDefinition]:
     return {name: library[name] for name in DEFAULT_METRICS}
 
 
+_effective = operator.attrgetter("effective")
+
+
 def _by_effective(versions: Iterable[Regulation]) -> tuple[Regulation, ...]:
-    return tuple(sorted(versions, key=lambda v: v.effective))
+    return tuple(sorted(versions, key=_effective))
 
 
 @attrs.frozen
@@ -630,7 +634,7 @@ class RegulationVersions:
         """
         if isinstance(day, datetime) or not isinstance(day, date):
             raise TypeError(f"day must be a datetime.date, not {type(day).__name__}")
-        i = bisect_right([v.effective for v in self.versions], day)
+        i = bisect_right(self.versions, day, key=_effective)
         if i == 0:
             raise ConfigError(
                 "signed",

@@ -366,11 +366,11 @@ class Shard:
                     continue
                 # The table lists the most urgent tickets: each shard keeps its `limit`
                 # most urgent (a heap of the negated keys, the least urgent on top).
-                key = (*_urgency(status), opened_us, line)
+                rank, urgency = _urgency(status)
                 if limit == 0:
-                    listed.append((key, _cells(status)))
+                    listed.append(((rank, urgency, opened_us, line), _cells(status)))
                     continue
-                negated = tuple(-x for x in key)
+                negated = (-rank, -urgency, -opened_us, -line)
                 if len(listed) < limit:
                     heapq.heappush(listed, (negated, _cells(status)))
                 elif negated > listed[0][0]:
