@@ -547,25 +547,30 @@ def _json_or_null(text: str | None) -> str:
     return "null" if text is None else _json_text(text)
 
 
-def _json_time(value: datetime | None) -> str:
-    return "null" if value is None else f'"{value.isoformat()}"'
-
-
 def _json_seconds(value: timedelta | None) -> str:
-    seconds = _seconds(value)
-    return "null" if seconds is None else repr(seconds)
+    """``json.dumps(_seconds(value))``."""
+    if value is None:
+        return "null"
+    if value.microseconds == 0:
+        return str(value.days * 86_400 + value.seconds)
+    return repr(value.total_seconds())
 
 
 def _metric_json(m: MetricStatus, opened: datetime, opened_iso: str) -> str:
     """``json.dumps(m.as_dict(), ensure_ascii=False)``, for a clock of a ticket that
     ``opened`` (written ``opened_iso``)."""
     start = opened_iso if m.start is opened else m.start.isoformat()
+    # The instants inline: three calls fewer a clock, on millions of clocks.
+    d, met, breached = m.deadline, m.met_at, m.breached_at
+    deadline = "null" if d is None else '"' + d.isoformat() + '"'
+    met_at = "null" if met is None else '"' + met.isoformat() + '"'
+    breached_at = "null" if breached is None else '"' + breached.isoformat() + '"'
     return (
         f'{{"metric": {_json_text(m.metric)}, "cycle": {m.cycle}, "state": "{m.state}", '
-        f'"start": "{start}", "deadline": {_json_time(m.deadline)}, '
+        f'"start": "{start}", "deadline": {deadline}, '
         f'"elapsed": {_json_seconds(m.elapsed)}, "remaining": {_json_seconds(m.remaining)}, '
         f'"used": {"null" if m.used is None else repr(m.used)}, '
-        f'"met_at": {_json_time(m.met_at)}, "breached_at": {_json_time(m.breached_at)}, '
+        f'"met_at": {met_at}, "breached_at": {breached_at}, '
         f'"at_risk": {_JSON_BOOL[m.at_risk]}, "target": {_json_seconds(m.target)}, '
         f'"clock": {_json_or_null(m.clock)}}}'
     )
