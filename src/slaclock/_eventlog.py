@@ -994,7 +994,6 @@ def split_log(
 
 def read_bucket(bucket: str) -> Iterator[Row]:
     """The rows of one bucket of :func:`split_log`, in the order they were read."""
-    make = Row._make
     with open(bucket, "rb") as f:
         while True:
             try:
@@ -1002,7 +1001,7 @@ def read_bucket(bucket: str) -> Iterator[Row]:
             except EOFError:
                 return
             for values in chunk:
-                yield make(values)
+                yield new_row(Row, values)
 
 
 @contextlib.contextmanager
