@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from slaclock import Event, Regulation, Ticket, report
 from slaclock._clock import Shapes
+from slaclock._instants import to_us
 from test_policy_properties import (
     MSK_ORIGIN,
     MSK_STEP,
@@ -94,12 +95,13 @@ def test_tickets_that_say_the_same_share_one_walk() -> None:
            Event("C", opened, "opened", level="partner.standard")]
     shapes = Shapes()
     statuses = {}
+    at = opened + timedelta(days=5)
     for ticket in ("A", "B", "C"):
         t = Ticket(ticket, REG)
         for e in log:
             if e.ticket == ticket:
                 t.record(e)
-        statuses[ticket] = t._status(opened + timedelta(days=5), None, shapes)
+        statuses[ticket] = t._status(at, to_us(at), None, shapes)
     assert len(shapes) == 2
     full = Shapes(limit=1)  # one shape kept: the next one starts the cache again
     for ticket in ("A", "C"):
@@ -107,7 +109,7 @@ def test_tickets_that_say_the_same_share_one_walk() -> None:
         for e in log:
             if e.ticket == ticket:
                 t.record(e)
-        assert t._status(opened + timedelta(days=5), None, full) == statuses[ticket]
+        assert t._status(at, to_us(at), None, full) == statuses[ticket]
         assert len(full) == 1
     b = statuses["B"].metric("reaction")
     assert b.state == "met"

@@ -781,14 +781,13 @@ class Ticket:
             NaiveDatetimeError: when ``at`` has no zone.
             ConfigError: for an ``at_risk`` share outside (0, 1].
         """
-        return self._status(at, at_risk, None)
+        return self._status(at, to_us(at, "at"), at_risk, None)
 
     def _status(
-        self, at: datetime, at_risk: float | None, shapes: Shapes | None
+        self, at: datetime, at_us: int, at_risk: float | None, shapes: Shapes | None
     ) -> TicketStatus:
-        """:meth:`status`; ``shapes`` reuses the walks of tickets whose events said the
-        same (a report's)."""
-        at_us = to_us(at, "at")
+        """:meth:`status` at ``at`` (``at_us`` in UTC microseconds); ``shapes`` reuses the
+        walks of tickets whose events said the same (a report's)."""
         if self._opened is None:
             raise EventError(f"ticket {self.id} has no 'opened' event")
         if self._opened_us > at_us:

@@ -425,7 +425,7 @@ class Replayer:
         if refused is not None:
             return None, rejected, after
         try:
-            return ticket._status(self.at, None, self.shapes), rejected, after
+            return ticket._status(self.at, at_us, None, self.shapes), rejected, after
         except SlaclockError as error:
             reason = f"ticket {ticket_id!r} cannot be counted: {error}"
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
