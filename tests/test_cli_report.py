@@ -9,6 +9,7 @@ expected value is worked out by hand in the comments.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import pickle
@@ -16,6 +17,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -416,3 +418,26 @@ def test_a_month_of_the_sample_is_the_months_row_of_the_whole_report() -> None:
     assert part["summary"]["months"] == september
     assert {t["opened"][:7] for t in part["tickets"]} == {"2026-09"}
     assert part["filters"]["tickets_left_out"] == 2000 - part["summary"]["tickets"]
+
+
+def test_the_collector_stays_paused_from_reading_to_the_last_ticket_replayed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Paused only while each runs, the collector's first pass after reading would walk
+    # every row kept before the replay begins.
+    from slaclock.cli import _report
+
+    seen: list[bool] = []
+    replay = _report.Shard.replay
+
+    def spy(self: _report.Shard, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return replay(self, *args, **kwargs)
+
+    monkeypatch.setattr(_report.Shard, "replay", spy)
+    sample = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
+    assert gc.isenabled()
+    result = run("report", sample, "--jobs", "1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert seen == [False]
+    assert gc.isenabled()

@@ -925,6 +925,11 @@ def run_report(
         with contextlib.ExitStack() as stack:
             progress = _Progress(path)
             stack.callback(progress.stop)
+            if local:
+                # Paused from the first row read to the last ticket replayed, not only
+                # while each runs: the collector's first pass after reading would walk
+                # every row kept (a few percent of the report), and could free none.
+                stack.enter_context(no_cycle_collection())
             spec = Spec(
                 path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
                 limit, workdir, workers, zone, filters, mapping, strict,
