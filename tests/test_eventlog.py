@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import zlib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from slaclock import _eventlog
 from slaclock._eventlog import (
     BadRow,
     EventLog,
@@ -19,6 +22,7 @@ from slaclock._eventlog import (
     check_log_path,
     csv_safe,
     format_duration,
+    no_cycle_collection,
     parse_time,
     printable,
     read_rows,
@@ -515,3 +519,45 @@ def test_a_log_read_to_be_split_keeps_no_ticket_id(tmp_path: Path) -> None:
     split = split_log(log, tmp_path, 1000)
     assert split.rows == 3000
     assert sum(len(EventLog.from_bucket(b).tickets) for b in split.buckets) == 3000
+
+
+# -- the cyclic garbage collector ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_a_log_is_read_and_left_as_it_was_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n",
+                    encoding="utf-8")
+    seen: list[bool] = []
+    grouping = _eventlog._check_ticket
+
+    def spy(*args: Any) -> list[Row]:
+        seen.append(gc.isenabled())
+        return grouping(*args)
+
+    monkeypatch.setattr(_eventlog, "_check_ticket", spy)
+    before = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        EventLog.read(path)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if before else gc.disable)()
+    assert seen == [False]
+
+
+def test_the_collector_comes_back_when_the_paused_work_fails() -> None:
+    seen: list[bool] = []
+
+    def fail() -> None:
+        seen.append(gc.isenabled())
+        raise EventLogError("log.csv", 2, "a row")
+
+    assert gc.isenabled()
+    with pytest.raises(EventLogError), no_cycle_collection():
+        fail()
+    assert seen == [False]
+    assert gc.isenabled()
