@@ -3,11 +3,14 @@ log read whole reports, byte for byte (the sizes that split a log are made small
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cli_runner import one_line_error, run
+from slaclock._eventlog import split_log
 from slaclock.cli import _report
 
 ROOT = Path(__file__).parent.parent
@@ -156,3 +159,26 @@ def test_no_room_to_split_is_one_line_that_says_where_and_what_to_do(
     assert "cannot split the log by ticket in the temporary directory" in line
     assert "No space left on device" in line
     assert "TMPDIR" in line
+
+
+def test_a_bucket_is_read_and_replayed_with_the_collector_paused_throughout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As one task of a Dask worker does it: read, then replayed, then let go.
+    split = split_log(SAMPLE, tmp_path, 2, details=False)
+    spec = _report.Spec(str(SAMPLE), None, None, None, None, "json", 0, str(tmp_path), 2,
+                        buckets=tuple(split.buckets))
+    seen: list[bool] = []
+    replay = _report.Shard.replay
+
+    def spy(self: _report.Shard, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return replay(self, *args, **kwargs)
+
+    monkeypatch.setattr(_report.Shard, "replay", spy)
+    assert gc.isenabled()
+    info, result = _report._bucket(spec, 0, split.latest)
+    assert info.tickets > 0
+    assert result is not None
+    assert seen == [False]
+    assert gc.isenabled()

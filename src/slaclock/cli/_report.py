@@ -755,10 +755,13 @@ def split_buckets(path: str, mapping: str | None, scheduler: str | None, workers
 
 
 def _bucket(spec: Spec, index: int, at: datetime | None) -> tuple[ReadInfo, ShardResult | None]:
-    """One bucket of a split log, read and (given ``at``) replayed, then let go."""
+    """One bucket of a split log, read and (given ``at``) replayed, then let go; the
+    collector paused from its first row read to its last ticket replayed (on a Dask
+    worker too, for the task's time)."""
     shard = Shard(spec, index)
-    info = shard.read()
-    return info, None if at is None else shard.replay(at)
+    with no_cycle_collection():
+        info = shard.read()
+        return info, None if at is None else shard.replay(at)
 
 
 def _bucket_task(spec: Spec, index: int, at: datetime | None) -> Any:
