@@ -182,3 +182,22 @@ def test_a_bucket_is_read_and_replayed_with_the_collector_paused_throughout(
     assert result is not None
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_the_collector_runs_between_the_buckets_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: None
+) -> None:
+    # Each bucket loads the policy again, whose calendars hold reference cycles: paused
+    # across every bucket, those of each would be kept to the end.
+    seen: list[bool] = []
+    bucket = _report._bucket
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return bucket(*args)
+
+    monkeypatch.setattr(_report, "_bucket", spy)
+    code, _, stderr = report(tmp_path, SAMPLE, "json", "--jobs", "1")
+    assert code == 0, stderr
+    assert len(seen) > 1
+    assert all(seen)

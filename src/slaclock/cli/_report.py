@@ -928,10 +928,13 @@ def run_report(
         with contextlib.ExitStack() as stack:
             progress = _Progress(path)
             stack.callback(progress.stop)
-            if local:
+            if local and not buckets:
                 # Paused from the first row read to the last ticket replayed, not only
                 # while each runs: the collector's first pass after reading would walk
-                # every row kept (a few percent of the report), and could free none.
+                # every row kept (a few percent of the report), and could free none. A
+                # split log is paused a bucket at a time (_bucket), the collector let run
+                # between buckets: each loads the policy again, whose calendars hold
+                # reference cycles.
                 stack.enter_context(no_cycle_collection())
             spec = Spec(
                 path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
