@@ -138,6 +138,9 @@ def test_is_open_matches_scalar(cal: Calendar, data: st.DataObject) -> None:
     assert [None if v is pd.NA else v for v in series] == expected
 
 
+# Ten years of working time on a calendar open a few minutes a week span centuries: the
+# warning that a call compiled over 200 years is right there, and not what is tested.
+@pytest.mark.filterwarnings("ignore::slaclock.LongCompileWarning")
 @EXAMPLES
 @given(calendars(), instants(), st.lists(st.integers(-3 * 10**14, 3 * 10**14), max_size=8))
 def test_deadlines_beyond_the_compiled_years(cal: Calendar, start: datetime, us: list[int]) -> None:
