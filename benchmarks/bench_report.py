@@ -4,6 +4,7 @@
     python benchmarks/bench_report.py --tickets 20000 --jobs 1   # a quick look
     python benchmarks/bench_report.py --write            # also write results/report.txt
     python benchmarks/bench_report.py --tickets 100000 --repeat 3   # the fastest of 3 rounds
+    python benchmarks/bench_report.py --tickets 100000 --against HEAD~3  # and that revision
 
 The log is made by ``examples/generate_tickets.py`` (seeded, so every run times the same
 rows) and kept in ``--workdir`` (a temporary directory by default) for the next run. Each
@@ -36,11 +37,13 @@ import gc
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -99,13 +102,17 @@ class TreeMemory:
             self._thread.join()
 
 
-def measure(log: Path, jobs: int, fmt: str, workdir: Path) -> dict[str, Any]:
+def measure(
+    log: Path, jobs: int, fmt: str, workdir: Path, src: Path | None = None
+) -> dict[str, Any]:
+    """The command, of this tree or of the sources in ``src`` (another revision's)."""
     cmd = [sys.executable, "-m", "slaclock", "report", str(log), "--jobs", str(jobs),
            "--format", fmt]
-    out_path = workdir / f"report.{fmt}"
+    out_path = workdir / f"report{'-other' if src else ''}.{fmt}"
     if fmt != "table":
         cmd += ["--output", str(out_path)]
-    found = run(cmd, "slaclock report", out_path if fmt != "table" else None)
+    found = run(cmd, "slaclock report", out_path if fmt != "table" else None,
+                {"PYTHONPATH": str(src)} if src else {})
     return {"jobs": jobs, "format": fmt, **found}
 
 
@@ -137,9 +144,11 @@ def floor(log: str, out: str, collect: bool = False) -> None:
             }) + "\n")
 
 
-def run(cmd: list[str], label: str, out_path: Path | None) -> dict[str, Any]:
+def run(
+    cmd: list[str], label: str, out_path: Path | None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run ``cmd`` in a fresh process: its wall-clock and CPU time, its peak memory."""
-    env = {**os.environ, "SLACLOCK_NO_PROGRESS": "1"}
+    env = {**os.environ, "SLACLOCK_NO_PROGRESS": "1", **(env or {})}
     start = time.perf_counter()
     with open(os.devnull, "w") as devnull:
         proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env)
@@ -181,6 +190,27 @@ def machine() -> list[str]:
     ]
 
 
+def measure_all(
+    runs: dict[str, Callable[[], dict[str, Any]]], best: dict[str, dict[str, Any]],
+    repeat: int,
+) -> None:
+    """Each run ``repeat`` times into ``best``: the runs take turns, round after round,
+    and each keeps its fastest round (what else the machine runs slows some rounds,
+    never speeds one up) and its largest memory."""
+    for round_ in range(1, repeat + 1):
+        for label, run_once in runs.items():
+            found = run_once()
+            kept = best.setdefault(label, found)
+            for key in ("wall_s", "cpu_s"):
+                kept[key] = min(kept[key], found[key])
+            for key in ("max_process_mb", "tree_peak_mb"):
+                if found[key] is not None:
+                    kept[key] = max(kept[key] or 0, found[key])
+            if repeat > 1:
+                print(f"  round {round_}: {label} {found['wall_s']:.1f} s", file=sys.stderr,
+                      flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -193,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", default="", help="a line to add to the results")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of every run, the fastest kept (default 1)")
+    parser.add_argument("--against", metavar="REVISION",
+                        help="also run the command of another revision (a git worktree)")
     parser.add_argument("--floor", nargs=2, metavar=("LOG", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--floor-collecting", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -213,8 +245,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{'run':<13}  {'wall s':>7}  {'CPU s':>7}  {'x floor':>7}  {'x CPU':>5}  "
         f"{'peak MB (all)':>13}  {'peak MB (1 proc)':>16}  {'output MB':>9}",
     ]
+    other = None
+    if args.against:
+        other = Path(tempfile.mkdtemp(prefix="slaclock-bench-")) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(other),
+                        args.against], check=True, capture_output=True)
+        lines.insert(3, f"{args.against[:7]}: the same command at revision {args.against}")
     print("\n".join(lines), flush=True)
-    runs: dict[str, Any] = {
+    runs: dict[str, Callable[[], dict[str, Any]]] = {
         "floor": lambda: measure_floor(log, args.workdir),
         "floor with gc": lambda: measure_floor(log, args.workdir, collect=True),
     }
@@ -222,21 +260,18 @@ def main(argv: list[str] | None = None) -> int:
         for jobs in (int(j) for j in args.jobs.split(",")):
             runs[f"-j {jobs} {fmt}"] = (
                 lambda jobs=jobs, fmt=fmt: measure(log, jobs, fmt, args.workdir))
-    # The runs take turns, round after round, and each keeps its fastest round: what
-    # else the machine runs slows some rounds, never speeds one up.
+            if other is not None:
+                runs[f"{args.against[:7]} {fmt}"] = (
+                    lambda jobs=jobs, fmt=fmt: measure(log, jobs, fmt, args.workdir,
+                                                       other / "src"))
     best: dict[str, dict[str, Any]] = {}
-    for round_ in range(1, args.repeat + 1):
-        for label, run_once in runs.items():
-            found = run_once()
-            kept = best.setdefault(label, found)
-            for key in ("wall_s", "cpu_s"):
-                kept[key] = min(kept[key], found[key])
-            for key in ("max_process_mb", "tree_peak_mb"):
-                if found[key] is not None:
-                    kept[key] = max(kept[key] or 0, found[key])
-            if args.repeat > 1:
-                print(f"  round {round_}: {label} {found['wall_s']:.1f} s", file=sys.stderr,
-                      flush=True)
+    try:
+        measure_all(runs, best, args.repeat)
+    finally:
+        if other is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(other)], check=False, capture_output=True)
+            shutil.rmtree(other.parent, ignore_errors=True)
     base = best["floor"]
 
     def line_of(label: str, r: dict[str, Any]) -> str:
@@ -250,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(line_of(label, r))
         print(lines[-1], flush=True)
     tail = []
+    if other is not None:
+        for fmt in args.formats.split(","):
+            if fmt != "table":
+                mine, theirs = (args.workdir / f"report{x}.{fmt}" for x in ("", "-other"))
+                same = mine.read_bytes() == theirs.read_bytes()
+                tail.append(f"{fmt}: this tree's report and {args.against[:7]}'s are "
+                            f"{'the same bytes' if same else 'DIFFERENT'}")
     if args.repeat > 1:
         tail.append(f"each run: the fastest of {args.repeat} rounds, the runs taking turns")
     if hasattr(os, "getloadavg"):
