@@ -17,11 +17,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cli_runner import one_line_error, run
+from cli_runner import collector_seen, one_line_error, run
 from slaclock._eventlog import EventLogError
 
 HEADER = "ticket,time,event,level,detail,coverage\n"
@@ -427,14 +426,7 @@ def test_the_collector_stays_paused_from_reading_to_the_last_ticket_replayed(
     # every row kept before the replay begins.
     from slaclock.cli import _report
 
-    seen: list[bool] = []
-    replay = _report.Shard.replay
-
-    def spy(self: _report.Shard, *args: Any, **kwargs: Any) -> Any:
-        seen.append(gc.isenabled())
-        return replay(self, *args, **kwargs)
-
-    monkeypatch.setattr(_report.Shard, "replay", spy)
+    seen = collector_seen(monkeypatch, _report.Shard, "replay")
     sample = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
     assert gc.isenabled()
     result = run("report", sample, "--jobs", "1", "--format", "json")

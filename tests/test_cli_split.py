@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cli_runner import one_line_error, run
+from cli_runner import collector_seen, one_line_error, run
 from slaclock._eventlog import split_log
 from slaclock.cli import _report
 
@@ -168,14 +167,7 @@ def test_a_bucket_is_read_and_replayed_with_the_collector_paused_throughout(
     split = split_log(SAMPLE, tmp_path, 2, details=False)
     spec = _report.Spec(str(SAMPLE), None, None, None, None, "json", 0, str(tmp_path), 2,
                         buckets=tuple(split.buckets))
-    seen: list[bool] = []
-    replay = _report.Shard.replay
-
-    def spy(self: _report.Shard, *args: Any, **kwargs: Any) -> Any:
-        seen.append(gc.isenabled())
-        return replay(self, *args, **kwargs)
-
-    monkeypatch.setattr(_report.Shard, "replay", spy)
+    seen = collector_seen(monkeypatch, _report.Shard, "replay")
     assert gc.isenabled()
     info, result = _report._bucket(spec, 0, split.latest)
     assert info.tickets > 0
@@ -189,14 +181,7 @@ def test_the_collector_runs_between_the_buckets_of_one_process(
 ) -> None:
     # Each bucket loads the policy again, whose calendars hold reference cycles: paused
     # across every bucket, those of each would be kept to the end.
-    seen: list[bool] = []
-    bucket = _report._bucket
-
-    def spy(*args: Any) -> Any:
-        seen.append(gc.isenabled())
-        return bucket(*args)
-
-    monkeypatch.setattr(_report, "_bucket", spy)
+    seen = collector_seen(monkeypatch, _report, "_bucket")
     code, _, stderr = report(tmp_path, SAMPLE, "json", "--jobs", "1")
     assert code == 0, stderr
     assert len(seen) > 1
