@@ -10,16 +10,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
+from unittest import mock
 
 import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slaclock import Event, Regulation, Ticket, report
+from slaclock import Event, Regulation, Report, Ticket, report
 from slaclock._clock import Shapes
 from slaclock._instants import to_us
+from slaclock._report import Replayer
 from test_policy_properties import (
+    LEVELS,
     MSK_ORIGIN,
     MSK_STEP,
     REG,
@@ -224,3 +230,120 @@ def test_a_log_s_rows_walked_as_read_give_what_their_events_give(
                 with contextlib.suppress(EventError):  # left out, as the report does
                     events.append(row_event(row))
     assert got.tickets == report(events, at=at).tickets
+
+
+# -- sequences known to be recorded as given -------------------------------------------
+#
+# ``Replayer.ticket`` counts a ticket whose events come at strictly increasing instants,
+# the opening first, without a Ticket when an earlier ticket said the same things and
+# had every event recorded: the reference is the same replay with nothing remembered.
+
+
+@st.composite
+def risky_tickets(draw: st.DrawFn) -> list[Event]:
+    """A regulation ticket, now and then with an event the ticket refuses: a level the
+    policy does not know, an event before the opening, a second opening."""
+    events = draw(regulation_tickets())
+    opened = events[0].at
+    for _ in range(draw(st.integers(0, 2))):
+        at = opened + draw(st.integers(-8, 4 * 24 * 5)) * MSK_STEP
+        events.append(draw(st.sampled_from([
+            Event("T", at, "level_changed", level="no.such.level"),
+            Event("T", at, "responded"),
+            Event("T", at, "opened", level=LEVELS[0]),
+        ])))
+    return events
+
+
+def remembering_nothing() -> Any:
+    """The replay with no sequence remembered: every ticket recorded event by event."""
+    return mock.patch.object(Replayer, "_learn", return_value=None)
+
+
+def outcome(got: Report) -> tuple[object, ...]:
+    return (got.tickets, [(b.line, b.reason) for b in got.rejected], got.after_at,
+            got.not_yet_opened, got.summary.as_dict())
+
+
+@EXAMPLES
+@given(logs(risky_tickets(), MSK_STEP), st.integers(0, 4 * 24 * 24),
+       st.sampled_from([None, "business", "24x7"]))
+def test_a_sequence_known_gives_what_recording_it_again_gives(
+    log: list[Event], steps: int, coverage: str | None
+) -> None:
+    at = MSK_ORIGIN + steps * MSK_STEP
+    got = report(log, REG, at=at, coverage=coverage)
+    with remembering_nothing():
+        assert outcome(got) == outcome(report(log, REG, at=at, coverage=coverage))
+
+
+@EXAMPLES
+@given(policies(), logs(histories(), STEP), st.integers(0, 4 * 24 * 10))
+def test_a_sequence_known_gives_what_recording_it_again_gives_on_random_policies(
+    reg: Regulation, log: list[Event], steps: int
+) -> None:
+    at = next(e.at for e in log if e.ticket == "T0" and e.kind == "created") + steps * STEP
+    got = report(log, reg, at=at)
+    with remembering_nothing():
+        assert outcome(got) == outcome(report(log, reg, at=at))
+
+
+@contextmanager
+def replayers() -> Iterator[list[Replayer]]:
+    """The replayers made inside the block."""
+    made: list[Replayer] = []
+    real = Replayer.__init__
+
+    def spying(self: Replayer, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        made.append(self)
+
+    with mock.patch.object(Replayer, "__init__", spying):
+        yield made
+
+
+def _named_replay(log: list[Event]) -> tuple[dict[Any, Any], Report]:
+    with replayers() as made:
+        got = report(log, REG, at=MSK_ORIGIN + timedelta(days=9))
+    return made[0].known, got
+
+
+def test_a_second_ticket_saying_the_same_is_counted_on_the_first_s_walk() -> None:
+    """Named case: B says what A said, a day later; one sequence is known, walked, and B's
+    status is its own."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)  # Tuesday 09:00
+    one = [Event("A", opened, "opened", level="commercial.standard"),
+           Event("A", opened + timedelta(hours=3), "responded")]
+    log = [*one, *moved(one, "B", timedelta(days=1))]
+    known, got = _named_replay(log)
+    assert len(known) == 1
+    assert next(iter(known.values())) is not None
+    at = MSK_ORIGIN + timedelta(days=9)
+    assert got.tickets["B"] == alone(log, REG, "B", at)
+    assert got.tickets["B"].metric("reaction").met_at == opened + timedelta(days=1, hours=3)
+
+
+def test_a_sequence_with_an_event_refused_is_recorded_anew_each_time() -> None:
+    """Named case: A and B each change to a level the policy does not know; the sequence
+    is remembered as one not recorded as given, and each ticket's row is left out with
+    its own line."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)
+    one = [Event("A", opened, "opened", level="commercial.standard"),
+           Event("A", opened + timedelta(hours=1), "level_changed", level="no.such.level")]
+    log = [*one, *moved(one, "B", timedelta(days=1))]
+    known, got = _named_replay(log)
+    assert list(known.values()) == [None]
+    assert [b.line for b in got.rejected] == [2, 4]
+    assert {b.ticket for b in got.rejected} == {"A", "B"}
+
+
+def test_events_at_one_instant_are_never_taken_as_known() -> None:
+    """Named case: a reply at the very instant of the opening: the order of the two is the
+    events' own (what they do), not the order given, so the sequence is not remembered."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)
+    one = [Event("A", opened, "opened", level="commercial.standard"),
+           Event("A", opened, "responded")]
+    log = [*one, *moved(one, "B", timedelta(days=1))]
+    known, got = _named_replay(log)
+    assert known == {}
+    assert got.tickets["B"].metric("reaction").state == "met"

@@ -653,8 +653,9 @@ class Ticket:
         """The opening event (``opened`` or ``created``), once recorded."""
         return cast("Event | None", self._opened)
 
-    def _key(self, event: Happening) -> tuple[Any, ...]:
-        """The order of events: the UTC instant, then what the event does, then its text."""
+    def _key(self, event: Happening, us: int | None = None) -> tuple[Any, ...]:
+        """The order of events: the UTC instant (``us``, when known), then what the event
+        does, then its text."""
         action = _ACTIONS[event.kind]
         rank = action.rank
         if rank is None:
@@ -663,8 +664,9 @@ class Ticket:
                 rank = _STATUS_RANK.get(category or "", 2)
             else:
                 rank = _REPLY_RANK[event.author or "customer"]
-        at = event.at
-        us = (at - EPOCH) // ONE_US if type(at) is datetime else to_us(at, "at")
+        if us is None:
+            at = event.at
+            us = (at - EPOCH) // ONE_US if type(at) is datetime else to_us(at, "at")
         key = (
             us, rank, event.kind, event.level or "", event.coverage or "",
             event.category or "", event.detail or "", event.customer or "",
@@ -788,6 +790,20 @@ class Ticket:
     ) -> TicketStatus:
         """:meth:`status` at ``at`` (``at_us`` in UTC microseconds); ``shapes`` reuses the
         walks of tickets whose events said the same (a report's)."""
+        if at_risk is not None and not 0 < at_risk <= 1:
+            raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
+        share = self.at_risk if at_risk is None else at_risk
+        walk, times = self._walk_to(at, at_us, shapes)
+        return walk.status(self.id, times, at, at_us, share)
+
+    def _walk_to(
+        self, at: datetime, at_us: int, shapes: Shapes | None
+    ) -> tuple[_Walk, list[int]]:
+        """The walk of the events up to ``at`` (``at_us``), and their instants.
+
+        Raises:
+            EventError: when the ticket has no opening event, or opened after ``at``.
+        """
         if self._opened is None:
             raise EventError(f"ticket {self.id} has no 'opened' event")
         if self._opened_us > at_us:
@@ -795,14 +811,10 @@ class Ticket:
                 f"ticket {self.id} opened at {self._opened.at.isoformat()}, after "
                 f"{at.isoformat()}"
             )
-        if at_risk is not None and not 0 < at_risk <= 1:
-            raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
-        share = self.at_risk if at_risk is None else at_risk
         times = [key[0] for key, _ in self._events]
         n = bisect_right(times, at_us)
         del times[n:]
-        walk = _walked(self, n) if shapes is None else shapes.walk(self, n)
-        return walk.status(self.id, times, at, at_us, share)
+        return (_walked(self, n) if shapes is None else shapes.walk(self, n)), times
 
     def _check(self) -> None:
         """Assert the ticket's invariants (the tests call it after every change)."""
@@ -1377,13 +1389,21 @@ class _Walk:
 def _inside(ticket: Ticket) -> dict[str, bool]:
     """Whether ``ticket`` opened inside each calendar its policy's selection rules name
     (``opened = "inside:<calendar>"``)."""
-    names = ticket.regulation._rule_calendars
+    return inside_rules(ticket.regulation, ticket.contract, ticket._opened_us)
+
+
+def inside_rules(
+    regulation: Regulation, contract: Contract | None, opened_us: int
+) -> dict[str, bool]:
+    """Whether a ticket opened at ``opened_us`` under ``regulation`` (and ``contract``,
+    whose calendars come first) is inside each calendar the selection rules name."""
+    names = regulation._rule_calendars
     if not names:
         return {}
-    calendars = ticket.regulation.calendars
-    if ticket.contract is not None and ticket.contract.calendars:
-        calendars = {**calendars, **ticket.contract.calendars}
-    opened = from_us(ticket._opened_us, UTC)
+    calendars = regulation.calendars
+    if contract is not None and contract.calendars:
+        calendars = {**calendars, **contract.calendars}
+    opened = from_us(opened_us, UTC)
     return {name: calendars[name].is_open(opened) for name in names}
 
 

@@ -16,7 +16,9 @@ day the ticket opened.
 from __future__ import annotations
 
 import heapq
+import operator
 import os
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from os import fspath
@@ -24,10 +26,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from ._clock import Event, Happening, Shapes, Ticket, TicketStatus
+from ._clock import Event, Happening, Shapes, Ticket, TicketStatus, _Walk, inside_rules
 from ._errors import ConfigError, EventError, SlaclockError
 from ._eventlog import BadRow, EventLog, Row, _general, format_time
-from ._instants import to_us
+from ._instants import EPOCH, ONE_US, to_us
 from ._policy import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
@@ -358,6 +360,9 @@ class Replayer:
         self.at_us = to_us(at, "at")
         self.coverage = coverage
         self.shapes = Shapes()
+        #: The event sequences known to be recorded as given (:meth:`ticket`), by what they
+        #: say: their walk; ``None`` for one that is not (some event refused, or moved).
+        self.known: dict[tuple[Any, ...], _Walk | None] = {}
 
     def rows(
         self, ticket_id: str, rows: Sequence[Row], signed: date | None = None,
@@ -388,7 +393,12 @@ class Replayer:
         """
         at_us = self.at_us
         opening = events[0][1]
-        if to_us(opening.at) > at_us:
+        # The instants in C for the stdlib's datetimes (a log's rows); to_us for the rest.
+        times = [
+            (e.at - EPOCH) // ONE_US if type(e.at) is datetime else to_us(e.at, "at")
+            for _, e in events
+        ]
+        if times[0] > at_us:
             return None, [], len(events)
         versions = self.versions
         contract = versions.contracts.get(opening.customer or "") if versions.contracts else None
@@ -401,12 +411,34 @@ class Replayer:
             reason = f"ticket {ticket_id!r}: {error.problem}"
             return None, [BadRow(line, reason, ticket_id) for line, _ in events], 0
         coverage = (contract.emergency if contract is not None else None) or self.coverage
+        # Events at strictly increasing instants, the opening first, are recorded in the
+        # order given (no two share a key), so whether each is refused and what the walk
+        # makes of them depend only on what they say, under the ticket's terms: a sequence
+        # recorded whole once is walked again without a Ticket.
+        n = bisect_right(times, at_us)
+        if all(map(operator.lt, times, times[1:])):
+            said: tuple[Any, ...] | None = (
+                id(regulation), None if contract is None else id(contract), coverage,
+                tuple(inside_rules(regulation, contract, times[0]).values()),
+                *[_says(event) for _, event in events[:n]],
+            )
+            walk = self.known.get(said, _UNKNOWN)  # type: ignore[arg-type]
+            if walk is not None and walk is not _UNKNOWN:
+                del times[n:]
+                try:
+                    status = walk.status(ticket_id, times, self.at, at_us, regulation.at_risk)
+                except SlaclockError as error:
+                    reason = f"ticket {ticket_id!r} cannot be counted: {error}"
+                    return None, [BadRow(events[0][0], reason, ticket_id)], len(events) - n
+                return status, [], len(events) - n
+        else:
+            said = None
         ticket = Ticket(ticket_id, regulation, coverage, contract=contract)
         rejected: list[BadRow] = []
         refused: int | None = None
         after = 0
-        for line, event in events:
-            key = ticket._key(event)
+        for (line, event), us in zip(events, times, strict=True):
+            key = ticket._key(event, us)
             if key[0] > at_us:
                 after += 1
                 continue
@@ -423,12 +455,39 @@ class Replayer:
                 if event is opening:
                     refused = line
         if refused is not None:
+            if said is not None:
+                self._learn(said, None)
             return None, rejected, after
         try:
-            return ticket._status(self.at, at_us, None, self.shapes), rejected, after
+            walk, walked = ticket._walk_to(self.at, at_us, self.shapes)
+            status = walk.status(ticket_id, walked, self.at, at_us, ticket.at_risk)
         except SlaclockError as error:
+            if said is not None:
+                self._learn(said, None)
             reason = f"ticket {ticket_id!r} cannot be counted: {error}"
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
+        if said is not None:
+            self._learn(said, None if rejected or len(walked) != n else walk)
+        return status, rejected, after
+
+    def _learn(self, said: tuple[Any, ...], walk: _Walk | None) -> None:
+        """Remember what became of a sequence of events (bounded as :class:`Shapes` is)."""
+        known = self.known
+        if len(known) >= self.shapes.limit:
+            known.clear()
+        known[said] = walk
+
+
+_TEXTS = operator.attrgetter("kind", "level", "coverage", "customer", "category", "status",
+                             "author")
+
+
+def _says(event: Happening) -> tuple[Any, ...]:
+    """What the walk and the checks read of an event: all but its instant and free text
+    (no fields and empty fields alike, as the walk takes them)."""
+    fields = event.fields
+    return (*_TEXTS(event), tuple(sorted(fields.items()))) if fields else _TEXTS(event)
+_UNKNOWN = cast("_Walk", object())
 
 
 def walkable(
