@@ -20,10 +20,11 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slaclock import Event, Regulation, Report, Ticket, report
-from slaclock._clock import Shapes
+from slaclock import Event, Regulation, Report, Summary, Ticket, TicketStatus, report
+from slaclock._clock import Counted, Shapes, counted_of
 from slaclock._instants import to_us
-from slaclock._report import Replayer
+from slaclock._report import Replayer, desk_zone
+from slaclock.cli._report import _urgency
 from test_policy_properties import (
     LEVELS,
     MSK_ORIGIN,
@@ -347,3 +348,75 @@ def test_events_at_one_instant_are_never_taken_as_known() -> None:
     known, got = _named_replay(log)
     assert known == {}
     assert got.tickets["B"].metric("reaction").state == "met"
+
+
+# -- clocks counted in integers ---------------------------------------------------------
+#
+# The replay hands the summary and the table's order a ticket's clocks in integers
+# (``Counted``); they must say what the status they make says.
+
+
+def urgency_of_status(status: TicketStatus) -> tuple[int, float]:
+    """The table's order as the documentation states it, read off the status's
+    datetimes and durations."""
+    second = timedelta(seconds=1)
+    overdue = [-m.remaining // second for m in status.metrics
+               if m.state == "breached" and m.remaining is not None]
+    if overdue:
+        return 0, -max(overdue)
+    used = [m.used for m in status.metrics if m.at_risk and m.used is not None]
+    if used:
+        return 1, -max(used)
+    deadlines = [m.deadline.timestamp() for m in status.metrics
+                 if m.state in ("running", "paused") and m.deadline is not None]
+    if deadlines:
+        return 2, min(deadlines)
+    return 3, 0.0
+
+
+def counted_report(log: list[Event], reg: Regulation, at: Any, coverage: str | None = None,
+                   ) -> list[Counted]:
+    """Every ticket's clocks in integers, as the command's replay counts them."""
+    from slaclock._report import _group
+
+    grouped, _, _, signed, _ = _group(log, None)
+    replayer = Replayer(reg, at.astimezone(desk_zone(reg)), coverage)
+    found = [replayer.ticket(t, items, signed.get(t))[0] for t, items in grouped.items()]
+    return [c for c in found if c is not None]
+
+
+@EXAMPLES
+@given(logs(risky_tickets(), MSK_STEP), st.integers(0, 4 * 24 * 24),
+       st.sampled_from([None, "business", "24x7"]))
+def test_clocks_in_integers_say_what_their_status_says(
+    log: list[Event], steps: int, coverage: str | None
+) -> None:
+    at = MSK_ORIGIN + steps * MSK_STEP + timedelta(microseconds=steps % 3)
+    counted = counted_report(log, REG, at, coverage)
+    by_status, by_count = Summary(tuple(REG.metrics)), Summary(tuple(REG.metrics))
+    for c in counted:
+        status = c.status()
+        assert counted_of(status).status() == status
+        assert _urgency(c) == urgency_of_status(status)
+        by_status.add(status)
+        by_count.count(c)
+    assert by_count == by_status
+    assert by_count.as_dict() == report(log, REG, at=at, coverage=coverage).summary.as_dict()
+
+
+def test_a_fraction_of_a_second_overdue_is_ordered_as_the_status_says() -> None:
+    """Named case: a reaction 0.5 s past its target is 1 s overdue in the table's order
+    (the overdue time rounded down, negated) and 0 s in the worst breaches (the
+    remaining time rounded down): both read so off the status."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)  # Tuesday 09:00
+    log = [Event("A", opened, "opened", level="partner.standard")]
+    due = alone(log, REG, "A", opened + timedelta(minutes=1)).metric("reaction").deadline
+    assert due.hour not in (0, 9, 18)  # inside a working day: the breach starts at once
+    (counted,) = counted_report(log, REG, due + timedelta(milliseconds=500))
+    status = counted.status()
+    assert status.metric("reaction").state == "breached"
+    assert status.metric("reaction").remaining == timedelta(milliseconds=-500)
+    assert _urgency(counted) == urgency_of_status(status) == (0, -0)
+    summary = Summary(tuple(REG.metrics))
+    summary.count(counted)
+    assert summary.worst[0][0] == 1

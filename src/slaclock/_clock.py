@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from json.encoder import encode_basestring as _json_text
-from typing import Any, ClassVar, Literal, Protocol, cast
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol, cast
 
 import attrs
 
@@ -794,7 +794,7 @@ class Ticket:
             raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
         share = self.at_risk if at_risk is None else at_risk
         walk, times = self._walk_to(at, at_us, shapes)
-        return walk.status(self.id, times, at, at_us, share)
+        return walk.count(self.id, times, at, at_us, share).status()
 
     def _walk_to(
         self, at: datetime, at_us: int, shapes: Shapes | None
@@ -917,6 +917,112 @@ class _Clock:
 
 
 #: A level in force from an instant on: (since, level, coverage).
+class ClockCount(NamedTuple):
+    """One clock at an instant in integers (UTC microseconds; durations in microseconds):
+    a :class:`MetricStatus` before its datetimes are made (:meth:`Counted.status`).
+    ``target`` is the target's own duration, ``target_us`` its microseconds; a clock
+    without a target has neither, nor a deadline, nor a share used."""
+
+    metric: str
+    cycle: int
+    state: MetricState
+    start: int
+    deadline: int | None
+    elapsed: int | None
+    target_us: int | None
+    target: timedelta | None
+    used: float | None
+    met_at: int | None
+    breached_at: int | None
+    at_risk: bool
+    clock: str | None
+
+
+#: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its thirteen values, made
+#: without the named tuple's own ``__new__`` (a Python function).
+new_count = tuple.__new__
+
+
+class Counted:
+    """A ticket's clocks at ``at`` in integers: what a report sums up (a summary, the
+    table's order) without a datetime; :meth:`status` makes the :class:`TicketStatus`.
+
+    Attributes:
+        ticket: the ticket's id.
+        at: the instant; the status's instants are expressed in its zone.
+        opened: when the ticket opened, in UTC microseconds.
+        head: the ticket's level, coverage, state, criticality and customer.
+        clocks: the clocks, in the order of the status's metrics.
+    """
+
+    __slots__ = ("at", "clocks", "head", "opened", "ticket")
+
+    def __init__(
+        self, ticket: str, at: datetime, opened: int,
+        head: tuple[str, str | None, TicketState, bool, str | None], clocks: list[ClockCount],
+    ) -> None:
+        self.ticket = ticket
+        self.at = at
+        self.opened = opened
+        self.head = head
+        self.clocks = clocks
+
+    @property
+    def level(self) -> str:
+        return self.head[0]
+
+    @property
+    def state(self) -> TicketState:
+        return self.head[2]
+
+    @property
+    def customer(self) -> str | None:
+        return self.head[4]
+
+    def local(self, us: int) -> datetime:
+        """The instant ``us`` as a datetime in the zone of ``at``."""
+        return _local(us, self.at.tzinfo)
+
+    def status(self) -> TicketStatus:
+        """The :class:`TicketStatus`: every instant a datetime in the zone of ``at``."""
+        zone = self.at.tzinfo
+        opened_us = self.opened
+        opened = _local(opened_us, zone)
+        metrics = []
+        for c in self.clocks:
+            start, deadline, elapsed, target, met_at, breached_at = (
+                c.start, c.deadline, c.elapsed, c.target, c.met_at, c.breached_at)
+            elapsed_td = None if elapsed is None else timedelta(0, 0, elapsed)
+            metrics.append(MetricStatus(
+                c.metric, c.cycle, c.state, opened if start == opened_us else _local(start, zone),
+                None if deadline is None else _local(deadline, zone), elapsed_td,
+                None if target is None or elapsed_td is None else target - elapsed_td, c.used,
+                None if met_at is None else _local(met_at, zone),
+                None if breached_at is None else _local(breached_at, zone),
+                c.at_risk, target, c.clock,
+            ))
+        level, coverage, state, critical, customer = self.head
+        return TicketStatus(self.ticket, self.at, level, coverage, state, opened, critical,
+                            tuple(metrics), customer)
+
+
+def counted_of(status: TicketStatus) -> Counted:
+    """The clocks of ``status`` in integers (:meth:`Counted.status` makes it again)."""
+    clocks = [
+        new_count(ClockCount, (
+            m.metric, m.cycle, m.state, to_us(m.start),
+            None if m.deadline is None else to_us(m.deadline),
+            None if m.elapsed is None else duration_us(m.elapsed),
+            None if m.target is None else duration_us(m.target), m.target, m.used,
+            None if m.met_at is None else to_us(m.met_at),
+            None if m.breached_at is None else to_us(m.breached_at), m.at_risk, m.clock,
+        ))
+        for m in status.metrics
+    ]
+    head = (status.level, status.coverage, status.state, status.critical, status.customer)
+    return Counted(status.ticket, status.at, to_us(status.opened), head, clocks)
+
+
 _Regime = tuple[int, Level, "str | None"]
 #: A target found: the target, its calendar, its duration in microseconds.
 _Found = tuple[Target, Schedule, int]
@@ -1173,43 +1279,37 @@ class _Walk:
 
     # -- the status ----------------------------------------------------------------------
 
-    def status(
+    def count(
         self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
-    ) -> TicketStatus:
-        """The status of ``ticket``, whose events (the ones walked, in order) happened at
-        ``times`` (UTC microseconds): the walk's positions become those instants."""
+    ) -> Counted:
+        """The clocks of ``ticket``, whose events (the ones walked, in order) happened at
+        ``times`` (UTC microseconds), at ``at``: the walk's positions become those
+        instants."""
         plan = self.plan
         if plan is None:
             plan = self.plan = self._plan()
         clocks, head = plan
-        zone = at.tzinfo
-        opened_us = times[self.opened]
-        opened = _local(opened_us, zone)
         # One level all the ticket's life (most tickets): no instants to put on its levels.
         regimes = None if len(self.regimes) == 1 else [
             (times[i], level, coverage) for i, level, coverage in self.regimes
         ]
-        metrics: list[MetricStatus] = []
+        counts: list[ClockCount] = []
         for m, cycles, alone in clocks:
             number = 0
             for cycle in cycles:
                 found = self._metric(
-                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us,
-                    share, zone, opened_us, opened,
+                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us, share
                 )
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
                         continue
-                    found = MetricStatus(
+                    found = new_count(ClockCount, (
                         m.name, 0, "not_applicable", found.start, None, found.elapsed, None,
-                        None, None, None, False, None, None,
-                    )
+                        None, None, None, None, False, None,
+                    ))
                 number += m.cycles
-                metrics.append(found)
-        level, coverage, state, critical, customer = head
-        return TicketStatus(
-            ticket, at, level, coverage, state, opened, critical, tuple(metrics), customer
-        )
+                counts.append(found)
+        return Counted(ticket, at, times[self.opened], head, counts)
 
     def _plan(self) -> _Plan:
         """What every ticket of the walk shares, found on the first status: each clock's
@@ -1274,14 +1374,10 @@ class _Walk:
         alone: _Found | None,
         at: int,
         share: float,
-        zone: tzinfo | None,
-        opened_us: int,
-        opened: datetime,
-    ) -> MetricStatus:
-        """One clock at ``at``, the walk's positions mapped to ``times``, its instants
-        expressed in ``zone`` (the opening, ``opened_us``, is made once: ``opened``).
-        ``regimes``: the levels in force, on the ticket's times; ``None`` for one level all
-        its life, whose target is ``alone``."""
+    ) -> ClockCount:
+        """One clock at ``at``, the walk's positions mapped to ``times``. ``regimes``: the
+        levels in force, on the ticket's times; ``None`` for one level all its life, whose
+        target is ``alone``."""
         start = times[cycle.start]
         ended = None if cycle.end is None else times[cycle.end]
         end = ended if ended is not None else at
@@ -1289,7 +1385,6 @@ class _Walk:
             [times[a], None if b is None else times[b]]  # type: ignore[index]
             for a, b in cycle.spans
         ]
-        start_dt = opened if start == opened_us else _local(start, zone)
         working = self.working
         breached_at: int | None = None
         breach_deadline: int | None = None
@@ -1343,10 +1438,10 @@ class _Walk:
                     known = _walk(shown[1], spans, shown[2], at, origin, working)
         met_at = ended if cycle.outcome == "met" else None
         if shown is None or known is None:
-            return MetricStatus(
-                m.name, number, "not_applicable", start_dt, None, None, None,
-                None, (None if met_at is None else _local(met_at, zone)), None, False, None, None,
-            )
+            return new_count(ClockCount, (
+                m.name, number, "not_applicable", start, None, None, None, None, None,
+                met_at, None, False, None,
+            ))
         target, schedule, target_us = shown
         deadline, _, elapsed = known
         paused = cycle.end is None and not (spans and spans[-1][1] is None)
@@ -1368,22 +1463,18 @@ class _Walk:
             state = "paused"
         else:
             state = "running"
-        elapsed_td = timedelta(0, 0, elapsed)  # positionally: a third faster
         if state == "not_applicable":
-            return MetricStatus(
-                m.name, number, state, start_dt, None, elapsed_td, None, None,
-                None, None, False, None, None,
-            )
+            return new_count(ClockCount, (
+                m.name, number, state, start, None, elapsed, None, None, None, None, None,
+                False, None,
+            ))
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
-        return MetricStatus(
-            m.name, number, state, start_dt,
-            None if deadline is None else _local(deadline, zone),
-            elapsed_td, target.duration - elapsed_td, used,
-            None if met_at is None else _local(met_at, zone),
-            None if breached_at is None else _local(breached_at, zone),
-            state == "running" and used >= share, target.duration, target.clock_name(coverage),
-        )
+        return new_count(ClockCount, (
+            m.name, number, state, start, deadline, elapsed, target_us, target.duration, used,
+            met_at, breached_at, state == "running" and used >= share,
+            target.clock_name(coverage),
+        ))
 
 
 def _inside(ticket: Ticket) -> dict[str, bool]:

@@ -364,12 +364,12 @@ def _partition_report(
     after_at = not_yet = 0
     for ticket_id, items in grouped.items():
         events = [(positions[p - 1], event) for p, event in items]
-        status, left_out, after = replayer.ticket(ticket_id, events, signed.get(ticket_id))
+        counted, left_out, after = replayer.ticket(ticket_id, events, signed.get(ticket_id))
         rejected.extend(left_out)
         after_at += after
-        if status is None:
+        if counted is None:
             not_yet += not left_out
             continue
-        tickets.append(((to_us(events[0][1].at), events[0][0]), ticket_id, status))
-        summary.add(status)
+        tickets.append(((to_us(events[0][1].at), events[0][0]), ticket_id, counted.status()))
+        summary.count(counted)
     return _Part(tickets, rejected, summary, after_at, not_yet)

@@ -26,7 +26,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from ._clock import Event, Happening, Shapes, Ticket, TicketStatus, _Walk, inside_rules
+from ._clock import (
+    Counted,
+    Event,
+    Happening,
+    Shapes,
+    Ticket,
+    TicketStatus,
+    _Walk,
+    counted_of,
+    inside_rules,
+)
 from ._errors import ConfigError, EventError, SlaclockError
 from ._eventlog import BadRow, EventLog, Row, _general, format_time
 from ._instants import EPOCH, ONE_US, to_us
@@ -51,6 +61,7 @@ METRIC_COLUMNS = (
 #: How many of the worst breaches a summary keeps.
 TOP = 10
 _SECOND = timedelta(seconds=1)
+_SECOND_US = 1_000_000
 _COUNTS = ("tickets", "met", "breached", "in_progress", "at_risk")
 
 
@@ -90,23 +101,33 @@ class Summary:
 
     def add(self, status: TicketStatus) -> None:
         """Count one ticket's status."""
-        level = status.level
-        opened = status.opened
+        self.count(counted_of(status))
+
+    def count(self, counted: Counted) -> None:
+        """Count one ticket's clocks in integers: :meth:`add` of the status they make
+        (a report's replay counts every ticket so, and makes no datetime but those it
+        keeps)."""
+        level = counted.head[0]
+        ticket = counted.ticket
+        local = counted.local
+        opened = local(counted.opened)
         month = f"{opened.year:04d}-{opened.month:02d}"
         breached = at_risk = open_clock = False
-        for m in status.metrics:
-            state = m.state
+        for c in counted.clocks:
+            state = c.state
             if state == "breached":
                 breached = True
-                assert m.remaining is not None
-                assert m.deadline is not None
-                overdue = -(m.remaining // _SECOND)
+                assert c.target_us is not None
+                assert c.elapsed is not None
+                assert c.deadline is not None
+                overdue = -((c.target_us - c.elapsed) // _SECOND_US)
                 worst = self.worst
                 # Less overdue than all of the worst (the usual case): not one of them.
-                if len(worst) < TOP or (overdue, status.ticket) >= worst[0][:2]:
+                if len(worst) < TOP or (overdue, ticket) >= worst[0][:2]:
                     item = (
-                        overdue, status.ticket, level, m.metric, m.cycle,
-                        format_time(m.deadline), format_time(m.met_at) if m.met_at else "",
+                        overdue, ticket, level, c.metric, c.cycle,
+                        format_time(local(c.deadline)),
+                        "" if c.met_at is None else format_time(local(c.met_at)),
                     )
                     if len(worst) < TOP:
                         heapq.heappush(worst, item)
@@ -114,16 +135,16 @@ class Summary:
                         heapq.heapreplace(worst, item)
             elif state in ("running", "paused"):
                 open_clock = True
-            if m.at_risk:
+            if c.at_risk:
                 at_risk = True
-                assert m.deadline is not None
-                assert m.used is not None
+                assert c.deadline is not None
+                assert c.used is not None
                 self.at_risk.append((
-                    format_time(m.deadline), status.ticket, level, m.cycle, m.metric,
-                    status.state, round(m.used, 4),
+                    format_time(local(c.deadline)), ticket, level, c.cycle, c.metric,
+                    counted.head[2], round(c.used, 4),
                 ))
             if state in ("met", "breached"):
-                key = (level, m.metric)
+                key = (level, c.metric)
                 pair = self.metrics.get(key)
                 if pair is None:
                     pair = self.metrics[key] = [0, 0]
@@ -137,7 +158,8 @@ class Summary:
             counts["tickets"] += 1
             counts[outcome] += 1
             counts["at_risk"] += at_risk
-        self.states[status.state] = self.states.get(status.state, 0) + 1
+        ticket_state = counted.head[2]
+        self.states[ticket_state] = self.states.get(ticket_state, 0) + 1
 
     def merge(self, other: Summary) -> None:
         """Add ``other``'s counts (a summary of other tickets) to this one."""
@@ -366,7 +388,7 @@ class Replayer:
 
     def rows(
         self, ticket_id: str, rows: Sequence[Row], signed: date | None = None,
-    ) -> tuple[TicketStatus | None, list[BadRow], int]:
+    ) -> tuple[Counted | None, list[BadRow], int]:
         """:meth:`ticket` of a log's rows (one ticket's, the opening first), each checked
         as an :class:`~slaclock.Event` is: a row of the default vocabulary as the reader
         checked it (kind, level, coverage: what such an event checks), any other through
@@ -381,15 +403,16 @@ class Replayer:
 
     def ticket(
         self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
-    ) -> tuple[TicketStatus | None, list[BadRow], int]:
-        """One ticket's status from its ``(line, event)`` pairs, the opening first: each
+    ) -> tuple[Counted | None, list[BadRow], int]:
+        """One ticket's clocks from its ``(line, event)`` pairs, the opening first: each
         event an :class:`~slaclock.Event`, or a row of a log that reads as one of the
         default vocabulary's (:meth:`rows`).
 
         Returns:
-            ``(status, rejected, after)``: the status (``None`` when the ticket cannot be
-            counted: it opens after the instant, or its opening was refused), the events
-            left out, and how many come after the instant.
+            ``(counted, rejected, after)``: the clocks in integers, whose
+            :meth:`~slaclock._clock.Counted.status` is the ticket's status (``None`` when
+            the ticket cannot be counted: it opens after the instant, or its opening was
+            refused), the events left out, and how many come after the instant.
         """
         at_us = self.at_us
         opening = events[0][1]
@@ -426,7 +449,7 @@ class Replayer:
             if walk is not None and walk is not _UNKNOWN:
                 del times[n:]
                 try:
-                    status = walk.status(ticket_id, times, self.at, at_us, regulation.at_risk)
+                    status = walk.count(ticket_id, times, self.at, at_us, regulation.at_risk)
                 except SlaclockError as error:
                     reason = f"ticket {ticket_id!r} cannot be counted: {error}"
                     return None, [BadRow(events[0][0], reason, ticket_id)], len(events) - n
@@ -460,7 +483,7 @@ class Replayer:
             return None, rejected, after
         try:
             walk, walked = ticket._walk_to(self.at, at_us, self.shapes)
-            status = walk.status(ticket_id, walked, self.at, at_us, ticket.at_risk)
+            status = walk.count(ticket_id, walked, self.at, at_us, ticket.at_risk)
         except SlaclockError as error:
             if said is not None:
                 self._learn(said, None)
@@ -594,15 +617,15 @@ def report(
     tickets: dict[str, TicketStatus] = {}
     after_at = not_yet = 0
     for ticket_id, items in grouped.items():
-        status, left_out, after = replayer.ticket(ticket_id, items, signed.get(ticket_id))
+        counted, left_out, after = replayer.ticket(ticket_id, items, signed.get(ticket_id))
         rejected.extend(left_out)
         after_at += after
-        if status is None:
+        if counted is None:
             if not left_out:
                 not_yet += 1
             continue
-        tickets[ticket_id] = status
-        summary.add(status)
+        tickets[ticket_id] = counted.status()
+        summary.count(counted)
     rejected.sort(key=lambda b: b.line)
     if strict and rejected:
         raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")

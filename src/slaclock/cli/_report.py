@@ -41,6 +41,7 @@ from typing import IO, Any
 
 import attrs
 
+from slaclock._clock import Counted, _local
 from slaclock._errors import ProvisionalCalendarWarning
 from slaclock._eventlog import (
     BadRow,
@@ -64,6 +65,7 @@ __all__ = ["STATES", "Filters", "Outcome", "run_report"]
 REPORT_FORMAT = 1
 _HEADER = struct.Struct("<qqI")
 _SECOND = timedelta(seconds=1)
+_SECOND_US = 1_000_000
 
 
 # -- which tickets -------------------------------------------------------------------------
@@ -149,19 +151,21 @@ class Filters:
         return " ".join(parts)
 
 
-def _urgency(status: Any) -> tuple[int, float]:
+def _urgency(counted: Counted) -> tuple[int, float]:
     """How urgent a ticket is, smallest first: breached (the most working time overdue
-    first), then at risk (the largest share of the target used first), then the earliest
-    deadline of a running or paused clock; the rest last."""
-    overdue = [-m.remaining // _SECOND for m in status.metrics
-               if m.state == "breached" and m.remaining is not None]
+    first, in whole seconds rounded down), then at risk (the largest share of the target
+    used first), then the earliest deadline of a running or paused clock (its POSIX
+    timestamp); the rest last."""
+    clocks = counted.clocks
+    overdue = [(c.elapsed - c.target_us) // _SECOND_US for c in clocks
+               if c.state == "breached" and c.target_us is not None and c.elapsed is not None]
     if overdue:
         return 0, -max(overdue)
-    used = [m.used for m in status.metrics if m.at_risk and m.used is not None]
+    used = [c.used for c in clocks if c.at_risk and c.used is not None]
     if used:
         return 1, -max(used)
-    deadlines = [m.deadline.timestamp() for m in status.metrics
-                 if m.state in ("running", "paused") and m.deadline is not None]
+    deadlines = [c.deadline / _SECOND_US for c in clocks
+                 if c.state in ("running", "paused") and c.deadline is not None]
     if deadlines:
         return 2, min(deadlines)
     return 3, 0.0
@@ -328,8 +332,8 @@ class Shard:
         after_at = not_yet = filtered_out = 0
         filters = spec.filters
         filtering = bool(filters)
-        first: datetime | None = None
-        last: datetime | None = None
+        first_us: int | None = None
+        last_us: int | None = None
         out: IO[bytes] | None = None
         output_path = None
         if spec.fmt in ("csv", "json"):
@@ -343,38 +347,40 @@ class Shard:
                 done += 1
                 if progress is not None and done % 2000 == 0:
                     progress(done)
-                status, left_out, after = replayer.rows(ticket_id, rows, rows[0].signed)
+                counted, left_out, after = replayer.rows(ticket_id, rows, rows[0].signed)
                 bad.extend(left_out)
                 after_at += after
-                if status is None:
+                if counted is None:
                     not_yet += not left_out
                     continue
-                if filtering and not filters.keeps(status, rows[0].customer):
+                if filtering and not filters.keeps(counted.status(), rows[0].customer):
                     filtered_out += 1
                     continue
-                summary.add(status)
-                if first is None or status.opened < first:
-                    first = status.opened
-                for m in status.metrics:
-                    if m.deadline is not None and (last is None or m.deadline > last):
-                        last = m.deadline
+                summary.count(counted)
+                # The span the answer rests on, in microseconds: a datetime at the end.
+                if first_us is None or counted.opened < first_us:
+                    first_us = counted.opened
+                for c in counted.clocks:
+                    if c.deadline is not None and (last_us is None or c.deadline > last_us):
+                        last_us = c.deadline
                 opened_us, line = to_us(rows[0].at), rows[0].line
                 if out is not None:
-                    data = render(status).encode("utf-8")
+                    data = render(counted.status()).encode("utf-8")
                     out.write(_HEADER.pack(opened_us, line, len(data)))
                     out.write(data)
                     continue
                 # The table lists the most urgent tickets: each shard keeps its `limit`
-                # most urgent (a heap of the negated keys, the least urgent on top).
-                rank, urgency = _urgency(status)
+                # most urgent (a heap of the negated keys, the least urgent on top); a
+                # ticket's cells are made only when it is one of them.
+                rank, urgency = _urgency(counted)
                 if limit == 0:
-                    listed.append(((rank, urgency, opened_us, line), _cells(status)))
+                    listed.append(((rank, urgency, opened_us, line), _cells(counted.status())))
                     continue
                 negated = (-rank, -urgency, -opened_us, -line)
                 if len(listed) < limit:
-                    heapq.heappush(listed, (negated, _cells(status)))
+                    heapq.heappush(listed, (negated, _cells(counted.status())))
                 elif negated > listed[0][0]:
-                    heapq.heapreplace(listed, (negated, _cells(status)))
+                    heapq.heapreplace(listed, (negated, _cells(counted.status())))
         finally:
             if out is not None:
                 out.close()
@@ -382,6 +388,9 @@ class Shard:
             listed = [(tuple(-x for x in negated), cells) for negated, cells in listed]
         listed.sort(key=lambda item: item[0])
         self.log = None  # free the rows before the main process merges
+        zone = replayer.at.tzinfo
+        first = None if first_us is None else _local(first_us, zone)
+        last = None if last_us is None else _local(last_us, zone)
         return ShardResult(bad, after_at, not_yet, summary, listed, output_path, filtered_out,
                            first, last)
 
