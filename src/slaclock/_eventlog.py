@@ -814,8 +814,10 @@ class EventLog:
         return len(self.bad)
 
 
-#: A row's instant and line (the row is a tuple: its fields by position, in C).
+#: A row's instant and line, and its instant (the row is a tuple: its fields by
+#: position, in C).
 _AT_AND_LINE = operator.itemgetter(2, 0)
+_AT = operator.itemgetter(2)
 
 
 def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]:
@@ -825,6 +827,10 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
     if len(group) > 1:
         group.sort(key=_AT_AND_LINE)
     opened = [r for r in group if r.kind in _OPENINGS]
+    if len(opened) == 1 and opened[0] is group[0]:
+        instants = list(map(_AT, group))
+        if all(map(operator.lt, instants, instants[1:])):
+            return group  # one opening, first, and no two rows at one instant: all kept
     if (opened and opened[0] is not group[0]) or len(opened) > 1:
         group.sort(key=lambda r: (r.at, r.kind not in _OPENINGS, r.line))
         opened = [r for r in group if r.kind in _OPENINGS]

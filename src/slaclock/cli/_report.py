@@ -317,8 +317,6 @@ class Shard:
             return self._replay(at, progress)
 
     def _replay(self, at: datetime, progress: Callable[[int], None] | None) -> ShardResult:
-        from slaclock._instants import to_us
-
         spec = self.spec
         log = self.log
         assert log is not None
@@ -363,7 +361,7 @@ class Shard:
                 for c in counted.clocks:
                     if c.deadline is not None and (last_us is None or c.deadline > last_us):
                         last_us = c.deadline
-                opened_us, line = to_us(rows[0].at), rows[0].line
+                opened_us, line = counted.opened, rows[0].line  # the opening row's
                 if out is not None:
                     data = render(counted.status()).encode("utf-8")
                     out.write(_HEADER.pack(opened_us, line, len(data)))
