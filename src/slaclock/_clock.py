@@ -916,7 +916,6 @@ class _Clock:
         return None
 
 
-#: A level in force from an instant on: (since, level, coverage).
 class ClockCount(NamedTuple):
     """One clock at an instant in integers (UTC microseconds; durations in microseconds):
     a :class:`MetricStatus` before its datetimes are made (:meth:`Counted.status`).
@@ -967,18 +966,6 @@ class Counted:
         self.head = head
         self.clocks = clocks
 
-    @property
-    def level(self) -> str:
-        return self.head[0]
-
-    @property
-    def state(self) -> TicketState:
-        return self.head[2]
-
-    @property
-    def customer(self) -> str | None:
-        return self.head[4]
-
     def local(self, us: int) -> datetime:
         """The instant ``us`` as a datetime in the zone of ``at``."""
         return _local(us, self.at.tzinfo)
@@ -1023,6 +1010,7 @@ def counted_of(status: TicketStatus) -> Counted:
     return Counted(status.ticket, status.at, to_us(status.opened), head, clocks)
 
 
+#: A level in force from an instant on: (since, level, coverage).
 _Regime = tuple[int, Level, "str | None"]
 #: A target found: the target, its calendar, its duration in microseconds.
 _Found = tuple[Target, Schedule, int]

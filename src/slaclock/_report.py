@@ -404,9 +404,9 @@ class Replayer:
     def ticket(
         self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
     ) -> tuple[Counted | None, list[BadRow], int]:
-        """One ticket's clocks from its ``(line, event)`` pairs, the opening first: each
-        event an :class:`~slaclock.Event`, or a row of a log that reads as one of the
-        default vocabulary's (:meth:`rows`).
+        """One ticket's clocks from its ``(line, event)`` pairs (all of ``ticket_id``),
+        the opening first: each event an :class:`~slaclock.Event`, or a row of a log that
+        reads as one of the default vocabulary's (:meth:`rows`).
 
         Returns:
             ``(counted, rejected, after)``: the clocks in integers, whose
@@ -510,6 +510,9 @@ def _says(event: Happening) -> tuple[Any, ...]:
     (no fields and empty fields alike, as the walk takes them)."""
     fields = event.fields
     return (*_TEXTS(event), tuple(sorted(fields.items()))) if fields else _TEXTS(event)
+
+
+#: What ``Replayer.known`` gives for a sequence not seen yet.
 _UNKNOWN = cast("_Walk", object())
 
 
