@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slaclock import (
+    ConfigError,
     Contract,
     Event,
     EventError,
@@ -634,3 +635,17 @@ def test_a_contract_ticket_needs_the_emergency_agreement() -> None:
     t = with_agreement.ticket("T")
     t.record(Event("T", msk(2026, 5, 4, 9), "opened", level="commercial.emergency"))
     assert t.status(msk(2026, 5, 4, 10)).metric("reaction").clock == "24x7"
+
+
+def test_a_ticket_not_opened_says_so_before_a_bad_at_risk_share() -> None:
+    """Named case: of two things wrong with a question, the ticket's own comes first: no
+    opening (or an opening after the instant) before a share outside (0, 1]."""
+    at = datetime(2026, 5, 5, tzinfo=MSK)
+    with pytest.raises(EventError, match="has no 'opened' event"):
+        Ticket("T", Regulation.default()).status(at, at_risk=2)
+    t = Ticket("T", Regulation.default())
+    t.record(Event("T", at + timedelta(hours=1), "opened", level="commercial.standard"))
+    with pytest.raises(EventError, match="after"):
+        t.status(at, at_risk=2)
+    with pytest.raises(ConfigError, match="at_risk"):
+        t.status(at + timedelta(hours=2), at_risk=2)

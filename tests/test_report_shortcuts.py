@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -20,10 +22,19 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slaclock import Event, Regulation, Report, Summary, Ticket, TicketStatus, report
+from slaclock import (
+    Event,
+    Regulation,
+    Report,
+    Summary,
+    Ticket,
+    TicketStatus,
+    load_policy,
+    report,
+)
 from slaclock._clock import Counted, Shapes, counted_of
 from slaclock._instants import to_us
-from slaclock._report import Replayer, desk_zone
+from slaclock._report import _REFUSED, Replayer, desk_zone
 from slaclock.cli._report import _urgency
 from test_policy_properties import (
     LEVELS,
@@ -318,7 +329,9 @@ def test_a_second_ticket_saying_the_same_is_counted_on_the_first_s_walk() -> Non
     log = [*one, *moved(one, "B", timedelta(days=1))]
     known, got = _named_replay(log)
     assert len(known) == 1
-    assert next(iter(known.values())) is not None
+    (walks,) = known.values()
+    assert walks is not _REFUSED
+    assert list(walks) == [()]  # no selection rule asks whether it opened inside hours
     at = MSK_ORIGIN + timedelta(days=9)
     assert got.tickets["B"] == alone(log, REG, "B", at)
     assert got.tickets["B"].metric("reaction").met_at == opened + timedelta(days=1, hours=3)
@@ -333,7 +346,8 @@ def test_a_sequence_with_an_event_refused_is_recorded_anew_each_time() -> None:
            Event("A", opened + timedelta(hours=1), "level_changed", level="no.such.level")]
     log = [*one, *moved(one, "B", timedelta(days=1))]
     known, got = _named_replay(log)
-    assert list(known.values()) == [None]
+    (walks,) = known.values()
+    assert walks is _REFUSED
     assert [b.line for b in got.rejected] == [2, 4]
     assert {b.ticket for b in got.rejected} == {"A", "B"}
 
@@ -399,15 +413,15 @@ def test_clocks_in_integers_say_what_their_status_says(
         assert counted_of(status).status() == status
         assert _urgency(c) == urgency_of_status(status)
         by_status.add(status)
-        by_count.count(c)
+        by_count._count(c)
     assert by_count == by_status
     assert by_count.as_dict() == report(log, REG, at=at, coverage=coverage).summary.as_dict()
 
 
 def test_a_fraction_of_a_second_overdue_is_ordered_as_the_status_says() -> None:
-    """Named case: a reaction 0.5 s past its target is 1 s overdue in the table's order
-    (the overdue time rounded down, negated) and 0 s in the worst breaches (the
-    remaining time rounded down): both read so off the status."""
+    """Named case: a reaction 0.5 s past its target is 0 s overdue in the table's order
+    (the overdue time rounded down) and 1 s in the worst breaches (the remaining time
+    rounded down, negated): both read so off the status."""
     opened = MSK_ORIGIN + timedelta(days=1, hours=9)  # Tuesday 09:00
     log = [Event("A", opened, "opened", level="partner.standard")]
     due = alone(log, REG, "A", opened + timedelta(minutes=1)).metric("reaction").deadline
@@ -418,5 +432,72 @@ def test_a_fraction_of_a_second_overdue_is_ordered_as_the_status_says() -> None:
     assert status.metric("reaction").remaining == timedelta(milliseconds=-500)
     assert _urgency(counted) == urgency_of_status(status) == (0, -0)
     summary = Summary(tuple(REG.metrics))
-    summary.count(counted)
+    summary._count(counted)
     assert summary.worst[0][0] == 1
+
+
+EAST = """
+format = 1
+version = "1"
+effective = 2013-01-01
+[calendars.vl]
+tz = "Asia/Vladivostok"
+hours = "09:00-17:00"
+[calendars.msk]
+preset = "always"
+tz = "Europe/Moscow"
+[levels.std]
+reaction = { hours = 8, clock = "msk" }
+"""
+
+
+def test_a_deadline_no_datetime_can_hold_leaves_its_ticket_out(tmp_path: Path) -> None:
+    """Named case: the desk is in Vladivostok (UTC+10) and A's reaction is due at
+    9999-12-31T21:00Z, the next year there: A is left out with the reason, and B, which
+    says the same nine hours before and was counted first, is reported."""
+    path = tmp_path / "east.toml"
+    path.write_text(EAST, encoding="utf-8")
+    policy = load_policy(path)
+    log = [Event("B", datetime(9999, 12, 31, 1, tzinfo=UTC), "opened", level="std"),
+           Event("A", datetime(9999, 12, 31, 13, tzinfo=UTC), "opened", level="std")]
+    for remember in (contextlib.nullcontext(), remembering_nothing()):
+        with remember:
+            got = report(log, policy, at=datetime(9999, 12, 31, 13, 30, tzinfo=UTC))
+        assert list(got.tickets) == ["B"]
+        assert [(b.line, b.ticket) for b in got.rejected] == [(2, "A")]
+        assert got.rejected[0].reason.startswith("ticket 'A' cannot be counted: the result "
+                                                 "(9999-12-31T21:00:00+00:00) cannot be")
+
+
+def test_a_ticket_refused_asks_no_calendar_of_the_selection_rules(tmp_path: Path) -> None:
+    """Named case: a policy picks a level by whether a ticket opened inside Russia's
+    business hours; a ticket of 2040 (a provisional year) whose opening is refused is
+    never walked, so that year is never compiled and no warning says it is provisional
+    (the suite turns warnings into errors)."""
+    path = tmp_path / "rules.toml"
+    path.write_text("""
+format = 1
+version = "1"
+effective = 2013-01-01
+default_level = "std"
+[calendars.business]
+preset = "russia"
+hours = "09:00-18:00"
+[levels.std]
+reaction = { hours = 8, clock = "business" }
+[levels.fast]
+reaction = { hours = 2, clock = "business" }
+[[select]]
+level = "fast"
+opened = { inside = "business" }
+""", encoding="utf-8")
+    policy = load_policy(path)
+    msk = MSK_ORIGIN.tzinfo
+    log = [Event("A", datetime(2026, 3, 2, 10, tzinfo=msk), "created"),  # a Monday
+           Event("A", datetime(2026, 3, 2, 11, tzinfo=msk), "responded"),
+           Event("A", datetime(2026, 3, 2, 12, tzinfo=msk), "resolved"),
+           Event("Z", datetime(2040, 3, 5, 10, tzinfo=msk), "opened", level="no.such.level")]
+    got = report(log, policy, at=datetime(2040, 3, 6, tzinfo=msk))
+    assert list(got.tickets) == ["A"]
+    assert got.tickets["A"].level == "fast"
+    assert {b.ticket for b in got.rejected} == {"Z"}

@@ -790,20 +790,15 @@ class Ticket:
     ) -> TicketStatus:
         """:meth:`status` at ``at`` (``at_us`` in UTC microseconds); ``shapes`` reuses the
         walks of tickets whose events said the same (a report's)."""
+        self._check_opened(at, at_us)
         if at_risk is not None and not 0 < at_risk <= 1:
             raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
         share = self.at_risk if at_risk is None else at_risk
-        walk, times = self._walk_to(at, at_us, shapes)
+        walk, times = self._walk_to(at_us, shapes)
         return walk.count(self.id, times, at, at_us, share).status()
 
-    def _walk_to(
-        self, at: datetime, at_us: int, shapes: Shapes | None
-    ) -> tuple[_Walk, list[int]]:
-        """The walk of the events up to ``at`` (``at_us``), and their instants.
-
-        Raises:
-            EventError: when the ticket has no opening event, or opened after ``at``.
-        """
+    def _check_opened(self, at: datetime, at_us: int) -> None:
+        """Raise an :class:`EventError` unless the ticket opened by ``at`` (``at_us``)."""
         if self._opened is None:
             raise EventError(f"ticket {self.id} has no 'opened' event")
         if self._opened_us > at_us:
@@ -811,6 +806,10 @@ class Ticket:
                 f"ticket {self.id} opened at {self._opened.at.isoformat()}, after "
                 f"{at.isoformat()}"
             )
+
+    def _walk_to(self, at_us: int, shapes: Shapes | None) -> tuple[_Walk, list[int]]:
+        """The walk of the events up to ``at_us`` (of an opened ticket), and their
+        instants."""
         times = [key[0] for key, _ in self._events]
         n = bisect_right(times, at_us)
         del times[n:]
@@ -937,6 +936,9 @@ class ClockCount(NamedTuple):
     clock: str | None
 
 
+#: Instants a datetime in any zone can be (a zone's offset is under a day): from
+#: 0001-01-02 to 9999-12-30, UTC.
+_WRITABLE = (to_us(datetime(1, 1, 2, tzinfo=UTC)), to_us(datetime(9999, 12, 30, tzinfo=UTC)))
 #: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its thirteen values, made
 #: without the named tuple's own ``__new__`` (a Python function).
 new_count = tuple.__new__
@@ -965,6 +967,23 @@ class Counted:
         self.opened = opened
         self.head = head
         self.clocks = clocks
+
+    def writable(self, last: int) -> None:
+        """Raise the :class:`HorizonError` :meth:`status` would raise where an instant
+        cannot be a datetime in the zone of ``at`` (past the ends of years 1 and 9999
+        there), the ticket's events walked ending at ``last``: a clock starts and is met
+        at its events, and its deadline and breach come after its start."""
+        top = _WRITABLE[1]
+        if self.opened >= _WRITABLE[0] and last <= top:
+            for c in self.clocks:
+                deadline, breached_at = c.deadline, c.breached_at
+                if (deadline is not None and deadline > top) or (
+                    breached_at is not None and breached_at > top
+                ):
+                    break
+            else:
+                return
+        self.status()
 
     def local(self, us: int) -> datetime:
         """The instant ``us`` as a datetime in the zone of ``at``."""
@@ -1026,7 +1045,7 @@ _Plan = tuple[
 class _Walk:
     """One pass over a ticket's sorted events, on their positions: what became of each
     clock (its cycles and their active spans), the levels in force, the ticket's state.
-    Once walked its outcome does not change (:meth:`status` only remembers what it finds
+    Once walked its outcome does not change (:meth:`count` only remembers what it finds
     the same for every ticket: the targets, the clocks' plan): it counts it on any
     ticket's times, so the tickets of one :class:`Shapes` entry share it."""
 
@@ -1053,7 +1072,7 @@ class _Walk:
         own = ticket.contract.calendars if ticket.contract is not None else None
         self.calendars = {**regulation.calendars, **own} if own else regulation.calendars
         self.targets: dict[tuple[int, str | None, str], _Found | None] = {}
-        #: What every ticket of the walk shares, once a status is asked.
+        #: What every ticket of the walk shares, once a ticket is counted.
         self.plan: _Plan | None = None
 
     def apply(self, t: int, event: Happening) -> None:
@@ -1265,7 +1284,7 @@ class _Walk:
                 elif not counting:
                     spans.append([t, None])
 
-    # -- the status ----------------------------------------------------------------------
+    # -- the count -----------------------------------------------------------------------
 
     def count(
         self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
@@ -1300,7 +1319,7 @@ class _Walk:
         return Counted(ticket, at, times[self.opened], head, counts)
 
     def _plan(self) -> _Plan:
-        """What every ticket of the walk shares, found on the first status: each clock's
+        """What every ticket of the walk shares, found on the first count: each clock's
         cycles (a clock that never started: one not applicable, dated at the opening)
         with its target when one level is in force all the ticket's life; and the
         ticket's level, coverage, state, criticality and customer."""

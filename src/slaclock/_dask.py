@@ -371,5 +371,5 @@ def _partition_report(
             not_yet += not left_out
             continue
         tickets.append(((to_us(events[0][1].at), events[0][0]), ticket_id, counted.status()))
-        summary.count(counted)
+        summary._count(counted)
     return _Part(tickets, rejected, summary, after_at, not_yet)

@@ -814,9 +814,9 @@ class EventLog:
         return len(self.bad)
 
 
-#: A row's instant and line, and its instant (the row is a tuple: its fields by
-#: position, in C).
+#: A row's instant and line (the row is a tuple: its fields by position, in C).
 _AT_AND_LINE = operator.itemgetter(2, 0)
+#: A row's instant.
 _AT = operator.itemgetter(2)
 
 

@@ -100,10 +100,11 @@ class Summary:
     worst: list[tuple[int, str, str, str, int, str, str]] = attrs.Factory(list)
 
     def add(self, status: TicketStatus) -> None:
-        """Count one ticket's status."""
-        self.count(counted_of(status))
+        """Count one ticket's status (its month and times in the zone of ``status.at``,
+        as a report's statuses are)."""
+        self._count(counted_of(status))
 
-    def count(self, counted: Counted) -> None:
+    def _count(self, counted: Counted) -> None:
         """Count one ticket's clocks in integers: :meth:`add` of the status they make
         (a report's replay counts every ticket so, and makes no datetime but those it
         keeps)."""
@@ -383,8 +384,9 @@ class Replayer:
         self.coverage = coverage
         self.shapes = Shapes()
         #: The event sequences known to be recorded as given (:meth:`ticket`), by what they
-        #: say: their walk; ``None`` for one that is not (some event refused, or moved).
-        self.known: dict[tuple[Any, ...], _Walk | None] = {}
+        #: say: their walks, by the selection rules' answers at the opening; or
+        #: ``_REFUSED`` for one that is not (some event refused, or the ticket not counted).
+        self.known: dict[tuple[Any, ...], dict[tuple[bool, ...], _Walk]] = {}
 
     def rows(
         self, ticket_id: str, rows: Sequence[Row], signed: date | None = None,
@@ -396,10 +398,10 @@ class Replayer:
         events, refused = walkable(ticket_id, rows)
         if not events:
             return None, refused, 0
-        status, rejected, after = self.ticket(ticket_id, events, signed)
+        counted, rejected, after = self.ticket(ticket_id, events, signed)
         if refused:
             rejected = sorted([*refused, *rejected], key=lambda b: b.line)
-        return status, rejected, after
+        return counted, rejected, after
 
     def ticket(
         self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
@@ -434,28 +436,36 @@ class Replayer:
             reason = f"ticket {ticket_id!r}: {error.problem}"
             return None, [BadRow(line, reason, ticket_id) for line, _ in events], 0
         coverage = (contract.emergency if contract is not None else None) or self.coverage
-        # Events at strictly increasing instants, the opening first, are recorded in the
-        # order given (no two share a key), so whether each is refused and what the walk
-        # makes of them depend only on what they say, under the ticket's terms: a sequence
-        # recorded whole once is walked again without a Ticket.
+        # Events of the ticket at strictly increasing instants are recorded in the order
+        # given (no two share a key), so whether each is refused depends only on what
+        # they say, under the ticket's terms; and what the walk makes of them, on that
+        # and on whether it opened inside the selection rules' calendars. A sequence
+        # recorded whole once is counted again on its walk, without a Ticket.
         n = bisect_right(times, at_us)
-        if all(map(operator.lt, times, times[1:])):
-            said: tuple[Any, ...] | None = (
+        said: tuple[Any, ...] | None = None
+        if all(map(operator.lt, times, times[1:])) and all(
+            map(ticket_id.__eq__, [event.ticket for _, event in events])
+        ):
+            said = (
                 id(regulation), None if contract is None else id(contract), coverage,
-                tuple(inside_rules(regulation, contract, times[0]).values()),
                 *[_says(event) for _, event in events[:n]],
             )
-            walk = self.known.get(said, _UNKNOWN)  # type: ignore[arg-type]
-            if walk is not None and walk is not _UNKNOWN:
-                del times[n:]
-                try:
-                    status = walk.count(ticket_id, times, self.at, at_us, regulation.at_risk)
-                except SlaclockError as error:
-                    reason = f"ticket {ticket_id!r} cannot be counted: {error}"
-                    return None, [BadRow(events[0][0], reason, ticket_id)], len(events) - n
-                return status, [], len(events) - n
-        else:
-            said = None
+            walks = self.known.get(said)
+            if walks is not None and walks is not _REFUSED:
+                # Found only now (as the walk finds it): it compiles the opening's year
+                # of the rules' calendars, which a ticket refused never asks for.
+                inside = tuple(inside_rules(regulation, contract, times[0]).values())
+                walk = walks.get(inside)
+                if walk is not None:
+                    del times[n:]
+                    try:
+                        counted = walk.count(ticket_id, times, self.at, at_us,
+                                             regulation.at_risk)
+                        counted.writable(times[-1])
+                    except SlaclockError as error:
+                        reason = f"ticket {ticket_id!r} cannot be counted: {error}"
+                        return None, [BadRow(events[0][0], reason, ticket_id)], len(events) - n
+                    return counted, [], len(events) - n
         ticket = Ticket(ticket_id, regulation, coverage, contract=contract)
         rejected: list[BadRow] = []
         refused: int | None = None
@@ -482,8 +492,10 @@ class Replayer:
                 self._learn(said, None)
             return None, rejected, after
         try:
-            walk, walked = ticket._walk_to(self.at, at_us, self.shapes)
-            status = walk.count(ticket_id, walked, self.at, at_us, ticket.at_risk)
+            ticket._check_opened(self.at, at_us)
+            walk, walked = ticket._walk_to(at_us, self.shapes)
+            counted = walk.count(ticket_id, walked, self.at, at_us, ticket.at_risk)
+            counted.writable(walked[-1])
         except SlaclockError as error:
             if said is not None:
                 self._learn(said, None)
@@ -491,14 +503,24 @@ class Replayer:
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
         if said is not None:
             self._learn(said, None if rejected or len(walked) != n else walk)
-        return status, rejected, after
+        return counted, rejected, after
 
     def _learn(self, said: tuple[Any, ...], walk: _Walk | None) -> None:
-        """Remember what became of a sequence of events (bounded as :class:`Shapes` is)."""
+        """Remember what became of a sequence of events: its walk, under the selection
+        rules' answers it was walked with; ``None``, some event refused or the ticket not
+        counted, and every ticket saying so is recorded anew (bounded as :class:`Shapes`
+        is)."""
         known = self.known
         if len(known) >= self.shapes.limit:
             known.clear()
-        known[said] = walk
+        if walk is None:
+            known[said] = _REFUSED
+            return
+        walks = known.get(said)
+        if walks is None:
+            walks = known[said] = {}
+        if walks is not _REFUSED:
+            walks[tuple(walk.inside.values())] = walk
 
 
 _TEXTS = operator.attrgetter("kind", "level", "coverage", "customer", "category", "status",
@@ -506,14 +528,15 @@ _TEXTS = operator.attrgetter("kind", "level", "coverage", "customer", "category"
 
 
 def _says(event: Happening) -> tuple[Any, ...]:
-    """What the walk and the checks read of an event: all but its instant and free text
-    (no fields and empty fields alike, as the walk takes them)."""
+    """What the walk and the checks read of an event: all but its instant, its free text
+    and its ticket (checked apart); no fields and empty fields alike, as the walk takes
+    them."""
     fields = event.fields
     return (*_TEXTS(event), tuple(sorted(fields.items()))) if fields else _TEXTS(event)
 
 
-#: What ``Replayer.known`` gives for a sequence not seen yet.
-_UNKNOWN = cast("_Walk", object())
+#: What ``Replayer.known`` holds for a sequence not recorded as given.
+_REFUSED: dict[tuple[bool, ...], _Walk] = {}
 
 
 #: A row's status, author and fields, none of them given; and its line.
@@ -636,7 +659,7 @@ def report(
                 not_yet += 1
             continue
         tickets[ticket_id] = counted.status()
-        summary.count(counted)
+        summary._count(counted)
     rejected.sort(key=lambda b: b.line)
     if strict and rejected:
         raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")
