@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, Protocol, cast
 import attrs
 
 from ._errors import ConfigError, EventError, HorizonError, UnknownLevelError
-from ._instants import EPOCH, ONE_US, duration_us, from_us, to_us
+from ._instants import duration_us, from_us, to_us
 from ._policy import (
     CATEGORIES,
     COVERAGES,
@@ -653,8 +653,8 @@ class Ticket:
         """The opening event (``opened`` or ``created``), once recorded."""
         return cast("Event | None", self._opened)
 
-    def _key(self, event: Happening, us: int | None = None) -> tuple[Any, ...]:
-        """The order of events: the UTC instant (``us``, when known), then what the event
+    def _key(self, event: Happening, us: int) -> tuple[Any, ...]:
+        """The order of events: the UTC instant (``us``, the event's), then what the event
         does, then its text."""
         action = _ACTIONS[event.kind]
         rank = action.rank
@@ -664,9 +664,6 @@ class Ticket:
                 rank = _STATUS_RANK.get(category or "", 2)
             else:
                 rank = _REPLY_RANK[event.author or "customer"]
-        if us is None:
-            at = event.at
-            us = (at - EPOCH) // ONE_US if type(at) is datetime else to_us(at, "at")
         key = (
             us, rank, event.kind, event.level or "", event.coverage or "",
             event.category or "", event.detail or "", event.customer or "",
@@ -690,7 +687,7 @@ class Ticket:
         """
         if not isinstance(event, Event):
             raise EventError(f"expected an Event, got {type(event).__name__}")
-        self._record(event, self._key(event))
+        self._record(event, self._key(event, to_us(event.at, "at")))
 
     def _record(self, event: Happening, key: tuple[Any, ...]) -> None:
         """:meth:`record` with the event's key (:meth:`_key`) already known."""
@@ -968,7 +965,7 @@ class Counted:
         self.head = head
         self.clocks = clocks
 
-    def writable(self, last: int) -> None:
+    def _writable(self, last: int) -> None:
         """Raise the :class:`HorizonError` :meth:`status` would raise where an instant
         cannot be a datetime in the zone of ``at`` (past the ends of years 1 and 9999
         there), the ticket's events walked ending at ``last``: a clock starts and is met
@@ -1291,7 +1288,12 @@ class _Walk:
     ) -> Counted:
         """The clocks of ``ticket``, whose events (the ones walked, in order) happened at
         ``times`` (UTC microseconds), at ``at``: the walk's positions become those
-        instants."""
+        instants.
+
+        Raises:
+            HorizonError: for an instant no datetime in the zone of ``at`` can hold, as
+                making the status would (:meth:`Counted._writable`).
+        """
         plan = self.plan
         if plan is None:
             plan = self.plan = self._plan()
@@ -1316,7 +1318,9 @@ class _Walk:
                     ))
                 number += m.cycles
                 counts.append(found)
-        return Counted(ticket, at, times[self.opened], head, counts)
+        counted = Counted(ticket, at, times[self.opened], head, counts)
+        counted._writable(times[-1])
+        return counted
 
     def _plan(self) -> _Plan:
         """What every ticket of the walk shares, found on the first count: each clock's

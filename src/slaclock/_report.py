@@ -39,7 +39,7 @@ from ._clock import (
 )
 from ._errors import ConfigError, EventError, SlaclockError
 from ._eventlog import BadRow, EventLog, Row, _general, format_time
-from ._instants import EPOCH, ONE_US, to_us
+from ._instants import EPOCH, ONE_US, US_PER_SECOND, to_us
 from ._policy import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ METRIC_COLUMNS = (
 #: How many of the worst breaches a summary keeps.
 TOP = 10
 _SECOND = timedelta(seconds=1)
-_SECOND_US = 1_000_000
 _COUNTS = ("tickets", "met", "breached", "in_progress", "at_risk")
 
 
@@ -121,7 +120,7 @@ class Summary:
                 assert c.target_us is not None
                 assert c.elapsed is not None
                 assert c.deadline is not None
-                overdue = -((c.target_us - c.elapsed) // _SECOND_US)
+                overdue = -((c.target_us - c.elapsed) // US_PER_SECOND)
                 worst = self.worst
                 # Less overdue than all of the worst (the usual case): not one of them.
                 if len(worst) < TOP or (overdue, ticket) >= worst[0][:2]:
@@ -461,7 +460,6 @@ class Replayer:
                     try:
                         counted = walk.count(ticket_id, times, self.at, at_us,
                                              regulation.at_risk)
-                        counted.writable(times[-1])
                     except SlaclockError as error:
                         reason = f"ticket {ticket_id!r} cannot be counted: {error}"
                         return None, [BadRow(events[0][0], reason, ticket_id)], len(events) - n
@@ -495,7 +493,6 @@ class Replayer:
             ticket._check_opened(self.at, at_us)
             walk, walked = ticket._walk_to(at_us, self.shapes)
             counted = walk.count(ticket_id, walked, self.at, at_us, ticket.at_risk)
-            counted.writable(walked[-1])
         except SlaclockError as error:
             if said is not None:
                 self._learn(said, None)

@@ -57,6 +57,7 @@ from slaclock._eventlog import (
     printable,
     split_log,
 )
+from slaclock._instants import US_PER_SECOND
 from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone
 from slaclock._timeline import MAX_YEAR
 
@@ -65,7 +66,6 @@ __all__ = ["STATES", "Filters", "Outcome", "run_report"]
 REPORT_FORMAT = 1
 _HEADER = struct.Struct("<qqI")
 _SECOND = timedelta(seconds=1)
-_SECOND_US = 1_000_000
 
 
 # -- which tickets -------------------------------------------------------------------------
@@ -157,14 +157,14 @@ def _urgency(counted: Counted) -> tuple[int, float]:
     used first), then the earliest deadline of a running or paused clock (its POSIX
     timestamp); the rest last."""
     clocks = counted.clocks
-    overdue = [(c.elapsed - c.target_us) // _SECOND_US for c in clocks
+    overdue = [(c.elapsed - c.target_us) // US_PER_SECOND for c in clocks
                if c.state == "breached" and c.target_us is not None and c.elapsed is not None]
     if overdue:
         return 0, -max(overdue)
     used = [c.used for c in clocks if c.at_risk and c.used is not None]
     if used:
         return 1, -max(used)
-    deadlines = [c.deadline / _SECOND_US for c in clocks
+    deadlines = [c.deadline / US_PER_SECOND for c in clocks
                  if c.state in ("running", "paused") and c.deadline is not None]
     if deadlines:
         return 2, min(deadlines)
@@ -375,13 +375,14 @@ class Shard:
                 # ticket's cells are made only when it is one of them.
                 rank, urgency = _urgency(counted)
                 if limit == 0:
-                    listed.append(((rank, urgency, opened_us, line), _cells(counted.status())))
+                    listed.append(((rank, urgency, opened_us, line),
+                                   _cells(status or counted.status())))
                     continue
                 negated = (-rank, -urgency, -opened_us, -line)
                 if len(listed) < limit:
-                    heapq.heappush(listed, (negated, _cells(counted.status())))
+                    heapq.heappush(listed, (negated, _cells(status or counted.status())))
                 elif negated > listed[0][0]:
-                    heapq.heapreplace(listed, (negated, _cells(counted.status())))
+                    heapq.heapreplace(listed, (negated, _cells(status or counted.status())))
         finally:
             if out is not None:
                 out.close()
