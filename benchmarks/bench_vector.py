@@ -40,8 +40,9 @@ import numpy as np
 from bench_report import machine, make_log
 from slaclock import Regulation
 from slaclock._errors import HorizonError
-from slaclock._eventlog import EventLog
-from slaclock._report import Replayer, desk_zone
+from slaclock.logs._eventlog import EventLog
+from slaclock.reporting._report import Replayer
+from slaclock.sla._governing import desk_zone
 
 RESULTS = Path(__file__).resolve().parent / "results" / "vector.txt"
 
@@ -73,7 +74,7 @@ def recorded(log: EventLog, at: Any) -> tuple[dict[Any, list[tuple[int, int]]],
     """The questions the clocks ask their calendars in one replay: the pairs of instants
     of ``business_time`` and the (start, duration) pairs of ``add``, by calendar; and how
     many ``next_open`` questions (no array form) they ask besides."""
-    import slaclock._clock as clock
+    import slaclock.sla._clock as clock
 
     spans: dict[Any, list[tuple[int, int]]] = defaultdict(list)
     adds: dict[Any, list[tuple[int, int]]] = defaultdict(list)

@@ -36,7 +36,7 @@ def _the_dask_howto_closes_its_cluster_whatever_happens(
     dask = pytest.importorskip("dask")
     with dask.config.set({"distributed.comm.timeouts.connect": "120s"}):
         yield
-    from slaclock._dask import _close
+    from slaclock.reporting._dask import _close
 
     hook = sys.unraisablehook
     sys.unraisablehook = lambda _: None

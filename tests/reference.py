@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slaclock import Calendar
-from slaclock._calendar import CombinedCalendar
+from slaclock.calendars._calendar import CombinedCalendar
 
 UTC = UTC
 ONE_DAY = timedelta(days=1)

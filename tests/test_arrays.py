@@ -19,7 +19,7 @@ from strategies import ZONES, calendars, durations, instants
 np = pytest.importorskip("numpy")
 pd = pytest.importorskip("pandas")
 
-from slaclock import _vector  # noqa: E402 - needs NumPy, skipped above without it
+from slaclock.calendars import _vector  # noqa: E402 - needs NumPy, skipped above without it
 
 # NumPy datetime64 arrays are read as UTC on purpose here; the warning has its own test.
 pytestmark = pytest.mark.filterwarnings("ignore::slaclock.Datetime64AssumedUTCWarning")

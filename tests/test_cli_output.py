@@ -282,8 +282,8 @@ def test_bad_row_messages_escape_the_file_name_and_the_ticket_id(tmp_path: Path)
 
 
 def test_run_report_refuses_a_directory_with_its_own_message(tmp_path: Path) -> None:
-    from slaclock._eventlog import EventLogError
     from slaclock.cli._report import run_report
+    from slaclock.logs._eventlog import EventLogError
 
     with pytest.raises(EventLogError, match="is a directory: give the log file in it"):
         run_report(str(tmp_path), at=None, policy_file=None, fmt="json", output=None,
@@ -444,7 +444,7 @@ def test_the_library_imports_without_the_command_lines_dependencies() -> None:
     code = (
         "import sys\n"
         "sys.modules['click'] = sys.modules['rich'] = None\n"
-        "import slaclock, slaclock.cli, slaclock._eventlog\n"
+        "import slaclock, slaclock.cli, slaclock.logs._eventlog\n"
         "print(slaclock.Calendar.russia().summary(2026).total.working_days)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -522,7 +522,7 @@ def test_a_failed_plot_leaves_an_existing_chart(
 def test_every_calendar_spec_goes_through_the_librarys_calendar_loader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
 ) -> None:
-    from slaclock._policy import _Reader
+    from slaclock.sla._policy import _Reader
 
     real = _Reader.calendar
     seen: list[object] = []

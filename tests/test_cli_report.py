@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from cli_runner import collector_seen, one_line_error, run
-from slaclock._eventlog import EventLogError
+from slaclock.logs._eventlog import EventLogError
 
 HEADER = "ticket,time,event,level,detail,coverage\n"
 AT = "2026-03-10T12:00Z"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cli_runner import collector_seen, one_line_error, run
-from slaclock._eventlog import split_log
 from slaclock.cli import _report
+from slaclock.logs._eventlog import split_log
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
@@ -146,7 +146,7 @@ def test_no_room_to_split_is_one_line_that_says_where_and_what_to_do(
 ) -> None:
     import errno
 
-    from slaclock import _eventlog
+    from slaclock.logs import _eventlog
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")

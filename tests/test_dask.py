@@ -60,7 +60,7 @@ def _close_quietly(closable: Any) -> None:
     hook = sys.unraisablehook
     sys.unraisablehook = lambda _: None
     try:
-        from slaclock._dask import _close
+        from slaclock.reporting._dask import _close
 
         _close(closable)
         gc.collect()
@@ -192,7 +192,7 @@ def test_a_dask_frame_without_the_log_columns_is_refused_as_a_pandas_one() -> No
 
 
 def test_a_dask_frame_is_told_from_a_pandas_one_without_importing_dask() -> None:
-    from slaclock._dask import is_dask_frame
+    from slaclock.reporting._dask import is_dask_frame
 
     frame = pd.DataFrame({"ticket": ["A"]})
     assert is_dask_frame(dd.from_pandas(frame, npartitions=1))

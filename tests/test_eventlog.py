@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slaclock import _eventlog
-from slaclock._eventlog import (
+from slaclock.logs import _eventlog
+from slaclock.logs._eventlog import (
     BadRow,
     EventLog,
     EventLogError,
@@ -359,7 +359,7 @@ def test_a_comment_over_many_lines_reads() -> None:
 def test_a_quoted_field_past_the_line_limit_is_a_bad_row_and_its_lines_are_read_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("slaclock._eventlog.MAX_FIELD_LINES", 5)
+    monkeypatch.setattr("slaclock.logs._eventlog.MAX_FIELD_LINES", 5)
     text = (HEADER + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"runs on\n'
             + "no row here\n" * 10 + "T-2,2026-04-30T17:31+03:00,opened,partner.standard,,\n")
     rows = rows_of(text)
@@ -371,7 +371,7 @@ def test_a_quoted_field_past_the_line_limit_is_a_bad_row_and_its_lines_are_read_
 
 
 def test_a_quoted_field_past_the_size_limit_is_a_bad_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("slaclock._eventlog.MAX_FIELD_CHARS", 2**20)
+    monkeypatch.setattr("slaclock.logs._eventlog.MAX_FIELD_CHARS", 2**20)
     long_line = "x" * 2**19 + "\n"
     text = (HEADER + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"runs on\n'
             + long_line * 3 + "T-2,2026-04-30T17:31+03:00,opened,partner.standard,,\n")
@@ -507,7 +507,7 @@ def test_a_time_at_the_end_of_the_calendar_in_a_shared_offset_is_a_bad_row_not_a
 def test_a_log_read_to_be_split_keeps_no_ticket_id(tmp_path: Path) -> None:
     """Named case: splitting remembers no id of the tickets it has seen (its memory does
     not grow with them), and a thousand buckets need no thousand open files."""
-    from slaclock._eventlog import _Checker, split_log
+    from slaclock.logs._eventlog import _Checker, split_log
 
     check = _Checker(None, share_ids=False)
     assert isinstance(check("1", "T-1", "2026-05-04T09:00+03:00", "opened", "x"), Row)

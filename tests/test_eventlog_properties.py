@@ -1,7 +1,7 @@
 """The CSV reader's fast path against the slow one, and a stray quote against a blank line.
 
 The reader parses a clean row of the common shape itself and hands every other row to
-:class:`~slaclock._eventlog._Checker`; both must give the same rows. A quote that is never
+:class:`~slaclock.logs._eventlog._Checker`; both must give the same rows. A quote that is never
 closed must cost its own row only: the log reads as if that line were blank.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slaclock._eventlog import (
+from slaclock.logs._eventlog import (
     COLUMNS,
     KINDS,
     BadRow,

@@ -31,7 +31,7 @@ from slaclock import (
     load_policy,
     read_export,
 )
-from slaclock._mapping import read_policy_file
+from slaclock.helpdesks._mapping import read_policy_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -31,10 +31,11 @@ from slaclock import (
     TicketStatus,
     report,
 )
-from slaclock._clock import Counted, Shapes, counted_of
 from slaclock._instants import to_us
-from slaclock._report import _REFUSED, Replayer, desk_zone
 from slaclock.cli._report import _urgency
+from slaclock.reporting._report import _REFUSED, Replayer
+from slaclock.sla._clock import Counted, Shapes, counted_of
+from slaclock.sla._governing import desk_zone
 from test_policy_data import policy
 from test_policy_properties import (
     LEVELS,
@@ -230,8 +231,8 @@ def test_a_log_s_rows_walked_as_read_give_what_their_events_give(
     from datetime import datetime
 
     from slaclock import EventError
-    from slaclock._eventlog import EventLog
-    from slaclock._report import row_event
+    from slaclock.logs._eventlog import EventLog
+    from slaclock.reporting._report import row_event
 
     at = datetime.fromisoformat("2026-05-20T12:00:00+03:00")
     with tempfile.TemporaryDirectory() as workdir:
@@ -382,7 +383,7 @@ def urgency_of_status(status: TicketStatus) -> tuple[int, float]:
 def counted_report(log: list[Event], reg: Regulation, at: Any, coverage: str | None = None,
                    ) -> list[Counted]:
     """Every ticket's clocks in integers, as the command's replay counts them."""
-    from slaclock._report import _group
+    from slaclock.reporting._report import _group
 
     grouped, _, _, signed, _ = _group(log, None)
     replayer = Replayer(reg, at.astimezone(desk_zone(reg)), coverage)

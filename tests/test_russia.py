@@ -11,7 +11,7 @@ import holidays
 import pytest
 
 from slaclock import Calendar, ProvisionalCalendarWarning
-from slaclock._russia import RussianProductionCalendar, published_years, russia_data
+from slaclock.calendars._russia import RussianProductionCalendar, published_years, russia_data
 
 MSK = ZoneInfo("Europe/Moscow")
 EIGHT_HOURS = "09:00-13:00, 14:00-18:00"

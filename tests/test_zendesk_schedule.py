@@ -163,7 +163,7 @@ def test_rails_zone_names_and_iana_names_both_work() -> None:
 
 
 def test_every_zone_of_the_rails_table_loads() -> None:
-    from slaclock._zendesk_schedule import rails_zones
+    from slaclock.calendars._zendesk_schedule import rails_zones
 
     zones = rails_zones()
     assert zones["Pacific Time (US & Canada)"] == "America/Los_Angeles"

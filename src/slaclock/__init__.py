@@ -14,8 +14,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from ._calendar import Calendar, CombinedCalendar
-from ._days import DaySource, YearRules
 from ._errors import (
     CalendarFileError,
     ConfigError,
@@ -30,18 +28,29 @@ from ._errors import (
     SlaclockWarning,
     UnknownLevelError,
 )
-from ._hours import WeeklyHours
-from ._schedule import Schedule
-from ._summary import PeriodSummary, YearSummary
+from .calendars._calendar import Calendar, CombinedCalendar
+from .calendars._days import DaySource, YearRules
+from .calendars._hours import WeeklyHours
+from .calendars._schedule import Schedule
+from .calendars._summary import PeriodSummary, YearSummary
 
 if TYPE_CHECKING:
-    from ._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
-    from ._dated import DatedDays
-    from ._eventlog import BadRow
-    from ._ics import calendar_to_ics, read_ics
-    from ._importers import Export, Unknown, read_export
-    from ._mapping import ExportError, ExportMapping, MappingError, load_mapping
-    from ._policy import (
+    from .calendars._dated import DatedDays
+    from .calendars._ics import calendar_to_ics, read_ics
+    from .calendars._zendesk_schedule import calendar_from_zendesk
+    from .helpdesks._importers import Export, Unknown, read_export
+    from .helpdesks._mapping import ExportError, ExportMapping, MappingError, load_mapping
+    from .helpdesks._zendesk_metrics import (
+        ZENDESK_METRICS,
+        BreachComparison,
+        ZendeskMetricEvent,
+        compare_breaches,
+        read_zendesk_metric_events,
+    )
+    from .logs._eventlog import BadRow
+    from .reporting._report import Report, Summary, report
+    from .sla._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
+    from .sla._policy import (
         CATEGORIES,
         COVERAGES,
         Contract,
@@ -58,15 +67,6 @@ if TYPE_CHECKING:
         metric_library,
         parse_policy,
     )
-    from ._report import Report, Summary, report
-    from ._zendesk_metrics import (
-        ZENDESK_METRICS,
-        BreachComparison,
-        ZendeskMetricEvent,
-        compare_breaches,
-        read_zendesk_metric_events,
-    )
-    from ._zendesk_schedule import calendar_from_zendesk
 
 __version__ = "0.1.0.dev0"
 
@@ -153,25 +153,25 @@ del _cls
 _LAZY = {
     **dict.fromkeys(
         ("Event", "MetricStatus", "Ticket", "TicketStatus", "order_queue", "replay"),
-        "slaclock._clock",
+        "slaclock.sla._clock",
     ),
     **dict.fromkeys(
         ("CATEGORIES", "COVERAGES", "Contract", "Deadlines", "Level", "LevelRule",
          "MetricDefinition", "Options", "Regulation", "RegulationVersions", "Target",
          "load_calendar", "load_policy", "metric_library", "parse_policy"),
-        "slaclock._policy",
+        "slaclock.sla._policy",
     ),
-    **dict.fromkeys(("Report", "Summary", "report"), "slaclock._report"),
-    "BadRow": "slaclock._eventlog",
-    "DatedDays": "slaclock._dated",
-    "calendar_from_zendesk": "slaclock._zendesk_schedule",
-    **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock._ics"),
-    **dict.fromkeys(("Export", "Unknown", "read_export"), "slaclock._importers"),
+    **dict.fromkeys(("Report", "Summary", "report"), "slaclock.reporting._report"),
+    "BadRow": "slaclock.logs._eventlog",
+    "DatedDays": "slaclock.calendars._dated",
+    "calendar_from_zendesk": "slaclock.calendars._zendesk_schedule",
+    **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock.calendars._ics"),
+    **dict.fromkeys(("Export", "Unknown", "read_export"), "slaclock.helpdesks._importers"),
     **dict.fromkeys(("ExportError", "ExportMapping", "MappingError", "load_mapping"),
-                    "slaclock._mapping"),
+                    "slaclock.helpdesks._mapping"),
     **dict.fromkeys(("ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
                      "compare_breaches", "read_zendesk_metric_events"),
-                    "slaclock._zendesk_metrics"),
+                    "slaclock.helpdesks._zendesk_metrics"),
 }
 
 

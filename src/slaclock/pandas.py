@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._schedule import Schedule
+from .calendars._schedule import Schedule
 
 __all__ = ["SlaclockFrameAccessor", "SlaclockSeriesAccessor"]
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 import click
 
 from slaclock._errors import SlaclockError
-from slaclock._eventlog import (
+from slaclock.logs import (
     EventLogError,
     check_log_path,
     format_duration,
@@ -243,7 +243,7 @@ def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None)
     is ``preset = "russia"`` (with ``hours``), ``always`` is ``preset = "always"`` in the
     zone ``tz`` (:data:`DESK_ZONE` by default)."""
     from slaclock._errors import PolicyError
-    from slaclock._policy import _Reader
+    from slaclock.sla import _Reader
 
     if spec in ("russia", "always"):
         if spec == "always" and hours:
@@ -382,7 +382,7 @@ def _maybe_time(value: datetime | None) -> str | None:
 def regulation_for(policy_file: str | None, day: datetime | None = None) -> Any:
     """The regulation of ``--policy`` (or the embedded one); with versions, the one in
     force on ``day`` (the latest without one)."""
-    from slaclock._policy import Regulation, RegulationVersions, load_policy
+    from slaclock.sla import Regulation, RegulationVersions, load_policy
 
     if policy_file is None:
         return Regulation.default()
@@ -515,8 +515,8 @@ def calendar_command(
 
 def _calendar_ics(schedule: Any, year: int, calendar_spec: str, output: str | None) -> int:
     """``slaclock calendar YEAR --format ics``: the year's dated days as ICS."""
-    from slaclock._calendar import Calendar
-    from slaclock._ics import calendar_to_ics
+    from slaclock.calendars import Calendar
+    from slaclock.calendars._ics import calendar_to_ics
 
     from ._render import atomic_output, provisional_notice
 
@@ -675,7 +675,7 @@ def _scheduler(value: str | None) -> str | None:
 
 def _check_mapping(spec: str) -> None:
     """Refuse a bad ``--map`` before any work: an unknown name, a malformed file."""
-    from slaclock._mapping import MappingError, load_mapping
+    from slaclock.helpdesks import MappingError, load_mapping
 
     try:
         load_mapping(spec)
@@ -689,8 +689,7 @@ def _report_filters(
 ) -> Any:
     """The report's filters; a period is read in the desk's zone, and a level must be
     one of the policy's."""
-    from slaclock._policy import as_versions
-    from slaclock._report import desk_zone
+    from slaclock.sla import as_versions, desk_zone
 
     from ._report import Filters, load_policy_file
 

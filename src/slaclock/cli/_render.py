@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from slaclock._chart import FEW
 from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
-from slaclock._eventlog import BadRow, csv_safe, format_time
+from slaclock.logs import BadRow, csv_safe, format_time
+from slaclock.reporting._chart import FEW
 
 __all__ = [
     "Provisional", "atomic_output", "calendar_table", "days_hours", "percent_of", "plot",
@@ -607,7 +607,7 @@ def plot(
     order: Sequence[str] = LEVEL_ORDER,
 ) -> None:
     """Compliance per month and level, as a line chart (PNG or SVG by the file's name):
-    :func:`slaclock._chart.compliance_figure`, the chart of ``Report.plot()``.
+    :func:`slaclock.reporting._chart.compliance_figure`, the chart of ``Report.plot()``.
 
     Args:
         summary: the report's summary.
@@ -616,7 +616,7 @@ def plot(
             line in the level's colour.
         order: the levels in the order their lines are drawn (the policy's).
     """
-    from slaclock._chart import compliance_figure
+    from slaclock.reporting._chart import compliance_figure
 
     try:
         fig = compliance_figure(summary, goals=goals, order=order)

@@ -41,9 +41,10 @@ from typing import IO, Any
 
 import attrs
 
-from slaclock._clock import Counted, _local
 from slaclock._errors import ProvisionalCalendarWarning
-from slaclock._eventlog import (
+from slaclock._instants import US_PER_SECOND
+from slaclock.calendars import MAX_YEAR
+from slaclock.logs import (
     BadRow,
     EventLog,
     EventLogError,
@@ -57,9 +58,8 @@ from slaclock._eventlog import (
     printable,
     split_log,
 )
-from slaclock._instants import US_PER_SECOND
-from slaclock._report import METRIC_COLUMNS, Replayer, Summary, desk_zone
-from slaclock._timeline import MAX_YEAR
+from slaclock.reporting import METRIC_COLUMNS, Replayer, Summary
+from slaclock.sla import Counted, _local, desk_zone, signed_of
 
 __all__ = ["STATES", "Filters", "Outcome", "run_report"]
 
@@ -209,7 +209,7 @@ class Spec:
     mapping: str | None = None
     #: ``--strict``: the first bad row is the only line said.
     strict: bool = False
-    #: A large log split by ticket (:func:`~slaclock._eventlog.split_log`): shard ``i``
+    #: A large log split by ticket (:func:`~slaclock.logs._eventlog.split_log`): shard ``i``
     #: reads bucket ``i`` (the log's row count and its rows bad on their own are the
     #: split's).
     buckets: tuple[str, ...] = ()
@@ -239,7 +239,7 @@ class ShardResult:
 
 
 def load_policy_file(policy_file: str | None) -> Any:
-    from slaclock._policy import Regulation, load_policy
+    from slaclock.sla import Regulation, load_policy
 
     if policy_file is None:
         return Regulation.default()
@@ -345,7 +345,8 @@ class Shard:
                 done += 1
                 if progress is not None and done % 2000 == 0:
                     progress(done)
-                counted, left_out, after = replayer.rows(ticket_id, rows, rows[0].signed)
+                signed = signed_of(row.signed for row in rows)
+                counted, left_out, after = replayer.rows(ticket_id, rows, signed)
                 bad.extend(left_out)
                 after_at += after
                 if counted is None:
@@ -402,9 +403,8 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
     event keeps the export's line (or JSON record) it came from, and every row the mapping
     could not use is a bad row with its reason; each unknown value is said once, with how
     many rows have it and where it first stands."""
-    from slaclock._eventlog import Row
-    from slaclock._importers import read_export
-    from slaclock._mapping import load_mapping
+    from slaclock.helpdesks import load_mapping, read_export
+    from slaclock.logs import Row
 
     assert spec.mapping is not None
     export = read_export(spec.path, load_mapping(spec.mapping),
@@ -864,7 +864,7 @@ def _on_dask(
     log and the policy file at the absolute path this process sees them at (an error
     names the log as it was given), and send their output back.
     """
-    from slaclock import _dask
+    from slaclock.reporting import _dask
 
     what = "--jobs" if scheduler is None else f"--scheduler {scheduler}"
     client = stack.enter_context(_dask.cluster(scheduler, workers or 1, what=what))
@@ -1022,8 +1022,8 @@ def run_report(
             _write_merged(fmt, parts, summary, meta, bad, output)
         _tell_skipped(path, bad, rows, after_at, not_yet, fmt == "table" and output is None)
         if plot is not None:
-            from slaclock._policy import as_versions
-            from slaclock._report import goals_and_levels
+            from slaclock.reporting import goals_and_levels
+            from slaclock.sla import as_versions
 
             goals, levels = goals_and_levels(as_versions(policy))
             _render.plot(summary, plot, goals=goals, order=levels)
@@ -1066,7 +1066,7 @@ def provisional_years(policy: Any, first: datetime, last: datetime, at: datetime
     (``first``) to the later of the report's instant and the latest deadline (``last``):
     the years the report's answer rests on, whichever process computed it and whatever
     the calendars had compiled before."""
-    from slaclock._policy import as_versions
+    from slaclock.sla import as_versions
 
     from ._app import provisional_years as years_of
 
@@ -1093,7 +1093,7 @@ def auto_jobs(path: str) -> int:
     (this process) for a small log or where Dask is not installed."""
     if path == "-" or os.path.getsize(path) < AUTO_JOBS_BYTES:
         return 1
-    from slaclock import _dask
+    from slaclock.reporting import _dask
 
     if not _dask.available():
         return 1
@@ -1109,7 +1109,7 @@ def _cpus() -> int:
 
 
 def _policy_meta(policy: Any, policy_file: str | None) -> dict[str, Any]:
-    from slaclock._policy import RegulationVersions
+    from slaclock.sla import RegulationVersions
 
     versions = policy.versions if isinstance(policy, RegulationVersions) else (policy,)
     return {

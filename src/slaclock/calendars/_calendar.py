@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from slaclock._errors import ConfigError, HorizonError, ProvisionalCalendarWarning
+from slaclock._instants import bound_to_us, from_us
+
 from ._days import DaySource, FrozenDateMap, YearRules, check_date, to_dates, to_day_source
-from ._errors import ConfigError, HorizonError, ProvisionalCalendarWarning
 from ._hours import (
     MINUTES_PER_DAY,
     DayHours,
@@ -24,7 +26,6 @@ from ._hours import (
     parse_day_hours,
     parse_weekly_hours,
 )
-from ._instants import bound_to_us, from_us
 from ._schedule import Schedule
 from ._timeline import MAX_YEAR, Interval, Timeline, merge
 

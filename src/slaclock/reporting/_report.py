@@ -26,28 +26,32 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from ._clock import (
+from slaclock._errors import ConfigError, EventError, SlaclockError
+from slaclock._instants import EPOCH, ONE_US, US_PER_SECOND, to_us
+from slaclock.logs import BadRow, EventLog, Row, _general, format_time
+from slaclock.sla import (
     Counted,
     Event,
     Happening,
+    Regulation,
+    RegulationVersions,
     Shapes,
     Ticket,
     TicketStatus,
     _Walk,
+    as_versions,
     counted_of,
+    desk_zone,
+    governing,
     inside_rules,
+    signed_of,
 )
-from ._errors import ConfigError, EventError, SlaclockError
-from ._eventlog import BadRow, EventLog, Row, _general, format_time
-from ._instants import EPOCH, ONE_US, US_PER_SECOND, to_us
-from ._policy import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
     import matplotlib.figure
     import pandas
 
-    from ._clock import EventKind, Role
-    from ._policy import Coverage
+    from slaclock.sla import Coverage, EventKind, Role
 
 __all__ = ["METRIC_COLUMNS", "Report", "Summary", "report"]
 
@@ -320,9 +324,9 @@ class Report:
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per clock of each ticket, with the columns of ``slaclock report
-        --format csv`` (``slaclock._report.METRIC_COLUMNS``): instants as tz-aware timestamps,
-        durations in whole seconds (nullable integers: missing where the clock has no
-        target).
+        --format csv`` (``slaclock.reporting._report.METRIC_COLUMNS``): instants as
+        tz-aware timestamps, durations in whole seconds (nullable integers: missing where
+        the clock has no target).
 
         Needs pandas (``pip install "slaclock[pandas]"``).
         """
@@ -352,16 +356,6 @@ def _whole(value: timedelta | None) -> int | None:
 
 
 # -- replaying tickets -------------------------------------------------------------------------
-
-
-def desk_zone(policy: Regulation | RegulationVersions) -> tzinfo:
-    """The zone a report's instant and months are in: the (latest) policy's first
-    calendar's, or UTC for a policy without calendars."""
-    regulation = as_versions(policy).latest
-    for schedule in regulation.calendars.values():
-        zone: tzinfo = schedule.zone
-        return zone
-    return UTC
 
 
 class Replayer:
@@ -411,7 +405,7 @@ class Replayer:
 
         Returns:
             ``(counted, rejected, after)``: the clocks in integers, whose
-            :meth:`~slaclock._clock.Counted.status` is the ticket's status (``None`` when
+            :meth:`~slaclock.sla._clock.Counted.status` is the ticket's status (``None`` when
             the ticket cannot be counted: it opens after the instant, or its opening was
             refused), the events left out, and how many come after the instant.
         """
@@ -424,17 +418,13 @@ class Replayer:
         ]
         if times[0] > at_us:
             return None, [], len(events)
-        versions = self.versions
-        contract = versions.contracts.get(opening.customer or "") if versions.contracts else None
         try:
-            if contract is not None:
-                regulation = contract.regulation(versions)
-            else:
-                regulation = versions.for_contract(signed or opening.at.date())
+            terms = governing(self.versions, times[0], customer=opening.customer,
+                              signed=signed, coverage=self.coverage)
         except ConfigError as error:
             reason = f"ticket {ticket_id!r}: {error.problem}"
             return None, [BadRow(line, reason, ticket_id) for line, _ in events], 0
-        coverage = (contract.emergency if contract is not None else None) or self.coverage
+        regulation, contract, coverage = terms.regulation, terms.contract, terms.coverage
         # Events of the ticket at strictly increasing instants are recorded in the order
         # given (no two share a key), so whether each is refused depends only on what
         # they say, under the ticket's terms; and what the walk makes of them, on that
@@ -613,7 +603,7 @@ def report(
 
     Raises:
         EventError: with ``strict``, for the first bad event (the message names its line).
-        slaclock._eventlog.EventLogError: for a log file that cannot be read at all.
+        slaclock.logs._eventlog.EventLogError: for a log file that cannot be read at all.
 
     >>> from datetime import datetime
     >>> from zoneinfo import ZoneInfo
@@ -692,10 +682,9 @@ def _group(
         log = EventLog.read(fspath(events), tz=tz)
         rejected.extend(log.bad)
         for ticket_id, rows in log.tickets.items():
-            for row in rows:
-                if row.signed is not None:
-                    signed.setdefault(ticket_id, row.signed)
-                    break
+            found = signed_of(row.signed for row in rows)
+            if found is not None:
+                signed[ticket_id] = found
             walked, refused = walkable(ticket_id, rows)
             rejected.extend(refused)
             if walked:
@@ -741,7 +730,7 @@ def _frame_events(
     frame: Any, tz: tzinfo | None, rejected: list[BadRow]
 ) -> tuple[list[tuple[int, Event]], int]:
     """The events of a DataFrame in the log's columns (matched without regard to case)."""
-    from ._eventlog import parse_time
+    from slaclock.logs import parse_time
 
     columns = {str(c).strip().lower(): c for c in frame.columns}
     missing = [c for c in ("ticket", "time", "event") if c not in columns]

@@ -3,7 +3,7 @@
 A *day source* answers, for one year, which dates are days off, which weekend dates are
 worked, and which days close early. slaclock ships three: a country of the ``holidays``
 package, a ``holidays`` object given by the user, and a plain set of dates; the Russian
-production calendar (:mod:`slaclock._russia`) is a fourth.
+production calendar (:mod:`slaclock.calendars._russia`) is a fourth.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from ._errors import ConfigError
+from slaclock._errors import ConfigError
 
 __all__ = [
     "CountryHolidays",

@@ -7,7 +7,7 @@ and level that apply to a customer's ticket. The embedded default policy,
 :meth:`Regulation.default`, is itself such a file (``data/regulation.toml``), and the
 metric definitions a policy may take (the regulation's, Zendesk's seven, update targets)
 are another (``data/metrics.toml``). Nothing about any one helpdesk is written in code:
-:mod:`slaclock._clock` evaluates whatever a policy declares with one routine.
+:mod:`slaclock.sla._clock` evaluates whatever a policy declares with one routine.
 """
 
 from __future__ import annotations
@@ -28,15 +28,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._calendar import Calendar
-from ._errors import (
+from slaclock._errors import (
     ConfigError,
     EventError,
     NaiveDatetimeError,
     PolicyError,
     UnknownLevelError,
 )
-from ._schedule import Schedule
+from slaclock.calendars import Calendar, Schedule
 
 if TYPE_CHECKING:
     from ._clock import Ticket
@@ -625,6 +624,18 @@ class RegulationVersions:
     def latest(self) -> Regulation:
         """The version that took effect last."""
         return self.versions[-1]
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric of the policy, in the order the versions declare them (the first
+        version's first): the order of a report's metrics and columns."""
+        return tuple(dict.fromkeys(m for v in self.versions for m in v.metrics))
+
+    @property
+    def level_keys(self) -> tuple[str, ...]:
+        """Every level of the policy, in the order the versions declare them (the latest
+        version's first): the order of a report's levels."""
+        return tuple(dict.fromkeys(k for v in reversed(self.versions) for k in v.levels))
 
     def in_force(self, day: date) -> Regulation:
         """The version in force on ``day``: the last one effective on or before it.

@@ -3,7 +3,7 @@
 :meth:`Schedule.business_time <slaclock.Schedule.business_time>`,
 :meth:`~slaclock.Schedule.add` and :meth:`~slaclock.Schedule.is_open` come here when they
 are given columns instead of single values. Each call reads the same compiled
-:class:`~slaclock._timeline.Timeline` as the scalar path, through zero-copy NumPy views of
+:class:`~slaclock.calendars._timeline.Timeline` as the scalar path, through zero-copy NumPy views of
 its arrays, and answers every element with the scalar path's formulas, written as NumPy
 operations (``searchsorted`` over the interval starts and the cumulative working time):
 no Python-level loop per element, so the results are the scalar results to the
@@ -48,8 +48,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._errors import Datetime64AssumedUTCWarning, NaiveDatetimeError
-from ._instants import duration_us, from_us, like, to_us
+from slaclock._errors import Datetime64AssumedUTCWarning, NaiveDatetimeError
+from slaclock._instants import duration_us, from_us, like, to_us
 
 try:
     import numpy as np

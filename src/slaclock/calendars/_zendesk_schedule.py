@@ -28,8 +28,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slaclock._errors import CalendarFileError
+
 from ._dated import DatedDays
-from ._errors import CalendarFileError
 from ._hours import MINUTES_PER_DAY, WEEKDAYS, format_day_hours
 
 if TYPE_CHECKING:

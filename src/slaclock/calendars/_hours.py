@@ -15,7 +15,7 @@ from typing import TypeAlias
 
 import attrs
 
-from ._errors import ConfigError
+from slaclock._errors import ConfigError
 
 __all__ = ["DayHours", "WeeklyHours", "parse_day_hours", "parse_weekly_hours"]
 

@@ -31,8 +31,10 @@ from typing import Any, ClassVar, Literal, NamedTuple, Protocol, cast
 
 import attrs
 
-from ._errors import ConfigError, EventError, HorizonError, UnknownLevelError
-from ._instants import duration_us, from_us, to_us
+from slaclock._errors import ConfigError, EventError, HorizonError, UnknownLevelError
+from slaclock._instants import duration_us, from_us, to_us
+from slaclock.calendars import Schedule
+
 from ._policy import (
     CATEGORIES,
     COVERAGES,
@@ -45,7 +47,6 @@ from ._policy import (
     RegulationVersions,
     Target,
 )
-from ._schedule import Schedule
 
 __all__ = [
     "Event",

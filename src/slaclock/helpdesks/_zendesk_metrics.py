@@ -22,8 +22,9 @@ from typing import Any
 
 import attrs
 
+from slaclock.reporting import Report
+
 from ._mapping import ExportError
-from ._report import Report
 
 __all__ = ["ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
            "compare_breaches", "read_zendesk_metric_events"]

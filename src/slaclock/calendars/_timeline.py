@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._errors import HorizonError, LongCompileWarning
-from ._instants import EPOCH, ONE_US
+from slaclock._errors import HorizonError, LongCompileWarning
+from slaclock._instants import EPOCH, ONE_US
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

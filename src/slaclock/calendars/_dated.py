@@ -69,7 +69,7 @@ class DatedDays:
     )
     source: str = ""
     # Repeating rules (an ICS RRULE), expanded one year at a time; a frozen attrs object
-    # from slaclock._ics, so it compares, hashes and pickles with the rest.
+    # from slaclock.calendars._ics, so it compares, hashes and pickles with the rest.
     _recurring: Callable[[int], YearRules] = attrs.field(
         default=_no_recurrences, repr=False, alias="recurring"
     )

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, overload
 from zoneinfo import ZoneInfo
 
+from slaclock._errors import HorizonError
+from slaclock._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
+
 from ._days import check_date
-from ._errors import HorizonError
-from ._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
 from ._timeline import HORIZON_YEARS, MAX_YEAR, Interval, Timeline
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Schedule(ABC):
     """When a desk is open, and the arithmetic of working time on it.
 
     Subclasses say which intervals are open in a year (``_chunk``); their
-    :class:`~slaclock._timeline.Timeline` compiles the years each query touches and
+    :class:`~slaclock.calendars._timeline.Timeline` compiles the years each query touches and
     answers it with binary searches. Instances are immutable and safe to share between
     threads.
     """

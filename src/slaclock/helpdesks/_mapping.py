@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._errors import SlaclockError, _FileKeyError
-from ._eventlog import _localize, parse_zone
-from ._policy import FrozenDict
+from slaclock._errors import SlaclockError, _FileKeyError
+from slaclock.logs import _localize, parse_zone
+from slaclock.sla import FrozenDict
 
 if TYPE_CHECKING:
-    from ._policy import Regulation, RegulationVersions
+    from slaclock.sla import Regulation, RegulationVersions
 
 __all__ = [
     "BUILTIN_MAPPINGS",
@@ -348,7 +348,7 @@ def read_policy_file(
     Raises:
         PolicyError: for the policy; MappingError: for the ``[log]`` table.
     """
-    from ._policy import parse_policy
+    from slaclock.sla import parse_policy
 
     file = Path(fspath(path))
     data = _read_toml(file)

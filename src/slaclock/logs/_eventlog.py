@@ -52,10 +52,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from ._clock import Event
-from ._errors import SlaclockError
-from ._instants import duration_us
-from ._policy import COVERAGES
+from slaclock._errors import SlaclockError
+from slaclock._instants import duration_us
+from slaclock.sla import COVERAGES, Event
 
 __all__ = [
     "COLUMNS",

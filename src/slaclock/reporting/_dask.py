@@ -38,7 +38,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._policy import Regulation, RegulationVersions
+    from slaclock.sla import Regulation, RegulationVersions
+
     from ._report import Report
 
 __all__ = ["MISSING", "cluster", "is_dask_frame", "report_frame"]
@@ -158,7 +159,7 @@ def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Ite
             local = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, silence_logs=logging.CRITICAL, memory_limit=0,
-                preload=["slaclock._dask"],
+                preload=["slaclock.reporting._dask"],
                 # No dashboard, and the scheduler's HTTP server (its metrics) on a free
                 # port: not on 8787, which another cluster may hold.
                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
@@ -226,9 +227,10 @@ def report_frame(
     require("a report on a Dask DataFrame")
     dask, _ = _modules()
 
-    from ._errors import EventError
-    from ._policy import as_versions
-    from ._report import Report, Summary, desk_zone, goals_and_levels
+    from slaclock._errors import EventError
+    from slaclock.sla import as_versions, desk_zone
+
+    from ._report import Report, Summary, goals_and_levels
 
     versions = as_versions(policy)
     columns = {str(c).strip().lower(): c for c in frame.columns}
@@ -300,7 +302,8 @@ def _scan(part: Any, tz: tzinfo | None, latest: bool) -> tuple[int, int | None]:
     that make events (what the pandas path takes as the default ``at``)."""
     if not latest:
         return len(part), None
-    from ._instants import to_us
+    from slaclock._instants import to_us
+
     from ._report import _frame_events
 
     pairs, count = _frame_events(_plain(part), tz, [])
@@ -350,7 +353,8 @@ def _partition_report(
     in a report."""
     import attrs
 
-    from ._instants import to_us
+    from slaclock._instants import to_us
+
     from ._report import Replayer, Summary, _group
 
     positions = [offsets[p] + r + 1 for p, r in zip(part[_PART], part[_ROW], strict=True)]

@@ -27,15 +27,15 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
-from ._clock import Event
-from ._errors import EventError
-from ._eventlog import BadRow
+from slaclock._errors import EventError
+from slaclock.logs import BadRow
+from slaclock.sla import Event
+
 from ._mapping import ExportError, ExportMapping, Role, load_mapping
 
 if TYPE_CHECKING:
-    from ._clock import EventKind
-    from ._policy import Coverage
-from ._policy import Regulation, RegulationVersions, as_versions
+    from slaclock.sla import Coverage, EventKind
+from slaclock.sla import Regulation, RegulationVersions, as_versions
 
 __all__ = ["Export", "Unknown", "read_export"]
 

@@ -1,7 +1,7 @@
 """The timeline's array queries: int64 UTC microseconds in, int64 out, with NumPy.
 
 A :class:`Vectors` is a flat view of consecutive compiled years of a
-:class:`~slaclock._timeline.Timeline`: their intervals end to end, with the cumulative
+:class:`~slaclock.calendars._timeline.Timeline`: their intervals end to end, with the cumulative
 working time running on across the years. Every element is answered with the scalar
 path's formulas, written as NumPy operations (``searchsorted`` over the interval starts
 and the cumulative working time): no Python-level loop per element, so the results are
@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._errors import HorizonError
+from slaclock._errors import HorizonError
+
 from ._timeline import FIRST_US, LAST_US, Timeline, YearChunk
 
 if TYPE_CHECKING:

@@ -36,10 +36,11 @@ from typing import Any
 
 import attrs
 
+from slaclock._errors import CalendarFileError, ConfigError, ProvisionalCalendarWarning
+
 from ._calendar import Calendar, _shorten
 from ._dated import DatedDays
 from ._days import YearRules
-from ._errors import CalendarFileError, ConfigError, ProvisionalCalendarWarning
 from ._hours import MINUTES_PER_DAY, DayHours, format_day_hours, parse_day_hours
 
 __all__ = ["INSTALL_HINT", "calendar_to_ics", "read_ics"]
@@ -528,7 +529,7 @@ def calendar_to_ics(
     if stamp.tzinfo is None:
         raise ConfigError("stamp", stamp, "give an aware datetime, e.g. in UTC")
     stamp = stamp.astimezone(UTC)
-    from . import __version__
+    from slaclock import __version__
 
     out = icalendar.Calendar()
     out.add("prodid", f"-//slaclock//slaclock {__version__}//EN")

@@ -1,0 +1,107 @@
+"""Which terms govern a ticket: the regulation version, the contract and the coverage.
+
+One rule, read by everyone who needs it (the report, the command line, a
+:class:`~slaclock.Contract`, a helpdesk plugin):
+
+1. The ticket's **contract** is the policy's contract of the ticket's customer (the
+   customer given on its opening), when the policy has one by that name.
+2. The **regulation version** is the one in force on the day the contract was signed. A
+   ticket without a contract takes the signing date its log gives, and without one the
+   day it opened, *in the desk's zone* (:func:`desk_zone`): the same instant written with
+   any offset gets the same version.
+3. The **coverage** of a level counted "as the contract says" is the contract's emergency
+   agreement; without one, the default the caller gives (a log's ``coverage`` column, the
+   command's ``--coverage``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, tzinfo
+
+import attrs
+
+from slaclock._instants import from_us, to_us
+from slaclock.sla._policy import Contract, Regulation, RegulationVersions, as_versions
+
+__all__ = ["Terms", "desk_zone", "governing", "signed_of"]
+
+
+@attrs.frozen
+class Terms:
+    """The terms that govern one ticket.
+
+    Attributes:
+        regulation: the regulation version the ticket is counted under.
+        contract: the customer's contract, when the policy has one.
+        coverage: the coverage of a level counted as the contract says (``"business"``,
+            ``"24x7"``), or ``None``.
+    """
+
+    regulation: Regulation
+    contract: Contract | None
+    coverage: str | None
+
+
+def desk_zone(policy: Regulation | RegulationVersions | None) -> tzinfo:
+    """The desk's zone: the (latest) policy version's first calendar's, or UTC for a
+    policy without calendars. A report's instant and months, and the day a ticket opened,
+    are read in it.
+
+    >>> desk_zone(None)
+    zoneinfo.ZoneInfo(key='Europe/Moscow')
+    """
+    regulation = as_versions(policy).latest
+    for schedule in regulation.calendars.values():
+        zone: tzinfo = schedule.zone
+        return zone
+    return UTC
+
+
+def governing(
+    policy: Regulation | RegulationVersions | None,
+    opened: datetime | int,
+    *,
+    customer: str | None = None,
+    signed: date | None = None,
+    coverage: str | None = None,
+) -> Terms:
+    """The terms that govern a ticket opened at ``opened`` (an aware datetime, or UTC
+    microseconds), by the rule in this module's docstring.
+
+    Args:
+        policy: the policy (the default one for ``None``).
+        opened: when the ticket opened.
+        customer: the ticket's customer, which names its contract.
+        signed: the contract's signing date, for a ticket whose customer has no contract
+            in the policy (a log's ``signed`` column).
+        coverage: the coverage when the contract gives none.
+
+    Raises:
+        ConfigError: when no version was in force on the day that decides.
+        NaiveDatetimeError: for an ``opened`` without a zone.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> v1 = Regulation.default()
+    >>> v2 = attrs.evolve(v1, version="2", effective=date(2027, 1, 1))
+    >>> policy = RegulationVersions([v1, v2])
+    >>> new_year = datetime(2027, 1, 1, 6, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    >>> governing(policy, new_year).regulation.version
+    '2'
+    >>> governing(policy, new_year.astimezone(ZoneInfo("America/New_York"))).regulation.version
+    '2'
+    """
+    versions = as_versions(policy)
+    contract = versions.contracts.get(customer) if customer and versions.contracts else None
+    if contract is not None:
+        return Terms(contract.regulation(versions), contract, contract.emergency or coverage)
+    if signed is None:
+        us = opened if isinstance(opened, int) else to_us(opened, "opened")
+        signed = from_us(us, desk_zone(versions)).date()
+    return Terms(versions.for_contract(signed), None, coverage)
+
+
+def signed_of(values: Iterable[date | None]) -> date | None:
+    """A ticket's signing date from what its rows say, in the ticket's order (the opening
+    first): the first one given."""
+    return next((value for value in values if value is not None), None)
