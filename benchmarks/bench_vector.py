@@ -3,8 +3,9 @@
 The report replays tickets one at a time; each clock asks its calendar for the working
 time of its spans (``business_time``) and for its deadline (``add``), one pair of
 instants at a time. The engine also answers those questions for whole NumPy arrays
-(``Timeline.business_time_array``, ``add_array``). This script measures how much of the
-replay those questions are, and what the same questions cost asked as arrays:
+(``business_time_us`` and ``add_us`` of ``slaclock.calendars._vector``). This script
+measures how much of the replay those questions are, and what the same questions cost
+asked as arrays:
 
 1. it replays a generated log as the command does (``Replayer.rows``, the collector
    paused), the best of a few rounds;
@@ -40,6 +41,7 @@ import numpy as np
 from bench_report import machine, make_log
 from slaclock import Regulation
 from slaclock._errors import HorizonError
+from slaclock.calendars import _vector as vector
 from slaclock.logs._eventlog import EventLog
 from slaclock.reporting._report import Replayer
 from slaclock.sla._governing import desk_zone
@@ -124,9 +126,9 @@ def as_arrays(columns: list[tuple[Any, str, Any, Any]]) -> list[Any]:
     for timeline, kind, first, second in columns:
         nat = np.zeros(len(first), dtype=bool)
         if kind == "business":
-            out.append(timeline.business_time_array(first, second, nat))
+            out.append(vector.business_time_us(timeline, first, second, nat))
         else:
-            out.append(timeline.add_array(first, second, nat))
+            out.append(vector.add_us(timeline, first, second, nat))
     return out
 
 

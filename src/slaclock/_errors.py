@@ -7,6 +7,9 @@ fix it; those about bad values are also :class:`ValueError`.
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = [
     "CalendarFileError",
     "ConfigError",
@@ -171,3 +174,12 @@ class EventError(SlaclockError, ValueError):
     def __init__(self, message: str, event: object = None) -> None:
         self.event = event
         super().__init__(message)
+
+
+def caller_level() -> int:
+    """The stacklevel that points a warning at the first frame outside slaclock."""
+    package = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level

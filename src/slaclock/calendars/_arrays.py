@@ -104,6 +104,13 @@ def _own_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _vector() -> Any:
+    """The NumPy kernels (imported on first use: NumPy is an extra)."""
+    from slaclock.calendars import _vector
+
+    return _vector
+
+
 @_own_errors
 def business_time(timeline: Timeline, starts: Any, ends: Any) -> Any:
     """The working time between ``starts[i]`` and ``ends[i]``, element by element."""
@@ -114,7 +121,7 @@ def business_time(timeline: Timeline, starts: Any, ends: Any) -> Any:
     shape = _result_shape(a, b)
     av, bv = _flat(a, shape), _flat(b, shape)
     nat = _missing(av) | _missing(bv)
-    out = timeline.business_time_array(av, bv, nat).reshape(shape)
+    out = _vector().business_time_us(timeline, av, bv, nat).reshape(shape)
     return _timedeltas(out, _leader(a, b))
 
 
@@ -128,7 +135,7 @@ def add(timeline: Timeline, starts: Any, durations: Any) -> Any:
     shape = _result_shape(a, d)
     av, dv = _flat(a, shape), _flat(d, shape)
     nat = _missing(av) | _missing(dv)
-    out = timeline.add_array(av, dv, nat).reshape(shape)
+    out = _vector().add_us(timeline, av, dv, nat).reshape(shape)
     return _datetimes(out, _leader(a, d), a)
 
 
@@ -141,7 +148,7 @@ def is_open(timeline: Timeline, times: Any) -> Any:
     shape = t.values.shape
     tv = _flat(t, shape)
     nat = _missing(tv)
-    out = timeline.is_open_array(tv, nat)
+    out = _vector().is_open_us(timeline, tv, nat)
     return _booleans(out.reshape(shape), nat.reshape(shape), t)
 
 
@@ -203,7 +210,7 @@ def _instants(value: Any, name: str) -> _Column:
 def _warn_if_utc_assumed(*columns: _Column) -> None:
     """One :class:`~slaclock.Datetime64AssumedUTCWarning` per call that reads a NumPy
     datetime64 array (which has no zone) as UTC."""
-    from ._calendar import _caller_level
+    from slaclock._errors import caller_level
 
     names = [c.name for c in columns if c.kind == "numpy"]
     if names:
@@ -213,7 +220,7 @@ def _warn_if_utc_assumed(*columns: _Column) -> None:
             "explicit, or silence this with "
             "warnings.simplefilter('ignore', slaclock.Datetime64AssumedUTCWarning)",
             Datetime64AssumedUTCWarning,
-            stacklevel=_caller_level(),
+            stacklevel=caller_level(),
         )
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
-import sys
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from slaclock._errors import ConfigError, HorizonError, ProvisionalCalendarWarning
+from slaclock._errors import ConfigError, HorizonError, ProvisionalCalendarWarning, caller_level
 from slaclock._instants import bound_to_us, from_us
 
 from ._days import DaySource, FrozenDateMap, YearRules, check_date, to_dates, to_day_source
@@ -26,8 +24,8 @@ from ._hours import (
     parse_day_hours,
     parse_weekly_hours,
 )
-from ._schedule import Schedule
-from ._timeline import MAX_YEAR, Interval, Timeline, merge
+from ._schedule import CombinedCalendar, Schedule, _never_opens_from, _Week
+from ._timeline import Interval, Timeline, merge
 
 if TYPE_CHECKING:
     from ._summary import YearSummary
@@ -397,18 +395,9 @@ class Calendar(Schedule):
             "holidays, without the government's transfers, and may change when the "
             "official calendar is published",
             ProvisionalCalendarWarning,
-            stacklevel=_caller_level(),
+            stacklevel=caller_level(),
         )
 
-
-
-def _caller_level() -> int:
-    """The stacklevel that points a warning at the first frame outside slaclock."""
-    package = os.path.dirname(__file__)
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
-    return level
 
 
 def _local_date(us: int, zone: ZoneInfo) -> date:
@@ -431,131 +420,11 @@ def _shorten(hours: DayHours, minutes: int) -> DayHours:
     return tuple(out)
 
 
-@attrs.frozen(kw_only=True)
-class CombinedCalendar(Schedule):
-    """Two calendars combined: ``&`` (both open), ``|`` (either open), ``-`` (the left open
-    and the right closed). A calendar like any other; its dates are counted in the left
-    calendar's zone, and a date is a business day when the desk is open at any instant of
-    it.
-    """
-
-    op: Literal["&", "|", "-"]
-    left: Schedule
-    right: Schedule
-    _compiled: Timeline = attrs.field(
-        init=False, default=attrs.Factory(Timeline, takes_self=True), eq=False, hash=False,
-        repr=False,
-    )
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return self.left.zone
-
-    @property
-    def tz(self) -> str:
-        return self.zone.key
-
-    def is_business_day(self, day: date) -> bool:
-        return self._open_on_date(day)
-
-    def _open_span(self) -> tuple[int, int] | None:
-        left = self.left._open_span()
-        if self.op == "-":
-            return left
-        right = self.right._open_span()
-        if self.op == "&":
-            if left is None or right is None:
-                return left or right
-            return max(left[0], right[0]), min(left[1], right[1])
-        if left is None or right is None:
-            return None
-        if left[0] >= left[1]:
-            return right
-        if right[0] >= right[1]:
-            return left
-        return min(left[0], right[0]), max(left[1], right[1])
-
-    def _weekly(self, years: range) -> _Week:
-        left = _weekly_of(self.left, years)
-        right = _weekly_of(self.right, years)
-        if left is None or right is None:
-            return _Week([], [], True)
-        dated = left.dated or right.dated
-        if self.op == "-":
-            return _Week(combine("-", left.upper, right.lower),
-                         combine("-", left.lower, right.upper), dated)
-        return _Week(combine(self.op, left.upper, right.upper),
-                     combine(self.op, left.lower, right.lower), dated)
-
-    def _never_opens_from(self, year: int, *, forward: bool) -> bool:
-        return _never_opens_from(self, year, forward=forward)
-
-    def _chunk(self, lo: int, hi: int) -> list[Interval]:
-        return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
-
-
-
-def _combine(op: Literal["&", "|", "-"], left: Schedule, right: object) -> CombinedCalendar:
-    if not isinstance(right, Schedule):
-        raise TypeError(
-            f"a calendar combines only with another calendar, not {type(right).__name__}"
-        )
-    return CombinedCalendar(op=op, left=left, right=right)
-
-
-def combine(op: str, left: list[Interval], right: list[Interval]) -> list[Interval]:
-    """Intersect, unite or subtract two sorted, disjoint interval lists (a sweep)."""
-    if op == "|":
-        return merge(left + right)
-    edges: list[tuple[int, int]] = []
-    for start, end in left:
-        edges += ((start, 1), (end, -1))
-    for start, end in right:
-        edges += ((start, 2), (end, -2))
-    edges.sort()
-    out: list[Interval] = []
-    in_left = in_right = False
-    opened: int | None = None
-    i = 0
-    while i < len(edges):
-        at = edges[i][0]
-        while i < len(edges) and edges[i][0] == at:
-            kind = edges[i][1]
-            if abs(kind) == 1:
-                in_left = kind > 0
-            else:
-                in_right = kind > 0
-            i += 1
-        inside = in_left and (in_right if op == "&" else not in_right)
-        if inside and opened is None:
-            opened = at
-        elif not inside and opened is not None:
-            out.append((opened, at))
-            opened = None
-    return merge(out)
-
-
 # -- proving that a search cannot succeed ----------------------------------------------
 
 #: The span of a calendar that never opens: empty, and beyond every instant both ways.
 _NEVER = (2**62, -(2**62))
 _WEEK_SECONDS = 7 * 86_400
-
-
-@attrs.frozen
-class _Week:
-    """Bounds on the open time of any week, in seconds of the UTC week (Monday 00:00 UTC
-    is 0): the desk is open at most in ``upper`` and at least in ``lower``. ``dated`` is
-    True when dated rules (overrides) may open it outside ``upper``."""
-
-    upper: list[Interval]
-    lower: list[Interval]
-    dated: bool
-
-
-def _weekly_of(schedule: Schedule, years: range) -> _Week | None:
-    weekly = getattr(schedule, "_weekly", None)
-    return weekly(years) if weekly is not None else None
 
 
 def _fold(intervals: list[Interval]) -> list[Interval]:
@@ -572,15 +441,6 @@ def _fold(intervals: list[Interval]) -> list[Interval]:
         else:
             out.append((start, end))
     return merge(out)
-
-
-def _never_opens_from(schedule: Schedule, year: int, *, forward: bool) -> bool:
-    """Whether the weekly bounds prove the desk closed in every year from ``year`` on
-    (or up to it): no dated rule can open it, and its weekly hours, moved by every UTC
-    offset its zones use in those years, never meet as the combination asks."""
-    years = range(year, MAX_YEAR + 1) if forward else range(1, year + 1)
-    week = _weekly_of(schedule, years)
-    return week is not None and not week.dated and not week.upper
 
 
 def _offset_range(key: str, first: int, stop: int) -> tuple[int, int]:

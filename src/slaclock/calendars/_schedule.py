@@ -6,23 +6,24 @@ from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from zoneinfo import ZoneInfo
+
+import attrs
 
 from slaclock._errors import HorizonError
 from slaclock._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
 
 from ._days import check_date
-from ._timeline import HORIZON_YEARS, MAX_YEAR, Interval, Timeline
+from ._timeline import HORIZON_YEARS, MAX_YEAR, Interval, Timeline, merge
 
 if TYPE_CHECKING:
     import numpy
     import numpy.typing
     import pandas
 
-    from ._calendar import CombinedCalendar
 
-__all__ = ["HORIZON_YEARS", "Schedule"]
+__all__ = ["HORIZON_YEARS", "CombinedCalendar", "Schedule"]
 
 _ONE_DAY = timedelta(days=1)
 
@@ -89,20 +90,14 @@ class Schedule(ABC):
 
     def __and__(self, other: Schedule) -> CombinedCalendar:
         """Open when both calendars are (a desk's hours within a customer's)."""
-        from ._calendar import _combine
-
         return _combine("&", self, other)
 
     def __or__(self, other: Schedule) -> CombinedCalendar:
         """Open when either calendar is."""
-        from ._calendar import _combine
-
         return _combine("|", self, other)
 
     def __sub__(self, other: Schedule) -> CombinedCalendar:
         """Open when this calendar is and ``other`` is not (a pause is a subtraction)."""
-        from ._calendar import _combine
-
         return _combine("-", self, other)
 
     # -- queries ---------------------------------------------------------------------------
@@ -478,3 +473,138 @@ def _arrays() -> Any:
     from . import _arrays as module
 
     return module
+
+
+# -- the algebra: calendars combined ----------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CombinedCalendar(Schedule):
+    """Two calendars combined: ``&`` (both open), ``|`` (either open), ``-`` (the left open
+    and the right closed). A calendar like any other; its dates are counted in the left
+    calendar's zone, and a date is a business day when the desk is open at any instant of
+    it.
+    """
+
+    op: Literal["&", "|", "-"]
+    left: Schedule
+    right: Schedule
+    _compiled: Timeline = attrs.field(
+        init=False, default=attrs.Factory(Timeline, takes_self=True), eq=False, hash=False,
+        repr=False,
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.left.zone
+
+    @property
+    def tz(self) -> str:
+        return self.zone.key
+
+    def is_business_day(self, day: date) -> bool:
+        return self._open_on_date(day)
+
+    def _open_span(self) -> tuple[int, int] | None:
+        left = self.left._open_span()
+        if self.op == "-":
+            return left
+        right = self.right._open_span()
+        if self.op == "&":
+            if left is None or right is None:
+                return left or right
+            return max(left[0], right[0]), min(left[1], right[1])
+        if left is None or right is None:
+            return None
+        if left[0] >= left[1]:
+            return right
+        if right[0] >= right[1]:
+            return left
+        return min(left[0], right[0]), max(left[1], right[1])
+
+    def _weekly(self, years: range) -> _Week:
+        left = _weekly_of(self.left, years)
+        right = _weekly_of(self.right, years)
+        if left is None or right is None:
+            return _Week([], [], True)
+        dated = left.dated or right.dated
+        if self.op == "-":
+            return _Week(combine("-", left.upper, right.lower),
+                         combine("-", left.lower, right.upper), dated)
+        return _Week(combine(self.op, left.upper, right.upper),
+                     combine(self.op, left.lower, right.lower), dated)
+
+    def _never_opens_from(self, year: int, *, forward: bool) -> bool:
+        return _never_opens_from(self, year, forward=forward)
+
+    def _chunk(self, lo: int, hi: int) -> list[Interval]:
+        return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
+
+
+
+def _combine(op: Literal["&", "|", "-"], left: Schedule, right: object) -> CombinedCalendar:
+    if not isinstance(right, Schedule):
+        raise TypeError(
+            f"a calendar combines only with another calendar, not {type(right).__name__}"
+        )
+    return CombinedCalendar(op=op, left=left, right=right)
+
+
+def combine(op: str, left: list[Interval], right: list[Interval]) -> list[Interval]:
+    """Intersect, unite or subtract two sorted, disjoint interval lists (a sweep)."""
+    if op == "|":
+        return merge(left + right)
+    edges: list[tuple[int, int]] = []
+    for start, end in left:
+        edges += ((start, 1), (end, -1))
+    for start, end in right:
+        edges += ((start, 2), (end, -2))
+    edges.sort()
+    out: list[Interval] = []
+    in_left = in_right = False
+    opened: int | None = None
+    i = 0
+    while i < len(edges):
+        at = edges[i][0]
+        while i < len(edges) and edges[i][0] == at:
+            kind = edges[i][1]
+            if abs(kind) == 1:
+                in_left = kind > 0
+            else:
+                in_right = kind > 0
+            i += 1
+        inside = in_left and (in_right if op == "&" else not in_right)
+        if inside and opened is None:
+            opened = at
+        elif not inside and opened is not None:
+            out.append((opened, at))
+            opened = None
+    return merge(out)
+
+
+# -- proving that a search cannot succeed ------------------------------------------------
+
+
+@attrs.frozen
+class _Week:
+    """Bounds on the open time of any week, in seconds of the UTC week (Monday 00:00 UTC
+    is 0): the desk is open at most in ``upper`` and at least in ``lower``. ``dated`` is
+    True when dated rules (overrides) may open it outside ``upper``."""
+
+    upper: list[Interval]
+    lower: list[Interval]
+    dated: bool
+
+
+def _weekly_of(schedule: Schedule, years: range) -> _Week | None:
+    weekly = getattr(schedule, "_weekly", None)
+    return weekly(years) if weekly is not None else None
+
+
+def _never_opens_from(schedule: Schedule, year: int, *, forward: bool) -> bool:
+    """Whether the weekly bounds prove the desk closed in every year from ``year`` on
+    (or up to it): no dated rule can open it, and its weekly hours, moved by every UTC
+    offset its zones use in those years, never meet as the combination asks."""
+    years = range(year, MAX_YEAR + 1) if forward else range(1, year + 1)
+    week = _weekly_of(schedule, years)
+    return week is not None and not week.dated and not week.upper

@@ -619,26 +619,6 @@ class Timeline:
 
     # -- arrays ------------------------------------------------------------------------
 
-    def vectors(self, first: int, last: int) -> Any:
-        """The NumPy view of the years ``first`` to ``last`` (compiled and kept), for the
-        array queries; cached while later calls stay within (or next to) its years."""
-        from ._vector import Vectors
-
-        cached = self._vectors
-        if cached is not None and cached.first_year <= first and last <= cached.last_year:
-            return cached
-        if cached is not None and first <= cached.last_year + 1 and last >= cached.first_year - 1:
-            # Overlapping or adjacent years: one wider view. Far years get a view of their
-            # own (no block of years between is compiled for them).
-            first, last = min(first, cached.first_year), max(last, cached.last_year)
-        missing = sum(1 for y in range(first, last + 1) if y not in self._chunks)
-        chunks = [self.chunk(y) for y in range(first, last + 1)]
-        if missing > COMPILE_WARNING_YEARS:
-            _warn_long(missing, first, last)
-        vectors = Vectors(first, last, chunks)
-        self._vectors = vectors
-        return vectors
-
     def year_range(self, lo: int, hi: int) -> tuple[int, int]:
         """The local years holding the instants ``lo`` and ``hi`` (clamped)."""
         return self.chunk_at(self.clamp(lo)).year, self.chunk_at(self.clamp(hi)).year
@@ -646,24 +626,6 @@ class Timeline:
     def walk(self, year: int, need: int, *, forward: bool) -> tuple[int, int]:
         """:meth:`_walk` for the array path."""
         return self._walk(year, need, forward=forward)
-
-    def business_time_array(self, a: Any, b: Any, nat: Any) -> Any:
-        """:meth:`business_time` of every pair of int64 arrays (``NaT`` where ``nat``)."""
-        from ._vector import business_time_us
-
-        return business_time_us(self, a, b, nat)
-
-    def add_array(self, a: Any, d: Any, nat: Any) -> Any:
-        """:meth:`add` of every pair of int64 arrays (``NaT`` where ``nat``)."""
-        from ._vector import add_us
-
-        return add_us(self, a, d, nat)
-
-    def is_open_array(self, t: Any, nat: Any) -> Any:
-        """:meth:`is_open` of every element of an int64 array (``False`` where ``nat``)."""
-        from ._vector import is_open_us
-
-        return is_open_us(self, t, nat)
 
     # -- checking ----------------------------------------------------------------------
 
@@ -695,12 +657,12 @@ def _never(source: Source, where: str, year: int) -> str:
 
 
 def _warn_long(years: int, first: int, last: int) -> None:
-    from ._calendar import _caller_level
+    from slaclock._errors import caller_level
 
     warnings.warn(
         f"one call compiled {years} years of the calendar ({first} to {last}); such spans "
         "cost time and memory (about 1 ms and a few KB a year). Is an instant or a duration "
         "much larger than meant?",
         LongCompileWarning,
-        stacklevel=_caller_level(),
+        stacklevel=caller_level(),
     )

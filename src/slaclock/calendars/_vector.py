@@ -17,7 +17,7 @@ import numpy as np
 
 from slaclock._errors import HorizonError
 
-from ._timeline import FIRST_US, LAST_US, Timeline, YearChunk
+from ._timeline import COMPILE_WARNING_YEARS, FIRST_US, LAST_US, Timeline, YearChunk, _warn_long
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     I64 = NDArray[np.int64]
     Mask = NDArray[np.bool_]
 
-__all__ = ["NAT", "Vectors", "add_us", "business_time_us", "is_open_us"]
+__all__ = ["NAT", "Vectors", "add_us", "business_time_us", "is_open_us", "vectors_of"]
 
 NAT = -(2**63)
 
@@ -148,6 +148,27 @@ class Vectors:
         return out
 
 
+
+def vectors_of(tl: Timeline, first: int, last: int) -> Vectors:
+    """The NumPy view of ``tl``'s years ``first`` to ``last`` (compiled and kept), for the
+    array queries; kept on the timeline while later calls stay within (or next to) its
+    years."""
+    cached: Vectors | None = tl._vectors
+    if cached is not None and cached.first_year <= first and last <= cached.last_year:
+        return cached
+    if cached is not None and first <= cached.last_year + 1 and last >= cached.first_year - 1:
+        # Overlapping or adjacent years: one wider view. Far years get a view of their
+        # own (no block of years between is compiled for them).
+        first, last = min(first, cached.first_year), max(last, cached.last_year)
+    missing = sum(1 for y in range(first, last + 1) if y not in tl._chunks)
+    chunks = [tl.chunk(y) for y in range(first, last + 1)]
+    if missing > COMPILE_WARNING_YEARS:
+        _warn_long(missing, first, last)
+    vectors = Vectors(first, last, chunks)
+    tl._vectors = vectors
+    return vectors
+
+
 def _cover(tl: Timeline, values: Sequence[I64], nat: Mask) -> tuple[Vectors, bool] | None:
     """The vectors covering every instant given, or ``None`` when all are missing."""
     lo = hi = None
@@ -170,7 +191,7 @@ def _cover(tl: Timeline, values: Sequence[I64], nat: Mask) -> tuple[Vectors, boo
             "datetime64 array can hold more"
         )
     first, last = tl.year_range(lo, hi)
-    return tl.vectors(first, last), any_nat
+    return vectors_of(tl, first, last), any_nat
 
 
 def _filled(values: I64, nat: Mask, fill: int, any_nat: bool) -> I64:
@@ -231,7 +252,7 @@ def add_us(tl: Timeline, a: I64, d: I64, nat: Mask) -> I64:
         if bottom < 0:
             first, _ = tl.walk(first - 1, -bottom, forward=False)
         if (first, last) != (vectors.first_year, vectors.last_year):
-            vectors = tl.vectors(first, last)
+            vectors = vectors_of(tl, first, last)
             t = _clamped(a, vectors)
             target = vectors.positions(t)
             target += d
