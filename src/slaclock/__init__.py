@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .calendars._dated import DatedDays
     from .calendars._ics import calendar_to_ics, read_ics
     from .calendars._zendesk_schedule import calendar_from_zendesk
-    from .helpdesks._importers import Export, Unknown, read_export
+    from .helpdesks import Export, Unknown, read_export
     from .helpdesks._mapping import ExportError, ExportMapping, MappingError, load_mapping
     from .helpdesks._zendesk_metrics import (
         ZENDESK_METRICS,
@@ -166,7 +166,7 @@ _LAZY = {
     "DatedDays": "slaclock.calendars._dated",
     "calendar_from_zendesk": "slaclock.calendars._zendesk_schedule",
     **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock.calendars._ics"),
-    **dict.fromkeys(("Export", "Unknown", "read_export"), "slaclock.helpdesks._importers"),
+    **dict.fromkeys(("Export", "Unknown", "read_export"), "slaclock.helpdesks"),
     **dict.fromkeys(("ExportError", "ExportMapping", "MappingError", "load_mapping"),
                     "slaclock.helpdesks._mapping"),
     **dict.fromkeys(("ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",

@@ -1,8 +1,43 @@
-"""Helpdesks: export mappings, the importers of each helpdesk's export, and the
-helpdesk's own verdicts compared with slaclock's.
+"""Helpdesks: reading a helpdesk's own export into slaclock events, and the helpdesk's own
+SLA verdicts beside slaclock's.
+
+A public submodule of slaclock (``from slaclock.helpdesks import read_export``):
+
+- :class:`ExportMapping`, :func:`load_mapping`, :exc:`MappingError`: how an export's
+  columns, statuses, fields and authors map to slaclock's events (built in: ``zendesk``,
+  ``jira``, ``status-history``; or a mapping file, :doc:`/reference/mapping-format`).
+- :func:`read_export`, :class:`Export`, :class:`Unknown`, :exc:`ExportError`: an export
+  read as it is (a CSV of changes, Zendesk's ticket events, Jira's issues), every row
+  used, ignored or rejected with its line.
+- :func:`compare_breaches`, :class:`BreachComparison`, :class:`ZendeskMetricEvent`,
+  :data:`ZENDESK_METRICS`, :func:`read_zendesk_metric_events`: Zendesk's breaches, from
+  its Ticket Metric Events API, beside a :class:`~slaclock.Report`'s.
+
+It reads the SLA model, the logs and (for the comparison's types) the reports below it.
 """
 
-from slaclock.helpdesks._importers import read_export
-from slaclock.helpdesks._mapping import MappingError, load_mapping
+from slaclock.helpdesks._export import Export, Unknown
+from slaclock.helpdesks._mapping import ExportError, ExportMapping, MappingError, load_mapping
+from slaclock.helpdesks._read import read_export
+from slaclock.helpdesks._zendesk_metrics import (
+    ZENDESK_METRICS,
+    BreachComparison,
+    ZendeskMetricEvent,
+    compare_breaches,
+    read_zendesk_metric_events,
+)
 
-__all__ = ["MappingError", "load_mapping", "read_export"]
+__all__ = [
+    "ZENDESK_METRICS",
+    "BreachComparison",
+    "Export",
+    "ExportError",
+    "ExportMapping",
+    "MappingError",
+    "Unknown",
+    "ZendeskMetricEvent",
+    "compare_breaches",
+    "load_mapping",
+    "read_export",
+    "read_zendesk_metric_events",
+]

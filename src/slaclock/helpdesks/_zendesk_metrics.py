@@ -22,9 +22,9 @@ from typing import Any
 
 import attrs
 
+from slaclock.helpdesks._export import _records
+from slaclock.helpdesks._mapping import ExportError
 from slaclock.reporting import Report
-
-from ._mapping import ExportError
 
 __all__ = ["ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
            "compare_breaches", "read_zendesk_metric_events"]
@@ -101,8 +101,6 @@ def read_zendesk_metric_events(
         except json.JSONDecodeError as error:
             raise ExportError(name, error.lineno,
                               f"not valid JSON: {error.msg} (column {error.colno})") from None
-    from ._importers import _records
-
     out = []
     for number, record in enumerate(_records(data, "ticket_metric_events", name), 1):
         if not isinstance(record, Mapping):
