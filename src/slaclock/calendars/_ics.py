@@ -529,7 +529,7 @@ def calendar_to_ics(
     if stamp.tzinfo is None:
         raise ConfigError("stamp", stamp, "give an aware datetime, e.g. in UTC")
     stamp = stamp.astimezone(UTC)
-    from slaclock import __version__
+    from slaclock._version import __version__
 
     out = icalendar.Calendar()
     out.add("prodid", f"-//slaclock//slaclock {__version__}//EN")
