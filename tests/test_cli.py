@@ -142,6 +142,65 @@ reaction = { hours = 2, clock = "desk" }
     assert "broken.toml" in one_line_error(result)
 
 
+
+def test_deadline_of_a_policy_with_its_own_metric_names() -> None:
+    # Finding 4 of issue 20: the command read only the default policy's metric names
+    # ("slaclock: error: 'reaction_deadline'", exit 2).
+    args = ("deadline", "--policy", "examples/jsm-policy.toml", "--level", "high",
+            "--opened", "2026-06-01T10:00+01:00")
+    result = run(*args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "level": "high",
+        "opened": "2026-06-01T10:00:00+01:00",
+        "first_response_deadline": "2026-06-01T12:00:00+01:00",
+        "resolution_deadline": "2026-06-02T10:00:00+01:00",
+        "provisional": False,
+    }
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "level                   high",
+        "opened                  2026-06-01T10:00:00+01:00",
+        "first response deadline 2026-06-01T12:00:00+01:00",
+        "resolution deadline     2026-06-02T10:00:00+01:00",
+    ]
+
+
+def test_deadline_takes_the_version_in_force_on_the_openings_day_in_the_desks_zone(
+    tmp_path: Path,
+) -> None:
+    # Finding 1 of issue 20, the command's part: the version was chosen by the opening's
+    # date in whatever offset --opened was written with.
+    policy = write(tmp_path, """
+format = 1
+[calendars.desk]
+preset = "always"
+tz = "Europe/Moscow"
+[[versions]]
+version = "2026"
+effective = 2026-01-01
+[versions.levels.standard]
+customer = "commercial"
+reaction = { hours = 24, clock = "desk" }
+[[versions]]
+version = "2027"
+effective = 2027-01-01
+[versions.levels.standard]
+customer = "commercial"
+reaction = { hours = 4, clock = "desk" }
+""", "versions.toml")
+    moscow = "2027-01-01T06:30:00+03:00"
+    new_york = "2026-12-31T22:30:00-05:00"  # the same instant
+    answers = []
+    for opened in (moscow, new_york):
+        result = run("deadline", "-l", "standard", "--opened", opened, "--policy", policy,
+                     "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        answers.append(json.loads(result.stdout)["reaction_deadline"])
+    assert answers == ["2027-01-01T10:30:00+03:00", "2027-01-01T02:30:00-05:00"]
+
+
 # -- elapsed -----------------------------------------------------------------------------
 
 

@@ -24,8 +24,8 @@ from slaclock.logs import BadRow, csv_safe, format_time
 from slaclock.reporting._chart import FEW
 
 __all__ = [
-    "Provisional", "atomic_output", "calendar_table", "days_hours", "percent_of", "plot",
-    "print_report", "print_rich", "provisional_notice", "write_csv",
+    "Provisional", "atomic_output", "calendar_table", "clock_label", "days_hours", "percent_of",
+    "plot", "print_report", "print_rich", "provisional_notice", "provisional_years", "write_csv",
 ]
 
 #: The width of tables written to a file or a pipe.
@@ -107,6 +107,17 @@ def _plain(value: object) -> object:
     return value
 
 
+def clock_label(metric: str, cycle: int = 0) -> str:
+    """How the command names a clock: its metric's name in the policy, words apart, with
+    the cycle of a metric counted in cycles (1, 2, ...; a metric counted once is cycle 0).
+
+    >>> clock_label("reaction"), clock_label("next_reaction", 2), clock_label("first_reply")
+    ('reaction', 'next reaction 2', 'first reply')
+    """
+    name = metric.replace("_", " ")
+    return f"{name} {cycle}" if cycle else name
+
+
 # -- provisional years ------------------------------------------------------------------
 
 
@@ -139,6 +150,29 @@ class Provisional:
             f"year{'s' if plural else ''}: without an official calendar, days off come from "
             "the fixed holidays and may change with a decree"
         )
+
+
+def provisional_years(schedules: Iterable[Any], start: datetime, end: datetime) -> list[int]:
+    """The years from ``start`` to ``end`` (either way round), read in each schedule's own
+    zone, that any of ``schedules`` computes rather than reads from a published calendar:
+    the years an answer counted on them rests on (``None`` and schedules that cannot say
+    are passed over).
+
+    >>> from slaclock import Calendar
+    >>> new_year = datetime.fromisoformat("2027-12-31T20:00-05:00")  # 2028 in Moscow
+    >>> provisional_years([Calendar.russia(), None], new_year, new_year)
+    [2028]
+    """
+    first, last = sorted((start, end))
+    years: set[int] = set()
+    for schedule in schedules:
+        check = getattr(schedule, "is_provisional", None)
+        if check is None:
+            continue
+        zone = getattr(schedule, "zone", None)
+        a, b = (first, last) if zone is None else (first.astimezone(zone), last.astimezone(zone))
+        years.update(year for year in range(a.year, b.year + 1) if check(year))
+    return sorted(years)
 
 
 _YEAR = re.compile(r"(\d{1,4}) is a provisional year")
@@ -367,8 +401,6 @@ _STATE_STYLE = {
 _URGENCY = {"breached": 0, "running": 2, "paused": 3, "met": 4, "not_applicable": 5}
 
 
-def _clock(metric: str, cycle: int) -> str:
-    return metric if metric != "next_reaction" else f"next reaction {cycle}"
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -407,7 +439,7 @@ def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -
                 at_risk) in enumerate(rows):
             full.add_row(
                 _lit(ticket if i == 0 else ""), _lit(level if i == 0 else ""),
-                _lit(tstate if i == 0 else ""), _lit(_clock(metric, cycle)),
+                _lit(tstate if i == 0 else ""), _lit(clock_label(metric, cycle)),
                 _lit(state, _STATE_STYLE.get(state, "")), _when(deadline),
                 days_hours(elapsed), days_hours(remaining), "yes" if at_risk else "",
             )
@@ -426,7 +458,7 @@ def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -
         ticket, level, _, metric, cycle, state, deadline, *_rest = _worst_clock(rows)
         at_risk = _rest[-1]
         narrow.add_row(
-            _lit(ticket), _lit(level), _lit(_clock(metric, cycle)),
+            _lit(ticket), _lit(level), _lit(clock_label(metric, cycle)),
             _lit("at risk" if at_risk and state != "breached" else
                  "n/a" if state == "not_applicable" else state, _STATE_STYLE.get(state, "")),
             _when(deadline),
@@ -542,7 +574,7 @@ def print_report(
     items.append(_fit(
         "Compliance per clock (met, of those decided; -: no target)",
         [("Level", "left", 0), ("Clock", "left", 0), ("Compliance", "right", 0)],
-        ([_lit(level if i == 0 else ""), _clock(metric, 1).replace(" 1", ""),
+        ([_lit(level if i == 0 else ""), clock_label(metric),
           _metric_cell(by_level[level]["metrics"], metric)]
          for level in order
          for i, metric in enumerate(("reaction", "next_reaction", "resolution"))),
@@ -560,7 +592,7 @@ def print_report(
                              no_wrap=name != "Level", overflow="fold")
         for item in risk[:10]:
             table.add_row(_lit(item["ticket"]), _lit(item["level"]),
-                          _lit(_clock(item["metric"], item["cycle"])),
+                          _lit(clock_label(item["metric"], item["cycle"])),
                           _when(_parse(item["deadline"])), f"{item['used'] * 100:.1f}%")
         items.append(table)
     else:
@@ -573,7 +605,7 @@ def print_report(
             [("Ticket", "left", 0), ("Level", "left", 1), ("Clock", "left", 0),
              ("Deadline", "left", 2), ("Overdue", "right", 0), ("Met at", "left", 0)],
             ([_lit(item["ticket"]), _lit(item["level"]),
-              _lit(_clock(item["metric"], item["cycle"])), _when(_parse(item["deadline"])),
+              _lit(clock_label(item["metric"], item["cycle"])), _when(_parse(item["deadline"])),
               days_hours(timedelta(seconds=item["overdue_seconds"])),
               _when(_parse(item["met_at"])) or "not yet"] for item in worst),
             width,

@@ -1068,7 +1068,7 @@ def provisional_years(policy: Any, first: datetime, last: datetime, at: datetime
     the calendars had compiled before."""
     from slaclock.sla import as_versions
 
-    from ._app import provisional_years as years_of
+    from ._render import provisional_years as years_of
 
     versions = as_versions(policy)
     schedules: dict[int, Any] = {}
@@ -1078,9 +1078,7 @@ def provisional_years(policy: Any, first: datetime, last: datetime, at: datetime
     for contract in versions.contracts.values():
         for schedule in contract.calendars.values():
             schedules.setdefault(id(schedule), schedule)
-    start, end = min(first, at), max(last, at)
-    return sorted({year for schedule in schedules.values()
-                   for year in years_of(schedule, start, end)})
+    return years_of(schedules.values(), min(first, at), max(last, at))
 
 
 #: Logs smaller than this are read by one process: starting workers would cost more.
