@@ -27,6 +27,34 @@ def test_a_zendesk_export_reports_with_the_named_mapping() -> None:
     assert tickets["102"]["breached"] is True
 
 
+
+def test_the_report_table_shows_the_policys_own_metrics_and_levels_in_its_order() -> None:
+    # Finding 5 of issue 20: the table named the default regulation's clocks (reaction,
+    # next reaction, resolution) and levels, whatever the policy: the Jira-like policy's
+    # first_response was left out and its reaction shown as "-".
+    result = run("report", EXAMPLES / "jira_issues.json", "--map", "jira",
+                 "--policy", EXAMPLES / "jsm-policy.toml")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Level ") and
+                 "Clock" in line)
+    clocks = [line.split() for line in lines[start + 2:start + 6]]
+    assert clocks == [
+        ["high", "first", "response", "0.0%", "(0", "of", "1)"],
+        ["resolution", "-"],
+        ["standard", "first", "response", "100.0%", "(1", "of", "1)"],
+        ["resolution", "100.0%", "(1", "of", "1)"],
+    ]
+    assert "reaction" not in result.stdout
+    # The Zendesk-like policy lists urgent before normal: so do its tables.
+    result = run("report", EXAMPLES / "zendesk_ticket_events.json", "--map", "zendesk",
+                 "--policy", ZENDESK_POLICY)
+    assert result.exit_code == 0, result.output
+    month = next(line for line in result.stdout.splitlines() if line.startswith("Month "))
+    assert month.split() == ["Month", "urgent", "normal", "all"]
+    assert "next reply 1 " in result.stdout
+
+
 def test_a_status_history_spreadsheet_in_windows_1251_reports_with_its_mapping_file() -> None:
     result = run("report", EXAMPLES / "status_history_ru.csv", "--map",
                  EXAMPLES / "status_history_ru.toml", "--policy", EXAMPLES / "desk-ru.toml",

@@ -17,11 +17,14 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
 from slaclock.logs import BadRow, csv_safe, format_time
 from slaclock.reporting._chart import FEW
+
+if TYPE_CHECKING:
+    from slaclock.sla import Regulation, RegulationVersions
 
 __all__ = [
     "Provisional", "atomic_output", "calendar_table", "clock_label", "days_hours", "percent_of",
@@ -30,10 +33,6 @@ __all__ = [
 
 #: The width of tables written to a file or a pipe.
 WIDTH = 140
-LEVEL_ORDER = (
-    "partner.standard", "partner.emergency", "commercial.standard", "commercial.operational",
-    "commercial.emergency",
-)
 
 
 # -- writing files ----------------------------------------------------------------------
@@ -407,9 +406,11 @@ def _parse(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _level_order(levels: Iterable[str]) -> list[str]:
-    known = [lv for lv in LEVEL_ORDER if lv in levels]
-    return known + sorted(set(levels) - set(known))
+def _level_order(policy_levels: Sequence[str], levels: Iterable[str]) -> list[str]:
+    """``levels`` in the policy's order (any the policy does not name after, sorted)."""
+    present = set(levels)
+    known = [lv for lv in policy_levels if lv in present]
+    return known + sorted(present - set(known))
 
 
 def _worst_clock(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -516,10 +517,16 @@ def print_report(
     bad: list[BadRow],
     output: str | None,
     *,
+    policy: Regulation | RegulationVersions | None = None,
     wide: bool = False,
 ) -> None:
     """The report as tables: tickets, compliance per level and clock and per month,
     at-risk clocks, worst breaches, and what was read.
+
+    The levels and the clocks are ``policy``'s (the default policy's for ``None``), in
+    its order (:attr:`~slaclock.RegulationVersions.level_keys`,
+    :attr:`~slaclock.RegulationVersions.metric_names`), each clock named by
+    :func:`clock_label`.
 
     Tables are laid out for the terminal's width (140 columns in a file or a pipe):
     ticket ids are never cut, and the tickets table shows each ticket's most urgent
@@ -527,14 +534,17 @@ def print_report(
     """
     from rich.text import Text
 
+    from slaclock.sla import as_versions
+
+    versions = as_versions(policy)
     width = _output_width(output)
     data = summary.as_dict()
     items: list[Any] = []
-    policy = meta["policy"]
+    about = meta["policy"]
     filters = meta.get("filters")
     items.append(Text.assemble(
         ("SLA report ", "bold"), f"{meta['source']} as of {format_time(meta['at'])}\n",
-        f"policy: {policy['title'] or 'untitled'} (version {', '.join(policy['versions'])})",
+        f"policy: {about['title'] or 'untitled'} (version {', '.join(about['versions'])})",
         *(() if not filters else (
             "\n", ("filters: ", "bold"), _filters_text(filters),
             f" ({meta['filtered_out']} other tickets left out of every table)",
@@ -551,7 +561,7 @@ def print_report(
         ))
 
     by_level = {row["level"]: row for row in data["levels"]}
-    order = _level_order(by_level)
+    order = _level_order(versions.level_keys, by_level)
     level_rows = [
         [_lit(level), str(row["tickets"]), str(row["met"]), str(row["breached"]),
          str(row["in_progress"]), str(row["at_risk"]),
@@ -577,7 +587,7 @@ def print_report(
         ([_lit(level if i == 0 else ""), clock_label(metric),
           _metric_cell(by_level[level]["metrics"], metric)]
          for level in order
-         for i, metric in enumerate(("reaction", "next_reaction", "resolution"))),
+         for i, metric in enumerate(versions.metric_names)),
         width,
     ))
 
@@ -636,7 +646,7 @@ def _filters_text(filters: Mapping[str, Any]) -> str:
 
 def plot(
     summary: Any, path: str, goals: Mapping[str, float] | None = None,
-    order: Sequence[str] = LEVEL_ORDER,
+    order: Sequence[str] = (),
 ) -> None:
     """Compliance per month and level, as a line chart (PNG or SVG by the file's name):
     :func:`slaclock.reporting._chart.compliance_figure`, the chart of ``Report.plot()``.
