@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -540,15 +541,23 @@ def test_every_calendar_spec_goes_through_the_librarys_calendar_loader(
     assert table["preset"] == (spec if spec != "file" else "always")
 
 
-def test_always_is_the_desks_moscow_zone_unless_tz_names_another() -> None:
+def test_the_always_calendar_is_on_utc_without_tz_on_the_command_line_as_in_a_policy_file(
+) -> None:
+    # Finding 6 of issue 20: 'always' was Moscow on the command line and UTC in a policy
+    # file. One rule now, the policy file's: UTC unless a zone is given.
     from zoneinfo import ZoneInfo
 
-    from slaclock import Regulation
-    from slaclock.cli._app import load_calendar
+    from slaclock import Calendar, parse_policy
+    from slaclock.cli._calendar_cmd import load_calendar
 
+    policy = parse_policy(tomllib.loads(
+        'format = 1\nversion = "1"\neffective = 2026-01-01\n'
+        '[calendars.a]\npreset = "always"\n'
+        '[levels.x]\nreaction = { hours = 4, clock = "a" }\n'
+    ), "desk.toml")
     always = load_calendar("always")
-    assert always.zone == ZoneInfo("Europe/Moscow")
-    assert always == Regulation.default().calendars["24x7"]  # the default policy's 24/7
+    assert always.zone == ZoneInfo("UTC")
+    assert always == policy.calendars["a"] == Calendar.always()
     assert load_calendar("always", tz=ZoneInfo("Asia/Tokyo")).zone == ZoneInfo("Asia/Tokyo")
     assert load_calendar("russia").zone == ZoneInfo("Europe/Moscow")
 

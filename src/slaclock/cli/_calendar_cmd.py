@@ -22,16 +22,13 @@ from slaclock.cli._options import (
 )
 from slaclock.logs import format_duration, format_time, whole_seconds
 
-#: The zone of the ``always`` calendar when ``--tz`` names none: the desk's of the default
-#: policy, whose ``russia`` and ``24x7`` calendars are both on Moscow time.
-DESK_ZONE = "Europe/Moscow"
-
 
 def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None) -> Any:
     """``russia``, ``always`` or a calendar file (TOML or JSON: the keys of a policy's
     ``[calendars.NAME]`` table), all read by the library's one calendar loader: ``russia``
-    is ``preset = "russia"`` (with ``hours``), ``always`` is ``preset = "always"`` in the
-    zone ``tz`` (:data:`DESK_ZONE` by default)."""
+    is ``preset = "russia"`` (with ``hours``), ``always`` is ``preset = "always"``, with
+    ``tz`` when given: without one, it is on UTC, as an ``always`` calendar of a policy
+    file without ``tz`` is (the loader's rule, not restated here)."""
     from slaclock._errors import PolicyError
     from slaclock.sla import _Reader
 
@@ -41,8 +38,8 @@ def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None)
         table: dict[str, Any] = {"preset": spec}
         if hours:
             table["hours"] = hours
-        if spec == "always":
-            table["tz"] = getattr(tz, "key", None) or DESK_ZONE
+        if spec == "always" and tz is not None:
+            table["tz"] = str(tz)
         try:
             return _Reader(f"--calendar {spec}").calendar(table, "calendar")
         except PolicyError as error:
@@ -76,8 +73,8 @@ def read_calendar_file(path: Path) -> Any:
 @click.option("--calendar", "-c", "calendar_spec", default="russia", show_default=True,
               metavar="russia|always|FILE",
               help="Russia's production calendar 09:00-18:00 Moscow time, 24/7 (in the "
-                   "zone of --tz, Moscow by default), or a calendar file (TOML or JSON, the "
-                   "keys of a policy's calendar table).")
+                   "zone of --tz, UTC by default as in a policy file), or a calendar file "
+                   "(TOML or JSON, the keys of a policy's calendar table).")
 @click.option("--hours", metavar="HOURS",
               help="Weekly hours for the russia calendar, e.g. '09:00-13:00, 14:00-18:00'.")
 @click.option("--tz", metavar="ZONE",
