@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli_runner import run
-from slaclock.cli import _render
+from slaclock.cli import _render, _report_table
 from slaclock.cli._render import atomic_output, days_hours, percent_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,6 +221,7 @@ def test_a_failed_run_leaves_an_existing_output_intact(
 
     monkeypatch.setattr(_render, "csv_safe", boom)
     monkeypatch.setattr(_render, "days_hours", boom)
+    monkeypatch.setattr(_report_table, "days_hours", boom)
     monkeypatch.setattr(_render, "_hours", boom)
     result = run(*args, "--output", str(out))
     assert result.exit_code == 3

@@ -1016,7 +1016,9 @@ def run_report(
             shown = [cells for _, cells in listed]
             if limit:
                 shown = shown[:limit]
-            _render.print_report(summary, meta, shown, bad, output, wide=wide)
+            from slaclock.cli._report_table import print_report
+
+            print_report(summary, meta, shown, bad, output, policy=policy, wide=wide)
         else:
             parts = [r.output for r in results if r.output is not None]
             _write_merged(fmt, parts, summary, meta, bad, output)

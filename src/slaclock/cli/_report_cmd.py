@@ -184,7 +184,7 @@ def _report_filters(
     if start is not None and stop is not None and stop <= start:
         raise click.BadParameter(f"{until!r} is not after --since {since!r}",
                                  param_hint="'--until'")
-    known = list(dict.fromkeys(key for v in as_versions(policy).versions for key in v.levels))
+    known = as_versions(policy).level_keys
     for level in levels:
         if level not in known:
             raise click.BadParameter(
