@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from ._app import cli
+    from slaclock.cli._app import cli
 
 __all__ = ["cli", "main"]
 
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         print(MISSING.format(names=" and ".join(missing),
                              verb="are" if len(missing) > 1 else "is"), file=sys.stderr)
         sys.exit(2)
-    from ._app import main as run
+    from slaclock.cli._app import main as run
 
     run(argv)
 
@@ -54,7 +54,7 @@ def __getattr__(name: str) -> Any:
     # ``cli``, the click group, is loaded on first use: importing this package needs
     # neither click nor rich.
     if name == "cli":
-        from ._app import cli
+        from slaclock.cli._app import cli
 
         return cli
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
