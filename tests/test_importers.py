@@ -929,3 +929,30 @@ def test_jira_status_unknown_to_the_policy_is_reported_by_issue(jira_policy: Reg
     export = read_export(data, "jira", jira_policy)
     assert export.unknown == [Unknown("status", "Triage", 1, 2)]
     assert export.problems()[0].startswith("<export>: record 2: unknown status 'Triage'")
+
+
+# -- the public face ------------------------------------------------------------------------
+
+
+def test_slaclock_helpdesks_is_a_public_face_of_the_same_names() -> None:
+    import subprocess
+    import sys
+    import warnings
+
+    import slaclock.helpdesks as helpdesks
+
+    assert sorted(helpdesks.__all__) == sorted([
+        "ExportMapping", "load_mapping", "read_export", "Export", "Unknown", "ExportError",
+        "MappingError", "compare_breaches", "BreachComparison", "ZendeskMetricEvent",
+        "ZENDESK_METRICS", "read_zendesk_metric_events",
+    ])
+    with warnings.catch_warnings():  # slaclock.<name> may be served with a deprecation
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for name in helpdesks.__all__:
+            assert getattr(helpdesks, name) is getattr(slaclock, name), name
+    # The face loads no optional dependency: pandas and NumPy stay out.
+    code = ("import sys, slaclock.helpdesks; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'dask') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
