@@ -16,6 +16,7 @@ from slaclock.cli._options import (
     zone_option,
 )
 from slaclock.logs import format_time
+from slaclock.sla import COVERAGES
 
 __all__ = ["deadline"]
 
@@ -30,7 +31,7 @@ WIDTH = 20
 @click.option("--opened", required=True, metavar="TIME",
               help="When the ticket was opened: ISO 8601 with an offset "
                    "(2026-04-30T17:30+03:00), or 'now'.")
-@click.option("--coverage", type=click.Choice(["business", "24x7"]),
+@click.option("--coverage", type=click.Choice(COVERAGES),
               help="The contract's coverage, for a level counted as the contract says "
                    "(commercial.emergency).")
 @click.option("--policy", "-p", "policy_file", metavar="FILE",
@@ -80,8 +81,8 @@ def deadline(
         if error.field != "coverage":
             raise
         raise click.UsageError(
-            f"{level} is counted as the contract says: give --coverage business or "
-            "--coverage 24x7",
+            f"{level} is counted as the contract says: give "
+            + " or ".join(f"--coverage {c}" for c in COVERAGES),
             click.get_current_context(),
         ) from None
     data: dict[str, object] = {"level": found.level, "opened": format_time(at)}

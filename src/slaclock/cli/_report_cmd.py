@@ -21,6 +21,7 @@ from slaclock.cli._options import (
     zone_option,
 )
 from slaclock.logs import EventLogError, check_log_path
+from slaclock.sla import COVERAGES
 
 
 @click.command(context_settings=CONTEXT, short_help="An SLA report from a ticket event log.")
@@ -30,7 +31,7 @@ from slaclock.logs import EventLogError, check_log_path
 @click.option("--policy", "-p", "policy_file", metavar="FILE",
               type=click.Path(exists=True, dir_okay=False),
               help="A policy file (TOML or JSON); the embedded regulation by default.")
-@click.option("--coverage", type=click.Choice(["business", "24x7"]),
+@click.option("--coverage", type=click.Choice(COVERAGES),
               help="The coverage of tickets whose rows give none (for commercial.emergency).")
 @format_option("csv", "json")
 @output_option("the report")
