@@ -16,7 +16,7 @@ import attrs
 from slaclock import Event, MetricStatus, Regulation, TicketStatus
 from slaclock._instants import to_us
 from slaclock.calendars._schedule import Schedule
-from slaclock.sla._policy import Level, Target
+from slaclock.sla import Level, Target
 
 _RANK = {
     "opened": 0, "level_changed": 1, "reopened": 2, "customer_replied": 3, "waiting": 4,

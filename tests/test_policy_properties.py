@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from legacy_clock import legacy_status
 from slaclock import Calendar, Event, Level, MetricDefinition, Options, Regulation, Target, Ticket
-from slaclock.sla._policy import CATEGORIES
+from slaclock.sla import CATEGORIES
 
 BER = ZoneInfo("Europe/Berlin")
 OFFICE = Calendar(tz="Europe/Berlin", hours="09:00-17:00")

@@ -49,23 +49,28 @@ if TYPE_CHECKING:
     )
     from .logs._eventlog import BadRow
     from .reporting._report import Report, Summary, report
-    from .sla._clock import Event, MetricStatus, Ticket, TicketStatus, order_queue, replay
-    from .sla._policy import (
+    from .sla import (
         CATEGORIES,
         COVERAGES,
         Contract,
         Deadlines,
+        Event,
         Level,
         LevelRule,
         MetricDefinition,
+        MetricStatus,
         Options,
         Regulation,
         RegulationVersions,
         Target,
+        Ticket,
+        TicketStatus,
         load_calendar,
         load_policy,
         metric_library,
+        order_queue,
         parse_policy,
+        replay,
     )
 
 __version__ = "0.1.0.dev0"
@@ -153,13 +158,13 @@ del _cls
 _LAZY = {
     **dict.fromkeys(
         ("Event", "MetricStatus", "Ticket", "TicketStatus", "order_queue", "replay"),
-        "slaclock.sla._clock",
+        "slaclock.sla",
     ),
     **dict.fromkeys(
         ("CATEGORIES", "COVERAGES", "Contract", "Deadlines", "Level", "LevelRule",
          "MetricDefinition", "Options", "Regulation", "RegulationVersions", "Target",
          "load_calendar", "load_policy", "metric_library", "parse_policy"),
-        "slaclock.sla._policy",
+        "slaclock.sla",
     ),
     **dict.fromkeys(("Report", "Summary", "report"), "slaclock.reporting._report"),
     "BadRow": "slaclock.logs._eventlog",

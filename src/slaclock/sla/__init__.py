@@ -3,51 +3,82 @@ event vocabulary, the rule that says which terms govern a ticket, and the ticket
 that walk a ticket's events and count its metrics on the calendars below.
 
 It reads the calendar engine and nothing above it. What the other wings use of it is
-named here.
+named here. Its modules, from the bottom up:
+
+- ``_vocabulary``: the words (status categories, coverages, roles, event kinds and what
+  each does, triggers);
+- ``_model``: the parts of a policy (metric definitions, options, targets, levels,
+  selection rules, deadlines);
+- ``_policy_reader``: a policy's tables read into those parts, and the shipped metrics;
+- ``_regulation``: a version of a policy and the history of versions;
+- ``_event``, ``_status``: events in, statuses out;
+- ``_count``, ``_walk``: counting a ticket's clocks, and the walk that finds them;
+- ``_ticket``, ``_contract``: a ticket, and a customer's contract;
+- ``_governing``: which version, contract and coverage govern a ticket;
+- ``_policy_file``: policy and calendar files; ``_replay`` and ``_queue``: many tickets.
 """
 
-from slaclock.sla._clock import (
-    Counted,
-    Event,
-    EventKind,
-    Happening,
-    Role,
-    Shapes,
-    Ticket,
-    TicketStatus,
-    _local,
-    _Walk,
-    counted_of,
-    inside_rules,
-)
+from slaclock.sla._contract import Contract
+from slaclock.sla._count import ClockCount, Counted, counted_of
+from slaclock.sla._event import Event, Happening
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
-from slaclock.sla._policy import (
+from slaclock.sla._model import (
+    Deadlines,
+    FrozenDict,
+    Level,
+    LevelRule,
+    MetricDefinition,
+    Options,
+    Target,
+)
+from slaclock.sla._policy_file import load_calendar, load_policy, parse_policy
+from slaclock.sla._policy_reader import PolicyReader, metric_library
+from slaclock.sla._queue import order_queue
+from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
+from slaclock.sla._replay import replay
+from slaclock.sla._status import MetricStatus, TicketStatus, local_datetime
+from slaclock.sla._ticket import Ticket
+from slaclock.sla._vocabulary import (
+    CATEGORIES,
     COVERAGES,
     Coverage,
-    FrozenDict,
-    Regulation,
-    RegulationVersions,
-    _Reader,
-    as_versions,
-    load_policy,
-    parse_policy,
+    EventKind,
+    Role,
 )
+from slaclock.sla._walk import Shapes, Walk, inside_rules
+
+# The former private names, while the other wings move to the new ones.
+_local = local_datetime
+_Reader = PolicyReader
+_Walk = Walk
 
 __all__ = [
+    "CATEGORIES",
     "COVERAGES",
+    "ClockCount",
+    "Contract",
     "Counted",
     "Coverage",
+    "Deadlines",
     "Event",
     "EventKind",
     "FrozenDict",
     "Happening",
+    "Level",
+    "LevelRule",
+    "MetricDefinition",
+    "MetricStatus",
+    "Options",
+    "PolicyReader",
     "Regulation",
     "RegulationVersions",
     "Role",
     "Shapes",
+    "Target",
     "Terms",
     "Ticket",
     "TicketStatus",
+    "Walk",
     "_Reader",
     "_Walk",
     "_local",
@@ -56,7 +87,12 @@ __all__ = [
     "desk_zone",
     "governing",
     "inside_rules",
+    "load_calendar",
     "load_policy",
+    "local_datetime",
+    "metric_library",
+    "order_queue",
     "parse_policy",
+    "replay",
     "signed_of",
 ]

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 import attrs
 
 from slaclock._instants import from_us, to_us
-from slaclock.sla._policy import Contract, Regulation, RegulationVersions, as_versions
+from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
+
+if TYPE_CHECKING:
+    from slaclock.sla._contract import Contract
 
 __all__ = ["Terms", "desk_zone", "governing", "signed_of"]
 

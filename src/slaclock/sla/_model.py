@@ -1,0 +1,293 @@
+"""The parts of an SLA policy as values: metric definitions, options, targets, levels and
+their selection rules, and a ticket's deadlines.
+
+A :class:`~slaclock.Regulation` (:mod:`slaclock.sla._regulation`) is made of these; a
+policy file (:mod:`slaclock.sla._policy_parts`) is read into them. Nothing about any one
+helpdesk is written in code: the walk (:mod:`slaclock.sla._walk`) evaluates whatever a
+policy declares with one routine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import attrs
+
+from slaclock._errors import ConfigError
+
+__all__ = [
+    "Deadlines",
+    "FrozenDict",
+    "Level",
+    "LevelRule",
+    "MetricDefinition",
+    "Options",
+    "Target",
+]
+
+BreachRule = Literal["instant", "working_time"]
+LevelChangeRule = Literal["from_start", "from_change"]
+ReplyToSolved = Literal["waits", "reopens"]
+
+
+class FrozenDict(dict[str, Any]):
+    """A read-only dict: the mappings of policy values (it pickles, unlike a mapping proxy,
+    so policies and tickets travel to worker processes and Dask workers)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("policy values are frozen: build a new one (attrs.evolve)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return (type(self), (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+def frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if type(value) is FrozenDict:
+        return value
+    return FrozenDict(value)
+
+
+def _frozen(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def names_of(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def rules_of(value: Iterable[LevelRule]) -> tuple[LevelRule, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class MetricDefinition:
+    """What starts, pauses, meets and ends one SLA clock: data, not code.
+
+    Every metric of every policy is evaluated by the same routine from these fields
+    (the rules are in :doc:`/explanation/sla`). Triggers are strings: ``created``,
+    ``created_by:customer``, ``desk_reply``, ``customer_reply``, ``reply``,
+    ``desk_note``, ``enter:pending``, ``leave:solved``, ``reopened`` (solved to open,
+    pending or on hold), ``handoff``, ``field:priority``, ``field:category=development``.
+
+    Attributes:
+        name: the metric's name in its policy, e.g. ``"reaction"``.
+        title: a human name.
+        start: triggers that start a cycle when none is running.
+        stop: triggers that meet the running cycle.
+        pause: status categories in which a running cycle does not count.
+        resume: triggers that take the last met cycle up again, with its time.
+        cancel: triggers that drop the running cycle (kept only when already breached).
+        not_applicable: triggers after which the metric no longer applies.
+        cycles: ``False``: one clock per ticket (cycle 0); ``True``: cycles 1, 2, ...
+        restart: a start trigger while a cycle runs starts it afresh (``True``) or
+            leaves it counting from its first start (``False``).
+        unless: metrics that, while running, keep a start trigger from starting one.
+        target_from: the metric whose target applies when a level sets none for this one.
+    """
+
+    name: str
+    title: str = ""
+    start: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    stop: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    pause: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    resume: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    cancel: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    not_applicable: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
+    cycles: bool = False
+    restart: bool = False
+    unless: tuple[str, ...] = attrs.field(default=(), converter=names_of)
+    target_from: str | None = None
+
+
+@attrs.frozen
+class Options:
+    """The rules helpdesks disagree on, chosen per policy (see :doc:`/explanation/sla`).
+
+    Attributes:
+        breach: ``"instant"``: a clock still running after its deadline instant is
+            breached, whatever the hours (Zendesk, Zammad, Frappe); ``"working_time"``:
+            only once the working time it used exceeds the target (Redmine SLA), so a
+            reply before the desk opens, after a deadline at the previous evening's close,
+            is in time. The default policy counts working time: the regulation states its
+            limits in working hours ("48 рабочих часов").
+        level_change: ``"from_start"``: a new level's targets apply to running clocks
+            counted from each clock's own start; ``"from_change"``: counted from the change.
+        downgrade_keeps_breach: whether a breach under a stricter level survives a later
+            change to a laxer one.
+        reply_to_solved: ``"waits"``: a customer's reply to a solved ticket changes nothing
+            until the desk reopens it; ``"reopens"``: it reopens the ticket (owing a reply).
+    """
+
+    breach: BreachRule = "instant"
+    level_change: LevelChangeRule = "from_start"
+    downgrade_keeps_breach: bool = True
+    reply_to_solved: ReplyToSolved = "waits"
+
+
+@attrs.frozen
+class Target:
+    """The most working time a metric may take, and the clock it is counted on.
+
+    Attributes:
+        metric: the metric's name, e.g. ``"reaction"``.
+        duration: the target, a positive :class:`~datetime.timedelta`.
+        clock: the name of the policy calendar it is counted on; ``None`` when the contract
+            chooses (see ``clocks``).
+        clocks: for a target counted "as the contract says": coverage (``"business"``,
+            ``"24x7"``) to calendar name; empty otherwise.
+    """
+
+    metric: str
+    duration: timedelta
+    clock: str | None = None
+    clocks: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
+
+    def clock_name(self, coverage: str | None) -> str:
+        """The calendar name for a contract's ``coverage``.
+
+        Raises:
+            ConfigError: when the target depends on the contract and ``coverage`` is not
+                one the level offers.
+        """
+        if self.clock is not None:
+            return self.clock
+        if coverage is None or coverage not in self.clocks:
+            raise ConfigError(
+                "coverage",
+                coverage,
+                f"this level's {self.metric} is counted as the contract says: give one of "
+                f"{', '.join(repr(c) for c in self.clocks)} (the contract's emergency "
+                "agreement)",
+            )
+        return self.clocks[coverage]
+
+
+@attrs.frozen
+class Level:
+    """A service level: who it is for and its targets.
+
+    Attributes:
+        key: the level's key, e.g. ``"commercial.standard"``.
+        title: a human name.
+        customer: the kind of customer it serves (one of the policy's ``customers``), or
+            ``None`` for any.
+        targets: metric name to :class:`Target`; a metric without a target has no
+            deadline (unless its definition's ``target_from`` names one that has).
+        critical: a highly critical level, handled ahead of the queue.
+        agreement: the level needs a special agreement in the contract.
+        clause: where the policy sets it.
+        fallbacks: metric name to the metric whose target it falls back to.
+        compliance: the share of tickets the desk means to meet at this level (``0.95``),
+            or ``None``: a goal for reports (the plot draws it), not a rule of the clocks.
+    """
+
+    key: str
+    title: str
+    customer: str | None
+    targets: Mapping[str, Target] = attrs.field(converter=frozen_mapping, hash=False)
+    critical: bool = False
+    agreement: bool = False
+    clause: str = ""
+    fallbacks: Mapping[str, str] = attrs.field(
+        factory=lambda: {"next_reaction": "reaction"}, converter=frozen_mapping, hash=False
+    )
+    compliance: float | None = None
+
+    def target(self, metric: str) -> Target | None:
+        """The level's target for ``metric``, or ``None`` when it sets none.
+
+        >>> from slaclock import Regulation
+        >>> level = Regulation.default().level("partner.standard")
+        >>> level.target("next_reaction").duration
+        datetime.timedelta(days=2)
+        >>> level.target("resolution") is None
+        True
+        """
+        found = self.targets.get(metric)
+        if found is None:
+            fallback = self.fallbacks.get(metric)
+            if fallback is not None:
+                found = self.targets.get(fallback)
+        return found
+
+    @property
+    def needs_coverage(self) -> bool:
+        """Whether some target's clock is chosen by the contract's coverage."""
+        return any(t.clock is None for t in self.targets.values())
+
+
+@attrs.frozen
+class LevelRule:
+    """One rule of level selection: the first rule whose conditions hold gives the level.
+
+    Attributes:
+        level: the level it gives.
+        when: field name to the values that match (any of them).
+        opened: ``None``, or ``("inside" | "outside", calendar name)``: whether the ticket
+            was opened inside or outside that calendar's hours.
+    """
+
+    level: str
+    when: Mapping[str, frozenset[str]] = attrs.field(
+        factory=dict, converter=frozen_mapping, hash=False
+    )
+    opened: tuple[str, str] | None = None
+
+    def matches(self, fields: Mapping[str, str | None], inside: Mapping[str, bool]) -> bool:
+        """Whether the rule holds for a ticket with these fields, opened ``inside`` (or not)
+        each calendar's hours."""
+        for name, values in self.when.items():
+            if fields.get(name) not in values:
+                return False
+        if self.opened is not None:
+            where, calendar = self.opened
+            return inside[calendar] == (where == "inside")
+        return True
+
+
+@attrs.frozen(eq=False)
+class Deadlines(Mapping[str, Any]):
+    """The deadlines of a ticket that nothing pauses (:meth:`~slaclock.Regulation.deadlines`).
+
+    A frozen record, and a read-only mapping of ``"level"``, ``"opened"`` and
+    ``"<metric>_deadline"`` for each metric (the form slaclock 0.1 returned as a dict).
+
+    Attributes:
+        level: the level's key.
+        opened: the opening instant.
+        targets: metric name to its deadline (``None`` where the level sets no target),
+            for every metric the policy starts at a ticket's creation.
+    """
+
+    level: str
+    opened: datetime
+    targets: Mapping[str, datetime | None] = attrs.field(converter=frozen_mapping)
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "level":
+            return self.level
+        if key == "opened":
+            return self.opened
+        if key.endswith("_deadline") and key[: -len("_deadline")] in self.targets:
+            return self.targets[key[: -len("_deadline")]]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield "level"
+        yield "opened"
+        for metric in self.targets:
+            yield f"{metric}_deadline"
+
+    def __len__(self) -> int:
+        return 2 + len(self.targets)
+

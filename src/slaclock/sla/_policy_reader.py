@@ -1,0 +1,595 @@
+"""Reading a policy's tables: each part of a policy file (a version's calendars, statuses,
+customers, options, metrics, levels and selection rules) checked and made into its value,
+raising :class:`~slaclock.PolicyError` with the dotted key at fault.
+
+A version's table is read into the keyword arguments of a
+:class:`~slaclock.Regulation` (:meth:`PolicyReader.version`); the file as a whole (its
+versions and contracts) is read by :mod:`slaclock.sla._policy_file`. The metric
+definitions slaclock ships (``data/metrics.toml``) are read here too
+(:func:`metric_library`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import attrs
+
+from slaclock._errors import ConfigError, PolicyError
+from slaclock.calendars import Calendar, Schedule
+from slaclock.sla._model import FrozenDict, Level, LevelRule, MetricDefinition, Options, Target
+from slaclock.sla._vocabulary import BUILTIN_FIELDS, CATEGORIES, COVERAGES, check_trigger
+
+__all__ = ["DEFAULT_METRICS", "TOP_KEYS", "PolicyReader", "default_metrics", "metric_library"]
+
+#: The metrics of a policy that declares none: the regulation's.
+DEFAULT_METRICS = ("reaction", "next_reaction", "resolution")
+
+#: The keys of a file of one version, and of each of a file's ``[[versions]]``.
+TOP_KEYS = {
+    "format", "version", "effective", "title", "at_risk", "calendars", "levels", "metrics",
+    "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
+    # The export mapping of the helpdesk's log (slaclock.load_mapping reads it).
+    "log",
+}
+_VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}
+_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance"}
+_METRIC_KEYS = {
+    "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
+    "restart", "unless", "target_from",
+}
+_OPTION_CHOICES: dict[str, tuple[object, ...]] = {
+    "breach": ("instant", "working_time"),
+    "level_change": ("from_start", "from_change"),
+    "downgrade_keeps_breach": (True, False),
+    "reply_to_solved": ("waits", "reopens"),
+}
+_CALENDAR_KEYS = {
+    "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",
+}
+#: The longest target a policy may set: a hundred years of working time.
+_MAX_TARGET = timedelta(days=36_525)
+
+
+class PolicyReader:
+    """Walks a parsed policy, raising :class:`PolicyError` with the dotted key at fault."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, value: object, problem: str) -> PolicyError:
+        return PolicyError(self.source, key, value, problem)
+
+    def table(self, value: object, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(key, value, "expected a table")
+        return value
+
+    def unknown(self, table: Mapping[str, Any], allowed: set[str], key: str) -> None:
+        for name in table:
+            if name not in allowed:
+                where = f"{key}.{name}" if key else name
+                raise self.fail(
+                    where, table[name], f"unknown key; allowed: {', '.join(sorted(allowed))}"
+                )
+
+    def text(self, value: object, key: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(key, value, "expected a non-empty string")
+        return value
+
+    def texts(self, value: object, key: str) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(key, value, "expected an array of strings")
+        return list(value)
+
+    def flag(self, value: object, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, value, "expected true or false")
+        return value
+
+    def date(self, value: object, key: str) -> date:
+        if isinstance(value, datetime):
+            raise self.fail(key, value, "expected a date (2026-01-01), not a date-time")
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(key, value, "expected a date such as 2026-01-01")
+
+    # -- a version -------------------------------------------------------------------
+
+    def version(
+        self, data: Mapping[str, Any], prefix: str, shared: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A version's table (its keys under ``prefix``; ``shared``: the keys every version
+        of the file shares), checked: the keyword arguments of its
+        :class:`~slaclock.Regulation`."""
+        self.unknown(data, _VERSION_KEYS if prefix else TOP_KEYS, prefix.rstrip("."))
+        for required in ("version", "effective", "levels"):
+            if required not in data:
+                raise self.fail(prefix + required, None, "missing")
+        version = data["version"]
+        if isinstance(version, int) and not isinstance(version, bool):
+            version = str(version)
+        version = self.text(version, prefix + "version")
+        effective = self.date(data["effective"], prefix + "effective")
+        title = data.get("title", "")
+        if not isinstance(title, str):
+            raise self.fail(prefix + "title", title, "expected a string")
+        at_risk = data.get("at_risk", 0.8)
+        if (
+            isinstance(at_risk, bool)
+            or not isinstance(at_risk, int | float)
+            or not 0 < at_risk <= 1
+        ):
+            raise self.fail(prefix + "at_risk", at_risk, "expected a share above 0, at most 1")
+
+        def pick(key: str) -> tuple[Any, str]:
+            """A key of this version, or else the one shared by every version."""
+            if key in data:
+                return data[key], prefix + key
+            return shared.get(key), key
+
+        calendars: dict[str, Schedule] = {}
+        value, where = shared.get("calendars"), "calendars"
+        if value is not None:
+            calendars.update(self.calendars(value, where))
+        if "calendars" in data:
+            calendars.update(self.calendars(data["calendars"], prefix + "calendars"))
+        fields = tuple(self.fields(*pick("fields")))
+        statuses = self.statuses(*pick("statuses"))
+        customers = self.customers(*pick("customers"))
+        options = self.options(data.get("options"), prefix + "options")
+        metrics = self.metrics(data.get("metrics"), prefix + "metrics", fields)
+        levels_table = self.table(data["levels"], prefix + "levels")
+        if not levels_table:
+            raise self.fail(prefix + "levels", levels_table, "define at least one level")
+        levels = {
+            key: self.level(key, value, f"{prefix}levels.{key}", calendars, metrics, customers)
+            for key, value in levels_table.items()
+        }
+        default_level = data.get("default_level")
+        if default_level is not None and default_level not in levels:
+            raise self.fail(
+                prefix + "default_level", default_level,
+                f"not a level of this policy ({', '.join(levels)})",
+            )
+        rules = self.rules(data.get("select", []), prefix + "select", levels, calendars, fields)
+        return {
+            "version": version,
+            "effective": effective,
+            "title": title,
+            "calendars": calendars,
+            "levels": levels,
+            "at_risk": float(at_risk),
+            "source": self.source,
+            "metrics": metrics,
+            "statuses": statuses,
+            "options": options,
+            "rules": rules,
+            "default_level": default_level,
+            "customers": customers,
+            "fields": fields,
+        }
+
+    # -- the vocabulary ----------------------------------------------------------------
+
+    def fields(self, value: object, key: str) -> list[str]:
+        if value is None:
+            return []
+        names = self.texts(value, key)
+        for name in names:
+            if name in BUILTIN_FIELDS:
+                raise self.fail(key, name, f"a built-in field ({', '.join(BUILTIN_FIELDS)})")
+        return names
+
+    def statuses(self, value: object, key: str) -> dict[str, str]:
+        if value is None:
+            return {}
+        table = self.table(value, key)
+        out: dict[str, str] = {}
+        folded: dict[str, str] = {}
+        for name, category in table.items():
+            if category not in CATEGORIES:
+                raise self.fail(
+                    f"{key}.{name}", category,
+                    f"unknown status category; one of {', '.join(CATEGORIES)}",
+                )
+            twin = folded.get(name.strip().casefold())
+            if twin is not None and table[twin] != category:
+                raise self.fail(
+                    f"{key}.{name}", category,
+                    f"statuses are matched without regard to case, and {twin!r} is "
+                    f"{table[twin]!r}",
+                )
+            folded[name.strip().casefold()] = name
+            out[name] = category
+        return out
+
+    def customers(self, value: object, key: str) -> dict[str, str]:
+        if value is None:
+            # A policy that names no kinds of customer has the default policy's.
+            return dict(_regulation_customers())
+        table = self.table(value, key)
+        out = {}
+        for name, spec in table.items():
+            spec = self.table(spec, f"{key}.{name}")
+            self.unknown(spec, {"title"}, f"{key}.{name}")
+            title = spec.get("title", name)
+            out[name] = self.text(title, f"{key}.{name}.title")
+        if not out:
+            raise self.fail(key, value, "name at least one kind of customer, or leave it out")
+        return out
+
+    def options(self, value: object, key: str) -> Options:
+        if value is None:
+            return Options()
+        table = self.table(value, key)
+        self.unknown(table, set(_OPTION_CHOICES), key)
+        for name, choice in table.items():
+            allowed = _OPTION_CHOICES[name]
+            if choice not in allowed or isinstance(choice, bool) != isinstance(allowed[0], bool):
+                shown = ", ".join(json.dumps(a) for a in allowed)
+                raise self.fail(f"{key}.{name}", choice, f"expected one of {shown}")
+        return Options(**table)
+
+    def metrics(
+        self, value: object, key: str, fields: tuple[str, ...]
+    ) -> dict[str, MetricDefinition]:
+        if value is None:
+            return default_metrics()
+        table = self.table(value, key)
+        if not table:
+            raise self.fail(key, value, "declare at least one metric, or leave it out")
+        for name in table:
+            if name in _LEVEL_KEYS:
+                raise self.fail(
+                    f"{key}.{name}", table[name],
+                    f"a level's own key ({', '.join(sorted(_LEVEL_KEYS))}) cannot name a "
+                    "metric: call it otherwise",
+                )
+        out = {
+            name: self.metric(name, spec, f"{key}.{name}", fields, table, metric_library())
+            for name, spec in table.items()
+        }
+        for name, metric in out.items():
+            for other in (*metric.unless, *filter(None, [metric.target_from])):
+                if other not in out:
+                    which = "unless" if other in metric.unless else "target_from"
+                    given = self.table(table[name], f"{key}.{name}")
+                    shipped = which not in given and "like" in given
+                    raise self.fail(
+                        f"{key}.{name}.{which}", other,
+                        (f"the shipped definition {given.get('like')!r} counts on the metric "
+                         f"{other!r}: add it to the policy's metrics, or set {which} = "
+                         f"{'[]' if which == 'unless' else 'a metric of yours'}")
+                        if shipped else f"not a metric of this policy ({', '.join(out)})",
+                    )
+        return out
+
+    def metric(
+        self,
+        name: str,
+        value: object,
+        key: str,
+        fields: tuple[str, ...] | Mapping[str, Any],
+        siblings: Mapping[str, Any],
+        library: Mapping[str, MetricDefinition] | None,
+    ) -> MetricDefinition:
+        spec = dict(self.table(value, key))
+        self.unknown(spec, _METRIC_KEYS, key)
+        base: dict[str, Any] = {}
+        like = spec.pop("like", None)
+        if like is not None:
+            if library is None or like not in library:
+                known = ", ".join(library or ())
+                raise self.fail(f"{key}.like", like, f"not a metric slaclock ships ({known})")
+            base = attrs.asdict(library[like], recurse=False)
+            # Names inside a shipped definition are the library's; in this policy they are
+            # the names the policy gives them (unless = ["reaction"] stays as it is).
+            base["unless"] = tuple(
+                _renamed(u, siblings) for u in base["unless"]
+            )
+            if base["target_from"] is not None:
+                base["target_from"] = _renamed(base["target_from"], siblings)
+            del base["name"]
+        known_fields = fields if isinstance(fields, tuple) else None
+        for part in ("start", "stop", "resume", "cancel", "not_applicable"):
+            if part in spec:
+                triggers = self.texts(spec[part], f"{key}.{part}") if spec[part] else []
+                for trigger in triggers:
+                    problem = check_trigger(trigger, known_fields)
+                    if problem is not None:
+                        raise self.fail(f"{key}.{part}", trigger, problem)
+                base[part] = frozenset(triggers)
+        if "pause" in spec:
+            categories = self.texts(spec["pause"], f"{key}.pause") if spec["pause"] else []
+            for category in categories:
+                if category not in CATEGORIES:
+                    raise self.fail(
+                        f"{key}.pause", category,
+                        f"unknown status category; one of {', '.join(CATEGORIES)}",
+                    )
+            base["pause"] = frozenset(categories)
+        for part in ("cycles", "restart"):
+            if part in spec:
+                base[part] = self.flag(spec[part], f"{key}.{part}")
+        if "unless" in spec:
+            base["unless"] = tuple(self.texts(spec["unless"], f"{key}.unless"))
+        if "target_from" in spec:
+            base["target_from"] = self.text(spec["target_from"], f"{key}.target_from")
+        title = spec.get("title", base.get("title") or name)
+        base["title"] = self.text(title, f"{key}.title")
+        if not base.get("start"):
+            raise self.fail(f"{key}.start", base.get("start"), "a metric needs a start trigger")
+        if not base.get("stop"):
+            raise self.fail(
+                f"{key}.stop", base.get("stop"),
+                "nothing meets this metric: give it stop triggers (e.g. desk_reply)",
+            )
+        if base.get("restart") and not base.get("cycles"):
+            raise self.fail(
+                f"{key}.restart", True,
+                "a metric counted once cannot start afresh: set cycles = true, or leave "
+                "restart out",
+            )
+        return MetricDefinition(name=name, **base)
+
+    # -- levels and their selection ------------------------------------------------
+
+    def calendars(self, value: object, key: str) -> dict[str, Schedule]:
+        table = self.table(value, key)
+        return {name: self.calendar(spec, f"{key}.{name}") for name, spec in table.items()}
+
+    def calendar(self, value: object, key: str) -> Schedule:
+        spec = dict(self.table(value, key))
+        self.unknown(spec, _CALENDAR_KEYS, key)
+        preset = spec.pop("preset", None)
+        for field in ("days_off", "working_days"):
+            if field in spec:
+                items = spec[field]
+                if not isinstance(items, list):
+                    raise self.fail(f"{key}.{field}", items, "expected an array of dates")
+                spec[field] = [self.date(d, f"{key}.{field}") for d in items]
+        if "shortened" in spec:
+            shortened = spec["shortened"]
+            if isinstance(shortened, Mapping):
+                spec["shortened"] = {
+                    self.date(d, f"{key}.shortened"): m for d, m in shortened.items()
+                }
+            elif isinstance(shortened, list):
+                spec["shortened"] = [self.date(d, f"{key}.shortened") for d in shortened]
+            else:
+                raise self.fail(f"{key}.shortened", shortened, "expected dates or a table")
+        if "overrides" in spec:
+            overrides = self.table(spec["overrides"], f"{key}.overrides")
+            spec["overrides"] = {
+                self.date(d, f"{key}.overrides"): h for d, h in overrides.items()
+            }
+        try:
+            if preset == "russia":
+                if "tz" in spec or "holidays" in spec:
+                    bad = "tz" if "tz" in spec else "holidays"
+                    raise self.fail(f"{key}.{bad}", spec[bad], "the russia preset sets it")
+                if "shortened" in spec:
+                    spec["shortened_days"] = spec.pop("shortened")
+                return Calendar.russia(**spec)
+            if preset == "always":
+                extra = set(spec) - {"tz"}
+                if extra:
+                    bad = sorted(extra)[0]
+                    raise self.fail(f"{key}.{bad}", spec[bad], "the always preset takes only tz")
+                return Calendar.always(spec.get("tz", "UTC"))
+            if preset is not None:
+                raise self.fail(f"{key}.preset", preset, "expected 'russia' or 'always'")
+            for required in ("tz", "hours"):
+                if required not in spec:
+                    raise self.fail(f"{key}.{required}", None, "missing (or give a preset)")
+            return Calendar(**spec)
+        except ConfigError as error:
+            if isinstance(error, PolicyError):
+                raise
+            raise self.fail(f"{key}.{error.field}", error.value, error.problem) from None
+        except TypeError as error:
+            raise self.fail(key, value, str(error)) from None
+
+    def level(
+        self,
+        key: str,
+        value: object,
+        where: str,
+        calendars: Mapping[str, Schedule],
+        metrics: Mapping[str, MetricDefinition],
+        customers: Mapping[str, str],
+    ) -> Level:
+        table = self.table(value, where)
+        self.unknown(table, _LEVEL_KEYS | set(metrics), where)
+        customer = table.get("customer")
+        if customer is not None and customer not in customers:
+            raise self.fail(
+                    f"{where}.customer", customer,
+                    f"expected one of the policy's kinds of customer "
+                    f"({', '.join(repr(c) for c in customers) or 'none declared'}); "
+                    "declare others under [customers]",
+                )
+        flags = {
+            flag: self.flag(table.get(flag, False), f"{where}.{flag}")
+            for flag in ("critical", "agreement")
+        }
+        targets = {
+            metric: self.target(metric, table[metric], f"{where}.{metric}", calendars)
+            for metric in metrics
+            if metric in table
+        }
+        title = table.get("title", key)
+        clause = table.get("clause", "")
+        for name, text in (("title", title), ("clause", clause)):
+            if not isinstance(text, str):
+                raise self.fail(f"{where}.{name}", text, "expected a string")
+        goal = table.get("compliance")
+        if goal is not None and (
+            isinstance(goal, bool) or not isinstance(goal, int | float) or not 0 < goal <= 1
+        ):
+            raise self.fail(f"{where}.compliance", goal, "expected a share above 0, at most 1")
+        return Level(
+            key=key,
+            title=title,
+            customer=customer,
+            targets=targets,
+            critical=flags["critical"],
+            agreement=flags["agreement"],
+            clause=clause,
+            fallbacks={n: m.target_from for n, m in metrics.items() if m.target_from},
+            compliance=None if goal is None else float(goal),
+        )
+
+    def target(
+        self, metric: str, value: object, where: str, calendars: Mapping[str, Schedule]
+    ) -> Target:
+        table = self.table(value, where)
+        self.unknown(table, {"hours", "minutes", "clock"}, where)
+        amounts = [unit for unit in ("hours", "minutes") if unit in table]
+        if len(amounts) != 1:
+            raise self.fail(where, dict(table), "give exactly one of hours or minutes")
+        unit = amounts[0]
+        amount = table[unit]
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not math.isfinite(amount)
+            or amount <= 0
+        ):
+            raise self.fail(f"{where}.{unit}", amount, "expected a positive, finite number")
+        if amount * (60 if unit == "hours" else 1) > _MAX_TARGET / timedelta(minutes=1):
+            raise self.fail(f"{where}.{unit}", amount, "a target is at most 100 years")
+        duration = timedelta(**{unit: amount})
+        if duration < timedelta(seconds=1):
+            raise self.fail(f"{where}.{unit}", amount, "a target is at least one second")
+        clock = table.get("clock")
+        if isinstance(clock, str):
+            self.known_calendar(clock, f"{where}.clock", calendars)
+            return Target(metric, duration, clock)
+        if isinstance(clock, Mapping) and clock:
+            for coverage, name in clock.items():
+                if coverage not in COVERAGES:
+                    raise self.fail(
+                        f"{where}.clock.{coverage}", name, "coverage is 'business' or '24x7'"
+                    )
+                self.known_calendar(name, f"{where}.clock.{coverage}", calendars)
+            return Target(metric, duration, None, clock)
+        raise self.fail(
+            f"{where}.clock", clock, "expected a calendar name or a table of coverage to name"
+        )
+
+    def known_calendar(self, name: object, where: str, calendars: Mapping[str, Schedule]) -> None:
+        if not isinstance(name, str) or name not in calendars:
+            raise self.fail(
+                where, name, f"not a calendar of this policy ({', '.join(calendars) or 'none'})"
+            )
+
+    def rules(
+        self,
+        value: object,
+        key: str,
+        levels: Mapping[str, Level],
+        calendars: Mapping[str, Schedule],
+        fields: tuple[str, ...],
+    ) -> tuple[LevelRule, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, value, "expected an array of tables ([[select]])")
+        out = []
+        known = (*BUILTIN_FIELDS, *fields)
+        for i, item in enumerate(value):
+            where = f"{key}[{i}]"
+            spec = self.table(item, where)
+            self.unknown(spec, {"level", "when", "opened"}, where)
+            level = spec.get("level")
+            if level not in levels:
+                raise self.fail(
+                    f"{where}.level", level, f"not a level of this policy ({', '.join(levels)})"
+                )
+            when: dict[str, frozenset[str]] = {}
+            for field, wanted in self.table(spec.get("when", {}), f"{where}.when").items():
+                if field not in known or field == "level":
+                    raise self.fail(
+                        f"{where}.when.{field}", wanted,
+                        f"the policy's tickets have no field {field!r} to select by (fields: "
+                        f"{', '.join(f for f in known if f != 'level')}); declare it in "
+                        "'fields'",
+                    )
+                when[field] = frozenset(self.texts(wanted, f"{where}.when.{field}"))
+            opened = None
+            if "opened" in spec:
+                table = self.table(spec["opened"], f"{where}.opened")
+                if len(table) != 1 or next(iter(table)) not in ("inside", "outside"):
+                    raise self.fail(
+                        f"{where}.opened", dict(table),
+                        "expected { inside = \"<calendar>\" } or { outside = \"<calendar>\" }",
+                    )
+                side, calendar = next(iter(table.items()))
+                self.known_calendar(calendar, f"{where}.opened.{side}", calendars)
+                opened = (side, calendar)
+            if not when and opened is None and i != len(value) - 1:
+                raise self.fail(
+                    where, dict(spec),
+                    "a rule without conditions matches every ticket: make it the last one "
+                    "(or use default_level)",
+                )
+            out.append(LevelRule(str(level), when, opened))
+        return tuple(out)
+
+
+def _renamed(library_name: str, siblings: Mapping[str, Any]) -> str:
+    """The policy's own name for a metric a shipped definition refers to."""
+    for name, spec in siblings.items():
+        if name == library_name or (isinstance(spec, Mapping) and spec.get("like") == library_name):
+            return name
+    return library_name
+
+
+@cache
+def metric_library() -> Mapping[str, MetricDefinition]:
+    """The metric definitions slaclock ships, by name: ``reaction``, ``next_reaction``,
+    ``resolution`` (the regulation's), Zendesk's seven (``zendesk.first_reply_time``,
+    ``zendesk.next_reply_time``, ``zendesk.periodic_update``, ``zendesk.pausable_update``,
+    ``zendesk.requester_wait_time``, ``zendesk.agent_work_time``,
+    ``zendesk.total_resolution_time``), ``zammad.update_time``, ``rt.keep_in_loop`` and
+    ``rt.response``. A policy takes one with ``like = "<name>"``.
+
+    >>> sorted(metric_library()["resolution"].pause)
+    ['pending']
+    """
+    text = resources.files("slaclock").joinpath("data/metrics.toml").read_text("utf-8")
+    reader = PolicyReader("metrics.toml")
+    table = tomllib.loads(text)
+    return FrozenDict({
+        name: reader.metric(name, spec, name, {}, table, None)
+        for name, spec in table.items()
+    })
+
+
+def default_metrics() -> dict[str, MetricDefinition]:
+    library = metric_library()
+    return {name: library[name] for name in DEFAULT_METRICS}
+
+
+
+@cache
+def _regulation_customers() -> Mapping[str, str]:
+    """The kinds of customer of the default policy (``data/regulation.toml``)."""
+    text = resources.files("slaclock").joinpath("data/regulation.toml").read_text("utf-8")
+    reader = PolicyReader("regulation.toml")
+    return FrozenDict(reader.customers(tomllib.loads(text)["customers"], "customers"))

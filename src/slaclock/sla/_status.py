@@ -1,0 +1,253 @@
+"""Where a ticket stands at an instant: each SLA clock's :class:`MetricStatus` and the
+ticket's :class:`TicketStatus`, with their JSON forms.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from json.encoder import encode_basestring as _json_text
+from typing import Any, Literal
+
+import attrs
+
+from slaclock._instants import from_us
+
+__all__ = ["MetricState", "MetricStatus", "TicketState", "TicketStatus", "local_datetime"]
+
+MetricState = Literal["running", "paused", "met", "breached", "not_applicable"]
+TicketState = Literal["open", "waiting", "on_hold", "development", "resolved", "closed"]
+
+
+@attrs.frozen
+class MetricStatus:
+    """The state of one SLA clock at an instant.
+
+    Attributes:
+        metric: the metric's name in the policy, e.g. ``"reaction"``.
+        cycle: 0 for a metric counted once per ticket; 1, 2, ... for the cycles of one
+            that runs in cycles (``next_reaction``).
+        state: ``"running"``, ``"paused"``, ``"met"``, ``"breached"`` or
+            ``"not_applicable"``.
+        start: when the clock started.
+        deadline: when the target runs out: for a running clock, projected from the time
+            already spent; for a paused one, as if it resumed at the instant asked; for a
+            met one, as it stood when met. ``None`` without a target.
+        elapsed: the working time counted so far (on the target's calendar).
+        remaining: ``target - elapsed``; negative once overdue.
+        used: ``elapsed / target`` (above 1 once overdue).
+        met_at: when the clock was fulfilled (the reaction, the resolution), in time or
+            late.
+        breached_at: when the clock went past its target, by the policy's breach rule:
+            the deadline, when the clock was still running after it (``"instant"``), or
+            the first instant after it at which the clock counted working time
+            (``"working_time"``); or the instant it resumed with its target already used
+            up. ``None`` otherwise. A breach is never undone.
+        at_risk: a running clock that has used at least the at-risk share of its target.
+        target: the target in force, or ``None``.
+        clock: the name of the calendar the target is counted on.
+    """
+
+    metric: str
+    cycle: int
+    state: MetricState
+    start: datetime
+    deadline: datetime | None
+    elapsed: timedelta | None
+    remaining: timedelta | None
+    used: float | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    at_risk: bool
+    target: timedelta | None
+    clock: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: instants in ISO 8601 with offset, durations in seconds."""
+        return {
+            "metric": self.metric,
+            "cycle": self.cycle,
+            "state": self.state,
+            "start": _iso(self.start),
+            "deadline": _iso(self.deadline),
+            "elapsed": _seconds(self.elapsed),
+            "remaining": _seconds(self.remaining),
+            "used": self.used,
+            "met_at": _iso(self.met_at),
+            "breached_at": _iso(self.breached_at),
+            "at_risk": self.at_risk,
+            "target": _seconds(self.target),
+            "clock": self.clock,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _seconds(value: timedelta | None) -> int | float | None:
+    if value is None:
+        return None
+    if value.microseconds == 0:
+        return value.days * 86_400 + value.seconds
+    return value.total_seconds()
+
+
+@attrs.frozen
+class TicketStatus:
+    """Where a ticket stands at an instant.
+
+    Attributes:
+        ticket: the ticket's id.
+        at: the instant asked; every instant of the status is expressed in its zone.
+        level: the key of the level in force.
+        coverage: the coverage in force for a level counted as the contract says.
+        state: ``"open"``, ``"waiting"`` (for the customer), ``"on_hold"`` (for a third
+            party), ``"development"`` (handed to development, or a request of category
+            ``"development"``), ``"resolved"`` or ``"closed"``.
+        opened: when the ticket opened.
+        critical: whether the level in force is highly critical (ahead of the queue).
+        metrics: the clocks, in the order the policy declares its metrics, each metric's
+            cycles in order.
+        customer: the ticket's customer, when known.
+    """
+
+    ticket: str
+    at: datetime
+    level: str
+    coverage: str | None
+    state: TicketState
+    opened: datetime
+    critical: bool
+    metrics: tuple[MetricStatus, ...]
+    customer: str | None = None
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether some running clock is at risk."""
+        return any(m.at_risk for m in self.metrics)
+
+    @property
+    def breached(self) -> bool:
+        """Whether some clock has breached its target."""
+        return any(m.state == "breached" for m in self.metrics)
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        """The earliest deadline of a running clock (breached ones included), or ``None``."""
+        found = [
+            m.deadline
+            for m in self.metrics
+            if m.deadline is not None
+            and (m.state == "running" or (m.state == "breached" and m.met_at is None))
+        ]
+        return min(found, default=None)
+
+    def metric(self, name: str, cycle: int | None = None) -> MetricStatus:
+        """The clock ``name`` (the last cycle of a metric in cycles unless ``cycle`` says).
+
+        Raises:
+            KeyError: when there is no such clock (e.g. no next-reaction cycle yet).
+        """
+        found = [m for m in self.metrics if m.metric == name and cycle in (None, m.cycle)]
+        if not found:
+            raise KeyError(f"ticket {self.ticket} has no {name} clock (cycle {cycle})")
+        return found[-1]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: instants in ISO 8601 with offset, durations in seconds."""
+        return {
+            "ticket": self.ticket,
+            "at": self.at.isoformat(),
+            "level": self.level,
+            "coverage": self.coverage,
+            "state": self.state,
+            "opened": self.opened.isoformat(),
+            "critical": self.critical,
+            "at_risk": self.at_risk,
+            "breached": self.breached,
+            "metrics": [m.as_dict() for m in self.metrics],
+        }
+
+    def to_json(self) -> str:
+        """``json.dumps(self.as_dict(), ensure_ascii=False)``, character for character,
+        written directly (a report writes millions of them).
+
+        >>> import json
+        >>> from zoneinfo import ZoneInfo
+        >>> from slaclock import Event, Regulation, Ticket
+        >>> msk = ZoneInfo("Europe/Moscow")
+        >>> t = Ticket("T-7", Regulation.default())
+        >>> t.record(Event("T-7", datetime(2026, 4, 30, 17, 30, tzinfo=msk), "opened",
+        ...                level="commercial.standard"))
+        >>> s = t.status(datetime(2026, 5, 5, 12, 0, tzinfo=msk))
+        >>> s.to_json() == json.dumps(s.as_dict(), ensure_ascii=False)
+        True
+        """
+        # Most clocks start at the opening: the same datetime, written once.
+        opened = self.opened
+        opened_iso = opened.isoformat()
+        global _LAST_AT
+        at = self.at
+        last = _LAST_AT  # one tuple, read once: safe between threads
+        if last[0] is at:
+            at_iso = last[1]
+        else:
+            at_iso = at.isoformat()
+            _LAST_AT = (at, at_iso)
+        metrics = ", ".join([_metric_json(m, opened, opened_iso) for m in self.metrics])
+        return (
+            f'{{"ticket": {_json_text(self.ticket)}, "at": "{at_iso}", '
+            f'"level": {_json_text(self.level)}, "coverage": {_json_or_null(self.coverage)}, '
+            f'"state": "{self.state}", "opened": "{opened_iso}", '
+            f'"critical": {_JSON_BOOL[self.critical]}, "at_risk": {_JSON_BOOL[self.at_risk]}, '
+            f'"breached": {_JSON_BOOL[self.breached]}, "metrics": [{metrics}]}}'
+        )
+
+
+_JSON_BOOL = {False: "false", True: "true"}
+#: The instant of the statuses written last, and its ISO text (a report has one instant).
+_LAST_AT: tuple[datetime | None, str] = (None, "")
+
+
+def _json_or_null(text: str | None) -> str:
+    return "null" if text is None else _json_text(text)
+
+
+def _json_seconds(value: timedelta | None) -> str:
+    """``json.dumps(_seconds(value))``."""
+    if value is None:
+        return "null"
+    if value.microseconds == 0:
+        return str(value.days * 86_400 + value.seconds)
+    return repr(value.total_seconds())
+
+
+def _metric_json(m: MetricStatus, opened: datetime, opened_iso: str) -> str:
+    """``json.dumps(m.as_dict(), ensure_ascii=False)``, for a clock of a ticket that
+    ``opened`` (written ``opened_iso``)."""
+    start = opened_iso if m.start is opened else m.start.isoformat()
+    # The instants inline: three calls fewer a clock, on millions of clocks.
+    d, met, breached = m.deadline, m.met_at, m.breached_at
+    deadline = "null" if d is None else '"' + d.isoformat() + '"'
+    met_at = "null" if met is None else '"' + met.isoformat() + '"'
+    breached_at = "null" if breached is None else '"' + breached.isoformat() + '"'
+    return (
+        f'{{"metric": {_json_text(m.metric)}, "cycle": {m.cycle}, "state": "{m.state}", '
+        f'"start": "{start}", "deadline": {deadline}, '
+        f'"elapsed": {_json_seconds(m.elapsed)}, "remaining": {_json_seconds(m.remaining)}, '
+        f'"used": {"null" if m.used is None else repr(m.used)}, '
+        f'"met_at": {met_at}, "breached_at": {breached_at}, '
+        f'"at_risk": {_JSON_BOOL[m.at_risk]}, "target": {_json_seconds(m.target)}, '
+        f'"clock": {_json_or_null(m.clock)}}}'
+    )
+
+
+def local_datetime(us: int, zone: tzinfo | None) -> datetime:
+    """The instant ``us`` as a datetime in ``zone``: the C conversion of whole seconds, the
+    microseconds put back (``from_us`` where that cannot be written)."""
+    seconds, micro = divmod(us, 1_000_000)
+    try:
+        found = datetime.fromtimestamp(seconds, zone or UTC)
+    except (OverflowError, OSError, ValueError):
+        return from_us(us, zone)
+    return found.replace(microsecond=micro) if micro else found

@@ -1,0 +1,283 @@
+"""A ticket: its events, recorded and checked against its policy, and its SLA clocks at
+any instant.
+
+A ticket is the *set* of its events. To answer :meth:`Ticket.status` the events up to the
+instant asked are sorted (by UTC instant, then by a fixed order of what they do at the
+same instant) and walked once (:mod:`slaclock.sla._walk`); each clock is then counted on
+the calendar of its level's target (:mod:`slaclock.sla._count`). Instants are integers
+(UTC microseconds) throughout: datetimes are read once from the events and made once for
+the result.
+
+The rules, and the options a policy chooses among, are in :doc:`/explanation/sla`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from slaclock._errors import ConfigError, EventError, UnknownLevelError
+from slaclock._instants import to_us
+from slaclock.sla._event import Event, Happening
+from slaclock.sla._regulation import Regulation, RegulationVersions
+from slaclock.sla._status import TicketStatus
+from slaclock.sla._vocabulary import ACTIONS, COVERAGES, REPLY_RANK, STATUS_RANK
+from slaclock.sla._walk import Shapes, Walk, walked
+
+if TYPE_CHECKING:
+    from slaclock.sla._contract import Contract
+
+__all__ = ["Ticket"]
+
+
+def _first(pair: tuple[tuple[Any, ...], Happening]) -> tuple[Any, ...]:
+    return pair[0]
+
+
+class Ticket:
+    """A ticket's events, and its SLA clocks at any instant.
+
+    Events may be recorded late and in any order; the status depends only on the set of
+    events recorded (an exact duplicate is recorded once). Every event is checked before
+    it is kept; a rejected event raises :class:`~slaclock.EventError` and leaves the ticket
+    unchanged.
+
+    Args:
+        id: the ticket's id; every event must carry it.
+        regulation: the regulation version that governs the ticket.
+        coverage: the default coverage (``"business"``, ``"24x7"``) for a level counted as
+            the contract says, when the events do not give one.
+        contract: when given, levels are checked against it (only levels of its kind, and
+            those needing an agreement only with one), and its calendars replace the
+            policy's.
+        at_risk: the at-risk share (default: the regulation's).
+
+    Recording is O(k) for a ticket of k events; :meth:`status` is O(k log n). Tickets
+    pickle, with their events and policy.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> from slaclock import Event
+    >>> msk = ZoneInfo("Europe/Moscow")
+    >>> t = Ticket("T-7", Regulation.default())
+    >>> t.record(Event("T-7", datetime(2026, 4, 30, 17, 30, tzinfo=msk), "opened",
+    ...                level="commercial.standard"))
+    >>> s = t.status(datetime(2026, 5, 5, 12, 0, tzinfo=msk))
+    >>> r = s.metric("reaction")
+    >>> r.state, r.elapsed, r.deadline.isoformat()
+    ('running', datetime.timedelta(seconds=43200), '2026-05-06T15:00:00+03:00')
+    """
+
+    def __init__(
+        self,
+        id: str,
+        regulation: Regulation,
+        coverage: str | None = None,
+        *,
+        contract: Contract | None = None,
+        at_risk: float | None = None,
+    ) -> None:
+        given: object = regulation
+        if not isinstance(given, Regulation):
+            hint = (
+                ": pick the version that governs the ticket, e.g. versions.for_contract(signed) "
+                "or versions.latest"
+                if isinstance(given, RegulationVersions)
+                else ""
+            )
+            raise TypeError(f"regulation must be a Regulation, not {type(given).__name__}{hint}")
+        if coverage is not None and coverage not in COVERAGES:
+            raise ConfigError("coverage", coverage, "one of 'business', '24x7' or None")
+        if at_risk is not None and not 0 < at_risk <= 1:
+            raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
+        self.id = id
+        self.regulation = regulation
+        self.coverage = coverage
+        self.contract = contract
+        self.at_risk = regulation.at_risk if at_risk is None else at_risk
+        self._events: list[tuple[tuple[Any, ...], Happening]] = []
+        self._opened: Happening | None = None
+        self._opened_us = 0
+
+    def __repr__(self) -> str:
+        return f"Ticket({self.id!r}, {len(self._events)} events)"
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The recorded events in the order they are applied."""
+        # Only Ticket.record keeps events; the report's replay keeps its log's rows.
+        return tuple(cast("Event", e) for _, e in self._events)
+
+    @property
+    def opened(self) -> Event | None:
+        """The opening event (``opened`` or ``created``), once recorded."""
+        return cast("Event | None", self._opened)
+
+    def _key(self, event: Happening, us: int) -> tuple[Any, ...]:
+        """The order of events: the UTC instant (``us``, the event's), then what the event
+        does, then its text."""
+        action = ACTIONS[event.kind]
+        rank = action.rank
+        if rank is None:
+            if action.status is not None:
+                category = self.regulation.category(event.status or "")
+                rank = STATUS_RANK.get(category or "", 2)
+            else:
+                rank = REPLY_RANK[event.author or "customer"]
+        key = (
+            us, rank, event.kind, event.level or "", event.coverage or "",
+            event.category or "", event.detail or "", event.customer or "",
+        )
+        if event.status is None and event.author is None and not event.fields:
+            return key  # the default vocabulary's events: a shorter key orders them alike
+        fields = event.fields
+        return (
+            *key, event.status or "", event.author or "",
+            tuple(sorted((k, v or "") for k, v in fields.items())) if fields else (),
+        )
+
+    def record(self, event: Event) -> None:
+        """Check ``event`` against the ticket and keep it.
+
+        Raises:
+            EventError: for an event of another ticket, an unknown level or status, a
+                level the contract does not allow, a level counted as the contract says
+                without a coverage, a second opening, or an event earlier than the
+                opening. The ticket is left as it was.
+        """
+        if not isinstance(event, Event):
+            raise EventError(f"expected an Event, got {type(event).__name__}")
+        self._record(event, self._key(event, to_us(event.at, "at")))
+
+    def _record(self, event: Happening, key: tuple[Any, ...]) -> None:
+        """:meth:`record` with the event's key (:meth:`_key`) already known."""
+        events = self._events
+        # Equal events have equal keys, so a duplicate can only sit among the events of
+        # the same key; an event later than every other one (the usual case) is new.
+        at = len(events)
+        if events and key <= events[-1][0]:
+            at = bisect_left(events, key, key=_first)
+            while at < len(events) and events[at][0] == key:
+                if events[at][1] == event:
+                    return
+                at += 1
+        if event.ticket != self.id:
+            raise EventError(
+                f"the event belongs to ticket {event.ticket!r}, not {self.id!r}", event
+            )
+        if event.level is not None:
+            self._check_level(event)
+        if event.status is not None and self.regulation.category(event.status) is None:
+            known = ", ".join(self.regulation.statuses) or "none besides the categories"
+            raise EventError(
+                f"status {event.status!r} of ticket {self.id} is not one the policy knows "
+                f"(its statuses: {known}; categories: open, pending, on_hold, solved, "
+                "closed): map it in the policy's [statuses]",
+                event,
+            )
+        creates = ACTIONS[event.kind].create
+        if creates:
+            if self._opened is not None:
+                raise EventError(
+                    f"ticket {self.id} already opened at {self._opened.at.isoformat()}; "
+                    "a ticket opens once (use 'reopened' after 'resolved')",
+                    event,
+                )
+            if events and events[0][0][0] < key[0]:
+                first = events[0][1]
+                raise EventError(
+                    f"ticket {self.id} cannot open at {event.at.isoformat()}: its "
+                    f"{first.kind} event at {first.at.isoformat()} is earlier",
+                    event,
+                )
+        elif self._opened is not None and key[0] < self._opened_us:
+            raise EventError(
+                f"{event.kind} event of ticket {self.id} at {event.at.isoformat()} is before "
+                f"the ticket opened ({self._opened.at.isoformat()})",
+                event,
+            )
+        events.insert(at, (key, event))
+        if creates:
+            self._opened = event
+            self._opened_us = key[0]
+
+    def _check_level(self, event: Happening) -> None:
+        assert event.level is not None
+        try:
+            level = self.regulation.level(event.level)
+        except UnknownLevelError as error:
+            raise EventError(f"{event.kind} event of ticket {self.id}: {error}", event) from None
+        if self.contract is not None:
+            try:
+                self.contract.level(level.key, self.regulation)
+            except ConfigError as error:
+                raise EventError(
+                    f"{event.kind} event of ticket {self.id}: {error.problem}", event
+                ) from None
+        coverage = event.coverage or self.coverage
+        for target in level.targets.values():
+            if target.clock is None and coverage not in target.clocks:
+                raise EventError(
+                    f"{event.kind} event of ticket {self.id}: {level.key} is counted as the "
+                    f"contract says; give the event or the ticket a coverage "
+                    f"({' or '.join(repr(c) for c in target.clocks)}): without the "
+                    "contract's emergency agreement this level does not apply",
+                    event,
+                )
+
+    def status(self, at: datetime, *, at_risk: float | None = None) -> TicketStatus:
+        """The ticket's clocks at ``at``, from the events recorded up to ``at`` (inclusive).
+
+        Every instant in the result is expressed in ``at``'s zone.
+
+        Args:
+            at: the instant; an aware datetime.
+            at_risk: the at-risk share for this query (default: the ticket's).
+
+        Raises:
+            EventError: when the ticket has no opening event, opened after ``at``, or
+                matches no level of the policy.
+            NaiveDatetimeError: when ``at`` has no zone.
+            ConfigError: for an ``at_risk`` share outside (0, 1].
+        """
+        return self._status(at, to_us(at, "at"), at_risk, None)
+
+    def _status(
+        self, at: datetime, at_us: int, at_risk: float | None, shapes: Shapes | None
+    ) -> TicketStatus:
+        """:meth:`status` at ``at`` (``at_us`` in UTC microseconds); ``shapes`` reuses the
+        walks of tickets whose events said the same (a report's)."""
+        self._check_opened(at, at_us)
+        if at_risk is not None and not 0 < at_risk <= 1:
+            raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
+        share = self.at_risk if at_risk is None else at_risk
+        walk, times = self._walk_to(at_us, shapes)
+        return walk.count(self.id, times, at, at_us, share).status()
+
+    def _check_opened(self, at: datetime, at_us: int) -> None:
+        """Raise an :class:`EventError` unless the ticket opened by ``at`` (``at_us``)."""
+        if self._opened is None:
+            raise EventError(f"ticket {self.id} has no 'opened' event")
+        if self._opened_us > at_us:
+            raise EventError(
+                f"ticket {self.id} opened at {self._opened.at.isoformat()}, after "
+                f"{at.isoformat()}"
+            )
+
+    def _walk_to(self, at_us: int, shapes: Shapes | None) -> tuple[Walk, list[int]]:
+        """The walk of the events up to ``at_us`` (of an opened ticket), and their
+        instants."""
+        times = [key[0] for key, _ in self._events]
+        n = bisect_right(times, at_us)
+        del times[n:]
+        return (walked(self, n) if shapes is None else shapes.walk(self, n)), times
+
+    def _check(self) -> None:
+        """Assert the ticket's invariants (the tests call it after every change)."""
+        keys = [k for k, _ in self._events]
+        assert keys == sorted(keys)
+        assert len({e for _, e in self._events}) == len(self._events)
+        opened = [e for _, e in self._events if ACTIONS[e.kind].create]
+        assert len(opened) <= 1
+        if opened:
+            assert self._opened == opened[0] == self._events[0][1]
