@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +25,9 @@ from slaclock import (
     TicketStatus,
     order_queue,
     replay,
+    report,
 )
+from slaclock.logs import EventLog
 
 MSK = ZoneInfo("Europe/Moscow")
 H = timedelta(hours=1)
@@ -649,3 +652,34 @@ def test_a_ticket_not_opened_says_so_before_a_bad_at_risk_share() -> None:
         t.status(at, at_risk=2)
     with pytest.raises(ConfigError, match="at_risk"):
         t.status(at + timedelta(hours=2), at_risk=2)
+
+
+# -- the same event --------------------------------------------------------------------------
+
+
+def test_events_differing_only_in_detail_are_one_event_as_a_logs_rows_are(
+    tmp_path: Path,
+) -> None:
+    """Named case (issue 20, finding 7): two rows that differ only in their free-text detail
+    were a duplicate read from a file, yet two events as Events. One rule now: they are the
+    same event, recorded once (the first kept), and a report says the same of both."""
+    opened = Event("T", msk(2026, 5, 4, 9), "opened", level="commercial.standard")
+    phone = Event("T", msk(2026, 5, 4, 10), "responded", detail="on the phone")
+    mail = Event("T", msk(2026, 5, 4, 10), "responded", detail="by e-mail")
+    t = Ticket("T", REG)
+    for event in (opened, phone, mail):
+        t.record(event)
+        t._check()
+    assert t.events == (opened, phone)
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "ticket,time,event,level,detail\n"
+        "T,2026-05-04T09:00+03:00,opened,commercial.standard,\n"
+        "T,2026-05-04T10:00+03:00,responded,,on the phone\n"
+        "T,2026-05-04T10:00+03:00,responded,,by e-mail\n", encoding="utf-8")
+    read = EventLog.read(log)
+    assert [row.detail for row in read.tickets["T"]] == [None, "on the phone"]
+    assert [b.reason for b in read.bad] == [
+        "duplicate of line 3 (the same ticket, time, event and values)"]
+    at = msk(2026, 5, 6, 12)
+    assert report([opened, phone, mail], at=at).tickets == report(log, at=at).tickets

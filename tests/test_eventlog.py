@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import io
+import itertools
+import json
 import os
 import zlib
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,6 +19,7 @@ from slaclock.logs import _eventlog
 from slaclock.logs._eventlog import (
     BadRow,
     EventLog,
+    KINDS,
     EventLogError,
     Row,
     check_log_path,
@@ -561,3 +564,38 @@ def test_the_collector_comes_back_when_the_paused_work_fails() -> None:
         fail()
     assert seen == [False]
     assert gc.isenabled()
+
+
+# -- one vocabulary ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_row_is_refused_when_the_event_it_says_is_and_only_then(kind: str) -> None:
+    """Named case (issue 20): the reader checked some of the vocabulary's rules itself, and
+    let through rows whose event refused them (an author or a status on an opening). Both
+    read one vocabulary now: a row is refused when the event it says is. (The reader's own
+    leniency stays: it ignores the level column on a kind that takes no level, and a
+    'field' row must name a field.)"""
+    from slaclock import Event, EventError
+    from slaclock.sla import VOCABULARY
+
+    takes_level = VOCABULARY[kind].level != "refuses"
+    at = "2026-05-04T09:00:00+03:00"
+    for level, status, author, fields in itertools.product(
+        (None, "partner.standard"), (None, "open"), (None, "desk", "bot"),
+        (None, {"priority": "high"}),
+    ):
+        if kind == "field" and level is None and fields is None:
+            continue  # a field row names the field it changes
+        row: dict[str, Any] = {"ticket": "T", "time": at, "event": kind, "level": level,
+                               "status": status, "author": author, "fields": fields}
+        (read,) = rows_of(json.dumps(row) + "\n", fmt="jsonl")
+        try:
+            Event("T", datetime.fromisoformat(at), kind,  # type: ignore[arg-type]
+                  level=level if takes_level else None, status=status,
+                  author=author, fields=fields or {})  # type: ignore[arg-type]
+        except EventError as error:
+            assert isinstance(read, BadRow), (row, str(error))
+            assert str(error).startswith(read.reason.replace(" row", " event")), row
+        else:
+            assert isinstance(read, Row), (row, read)

@@ -54,7 +54,16 @@ import attrs
 
 from slaclock._errors import SlaclockError
 from slaclock._instants import duration_us
-from slaclock.sla import COVERAGES, Event
+from slaclock.sla import (
+    BUILTIN_FIELDS,
+    COVERAGES,
+    OPENINGS,
+    ROLES,
+    VOCABULARY,
+    Kind,
+    said_problem,
+    same_event,
+)
 
 __all__ = [
     "COLUMNS",
@@ -72,7 +81,7 @@ __all__ = [
 ]
 
 #: The event kinds a log may hold: the SLA model's, both vocabularies.
-KINDS = (*Event.KINDS, *Event.GENERAL_KINDS)
+KINDS = tuple(VOCABULARY)
 """The event kinds a log may hold, the same as the SLA model's."""
 
 COLUMNS = (
@@ -83,14 +92,13 @@ COLUMNS = (
 
 #: Other names of columns: those of :meth:`slaclock.Event.as_dict`.
 ALIASES = {"at": "time", "kind": "event"}
-_BUILTIN_FIELDS = frozenset({"level", "customer", "category", "coverage"})
-_OPENINGS = frozenset({"opened", "created"})
 
 REQUIRED = ("ticket", "time", "event")
-_NEEDS_LEVEL = frozenset({"opened", "level_changed"})
+#: The kinds whose rows need a level (the level column is read on the kinds that take one).
+_NEEDS_LEVEL = frozenset(name for name, kind in VOCABULARY.items() if kind.level == "needs")
 _KIND_SET = {kind: kind for kind in KINDS}
 #: The kinds a clean row of the common shape may have to take the CSV fast path.
-_FAST_KINDS = {kind: kind for kind in Event.KINDS}
+_FAST_KINDS = {name: name for name, kind in VOCABULARY.items() if not kind.general}
 _COVERAGE_SET = {"": None, **{c: c for c in COVERAGES}}
 
 LogFormat = Literal["csv", "jsonl"]
@@ -345,14 +353,13 @@ class _Checker:
                 at = parse_time(time, self.tz)
             except ValueError as error:
                 return BadRow(line, str(error), ticket_id)
-        lvl = _clean(level) if kind in _NEEDS_LEVEL else None
-        if lvl is None and kind in _NEEDS_LEVEL:
-            return BadRow(line, f"event {kind!r} needs a level", ticket_id)
         general = _general(kind, level, status, author, field, value, fields)
         if isinstance(general, str):
             return BadRow(line, general, ticket_id)
-        if general is not None:
-            lvl = general[0] if general[0] is not None else lvl
+        if general is None:  # a row of the default vocabulary: the level where it needs one
+            lvl = _clean(level) if kind in _NEEDS_LEVEL else None
+        else:
+            lvl = general[0]
             if general[4].get("customer") is not None:
                 customer = general[4]["customer"]
             if general[4].get("category") is not None:
@@ -388,27 +395,26 @@ def _general(
     fields: object,
 ) -> tuple[str | None, str | None, str | None, Mapping[str, str | None] | None,
            dict[str, str | None]] | str | None:
-    """The general vocabulary's columns of a row: ``(level, status, author, fields,
-    built-in fields)``, the reason the row is bad, or ``None`` for a row of the default
-    vocabulary without them."""
+    """A row's level and general columns checked against the vocabulary
+    (:func:`~slaclock.sla._vocabulary.said_problem`, the rules an event follows):
+    ``(level, status, author, fields, built-in fields)``, the reason the row is bad, or
+    ``None`` for a row of the default vocabulary without them (or of a kind the
+    vocabulary does not know, which the caller refuses). The level column is read on the
+    kinds that take a level only (an export may repeat the ticket's level on every row);
+    ``fields`` (a mapping) and the ``field`` and ``value`` columns give field changes, the
+    built-in fields among them (level, customer, category, coverage) apart."""
+    spec: Kind | None = VOCABULARY.get(kind)
+    if spec is None:
+        return None
     status_text = _clean(status)
     author_text = _clean(author)
     name = _clean(field)
-    if kind not in Event.GENERAL_KINDS and kind != "opened":
-        if status_text or author_text or name or fields:
-            return f"a {kind!r} row takes no status, author or field (the general kinds do)"
-        return None
-    if kind == "status" and status_text is None:
-        return "a 'status' row needs the new status (the status column)"
-    if kind in ("reply", "note"):
-        if author_text is None or author_text.lower() not in ("desk", "customer"):
-            return f"a {kind!r} row needs its author: 'desk' or 'customer' (got {author!r})"
-        author_text = author_text.lower()
-    elif author_text is not None:
-        if kind not in ("created", "opened") or author_text.lower() not in ("desk", "customer"):
-            return ("author is 'desk' or 'customer', on reply, note and created rows "
-                    f"(got {author!r})")
-        author_text = author_text.lower()
+    level_text = _clean(level) if spec.level != "refuses" else None
+    if status_text is None and author_text is None and name is None and not fields:
+        if spec.level == "needs" and level_text is None:
+            return said_problem(spec, "row", level=None, status=None, author=None, fields=False)
+        if not spec.general:
+            return None
     extra: dict[str, str | None] = {}
     if isinstance(fields, Mapping):
         for key, text in fields.items():
@@ -418,15 +424,21 @@ def _general(
     elif fields is not None:
         return f"fields is an object of name to value, not {fields!r}"
     if name is not None:
-        if kind not in ("field", "created"):
-            return f"a {kind!r} row changes no field (field and created rows do)"
         extra[name] = _clean(value)
-    builtin = {k: extra.pop(k) for k in list(extra) if k in _BUILTIN_FIELDS}
-    if kind == "field" and not extra and not builtin and _clean(level) is None:
-        return "a 'field' row needs the field it changes (the field and value columns)"
+    if author_text is not None and author_text.lower() in ROLES:
+        author_text = author_text.lower()
+    named = bool(extra)
+    builtin = {k: extra.pop(k) for k in list(extra) if k in BUILTIN_FIELDS}
     lvl = builtin.pop("level", None)
-    if lvl is None and kind in ("created", "field"):
-        lvl = _clean(level)
+    if lvl is None:
+        lvl = level_text
+    problem = said_problem(spec, "row", level=lvl, status=status_text, author=author_text,
+                           fields=named)
+    if problem is not None:
+        return problem
+    if spec.fields != "refuses" and not spec.opens and not named and lvl is None:
+        return (f"a {kind!r} row needs the field it changes (the field and value columns, "
+                "or fields)")
     return lvl, status_text, author_text, extra or None, builtin
 
 
@@ -825,14 +837,14 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
     # or the rows take the second sort.
     if len(group) > 1:
         group.sort(key=_AT_AND_LINE)
-    opened = [r for r in group if r.kind in _OPENINGS]
+    opened = [r for r in group if r.kind in OPENINGS]
     if len(opened) == 1 and opened[0] is group[0]:
         instants = list(map(_AT, group))
         if all(map(operator.lt, instants, instants[1:])):
             return group  # one opening, first, and no two rows at one instant: all kept
     if (opened and opened[0] is not group[0]) or len(opened) > 1:
-        group.sort(key=lambda r: (r.at, r.kind not in _OPENINGS, r.line))
-        opened = [r for r in group if r.kind in _OPENINGS]
+        group.sort(key=lambda r: (r.at, r.kind not in OPENINGS, r.line))
+        opened = [r for r in group if r.kind in OPENINGS]
     if not opened:
         bad.extend(
             BadRow(r.line, f"ticket {ticket!r} has no 'opened' event", ticket) for r in group
@@ -857,7 +869,7 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
         else:
             same = None
         prev = r
-        if r.kind in _OPENINGS and r is not first:
+        if r.kind in OPENINGS and r is not first:
             bad.append(BadRow(
                 r.line,
                 f"ticket {ticket!r} was already opened on line {first.line}; a new cycle "
@@ -877,10 +889,10 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
 
 
 def _values(row: Row) -> tuple[object, ...]:
-    """What makes two rows of a ticket at one instant the same event: all but the line and
-    the free-text detail."""
-    return (row.kind, row.level, row.coverage, row.customer, row.category, row.signed,
-            row.status, row.author, row.fields and tuple(sorted(row.fields.items())))
+    """What makes two rows of a ticket at one instant the same event: what an event says
+    (:func:`~slaclock.sla._event.same_event`: all but the free-text detail), and the
+    signed date."""
+    return (*same_event(row), row.signed)
 
 
 def _open(path: str | Path) -> tuple[str, IO[str]]:

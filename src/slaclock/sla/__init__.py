@@ -20,7 +20,7 @@ named here. Its modules, from the bottom up:
 
 from slaclock.sla._contract import Contract
 from slaclock.sla._count import ClockCount, Counted, counted_of
-from slaclock.sla._event import Event, Happening
+from slaclock.sla._event import Event, Happening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
 from slaclock.sla._model import (
     Deadlines,
@@ -39,11 +39,20 @@ from slaclock.sla._replay import replay
 from slaclock.sla._status import MetricStatus, TicketStatus, local_datetime
 from slaclock.sla._ticket import Ticket
 from slaclock.sla._vocabulary import (
+    BUILTIN_FIELDS,
     CATEGORIES,
     COVERAGES,
+    GENERAL_KINDS,
+    KINDS,
+    OPENINGS,
+    ROLES,
+    TAKES_LEVEL,
+    VOCABULARY,
     Coverage,
     EventKind,
+    Kind,
     Role,
+    said_problem,
 )
 from slaclock.sla._walk import Shapes, Walk, inside_rules
 
@@ -53,8 +62,15 @@ _Reader = PolicyReader
 _Walk = Walk
 
 __all__ = [
+    "BUILTIN_FIELDS",
     "CATEGORIES",
     "COVERAGES",
+    "GENERAL_KINDS",
+    "KINDS",
+    "OPENINGS",
+    "ROLES",
+    "TAKES_LEVEL",
+    "VOCABULARY",
     "ClockCount",
     "Contract",
     "Counted",
@@ -64,6 +80,7 @@ __all__ = [
     "EventKind",
     "FrozenDict",
     "Happening",
+    "Kind",
     "Level",
     "LevelRule",
     "MetricDefinition",
@@ -94,5 +111,7 @@ __all__ = [
     "order_queue",
     "parse_policy",
     "replay",
+    "said_problem",
+    "same_event",
     "signed_of",
 ]

@@ -14,17 +14,18 @@ import attrs
 from slaclock._errors import EventError
 from slaclock.sla._model import FrozenDict
 from slaclock.sla._vocabulary import (
-    ACTIONS,
+    BUILTIN_FIELDS,
     COVERAGES,
     GENERAL_KINDS,
     KINDS,
-    ROLES,
+    VOCABULARY,
     Coverage,
     EventKind,
     Role,
+    said_problem,
 )
 
-__all__ = ["Event", "Happening"]
+__all__ = ["Event", "Happening", "same_event"]
 
 _EMPTY: Mapping[str, str | None] = FrozenDict()
 
@@ -47,7 +48,7 @@ def _fields(value: Mapping[str, object] | None) -> Mapping[str, str | None]:
             raise EventError(
                 f"event fields maps names to strings (or None), not {name!r}: {text!r}"
             )
-        if name in ("level", "customer", "category", "coverage"):
+        if name in BUILTIN_FIELDS:
             raise EventError(f"give {name} as the event's own {name}=, not in fields")
     return FrozenDict(value)
 
@@ -63,6 +64,11 @@ class Event:
     public reply by the desk or the customer), ``note`` (an internal note) and ``field``
     (a change of ticket fields). Both may be mixed in one ticket.
 
+    Two events of a ticket at one instant that say the same things but for their
+    free-text ``detail`` are the same event: a ticket records it once, and a log's reader
+    keeps the first such row (the others are reported as duplicates). ``==`` still
+    compares every field, ``detail`` included.
+
     Args:
         ticket: the ticket's id.
         at: when it happened; an aware datetime.
@@ -74,7 +80,7 @@ class Event:
         level: the service level: required for ``opened`` and ``level_changed``; on
             ``created`` and ``field`` it sets the level by hand (otherwise the policy's
             selection rules choose); refused for the others.
-        detail: free text, kept but not interpreted.
+        detail: free text, kept but not interpreted (nor compared: see above).
         coverage: for a level counted as the contract says (``commercial.emergency``):
             ``"business"`` or ``"24x7"``; overrides the ticket's default.
         customer: the customer's name or id; on an opening or ``field`` event it is the
@@ -89,8 +95,9 @@ class Event:
             channel, custom fields): name to value (``None`` clears it).
 
     Raises:
-        EventError: for an unknown kind, a missing or misplaced level, status or author,
-            a naive datetime, or an unknown coverage.
+        EventError: for an unknown kind, a missing or misplaced level, status, author or
+            fields (the rules of slaclock's one vocabulary of event kinds, which the event
+            log's reader follows too), a naive datetime, or an unknown coverage.
 
     >>> from zoneinfo import ZoneInfo
     >>> msk = ZoneInfo("Europe/Moscow")
@@ -131,53 +138,29 @@ class Event:
                 _text(text)
         if not isinstance(self.ticket, str) or not self.ticket:
             raise EventError(f"event ticket must be a non-empty string, not {self.ticket!r}")
-        kind = self.kind
-        if kind not in ACTIONS:
+        kind = VOCABULARY.get(self.kind)
+        if kind is None:
             raise EventError(
-                f"unknown event kind {kind!r}; one of {', '.join((*KINDS, *GENERAL_KINDS))}",
+                f"unknown event kind {self.kind!r}; one of "
+                f"{', '.join((*KINDS, *GENERAL_KINDS))}",
                 self,
             )
         if not isinstance(self.at, datetime):
             raise EventError(f"event time must be a datetime, not {self.at!r}", self)
         if self.at.utcoffset() is None:
             raise EventError(
-                f"{kind} event of {self.ticket} has a naive time ({self.at!r}); give "
+                f"{self.kind} event of {self.ticket} has a naive time ({self.at!r}); give "
                 "an aware datetime (with an offset)",
                 self,
             )
-        if kind in ("opened", "level_changed"):
-            if not self.level:
-                raise EventError(f"a {kind} event needs a level ({self.ticket})", self)
-        elif self.level is not None and kind not in ("created", "field"):
-            raise EventError(
-                f"a {kind} event takes no level (only opened and level_changed do, and "
-                f"created and field may); got {self.level!r} ({self.ticket})",
-                self,
-            )
+        problem = said_problem(kind, "event", level=self.level, status=self.status,
+                               author=self.author, fields=bool(self.fields))
+        if problem is not None:
+            raise EventError(f"{problem} ({self.ticket})", self)
         if self.coverage is not None and self.coverage not in COVERAGES:
             raise EventError(
                 f"coverage must be one of {', '.join(COVERAGES)}, not {self.coverage!r}", self
             )
-        if kind == "status" and not self.status:
-            raise EventError(f"a status event needs the new status ({self.ticket})", self)
-        if self.status is not None and kind not in ("status", "created"):
-            raise EventError(f"a {kind} event takes no status ({self.ticket})", self)
-        if kind in ("reply", "note") and self.author not in ROLES:
-            raise EventError(
-                f"a {kind} event needs its author: 'desk' or 'customer', not "
-                f"{self.author!r} ({self.ticket})",
-                self,
-            )
-        if self.author is not None and (
-            kind not in ("reply", "note", "created") or self.author not in ROLES
-        ):
-            raise EventError(
-                f"author is 'desk' or 'customer', on reply, note and created events only; "
-                f"got {self.author!r} on {kind} ({self.ticket})",
-                self,
-            )
-        if self.fields and kind not in ("created", "field"):
-            raise EventError(f"a {kind} event sets no fields (created and field do)", self)
 
     def as_dict(self) -> dict[str, Any]:
         """The event as a JSON-ready dict (``at`` in ISO 8601 with its offset; fields that
@@ -251,3 +234,21 @@ class Happening(Protocol):
     def author(self) -> str | None: ...
     @property
     def fields(self) -> Mapping[str, str | None] | None: ...
+
+
+def same_event(event: Happening) -> tuple[Any, ...]:
+    """What makes two events of a ticket at one instant the same event: all they say but
+    the free-text ``detail`` (kind, level, coverage, customer, category, status, author
+    and fields). A :class:`~slaclock.Ticket` records the same event once, and an event
+    log's reader keeps the first of a ticket's rows that say the same (the others are
+    duplicates).
+
+    >>> from datetime import UTC
+    >>> at = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    >>> same_event(Event("T", at, "responded", detail="on the phone")) == same_event(
+    ...     Event("T", at, "responded", detail="by e-mail"))
+    True
+    """
+    fields = event.fields
+    return (event.kind, event.level, event.coverage, event.customer, event.category,
+            event.status, event.author, tuple(sorted(fields.items())) if fields else None)

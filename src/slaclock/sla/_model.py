@@ -2,7 +2,7 @@
 their selection rules, and a ticket's deadlines.
 
 A :class:`~slaclock.Regulation` (:mod:`slaclock.sla._regulation`) is made of these; a
-policy file (:mod:`slaclock.sla._policy_parts`) is read into them. Nothing about any one
+policy file (:mod:`slaclock.sla._policy_reader`) is read into them. Nothing about any one
 helpdesk is written in code: the walk (:mod:`slaclock.sla._walk`) evaluates whatever a
 policy declares with one routine.
 """

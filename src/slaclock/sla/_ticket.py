@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from slaclock._errors import ConfigError, EventError, UnknownLevelError
 from slaclock._instants import to_us
-from slaclock.sla._event import Event, Happening
+from slaclock.sla._event import Event, Happening, same_event
 from slaclock.sla._regulation import Regulation, RegulationVersions
 from slaclock.sla._status import TicketStatus
-from slaclock.sla._vocabulary import ACTIONS, COVERAGES, REPLY_RANK, STATUS_RANK
-from slaclock.sla._walk import Shapes, Walk, walked
+from slaclock.sla._vocabulary import CATEGORIES, COVERAGES, VOCABULARY, rank
+from slaclock.sla._walk import Shapes, Walk, level_refusal, walked
 
 if TYPE_CHECKING:
     from slaclock.sla._contract import Contract
@@ -39,9 +39,11 @@ class Ticket:
     """A ticket's events, and its SLA clocks at any instant.
 
     Events may be recorded late and in any order; the status depends only on the set of
-    events recorded (an exact duplicate is recorded once). Every event is checked before
-    it is kept; a rejected event raises :class:`~slaclock.EventError` and leaves the ticket
-    unchanged.
+    events recorded. An event that says what a recorded one says, at the same instant, is
+    the same event and is recorded once (the one recorded first is kept), whatever its
+    free-text ``detail``: the rule an event log's reader follows for its rows
+    (:class:`~slaclock.Event`). Every event is checked before it is kept; a rejected event
+    raises :class:`~slaclock.EventError` and leaves the ticket unchanged.
 
     Args:
         id: the ticket's id; every event must carry it.
@@ -115,18 +117,16 @@ class Ticket:
 
     def _key(self, event: Happening, us: int) -> tuple[Any, ...]:
         """The order of events: the UTC instant (``us``, the event's), then what the event
-        does, then its text."""
-        action = ACTIONS[event.kind]
-        rank = action.rank
-        if rank is None:
-            if action.status is not None:
-                category = self.regulation.category(event.status or "")
-                rank = STATUS_RANK.get(category or "", 2)
-            else:
-                rank = REPLY_RANK[event.author or "customer"]
+        does, then what it says (its free-text detail aside: two events that say the same
+        but for it are one, :func:`~slaclock.sla._event.same_event`)."""
+        kind = VOCABULARY[event.kind]
+        order = kind.rank
+        if order is None:
+            category = self.regulation.category(event.status or "") if kind.enters else None
+            order = rank(kind, category, event.author)
         key = (
-            us, rank, event.kind, event.level or "", event.coverage or "",
-            event.category or "", event.detail or "", event.customer or "",
+            us, order, event.kind, event.level or "", event.coverage or "",
+            event.category or "", event.customer or "",
         )
         if event.status is None and event.author is None and not event.fields:
             return key  # the default vocabulary's events: a shorter key orders them alike
@@ -152,30 +152,30 @@ class Ticket:
     def _record(self, event: Happening, key: tuple[Any, ...]) -> None:
         """:meth:`record` with the event's key (:meth:`_key`) already known."""
         events = self._events
-        # Equal events have equal keys, so a duplicate can only sit among the events of
+        if event.ticket != self.id:
+            raise EventError(
+                f"the event belongs to ticket {event.ticket!r}, not {self.id!r}", event
+            )
+        # The same events have equal keys, so a duplicate can only sit among the events of
         # the same key; an event later than every other one (the usual case) is new.
         at = len(events)
         if events and key <= events[-1][0]:
             at = bisect_left(events, key, key=_first)
             while at < len(events) and events[at][0] == key:
-                if events[at][1] == event:
+                if same_event(events[at][1]) == same_event(event):
                     return
                 at += 1
-        if event.ticket != self.id:
-            raise EventError(
-                f"the event belongs to ticket {event.ticket!r}, not {self.id!r}", event
-            )
         if event.level is not None:
             self._check_level(event)
         if event.status is not None and self.regulation.category(event.status) is None:
             known = ", ".join(self.regulation.statuses) or "none besides the categories"
             raise EventError(
                 f"status {event.status!r} of ticket {self.id} is not one the policy knows "
-                f"(its statuses: {known}; categories: open, pending, on_hold, solved, "
-                "closed): map it in the policy's [statuses]",
+                f"(its statuses: {known}; categories: {', '.join(CATEGORIES)}): map it in "
+                "the policy's [statuses]",
                 event,
             )
-        creates = ACTIONS[event.kind].create
+        creates = VOCABULARY[event.kind].opens
         if creates:
             if self._opened is not None:
                 raise EventError(
@@ -207,23 +207,17 @@ class Ticket:
             level = self.regulation.level(event.level)
         except UnknownLevelError as error:
             raise EventError(f"{event.kind} event of ticket {self.id}: {error}", event) from None
-        if self.contract is not None:
-            try:
-                self.contract.level(level.key, self.regulation)
-            except ConfigError as error:
-                raise EventError(
-                    f"{event.kind} event of ticket {self.id}: {error.problem}", event
-                ) from None
-        coverage = event.coverage or self.coverage
-        for target in level.targets.values():
-            if target.clock is None and coverage not in target.clocks:
-                raise EventError(
-                    f"{event.kind} event of ticket {self.id}: {level.key} is counted as the "
-                    f"contract says; give the event or the ticket a coverage "
-                    f"({' or '.join(repr(c) for c in target.clocks)}): without the "
-                    "contract's emergency agreement this level does not apply",
-                    event,
-                )
+        refused = level_refusal(level, event.coverage or self.coverage, self.contract,
+                                self.regulation)
+        if refused is None:
+            return
+        rule, said = refused
+        why = said if rule == "contract" else (
+            f"{level.key} is counted as the contract says; give the event or the ticket a "
+            f"coverage ({said}): without the contract's emergency agreement this level "
+            "does not apply"
+        )
+        raise EventError(f"{event.kind} event of ticket {self.id}: {why}", event)
 
     def status(self, at: datetime, *, at_risk: float | None = None) -> TicketStatus:
         """The ticket's clocks at ``at``, from the events recorded up to ``at`` (inclusive).
@@ -277,7 +271,7 @@ class Ticket:
         keys = [k for k, _ in self._events]
         assert keys == sorted(keys)
         assert len({e for _, e in self._events}) == len(self._events)
-        opened = [e for _, e in self._events if ACTIONS[e.kind].create]
+        opened = [e for _, e in self._events if VOCABULARY[e.kind].opens]
         assert len(opened) <= 1
         if opened:
             assert self._opened == opened[0] == self._events[0][1]

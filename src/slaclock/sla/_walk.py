@@ -23,13 +23,13 @@ from slaclock.sla._count import Counting, Cycle, Found, Plan, Regime
 from slaclock.sla._event import Happening
 from slaclock.sla._model import Level, MetricDefinition
 from slaclock.sla._regulation import Regulation
-from slaclock.sla._vocabulary import ACTIONS, CATEGORIES, ROLES, Action
+from slaclock.sla._vocabulary import CATEGORIES, ROLES, VOCABULARY, Kind
 
 if TYPE_CHECKING:
     from slaclock.sla._contract import Contract
     from slaclock.sla._ticket import Ticket
 
-__all__ = ["Clock", "Shapes", "Walk", "inside_rules", "walked"]
+__all__ = ["Clock", "Shapes", "Walk", "inside_rules", "level_refusal", "walked"]
 
 
 _NO_FACTS: frozenset[str] = frozenset()
@@ -131,20 +131,20 @@ class Walk(Counting):
         self.plan: Plan | None = None
 
     def apply(self, t: int, event: Happening) -> None:
-        action = ACTIONS[event.kind]
+        kind = VOCABULARY[event.kind]
         facts: frozenset[str] = _NO_FACTS
         initial = None
-        if action.create:
+        if kind.opens:
             self.opened = t
             facts = _CREATED[event.author or "customer"]
             if event.status is not None:
                 initial = self.regulation.category(event.status) or "open"
-        if action.sets_fields:
-            facts = self._set_fields(t, event, action, facts)
-        if action.reply is not None:
-            role = event.author if action.reply == "author" else action.reply
+        if kind.sets_fields:
+            facts = self._set_fields(t, event, kind, facts)
+        if kind.reply is not None:
+            role = event.author if kind.reply == "author" else kind.reply
             said: frozenset[str]
-            if not action.public:
+            if not kind.public:
                 said = _NOTE[role or "desk"]
             elif role == "customer":
                 category = self.category
@@ -161,12 +161,12 @@ class Walk(Counting):
             else:
                 said = _DESK_REPLY
             facts = facts | said if facts else said
-        if action.status is not None:
-            name = event.status if action.status == "event" else action.status
-            if not action.only_from or self.category in action.only_from:
+        if kind.enters is not None:
+            name = event.status if kind.enters == "status" else kind.enters
+            if not kind.only_from or self.category in kind.only_from:
                 moved = self._enter(self.regulation.category(name or "") or "open")
                 facts = facts | moved if facts else moved
-        if action.handoff and not self.handed_off:
+        if kind.handoff and not self.handed_off:
             self.handed_off = True
             facts = facts | _HANDOFF if facts else _HANDOFF
         if facts:
@@ -187,29 +187,32 @@ class Walk(Counting):
         return moved
 
     def _set_fields(
-        self, t: int, event: Happening, action: Action, facts: frozenset[str]
+        self, t: int, event: Happening, kind: Kind, facts: frozenset[str]
     ) -> frozenset[str]:
         changes: dict[str, str | None] = {}
-        if action.create or event.kind == "field":
+        # An opening sets the ticket's customer and category (missing ones too), and a
+        # kind that may set fields sets those it gives.
+        field_event = kind.fields != "refuses" and not kind.opens
+        if kind.opens or field_event:
             for name in ("customer", "category"):
                 value = getattr(event, name)
-                if value is not None or action.create:
+                if value is not None or kind.opens:
                     changes[name] = value
             if event.fields:
                 changes.update(event.fields)
-        if action.sets_level or event.level is not None:
+        if kind.sets_level or event.level is not None:
             changes["level"] = event.level
             changes["coverage"] = event.coverage
-        elif event.coverage is not None and event.kind == "field":
+        elif event.coverage is not None and field_event:
             changes["coverage"] = event.coverage
         fields = self.fields
         changed: list[tuple[str, str | None]] = []
         for name, value in changes.items():
-            if fields.get(name) != value or action.create:
+            if fields.get(name) != value or kind.opens:
                 fields[name] = value
                 changed.append((name, value))
-        if changes or action.create:
-            self._select(t, event, action)
+        if changes or kind.opens:
+            self._select(t, event)
         if not changed:
             return facts
         # The same few sets of facts come again and again (every opening at a level says
@@ -227,7 +230,7 @@ class Walk(Counting):
             said = _FIELD_FACTS[key] = frozenset(words)
         return said
 
-    def _select(self, t: int, event: Happening, action: Action) -> None:
+    def _select(self, t: int, event: Happening) -> None:
         regulation = self.regulation
         fields = self.fields
         key = fields.get("level")
@@ -256,26 +259,17 @@ class Walk(Counting):
             regimes.append((t, level, coverage))
 
     def _admit(self, level: Level, coverage: str | None, event: Happening) -> None:
-        """Refuse a level the policy's rules chose that the ticket cannot have: one its
-        contract does not allow, or one counted as the contract says without a coverage."""
-        contract = self.ticket.contract
-        if contract is not None:
-            try:
-                contract.level(level.key, self.regulation)
-            except ConfigError as error:
-                raise EventError(
-                    f"ticket {self.ticket.id}: the policy's rules give it {level.key}, which "
-                    f"its contract does not allow: {error.problem}",
-                    event,
-                ) from None
-        for target in level.targets.values():
-            if target.clock is None and coverage not in target.clocks:
-                raise EventError(
-                    f"ticket {self.ticket.id}: the policy's rules give it {level.key}, which "
-                    f"is counted as the contract says: give the ticket a coverage "
-                    f"({' or '.join(repr(c) for c in target.clocks)})",
-                    event,
-                )
+        """Refuse a level the policy's rules chose that the ticket cannot have
+        (:func:`level_refusal`)."""
+        refused = level_refusal(level, coverage, self.ticket.contract, self.regulation)
+        if refused is None:
+            return
+        rule, said = refused
+        why = (f"which its contract does not allow: {said}" if rule == "contract" else
+               f"which is counted as the contract says: give the ticket a coverage ({said})")
+        raise EventError(
+            f"ticket {self.ticket.id}: the policy's rules give it {level.key}, {why}", event
+        )
 
     def _feed(self, t: int, facts: frozenset[str]) -> None:
         """Give the facts of one event to every clock: first what ends or takes up a cycle
@@ -338,6 +332,25 @@ class Walk(Counting):
                         spans[-1][1] = t
                 elif not counting:
                     spans.append([t, None])
+
+
+def level_refusal(
+    level: Level, coverage: str | None, contract: Contract | None, regulation: Regulation
+) -> tuple[str, str] | None:
+    """Why a ticket under ``contract`` (and ``regulation``) cannot have ``level`` with
+    ``coverage``, whether an event gave the level or the policy's rules chose it:
+    ``("contract", problem)`` for a level its contract does not allow, ``("coverage",
+    choices)`` for one counted as the contract says without one of the coverages its
+    targets offer; ``None`` when it can."""
+    if contract is not None:
+        try:
+            contract.level(level.key, regulation)
+        except ConfigError as error:
+            return "contract", error.problem
+    for target in level.targets.values():
+        if target.clock is None and coverage not in target.clocks:
+            return "coverage", " or ".join(repr(c) for c in target.clocks)
+    return None
 
 
 def _inside(ticket: Ticket) -> dict[str, bool]:
