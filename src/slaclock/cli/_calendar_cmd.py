@@ -30,7 +30,8 @@ def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None)
     ``tz`` when given: without one, it is on UTC, as an ``always`` calendar of a policy
     file without ``tz`` is (the loader's rule, not restated here)."""
     from slaclock._errors import PolicyError
-    from slaclock.sla import _Reader
+    from slaclock.sla import PolicyReader
+    from slaclock.sla import load_calendar as load_calendar_file
 
     if spec in ("russia", "always"):
         if spec == "always" and hours:
@@ -41,7 +42,7 @@ def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None)
         if spec == "always" and tz is not None:
             table["tz"] = str(tz)
         try:
-            return _Reader(f"--calendar {spec}").calendar(table, "calendar")
+            return PolicyReader(f"--calendar {spec}").calendar(table, "calendar")
         except PolicyError as error:
             option = "'--hours'" if error.field.endswith(".hours") else "'--calendar'"
             raise click.BadParameter(error.problem, param_hint=option) from None
@@ -54,13 +55,7 @@ def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None)
             f"{spec!r} is neither 'russia', 'always' nor an existing file",
             param_hint="'--calendar'",
         )
-    return read_calendar_file(path)
-
-
-def read_calendar_file(path: Path) -> Any:
-    from slaclock import load_calendar
-
-    return load_calendar(path)
+    return load_calendar_file(path)
 
 
 
