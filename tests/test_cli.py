@@ -129,7 +129,6 @@ effective = 2026-01-01
 tz = "Europe/London"
 hours = "09:00-17:00"
 [levels.gold]
-customer = "commercial"
 reaction = { hours = 2, clock = "desk" }
 """, "desk.toml")
     result = run("deadline", "-l", "gold", "--opened", "2026-05-01T16:00+01:00", "--policy", policy,
@@ -181,13 +180,11 @@ tz = "Europe/Moscow"
 version = "2026"
 effective = 2026-01-01
 [versions.levels.standard]
-customer = "commercial"
 reaction = { hours = 24, clock = "desk" }
 [[versions]]
 version = "2027"
 effective = 2027-01-01
 [versions.levels.standard]
-customer = "commercial"
 reaction = { hours = 4, clock = "desk" }
 """, "versions.toml")
     moscow = "2027-01-01T06:30:00+03:00"
@@ -510,13 +507,11 @@ tz = "UTC"
 version = "1"
 effective = 2013-01-01
 [versions.levels.std]
-customer = "commercial"
 reaction = { hours = 48, clock = "always" }
 [[versions]]
 version = "2"
 effective = 2026-01-01
 [versions.levels.std]
-customer = "commercial"
 reaction = { hours = 1, clock = "always" }
 """, "terms.toml")
     log = write(tmp_path, (
