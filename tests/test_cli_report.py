@@ -33,6 +33,7 @@ at_risk = 0.8
 [calendars.always]
 preset = "always"
 tz = "UTC"
+[customers.commercial]
 [levels.std]
 customer = "commercial"
 reaction = { hours = 10, clock = "always" }

@@ -313,6 +313,9 @@ days_off = [2026-12-24]
 preset = "always"
 tz = "Europe/London"
 
+[customers.commercial]
+title = "Commercial customers"
+
 [levels.gold]
 title = "Gold"
 customer = "commercial"
@@ -370,6 +373,8 @@ def test_a_policy_file_with_versions_gives_the_history(tmp_path: Path) -> None:
     text = """
 [calendars.business]
 preset = "russia"
+
+[customers.partner]
 
 [[versions]]
 version = "1"
@@ -440,7 +445,7 @@ BAD_FILES = [
         "customer.toml",
         DESK.replace('customer = "commercial"\ncritical', 'customer = "vip"\ncritical'),
         "levels.gold.customer",
-        "partner",
+        "'commercial'",
     ),
     (
         "metric.toml",
@@ -502,6 +507,7 @@ def test_versions_with_the_same_effective_date_in_a_file(tmp_path: Path) -> None
     text = """
 [calendars.b]
 preset = "always"
+[customers.partner]
 [[versions]]
 version = "1"
 effective = 2020-01-01

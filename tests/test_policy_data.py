@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
+import slaclock
 from slaclock import (
     Calendar,
     ConfigError,
@@ -476,6 +477,77 @@ def test_a_contract_brings_its_own_calendar_a_customer_in_vladivostok(tmp_path: 
     assert beta.targets("any")["reaction"] == (8 * H, "always")
 
 
+
+# -- the regulation's defaults stay the regulation's (issue 20, finding 6) ---------------------
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_a_policy_without_customers_has_no_kinds_and_takes_a_contract_of_any_kind() -> None:
+    """Named case: a policy without [customers] inherited the regulation's partner and
+    commercial, and refused a contract of its own kind of customer."""
+    jsm = load_policy(EXAMPLES / "jsm-policy.toml")
+    assert isinstance(jsm, Regulation)
+    assert dict(jsm.customers) == {}
+    acme = Contract("Acme", "enterprise", date(2026, 1, 1), policy=jsm)
+    assert acme.regulation() is jsm
+    # A level that names a kind of customer needs the policy to declare it.
+    with pytest.raises(PolicyError, match="none declared") as info:
+        policy("""
+            version = "1"
+            effective = 2026-01-01
+            [calendars.office]
+            tz = "Europe/Berlin"
+            hours = "09:00-17:00"
+            [levels.x]
+            customer = "partner"
+            reaction = { hours = 8, clock = "office" }
+        """)
+    assert info.value.field == "levels.x.customer"
+    # The regulation keeps its own kinds.
+    assert list(Regulation.default().customers) == ["partner", "commercial"]
+
+
+def test_a_contract_asked_for_a_level_reads_it_from_the_policy_not_from_kind_dot_name(
+    tmp_path: Path,
+) -> None:
+    """Named case: Contract.level made "<kind>.<name>" of any name it did not know, and
+    refused it under that made-up key."""
+    path = tmp_path / "tiers.toml"
+    path.write_text(TIERS, encoding="utf-8")
+    versions = load_policy(path)
+    assert isinstance(versions, RegulationVersions)
+    corp = Contract("Corp", "gold", date(2026, 5, 1), policy=versions)
+    assert corp.level("standard").key == "gold.standard"  # the gold level, by its name
+    assert corp.level("any").key == "any"
+    with pytest.raises(slaclock.UnknownLevelError) as info:
+        corp.level("vip")
+    assert info.value.key == "vip"
+
+
+def test_a_level_falls_back_by_its_metric_s_definition_not_by_the_regulation_s_names() -> None:
+    """Named case: Level.fallbacks defaulted to next_reaction -> reaction, the
+    regulation's metric names, whatever the policy's metrics."""
+    office = Calendar(tz="Europe/Berlin", hours="09:00-17:00")
+    hour = slaclock.Target("first", H, "office")
+    level = slaclock.Level("x", "X", None, targets={"first": hour, "reaction": hour})
+    assert dict(level.fallbacks) == {}
+    first = slaclock.MetricDefinition("first", start={"created"}, stop={"desk_reply"})
+    again = slaclock.MetricDefinition("again", start={"customer_reply"}, stop={"desk_reply"},
+                                      cycles=True, target_from="first")
+    own = slaclock.MetricDefinition("next_reaction", start={"customer_reply"},
+                                    stop={"desk_reply"}, cycles=True)
+    reg = Regulation(version="1", effective=date(2026, 1, 1), calendars={"office": office},
+                     levels={"x": level}, metrics={"first": first, "again": again,
+                                                   "next_reaction": own})
+    assert reg.target(level, "again") == hour  # its definition's target_from
+    assert reg.target("x", "next_reaction") is None  # a metric of this name has no fallback
+    # The regulation's own next_reaction takes reaction's target, as its definition says.
+    regulation = Regulation.default()
+    assert regulation.target("partner.standard", "next_reaction") == \
+        regulation.level("partner.standard").targets["reaction"]
+
+
 # -- bad policies ------------------------------------------------------------------------------
 
 BASE = """
@@ -516,8 +588,8 @@ BAD = [
      "at least one second"),
     ("huge", BASE.replace("hours = 8", "hours = 1e20"), "levels.x.reaction.hours",
      "at most 100 years"),
-    ("contract-kind", BASE + '[contracts.Acme]\nkind = "vip"\nsigned = 2026-01-01\n',
-     "contracts.Acme.kind", "partner"),
+    ("contract-kind", BASE + '[customers.partner]\n[contracts.Acme]\nkind = "vip"\n'
+     'signed = 2026-01-01\n', "contracts.Acme.kind", "partner"),
     ("restart-once", BASE.replace("[levels.x]", '[metrics.reaction]\nstart = ["reply"]\n'
                                   'stop = ["desk_reply"]\nrestart = true\n[levels.x]'),
      "metrics.reaction.restart", "set cycles = true"),

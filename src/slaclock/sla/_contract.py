@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from slaclock._errors import ConfigError
+from slaclock._errors import ConfigError, UnknownLevelError
 from slaclock.calendars import Schedule
 from slaclock.sla._model import Level, frozen_mapping
 from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
@@ -101,19 +101,26 @@ class Contract:
     ) -> Level:
         """The level a ticket asking for ``requested`` gets under this contract.
 
-        ``requested`` is a level key, or the part after the dot (``"emergency"``), read
-        for the contract's kind.
+        ``requested`` is a level key, or the name of a level of the contract's kind within
+        that kind: its key less the kind and a dot (``"emergency"`` for a commercial
+        contract's ``"commercial.emergency"``, as the default policy names its levels).
 
         Raises:
-            UnknownLevelError: for a level the regulation does not define.
+            UnknownLevelError: for a level the regulation does not define (named as
+                requested).
             ConfigError: for a level of the other kind of customer, or one that needs an
                 agreement the contract does not have.
         """
         regulation = self.regulation(policy)
-        key = requested
-        if key not in regulation.levels and "." not in key:
-            key = f"{self.kind}.{requested}"
-        found = regulation.level(key)
+        found = regulation.levels.get(requested)
+        if found is None:
+            prefix = f"{self.kind}."
+            found = next((level for level in regulation.levels.values()
+                          if level.customer == self.kind
+                          and level.key.removeprefix(prefix) == requested), None)
+            if found is None:
+                raise UnknownLevelError(requested, tuple(regulation.levels))
+        key = found.key
         if found.customer is not None and found.customer != self.kind:
             raise ConfigError(
                 "level",
@@ -136,9 +143,10 @@ class Contract:
         """The targets of ``requested`` under this contract: metric to (duration, name of
         the calendar counting it)."""
         found = self.level(requested, policy)
+        regulation = self.regulation(policy)
         out = {}
-        for metric in self.regulation(policy).metrics:
-            target = found.target(metric)
+        for metric in regulation.metrics:
+            target = regulation.target(found, metric)
             if target is not None:
                 out[metric] = (target.duration, target.clock_name(self.emergency))
         return out

@@ -27,6 +27,7 @@ from slaclock.sla._status import (
 )
 
 if TYPE_CHECKING:
+    from slaclock.sla._regulation import Regulation
     from slaclock.sla._walk import Clock
 
 __all__ = ["ClockCount", "Counted", "Counting", "Cycle", "counted_of", "new_count"]
@@ -194,6 +195,7 @@ class Counting:
     handed_off: bool
     fields: dict[str, str | None]
     # The policy's rules and calendars for the ticket.
+    regulation: Regulation
     calendars: Mapping[str, Schedule]
     from_change: bool
     working: bool
@@ -285,7 +287,7 @@ class Counting:
             return self.targets[key]
         except KeyError:
             pass
-        target = regime[1].target(metric)
+        target = self.regulation.target(regime[1], metric)
         found = None
         if target is not None:
             clock = target.clock

@@ -182,11 +182,14 @@ class Level:
         customer: the kind of customer it serves (one of the policy's ``customers``), or
             ``None`` for any.
         targets: metric name to :class:`Target`; a metric without a target has no
-            deadline (unless its definition's ``target_from`` names one that has).
+            deadline (unless its definition's ``target_from`` names one that has:
+            :meth:`~slaclock.Regulation.target`).
         critical: a highly critical level, handled ahead of the queue.
         agreement: the level needs a special agreement in the contract.
         clause: where the policy sets it.
-        fallbacks: metric name to the metric whose target it falls back to.
+        fallbacks: metric name to the metric whose target it falls back to at this level
+            (a policy file gives every level its metrics' ``target_from``); none by
+            default.
         compliance: the share of tickets the desk means to meet at this level (``0.95``),
             or ``None``: a goal for reports (the plot draws it), not a rule of the clocks.
     """
@@ -199,12 +202,13 @@ class Level:
     agreement: bool = False
     clause: str = ""
     fallbacks: Mapping[str, str] = attrs.field(
-        factory=lambda: {"next_reaction": "reaction"}, converter=frozen_mapping, hash=False
+        factory=dict, converter=frozen_mapping, hash=False
     )
     compliance: float | None = None
 
     def target(self, metric: str) -> Target | None:
-        """The level's target for ``metric``, or ``None`` when it sets none.
+        """The level's target for ``metric`` (or for the metric its :attr:`fallbacks`
+        name), or ``None`` when it sets none.
 
         >>> from slaclock import Regulation
         >>> level = Regulation.default().level("partner.standard")

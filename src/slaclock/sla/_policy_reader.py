@@ -221,8 +221,9 @@ class PolicyReader:
 
     def customers(self, value: object, key: str) -> dict[str, str]:
         if value is None:
-            # A policy that names no kinds of customer has the default policy's.
-            return dict(_regulation_customers())
+            # A policy that names no kinds of customer has none: its levels serve any
+            # customer, and a contract may be of any kind.
+            return {}
         table = self.table(value, key)
         out = {}
         for name, spec in table.items():
@@ -586,10 +587,3 @@ def default_metrics() -> dict[str, MetricDefinition]:
     return {name: library[name] for name in DEFAULT_METRICS}
 
 
-
-@cache
-def _regulation_customers() -> Mapping[str, str]:
-    """The kinds of customer of the default policy (``data/regulation.toml``)."""
-    text = resources.files("slaclock").joinpath("data/regulation.toml").read_text("utf-8")
-    reader = PolicyReader("regulation.toml")
-    return FrozenDict(reader.customers(tomllib.loads(text)["customers"], "customers"))

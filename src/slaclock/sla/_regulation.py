@@ -29,6 +29,7 @@ from slaclock.sla._model import (
     LevelRule,
     MetricDefinition,
     Options,
+    Target,
     frozen_mapping,
     names_of,
     rules_of,
@@ -93,12 +94,17 @@ class Regulation:
     fields: tuple[str, ...] = attrs.field(default=(), converter=names_of)
     #: The statuses by their case-folded names, the categories among them: made once.
     _folded: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    #: The metric each metric's definition takes its target from (``target_from``).
+    _fallbacks: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
     #: The calendars the selection rules ask whether a ticket opened inside, in order.
     _rule_calendars: tuple[str, ...] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_fallbacks", FrozenDict(
+            {name: m.target_from for name, m in self.metrics.items() if m.target_from}
+        ))
         folded = {c: c for c in CATEGORIES}
         folded.update((k.strip().casefold(), v) for k, v in self.statuses.items())
         object.__setattr__(self, "_folded", FrozenDict(folded))
@@ -157,6 +163,25 @@ class Regulation:
         found = {c for lv in self.levels.values() for t in lv.targets.values() for c in t.clocks}
         return tuple(c for c in COVERAGES if c in found)
 
+    def target(self, level: str | Level, metric: str) -> Target | None:
+        """The target of ``metric`` at ``level`` (its key, or the level): the level's own
+        (:meth:`Level.target`), else, when the level sets none, the target of the metric
+        the definition's ``target_from`` names; ``None`` without one.
+
+        Raises:
+            UnknownLevelError: for an unknown level key.
+
+        >>> Regulation.default().target("partner.standard", "next_reaction").duration
+        datetime.timedelta(days=2)
+        """
+        found = self.level(level) if isinstance(level, str) else level
+        target = found.target(metric)
+        if target is None:
+            fallback = self._fallbacks.get(metric)
+            if fallback is not None:
+                target = found.targets.get(fallback)
+        return target
+
     def clock(self, level: str, metric: str, coverage: str | None = None) -> Schedule | None:
         """The calendar ``metric`` of ``level`` is counted on, or ``None`` without a target.
 
@@ -165,7 +190,7 @@ class Regulation:
             ConfigError: when the level is counted as the contract says and ``coverage``
                 is missing or not offered.
         """
-        target = self.level(level).target(metric)
+        target = self.target(level, metric)
         if target is None:
             return None
         return self.calendars[target.clock_name(coverage)]
@@ -198,7 +223,7 @@ class Regulation:
         for name, metric in self.metrics.items():
             if not any(t == "created" or t.startswith("created_by:") for t in metric.start):
                 continue
-            target = found.target(name)
+            target = self.target(found, name)
             deadline = None
             if target is not None:
                 schedule = self.calendars[target.clock_name(coverage)]
