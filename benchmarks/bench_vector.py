@@ -7,7 +7,7 @@ instants at a time. The engine also answers those questions for whole NumPy arra
 measures how much of the replay those questions are, and what the same questions cost
 asked as arrays:
 
-1. it replays a generated log as the command does (``Replayer.rows``, the collector
+1. it replays a generated log as the command does (``replay_tickets``, the collector
    paused), the best of a few rounds;
 2. it replays it once more recording every question a clock asks its calendar;
 3. it asks the recorded questions again, one call at a time, through the integer entry
@@ -42,8 +42,8 @@ from bench_report import machine, make_log
 from slaclock import Regulation
 from slaclock._errors import HorizonError
 from slaclock.calendars import _vector as vector
-from slaclock.logs._eventlog import EventLog
-from slaclock.reporting._report import Replayer
+from slaclock.logs import EventLog
+from slaclock.reporting import Replayer, Tally, log_tickets, replay_tickets
 from slaclock.sla._governing import desk_zone
 
 RESULTS = Path(__file__).resolve().parent / "results" / "vector.txt"
@@ -67,8 +67,8 @@ def best(run: Callable[[], object], rounds: int) -> float:
 def replay(log: EventLog, at: Any) -> None:
     """Every ticket of ``log`` replayed as the command replays it."""
     replayer = Replayer(Regulation.default(), at, None)
-    for ticket_id, rows in log.tickets.items():
-        replayer.rows(ticket_id, rows, rows[0].signed)
+    for _ in replay_tickets(replayer, log_tickets(log), Tally(None)):
+        pass
 
 
 def recorded(log: EventLog, at: Any) -> tuple[dict[Any, list[tuple[int, int]]],
@@ -76,7 +76,7 @@ def recorded(log: EventLog, at: Any) -> tuple[dict[Any, list[tuple[int, int]]],
     """The questions the clocks ask their calendars in one replay: the pairs of instants
     of ``business_time`` and the (start, duration) pairs of ``add``, by calendar; and how
     many ``next_open`` questions (no array form) they ask besides."""
-    import slaclock.sla._clock as clock
+    import slaclock.sla._count as clock
 
     spans: dict[Any, list[tuple[int, int]]] = defaultdict(list)
     adds: dict[Any, list[tuple[int, int]]] = defaultdict(list)
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         f"the clocks' calendar questions in a replay of {args.tickets} generated tickets "
         f"({sum(map(len, log.tickets.values()))} events), as of {at.isoformat()}",
         *machine(),
-        f"replay (Replayer.rows, every ticket)      {replay_s:7.3f} s",
+        f"replay (replay_tickets, every ticket)    {replay_s:7.3f} s",
         f"  business_time, one call each: {n_spans:>9} calls",
         f"  add, one call each:           {n_adds:>9} calls",
         f"  both, asked again one by one            {scalar_s:7.3f} s "

@@ -250,16 +250,16 @@ def test_a_strict_stop_leaves_an_existing_output_intact(tmp_path: Path, fmt: str
 def test_an_error_while_writing_csv_or_json_leaves_an_existing_output_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    from slaclock.cli import _report
+    from slaclock.cli import _outputs
 
-    real = _report._read_parts
+    real = _outputs._read_parts
 
     def fails_midway(path: str) -> Iterator[tuple[int, int, bytes]]:
         parts = real(path)
         yield next(parts)  # some tickets are written, then the run fails
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(_report, "_read_parts", fails_midway)
+    monkeypatch.setattr(_outputs, "_read_parts", fails_midway)
     out = tmp_path / "out.txt"
     out.write_text("the last good report", encoding="utf-8")
     result = run("report", str(SAMPLE), "-f", fmt, "--output", str(out))
@@ -285,7 +285,7 @@ def test_bad_row_messages_escape_the_file_name_and_the_ticket_id(tmp_path: Path)
 
 def test_run_report_refuses_a_directory_with_its_own_message(tmp_path: Path) -> None:
     from slaclock.cli._report import run_report
-    from slaclock.logs._eventlog import EventLogError
+    from slaclock.logs import EventLogError
 
     with pytest.raises(EventLogError, match="is a directory: give the log file in it"):
         run_report(str(tmp_path), at=None, policy_file=None, fmt="json", output=None,
@@ -446,7 +446,7 @@ def test_the_library_imports_without_the_command_lines_dependencies() -> None:
     code = (
         "import sys\n"
         "sys.modules['click'] = sys.modules['rich'] = None\n"
-        "import slaclock, slaclock.cli, slaclock.logs._eventlog\n"
+        "import slaclock, slaclock.cli, slaclock.logs\n"
         "print(slaclock.Calendar.russia().summary(2026).total.working_days)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -524,7 +524,7 @@ def test_a_failed_plot_leaves_an_existing_chart(
 def test_every_calendar_spec_goes_through_the_librarys_calendar_loader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
 ) -> None:
-    from slaclock.sla._policy import _Reader
+    from slaclock.sla import PolicyReader as _Reader
 
     real = _Reader.calendar
     seen: list[object] = []

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from cli_runner import collector_seen, one_line_error, run
-from slaclock.logs._eventlog import EventLogError
+from slaclock import ConfigError, NaiveDatetimeError, PolicyError, UnknownLevelError
+from slaclock.logs import EventLogError
 
 HEADER = "ticket,time,event,level,detail,coverage\n"
 AT = "2026-03-10T12:00Z"
@@ -367,21 +368,21 @@ def test_two_workers_end_as_one_process_does(
 def test_a_failing_shard_sends_its_error_to_be_raised_as_one_process_would(
     tmp_path: Path, error: Exception
 ) -> None:
-    from slaclock.cli import _report
+    from slaclock.cli import _workers
 
     def fails() -> None:
         raise error
 
-    answer = _report._attempt(fails)
-    assert isinstance(answer, _report._Failure)
+    answer = _workers._attempt(fails)
+    assert isinstance(answer, _workers._Failure)
     restored = pickle.loads(pickle.dumps(answer))  # as a Dask worker sends it
     with pytest.raises(type(error)) as raised:
-        _report._receive(restored)
+        _workers._receive(restored)
     assert str(raised.value) == str(error)
 
 
 def test_an_error_that_does_not_pickle_is_raised_by_name() -> None:
-    from slaclock.cli import _report
+    from slaclock.cli import _workers
 
     class Local(Exception):  # not importable: does not survive pickling
         pass
@@ -389,20 +390,61 @@ def test_an_error_that_does_not_pickle_is_raised_by_name() -> None:
     def fails() -> None:
         raise Local("no good")
 
-    answer = _report._attempt(fails)
+    answer = _workers._attempt(fails)
     assert answer.error is None
     with pytest.raises(RuntimeError, match=r"^Local: no good$"):
-        _report._receive(pickle.loads(pickle.dumps(answer)))
+        _workers._receive(pickle.loads(pickle.dumps(answer)))
+
+
+@pytest.mark.parametrize("error", [
+    PolicyError("desk.toml", "levels.vip.reaction.hours", -4, "expected a positive number"),
+    ConfigError("coverage", "always", "one of 'business', '24x7' or None"),
+    UnknownLevelError("gold", ("std", "vip")),
+    NaiveDatetimeError("at", "2026-05-04 09:00"),
+])
+def test_a_worker_s_error_comes_back_as_itself_with_its_attributes(error: Exception) -> None:
+    """Named case (issue 20): slaclock's errors pickle as themselves, so the main process
+    raises the worker's error as one process would; a policy error came back as a
+    ValueError found by its class's name."""
+    from slaclock.cli import _workers
+
+    def fails() -> None:
+        raise error
+
+    answer = pickle.loads(pickle.dumps(_workers._attempt(fails)))
+    with pytest.raises(type(error)) as raised:
+        _workers._receive(answer)
+    assert type(raised.value) is type(error)
+    assert str(raised.value) == str(error)
+    assert vars(raised.value) == vars(error)
+
+
+def test_an_input_error_that_does_not_pickle_is_still_an_input_error() -> None:
+    """Named case (issue 20): what kind of error a worker's is travels with it, not its
+    class's name: a ValueError of a class the main process cannot load is a ValueError
+    (one line, exit code 2), not an internal error."""
+    from slaclock.cli import _workers
+
+    class Local(ValueError):  # not importable: does not survive pickling
+        pass
+
+    def fails() -> None:
+        raise Local("a bad value")
+
+    answer = pickle.loads(pickle.dumps(_workers._attempt(fails)))
+    assert answer.error is None
+    with pytest.raises(ValueError, match=r"^a bad value$"):
+        _workers._receive(answer)
 
 
 def test_an_event_log_error_names_the_log_as_given() -> None:
-    from slaclock.cli import _report
+    from slaclock.cli import _workers
 
     def fails() -> None:
         raise EventLogError("/abs/log.csv", 3, "a bad row")
 
     with pytest.raises(EventLogError, match=r"^log.csv:3: a bad row$"):
-        _report._receive(_report._attempt(fails), {"/abs/log.csv": "log.csv"})
+        _workers._receive(_workers._attempt(fails), {"/abs/log.csv": "log.csv"})
 
 
 def test_a_month_of_the_sample_is_the_months_row_of_the_whole_report() -> None:
@@ -425,12 +467,47 @@ def test_the_collector_stays_paused_from_reading_to_the_last_ticket_replayed(
 ) -> None:
     # Paused only while each runs, the collector's first pass after reading would walk
     # every row kept before the replay begins.
-    from slaclock.cli import _report
+    from slaclock.cli import _shards
 
-    seen = collector_seen(monkeypatch, _report.Shard, "replay")
+    seen = collector_seen(monkeypatch, _shards.Shard, "replay")
     sample = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
     assert gc.isenabled()
     result = run("report", sample, "--jobs", "1", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_comes_back_when_the_paused_work_fails() -> None:
+    from slaclock.cli._shards import no_cycle_collection
+
+    seen: list[bool] = []
+
+    def fail() -> None:
+        seen.append(gc.isenabled())
+        raise EventLogError("log.csv", 2, "a row")
+
+    assert gc.isenabled()
+    with pytest.raises(EventLogError), no_cycle_collection():
+        fail()
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_shard_of_a_running_cluster_leaves_the_collector_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A running cluster's worker runs other tasks too: its shards do not pause the
+    collector (``Spec.pause`` is off for them, test_dask)."""
+    from slaclock.cli import _shards
+
+    sample = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
+    spec = _shards.Spec(str(sample), None, None, None, None, "json", 0, str(tmp_path), 1,
+                        pause=False)
+    seen = collector_seen(monkeypatch, _shards, "log_tickets")
+    shard = _shards.Shard(spec, 0)
+    info = shard.read()
+    assert gc.isenabled()
+    assert shard.replay(info.last).summary.tickets == 2000
+    assert seen == [True]
     assert gc.isenabled()

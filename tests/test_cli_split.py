@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cli_runner import collector_seen, one_line_error, run
-from slaclock.cli import _report
-from slaclock.logs._eventlog import split_log
+from slaclock.cli import _report, _shards
+from slaclock.logs import split_log
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
@@ -29,8 +29,8 @@ NEVER_OPENED = "T-LATE,2026-12-30T10:00+03:00,responded,,,\n"
 @pytest.fixture
 def split(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every log over 1 kB is split, in buckets of about 100 kB (six for the sample)."""
-    monkeypatch.setattr(_report, "SPLIT_BYTES", 1024)
-    monkeypatch.setattr(_report, "BUCKET_BYTES", 100_000)
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
 
 
 def messy(tmp_path: Path, *extra: str) -> Path:
@@ -54,8 +54,8 @@ def whole_and_split(
 ) -> tuple[tuple[int, bytes, str], tuple[int, bytes, str]]:
     whole = report(tmp_path, log, fmt, *options)
     with monkeypatch.context() as m:
-        m.setattr(_report, "SPLIT_BYTES", 1024)
-        m.setattr(_report, "BUCKET_BYTES", 100_000)
+        m.setattr(_shards, "SPLIT_BYTES", 1024)
+        m.setattr(_shards, "BUCKET_BYTES", 100_000)
         calls: list[int] = []
         split_log = _report.split_log
 
@@ -106,8 +106,8 @@ def test_strict_stops_at_the_first_bad_row_of_a_split_log(
 ) -> None:
     log = messy(tmp_path)
     whole = run("report", log, "--strict")
-    monkeypatch.setattr(_report, "SPLIT_BYTES", 1024)
-    monkeypatch.setattr(_report, "BUCKET_BYTES", 100_000)
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
     split = run("report", log, "--strict")
     assert (split.exit_code, split.stderr) == (whole.exit_code, whole.stderr)
     assert split.exit_code == 2
@@ -129,15 +129,15 @@ def test_the_number_of_buckets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     least one per worker; never standard input, an export, or a remote cluster's."""
     log = tmp_path / "log.csv"
     log.write_bytes(b"x" * 1000)
-    monkeypatch.setattr(_report, "SPLIT_BYTES", 999)
-    monkeypatch.setattr(_report, "BUCKET_BYTES", 300)
-    assert _report.split_buckets(str(log), None, None, 1) == 4
-    assert _report.split_buckets(str(log), None, "processes", 6) == 6
-    assert _report.split_buckets(str(log), None, "tcp://10.0.0.1:8786", 2) == 0
-    assert _report.split_buckets(str(log), "zendesk", None, 1) == 0
-    assert _report.split_buckets("-", None, None, 1) == 0
-    monkeypatch.setattr(_report, "SPLIT_BYTES", 1000)
-    assert _report.split_buckets(str(log), None, None, 1) == 0
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 999)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 300)
+    assert _shards.split_buckets(str(log), None, None, 1) == 4
+    assert _shards.split_buckets(str(log), None, "processes", 6) == 6
+    assert _shards.split_buckets(str(log), None, "tcp://10.0.0.1:8786", 2) == 0
+    assert _shards.split_buckets(str(log), "zendesk", None, 1) == 0
+    assert _shards.split_buckets("-", None, None, 1) == 0
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 1000)
+    assert _shards.split_buckets(str(log), None, None, 1) == 0
 
 
 @pytest.mark.usefixtures("split")
@@ -165,11 +165,11 @@ def test_a_bucket_is_read_and_replayed_with_the_collector_paused_throughout(
 ) -> None:
     # As one task of a Dask worker does it: read, then replayed, then let go.
     split = split_log(SAMPLE, tmp_path, 2, details=False)
-    spec = _report.Spec(str(SAMPLE), None, None, None, None, "json", 0, str(tmp_path), 2,
+    spec = _shards.Spec(str(SAMPLE), None, None, None, None, "json", 0, str(tmp_path), 2,
                         buckets=tuple(split.buckets))
-    seen = collector_seen(monkeypatch, _report.Shard, "replay")
+    seen = collector_seen(monkeypatch, _shards.Shard, "replay")
     assert gc.isenabled()
-    info, result = _report._bucket(spec, 0, split.latest)
+    info, result = _shards._bucket(spec, 0, split.latest)
     assert info.tickets > 0
     assert result is not None
     assert seen == [False]
@@ -181,7 +181,7 @@ def test_the_collector_runs_between_the_buckets_of_one_process(
 ) -> None:
     # Each bucket loads the policy again, whose calendars hold reference cycles: paused
     # across every bucket, those of each would be kept to the end.
-    seen = collector_seen(monkeypatch, _report, "_bucket")
+    seen = collector_seen(monkeypatch, _shards, "_bucket")
     code, _, stderr = report(tmp_path, SAMPLE, "json", "--jobs", "1")
     assert code == 0, stderr
     assert len(seen) > 1

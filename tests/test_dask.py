@@ -357,12 +357,28 @@ def test_standard_input_cannot_go_to_a_scheduler() -> None:
     assert "not standard input" in one_line_error(result)
 
 
-def test_a_worker_that_dies_is_one_line(cluster: Any, client: Any, tmp_path: Path) -> None:
-    # Last in the module: it kills one of the cluster's workers (its nanny starts another).
-    from slaclock.cli._report import WORKER_DIED, Spec, _OnDask
+def test_a_running_cluster_s_workers_are_not_asked_to_pause_the_collector(
+    cluster: Any, tmp_path: Path
+) -> None:
+    import contextlib
+
+    from slaclock.cli._shards import Spec
+    from slaclock.cli._workers import on_dask
 
     spec = Spec(str(SAMPLE), None, None, None, None, "json", 0, str(tmp_path), 2)
-    shards = _OnDask(client, spec, ship=False, names={})
+    assert spec.pause
+    with contextlib.ExitStack() as stack:
+        shards = on_dask(stack, str(SAMPLE), cluster.scheduler_address, 2, spec)
+        assert not shards.spec.pause
+
+
+def test_a_worker_that_dies_is_one_line(cluster: Any, client: Any, tmp_path: Path) -> None:
+    # Last in the module: it kills one of the cluster's workers (its nanny starts another).
+    from slaclock.cli._shards import Spec
+    from slaclock.cli._workers import WORKER_DIED, OnDask
+
+    spec = Spec(str(SAMPLE), None, None, None, None, "json", 0, str(tmp_path), 2)
+    shards = OnDask(client, spec, ship=False, names={})
     with pytest.raises(RuntimeError) as raised:
         shards._gather([client.submit(os._exit, 1, pure=False)])
     assert str(raised.value) == WORKER_DIED
@@ -372,10 +388,10 @@ def test_a_worker_that_dies_is_one_line(cluster: Any, client: Any, tmp_path: Pat
 def test_a_split_log_on_two_local_workers_writes_the_same_bytes(
     tmp_path: Path, messy_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from slaclock.cli import _report
+    from slaclock.cli import _shards
 
     one = report_bytes(tmp_path, messy_csv, "json", "--jobs", "1")
-    monkeypatch.setattr(_report, "SPLIT_BYTES", 1024)
-    monkeypatch.setattr(_report, "BUCKET_BYTES", 100_000)
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
     two = report_bytes(tmp_path, messy_csv, "json", "--jobs", "2")
     assert two == one

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import slaclock
 from slaclock import Event, EventError, Regulation, Summary, load_policy, report
 from slaclock.cli import cli
-from slaclock.reporting._report import row_event
+from slaclock.reporting._sources import row_event
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
@@ -51,7 +51,7 @@ def test_the_library_report_gives_the_command_s_numbers(
 
 
 def test_a_report_of_events_equals_the_report_of_their_file(sample: slaclock.Report) -> None:
-    log = slaclock.logs._eventlog.EventLog.read(SAMPLE)
+    log = slaclock.logs.EventLog.read(SAMPLE)
     events = [row_event(r) for rows in log.tickets.values() for r in rows]
     again = report(reversed(events), at=sample.at)
     assert again.summary.as_dict() == sample.summary.as_dict()
@@ -84,7 +84,7 @@ def test_a_frame_of_nullable_strings_reads_as_its_file(sample: slaclock.Report) 
 def test_summaries_of_partitions_by_ticket_merge_into_the_whole(
     sample: slaclock.Report,
 ) -> None:
-    log = slaclock.logs._eventlog.EventLog.read(SAMPLE)
+    log = slaclock.logs.EventLog.read(SAMPLE)
     events = [row_event(r) for rows in log.tickets.values() for r in rows]
     merged = Summary()
     for part in range(3):
@@ -96,7 +96,7 @@ def test_summaries_of_partitions_by_ticket_merge_into_the_whole(
 def test_reports_become_dataframes(sample: slaclock.Report) -> None:
     pytest.importorskip("pandas")
     clocks = sample.to_pandas()
-    assert list(clocks.columns) == list(slaclock.reporting._report.METRIC_COLUMNS)
+    assert list(clocks.columns) == list(slaclock.reporting.METRIC_COLUMNS)
     assert len(clocks) == sum(len(s.metrics) for s in sample.tickets.values())
     assert str(clocks["deadline"].dt.tz) == "Europe/Moscow"
     assert clocks["breached"].sum() == sum(
@@ -353,7 +353,7 @@ def test_log_rows_are_checked_as_the_events_they_say(tmp_path: Path) -> None:
     assert "fields" in reasons[4]
     assert sorted(got.tickets) == ["B", "C"]
     assert got.tickets["B"].metric("reaction").state == "running"  # the reply was refused
-    events = slaclock.logs._eventlog.EventLog.read(log).tickets
+    events = slaclock.logs.EventLog.read(log).tickets
     kept = [row_event(row) for rows in events.values() for row in rows
             if row.line not in reasons]
     assert report(kept, at=at).tickets == got.tickets

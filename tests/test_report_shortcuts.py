@@ -32,9 +32,9 @@ from slaclock import (
     report,
 )
 from slaclock._instants import to_us
-from slaclock.cli._report import _urgency
-from slaclock.reporting._report import _REFUSED, Replayer
-from slaclock.sla._clock import Counted, Shapes, counted_of
+from slaclock.cli._shards import _urgency
+from slaclock.reporting._replay import _REFUSED, Replayer
+from slaclock.sla import Counted, Shapes, counted_of
 from slaclock.sla._governing import desk_zone
 from test_policy_data import policy
 from test_policy_properties import (
@@ -231,8 +231,8 @@ def test_a_log_s_rows_walked_as_read_give_what_their_events_give(
     from datetime import datetime
 
     from slaclock import EventError
-    from slaclock.logs._eventlog import EventLog
-    from slaclock.reporting._report import row_event
+    from slaclock.logs import EventLog
+    from slaclock.reporting._sources import row_event
 
     at = datetime.fromisoformat("2026-05-20T12:00:00+03:00")
     with tempfile.TemporaryDirectory() as workdir:
@@ -366,7 +366,7 @@ def urgency_of_status(status: TicketStatus) -> tuple[int, float]:
     """The table's order as the documentation states it, read off the status's
     datetimes and durations."""
     second = timedelta(seconds=1)
-    overdue = [-m.remaining // second for m in status.metrics
+    overdue = [-(m.remaining // second) for m in status.metrics
                if m.state == "breached" and m.remaining is not None]
     if overdue:
         return 0, -max(overdue)
@@ -383,11 +383,11 @@ def urgency_of_status(status: TicketStatus) -> tuple[int, float]:
 def counted_report(log: list[Event], reg: Regulation, at: Any, coverage: str | None = None,
                    ) -> list[Counted]:
     """Every ticket's clocks in integers, as the command's replay counts them."""
-    from slaclock.reporting._report import _group
+    from slaclock.reporting._sources import read_source
 
-    grouped, _, _, signed, _ = _group(log, None)
     replayer = Replayer(reg, at.astimezone(desk_zone(reg)), coverage)
-    found = [replayer.ticket(t, items, signed.get(t))[0] for t, items in grouped.items()]
+    found = [replayer.ticket(t.ticket, t.events, t.signed)[0]
+             for t in read_source(log, None).tickets]
     return [c for c in found if c is not None]
 
 
@@ -410,10 +410,12 @@ def test_clocks_in_integers_say_what_their_status_says(
     assert by_count.as_dict() == report(log, REG, at=at, coverage=coverage).summary.as_dict()
 
 
-def test_a_fraction_of_a_second_overdue_is_ordered_as_the_status_says() -> None:
-    """Named case: a reaction 0.5 s past its target is 0 s overdue in the table's order
-    (the overdue time rounded down) and 1 s in the worst breaches (the remaining time
-    rounded down, negated): both read so off the status."""
+def test_a_fraction_of_a_second_overdue_is_a_second_in_the_table_and_the_worst_breaches(
+) -> None:
+    """Named case (issue 20): a reaction 0.5 s past its target is 1 s overdue both in the
+    table's order and in the worst breaches (one rule, ``overdue_seconds``: the remaining
+    time rounded down, as ``remaining_seconds`` is, negated); the table's order read it
+    as 0 s before."""
     opened = MSK_ORIGIN + timedelta(days=1, hours=9)  # Tuesday 09:00
     log = [Event("A", opened, "opened", level="partner.standard")]
     due = alone(log, REG, "A", opened + timedelta(minutes=1)).metric("reaction").deadline
@@ -422,7 +424,7 @@ def test_a_fraction_of_a_second_overdue_is_ordered_as_the_status_says() -> None:
     status = counted.status()
     assert status.metric("reaction").state == "breached"
     assert status.metric("reaction").remaining == timedelta(milliseconds=-500)
-    assert _urgency(counted) == urgency_of_status(status) == (0, -0)
+    assert _urgency(counted) == urgency_of_status(status) == (0, -1)
     summary = Summary(tuple(REG.metrics))
     summary._count(counted)
     assert summary.worst[0][0] == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 __all__ = [
     "CalendarFileError",
@@ -27,7 +28,29 @@ __all__ = [
 
 
 class SlaclockError(Exception):
-    """Base class of every error slaclock raises on purpose."""
+    """Base class of every error slaclock raises on purpose.
+
+    Every one pickles as itself, its attributes with it: an error raised in a worker
+    process is raised again, unchanged, by the process that asked.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls the class with the message alone, which the
+        # subclasses that take their parts (field, value, problem) would refuse.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[SlaclockError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """An error unpickled: its message and attributes as they were, without ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+#: The errors that say the input is wrong (a bad value or file, an unknown name), not
+#: slaclock: the command says them in one line and exits with code 2.
+INPUT_ERRORS: tuple[type[Exception], ...] = (SlaclockError, OSError, ValueError, LookupError)
 
 
 class ConfigError(SlaclockError, ValueError):

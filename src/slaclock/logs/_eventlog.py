@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gc
 import io
 import itertools
 import json
@@ -758,7 +757,7 @@ class EventLog:
             EventLogError: the file cannot be opened or read as a log at all.
         """
         source, stream = _open(path)
-        with stream, no_cycle_collection(), _decoding(source):
+        with stream, _decoding(source):
             return cls.from_rows(
                 read_rows(
                     _counting(stream, progress), source=source, fmt=fmt, tz=tz, keep=keep,
@@ -772,8 +771,7 @@ class EventLog:
     def from_bucket(cls, bucket: str, *, source: str = "<events>") -> EventLog:
         """Group the rows of one bucket of :func:`split_log` (their bad rows and row count
         are the split's, not the bucket's)."""
-        with no_cycle_collection():
-            return cls.from_rows(read_bucket(bucket), source=source)
+        return cls.from_rows(read_bucket(bucket), source=source)
 
     @classmethod
     def from_rows(
@@ -987,7 +985,7 @@ def split_log(
     rows = 0
     latest: datetime | None = None
     source, stream = _open(path)
-    with stream, no_cycle_collection(), _decoding(source):
+    with stream, _decoding(source):
         for row in read_rows(_counting(stream, progress), source=source, fmt=fmt, tz=tz,
                              details=details, share_ids=False):
             rows += 1
@@ -1019,24 +1017,6 @@ def read_bucket(bucket: str) -> Iterator[Row]:
                 return
             for values in chunk:
                 yield new_row(Row, values)
-
-
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused (and left as it was found).
-
-    Reading and replaying a log make millions of small objects and no reference cycle:
-    the rows, kept, and each ticket's status, freed as soon as it is written. The collector
-    would scan the kept ones again and again as the others come and go (a third of the
-    reading time) and could never free one; reference counting frees the rest.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def check_log_path(path: str) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ._report import Summary
+    from slaclock.reporting._summary import Summary
 
 #: A month where a level had fewer tickets decided than this is drawn as a hollow point,
 #: off the level's line: its percentage rests on a ticket or two.

@@ -13,7 +13,7 @@ A report on a Dask DataFrame (:func:`report_frame`) runs in three steps:
 2. a shuffle on the ticket id (as the report reads it: the cell's text, stripped), so that
    every ticket's rows are in one partition, each row keeping its position in the frame;
 3. per partition, the pandas path of :func:`slaclock.report` (the same reading of the
-   columns, the same replay) at that one instant; the client merges the partitions'
+   columns, the same replay loop) at that one instant; the client merges the partitions'
    tickets in the order they opened and their summaries with :meth:`Summary.merge`.
 
 A row's position (the ``line`` of a rejected row, and the tie-break of events of one
@@ -34,13 +34,14 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from slaclock.sla import Regulation, RegulationVersions
+import attrs
 
-    from ._report import Report
+if TYPE_CHECKING:
+    from slaclock.reporting._result import Report
+    from slaclock.sla import Regulation, RegulationVersions
 
 __all__ = ["MISSING", "cluster", "is_dask_frame", "report_frame"]
 
@@ -227,33 +228,26 @@ def report_frame(
     require("a report on a Dask DataFrame")
     dask, _ = _modules()
 
-    from slaclock._errors import EventError
-    from slaclock.sla import as_versions, desk_zone
-
-    from ._report import Report, Summary, goals_and_levels
+    from slaclock.reporting._replay import Tally
+    from slaclock.reporting._result import finish, report_instant
+    from slaclock.reporting._sources import check_frame_columns
+    from slaclock.reporting._summary import Summary
+    from slaclock.sla import as_versions
 
     versions = as_versions(policy)
-    columns = {str(c).strip().lower(): c for c in frame.columns}
-    missing = [c for c in ("ticket", "time", "event") if c not in columns]
-    if missing:  # as the pandas path says it, before any work
-        raise EventError(
-            f"the DataFrame lacks the column(s) {', '.join(missing)}: a log needs ticket, "
-            "time and event"
-        )
+    columns = check_frame_columns(frame.columns)  # as the pandas path says it, before any work
     scans = dask.compute(*(
         dask.delayed(_scan, pure=False)(part, tz, at is None) for part in frame.to_delayed()
     ))
     offsets, total = [], 0
-    for rows, _ in scans:
+    for rows, _, _ in scans:
         offsets.append(total)
         total += rows
-    zone = desk_zone(versions)
-    if at is None:
-        lasts = [last for _, last in scans if last is not None]
-        if not lasts:
-            raise EventError("the log holds no events to report on")
-        at = datetime.fromtimestamp(0, UTC) + timedelta(microseconds=max(lasts))
-    at = at.astimezone(zone)
+    lasts = [last for _, last, _ in scans if last is not None]
+    at = report_instant(versions, at, max(lasts, default=None), [
+        attrs.evolve(bad, line=offset + bad.line)
+        for offset, (_, _, bad) in zip(offsets, scans, strict=True) if bad is not None
+    ])
     meta = frame._meta.assign(**{_KEY: "", _PART: 0, _ROW: 0})
     numbered = frame.map_partitions(_number, columns["ticket"], meta=meta)
     shuffled = numbered.shuffle(_KEY)
@@ -261,22 +255,16 @@ def report_frame(
         dask.delayed(_partition_report, pure=False)(part, offsets, versions, at, coverage, tz)
         for part in shuffled.to_delayed()
     ))
-    order = tuple(dict.fromkeys(m for v in versions.versions for m in v.metrics))
-    summary = Summary(order)
-    rejected = []
-    after_at = not_yet = 0
+    summary = Summary(versions.metric_names)
+    tally = Tally(summary)
     for part in parts:
-        summary.merge(part.summary)
-        rejected.extend(part.rejected)
-        after_at += part.after_at
-        not_yet += part.not_yet_opened
+        summary.merge(part.tally.summary)
+        tally.rejected.extend(part.tally.rejected)
+        tally.after_at += part.tally.after_at
+        tally.not_yet_opened += part.tally.not_yet_opened
     tickets = {ticket: status for _, ticket, status in
                heapq.merge(*(part.tickets for part in parts), key=lambda item: item[0])}
-    rejected.sort(key=lambda b: b.line)
-    if strict and rejected:
-        raise EventError(f"line {rejected[0].line}: {rejected[0].reason}")
-    return Report(at, tickets, rejected, summary, total, after_at, not_yet,
-                  *goals_and_levels(versions))
+    return finish(versions, at, tickets, tally, total, strict)
 
 
 def _plain(part: Any) -> Any:
@@ -297,21 +285,23 @@ def _plain(part: Any) -> Any:
     return out
 
 
-def _scan(part: Any, tz: tzinfo | None, latest: bool) -> tuple[int, int | None]:
+def _scan(part: Any, tz: tzinfo | None, latest: bool) -> tuple[int, int | None, Any]:
     """A partition's row count and, when ``latest``, its latest instant among the rows
-    that make events (what the pandas path takes as the default ``at``)."""
+    that make events (what the pandas path takes as the default ``at``) and, when none
+    does, its first row refused (for the error that says so)."""
     if not latest:
-        return len(part), None
+        return len(part), None, None
     from slaclock._instants import to_us
+    from slaclock.reporting._sources import frame_events
 
-    from ._report import _frame_events
-
-    pairs, count = _frame_events(_plain(part), tz, [])
-    return count, max((to_us(event.at) for _, event in pairs), default=None)
+    rejected: list[Any] = []
+    pairs, count = frame_events(_plain(part), tz, rejected)
+    last = max((to_us(event.at) for _, event, _ in pairs), default=None)
+    return count, last, rejected[0] if last is None and rejected else None
 
 
 def _ticket_key(value: object) -> str:
-    from ._report import _cell
+    from slaclock.reporting._sources import _cell
 
     cell = _cell(value)
     return "" if cell is None else str(cell)
@@ -330,15 +320,12 @@ def _number(part: Any, ticket: str, partition_info: dict[str, Any] | None = None
 
 
 class _Part:
-    """What one partition's report sends to the client."""
+    """What one partition's report sends to the client: its tickets, each with the key of
+    its opening (instant, position), and its tally."""
 
-    def __init__(self, tickets: list[tuple[tuple[int, int], str, Any]], rejected: list[Any],
-                 summary: Any, after_at: int, not_yet_opened: int) -> None:
+    def __init__(self, tickets: list[tuple[tuple[int, int], str, Any]], tally: Any) -> None:
         self.tickets = tickets
-        self.rejected = rejected
-        self.summary = summary
-        self.after_at = after_at
-        self.not_yet_opened = not_yet_opened
+        self.tally = tally
 
 
 def _partition_report(
@@ -348,32 +335,19 @@ def _partition_report(
     """The pandas path of :func:`slaclock.report` on one partition: its rows, in their
     order in the whole frame, read and grouped by ticket as a DataFrame's rows are, each
     known by its position in the whole frame (a rejected row's line, also where a reason
-    names another row), then replayed at ``at`` by the report's :class:`Replayer`. Each
-    ticket comes with the key of its opening (instant, position): the order of tickets
-    in a report."""
-    import attrs
-
-    from slaclock._instants import to_us
-
-    from ._report import Replayer, Summary, _group
+    names another row), then replayed at ``at`` by the one replay loop. Each ticket comes
+    with the key of its opening (instant, position): the order of tickets in a report."""
+    from slaclock.reporting._replay import Replayer, Tally, replay_tickets
+    from slaclock.reporting._sources import event_tickets, frame_events
+    from slaclock.reporting._summary import Summary
 
     positions = [offsets[p] + r + 1 for p, r in zip(part[_PART], part[_ROW], strict=True)]
     part = part.assign(**{_POS: positions}).sort_values(_POS, kind="stable")
-    positions = part[_POS].tolist()
-    grouped, rejected, _, signed, _ = _group(_plain(part), tz)
-    rejected = [attrs.evolve(b, line=positions[b.line - 1]) for b in rejected]
-    replayer = Replayer(policy, at, coverage)
-    summary = Summary(tuple(dict.fromkeys(m for v in policy.versions for m in v.metrics)))
-    tickets = []
-    after_at = not_yet = 0
-    for ticket_id, items in grouped.items():
-        events = [(positions[p - 1], event) for p, event in items]
-        counted, left_out, after = replayer.ticket(ticket_id, events, signed.get(ticket_id))
-        rejected.extend(left_out)
-        after_at += after
-        if counted is None:
-            not_yet += not left_out
-            continue
-        tickets.append(((to_us(events[0][1].at), events[0][0]), ticket_id, counted.status()))
-        summary._count(counted)
-    return _Part(tickets, rejected, summary, after_at, not_yet)
+    tally = Tally(Summary(policy.metric_names))
+    items, _ = frame_events(_plain(part), tz, tally.rejected, part[_POS].tolist())
+    grouped, _ = event_tickets(items, tally.rejected)
+    tickets = [
+        ((replayed.counted.opened, replayed.line), replayed.ticket, replayed.counted.status())
+        for replayed in replay_tickets(Replayer(policy, at, coverage), grouped, tally)
+    ]
+    return _Part(tickets, tally)

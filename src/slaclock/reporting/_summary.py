@@ -1,0 +1,243 @@
+"""A report's summary: counts per level, month and metric that add up across partitions
+of a log, the clocks at risk and the worst breaches; and the one rule that says by how
+many whole seconds a clock is overdue.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from slaclock._instants import US_PER_SECOND
+from slaclock.logs import format_time
+from slaclock.sla import Counted, TicketStatus, counted_of
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["TOP", "Summary", "compliance", "overdue_seconds"]
+
+#: How many of the worst breaches a summary keeps.
+TOP = 10
+_COUNTS = ("tickets", "met", "breached", "in_progress", "at_risk")
+
+
+def overdue_seconds(target_us: int, elapsed_us: int) -> int:
+    """How long a clock has run past its target, in whole seconds, a part of a second
+    counting as a second: the negated ``remaining_seconds`` of the report's rows (which
+    round the remaining time down). The worst breaches and the command's table both
+    order by it.
+
+    >>> overdue_seconds(3_600_000_000, 3_600_500_000), overdue_seconds(10, 10)
+    (1, 0)
+    """
+    return -((target_us - elapsed_us) // US_PER_SECOND)
+
+
+def _new_counts() -> dict[str, int]:
+    return dict.fromkeys(_COUNTS, 0)
+
+
+def compliance(counts: Mapping[str, int]) -> float | None:
+    """Tickets met over tickets decided (met or breached); ``None`` when none is decided."""
+    return _share(counts["met"], counts["met"] + counts["breached"])
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+@attrs.define
+class Summary:
+    """Counts that add up across partitions of a log.
+
+    Per level and per (month opened, level): tickets, and how many are ``met`` (every
+    clock met or not applicable), ``breached`` (some clock breached), ``in_progress``
+    (neither yet), ``at_risk``. Per level and metric: clocks met and breached. Months are
+    those of the opening instant in the zone of the report's instant.
+
+    Attributes:
+        order: the metrics in the policy's order (the order they are listed in).
+    """
+
+    order: tuple[str, ...] = ()
+    levels: dict[str, dict[str, int]] = attrs.Factory(dict)
+    months: dict[tuple[str, str], dict[str, int]] = attrs.Factory(dict)
+    metrics: dict[tuple[str, str], list[int]] = attrs.Factory(dict)
+    states: dict[str, int] = attrs.Factory(dict)
+    at_risk: list[tuple[str, str, str, int, str, str, float]] = attrs.Factory(list)
+    worst: list[tuple[int, str, str, str, int, str, str]] = attrs.Factory(list)
+
+    def add(self, status: TicketStatus) -> None:
+        """Count one ticket's status (its month and times in the zone of ``status.at``,
+        as a report's statuses are)."""
+        self._count(counted_of(status))
+
+    def _count(self, counted: Counted) -> None:
+        """Count one ticket's clocks in integers: :meth:`add` of the status they make
+        (a report's replay counts every ticket so, and makes no datetime but those it
+        keeps)."""
+        level = counted.head[0]
+        ticket = counted.ticket
+        local = counted.local
+        opened = local(counted.opened)
+        month = f"{opened.year:04d}-{opened.month:02d}"
+        breached = at_risk = open_clock = False
+        for c in counted.clocks:
+            state = c.state
+            if state == "breached":
+                breached = True
+                assert c.target_us is not None
+                assert c.elapsed is not None
+                assert c.deadline is not None
+                overdue = overdue_seconds(c.target_us, c.elapsed)
+                worst = self.worst
+                # Less overdue than all of the worst (the usual case): not one of them.
+                if len(worst) < TOP or (overdue, ticket) >= worst[0][:2]:
+                    item = (
+                        overdue, ticket, level, c.metric, c.cycle,
+                        format_time(local(c.deadline)),
+                        "" if c.met_at is None else format_time(local(c.met_at)),
+                    )
+                    if len(worst) < TOP:
+                        heapq.heappush(worst, item)
+                    elif item > worst[0]:
+                        heapq.heapreplace(worst, item)
+            elif state in ("running", "paused"):
+                open_clock = True
+            if c.at_risk:
+                at_risk = True
+                assert c.deadline is not None
+                assert c.used is not None
+                self.at_risk.append((
+                    format_time(local(c.deadline)), ticket, level, c.cycle, c.metric,
+                    counted.head[2], round(c.used, 4),
+                ))
+            if state in ("met", "breached"):
+                key = (level, c.metric)
+                pair = self.metrics.get(key)
+                if pair is None:
+                    pair = self.metrics[key] = [0, 0]
+                pair[state == "breached"] += 1
+        outcome = "breached" if breached else "in_progress" if open_clock else "met"
+        for counts in (
+            self.levels.get(level) or self.levels.setdefault(level, _new_counts()),
+            self.months.get((month, level))
+            or self.months.setdefault((month, level), _new_counts()),
+        ):
+            counts["tickets"] += 1
+            counts[outcome] += 1
+            counts["at_risk"] += at_risk
+        ticket_state = counted.head[2]
+        self.states[ticket_state] = self.states.get(ticket_state, 0) + 1
+
+    def merge(self, other: Summary) -> None:
+        """Add ``other``'s counts (a summary of other tickets) to this one."""
+        for name in other.order:
+            if name not in self.order:
+                self.order = (*self.order, name)
+        for level, counts in other.levels.items():
+            _add_counts(self.levels.setdefault(level, _new_counts()), counts)
+        for month, counts in other.months.items():
+            _add_counts(self.months.setdefault(month, _new_counts()), counts)
+        for key, pair in other.metrics.items():
+            into_pair = self.metrics.setdefault(key, [0, 0])
+            into_pair[0] += pair[0]
+            into_pair[1] += pair[1]
+        for state, n in other.states.items():
+            self.states[state] = self.states.get(state, 0) + n
+        self.at_risk.extend(other.at_risk)
+        for item in other.worst:
+            if len(self.worst) < TOP:
+                heapq.heappush(self.worst, item)
+            elif item > self.worst[0]:
+                heapq.heapreplace(self.worst, item)
+
+    @property
+    def breached(self) -> int:
+        """How many tickets breached some clock."""
+        return sum(c["breached"] for c in self.levels.values())
+
+    @property
+    def tickets(self) -> int:
+        """How many tickets were counted."""
+        return sum(c["tickets"] for c in self.levels.values())
+
+    def _metric_key(self, item: tuple[tuple[str, str], list[int]]) -> tuple[str, int, str]:
+        (level, metric), _ = item
+        rank = self.order.index(metric) if metric in self.order else len(self.order)
+        return (level, rank, metric)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (see :doc:`/reference/cli`)."""
+        total = _new_counts()
+        for counts in self.levels.values():
+            for name, n in counts.items():
+                total[name] += n
+        return {
+            **total,
+            "compliance": compliance(total),
+            "states": dict(sorted(self.states.items())),
+            "levels": [
+                {"level": level, **counts, "compliance": compliance(counts),
+                 "metrics": {
+                     metric: {"met": pair[0], "breached": pair[1],
+                              "compliance": _share(pair[0], pair[0] + pair[1])}
+                     for (lv, metric), pair in sorted(self.metrics.items(), key=self._metric_key)
+                     if lv == level
+                 }}
+                for level, counts in sorted(self.levels.items())
+            ],
+            "months": [
+                {"month": month, "level": level, **counts, "compliance": compliance(counts)}
+                for (month, level), counts in sorted(self.months.items())
+            ],
+            "at_risk_clocks": [
+                {"ticket": t, "level": lv, "metric": m, "cycle": c, "deadline": d,
+                 "ticket_state": s, "used": u}
+                for d, t, lv, c, m, s, u in sorted(self.at_risk)
+            ],
+            "worst_breaches": [
+                {"ticket": t, "level": lv, "metric": m, "cycle": c, "overdue_seconds": o,
+                 "deadline": d, "met_at": met or None}
+                for o, t, lv, m, c, d, met in self.worst_sorted()
+            ],
+        }
+
+    def worst_sorted(self) -> list[tuple[int, str, str, str, int, str, str]]:
+        """The worst breaches, most overdue first."""
+        return sorted(self.worst, key=lambda item: (-item[0], item[1:]))
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Tickets per level and month opened: one row per (level, month) with the counts
+        and the compliance (met over decided; NaN when none is decided).
+
+        Needs pandas (``pip install "slaclock[pandas]"``).
+        """
+        pd = _pandas()
+        rows = [
+            {"level": level, "month": month, **counts, "compliance": compliance(counts)}
+            for (month, level), counts in sorted(self.months.items(), key=lambda i: i[0][::-1])
+        ]
+        frame = pd.DataFrame(rows, columns=["level", "month", *_COUNTS, "compliance"])
+        frame["compliance"] = frame["compliance"].astype("float64")
+        return frame.set_index(["level", "month"])
+
+
+def _add_counts(into: dict[str, int], counts: Mapping[str, int]) -> None:
+    for name, n in counts.items():
+        into[name] += n
+
+
+def _pandas() -> Any:
+    """pandas, or an ImportError naming the extra to install."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(
+            "to_pandas() needs pandas: pip install \"slaclock[pandas]\""
+        ) from None
+    return pandas
