@@ -272,3 +272,36 @@ def test_a_report_leaves_the_garbage_collector_alone(
     assert seen
     assert all(seen)
     assert gc.isenabled()
+
+
+# -- one replay loop -----------------------------------------------------------------------
+
+
+def test_replay_is_the_report_s_loop_under_one_regulation() -> None:
+    """Named case (issue 20): ``replay()`` was a second engine, which recorded each
+    ticket's events in the order given: a reply given before its ticket's opening made
+    the opening refused and the ticket lost. It replays through the report's loop now,
+    each ticket's opening first, and leaves out what ``report()`` leaves out."""
+    import slaclock.reporting
+
+    reg = slaclock.Regulation.default()
+    log = [
+        Event("A", datetime(2026, 5, 4, 9, tzinfo=MSK), "waiting"),  # before the opening
+        Event("A", datetime(2026, 5, 4, 10, tzinfo=MSK), "opened", level="partner.standard"),
+        Event("A", datetime(2026, 5, 4, 11, tzinfo=MSK), "responded"),
+        Event("B", datetime(2026, 5, 4, 9, tzinfo=MSK), "responded"),  # never opened
+        Event("C", datetime(2026, 5, 7, 9, tzinfo=MSK), "opened", level="partner.standard"),
+    ]
+    at = datetime(2026, 5, 5, 12, tzinfo=MSK)
+    assert slaclock.replay is slaclock.reporting.replay
+    rejected: list[tuple[Event, EventError]] = []
+    statuses = slaclock.replay(log, reg, at, strict=False, rejected=rejected)
+    whole = report(log, reg, at=at)
+    assert statuses == whole.tickets
+    assert list(statuses) == ["A"]
+    assert statuses["A"].metric("reaction").state == "met"
+    assert [(e, str(error)) for e, error in rejected] == [
+        (log[b.line - 1], b.reason) for b in whole.rejected]
+    assert [e.ticket for e, _ in rejected] == ["A", "B"]
+    with pytest.raises(EventError, match="before the ticket opened"):
+        slaclock.replay(log, reg, at)

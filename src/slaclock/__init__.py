@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         read_zendesk_metric_events,
     )
     from .logs._eventlog import BadRow
+    from .reporting._replay import replay
     from .reporting._report import Report, Summary, report
     from .sla import (
         CATEGORIES,
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
         metric_library,
         order_queue,
         parse_policy,
-        replay,
     )
 
 __version__ = "0.1.0.dev0"
@@ -157,7 +157,7 @@ del _cls
 #: Names loaded on first use, and the module that defines each.
 _LAZY = {
     **dict.fromkeys(
-        ("Event", "MetricStatus", "Ticket", "TicketStatus", "order_queue", "replay"),
+        ("Event", "MetricStatus", "Ticket", "TicketStatus", "order_queue"),
         "slaclock.sla",
     ),
     **dict.fromkeys(
@@ -167,6 +167,7 @@ _LAZY = {
         "slaclock.sla",
     ),
     **dict.fromkeys(("Report", "Summary", "report"), "slaclock.reporting._report"),
+    "replay": "slaclock.reporting._replay",
     "BadRow": "slaclock.logs._eventlog",
     "DatedDays": "slaclock.calendars._dated",
     "calendar_from_zendesk": "slaclock.calendars._zendesk_schedule",

@@ -15,7 +15,8 @@ named here. Its modules, from the bottom up:
 - ``_count``, ``_walk``: counting a ticket's clocks, and the walk that finds them;
 - ``_ticket``, ``_contract``: a ticket, and a customer's contract;
 - ``_governing``: which version, contract and coverage govern a ticket;
-- ``_policy_file``: policy and calendar files; ``_replay`` and ``_queue``: many tickets.
+- ``_policy_file``: policy and calendar files; ``_queue``: the order of many tickets
+  (their replay is the reports' wing's, ``slaclock.reporting``).
 """
 
 from slaclock.sla._contract import Contract
@@ -35,7 +36,6 @@ from slaclock.sla._policy_file import load_calendar, load_policy, parse_policy
 from slaclock.sla._policy_reader import PolicyReader, metric_library
 from slaclock.sla._queue import order_queue
 from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
-from slaclock.sla._replay import replay
 from slaclock.sla._status import MetricStatus, TicketStatus, local_datetime
 from slaclock.sla._ticket import Ticket
 from slaclock.sla._vocabulary import (
@@ -110,7 +110,6 @@ __all__ = [
     "metric_library",
     "order_queue",
     "parse_policy",
-    "replay",
     "said_problem",
     "same_event",
     "signed_of",
