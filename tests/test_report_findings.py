@@ -305,3 +305,44 @@ def test_replay_is_the_report_s_loop_under_one_regulation() -> None:
     assert [e.ticket for e, _ in rejected] == ["A", "B"]
     with pytest.raises(EventError, match="before the ticket opened"):
         slaclock.replay(log, reg, at)
+
+
+# -- one writer of the report's rows ------------------------------------------------------
+
+QUOTED_POLICY = """
+version = "1"
+effective = 2026-01-01
+default_level = "std"
+[calendars.always]
+preset = "always"
+tz = "UTC"
+[metrics.'first, "reply"']
+start = ["created"]
+stop = ["desk_reply"]
+[levels.std]
+'first, "reply"' = { hours = 1, clock = "always" }
+"""
+
+
+def test_the_command_s_csv_quotes_every_text_the_log_or_the_policy_gives(
+    tmp_path: Path,
+) -> None:
+    """Named case (issue 20): the command's CSV had a writer of its own, which quoted the
+    ticket id and the level but not a metric's name (a policy's text too); the report's
+    one writer (``MetricWriter``) quotes them all, and its rows read back as the
+    ``Report.to_pandas`` columns."""
+    import csv
+
+    from slaclock.reporting import METRIC_COLUMNS
+
+    policy = tmp_path / "quoted.toml"
+    policy.write_text(QUOTED_POLICY, encoding="utf-8")
+    log = write(tmp_path, 'ticket,time,event,author\n'
+                          '"T,""1""",2026-06-01T10:00Z,created,customer\n'
+                          '"T,""1""",2026-06-01T10:30Z,reply,desk\n')
+    result = run("report", log, "--policy", policy, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    header, *rows = csv.reader(result.stdout.splitlines())
+    assert tuple(header) == METRIC_COLUMNS
+    assert [(r[0], r[5], r[7], len(r)) for r in rows] == [
+        ('T,"1"', 'first, "reply"', "met", len(METRIC_COLUMNS))]

@@ -263,30 +263,41 @@ def replay_tickets(
     """
     rejected = tally.rejected
     count = None if tally.summary is None else tally.summary._count
-    for ticket_id, events, signed, refused in tickets:
-        if refused:
-            rejected.extend(refused)
-        if not events:
-            continue
-        counted, left_out, after = replayer.ticket(ticket_id, events, signed)
-        tally.after_at += after
-        if counted is None:
+    after_at = not_yet = filtered_out = 0
+    try:
+        for ticket_id, events, signed, refused in tickets:
+            if refused:
+                rejected.extend(refused)
+            if not events:
+                continue
+            counted, left_out, after = replayer.ticket(ticket_id, events, signed)
+            after_at += after
+            if counted is None:
+                if left_out:
+                    rejected.extend(left_out)
+                elif not refused:
+                    not_yet += 1
+                continue
             if left_out:
                 rejected.extend(left_out)
-            elif not refused:
-                tally.not_yet_opened += 1
-            continue
-        if left_out:
-            rejected.extend(left_out)
-        status = None
-        if keep is not None:
-            status = counted.status()
-            if not keep(status, events[0][1].customer):
-                tally.filtered_out += 1
-                continue
-        if count is not None:
-            count(counted)
-        yield Replayed(ticket_id, events[0][0], counted, status)
+            status = None
+            if keep is not None:
+                status = counted.status()
+                if not keep(status, events[0][1].customer):
+                    filtered_out += 1
+                    continue
+            if count is not None:
+                count(counted)
+            # A tuple made in C (a named tuple's own constructor is a Python call).
+            yield _new(Replayed, (ticket_id, events[0][0], counted, status))
+    finally:
+        tally.after_at += after_at
+        tally.not_yet_opened += not_yet
+        tally.filtered_out += filtered_out
+
+
+#: A named tuple made without its constructor's Python call.
+_new = tuple.__new__
 
 
 # -- the library's replay of events under one regulation ----------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,17 +29,17 @@ _SECOND = timedelta(seconds=1)
 def metric_rows(status: TicketStatus) -> Iterator[tuple[Any, ...]]:
     """The rows of :data:`METRIC_COLUMNS` for one ticket: one per clock, as values
     (instants as datetimes, durations in whole seconds, rounded down)."""
+    head = (status.ticket, status.level, status.coverage, status.state, status.opened)
+    second = _SECOND
     for m in status.metrics:
+        target, elapsed, remaining = m.target, m.elapsed, m.remaining
         yield (
-            status.ticket, status.level, status.coverage, status.state, status.opened,
-            m.metric, m.cycle, m.state, m.start, m.deadline, _whole(m.target),
-            _whole(m.elapsed), _whole(m.remaining), m.used, m.met_at, m.breached_at,
-            m.at_risk, m.state == "breached",
+            *head, m.metric, m.cycle, m.state, m.start, m.deadline,
+            None if target is None else target // second,
+            None if elapsed is None else elapsed // second,
+            None if remaining is None else remaining // second,
+            m.used, m.met_at, m.breached_at, m.at_risk, m.state == "breached",
         )
-
-
-def _whole(value: timedelta | None) -> int | None:
-    return None if value is None else value // _SECOND
 
 
 _BOOL = {False: "false", True: "true"}
@@ -47,12 +47,15 @@ _BOOL = {False: "false", True: "true"}
 
 class MetricWriter:
     """The text of a report's rows, as ``slaclock report`` writes them: CSV (``"csv"``:
-    the rows of :func:`metric_rows`, RFC 4180 with CRLF line ends, free text made safe
-    for spreadsheets by :func:`~slaclock.logs.csv_safe`; instants in ISO 8601, ``used``
-    to four places, booleans as ``true``/``false``, missing values empty) or JSON
+    the rows of :func:`metric_rows`, RFC 4180 with CRLF line ends, the free text made
+    safe for spreadsheets by :func:`~slaclock.logs.csv_safe`; instants in ISO 8601,
+    ``used`` to four places, booleans as ``true``/``false``, missing values empty) or JSON
     (``"json"``: a ticket's :meth:`~slaclock.TicketStatus.to_json`).
 
-    One writer per stream (it keeps a buffer): not to be shared between threads.
+    The csv module quotes the cells that are text from the log or the policy (the ticket
+    id, the level, the metric's name); the others are times, numbers and fixed words,
+    which never need quoting. One writer per stream (it keeps a buffer): not to be shared
+    between threads.
     """
 
     def __init__(self, fmt: str) -> None:
@@ -61,35 +64,45 @@ class MetricWriter:
         self.fmt = fmt
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer)
+        self._metrics: dict[str, str] = {}
 
     @property
     def header(self) -> str:
         """The CSV header line (empty for JSON, whose tickets the caller places)."""
-        return ",".join(METRIC_COLUMNS) + "\r\n" if self.fmt == "csv" else ""
+        return self._quoted(METRIC_COLUMNS) + "\r\n" if self.fmt == "csv" else ""
 
     def ticket(self, status: TicketStatus) -> str:
         """One ticket's text: its CSV rows, or its JSON object."""
         if self.fmt == "json":
             return status.to_json()
+        lines = []
+        head = ""
+        metrics = self._metrics
+        for (ticket, level, coverage, ticket_state, opened, metric, cycle, state, start,
+             deadline, target, elapsed, remaining, used, met_at, breached_at, at_risk,
+             breached) in metric_rows(status):
+            if not head:  # the ticket's cells, the same on each of its rows
+                head = ",".join((self._quoted((csv_safe(ticket), csv_safe(level))),
+                                 coverage or "", ticket_state, format_time(opened)))
+            name = metrics.get(metric)
+            if name is None:
+                name = metrics[metric] = self._quoted((metric,))
+            lines.append(",".join((
+                head, name, str(cycle), state, format_time(start), _time(deadline),
+                _number(target), _number(elapsed), _number(remaining),
+                "" if used is None else f"{used:.4f}", _time(met_at), _time(breached_at),
+                _BOOL[at_risk], _BOOL[breached],
+            )))
+        lines.append("")
+        return "\r\n".join(lines)
+
+    def _quoted(self, cells: Sequence[str]) -> str:
+        """Cells as the csv module writes them (quoted where they need it), joined."""
         buffer = self._buffer
         buffer.seek(0)
         buffer.truncate()
-        self._csv.writerows(map(_csv_cells, metric_rows(status)))
-        return buffer.getvalue()
-
-
-def _csv_cells(row: tuple[Any, ...]) -> tuple[str, ...]:
-    """A row of :func:`metric_rows` as the CSV's cells; only the ticket id and the level
-    are free text (made safe for spreadsheets), the others are times, numbers and fixed
-    words."""
-    (ticket, level, coverage, ticket_state, opened, metric, cycle, state, start, deadline,
-     target, elapsed, remaining, used, met_at, breached_at, at_risk, breached) = row
-    return (
-        csv_safe(ticket), csv_safe(level), coverage or "", ticket_state, format_time(opened),
-        metric, str(cycle), state, format_time(start), _time(deadline), _number(target),
-        _number(elapsed), _number(remaining), "" if used is None else f"{used:.4f}",
-        _time(met_at), _time(breached_at), _BOOL[at_risk], _BOOL[breached],
-    )
+        self._csv.writerow(cells)
+        return buffer.getvalue()[:-2]
 
 
 def _time(value: datetime | None) -> str:

@@ -113,9 +113,10 @@ _SIGNED = operator.attrgetter("signed")
 def log_tickets(log: EventLog) -> Iterator[TicketEvents]:
     """The tickets of a log read from a file (grouped and checked by the reader: the
     opening first, no row before it, no duplicate), a ticket at a time."""
+    new = tuple.__new__  # a named tuple made in C, without its constructor's Python call
     for ticket_id, rows in log.tickets.items():
         events, refused = walkable(ticket_id, rows)
-        yield TicketEvents(ticket_id, events, signed_of(map(_SIGNED, rows)), refused)
+        yield new(TicketEvents, (ticket_id, events, signed_of(map(_SIGNED, rows)), refused))
 
 
 #: A row's status, author and fields, none of them given; and its line.
