@@ -146,12 +146,12 @@ def test_no_room_to_split_is_one_line_that_says_where_and_what_to_do(
 ) -> None:
     import errno
 
-    from slaclock.logs import _eventlog
+    from slaclock.logs import _buckets
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_eventlog.pickle, "dump", full)
+    monkeypatch.setattr(_buckets.pickle, "dump", full)
     result = run("report", SAMPLE)
     assert result.exit_code == 2
     line = one_line_error(result)

@@ -683,3 +683,27 @@ def test_events_differing_only_in_detail_are_one_event_as_a_logs_rows_are(
         "duplicate of line 3 (the same ticket, time, event and values)"]
     at = msk(2026, 5, 6, 12)
     assert report([opened, phone, mail], at=at).tickets == report(log, at=at).tickets
+
+
+def test_the_walks_memos_are_kept_by_the_policy_not_by_the_module() -> None:
+    """Named case (issue 20): the walk kept what each set of facts does to each metric,
+    and the facts of field changes, in module-wide dicts keyed by id(); the statuses'
+    JSON kept the last instant written in a module global. Each is held by what needs it
+    now: the metric definition, the policy, the walk; none travels in a pickle."""
+    import pickle
+
+    import attrs
+
+    reg = attrs.evolve(REG)  # a policy of its own
+    t = Ticket("T", reg)
+    t.record(Event("T", msk(2026, 5, 4, 9), "opened", level="partner.standard"))
+    t.record(Event("T", msk(2026, 5, 4, 10), "responded"))
+    s = t.status(msk(2026, 5, 5, 12))
+    reaction = reg.metrics["reaction"]
+    assert reaction._verdicts  # what the facts met did to it, kept by the definition
+    assert reg._field_facts  # the opening's level, said as facts, kept by the policy
+    assert not pickle.loads(pickle.dumps(reaction))._verdicts
+    assert not pickle.loads(pickle.dumps(reg))._field_facts
+    later = attrs.evolve(s, at=msk(2026, 5, 6, 12))
+    assert json.loads(later.to_json())["at"] == "2026-05-06T12:00:00+03:00"
+    assert json.loads(s.to_json()) == s.as_dict()

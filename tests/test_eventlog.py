@@ -15,21 +15,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slaclock.logs import _eventlog
-from slaclock.logs._eventlog import (
-    KINDS,
+from slaclock.logs import (
     BadRow,
     EventLog,
     EventLogError,
+    ReadLimits,
     Row,
+    RowChecker,
+    _log,
     check_log_path,
     csv_safe,
     format_duration,
     parse_time,
     printable,
     read_rows,
+    split_log,
     whole_seconds,
 )
+from slaclock.logs._rows import KINDS
 
 MSK = ZoneInfo("Europe/Moscow")
 LONDON = ZoneInfo("Europe/London")
@@ -358,13 +361,10 @@ def test_a_comment_over_many_lines_reads() -> None:
     assert row.detail == comment
 
 
-def test_a_quoted_field_past_the_line_limit_is_a_bad_row_and_its_lines_are_read_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("slaclock.logs._eventlog.MAX_FIELD_LINES", 5)
+def test_a_quoted_field_past_the_line_limit_is_a_bad_row_and_its_lines_are_read_again() -> None:
     text = (HEADER + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"runs on\n'
             + "no row here\n" * 10 + "T-2,2026-04-30T17:31+03:00,opened,partner.standard,,\n")
-    rows = rows_of(text)
+    rows = rows_of(text, limits=ReadLimits(field_lines=5))
     assert isinstance(rows[0], BadRow)
     assert rows[0].line == 2
     assert "runs on past 5 lines" in rows[0].reason
@@ -372,12 +372,11 @@ def test_a_quoted_field_past_the_line_limit_is_a_bad_row_and_its_lines_are_read_
     assert (rows[-1].ticket, rows[-1].line) == ("T-2", 13)
 
 
-def test_a_quoted_field_past_the_size_limit_is_a_bad_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("slaclock.logs._eventlog.MAX_FIELD_CHARS", 2**20)
+def test_a_quoted_field_past_the_size_limit_is_a_bad_row() -> None:
     long_line = "x" * 2**19 + "\n"
     text = (HEADER + 'T-1,2026-04-30T17:30+03:00,opened,partner.standard,"runs on\n'
             + long_line * 3 + "T-2,2026-04-30T17:31+03:00,opened,partner.standard,,\n")
-    rows = rows_of(text)
+    rows = rows_of(text, limits=ReadLimits(field_chars=2**20))
     assert isinstance(rows[0], BadRow)
     assert "runs past 1 MB" in rows[0].reason
     assert isinstance(rows[-1], Row)
@@ -396,6 +395,31 @@ def test_a_field_over_128_kb_keeps_its_ticket() -> None:
         csv.field_size_limit(previous)
     assert isinstance(row, Row)
     assert row.detail == comment.strip()
+
+
+def test_reading_a_log_leaves_the_csv_modules_field_limit_as_it_was_found(
+    tmp_path: Path,
+) -> None:
+    """Named case (issue 20): the reader raised the csv module's field limit, which is the
+    whole process's, to read long comments. It reads with a limit of its own now, and
+    each reader may have its own."""
+    import csv
+
+    previous = csv.field_size_limit(128 * 1024)  # the csv module's default
+    try:
+        comment = "long comment " * 20_000  # 260 KB on one line
+        path = tmp_path / "log.csv"
+        path.write_text(HEADER + f"T-1,2026-04-30T17:30+03:00,opened,partner.standard,"
+                        f"{comment},\n", encoding="utf-8")
+        assert EventLog.read(path).tickets["T-1"][0].detail == comment.strip()
+        assert csv.field_size_limit() == 128 * 1024
+        (bad,) = rows_of(path.read_text(encoding="utf-8"),
+                         limits=ReadLimits(field_chars=100_000))
+        assert isinstance(bad, BadRow)
+        assert "field larger than field limit (100000)" in bad.reason
+        assert csv.field_size_limit() == 128 * 1024
+    finally:
+        csv.field_size_limit(previous)
 
 
 def test_duplicated_rows_are_reported_not_merged() -> None:
@@ -509,9 +533,7 @@ def test_a_time_at_the_end_of_the_calendar_in_a_shared_offset_is_a_bad_row_not_a
 def test_a_log_read_to_be_split_keeps_no_ticket_id(tmp_path: Path) -> None:
     """Named case: splitting remembers no id of the tickets it has seen (its memory does
     not grow with them), and a thousand buckets need no thousand open files."""
-    from slaclock.logs._eventlog import _Checker, split_log
-
-    check = _Checker(None, share_ids=False)
+    check = RowChecker(None, share_ids=False)
     assert isinstance(check("1", "T-1", "2026-05-04T09:00+03:00", "opened", "x"), Row)
     assert not check.ids
     log = tmp_path / "log.csv"
@@ -536,13 +558,13 @@ def test_reading_a_log_leaves_the_collector_as_it_was_found(
     path.write_text(HEADER + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n",
                     encoding="utf-8")
     seen: list[bool] = []
-    grouping = _eventlog._check_ticket
+    grouping = _log._check_ticket
 
     def spy(*args: Any) -> list[Row]:
         seen.append(gc.isenabled())
         return grouping(*args)
 
-    monkeypatch.setattr(_eventlog, "_check_ticket", spy)
+    monkeypatch.setattr(_log, "_check_ticket", spy)
     before = gc.isenabled()
     try:
         (gc.enable if enabled else gc.disable)()
@@ -577,12 +599,47 @@ def test_a_row_is_refused_when_the_event_it_says_is_and_only_then(kind: str) -> 
         row: dict[str, Any] = {"ticket": "T", "time": at, "event": kind, "level": level,
                                "status": status, "author": author, "fields": fields}
         (read,) = rows_of(json.dumps(row) + "\n", fmt="jsonl")
+        refused: str | None = None
         try:
             Event("T", datetime.fromisoformat(at), kind,  # type: ignore[arg-type]
                   level=level if takes_level else None, status=status,
                   author=author, fields=fields or {})  # type: ignore[arg-type]
         except EventError as error:
-            assert isinstance(read, BadRow), (row, str(error))
-            assert str(error).startswith(read.reason.replace(" row", " event")), row
-        else:
+            refused = str(error)
+        if refused is None:
             assert isinstance(read, Row), (row, read)
+        else:
+            assert isinstance(read, BadRow), (row, refused)
+            assert refused.startswith(read.reason.replace(" row", " event")), row
+
+
+def test_a_report_of_a_log_changes_nothing_of_the_process(tmp_path: Path) -> None:
+    """Named case (issue 20): slaclock.report() of a file paused the cyclic collector for
+    every thread while it read, and raised the csv module's field limit for good. A library
+    call changes neither now."""
+    import csv
+
+    import slaclock
+
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,"
+                    + "long comment " * 20_000 + ",\n", encoding="utf-8")
+    seen: list[bool] = []
+    grouping = _log._check_ticket
+
+    def spy(*args: Any) -> list[Row]:
+        seen.append(gc.isenabled())
+        return grouping(*args)
+
+    previous = csv.field_size_limit(128 * 1024)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_log, "_check_ticket", spy)
+            assert gc.isenabled()
+            got = slaclock.report(path, at=datetime(2026, 5, 4, 12, tzinfo=MSK))
+        assert list(got.tickets) == ["T-1"]
+        assert seen == [True]
+        assert gc.isenabled()
+        assert csv.field_size_limit() == 128 * 1024
+    finally:
+        csv.field_size_limit(previous)

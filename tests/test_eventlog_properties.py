@@ -1,7 +1,7 @@
 """The CSV reader's fast path against the slow one, and a stray quote against a blank line.
 
 The reader parses a clean row of the common shape itself and hands every other row to
-:class:`~slaclock.logs._eventlog._Checker`; both must give the same rows. A quote that is never
+:class:`~slaclock.logs.RowChecker`; both must give the same rows. A quote that is never
 closed must cost its own row only: the log reads as if that line were blank.
 """
 
@@ -14,16 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slaclock.logs._eventlog import (
-    COLUMNS,
-    KINDS,
-    BadRow,
-    EventLog,
-    Row,
-    _Checker,
-    read_rows,
-    split_log,
-)
+from slaclock.logs import BadRow, EventLog, Row, RowChecker, read_rows, split_log
+from slaclock.logs._rows import COLUMNS, KINDS
 
 TICKETS = st.sampled_from(["T-1", "T-2", "T-3", " T-4", "T-5 ", "", "  ", "T,6", 'T"7'])
 TIMES = st.sampled_from([
@@ -75,7 +67,7 @@ def slow_rows(text: str) -> list[Row | BadRow]:
     """Every record through the checker, its line counted by the csv module."""
     reader = csv.reader(io.StringIO(text, newline=""))
     names = [name.strip().lower() for name in next(reader)]
-    check = _Checker(None)
+    check = RowChecker(None)
     out: list[Row | BadRow] = []
     start = reader.line_num + 1
     for cells in reader:

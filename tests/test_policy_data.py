@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import slaclock
 from slaclock import (
@@ -795,3 +797,43 @@ def test_calendar_of_a_contract_replaces_only_the_named_one() -> None:
     cal = Calendar(tz="Asia/Vladivostok", hours="09:00-17:00")
     with pytest.raises(ConfigError, match="not a calendar of the policy"):
         Contract("X", "partner", date(2026, 1, 1), calendars={"office": cal})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(["Europe/Moscow", "America/Havana", "Pacific/Kiritimati",
+                          "Pacific/Pago_Pago", "UTC"]),
+    boundary=st.sampled_from([0, 1, 2]),
+    offset_minutes=st.integers(-5 * 24 * 60, 5 * 24 * 60),
+)
+def test_the_governing_version_is_the_day_s_in_the_desk_s_zone_near_a_change_or_far(
+    zone: str, boundary: int, offset_minutes: int,
+) -> None:
+    """The governing rule finds a version on the integers when the opening is far from
+    every change of version, and works out the day otherwise: both give the version in
+    force on the opening's day in the desk's zone (zones whose clocks change at midnight
+    among them)."""
+    from slaclock._instants import from_us, to_us
+    from slaclock.sla import governing
+
+    desk = ZoneInfo(zone)
+    calendar = Calendar(tz=zone, hours="09:00-17:00")
+    base = Regulation(version="1", effective=date(2025, 11, 2), calendars={"desk": calendar},
+                      levels={"x": REG.level("partner.standard")})
+    versions = RegulationVersions([
+        base, attrs.evolve(base, version="2", effective=date(2026, 3, 8)),
+        attrs.evolve(base, version="3", effective=date(2026, 11, 1)),
+    ])
+    first_day = versions.versions[boundary].effective
+    at = to_us(datetime.combine(first_day, datetime.min.time(), tzinfo=desk)) \
+        + offset_minutes * 60_000_000
+    day = from_us(at, desk).date()
+    try:
+        expected: str | None = versions.for_contract(day).version
+    except ConfigError:
+        expected = None
+    try:
+        found: str | None = governing(versions, at).regulation.version
+    except ConfigError:
+        found = None
+    assert found == expected

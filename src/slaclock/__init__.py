@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         compare_breaches,
         read_zendesk_metric_events,
     )
-    from .logs._eventlog import BadRow
+    from .logs import BadRow
     from .reporting._replay import replay
     from .reporting._report import Report, Summary, report
     from .sla import (
@@ -168,7 +168,7 @@ _LAZY = {
     ),
     **dict.fromkeys(("Report", "Summary", "report"), "slaclock.reporting._report"),
     "replay": "slaclock.reporting._replay",
-    "BadRow": "slaclock.logs._eventlog",
+    "BadRow": "slaclock.logs",
     "DatedDays": "slaclock.calendars._dated",
     "calendar_from_zendesk": "slaclock.calendars._zendesk_schedule",
     **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock.calendars._ics"),

@@ -210,7 +210,7 @@ def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
         if day == date.max:
             raise click.BadParameter(f"{text!r} is too late", param_hint=name)
         day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, tzinfo=zone)
+    return instant(day.isoformat(), name, zone)
 
 
 def _check_plot(path: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import tomllib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from importlib import resources
 from os import PathLike, fspath
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from slaclock._errors import SlaclockError, _FileKeyError
-from slaclock.logs import _localize, parse_zone
+from slaclock.logs import parse_time, parse_zone
 from slaclock.sla import FrozenDict
 
 if TYPE_CHECKING:
@@ -252,49 +252,20 @@ class ExportMapping:
         if not text:
             raise ValueError("no time")
         fmt = self.time_format
-        if fmt == "iso":
-            try:
-                value = datetime.fromisoformat(text.replace("Z", "+00:00")
-                                               if text.endswith("Z") else text)
-            except ValueError:
-                raise ValueError(
-                    f"time {text!r} is not ISO 8601 (e.g. 2026-04-30T17:30:00+03:00); if the "
-                    "export writes times another way, set time_format in the mapping"
-                ) from None
-        elif fmt in ("unix", "unix_ms"):
-            try:
-                number = float(text)
-            except ValueError:
-                raise ValueError(f"time {text!r} is not a number of seconds since 1970") from None
-            if fmt == "unix_ms":
-                number /= 1000
-            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=number)
-        else:
-            value = _pattern_time(text, fmt)
-        if value.tzinfo is None:
-            zone = self.zone
-            if zone is None:
-                raise ValueError(
-                    f"time {text!r} has no UTC offset and the mapping gives no zone: set tz "
-                    "(e.g. tz = \"Europe/Moscow\") in its [log] table"
-                )
-            return _localize(text, value, zone)
-        return value
+        return parse_time(text, self.zone, fmt=fmt, unreadable=_UNREADABLE.get(fmt, _PATTERN),
+                          no_zone=_NO_ZONE)
 
 
-def _pattern_time(text: str, fmt: str) -> datetime:
-    from pendulum.formatting import Formatter
-
-    try:
-        parts = Formatter().parse(text, fmt, None)  # type: ignore[arg-type]
-        zone = parts.get("tz")
-        return datetime(
-            parts["year"], parts["month"], parts["day"], parts.get("hour") or 0,
-            parts.get("minute") or 0, parts.get("second") or 0, parts.get("microsecond") or 0,
-            tzinfo=zone,
-        )
-    except (ValueError, TypeError, KeyError):
-        raise ValueError(f"time {text!r} does not match the mapping's format {fmt!r}") from None
+#: What a mapping says of a time it cannot read, by its time_format (any other: a pattern).
+_UNREADABLE = {
+    "iso": ("time {text!r} is not ISO 8601 (e.g. 2026-04-30T17:30:00+03:00); if the export "
+            "writes times another way, set time_format in the mapping"),
+    "unix": "time {text!r} is not a number of seconds since 1970",
+    "unix_ms": "time {text!r} is not a number of seconds since 1970",
+}
+_PATTERN = "time {text!r} does not match the mapping's format {fmt!r}"
+_NO_ZONE = ("time {text!r} has no UTC offset and the mapping gives no zone: set tz (e.g. tz = "
+            "\"Europe/Moscow\") in its [log] table")
 
 
 # -- reading mappings ------------------------------------------------------------------

@@ -1,39 +1,49 @@
 """Event logs: reading a ticket log (CSV or JSON lines) into checked rows grouped by
-ticket, the time parser, the bucket files a large log is split into, and the text forms a
-report writes.
+ticket, the one time parser, the bucket files a large log is split into, and the text
+forms a report writes.
 
 It reads the SLA model's vocabulary and nothing above it. What the other wings use of it
-is named here.
+is named here. Its modules, from the bottom up:
+
+- ``_times``: times as every source writes them (:func:`parse_time`);
+- ``_text``: text a report writes (printable, spreadsheet-safe, instants, durations);
+- ``_rows``: the format's columns, a row checked (:class:`RowChecker`), :class:`Row`,
+  :class:`BadRow`, :class:`EventLogError`;
+- ``_csv``: a CSV log's records, within a reader's own :class:`ReadLimits`;
+- ``_reader``: a log's rows (:func:`read_rows`) and its file;
+- ``_buckets``: a large log split by ticket;
+- ``_log``: a log grouped by ticket (:class:`EventLog`).
 """
 
-from slaclock.logs._eventlog import (
+from slaclock.logs._buckets import Split, bucket_of, read_bucket, split_log
+from slaclock.logs._csv import ReadLimits
+from slaclock.logs._log import EventLog
+from slaclock.logs._reader import check_log_path, read_rows
+from slaclock.logs._rows import (
     BadRow,
-    EventLog,
     EventLogError,
     LogFormat,
     Row,
-    Split,
-    _general,
-    _localize,
-    bucket_of,
-    check_log_path,
-    csv_safe,
-    format_duration,
-    format_time,
-    parse_time,
-    parse_zone,
-    printable,
-    split_log,
-    whole_seconds,
+    RowChecker,
+    general_columns,
 )
+from slaclock.logs._text import csv_safe, format_duration, format_time, printable, whole_seconds
+from slaclock.logs._times import TimeReader, localize, parse_time, parse_zone
+
+# The former private names, while the other wings move to the new ones.
+_general = general_columns
+_localize = localize
 
 __all__ = [
     "BadRow",
     "EventLog",
     "EventLogError",
     "LogFormat",
+    "ReadLimits",
     "Row",
+    "RowChecker",
     "Split",
+    "TimeReader",
     "_general",
     "_localize",
     "bucket_of",
@@ -41,9 +51,13 @@ __all__ = [
     "csv_safe",
     "format_duration",
     "format_time",
+    "general_columns",
+    "localize",
     "parse_time",
     "parse_zone",
     "printable",
+    "read_bucket",
+    "read_rows",
     "split_log",
     "whole_seconds",
 ]

@@ -24,7 +24,7 @@ import attrs
 
 from slaclock._errors import EventError
 from slaclock._instants import to_us
-from slaclock.logs import BadRow, EventLog, Row, _general, _localize, parse_time
+from slaclock.logs import BadRow, EventLog, Row, _general, parse_time
 from slaclock.sla import OPENINGS, TAKES_LEVEL, Event, Happening, signed_of
 
 if TYPE_CHECKING:
@@ -274,16 +274,12 @@ def _frame_time(value: Any, tz: tzinfo | None) -> Any:
     it, as text without an offset is)."""
     if isinstance(value, str):
         return parse_time(value, tz)
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, datetime) and value.tzinfo is None:
-        if tz is None:
-            raise ValueError(
-                f"time {value.isoformat()!r} has no zone: pass the zone it is in "
-                "(report(frame, tz=ZoneInfo('Europe/Moscow'))) or give the column one "
-                "(frame['time'].dt.tz_localize(...))"
-            )
-        return _localize(value.isoformat(), value, tz)
+    if hasattr(value, "to_pydatetime") or isinstance(value, datetime):
+        return parse_time(value, tz, no_zone=(
+            "time {text!r} has no zone: pass the zone it is in (report(frame, "
+            "tz=ZoneInfo('Europe/Moscow'))) or give the column one "
+            "(frame['time'].dt.tz_localize(...))"
+        ))
     return value
 
 

@@ -95,17 +95,20 @@ class Counted:
         clocks: the clocks, in the order of the status's metrics.
     """
 
-    __slots__ = ("at", "clocks", "head", "opened", "ticket")
+    __slots__ = ("at", "at_text", "clocks", "head", "opened", "ticket")
 
     def __init__(
         self, ticket: str, at: datetime, opened: int,
         head: tuple[str, str | None, TicketState, bool, str | None], clocks: list[ClockCount],
+        at_text: str | None = None,
     ) -> None:
         self.ticket = ticket
         self.at = at
         self.opened = opened
         self.head = head
         self.clocks = clocks
+        #: ``at`` in ISO 8601, when the count knew it (the status's JSON writes it).
+        self.at_text = at_text
 
     def _writable(self, last: int) -> None:
         """Raise the :class:`HorizonError` :meth:`status` would raise where an instant
@@ -148,8 +151,11 @@ class Counted:
                 c.at_risk, target, c.clock,
             ))
         level, coverage, state, critical, customer = self.head
-        return TicketStatus(self.ticket, self.at, level, coverage, state, opened, critical,
-                            tuple(metrics), customer)
+        status = TicketStatus(self.ticket, self.at, level, coverage, state, opened, critical,
+                              tuple(metrics), customer)
+        if self.at_text is not None:
+            object.__setattr__(status, "_at_text", self.at_text)
+        return status
 
 
 def counted_of(status: TicketStatus) -> Counted:
@@ -204,6 +210,8 @@ class Counting:
     targets: dict[tuple[int, str | None, str], Found | None]
     #: What every ticket of the walk shares, once a ticket is counted.
     plan: Plan | None
+    #: The instant counted last, and its ISO text (a report counts at one instant).
+    last_at: tuple[datetime | None, str]
 
     def count(
         self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
@@ -240,7 +248,13 @@ class Counting:
                     ))
                 number += m.cycles
                 counts.append(found)
-        counted = Counted(ticket, at, times[self.opened], head, counts)
+        last = self.last_at
+        if last[0] is at:
+            at_text = last[1]
+        else:
+            at_text = at.isoformat()
+            self.last_at = (at, at_text)
+        counted = Counted(ticket, at, times[self.opened], head, counts, at_text)
         counted._writable(times[-1])
         return counted
 

@@ -16,13 +16,15 @@ One rule, read by everyone who needs it (the report, the command line, a
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING
 
 import attrs
 
-from slaclock._instants import from_us, to_us
+from slaclock._errors import HorizonError
+from slaclock._instants import US_PER_SECOND, from_us, to_us
 from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
@@ -101,8 +103,38 @@ def governing(
         return Terms(contract.regulation(versions), contract, contract.emergency or coverage)
     if signed is None:
         us = opened if isinstance(opened, int) else to_us(opened, "opened")
+        regulation = _far_from_a_change(versions, us)
+        if regulation is not None:
+            return Terms(regulation, None, coverage)
         signed = from_us(us, desk_zone(versions)).date()
     return Terms(versions.for_contract(signed), None, coverage)
+
+
+#: Farther than any zone's offset moves a date: two days, in microseconds.
+_MARGIN = 2 * 86_400 * US_PER_SECOND
+
+
+def _far_from_a_change(versions: RegulationVersions, us: int) -> Regulation | None:
+    """The version in force on the day of ``us`` in the desk's zone, found on the
+    integers when ``us`` is two days or more from the start of every version's first day
+    (a report asks it of every ticket); ``None`` otherwise (then the day is worked out).
+    The versions' first instants are worked out once and kept by the versions."""
+    starts: list[int] | None = versions._memo.get(_STARTS)
+    if starts is None:
+        zone = desk_zone(versions)
+        try:
+            starts = [to_us(datetime.combine(v.effective, time(), tzinfo=zone))
+                      for v in versions.versions]
+        except (OverflowError, ValueError, HorizonError):  # year 1 or 9999: always the day
+            starts = []
+        versions._memo.keep(_STARTS, starts)
+    i = bisect_right(starts, us)
+    if i == 0 or us - starts[i - 1] < _MARGIN or (i < len(starts) and starts[i] - us < _MARGIN):
+        return None
+    return versions.versions[i - 1]
+
+
+_STARTS = "governing: the first instant of each version's effective day in the desk's zone"
 
 
 def signed_of(values: Iterable[date | None]) -> date | None:

@@ -22,6 +22,7 @@ __all__ = [
     "FrozenDict",
     "Level",
     "LevelRule",
+    "Memo",
     "MetricDefinition",
     "Options",
     "Target",
@@ -49,6 +50,29 @@ class FrozenDict(dict[str, Any]):
 
     def __repr__(self) -> str:
         return f"FrozenDict({dict.__repr__(self)})"
+
+
+class Memo(dict[Any, Any]):
+    """A cache a value keeps of what it has worked out, held by the value that needs it (no
+    module-wide cache): not part of the value (the fields holding one are left out of its
+    comparison and repr), and not copied with it (a copy or a pickle starts empty). It
+    forgets everything once it holds :attr:`LIMIT` answers, so answers keyed by free-form
+    text cannot grow it without end."""
+
+    __slots__ = ()
+
+    #: How many answers a memo keeps before it starts again.
+    LIMIT = 4096
+
+    def __reduce__(self) -> tuple[type[Memo], tuple[()]]:
+        return (type(self), ())
+
+    def keep(self, key: Any, value: Any) -> Any:
+        """Remember ``value`` for ``key`` (forgetting the rest when full); return it."""
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[key] = value
+        return value
 
 
 def frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -107,6 +131,8 @@ class MetricDefinition:
     restart: bool = False
     unless: tuple[str, ...] = attrs.field(default=(), converter=names_of)
     target_from: str | None = None
+    #: What each set of facts met so far does to a clock of this metric (the walk's).
+    _verdicts: Memo = attrs.field(init=False, factory=Memo, eq=False, repr=False, hash=False)
 
 
 @attrs.frozen

@@ -298,7 +298,7 @@ class PolicyReader:
             if library is None or like not in library:
                 known = ", ".join(library or ())
                 raise self.fail(f"{key}.like", like, f"not a metric slaclock ships ({known})")
-            base = attrs.asdict(library[like], recurse=False)
+            base = attrs.asdict(library[like], recurse=False, filter=_given)
             # Names inside a shipped definition are the library's; in this policy they are
             # the names the policy gives them (unless = ["reaction"] stays as it is).
             base["unless"] = tuple(
@@ -551,6 +551,11 @@ class PolicyReader:
                 )
             out.append(LevelRule(str(level), when, opened))
         return tuple(out)
+
+
+def _given(attribute: attrs.Attribute[Any], value: object) -> bool:
+    """Whether a field is one a definition is made with (not a cache it keeps)."""
+    return attribute.init
 
 
 def _renamed(library_name: str, siblings: Mapping[str, Any]) -> str:

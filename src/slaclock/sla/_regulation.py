@@ -27,6 +27,7 @@ from slaclock.sla._model import (
     FrozenDict,
     Level,
     LevelRule,
+    Memo,
     MetricDefinition,
     Options,
     Target,
@@ -94,6 +95,10 @@ class Regulation:
     fields: tuple[str, ...] = attrs.field(default=(), converter=names_of)
     #: The statuses by their case-folded names, the categories among them: made once.
     _folded: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    #: The facts of an event with the field changes it made (the walk's), by the event's
+    #: other facts and the changes.
+    _field_facts: Memo = attrs.field(init=False, factory=Memo, eq=False, repr=False,
+                                     hash=False)
     #: The metric each metric's definition takes its target from (``target_from``).
     _fallbacks: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
     #: The calendars the selection rules ask whether a ticket opened inside, in order.
@@ -271,6 +276,8 @@ class RegulationVersions:
     contracts: Mapping[str, Contract] = attrs.field(
         factory=dict, converter=frozen_mapping, hash=False, kw_only=True
     )
+    #: What is worked out once for the versions (the governing rule's boundaries).
+    _memo: Memo = attrs.field(init=False, factory=Memo, eq=False, repr=False, hash=False)
 
     @versions.validator
     def _check(self, attribute: object, value: tuple[Regulation, ...]) -> None:

@@ -120,6 +120,9 @@ class TicketStatus:
     critical: bool
     metrics: tuple[MetricStatus, ...]
     customer: str | None = None
+    #: ``at`` in ISO 8601, when whoever made the status knew it (not part of the value).
+    _at_text: str | None = attrs.field(init=False, default=None, eq=False, repr=False,
+                                       hash=False)
 
     @property
     def at_risk(self) -> bool:
@@ -186,14 +189,9 @@ class TicketStatus:
         # Most clocks start at the opening: the same datetime, written once.
         opened = self.opened
         opened_iso = opened.isoformat()
-        global _LAST_AT
-        at = self.at
-        last = _LAST_AT  # one tuple, read once: safe between threads
-        if last[0] is at:
-            at_iso = last[1]
-        else:
-            at_iso = at.isoformat()
-            _LAST_AT = (at, at_iso)
+        # The instant asked is the same for every status of a report: its text is made
+        # once, by the count that made the status (Counted.status).
+        at_iso = self._at_text or self.at.isoformat()
         metrics = ", ".join([_metric_json(m, opened, opened_iso) for m in self.metrics])
         return (
             f'{{"ticket": {_json_text(self.ticket)}, "at": "{at_iso}", '
@@ -205,8 +203,6 @@ class TicketStatus:
 
 
 _JSON_BOOL = {False: "false", True: "true"}
-#: The instant of the statuses written last, and its ISO text (a report has one instant).
-_LAST_AT: tuple[datetime | None, str] = (None, "")
 
 
 def _json_or_null(text: str | None) -> str:

@@ -14,14 +14,14 @@ for a selection rule, is read before the walk and is part of the sequence.)
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slaclock._errors import ConfigError, EventError
 from slaclock._instants import from_us
 from slaclock.sla._count import Counting, Cycle, Found, Plan, Regime
 from slaclock.sla._event import Happening
-from slaclock.sla._model import Level, MetricDefinition
+from slaclock.sla._model import Level, Memo, MetricDefinition
 from slaclock.sla._regulation import Regulation
 from slaclock.sla._vocabulary import CATEGORIES, ROLES, VOCABULARY, Kind
 
@@ -48,11 +48,6 @@ _MOVES = {
     for a in CATEGORIES for b in CATEGORIES if a != b
 }
 _Verdict = tuple[bool, bool, bool, bool, bool]
-#: The facts of an event with the field changes it made (field:<name>,
-#: field:<name>=<value>), by the event's other facts and the changes.
-_FIELD_FACTS: dict[
-    tuple[frozenset[str], tuple[tuple[str, str | None], ...]], frozenset[str]
-] = {}
 
 
 def _verdict(m: MetricDefinition, facts: frozenset[str]) -> _Verdict | tuple[()]:
@@ -67,10 +62,6 @@ def _verdict(m: MetricDefinition, facts: frozenset[str]) -> _Verdict | tuple[()]
     return found if moved or any(found) else ()
 
 
-#: Per metric definition, the verdict of each set of facts met so far (a few dozen).
-_VERDICTS: dict[int, tuple[MetricDefinition, dict[frozenset[str], _Verdict | tuple[()]]]] = {}
-
-
 class Clock:
     """A metric of one ticket during the walk."""
 
@@ -78,14 +69,9 @@ class Clock:
 
     def __init__(self, definition: MetricDefinition) -> None:
         self.definition = definition
-        # By identity: a definition's hash is a dozen fields' (the definition is kept with
-        # its verdicts, so its id is not reused while they are).
-        entry = _VERDICTS.get(id(definition))
-        if entry is None or entry[0] is not definition:
-            if len(_VERDICTS) > 1024:  # random policies in tests: do not grow forever
-                _VERDICTS.clear()
-            entry = _VERDICTS[id(definition)] = (definition, {})
-        self.verdicts = entry[1]
+        #: The verdict of each set of facts met so far (a few dozen): the definition's
+        #: memo, shared by every clock of it.
+        self.verdicts: Memo = definition._verdicts
         self.cycles: list[Cycle] = []
         self.na_at: int | None = None
 
@@ -129,6 +115,7 @@ class Walk(Counting):
         self.targets: dict[tuple[int, str | None, str], Found | None] = {}
         #: What every ticket of the walk shares, once a ticket is counted.
         self.plan: Plan | None = None
+        self.last_at: tuple[datetime | None, str] = (None, "")
 
     def apply(self, t: int, event: Happening) -> None:
         kind = VOCABULARY[event.kind]
@@ -217,17 +204,17 @@ class Walk(Counting):
             return facts
         # The same few sets of facts come again and again (every opening at a level says
         # the same): made once, so each clock's verdict is found by the set's identity.
+        # The policy's memo keeps them (bounded: values of free-form fields).
         key = (facts, tuple(changed))
-        said = _FIELD_FACTS.get(key)
+        made = self.regulation._field_facts
+        said: frozenset[str] | None = made.get(key)
         if said is None:
-            if len(_FIELD_FACTS) > 4096:  # values of free-form fields
-                _FIELD_FACTS.clear()
             words = set(facts)
             for name, value in changed:
                 words.add(f"field:{name}")
                 if value is not None:
                     words.add(f"field:{name}={value}")
-            said = _FIELD_FACTS[key] = frozenset(words)
+            said = made.keep(key, frozenset(words))
         return said
 
     def _select(self, t: int, event: Happening) -> None:
@@ -282,7 +269,7 @@ class Walk(Counting):
             verdicts = clock.verdicts
             verdict = verdicts.get(facts)
             if verdict is None:
-                verdict = verdicts[facts] = _verdict(clock.definition, facts)
+                verdict = verdicts.keep(facts, _verdict(clock.definition, facts))
             if not verdict:
                 continue
             touched.append((clock, verdict))

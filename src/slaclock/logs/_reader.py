@@ -1,0 +1,233 @@
+"""Reading an event log: a CSV or JSON-lines file (or its lines) into rows
+(:func:`read_rows`), each a :class:`~slaclock.logs._rows.Row` or a
+:class:`~slaclock.logs._rows.BadRow`; and the log file itself (opened, decoded, its
+progress told, checked to be a regular file).
+
+Reading never stops at a bad row and never drops one silently: each is kept as a
+:class:`~slaclock.logs._rows.BadRow` with its reason, and the caller decides whether to
+stop (``--strict``) or to go on and say how many it skipped. Reading changes nothing of
+the process (a pause of the garbage collector, if wanted, is the caller's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from slaclock.logs._csv import ReadLimits, csv_rows
+from slaclock.logs._rows import (
+    ALIASES,
+    COLUMNS,
+    SKIP,
+    BadRow,
+    EventLogError,
+    LogFormat,
+    Row,
+    RowChecker,
+)
+
+__all__ = [
+    "check_log_path",
+    "counting",
+    "decoding",
+    "detect_format",
+    "open_log",
+    "read_rows",
+]
+
+
+def detect_format(name: str, head: str) -> LogFormat:
+    """``"jsonl"`` for ``.jsonl``/``.ndjson``/``.json`` files or text starting with ``{``;
+    ``"csv"`` otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    return "jsonl" if head.lstrip().startswith("{") else "csv"
+
+
+
+def _jsonl_rows(
+    stream: Iterator[str], check: RowChecker, keep: Callable[[str], bool] | None
+) -> Iterator[Row | BadRow]:
+    for line, text in enumerate(stream, 1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError as error:
+            yield BadRow(line, f"not a JSON object: {error}")
+            continue
+        except RecursionError:
+            yield BadRow(line, "not a JSON object: nested too deeply")
+            continue
+        if not isinstance(obj, dict):
+            yield BadRow(line, f"not a JSON object: {type(obj).__name__}")
+            continue
+        if not _JSON_KEYS.issuperset(obj):
+            # Keys are matched as CSV headers are: without regard to case or spaces.
+            obj = {k.strip().lower(): v for k, v in obj.items()}
+        if "\\u" in text and (reason := _lone_surrogate(obj)) is not None:
+            yield BadRow(line, reason)
+            continue
+        ticket = obj.get("ticket")
+        if isinstance(ticket, int) and not isinstance(ticket, bool):
+            ticket = str(ticket)
+        if not isinstance(ticket, str):
+            ticket = None
+        if keep is not None and ticket and ticket.strip() and not keep(ticket.strip()):
+            yield SKIP
+            continue
+        if "time" not in obj and "at" in obj:
+            obj["time"] = obj["at"]
+        if "event" not in obj and "kind" in obj:
+            obj["event"] = obj["kind"]
+        yield check(line, ticket, *(obj.get(name) for name in (*COLUMNS[1:], "fields")))
+
+
+_JSON_KEYS = frozenset((*COLUMNS, *ALIASES, "fields"))
+
+
+def _lone_surrogate(obj: dict[str, Any]) -> str | None:
+    """Why a column's text is not text: a ``\\ud800`` escape decodes to half a character,
+    which no file or terminal can hold."""
+    for name in COLUMNS:
+        value = obj.get(name)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return (f"the {name!r} value holds a lone surrogate escape (such as "
+                        "\\ud800), half of a character: fix the export's encoding")
+    return None
+
+
+
+def read_rows(
+    lines: Iterable[str],
+    *,
+    source: str = "<events>",
+    fmt: LogFormat | None = None,
+    tz: tzinfo | None = None,
+    keep: Callable[[str], bool] | None = None,
+    details: bool = True,
+    share_ids: bool = True,
+    limits: ReadLimits | None = None,
+) -> Iterator[Row | BadRow]:
+    """Every row of a log, in file order: a :class:`Row`, or a :class:`BadRow` that says
+    what was wrong with it.
+
+    Args:
+        lines: the log's lines (an open text file, with ``newline=""`` for CSV).
+        source: the file's name, for messages and to guess the format.
+        fmt: ``"csv"`` or ``"jsonl"``; guessed from ``source`` or the first character.
+        tz: the zone of times written without an offset (refused otherwise).
+        keep: parse only the rows of the tickets whose id it accepts; the others come as
+            one shared placeholder that :meth:`EventLog.from_rows` counts and drops.
+        details: keep the ``detail`` text (``False`` saves memory on large logs).
+        share_ids: rows of a ticket share one id object (less memory for rows kept; a
+            log read to be split keeps none, and so remembers no id).
+        limits: what this reader accepts of a CSV log's fields (:class:`ReadLimits`: by
+            default, a field over 1,000 lines or 4 MB is a bad row).
+
+    Raises:
+        EventLogError: when the file as a whole cannot be read (no header, a required
+            column missing).
+
+    >>> text = ["ticket,time,event,level", "T1,2026-04-30T17:30+03:00,opened,partner.standard"]
+    >>> [row.kind for row in read_rows(text)]
+    ['opened']
+    """
+    it = iter(lines)
+    if fmt is None:
+        first = next(it, None)
+        fmt = detect_format(source, first or "")
+        if first is not None:
+            it = itertools.chain([first], it)
+    check = RowChecker(tz, details, share_ids)
+    if fmt == "csv":
+        return csv_rows(it, source, check, keep, limits or ReadLimits())
+    return _jsonl_rows(it, check, keep)
+
+
+
+def open_log(path: str | Path) -> tuple[str, IO[str]]:
+    """The log's name, and its text (``"-"``: standard input)."""
+    source = str(path)
+    try:
+        if source == "-":
+            return source, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return source, open(path, encoding="utf-8-sig", newline="")
+    except IsADirectoryError:
+        raise EventLogError(source, None, "is a directory: give the log file in it") from None
+    except OSError as error:
+        raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
+
+
+@contextlib.contextmanager
+def decoding(source: str) -> Iterator[None]:
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        raise EventLogError(
+            source, None, f"not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+
+
+
+def check_log_path(path: str) -> None:
+    """Refuse, with a message that says why, a log path that is not a regular file: a
+    missing file, a directory, a named pipe (a report may read its log more than once).
+    ``"-"`` (standard input) is accepted.
+
+    Raises:
+        EventLogError: naming the path and what to give instead.
+    """
+    if path == "-":
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise EventLogError(path, None, "no such file") from None
+    except OSError as error:
+        raise EventLogError(path, None, f"cannot open: {error.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise EventLogError(path, None, "is a directory: give the log file in it")
+    if stat.S_ISFIFO(mode):
+        raise EventLogError(
+            path, None,
+            "is a named pipe: save the log to a file, or give it on standard input ('-')",
+        )
+    if not stat.S_ISREG(mode):
+        raise EventLogError(path, None, "is not a regular file: give the log file")
+
+
+def counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
+    """The lines, reporting now and then how many characters have been read (the lines
+    themselves when nothing is told)."""
+    if progress is None:
+        return iter(lines)
+    return _told(lines, progress)
+
+
+def _told(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:
+    chars = 0
+    step = 1 << 20
+    mark = step
+    for text in lines:
+        chars += len(text)
+        if chars >= mark:
+            progress(chars)
+            mark = chars + step
+        yield text
+    progress(chars)

@@ -1,0 +1,204 @@
+"""Times as logs and exports write them, read by one rule for every source.
+
+:func:`parse_time` reads ISO 8601 (and the other forms pendulum reads), Unix seconds or
+milliseconds, a pattern of pendulum's tokens (``DD.MM.YYYY HH:mm``), or a datetime
+already made (a DataFrame's timestamp). A time with an offset is that instant; a time
+without one is a wall-clock time in the zone the source names, refused when it names none
+(never read as UTC) and refused when the zone makes it ambiguous (an autumn fold) or
+impossible (a spring gap). Every source (an event log, an export through its mapping, a
+DataFrame, the command line) calls it; each may say in its own words what to do about a
+time it cannot read. :class:`TimeReader` is the log reader's: the same rule, with a fast
+path for the usual text and one zone object shared by every row of an offset.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["TimeReader", "localize", "parse_time", "parse_zone"]
+
+_ISO_HINT = "expected ISO 8601 with an offset, e.g. 2026-04-30T17:30:00+03:00"
+#: What a log's reader says of a time it cannot read, and of one without a zone.
+UNREADABLE = "unparseable time {text!r}: " + _ISO_HINT
+NO_ZONE = ("time {text!r} has no UTC offset: add one (2026-04-30T17:30+03:00) or say which "
+           "zone it is in (--tz Europe/Moscow)")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``, or a :class:`ValueError` that says what to give."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: give an IANA name such as 'Europe/Moscow' or 'UTC'"
+        ) from None
+
+
+def parse_time(
+    value: str | datetime | Any,
+    tz: tzinfo | None = None,
+    *,
+    fmt: str = "iso",
+    unreadable: str = UNREADABLE,
+    no_zone: str = NO_ZONE,
+) -> datetime:
+    """An aware datetime from a time as a source writes it.
+
+    Args:
+        value: the text, or a datetime (or anything with ``to_pydatetime``, a pandas
+            timestamp).
+        tz: the zone of a time written without an offset (refused without one).
+        fmt: how the text is written: ``"iso"`` (ISO 8601, and the forms pendulum reads
+            besides, such as ``20260430T173000+0300``), ``"unix"`` (seconds since 1970),
+            ``"unix_ms"`` (milliseconds), or a pattern of pendulum's tokens.
+        unreadable: what to say of a text that is not a time in ``fmt``: a template of
+            ``{text!r}`` and ``{fmt!r}``.
+        no_zone: what to say of a time without an offset when ``tz`` is ``None``: a
+            template of ``{text!r}``.
+
+    Raises:
+        ValueError: with a one-sentence reason.
+
+    >>> parse_time("2026-04-30T17:30+03:00").isoformat()
+    '2026-04-30T17:30:00+03:00'
+    >>> parse_time("2026-04-30 17:30")
+    Traceback (most recent call last):
+    ...
+    ValueError: time '2026-04-30 17:30' has no UTC offset: add one (...) or say which zone ...
+    >>> parse_time("2026-04-30 17:30", ZoneInfo("Europe/Moscow")).isoformat()
+    '2026-04-30T17:30:00+03:00'
+    >>> parse_time("30.04.2026 17:30", ZoneInfo("Europe/Moscow"), fmt="DD.MM.YYYY HH:mm")
+    datetime.datetime(2026, 4, 30, 17, 30, tzinfo=zoneinfo.ZoneInfo(key='Europe/Moscow'))
+    >>> parse_time("1777559400", fmt="unix").isoformat()
+    '2026-04-30T14:30:00+00:00'
+    """
+    if not isinstance(value, str):
+        if hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        if not isinstance(value, datetime):
+            raise ValueError(f"time {value!r} is not text")
+        if value.tzinfo is None:
+            return _in_zone(value.isoformat(), value, tz, no_zone)
+        return value
+    text = value.strip()
+    if fmt == "iso":
+        try:
+            found = datetime.fromisoformat(text)
+        except ValueError:
+            found = _parse_with_pendulum(text, unreadable)
+    elif fmt in ("unix", "unix_ms"):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(unreadable.format(text=text, fmt=fmt)) from None
+        return _EPOCH + timedelta(seconds=number / 1000 if fmt == "unix_ms" else number)
+    else:
+        found = _pattern_time(text, fmt, unreadable)
+    if found.tzinfo is None:
+        return _in_zone(text, found, tz, no_zone)
+    return found
+
+
+def _in_zone(text: str, naive: datetime, tz: tzinfo | None, no_zone: str) -> datetime:
+    if tz is None:
+        raise ValueError(no_zone.format(text=text))
+    return localize(text, naive, tz)
+
+
+def _parse_with_pendulum(text: str, unreadable: str) -> datetime:
+    """The forms :meth:`datetime.fromisoformat` refuses (``20260430T173000+0300``, ...).
+
+    pendulum's top-level ``parse`` reads a text without an offset as UTC; its parsing
+    module does not, so a naive result stays naive and :func:`parse_time` can refuse it.
+    """
+    import pendulum.parsing
+
+    try:
+        parsed = pendulum.parsing.parse(text)
+    except (ValueError, TypeError):
+        parsed = None
+    if not isinstance(parsed, datetime):
+        raise ValueError(unreadable.format(text=text, fmt="iso"))
+    offset = parsed.utcoffset()
+    zone = None if offset is None else timezone(offset)
+    return datetime(
+        parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, parsed.second,
+        parsed.microsecond, tzinfo=zone,
+    )
+
+
+def _pattern_time(text: str, fmt: str, unreadable: str) -> datetime:
+    """A text written in the pattern ``fmt`` (pendulum's tokens); naive unless the pattern
+    reads an offset."""
+    from pendulum.formatting import Formatter
+
+    try:
+        parts = Formatter().parse(text, fmt, None)  # type: ignore[arg-type]
+        return datetime(
+            parts["year"], parts["month"], parts["day"], parts.get("hour") or 0,
+            parts.get("minute") or 0, parts.get("second") or 0, parts.get("microsecond") or 0,
+            tzinfo=parts.get("tz"),
+        )
+    except (ValueError, TypeError, KeyError):
+        raise ValueError(unreadable.format(text=text, fmt=fmt)) from None
+
+
+def localize(text: str, naive: datetime, tz: tzinfo) -> datetime:
+    """The wall-clock time ``naive`` (written ``text``) in ``tz``; refused where the zone
+    makes it happen twice (an autumn fold) or never (a spring gap), rather than guessed.
+
+    Raises:
+        ValueError: naming ``text`` and the zone.
+    """
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # Either a fold (both read back as this wall time) or a gap (neither does).
+        back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        what = "happens twice (a daylight-saving fold)" if back == naive else "never happens"
+        raise ValueError(
+            f"time {text!r} {what} in {tz}: give it with its UTC offset"
+        )
+    return first
+
+
+class TimeReader:
+    """The times of one log, read by :func:`parse_time` in ``tz``, with a fast path for the
+    usual text (ISO with an offset) and one zone object shared by every row of an offset,
+    which keeps a large log small in memory."""
+
+    def __init__(self, tz: tzinfo | None) -> None:
+        self.tz = tz
+        self.zones: dict[tzinfo, tzinfo] = {}
+
+    def fast(self, text: str) -> datetime | None:
+        """The fast path: an ISO text with an offset, or ``None``."""
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        zone = at.tzinfo
+        if zone is None:
+            return None
+        shared = self.zones.setdefault(zone, zone)
+        if shared is zone:
+            return at
+        # The same instant, with the zone object every row of that offset shares (so a
+        # large log keeps one): astimezone does it in half the time of replace, but goes
+        # through UTC, which is out of range at the ends of years 1 and 9999.
+        try:
+            return at.astimezone(shared)
+        except OverflowError:
+            return at.replace(tzinfo=shared)
+
+    def __call__(self, text: str) -> datetime:
+        """The instant of ``text``.
+
+        Raises:
+            ValueError: as :func:`parse_time`.
+        """
+        found = self.fast(text)
+        return found if found is not None else parse_time(text, self.tz)
