@@ -30,10 +30,6 @@ from slaclock.logs._rows import (
 from slaclock.logs._text import csv_safe, format_duration, format_time, printable, whole_seconds
 from slaclock.logs._times import TimeReader, localize, parse_time, parse_zone
 
-# The former private names, while the other wings move to the new ones.
-_general = general_columns
-_localize = localize
-
 __all__ = [
     "BadRow",
     "EventLog",
@@ -44,8 +40,6 @@ __all__ = [
     "RowChecker",
     "Split",
     "TimeReader",
-    "_general",
-    "_localize",
     "bucket_of",
     "check_log_path",
     "csv_safe",

@@ -24,7 +24,7 @@ import attrs
 
 from slaclock._errors import EventError
 from slaclock._instants import to_us
-from slaclock.logs import BadRow, EventLog, Row, _general, parse_time
+from slaclock.logs import BadRow, EventLog, Row, general_columns, parse_time
 from slaclock.sla import OPENINGS, TAKES_LEVEL, Event, Happening, signed_of
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def frame_events(
             at = _frame_time(cells["time"], tz)
             kind = cells["event"]
             ticket = cells["ticket"]
-            general = _general(
+            general = general_columns(
                 str(kind), cells.get("level"), cells.get("status"), cells.get("author"),
                 cells.get("field"), cells.get("value"), cells.get("fields"),
             )

@@ -20,7 +20,7 @@ named here. Its modules, from the bottom up:
 """
 
 from slaclock.sla._contract import Contract
-from slaclock.sla._count import ClockCount, Counted, counted_of
+from slaclock.sla._count import Counted, counted_of
 from slaclock.sla._event import Event, Happening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
 from slaclock.sla._model import (
@@ -56,11 +56,6 @@ from slaclock.sla._vocabulary import (
 )
 from slaclock.sla._walk import Shapes, Walk, inside_rules
 
-# The former private names, while the other wings move to the new ones.
-_local = local_datetime
-_Reader = PolicyReader
-_Walk = Walk
-
 __all__ = [
     "BUILTIN_FIELDS",
     "CATEGORIES",
@@ -71,7 +66,6 @@ __all__ = [
     "ROLES",
     "TAKES_LEVEL",
     "VOCABULARY",
-    "ClockCount",
     "Contract",
     "Counted",
     "Coverage",
@@ -96,9 +90,6 @@ __all__ = [
     "Ticket",
     "TicketStatus",
     "Walk",
-    "_Reader",
-    "_Walk",
-    "_local",
     "as_versions",
     "counted_of",
     "desk_zone",
