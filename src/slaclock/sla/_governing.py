@@ -103,9 +103,9 @@ def governing(
         return Terms(contract.regulation(versions), contract, contract.emergency or coverage)
     if signed is None:
         us = opened if isinstance(opened, int) else to_us(opened, "opened")
-        regulation = _far_from_a_change(versions, us)
-        if regulation is not None:
-            return Terms(regulation, None, coverage)
+        found = _far_from_a_change(versions, us, coverage)
+        if found is not None:
+            return found
         signed = from_us(us, desk_zone(versions)).date()
     return Terms(versions.for_contract(signed), None, coverage)
 
@@ -114,12 +114,15 @@ def governing(
 _MARGIN = 2 * 86_400 * US_PER_SECOND
 
 
-def _far_from_a_change(versions: RegulationVersions, us: int) -> Regulation | None:
-    """The version in force on the day of ``us`` in the desk's zone, found on the
-    integers when ``us`` is two days or more from the start of every version's first day
-    (a report asks it of every ticket); ``None`` otherwise (then the day is worked out).
-    The versions' first instants are worked out once and kept by the versions."""
-    starts: list[int] | None = versions._memo.get(_STARTS)
+def _far_from_a_change(versions: RegulationVersions, us: int, coverage: str | None
+                       ) -> Terms | None:
+    """The terms of a ticket without a contract opened at ``us``, found on the integers
+    when ``us`` is two days or more from the start of every version's first day in the
+    desk's zone (a report asks it of every ticket); ``None`` otherwise (then the day is
+    worked out). The versions' first instants, and the terms found, are kept by the
+    versions."""
+    memo = versions._memo
+    starts: list[int] | None = memo.get(_STARTS)
     if starts is None:
         zone = desk_zone(versions)
         try:
@@ -127,11 +130,15 @@ def _far_from_a_change(versions: RegulationVersions, us: int) -> Regulation | No
                       for v in versions.versions]
         except (OverflowError, ValueError, HorizonError):  # year 1 or 9999: always the day
             starts = []
-        versions._memo.keep(_STARTS, starts)
+        memo.keep(_STARTS, starts)
     i = bisect_right(starts, us)
     if i == 0 or us - starts[i - 1] < _MARGIN or (i < len(starts) and starts[i] - us < _MARGIN):
         return None
-    return versions.versions[i - 1]
+    key = (_STARTS, i, coverage)
+    terms: Terms | None = memo.get(key)
+    if terms is None:
+        terms = memo.keep(key, Terms(versions.versions[i - 1], None, coverage))
+    return terms
 
 
 _STARTS = "governing: the first instant of each version's effective day in the desk's zone"
