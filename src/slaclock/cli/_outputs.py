@@ -35,14 +35,15 @@ class Part:
 
     def __init__(self, path: str, fmt: str) -> None:
         self.path = path
-        self.writer = MetricWriter(fmt)
         self.file: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._text = MetricWriter(fmt).ticket
+        self._write = self.file.write
 
     def write(self, opened_us: int, line: int, status: TicketStatus) -> None:
         """Write one ticket's text, keyed by its opening's instant and line."""
-        data = self.writer.ticket(status).encode("utf-8")
-        self.file.write(_HEADER.pack(opened_us, line, len(data)))
-        self.file.write(data)
+        data = self._text(status).encode("utf-8")
+        self._write(_HEADER.pack(opened_us, line, len(data)))
+        self._write(data)
 
     def close(self) -> None:
         self.file.close()

@@ -351,8 +351,10 @@ class Shard:
         first_us: int | None = None
         last_us: int | None = None
         part: Part | None = None
+        write = None
         if spec.fmt in ("csv", "json"):
             part = Part(os.path.join(spec.workdir, f"shard-{self.index}.bin"), spec.fmt)
+            write = part.write
         limit = spec.limit if spec.fmt == "table" else 0
         tickets: Iterable[TicketEvents] = log_tickets(log)
         if progress is not None:
@@ -368,8 +370,8 @@ class Shard:
                 for c in counted.clocks:
                     if c.deadline is not None and (last_us is None or c.deadline > last_us):
                         last_us = c.deadline
-                if part is not None:
-                    part.write(opened_us, line, status or counted.status())
+                if write is not None:
+                    write(opened_us, line, status or counted.status())
                     continue
                 # The table lists the most urgent tickets: each shard keeps its `limit`
                 # most urgent (a heap of the negated keys, the least urgent on top); a

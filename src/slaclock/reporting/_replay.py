@@ -108,11 +108,12 @@ class Replayer:
         n = bisect_right(times, at_us)
         said: tuple[Any, ...] | None = None
         if all(map(operator.lt, times, times[1:])) and all(
-            map(ticket_id.__eq__, [event.ticket for _, event in events])
+            map(ticket_id.__eq__, map(_TICKET, map(_EVENT, events)))  # in C
         ):
             said = (
                 id(regulation), None if contract is None else id(contract), coverage,
-                *[_says(event) for _, event in events[:n]],
+                # What each event says: the usual event (no fields) read in C.
+                *[_TEXTS(e) if not e.fields else _says(e) for _, e in events[:n]],
             )
             walks = self.known.get(said)
             if walks is not None and walks is not _REFUSED:
@@ -185,6 +186,9 @@ class Replayer:
             walks[tuple(walk.inside.values())] = walk
 
 
+#: An event's ticket, and a ``(line, event)`` pair's event.
+_TICKET = operator.attrgetter("ticket")
+_EVENT = operator.itemgetter(1)
 _TEXTS = operator.attrgetter("kind", "level", "coverage", "customer", "category", "status",
                              "author")
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from slaclock.logs import csv_safe, format_time
-from slaclock.sla import TicketStatus
+from slaclock.sla import MetricStatus, TicketStatus
 
 __all__ = ["METRIC_COLUMNS", "MetricWriter", "metric_rows"]
 
@@ -26,20 +26,23 @@ METRIC_COLUMNS = (
 _SECOND = timedelta(seconds=1)
 
 
-def metric_rows(status: TicketStatus) -> Iterator[tuple[Any, ...]]:
+def metric_rows(status: TicketStatus) -> list[tuple[Any, ...]]:
     """The rows of :data:`METRIC_COLUMNS` for one ticket: one per clock, as values
     (instants as datetimes, durations in whole seconds, rounded down)."""
     head = (status.ticket, status.level, status.coverage, status.state, status.opened)
-    second = _SECOND
-    for m in status.metrics:
-        target, elapsed, remaining = m.target, m.elapsed, m.remaining
-        yield (
-            *head, m.metric, m.cycle, m.state, m.start, m.deadline,
-            None if target is None else target // second,
-            None if elapsed is None else elapsed // second,
-            None if remaining is None else remaining // second,
-            m.used, m.met_at, m.breached_at, m.at_risk, m.state == "breached",
-        )
+    return [head + _clock(m) for m in status.metrics]
+
+
+def _clock(m: MetricStatus) -> tuple[Any, ...]:
+    """The columns of one clock (:data:`METRIC_COLUMNS` from ``metric`` on)."""
+    target, elapsed, remaining, second = m.target, m.elapsed, m.remaining, _SECOND
+    return (
+        m.metric, m.cycle, m.state, m.start, m.deadline,
+        None if target is None else target // second,
+        None if elapsed is None else elapsed // second,
+        None if remaining is None else remaining // second,
+        m.used, m.met_at, m.breached_at, m.at_risk, m.state == "breached",
+    )
 
 
 _BOOL = {False: "false", True: "true"}
@@ -64,7 +67,9 @@ class MetricWriter:
         self.fmt = fmt
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer)
-        self._metrics: dict[str, str] = {}
+        #: The CSV text of each level, and of each metric's name, met (a policy's few).
+        self._texts: dict[str, str] = {}
+        self._names: dict[str, str] = {}
 
     @property
     def header(self) -> str:
@@ -75,18 +80,22 @@ class MetricWriter:
         """One ticket's text: its CSV rows, or its JSON object."""
         if self.fmt == "json":
             return status.to_json()
+        texts = self._texts
+        level = texts.get(status.level)
+        if level is None:
+            level = texts[status.level] = self._quoted((csv_safe(status.level),))
+        names = self._names
+        head = ",".join((
+            self._quoted((csv_safe(status.ticket),)), level, status.coverage or "",
+            status.state, format_time(status.opened),
+        ))
         lines = []
-        head = ""
-        metrics = self._metrics
-        for (ticket, level, coverage, ticket_state, opened, metric, cycle, state, start,
-             deadline, target, elapsed, remaining, used, met_at, breached_at, at_risk,
-             breached) in metric_rows(status):
-            if not head:  # the ticket's cells, the same on each of its rows
-                head = ",".join((self._quoted((csv_safe(ticket), csv_safe(level))),
-                                 coverage or "", ticket_state, format_time(opened)))
-            name = metrics.get(metric)
+        for m in status.metrics:
+            (metric, cycle, state, start, deadline, target, elapsed, remaining, used, met_at,
+             breached_at, at_risk, breached) = _clock(m)
+            name = names.get(metric)
             if name is None:
-                name = metrics[metric] = self._quoted((metric,))
+                name = names[metric] = self._quoted((csv_safe(metric),))
             lines.append(",".join((
                 head, name, str(cycle), state, format_time(start), _time(deadline),
                 _number(target), _number(elapsed), _number(remaining),
@@ -98,6 +107,8 @@ class MetricWriter:
 
     def _quoted(self, cells: Sequence[str]) -> str:
         """Cells as the csv module writes them (quoted where they need it), joined."""
+        if len(cells) == 1 and not cells[0]:
+            return ""  # the csv module writes a row of one empty cell as ""
         buffer = self._buffer
         buffer.seek(0)
         buffer.truncate()
