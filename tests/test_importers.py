@@ -19,16 +19,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import slaclock
-from slaclock import (
-    Event,
+from slaclock import Event, Regulation, load_policy
+from slaclock.helpdesks import (
     Export,
     ExportError,
     ExportMapping,
     MappingError,
-    Regulation,
     Unknown,
     load_mapping,
-    load_policy,
     read_export,
 )
 from slaclock.helpdesks._mapping import read_policy_file
@@ -159,7 +157,7 @@ def test_zendesk_priority_raised_after_creation_counts_urgent_targets_from_creat
 def test_zendesk_breaches_agree_with_zendesk_s_own_metric_events(
     zendesk_report: slaclock.Report,
 ) -> None:
-    found = slaclock.compare_breaches(
+    found = slaclock.helpdesks.compare_breaches(
         zendesk_report, EXAMPLES / "zendesk_ticket_metric_events.json")
     assert [(c.ticket, c.zendesk_metric, c.agree) for c in found] == [
         ("101", "reply_time", True), ("101", "resolution_time", True),
@@ -183,7 +181,7 @@ def test_zendesk_breach_slaclock_does_not_see_is_a_disagreement(
         "type": "apply_sla", "time": "2026-06-02T09:00:00Z",
     })
     found = {(c.ticket, c.zendesk_metric): c
-             for c in slaclock.compare_breaches(zendesk_report, data)}
+             for c in slaclock.helpdesks.compare_breaches(zendesk_report, data)}
     work = found["101", "agent_work_time"]
     assert (work.zendesk, work.slaclock, work.agree) == (ber(2, 11), None, False)
     missing = found["999", "reply_time"]
@@ -193,7 +191,7 @@ def test_zendesk_breach_slaclock_does_not_see_is_a_disagreement(
 def test_zendesk_metric_names_can_be_mapped_one_to_one(
     zendesk_report: slaclock.Report,
 ) -> None:
-    found = slaclock.compare_breaches(
+    found = slaclock.helpdesks.compare_breaches(
         zendesk_report, EXAMPLES / "zendesk_ticket_metric_events.json",
         {"reply_time": "first_reply"})
     assert {(c.ticket, c.metrics) for c in found} == {
@@ -944,7 +942,7 @@ def test_slaclock_helpdesks_is_a_public_face_of_the_same_names() -> None:
     assert sorted(helpdesks.__all__) == sorted([
         "ExportMapping", "load_mapping", "read_export", "Export", "Unknown", "ExportError",
         "MappingError", "compare_breaches", "BreachComparison", "ZendeskMetricEvent",
-        "ZENDESK_METRICS", "read_zendesk_metric_events",
+        "ZENDESK_METRICS", "read_zendesk_metric_events", "calendar_from_zendesk",
     ])
     with warnings.catch_warnings():  # slaclock.<name> may be served with a deprecation
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -3,7 +3,12 @@
 A :class:`Calendar` says when a desk works; its methods answer how much working time lies
 between two instants, when a deadline falls, and when the desk next opens or closes. A
 :class:`Regulation` says what a desk promises; a :class:`Ticket` replays its events and
-tells whether the promise was kept.
+tells whether the promise was kept; :func:`report` sums up a log of many tickets.
+
+This module is the small public face. Two public submodules hold the rest:
+:mod:`slaclock.policy` (the policy's parts: levels, targets, metric definitions, the rule
+that says which terms govern a ticket) and :mod:`slaclock.helpdesks` (helpdesk exports and
+the helpdesk's own verdicts). :mod:`slaclock.pandas` adds the ``.sla`` accessor.
 
 The SLA model is loaded on first use of one of its names, so ``import slaclock`` stays
 light: no NumPy, pandas or country data until a calendar needs them.
@@ -12,9 +17,10 @@ light: no NumPy, pandas or country data until a calendar needs them.
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING
 
-from ._errors import (
+from slaclock._errors import (
     CalendarFileError,
     ConfigError,
     Datetime64AssumedUTCWarning,
@@ -28,115 +34,70 @@ from ._errors import (
     SlaclockWarning,
     UnknownLevelError,
 )
-from .calendars._calendar import Calendar, CombinedCalendar
-from .calendars._days import DaySource, YearRules
-from .calendars._hours import WeeklyHours
-from .calendars._schedule import Schedule
-from .calendars._summary import PeriodSummary, YearSummary
+from slaclock._version import __version__ as __version__
+from slaclock.calendars._calendar import Calendar
+from slaclock.calendars._days import DaySource, YearRules
+from slaclock.calendars._hours import WeeklyHours
+from slaclock.calendars._schedule import CombinedCalendar, Schedule
+from slaclock.calendars._summary import PeriodSummary, YearSummary
 
 if TYPE_CHECKING:
-    from .calendars._dated import DatedDays
-    from .calendars._ics import calendar_to_ics, read_ics
-    from .calendars._zendesk_schedule import calendar_from_zendesk
-    from .helpdesks import Export, Unknown, read_export
-    from .helpdesks._mapping import ExportError, ExportMapping, MappingError, load_mapping
-    from .helpdesks._zendesk_metrics import (
-        ZENDESK_METRICS,
-        BreachComparison,
-        ZendeskMetricEvent,
-        compare_breaches,
-        read_zendesk_metric_events,
-    )
-    from .logs import BadRow
-    from .reporting._replay import replay
-    from .reporting._report import Report, Summary, report
-    from .sla import (
-        CATEGORIES,
-        COVERAGES,
+    from slaclock.calendars._dated import DatedDays
+    from slaclock.calendars._ics import calendar_to_ics, read_ics
+    from slaclock.logs import BadRow, EventLogError
+    from slaclock.reporting import Report, Summary, replay, report
+    from slaclock.sla import (
         Contract,
-        Deadlines,
         Event,
-        Level,
-        LevelRule,
-        MetricDefinition,
         MetricStatus,
-        Options,
         Regulation,
         RegulationVersions,
-        Target,
         Ticket,
         TicketStatus,
         load_calendar,
         load_policy,
-        metric_library,
         order_queue,
-        parse_policy,
     )
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     # calendars and their arithmetic
     "Calendar",
     "CombinedCalendar",
+    "DatedDays",
     "DaySource",
     "PeriodSummary",
     "Schedule",
     "WeeklyHours",
     "YearRules",
     "YearSummary",
-    # calendars from other tools, and out to them
-    "DatedDays",
-    "calendar_from_zendesk",
     "calendar_to_ics",
     "read_ics",
-    # service levels, contracts, ticket clocks
-    "CATEGORIES",
-    "COVERAGES",
+    # the policy a desk runs on (its parts: slaclock.policy)
     "Contract",
-    "Deadlines",
-    "Event",
-    "Level",
-    "LevelRule",
-    "MetricDefinition",
-    "MetricStatus",
-    "Options",
     "Regulation",
     "RegulationVersions",
-    "Target",
-    "Ticket",
-    "TicketStatus",
     "load_calendar",
     "load_policy",
-    "metric_library",
+    # tickets and their clocks
+    "Event",
+    "MetricStatus",
+    "Ticket",
+    "TicketStatus",
     "order_queue",
-    "parse_policy",
     "replay",
-    # reports over ticket histories
+    # reports over ticket histories (helpdesk exports: slaclock.helpdesks)
     "BadRow",
     "Report",
     "Summary",
     "report",
-    # helpdesk exports in: mappings, importers, Zendesk's own verdicts
-    "BreachComparison",
-    "Export",
-    "ExportMapping",
-    "Unknown",
-    "ZENDESK_METRICS",
-    "ZendeskMetricEvent",
-    "compare_breaches",
-    "load_mapping",
-    "read_export",
-    "read_zendesk_metric_events",
     # errors and warnings
     "CalendarFileError",
     "ConfigError",
     "Datetime64AssumedUTCWarning",
     "EventError",
-    "ExportError",
+    "EventLogError",
     "HorizonError",
     "LongCompileWarning",
-    "MappingError",
     "NaiveDatetimeError",
     "PolicyError",
     "ProvisionalCalendarWarning",
@@ -154,41 +115,59 @@ for _cls in (Calendar, CombinedCalendar, Schedule, WeeklyHours, DaySource, YearR
     _cls.__module__ = __name__
 del _cls
 
-#: Names loaded on first use, and the module that defines each.
+#: The public names loaded on first use, and the module that serves each.
 _LAZY = {
     **dict.fromkeys(
-        ("Event", "MetricStatus", "Ticket", "TicketStatus", "order_queue"),
+        ("Contract", "Event", "MetricStatus", "Regulation", "RegulationVersions", "Ticket",
+         "TicketStatus", "load_calendar", "load_policy", "order_queue"),
         "slaclock.sla",
+    ),
+    **dict.fromkeys(("Report", "Summary", "replay", "report"), "slaclock.reporting"),
+    **dict.fromkeys(("BadRow", "EventLogError"), "slaclock.logs"),
+    "DatedDays": "slaclock.calendars._dated",
+    **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock.calendars._ics"),
+}
+
+#: Names slaclock 0.1 served here that moved to a public submodule: still served, with a
+#: DeprecationWarning naming the new place; they go in slaclock 0.2.
+_MOVED = {
+    **dict.fromkeys(
+        ("CATEGORIES", "COVERAGES", "Deadlines", "Level", "LevelRule", "MetricDefinition",
+         "Options", "Target", "metric_library", "parse_policy"),
+        "slaclock.policy",
     ),
     **dict.fromkeys(
-        ("CATEGORIES", "COVERAGES", "Contract", "Deadlines", "Level", "LevelRule",
-         "MetricDefinition", "Options", "Regulation", "RegulationVersions", "Target",
-         "load_calendar", "load_policy", "metric_library", "parse_policy"),
-        "slaclock.sla",
+        ("BreachComparison", "Export", "ExportError", "ExportMapping", "MappingError",
+         "Unknown", "ZENDESK_METRICS", "ZendeskMetricEvent", "calendar_from_zendesk",
+         "compare_breaches", "load_mapping", "read_export", "read_zendesk_metric_events"),
+        "slaclock.helpdesks",
     ),
-    **dict.fromkeys(("Report", "Summary", "report"), "slaclock.reporting._report"),
-    "replay": "slaclock.reporting._replay",
-    "BadRow": "slaclock.logs",
-    "DatedDays": "slaclock.calendars._dated",
-    "calendar_from_zendesk": "slaclock.calendars._zendesk_schedule",
-    **dict.fromkeys(("calendar_to_ics", "read_ics"), "slaclock.calendars._ics"),
-    **dict.fromkeys(("Export", "Unknown", "read_export"), "slaclock.helpdesks"),
-    **dict.fromkeys(("ExportError", "ExportMapping", "MappingError", "load_mapping"),
-                    "slaclock.helpdesks._mapping"),
-    **dict.fromkeys(("ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
-                     "compare_breaches", "read_zendesk_metric_events"),
-                    "slaclock.helpdesks._zendesk_metrics"),
 }
 
 
+#: The public submodules, loaded on first use as attributes too (``slaclock.policy``).
+_SUBMODULES = ("policy", "helpdesks")
+
+
 def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'slaclock' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
+    if module_name is not None:
+        value = getattr(importlib.import_module(module_name), name)
+        globals()[name] = value
+        return value
+    new_home = _MOVED.get(name)
+    if new_home is not None:
+        warnings.warn(
+            f"slaclock.{name} moved to {new_home}.{name}; import it from there (the old "
+            "name goes in slaclock 0.2)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(new_home), name)
+    raise AttributeError(f"module 'slaclock' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

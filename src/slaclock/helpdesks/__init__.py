@@ -16,6 +16,7 @@ A public submodule of slaclock (``from slaclock.helpdesks import read_export``):
 It reads the SLA model, the logs and (for the comparison's types) the reports below it.
 """
 
+from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
 from slaclock.helpdesks._export import Export, Unknown
 from slaclock.helpdesks._mapping import ExportError, ExportMapping, MappingError, load_mapping
 from slaclock.helpdesks._read import read_export
@@ -36,6 +37,7 @@ __all__ = [
     "MappingError",
     "Unknown",
     "ZendeskMetricEvent",
+    "calendar_from_zendesk",
     "compare_breaches",
     "load_mapping",
     "read_export",
