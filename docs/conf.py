@@ -30,7 +30,7 @@ napoleon_numpy_docstring = False
 nitpick_ignore_regex = [
     (r"py:.*", r"(datetime|zoneinfo|collections\.abc|typing|attrs?|holidays|enum|pathlib|os|"
      r"numpy|pandas|np|pd|array|threading|abc|matplotlib)(\..*)?"),
-    (r"py:.*", r"slaclock\._.*"),
+    (r"py:.*", r"slaclock\.(\w+\.)*_.*"),
     (r"py:.*", r"(timedelta|datetime|date|tzinfo|ZoneInfo|Path|Mapping|Iterable|Iterator|"
      r"Sequence|Any|Literal|Self|TypeAlias|V|T|DayHours|Interval|YearRules|DaySource|"
      r"WeeklyHours|TimelineCache|Timeline|FrozenDateMap|Schedule|YearSummary|"

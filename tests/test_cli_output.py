@@ -548,8 +548,9 @@ def test_the_always_calendar_is_on_utc_without_tz_on_the_command_line_as_in_a_po
     # file. One rule now, the policy file's: UTC unless a zone is given.
     from zoneinfo import ZoneInfo
 
-    from slaclock import Calendar, parse_policy
+    from slaclock import Calendar
     from slaclock.cli._calendar_cmd import load_calendar
+    from slaclock.policy import parse_policy
 
     policy = parse_policy(tomllib.loads(
         'format = 1\nversion = "1"\neffective = 2026-01-01\n'

@@ -345,7 +345,7 @@ def test_a_desk_describes_its_own_policy_in_toml(tmp_path: Path) -> None:
     assert reg.source == "desk.toml"
     gold = reg.level("gold")
     assert gold.critical
-    assert gold.target("reaction") == slaclock.Target("reaction", 30 * timedelta(minutes=1),
+    assert gold.target("reaction") == slaclock.policy.Target("reaction", 30 * timedelta(minutes=1),
                                                      "always")
     assert reg.level("silver").target("next_reaction").duration == 4 * H  # type: ignore[union-attr]
     assert reg.level("silver").title == "silver"

@@ -32,9 +32,8 @@ from slaclock import (
     Ticket,
     TicketStatus,
     load_policy,
-    metric_library,
-    parse_policy,
 )
+from slaclock.policy import metric_library, parse_policy
 
 BER = ZoneInfo("Europe/Berlin")
 MSK = ZoneInfo("Europe/Moscow")
@@ -531,13 +530,13 @@ def test_a_level_falls_back_by_its_metric_s_definition_not_by_the_regulation_s_n
     """Named case: Level.fallbacks defaulted to next_reaction -> reaction, the
     regulation's metric names, whatever the policy's metrics."""
     office = Calendar(tz="Europe/Berlin", hours="09:00-17:00")
-    hour = slaclock.Target("first", H, "office")
-    level = slaclock.Level("x", "X", None, targets={"first": hour, "reaction": hour})
+    hour = slaclock.policy.Target("first", H, "office")
+    level = slaclock.policy.Level("x", "X", None, targets={"first": hour, "reaction": hour})
     assert dict(level.fallbacks) == {}
-    first = slaclock.MetricDefinition("first", start={"created"}, stop={"desk_reply"})
-    again = slaclock.MetricDefinition("again", start={"customer_reply"}, stop={"desk_reply"},
+    first = slaclock.policy.MetricDefinition("first", start={"created"}, stop={"desk_reply"})
+    again = slaclock.policy.MetricDefinition("again", start={"customer_reply"}, stop={"desk_reply"},
                                       cycles=True, target_from="first")
-    own = slaclock.MetricDefinition("next_reaction", start={"customer_reply"},
+    own = slaclock.policy.MetricDefinition("next_reaction", start={"customer_reply"},
                                     stop={"desk_reply"}, cycles=True)
     reg = Regulation(version="1", effective=date(2026, 1, 1), calendars={"office": office},
                      levels={"x": level}, metrics={"first": first, "again": again,

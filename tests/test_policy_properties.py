@@ -19,7 +19,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from legacy_clock import legacy_status
-from slaclock import Calendar, Event, Level, MetricDefinition, Options, Regulation, Target, Ticket
+from slaclock import Calendar, Event, Regulation, Ticket
+from slaclock.policy import Level, MetricDefinition, Options, Target
 from slaclock.sla import CATEGORIES
 
 BER = ZoneInfo("Europe/Berlin")

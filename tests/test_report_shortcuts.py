@@ -157,7 +157,7 @@ def test_to_json_writes_what_json_dumps_writes(
 def test_an_empty_value_is_not_a_missing_one_in_a_shared_walk() -> None:
     """Named case: a field set to "" changes it, a field set to nothing does not; two
     tickets that differ only so do not share a walk."""
-    from slaclock import Level, MetricDefinition, Target
+    from slaclock.policy import Level, MetricDefinition, Target
     from test_policy_properties import OFFICE, ORIGIN
 
     triage = MetricDefinition("triage", start=frozenset({"created"}),

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import slaclock
-from slaclock import CalendarFileError, calendar_from_zendesk
+from slaclock import CalendarFileError
+from slaclock.helpdesks import calendar_from_zendesk
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "zendesk_schedule.json"
 NY = ZoneInfo("America/New_York")

@@ -39,11 +39,11 @@ def _no_recurrences(year: int) -> YearRules:
 class DatedDays:
     """Dated rules read from a file: a day source for a :class:`Calendar`.
 
-    :func:`calendar_from_zendesk` and :func:`read_ics` make these; give one to a calendar
-    as its ``holidays``, or let :meth:`calendar` build the calendar. ``rules(year)`` gives
-    a year's rules, as every day source does: the dated ones below, and those of the
-    file's repeating events (an ICS ``RRULE``), expanded for that year; on a date, a
-    dated rule wins over a repeating one.
+    :func:`~slaclock.helpdesks.calendar_from_zendesk` and :func:`read_ics` make these; give
+    one to a calendar as its ``holidays``, or let :meth:`calendar` build the calendar.
+    ``rules(year)`` gives a year's rules, as every day source does: the dated ones below,
+    and those of the file's repeating events (an ICS ``RRULE``), expanded for that year; on
+    a date, a dated rule wins over a repeating one.
 
     Attributes:
         off: the dated days off, each with its name (``"New Year's Day"``); those of

@@ -89,7 +89,7 @@ def calendar_from_zendesk(
     *,
     select: str | int | None = None,
 ) -> Calendar:
-    """A :class:`Calendar` from a Zendesk business-hours schedule.
+    """A :class:`~slaclock.Calendar` from a Zendesk business-hours schedule.
 
     Args:
         schedule: a JSON file's path, or its parsed data: what Zendesk's Schedules API

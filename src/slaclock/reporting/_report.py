@@ -66,7 +66,7 @@ def report(
         EventError: with ``strict``, for the first bad event (the message names its line);
             without ``at``, for a log with no event to report on (the message says the
             first row refused, if any was).
-        slaclock.logs.EventLogError: for a log file that cannot be read at all.
+        slaclock.EventLogError: for a log file that cannot be read at all.
 
     >>> from datetime import datetime
     >>> from zoneinfo import ZoneInfo

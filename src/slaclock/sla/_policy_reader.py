@@ -36,7 +36,7 @@ DEFAULT_METRICS = ("reaction", "next_reaction", "resolution")
 TOP_KEYS = {
     "format", "version", "effective", "title", "at_risk", "calendars", "levels", "metrics",
     "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
-    # The export mapping of the helpdesk's log (slaclock.load_mapping reads it).
+    # The export mapping of the helpdesk's log (slaclock.helpdesks.load_mapping reads it).
     "log",
 }
 _VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}

@@ -55,13 +55,14 @@ class Regulation:
         effective: the date it takes effect.
         title: a human name.
         calendars: calendar name to :class:`~slaclock.Calendar` (or any schedule).
-        levels: level key to :class:`Level`.
+        levels: level key to :class:`~slaclock.policy.Level`.
         at_risk: the share of a target after which a running clock is "at risk".
         source: the file it was read from, if any.
-        metrics: metric name to :class:`MetricDefinition`, in the order clocks are listed.
+        metrics: metric name to :class:`~slaclock.policy.MetricDefinition`, in the order
+            clocks are listed.
         statuses: the helpdesk's status names to categories (each category also names
             itself).
-        options: the :class:`Options` of the rules helpdesks disagree on.
+        options: the :class:`~slaclock.policy.Options` of the rules helpdesks disagree on.
         rules: the level-selection rules, in order.
         default_level: the level of a ticket that names none and matches no rule.
         customers: the kinds of customer the policy serves, to their titles.
@@ -170,8 +171,8 @@ class Regulation:
 
     def target(self, level: str | Level, metric: str) -> Target | None:
         """The target of ``metric`` at ``level`` (its key, or the level): the level's own
-        (:meth:`Level.target`), else, when the level sets none, the target of the metric
-        the definition's ``target_from`` names; ``None`` without one.
+        (:meth:`~slaclock.policy.Level.target`), else, when the level sets none, the target of
+        the metric the definition's ``target_from`` names; ``None`` without one.
 
         Raises:
             UnknownLevelError: for an unknown level key.
@@ -205,9 +206,9 @@ class Regulation:
         that starts at the ticket's creation and has a target at ``level``.
 
         Returns:
-            a :class:`Deadlines`; ``d["reaction_deadline"]`` (the form of slaclock 0.1) and
-            ``d.targets["reaction"]`` are the same instant, in ``opened``'s zone, ``None``
-            where the level sets no target.
+            a :class:`~slaclock.policy.Deadlines`; ``d["reaction_deadline"]`` (the form of
+            slaclock 0.1) and ``d.targets["reaction"]`` are the same instant, in ``opened``'s
+            zone, ``None`` where the level sets no target.
 
         Raises:
             UnknownLevelError: for an unknown level.

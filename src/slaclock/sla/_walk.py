@@ -1,6 +1,6 @@
 """The walk: one pass over a ticket's sorted events, turning each into *facts* (the ticket
 was created, the desk replied, the status entered a category, a field changed) and feeding
-the facts to every metric the policy declares: a :class:`~slaclock.MetricDefinition` says
+the facts to every metric the policy declares: a :class:`~slaclock.policy.MetricDefinition` says
 which facts start, pause, meet, resume or cancel its clock. The walk gives each clock its
 cycles and their active spans, and the levels in force over the ticket's life; the
 counting (:mod:`slaclock.sla._count`) puts them on the ticket's times.
