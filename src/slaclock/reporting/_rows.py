@@ -85,9 +85,11 @@ class MetricWriter:
         if level is None:
             level = texts[status.level] = self._quoted((csv_safe(status.level),))
         names = self._names
+        opened = status.opened
+        opened_text = format_time(opened)  # also a clock's start, when it is that instant
         head = ",".join((
             self._quoted((csv_safe(status.ticket),)), level, status.coverage or "",
-            status.state, format_time(status.opened),
+            status.state, opened_text,
         ))
         lines = []
         for m in status.metrics:
@@ -97,7 +99,8 @@ class MetricWriter:
             if name is None:
                 name = names[metric] = self._quoted((csv_safe(metric),))
             lines.append(",".join((
-                head, name, str(cycle), state, format_time(start), _time(deadline),
+                head, name, str(cycle), state,
+                opened_text if start is opened else format_time(start), _time(deadline),
                 _number(target), _number(elapsed), _number(remaining),
                 "" if used is None else f"{used:.4f}", _time(met_at), _time(breached_at),
                 _BOOL[at_risk], _BOOL[breached],
