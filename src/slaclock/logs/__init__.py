@@ -26,6 +26,7 @@ from slaclock.logs._rows import (
     Row,
     RowChecker,
     general_columns,
+    signed_date,
 )
 from slaclock.logs._text import csv_safe, format_duration, format_time, printable, whole_seconds
 from slaclock.logs._times import TimeReader, localize, parse_time, parse_zone
@@ -52,6 +53,7 @@ __all__ = [
     "printable",
     "read_bucket",
     "read_rows",
+    "signed_date",
     "split_log",
     "whole_seconds",
 ]

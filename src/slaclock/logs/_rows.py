@@ -56,6 +56,7 @@ __all__ = [
     "RowChecker",
     "general_columns",
     "new_row",
+    "signed_date",
 ]
 
 #: The event kinds a log may hold: the SLA model's, both vocabularies.
@@ -247,9 +248,9 @@ class RowChecker:
         day = None
         if signed:
             try:
-                day = date.fromisoformat(str(signed).strip())
-            except ValueError:
-                return BadRow(line, f"signed {signed!r} is not a date (2025-03-01)", ticket_id)
+                day = signed_date(signed)
+            except ValueError as error:
+                return BadRow(line, str(error), ticket_id)
         return Row(
             line, ticket_id, at, kind, lvl,
             clean(detail) if detail and self.details else None, cov,
@@ -257,6 +258,26 @@ class RowChecker:
             day,
             *(general[1:4] if general is not None else (None, None, None)),
         )
+
+
+def signed_date(value: object) -> date | None:
+    """The date a contract was signed, as a log's ``signed`` cell gives it: ISO text
+    (``2025-03-01``), or a date (a datetime's own, as a DataFrame's timestamps give it);
+    ``None`` for no value.
+
+    Raises:
+        ValueError: for a value that is no date, with the reason a bad row gives.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"signed {value!r} is not a date (2025-03-01)") from None
 
 
 def general_columns(

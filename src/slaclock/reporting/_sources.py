@@ -24,7 +24,7 @@ import attrs
 
 from slaclock._errors import EventError
 from slaclock._instants import to_us
-from slaclock.logs import BadRow, EventLog, Row, general_columns, parse_time
+from slaclock.logs import BadRow, EventLog, Row, general_columns, parse_time, signed_date
 from slaclock.sla import OPENINGS, TAKES_LEVEL, Event, Happening, signed_of
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ def frame_events(
             if isinstance(general, str):
                 raise EventError(general)
             level, status, author, fields, builtin = general or (None, None, None, None, {})
-            signed = _signed(cells.get("signed"))
+            signed = signed_date(cells.get("signed"))
             out.append((position, Event(
                 str(ticket) if ticket is not None else "", at, kind,
                 level or cells.get("level") if kind in _LEVELLED else None,
@@ -281,21 +281,6 @@ def _frame_time(value: Any, tz: tzinfo | None) -> Any:
             "(frame['time'].dt.tz_localize(...))"
         ))
     return value
-
-
-def _signed(value: object) -> date | None:
-    """A DataFrame's ``signed`` cell as a date: a date, a datetime or timestamp (its
-    date), or ISO text (as a log's reader reads it)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"signed {value!r} is not a date (2025-03-01)") from None
 
 
 def _cell(value: object) -> Any:
