@@ -954,3 +954,21 @@ def test_slaclock_helpdesks_is_a_public_face_of_the_same_names() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_zendesk_metric_event_times_are_read_by_the_logs_one_time_parser() -> None:
+    # A time the log reader takes (padded, or in pendulum's forms) is one the metric
+    # events take; a time it refuses is refused in the metric reader's own words.
+    def events(time: object) -> list[dict[str, object]]:
+        return [{"ticket_id": 7, "metric": "reply_time", "instance_id": 1,
+                 "type": "breach", "time": time}]
+
+    read = slaclock.helpdesks.read_zendesk_metric_events
+    (event,) = read(events(" 2026-06-02T09:00:00Z "))
+    assert event.at == datetime(2026, 6, 2, 9, tzinfo=UTC)
+    (event,) = read(events("2026-06-02 12:00:00 +03:00"))
+    assert event.at == datetime(2026, 6, 2, 9, tzinfo=UTC)
+    with pytest.raises(ExportError, match="time 'yesterday' is not ISO 8601"):
+        read(events("yesterday"))
+    with pytest.raises(ExportError, match="time '2026-06-02T09:00:00' has no UTC offset"):
+        read(events("2026-06-02T09:00:00"))

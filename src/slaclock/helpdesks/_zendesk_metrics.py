@@ -24,6 +24,7 @@ import attrs
 
 from slaclock.helpdesks._export import _records
 from slaclock.helpdesks._mapping import ExportError
+from slaclock.logs import parse_time
 from slaclock.reporting import Report
 
 __all__ = ["ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
@@ -40,6 +41,11 @@ ZENDESK_METRICS: Mapping[str, tuple[str, ...]] = {
     "agent_work_time": ("agent_work",),
     "resolution_time": ("resolution",),
 }
+
+#: What the reader says of a time it cannot read, and of one without an offset (Zendesk
+#: writes UTC with ``Z``; the logs wing's one parser reads it).
+_NOT_ISO = "time {text!r} is not ISO 8601"
+_NO_OFFSET = "time {text!r} has no UTC offset"
 
 
 @attrs.frozen
@@ -108,14 +114,12 @@ def read_zendesk_metric_events(
         try:
             ticket, metric, kind, time = (record[k] for k in ("ticket_id", "metric", "type",
                                                               "time"))
-            at = datetime.fromisoformat(str(time).replace("Z", "+00:00"))
+            at = parse_time(time if isinstance(time, datetime) else str(time),
+                            unreadable=_NOT_ISO, no_zone=_NO_OFFSET)
         except KeyError as error:
             raise ExportError(name, number, f"no {error.args[0]!r}", "record") from None
-        except ValueError:
-            raise ExportError(name, number, f"time {record['time']!r} is not ISO 8601",
-                              "record") from None
-        if at.utcoffset() is None:
-            raise ExportError(name, number, f"time {time!r} has no UTC offset", "record")
+        except ValueError as error:
+            raise ExportError(name, number, str(error), "record") from None
         instance = record.get("instance_id", 0)
         out.append(ZendeskMetricEvent(
             str(ticket), str(metric), instance if isinstance(instance, int) else 0, str(kind),
