@@ -393,7 +393,7 @@ class PolicyReader:
                 if extra:
                     bad = sorted(extra)[0]
                     raise self.fail(f"{key}.{bad}", spec[bad], "the always preset takes only tz")
-                return Calendar.always(spec.get("tz", "UTC"))
+                return Calendar.always(**spec)
             if preset is not None:
                 raise self.fail(f"{key}.preset", preset, "expected 'russia' or 'always'")
             for required in ("tz", "hours"):
