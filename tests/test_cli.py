@@ -541,3 +541,18 @@ def test_a_reader_closing_the_pipe_is_not_an_error() -> None:
     proc.stderr.close()
     assert proc.wait(timeout=60) == 0
     assert err == b""
+
+
+def test_the_command_s_input_errors_are_one_list_the_app_and_its_workers_read() -> None:
+    # The errors that exit with code 2 are named once (slaclock._errors.INPUT_ERRORS);
+    # the command's main loop once wrote its own copy of the tuple.
+    from slaclock import SlaclockError
+    from slaclock._errors import INPUT_ERRORS
+
+    assert (SlaclockError, OSError, ValueError, LookupError) == INPUT_ERRORS
+    copies = [
+        path.relative_to(ROOT / "src").as_posix()
+        for path in sorted((ROOT / "src" / "slaclock").rglob("*.py"))
+        if "OSError, ValueError, LookupError" in path.read_text(encoding="utf-8")
+    ]
+    assert copies == ["slaclock/_errors.py"]

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
-from slaclock._errors import SlaclockError
+from slaclock._errors import INPUT_ERRORS
 from slaclock.cli._calendar_cmd import calendar_command, elapsed
 from slaclock.cli._deadline import deadline
 from slaclock.cli._options import CONTEXT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
@@ -83,7 +83,7 @@ class SlaclockGroup(click.Group):
             # The reader went away (``slaclock report ... | head``): not an error.
             _silence_stdout()
             return EXIT_OK
-        except (SlaclockError, OSError, ValueError, LookupError) as error:
+        except INPUT_ERRORS as error:
             if os.environ.get("SLACLOCK_DEBUG"):
                 raise
             return _fail(f"{prog_name}: error: {_one_line(str(error))}", EXIT_USAGE)
