@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -34,7 +35,7 @@ from slaclock import (
 from slaclock._instants import to_us
 from slaclock.cli._shards import _urgency
 from slaclock.reporting._replay import _REFUSED, Replayer
-from slaclock.sla import Counted, Shapes, counted_of
+from slaclock.sla import Counted, Role, Shapes, counted_of, said
 from slaclock.sla._governing import desk_zone
 from test_policy_data import policy
 from test_policy_properties import (
@@ -488,3 +489,59 @@ opened = { inside = "business" }
     assert list(got.tickets) == ["A"]
     assert got.tickets["A"].level == "fast"
     assert {b.ticket for b in got.rejected} == {"Z"}
+
+
+def test_the_walk_s_cache_and_the_replay_s_key_events_alike() -> None:
+    """Named case: ``Shapes`` and ``Replayer.known`` read an event through one function,
+    ``said``: two tickets differing only in an event's detail share a walk in both caches;
+    differing in an author, they do not."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)
+    later = opened + timedelta(hours=1)
+
+    def ticket(name: str, detail: str, author: Role) -> list[Event]:
+        return [Event(name, opened, "opened", level="commercial.standard"),
+                Event(name, later, "reply", detail=detail, author=author)]
+
+    same = ticket("A", "printer", "desk"), ticket("B", "scanner", "desk")
+    other = (ticket("C", "printer", "customer"),)
+    assert said(same[0][1]) == said(same[1][1])
+    assert said(same[0][1]) != said(other[0][1])
+    at = opened + timedelta(days=5)
+    replayer = Replayer(REG, at, None)
+    for events in (*same, *other):
+        counted, rejected, _ = replayer.ticket(events[0].ticket, list(enumerate(events, 1)))
+        assert counted is not None
+        assert not rejected
+    assert len(replayer.known) == 2
+    assert len(replayer.shapes) == 2
+    assert all(shape[3:] in {tuple(map(said, e)) for e in (*same, *other)}
+               for shape in replayer.known)
+
+
+def test_the_summary_keeps_instants_and_writes_them_only_as_json() -> None:
+    """Named case (issue 20): the worst breaches and the clocks at risk keep their
+    deadlines and met instants as datetimes in the report's zone (the table read them
+    back from text before); ``as_dict`` writes them as ISO text; a summary pickled and
+    merged (a Dask partition's) keeps them so."""
+    opened = MSK_ORIGIN + timedelta(days=1, hours=9)  # Tuesday 09:00
+    log = [Event("A", opened, "opened", level="partner.standard"),
+           Event("B", opened, "opened", level="partner.standard")]
+    due = alone(log, REG, "A", opened + timedelta(minutes=1)).metric("reaction").deadline
+    log.append(Event("B", due + timedelta(hours=1), "responded"))
+    at = due + timedelta(hours=2)
+    summary = report(log, REG, at=at).summary
+    assert len(summary.worst) == 2
+    for overdue, _, _, _, _, deadline, met_at in summary.worst:
+        assert isinstance(overdue, int)
+        assert met_at is None or met_at == due + timedelta(hours=1)
+        assert isinstance(deadline, datetime)
+        assert deadline == due
+        assert deadline.utcoffset() == at.utcoffset()
+    assert sorted(w[6] is None for w in summary.worst) == [False, True]
+    written = summary.as_dict()["worst_breaches"]
+    assert {w["deadline"] for w in written} == {due.isoformat()}
+    assert {w["met_at"] for w in written} == {None, (due + timedelta(hours=1)).isoformat()}
+    merged = Summary(summary.order)
+    merged.merge(pickle.loads(pickle.dumps(summary)))
+    assert merged.worst_sorted() == summary.worst_sorted()
+    assert merged.as_dict() == summary.as_dict()

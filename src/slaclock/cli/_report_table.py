@@ -27,6 +27,7 @@ from slaclock.logs import BadRow, format_time
 from slaclock.reporting._chart import FEW
 
 if TYPE_CHECKING:
+    from slaclock.reporting import Summary
     from slaclock.sla import Regulation, RegulationVersions
 
 __all__ = ["print_report"]
@@ -42,10 +43,6 @@ _STATE_STYLE = {
 }
 # Which clock of a ticket the narrow table shows: the most urgent.
 _URGENCY = {"breached": 0, "running": 2, "paused": 3, "met": 4, "not_applicable": 5}
-
-
-def _parse(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
 
 
 def _level_order(policy_levels: Sequence[str], levels: Iterable[str]) -> list[str]:
@@ -153,7 +150,7 @@ def _month_cell(met: int, decided: int, short: bool) -> str:
 
 
 def print_report(
-    summary: Any,
+    summary: Summary,
     meta: dict[str, Any],
     shown: list[list[tuple[Any, ...]]],
     bad: list[BadRow],
@@ -235,31 +232,29 @@ def print_report(
 
     items.append(_months_table(data["months"], order, width))
 
-    risk = data["at_risk_clocks"]
+    risk = summary.at_risk_sorted()
     if risk:
         table = _table(f"At risk: {len(risk)} running clock{'s' if len(risk) != 1 else ''} "
                        "past the at-risk share of the target (soonest deadlines)")
         for name in ("Ticket", "Level", "Clock", "Deadline", "Used"):
             table.add_column(name, justify="right" if name == "Used" else "left",
                              no_wrap=name != "Level", overflow="fold")
-        for item in risk[:10]:
-            table.add_row(_lit(item["ticket"]), _lit(item["level"]),
-                          _lit(clock_label(item["metric"], item["cycle"])),
-                          _when(_parse(item["deadline"])), f"{item['used'] * 100:.1f}%")
+        for deadline, ticket, level, cycle, metric, _, used in risk[:10]:
+            table.add_row(_lit(ticket), _lit(level), _lit(clock_label(metric, cycle)),
+                          _when(deadline), f"{used * 100:.1f}%")
         items.append(table)
     else:
         items.append(Text("At risk: no running clock is past the at-risk share."))
 
-    worst = data["worst_breaches"]
+    worst = summary.worst_sorted()
     if worst:
         items.append(_fit(
             "Worst breaches (most working time past the deadline)",
             [("Ticket", "left", 0), ("Level", "left", 1), ("Clock", "left", 0),
              ("Deadline", "left", 2), ("Overdue", "right", 0), ("Met at", "left", 0)],
-            ([_lit(item["ticket"]), _lit(item["level"]),
-              _lit(clock_label(item["metric"], item["cycle"])), _when(_parse(item["deadline"])),
-              days_hours(timedelta(seconds=item["overdue_seconds"])),
-              _when(_parse(item["met_at"])) or "not yet"] for item in worst),
+            ([_lit(ticket), _lit(level), _lit(clock_label(metric, cycle)), _when(deadline),
+              days_hours(timedelta(seconds=overdue)), _when(met_at) or "not yet"]
+             for overdue, ticket, level, metric, cycle, deadline, met_at in worst),
             width,
         ))
 

@@ -37,6 +37,7 @@ from slaclock.sla import (
     as_versions,
     governing,
     inside_rules,
+    said,
 )
 
 __all__ = ["Replayed", "Replayer", "Tally", "replay", "replay_tickets"]
@@ -108,16 +109,16 @@ class Replayer:
         # and on whether it opened inside the selection rules' calendars. A sequence
         # recorded whole once is counted again on its walk, without a Ticket.
         n = bisect_right(times, at_us)
-        said: tuple[Any, ...] | None = None
+        shape: tuple[Any, ...] | None = None
         if all(map(operator.lt, times, times[1:])) and all(
             map(ticket_id.__eq__, map(_TICKET, map(_EVENT, events)))  # in C
         ):
-            said = (
+            # What each event says, as the walk's cache reads it (:func:`~slaclock.sla.said`).
+            shape = (
                 id(regulation), None if contract is None else id(contract), coverage,
-                # What each event says: the usual event (no fields) read in C.
-                *[_TEXTS(e) if not e.fields else _says(e) for _, e in events[:n]],
+                *[said(e) for _, e in events[:n]],
             )
-            walks = self.known.get(said)
+            walks = self.known.get(shape)
             if walks is not None and walks is not _REFUSED:
                 # Found only now (as the walk finds it): it compiles the opening's year
                 # of the rules' calendars, which a ticket refused never asks for.
@@ -154,23 +155,23 @@ class Replayer:
                 if event is opening:
                     refused = line
         if refused is not None:
-            if said is not None:
-                self._learn(said, None)
+            if shape is not None:
+                self._learn(shape, None)
             return None, rejected, after
         try:
             ticket._check_opened(self.at, at_us)
             walk, walked = ticket._walk_to(at_us, self.shapes)
             counted = walk.count(ticket_id, walked, self.at, at_us, ticket.at_risk)
         except SlaclockError as error:
-            if said is not None:
-                self._learn(said, None)
+            if shape is not None:
+                self._learn(shape, None)
             reason = f"ticket {ticket_id!r} cannot be counted: {error}"
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
-        if said is not None:
-            self._learn(said, None if rejected or len(walked) != n else walk)
+        if shape is not None:
+            self._learn(shape, None if rejected or len(walked) != n else walk)
         return counted, rejected, after
 
-    def _learn(self, said: tuple[Any, ...], walk: Walk | None) -> None:
+    def _learn(self, shape: tuple[Any, ...], walk: Walk | None) -> None:
         """Remember what became of a sequence of events: its walk, under the selection
         rules' answers it was walked with; ``None``, some event refused or the ticket not
         counted, and every ticket saying so is recorded anew (bounded as :class:`Shapes`
@@ -179,11 +180,11 @@ class Replayer:
         if len(known) >= self.shapes.limit:
             known.clear()
         if walk is None:
-            known[said] = _REFUSED
+            known[shape] = _REFUSED
             return
-        walks = known.get(said)
+        walks = known.get(shape)
         if walks is None:
-            walks = known[said] = {}
+            walks = known[shape] = {}
         if walks is not _REFUSED:
             walks[tuple(walk.inside.values())] = walk
 
@@ -191,22 +192,9 @@ class Replayer:
 #: An event's ticket, and a ``(line, event)`` pair's event.
 _TICKET = operator.attrgetter("ticket")
 _EVENT = operator.itemgetter(1)
-_TEXTS = operator.attrgetter("kind", "level", "coverage", "customer", "category", "status",
-                             "author")
-
-
-def _says(event: Happening) -> tuple[Any, ...]:
-    """What the walk and the checks read of an event: all but its instant, its free text
-    and its ticket (checked apart); no fields and empty fields alike, as the walk takes
-    them."""
-    fields = event.fields
-    return (*_TEXTS(event), tuple(sorted(fields.items()))) if fields else _TEXTS(event)
-
 
 #: What ``Replayer.known`` holds for a sequence not recorded as given.
 _REFUSED: dict[tuple[bool, ...], Walk] = {}
-
-
 
 
 # -- the loop over many tickets ---------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,11 +19,19 @@ from slaclock.sla import Counted, TicketStatus, counted_of
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["TOP", "Summary", "compliance", "overdue_seconds"]
+__all__ = ["TOP", "AtRisk", "Breach", "Summary", "compliance", "overdue_seconds"]
 
 #: How many of the worst breaches a summary keeps.
 TOP = 10
 _COUNTS = ("tickets", "met", "breached", "in_progress", "at_risk")
+
+#: A clock at risk: its deadline (in the zone of the report's instant), ticket, level,
+#: cycle, metric, the ticket's state and the share of its target used.
+AtRisk = tuple[datetime, str, str, int, str, str, float]
+#: One of the worst breaches: how many whole seconds it is overdue
+#: (:func:`overdue_seconds`), its ticket, level, metric, cycle, deadline and when it was
+#: met (``None`` while it runs), the instants in the zone of the report's instant.
+Breach = tuple[int, str, str, str, int, datetime, datetime | None]
 
 
 def overdue_seconds(target_us: int, elapsed_us: int) -> int:
@@ -59,6 +68,9 @@ class Summary:
     (neither yet), ``at_risk``. Per level and metric: clocks met and breached. Months are
     those of the opening instant in the zone of the report's instant.
 
+    The clocks at risk and the worst breaches keep their instants and counts as values
+    (:data:`AtRisk`, :data:`Breach`); :meth:`as_dict` writes them as text.
+
     Attributes:
         order: the metrics in the policy's order (the order they are listed in).
     """
@@ -68,8 +80,8 @@ class Summary:
     months: dict[tuple[str, str], dict[str, int]] = attrs.Factory(dict)
     metrics: dict[tuple[str, str], list[int]] = attrs.Factory(dict)
     states: dict[str, int] = attrs.Factory(dict)
-    at_risk: list[tuple[str, str, str, int, str, str, float]] = attrs.Factory(list)
-    worst: list[tuple[int, str, str, str, int, str, str]] = attrs.Factory(list)
+    at_risk: list[AtRisk] = attrs.Factory(list)
+    worst: list[Breach] = attrs.Factory(list)
 
     def add(self, status: TicketStatus) -> None:
         """Count one ticket's status (its month and times in the zone of ``status.at``,
@@ -97,10 +109,9 @@ class Summary:
                 worst = self.worst
                 # Less overdue than all of the worst (the usual case): not one of them.
                 if len(worst) < TOP or (overdue, ticket) >= worst[0][:2]:
-                    item = (
-                        overdue, ticket, level, c.metric, c.cycle,
-                        format_time(local(c.deadline)),
-                        "" if c.met_at is None else format_time(local(c.met_at)),
+                    item: Breach = (
+                        overdue, ticket, level, c.metric, c.cycle, local(c.deadline),
+                        None if c.met_at is None else local(c.met_at),
                     )
                     if len(worst) < TOP:
                         heapq.heappush(worst, item)
@@ -113,8 +124,8 @@ class Summary:
                 assert c.deadline is not None
                 assert c.used is not None
                 self.at_risk.append((
-                    format_time(local(c.deadline)), ticket, level, c.cycle, c.metric,
-                    counted.head[2], round(c.used, 4),
+                    local(c.deadline), ticket, level, c.cycle, c.metric, counted.head[2],
+                    round(c.used, 4),
                 ))
             if state in ("met", "breached"):
                 key = (level, c.metric)
@@ -196,20 +207,26 @@ class Summary:
                 for (month, level), counts in sorted(self.months.items())
             ],
             "at_risk_clocks": [
-                {"ticket": t, "level": lv, "metric": m, "cycle": c, "deadline": d,
+                {"ticket": t, "level": lv, "metric": m, "cycle": c, "deadline": format_time(d),
                  "ticket_state": s, "used": u}
-                for d, t, lv, c, m, s, u in sorted(self.at_risk)
+                for d, t, lv, c, m, s, u in self.at_risk_sorted()
             ],
             "worst_breaches": [
                 {"ticket": t, "level": lv, "metric": m, "cycle": c, "overdue_seconds": o,
-                 "deadline": d, "met_at": met or None}
+                 "deadline": format_time(d), "met_at": None if met is None else format_time(met)}
                 for o, t, lv, m, c, d, met in self.worst_sorted()
             ],
         }
 
-    def worst_sorted(self) -> list[tuple[int, str, str, str, int, str, str]]:
-        """The worst breaches, most overdue first."""
-        return sorted(self.worst, key=lambda item: (-item[0], item[1:]))
+    def at_risk_sorted(self) -> list[AtRisk]:
+        """The clocks at risk, soonest deadline first (its wall time in the report's
+        zone, as it is written), then by ticket, level, cycle and metric."""
+        return sorted(self.at_risk)
+
+    def worst_sorted(self) -> list[Breach]:
+        """The worst breaches, most overdue first, then by ticket, level, metric and
+        cycle."""
+        return sorted(self.worst, key=lambda item: (-item[0], item[1:5]))
 
     def to_pandas(self) -> pandas.DataFrame:
         """Tickets per level and month opened: one row per (level, month) with the counts

@@ -54,7 +54,7 @@ from slaclock.sla._vocabulary import (
     Role,
     said_problem,
 )
-from slaclock.sla._walk import Shapes, Walk, inside_rules
+from slaclock.sla._walk import Shapes, Walk, inside_rules, said
 
 __all__ = [
     "BUILTIN_FIELDS",
@@ -101,6 +101,7 @@ __all__ = [
     "metric_library",
     "order_queue",
     "parse_policy",
+    "said",
     "said_problem",
     "same_event",
     "signed_of",

@@ -14,6 +14,7 @@ for a selection rule, is read before the walk and is part of the sequence.)
 
 from __future__ import annotations
 
+import operator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from slaclock.sla._contract import Contract
     from slaclock.sla._ticket import Ticket
 
-__all__ = ["Clock", "Shapes", "Walk", "inside_rules", "level_refusal", "walked"]
+__all__ = ["Clock", "Shapes", "Walk", "inside_rules", "level_refusal", "said", "walked"]
 
 
 _NO_FACTS: frozenset[str] = frozenset()
@@ -396,9 +397,9 @@ class Shapes:
         """The walk of the first ``n`` events of ``ticket``: a known one, or made now."""
         inside = _inside(ticket)
         contract = ticket.contract
-        said = tuple([_said(key, event) for key, event in ticket._events[:n]])
         shape = (id(ticket.regulation), None if contract is None else id(contract),
-                 ticket.coverage, tuple(inside.values()), said)
+                 ticket.coverage, tuple(inside.values()),
+                 *[said(event) for _, event in ticket._events[:n]])
         walk = self._walks.get(shape)
         if walk is None:
             walk = walked(ticket, n, inside)
@@ -410,10 +411,24 @@ class Shapes:
         return walk
 
 
-def _said(key: tuple[Any, ...], event: Happening) -> tuple[Any, ...]:
-    """What the walk reads of an event (its rank in ``key``, and every text but the
-    free-text detail), a missing value kept apart from an empty one: an empty customer
-    or field value is a change of the field, a missing one is not."""
+#: The texts of an event the walk reads, but its fields (read in C).
+_TEXTS = operator.attrgetter("kind", "level", "coverage", "customer", "category", "status",
+                             "author")
+
+
+def said(event: Happening) -> tuple[Any, ...]:
+    """What the walk (and the checks of an event against its ticket) read of an event: all
+    but its instant, its free-text detail and its ticket. The key of a walk known by what
+    its events say (:class:`Shapes`, and the report's replay): a missing value is kept
+    apart from an empty one (an empty customer or field value is a change of the field, a
+    missing one is not); no fields and empty fields alike, as the walk takes them. Its
+    order among events at one instant follows from these, under one policy version.
+
+    >>> from datetime import UTC, datetime
+    >>> from slaclock.sla._event import Event
+    >>> at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    >>> said(Event("T-1", at, "opened", "standard", detail="printer"))
+    ('opened', 'standard', None, None, None, None, None)
+    """
     fields = event.fields
-    return (key[1], event.kind, event.level, event.coverage, event.category, event.customer,
-            event.status, event.author, tuple(sorted(fields.items())) if fields else None)
+    return (*_TEXTS(event), tuple(sorted(fields.items()))) if fields else _TEXTS(event)
