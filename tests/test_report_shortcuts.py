@@ -233,7 +233,7 @@ def test_a_log_s_rows_walked_as_read_give_what_their_events_give(
 
     from slaclock import EventError
     from slaclock.logs import EventLog
-    from slaclock.reporting._sources import row_event
+    from test_report import row_event
 
     at = datetime.fromisoformat("2026-05-20T12:00:00+03:00")
     with tempfile.TemporaryDirectory() as workdir:

@@ -75,9 +75,8 @@ class Replayer:
         self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
     ) -> tuple[Counted | None, list[BadRow], int]:
         """One ticket's clocks from its ``(line, event)`` pairs (all of ``ticket_id``),
-        the opening first: each event an :class:`~slaclock.Event`, or a row of a log that
-        reads as one of the default vocabulary's
-        (:func:`~slaclock.reporting._sources.walkable`).
+        the opening first: each event an :class:`~slaclock.Event`, or a log's row (which
+        its reader checked as one, :func:`~slaclock.reporting._sources.log_tickets`).
 
         Returns:
             ``(counted, rejected, after)``: the clocks in integers, whose

@@ -24,23 +24,17 @@ import attrs
 
 from slaclock._errors import EventError
 from slaclock._instants import to_us
-from slaclock.logs import BadRow, EventLog, Row, general_columns, parse_time, signed_date
+from slaclock.logs import BadRow, EventLog, general_columns, parse_time, signed_date
 from slaclock.sla import OPENINGS, TAKES_LEVEL, Event, Happening, signed_of
 
 if TYPE_CHECKING:
     import pandas
 
-    from slaclock.sla import Coverage, EventKind, Role
+    from slaclock.sla import Coverage, Role
 
 __all__ = [
     "Source", "TicketEvents", "event_tickets", "frame_events", "log_tickets", "read_source",
-    "row_event", "walkable",
 ]
-
-#: The kinds that open a ticket, and those that carry a level.
-_OPENINGS = OPENINGS
-_LEVELLED = TAKES_LEVEL
-
 
 class TicketEvents(NamedTuple):
     """One ticket's events, ready to replay.
@@ -112,54 +106,17 @@ _SIGNED = operator.attrgetter("signed")
 
 def log_tickets(log: EventLog) -> Iterator[TicketEvents]:
     """The tickets of a log read from a file (grouped and checked by the reader: the
-    opening first, no row before it, no duplicate), a ticket at a time."""
+    opening first, no row before it, no duplicate), a ticket at a time. Each row goes to
+    the walk as it is: the reader checked it by the rules an :class:`~slaclock.Event`
+    follows (:func:`~slaclock.sla.said_problem`), so it is one."""
     new = tuple.__new__  # a named tuple made in C, without its constructor's Python call
     for ticket_id, rows in log.tickets.items():
-        events, refused = walkable(ticket_id, rows)
-        yield new(TicketEvents, (ticket_id, events, signed_of(map(_SIGNED, rows)), refused))
+        events = list(zip(map(_LINE, rows), rows, strict=True))
+        yield new(TicketEvents, (ticket_id, events, signed_of(map(_SIGNED, rows)), []))
 
 
-#: A row's status, author and fields, none of them given; and its line.
-_RARE = operator.itemgetter(10, 11, 12)
-_NOTHING_RARE = (None, None, None)
+#: A row's line.
 _LINE = operator.itemgetter(0)
-
-
-def walkable(
-    ticket_id: str, rows: Sequence[Row]
-) -> tuple[list[tuple[int, Happening]], list[BadRow]]:
-    """A ticket's log rows as ``(line, event)`` pairs to walk, and the rows an event
-    refuses: a row of the default vocabulary goes as the reader checked it (its kind,
-    level and coverage: all such an event checks), any other becomes the
-    :class:`~slaclock.Event` it says (whose checks of status, author and fields against
-    the kind the reader does not make)."""
-    if all(map(_NOTHING_RARE.__eq__, map(_RARE, rows))):  # the usual case, in C
-        return list(zip(map(_LINE, rows), rows, strict=True)), []
-    events: list[tuple[int, Happening]] = []
-    refused: list[BadRow] = []
-    for row in rows:
-        if row.status is None and row.author is None and row.fields is None:
-            events.append((row.line, row))
-            continue
-        try:
-            events.append((row.line, row_event(row)))
-        except EventError as error:
-            refused.append(BadRow(row.line, str(error), ticket_id))
-    return events, refused
-
-
-def row_event(row: Row) -> Event:
-    """The :class:`~slaclock.Event` a log row says (refused with an :class:`EventError`).
-
-    The reader checked the row's kind, coverage and author against the vocabulary; the
-    casts below only tell the type checker so.
-    """
-    return Event(
-        row.ticket, row.at, cast("EventKind", row.kind),
-        row.level if row.kind in _LEVELLED else None, row.detail,
-        cast("Coverage | None", row.coverage), row.customer, row.category, status=row.status,
-        author=cast("Role | None", row.author), fields=row.fields,
-    )
 
 
 # -- events, and the rows of a DataFrame ----------------------------------------------------
@@ -176,7 +133,7 @@ def event_tickets(
     last: int | None = None
     for position, event, signed in items:
         us = to_us(event.at)
-        opening = 0 if event.kind in _OPENINGS else 1
+        opening = 0 if event.kind in OPENINGS else 1
         by_ticket.setdefault(event.ticket, []).append((opening, us, position, event, signed))
         if last is None or us > last:
             last = us
@@ -255,7 +212,7 @@ def frame_events(
             signed = signed_date(cells.get("signed"))
             out.append((position, Event(
                 str(ticket) if ticket is not None else "", at, kind,
-                level or cells.get("level") if kind in _LEVELLED else None,
+                level or cells.get("level") if kind in TAKES_LEVEL else None,
                 cells.get("detail"),
                 cast("Coverage | None", builtin.get("coverage") or cells.get("coverage")),
                 builtin.get("customer") or cells.get("customer"),
