@@ -69,7 +69,7 @@ class Summary:
     those of the opening instant in the zone of the report's instant.
 
     The clocks at risk and the worst breaches keep their instants and counts as values
-    (:data:`AtRisk`, :data:`Breach`); :meth:`as_dict` writes them as text.
+    (tuples of datetimes, texts and integers); :meth:`as_dict` writes them as text.
 
     Attributes:
         order: the metrics in the policy's order (the order they are listed in).
