@@ -262,6 +262,24 @@ def test_calendar_year_out_of_range() -> None:
     one_line_error(result)
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("26", "2026"), ("7", "2007")])
+def test_calendar_of_a_two_digit_year_is_refused_with_the_year_it_likely_meant(
+    typed: str, meant: str,
+) -> None:
+    result = run("calendar", typed)
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert f"did you mean {meant}?" in line
+    assert "four digits" in line
+    assert result.stdout == ""
+
+
+def test_calendar_of_a_year_past_9998_is_refused_without_a_guess() -> None:
+    line = one_line_error(run("calendar", "9999"))
+    assert "1000 to 9998" in line
+    assert "did you mean" not in line
+
+
 # -- report on the sample log -------------------------------------------------------------
 
 

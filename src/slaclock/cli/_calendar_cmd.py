@@ -125,9 +125,24 @@ def elapsed(
 # -- calendar ---------------------------------------------------------------------------
 
 
+def four_digit_year(year: int) -> int:
+    """The command's YEAR: written with four digits, from 1000 to 9998 (a year the calendar
+    can hold whole). A short number is a typo for a year of this century, not year 26 of
+    the Julian era, and is refused with the year it likely meant.
+
+    >>> four_digit_year(2026)
+    2026
+    """
+    if 1000 <= year <= 9998:
+        return year
+    hint = f"; did you mean {2000 + year}?" if 0 <= year < 100 else ""
+    raise click.BadParameter(f"{year} is not a year from 1000 to 9998 (write it with four "
+                             f"digits){hint}", param_hint="'YEAR'")
+
+
 @click.command("calendar", context_settings=CONTEXT,
              short_help="A year's production calendar, month by month.")
-@click.argument("year", type=click.IntRange(1, 9998))
+@click.argument("year", type=int, callback=lambda _ctx, _param, value: four_digit_year(value))
 @click.option("--hours", metavar="HOURS",
               help="The desk's weekly hours [default: 09:00-18:00]; "
                    "'09:00-13:00, 14:00-18:00' gives the official 40-hour-week norm.")
