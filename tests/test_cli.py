@@ -574,3 +574,18 @@ def test_the_command_s_input_errors_are_one_list_the_app_and_its_workers_read() 
         if "OSError, ValueError, LookupError" in path.read_text(encoding="utf-8")
     ]
     assert copies == ["slaclock/_errors.py"]
+
+
+@pytest.mark.parametrize("command", [
+    ["deadline", "--opened", "2026-06-01T10:00+03:00"],
+    ["report", SAMPLE],
+])
+def test_a_misspelt_level_is_a_usage_error_of_its_option_with_the_level_it_likely_meant(
+    command: list[str],
+) -> None:
+    result = run(*command, "--level", "commercial.standart")
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert line.startswith(f"slaclock {command[0]}: error: Invalid value for '--level': ")
+    assert ("unknown service level 'commercial.standart' "
+            "(did you mean 'commercial.standard'?)") in line

@@ -169,18 +169,25 @@ class CalendarFileError(_FileKeyError):
 
 
 class UnknownLevelError(SlaclockError, LookupError):
-    """A service level was asked for by a key the regulation does not define.
+    """A service level was asked for by a key the policy does not define.
+
+    The message names the closest known key when one is near (a typo such as
+    ``commercial.standart``), then every key the policy defines.
 
     Attributes:
         key: the key asked for.
-        known: the keys the regulation defines.
+        known: the keys the policy defines.
     """
 
     def __init__(self, key: object, known: tuple[str, ...]) -> None:
+        from difflib import get_close_matches
+
         self.key = key
         self.known = known
+        close = get_close_matches(key, known, n=1) if isinstance(key, str) else []
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
         super().__init__(
-            f"unknown service level {key!r}; the regulation defines: {', '.join(known)}"
+            f"unknown service level {key!r}{guess}; the policy defines: {', '.join(known)}"
         )
 
 

@@ -62,7 +62,7 @@ def deadline(
     when the level sets no target for it), provisional (true when a deadline falls in a
     year past the last published production calendar); times are ISO 8601 with offsets.
     """
-    from slaclock._errors import ConfigError
+    from slaclock._errors import ConfigError, UnknownLevelError
     from slaclock.cli._render import clock_label, provisional_notice, provisional_years
     from slaclock.sla import governing, load_policy
 
@@ -77,6 +77,8 @@ def deadline(
                 [regulation.clock(level, metric, coverage) for metric in found.targets],
                 at, max(ends, default=at),
             ))
+    except UnknownLevelError as error:
+        raise click.BadParameter(str(error), param_hint="'--level'") from None
     except ConfigError as error:
         if error.field != "coverage":
             raise

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from slaclock._errors import SlaclockError
+from slaclock._errors import SlaclockError, UnknownLevelError
 from slaclock.cli._options import (
     CONTEXT,
     EXIT_BREACH,
@@ -188,10 +188,8 @@ def _report_filters(
     known = as_versions(policy).level_keys
     for level in levels:
         if level not in known:
-            raise click.BadParameter(
-                f"unknown service level {level!r}; the policy defines: {', '.join(known)}",
-                param_hint="'--level'",
-            )
+            raise click.BadParameter(str(UnknownLevelError(level, known)),
+                                     param_hint="'--level'")
     return Filters(start, stop, frozenset(states), frozenset(levels),
                    frozenset(c.strip() for c in customers))
 

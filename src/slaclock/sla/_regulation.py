@@ -141,7 +141,7 @@ class Regulation:
         ...     Regulation.default().level("vip")
         ... except UnknownLevelError as error:
         ...     print(error)
-        unknown service level 'vip'; the regulation defines: partner.standard,
+        unknown service level 'vip'; the policy defines: partner.standard,
         partner.emergency, commercial.standard, commercial.operational, commercial.emergency
         """
         found = self.levels.get(key)
