@@ -53,3 +53,33 @@ def test_the_docs_name_no_placeholder_for_an_address_that_does_not_exist() -> No
         for match in re.finditer(r"\b[A-Z]+(?:-[A-Z]+)*-URL\b", path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def _sections(page: Path) -> list[tuple[str, str]]:
+    """A page's sections: (title, text), a title being a line underlined with ``-``."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    starts = [i - 1 for i, line in enumerate(lines)
+              if i > 0 and line and set(line) == {"-"} and len(line) >= len(lines[i - 1]) > 0]
+    bounds = [*starts, len(lines)]
+    return [(lines[a], "\n".join(lines[a:b])) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def test_each_section_of_getting_started_runs_after_the_first_alone() -> None:
+    # A newcomer jumps to the section they need: each one's examples run with only the
+    # first section's (its imports and its calendar) before them, none needing pandas
+    # from a section they skipped.
+    import doctest
+
+    sections = _sections(ROOT / "docs" / "getting-started.rst")
+    runnable = [(title, text) for title, text in sections if ">>>" in text]
+    assert len(runnable) >= 4, [title for title, _ in sections]
+    parser = doctest.DocTestParser()
+    first_title, first_text = runnable[0]
+    for title, text in runnable[1:]:
+        if "import pandas" in text:
+            pytest.importorskip("pandas")
+        test = parser.get_doctest(first_text + "\n\n" + text, {}, title, "getting-started", 0)
+        runner = doctest.DocTestRunner(
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        runner.run(test, out=lambda _text: None)
+        assert runner.failures == 0, f"{title!r} does not run after {first_title!r} alone"
