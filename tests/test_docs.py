@@ -3,6 +3,7 @@ the HTML it builds shows no error a warning does not catch."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def _sections(page: Path) -> list[tuple[str, str]]:
     starts = [i - 1 for i, line in enumerate(lines)
               if i > 0 and line and set(line) == {"-"} and len(line) >= len(lines[i - 1]) > 0]
     bounds = [*starts, len(lines)]
-    return [(lines[a], "\n".join(lines[a:b])) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [(lines[a], "\n".join(lines[a:b])) for a, b in itertools.pairwise(bounds)]
 
 
 def test_each_section_of_getting_started_runs_after_the_first_alone() -> None:
