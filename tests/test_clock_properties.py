@@ -10,6 +10,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -204,6 +205,33 @@ def test_an_untouched_ticket_has_the_deadlines_of_its_level(
     expected = REG.deadlines(level, opened, coverage)
     assert status.metric("reaction").deadline == expected["reaction_deadline"]
     assert status.metric("resolution").deadline == expected["resolution_deadline"]
+
+
+@EXAMPLES
+@given(
+    st.lists(instants, min_size=1, max_size=6),
+    st.sampled_from([*BUSINESS_LEVELS, "commercial.emergency"]),
+    st.sampled_from(["business", "24x7"]),
+)
+def test_the_deadlines_of_a_column_of_openings_are_each_row_s_own(
+    openings: list[datetime], level: str, coverage: str
+) -> None:
+    # A notebook asks the deadlines of a whole column at once (it failed with
+    # "'Series' object has no attribute 'utcoffset'"); each row is the deadline of its own
+    # opening, as one ticket at a time gives it.
+    pandas = pytest.importorskip("pandas")
+    column = pandas.Series(
+        [pandas.Timestamp(t).tz_convert("Europe/Moscow") for t in openings]
+    )
+    found = REG.deadlines(level, column, coverage)
+    for metric in ("reaction", "resolution"):
+        each = [REG.deadlines(level, t, coverage)[f"{metric}_deadline"] for t in openings]
+        column_deadline = found[f"{metric}_deadline"]
+        if column_deadline is None:  # the level sets no target for the metric
+            assert each == [None] * len(openings)
+        else:
+            assert list(column_deadline) == each
+    assert found.level == level
 
 
 # -- a slow reference: step through the ticket 15 minutes at a time ---------------------------

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -201,9 +201,14 @@ class Regulation:
             return None
         return self.calendars[target.clock_name(coverage)]
 
-    def deadlines(self, level: str, opened: datetime, coverage: str | None = None) -> Deadlines:
+    def deadlines(self, level: str, opened: Any, coverage: str | None = None) -> Deadlines:
         """The deadlines of a ticket opened at ``opened`` that nothing pauses: every metric
         that starts at the ticket's creation and has a target at ``level``.
+
+        ``opened`` is an aware datetime, or a column of them (a pandas Series, a list, a
+        NumPy array: whatever :meth:`~slaclock.Schedule.add` takes), for many tickets of
+        one level at once: each deadline is then a column of the same kind, each row the
+        deadline of that row's opening.
 
         Returns:
             a :class:`~slaclock.policy.Deadlines`; ``d["reaction_deadline"]`` (the form of
@@ -222,10 +227,10 @@ class Regulation:
         >>> d["reaction_deadline"].isoformat(), d["resolution_deadline"].isoformat()
         ('2026-05-06T15:00:00+03:00', '2026-05-12T13:00:00+03:00')
         """
-        if opened.utcoffset() is None:
+        if isinstance(opened, datetime) and opened.utcoffset() is None:
             raise NaiveDatetimeError("opened", opened)
         found = self.level(level)
-        out: dict[str, datetime | None] = {}
+        out: dict[str, Any] = {}
         for name, metric in self.metrics.items():
             if not any(t == "created" or t.startswith("created_by:") for t in metric.start):
                 continue
