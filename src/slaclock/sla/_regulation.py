@@ -12,7 +12,7 @@ import operator
 import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from itertools import pairwise
@@ -243,6 +243,57 @@ class Regulation:
         return Deadlines(found.key, opened, out)
 
 
+    def with_target(self, level: str, metric: str, duration: timedelta | None) -> Regulation:
+        """A copy of the policy where ``level`` promises ``metric`` within ``duration`` of
+        working time (on the calendar its target already counts on), or promises nothing
+        for it (``None``): the question "the same log with a 16 h target" asks.
+
+        Raises:
+            UnknownLevelError: for an unknown level.
+            ConfigError: when the policy has no such metric, or the level sets no target
+                for it to change (a new target needs its calendar: write it in the policy).
+
+        >>> from datetime import timedelta
+        >>> reg = Regulation.default().with_target(
+        ...     "commercial.standard", "reaction", timedelta(hours=16))
+        >>> reg.target("commercial.standard", "reaction").duration
+        datetime.timedelta(seconds=57600)
+        >>> Regulation.default().target("commercial.standard", "reaction").duration
+        datetime.timedelta(days=1)
+        """
+        found = self.level(level)
+        if metric not in self.metrics:
+            raise ConfigError("metric", metric, "the policy has no such metric; it has: "
+                              + ", ".join(self.metrics))
+        targets = dict(found.targets)
+        if duration is None:
+            targets.pop(metric, None)
+        elif metric in targets:
+            targets[metric] = attrs.evolve(targets[metric], duration=duration)
+        else:
+            raise ConfigError("metric", metric, f"{level} sets no {metric} target to change; "
+                              "a new target is written in the policy, with its calendar")
+        levels = {**self.levels, level: attrs.evolve(found, targets=targets)}
+        return attrs.evolve(self, levels=levels)
+
+    def with_calendar(self, name: str, calendar: Schedule) -> Regulation:
+        """A copy of the policy whose calendar ``name`` is ``calendar``: every target
+        counted on it is counted on the new one ("the same log with the new holiday").
+
+        Raises:
+            ConfigError: when the policy has no calendar of that name (it lists those it
+                has).
+
+        >>> from slaclock import Calendar
+        >>> reg = Regulation.default().with_calendar("24x7", Calendar.always("Europe/Moscow"))
+        >>> reg.calendars["24x7"] == Calendar.always("Europe/Moscow")
+        True
+        """
+        if name not in self.calendars:
+            raise ConfigError("calendar", name, "the policy has no such calendar; it has: "
+                              + ", ".join(self.calendars))
+        return attrs.evolve(self, calendars={**self.calendars, name: calendar})
+
 
 @cache
 def _default() -> Regulation:
@@ -335,6 +386,37 @@ class RegulationVersions:
     def for_contract(self, signed: date) -> Regulation:
         """The terms of a contract signed on ``signed``: the version in force that day."""
         return self.in_force(signed)
+
+    def with_target(
+        self, level: str, metric: str, duration: timedelta | None
+    ) -> RegulationVersions:
+        """A copy where every version that defines ``level`` promises ``metric`` within
+        ``duration`` (:meth:`Regulation.with_target`); the contracts kept.
+
+        Raises:
+            UnknownLevelError: when no version defines the level.
+            ConfigError: as :meth:`Regulation.with_target`.
+        """
+        if level not in self.level_keys:
+            raise UnknownLevelError(level, self.level_keys)
+        return attrs.evolve(self, versions=tuple(
+            v.with_target(level, metric, duration) if level in v.levels else v
+            for v in self.versions
+        ))
+
+    def with_calendar(self, name: str, calendar: Schedule) -> RegulationVersions:
+        """A copy where every version's calendar ``name`` is ``calendar``
+        (:meth:`Regulation.with_calendar`); a contract's own calendars stay its own.
+
+        Raises:
+            ConfigError: when no version has a calendar of that name.
+        """
+        if not any(name in v.calendars for v in self.versions):
+            self.latest.with_calendar(name, calendar)  # raises, listing the names
+        return attrs.evolve(self, versions=tuple(
+            v.with_calendar(name, calendar) if name in v.calendars else v
+            for v in self.versions
+        ))
 
 
 def as_versions(policy: Regulation | RegulationVersions | None) -> RegulationVersions:
