@@ -494,7 +494,10 @@ def test_the_plot_draws_targets_and_few_ticket_months_apart(
     line, few = drawn[0][0], drawn[1][0]
     assert line[0] == 90.0
     assert line[1] != line[1]  # NaN: the line does not dive through one ticket's 0%
-    assert few == [0.0]
+    # The axis spans the line (80 and 90) and the goal: from 70. One ticket's 0% is
+    # under it, a hollow triangle on its floor (its value written beside it).
+    assert few == [70.0]
+    assert drawn[1][1]["marker"] == "v"
     assert drawn[1][1]["markerfacecolor"] == "white"
     assert lines == [90.0]
 

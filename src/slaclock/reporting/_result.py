@@ -5,6 +5,7 @@ tally (the rows left out in line order, the policy's goals and levels).
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from slaclock._errors import EventError
 from slaclock.logs import BadRow
 from slaclock.reporting._replay import Tally
 from slaclock.reporting._rows import METRIC_COLUMNS, metric_rows
-from slaclock.reporting._summary import Summary, _pandas
+from slaclock.reporting._summary import _COUNTS, Summary, _pandas, _percent, html_table
 from slaclock.sla import RegulationVersions, TicketStatus, desk_zone
 
 if TYPE_CHECKING:
@@ -73,6 +74,39 @@ class Report:
     def breached(self) -> int:
         """How many tickets breached some clock."""
         return self.summary.breached
+
+    def __repr__(self) -> str:
+        left = len(self.rejected)
+        return (
+            f"<Report at {self.at.isoformat()}: {len(self.tickets):,} tickets, "
+            f"{self.breached:,} breached; {self.events:,} events read, {left:,} "
+            f"row{'' if left == 1 else 's'} left out>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the report's instant and counts, the summary per level
+        (with the policy's goals), and where the rest is."""
+        data = self.summary.as_dict()
+        header = ["level", "tickets", "met", "breached", "in progress", "at risk",
+                  "compliance", "goal"]
+        rows = [[lv["level"], *(f"{lv[c]:,}" for c in _COUNTS), _percent(lv["compliance"]),
+                 _percent(self.goals.get(lv["level"]))]
+                for lv in sorted(data["levels"], key=lambda lv: self._level_rank(lv["level"]))]
+        rows.append(["all", *(f"{data[c]:,}" for c in _COUNTS),
+                     _percent(data["compliance"]), ""])
+        left = len(self.rejected)
+        head = (
+            f"<p><b>SLA report</b> at {html.escape(self.at.isoformat())}: "
+            f"{len(self.tickets):,} tickets, {self.events:,} events read, {left:,} "
+            f"row{'' if left == 1 else 's'} left out (<code>.rejected</code>)</p>"
+        )
+        foot = ("<p>Per ticket and clock: <code>.to_pandas()</code>; per level and month or "
+                "metric: <code>.summary.to_pandas(by=...)</code>; the chart: "
+                "<code>.plot()</code>.</p>")
+        return head + html_table(header, rows) + foot
+
+    def _level_rank(self, level: str) -> tuple[int, str]:
+        return (self.levels.index(level) if level in self.levels else len(self.levels), level)
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per clock of each ticket, with the columns of ``slaclock report

@@ -6,7 +6,8 @@ many whole seconds a clock is overdue.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+import html
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -228,20 +229,79 @@ class Summary:
         cycle."""
         return sorted(self.worst, key=lambda item: (-item[0], item[1:5]))
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """Tickets per level and month opened: one row per (level, month) with the counts
-        and the compliance (met over decided; NaN when none is decided).
+    def to_pandas(self, by: str = "month") -> pandas.DataFrame:
+        """The summary as a DataFrame, with the compliance (met over decided; NaN when none
+        is decided) of each row:
+
+        - ``by="month"``: tickets per level and month opened, one row per (level, month)
+          with the ticket counts;
+        - ``by="level"``: the same per level, over every month;
+        - ``by="metric"``: clocks per level and metric (in the policy's order), one row
+          per (level, metric) with the clocks met and breached.
 
         Needs pandas (``pip install "slaclock[pandas]"``).
         """
         pd = _pandas()
-        rows = [
-            {"level": level, "month": month, **counts, "compliance": compliance(counts)}
-            for (month, level), counts in sorted(self.months.items(), key=lambda i: i[0][::-1])
-        ]
-        frame = pd.DataFrame(rows, columns=["level", "month", *_COUNTS, "compliance"])
+        if by == "metric":
+            data = self.as_dict()["levels"]
+            rows = [{"level": lv["level"], "metric": metric, **counts}
+                    for lv in data for metric, counts in lv["metrics"].items()]
+            index, columns = ["level", "metric"], ["met", "breached"]
+        elif by == "level":
+            rows = [{"level": level, **counts, "compliance": compliance(counts)}
+                    for level, counts in sorted(self.levels.items())]
+            index, columns = ["level"], list(_COUNTS)
+        elif by == "month":
+            rows = [
+                {"level": level, "month": month, **counts, "compliance": compliance(counts)}
+                for (month, level), counts in sorted(self.months.items(),
+                                                     key=lambda i: i[0][::-1])
+            ]
+            index, columns = ["level", "month"], list(_COUNTS)
+        else:
+            raise ValueError(f"by must be 'month', 'level' or 'metric', not {by!r}")
+        frame = pd.DataFrame(rows, columns=[*index, *columns, "compliance"])
         frame["compliance"] = frame["compliance"].astype("float64")
-        return frame.set_index(["level", "month"])
+        return frame.set_index(index)
+
+    def __repr__(self) -> str:
+        total = self.as_dict()
+        share = total["compliance"]
+        return (
+            f"<Summary: {total['tickets']:,} tickets, {total['met']:,} met, "
+            f"{total['breached']:,} breached, {total['in_progress']:,} in progress, "
+            f"compliance {'-' if share is None else f'{share:.1%}'}; {len(self.levels)} "
+            f"levels, {len({month for month, _ in self.months})} months>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the counts per level and the total, as a table."""
+        data = self.as_dict()
+        header = ["level", "tickets", "met", "breached", "in progress", "at risk",
+                  "compliance"]
+        rows = [[lv["level"], *(f"{lv[c]:,}" for c in _COUNTS), _percent(lv["compliance"])]
+                for lv in data["levels"]]
+        rows.append(["all", *(f"{data[c]:,}" for c in _COUNTS),
+                      _percent(data["compliance"])])
+        return html_table(header, rows)
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A small HTML table of text cells (escaped), the first column left-aligned and the
+    others right-aligned, as a notebook shows a DataFrame."""
+    def cells(tag: str, values: Sequence[str]) -> str:
+        return "".join(
+            f'<{tag} style="text-align: {"left" if i == 0 else "right"}">'
+            f"{html.escape(str(v))}</{tag}>"
+            for i, v in enumerate(values)
+        )
+
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
+    return f"<table><thead><tr>{cells('th', header)}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _add_counts(into: dict[str, int], counts: Mapping[str, int]) -> None:
