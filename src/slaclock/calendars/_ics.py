@@ -172,8 +172,10 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     """Read days off, working days and shortened days from an ICS (iCalendar) file.
 
     Args:
-        source: a file's path, or the file's text (a string starting with
-            ``BEGIN:VCALENDAR``, or bytes).
+        source: a file's path, or the file's text: bytes, or a string that starts with
+            ``BEGIN:VCALENDAR`` (after any byte-order mark and white space, which are
+            dropped, the lines keeping their numbers) or holds a line break. Any other
+            string is a path.
 
     Returns:
         a :class:`DatedDays`: give it to a calendar as ``holidays``, or call its
@@ -181,8 +183,11 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
         shortened days, yearly ``RRULE``) are in :doc:`/howto/zendesk-schedule-and-ics`.
 
     Raises:
-        CalendarFileError: naming the file, the line of the offending ``VEVENT`` and what
-            to fix.
+        CalendarFileError: naming the file, the line of the offending ``VEVENT`` (or
+            content line) and what to fix; the only error a file's content raises. Among
+            the refusals: a property an event has once (``DTSTART``, ``DTEND``,
+            ``DURATION``, ``RRULE``) given twice; a ``VALUE`` parameter with two types;
+            an event that runs past 9999-12-31.
         ModuleNotFoundError: when the ``icalendar`` package is missing (``pip install
             'slaclock[ics]'``).
         OSError: when the file cannot be read.
@@ -208,9 +213,12 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     lines = _check_structure(text, name)
     try:
         parsed = icalendar.Calendar.from_ical(text)
-    except ValueError as error:
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        # icalendar's own errors are ValueErrors; the others are its slips on odd input
+        where = _failing_event(icalendar, text, lines)
         raise CalendarFileError(
-            name, "(file)", str(error)[:80], "not a valid iCalendar file (RFC 5545)"
+            name, where, f"{type(error).__name__}: {error}"[:80],
+            "not a valid iCalendar file (RFC 5545)",
         ) from None
     dated: dict[date, _Entry] = {}
     repeating: list[_Repeating] = []
@@ -246,13 +254,17 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     )
 
 
+_LEADING = "\ufeff \t\r\n"  # a byte-order mark and white space before BEGIN:VCALENDAR
+
+
 def _text_of(source: object) -> tuple[str, str]:
     if isinstance(source, bytes):
         return "<ics>", _decode(source, "<ics>")
-    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").upper().startswith(
-        "BEGIN:VCALENDAR"
+    if isinstance(source, str) and (
+        source.lstrip(_LEADING)[:15].upper() == "BEGIN:VCALENDAR"
+        or "\n" in source or "\r" in source
     ):
-        return "<ics>", source.lstrip("\ufeff")
+        return "<ics>", _trimmed(source)
     if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
         with open(name, "rb") as file:
@@ -260,9 +272,17 @@ def _text_of(source: object) -> tuple[str, str]:
     raise TypeError(f"read_ics takes a path, or the file's text, not {type(source).__name__}")
 
 
+def _trimmed(text: str) -> str:
+    """``text`` without the byte-order mark and white space before its first line, each
+    line keeping its number."""
+    body = text.lstrip(_LEADING)
+    skipped = text[: len(text) - len(body)]
+    return "\n" * sum(piece[-1] in "\r\n" for piece in skipped.splitlines(True)) + body
+
+
 def _decode(data: bytes, name: str) -> str:
     try:
-        return data.decode("utf-8-sig")
+        return _trimmed(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CalendarFileError(
@@ -272,6 +292,23 @@ def _decode(data: bytes, name: str) -> str:
 
 
 _BEGIN_END = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$")
+_VALUES = re.compile(r";VALUE=[^;:]*,", re.IGNORECASE)  # VALUE=DATE,DATE-TIME
+
+
+def _failing_event(icalendar: Any, text: str, events: list[int]) -> str:
+    """Where the parser fails: the line of the first ``VEVENT`` it cannot read alone."""
+    rows = text.splitlines()
+    for number in events:
+        block = []
+        for row in rows[number - 1 :]:
+            block.append(row)
+            if row.strip().upper() == "END:VEVENT":
+                break
+        try:
+            icalendar.Calendar.from_ical("\r\n".join(["BEGIN:VCALENDAR", *block, "END:VCALENDAR"]))
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+            return f"line {number} (VEVENT)"
+    return "(file)"
 
 
 def _check_structure(text: str, name: str) -> list[int]:
@@ -283,6 +320,11 @@ def _check_structure(text: str, name: str) -> list[int]:
         if not raw.strip() or raw[0] in " \t":
             continue  # blank, or the continuation of a folded line
         match = _BEGIN_END.match(raw)
+        if _VALUES.search(raw.partition(":")[0]):
+            raise CalendarFileError(
+                name, f"line {number}", raw[:40],
+                "a property has one value type (VALUE=DATE); write one VALUE",
+            )
         if match is None:
             if ":" not in raw and ";" not in raw:
                 raise CalendarFileError(
@@ -328,31 +370,48 @@ def _all_day(value: object, name: str, where: str, prop: str) -> date:
     return value
 
 
+def _one(event: Any, prop: str, name: str, where: str) -> Any:
+    """The event's one ``prop`` (None when absent); given twice, an error."""
+    value = event.get(prop)
+    if isinstance(value, list):
+        raise CalendarFileError(
+            name, where, prop, f"given {len(value)} times; an event has one {prop}"
+        )
+    return value
+
+
 def _span(event: Any, name: str, where: str) -> tuple[date, int]:
-    start = event.get("DTSTART")
+    start = _one(event, "DTSTART", name, where)
     if start is None:
         raise CalendarFileError(name, where, None, "no DTSTART; add DTSTART;VALUE=DATE:...")
     first = _all_day(start.dt, name, where, "DTSTART")
-    end, duration = event.get("DTEND"), event.get("DURATION")
+    end, duration = _one(event, "DTEND", name, where), _one(event, "DURATION", name, where)
     if end is not None:
+        given = f"DTEND:{end.dt}"
         length = (_all_day(end.dt, name, where, "DTEND") - first).days
     elif duration is not None:
         delta = duration.dt
+        given = f"DURATION:{delta}"
         if not isinstance(delta, timedelta) or delta % _ONE_DAY:
             raise CalendarFileError(
-                name, where, f"DURATION:{delta}", "an all-day event lasts whole days (P1D)"
+                name, where, given, "an all-day event lasts whole days (P1D)"
             )
         length = delta // _ONE_DAY
     else:
-        length = 1
+        given, length = f"DTSTART:{first}", 1
     if length < 1:
         raise CalendarFileError(
-            name, where, f"DTEND:{end.dt if end is not None else ''}",
+            name, where, given,
             "DTEND must be after DTSTART (it is exclusive: a one-day event ends the next day)",
         )
     if length > _LONGEST_EVENT:
         raise CalendarFileError(
             name, where, f"{length} days", "an event longer than a year; check DTEND"
+        )
+    if first.toordinal() + length - 1 > date.max.toordinal():
+        raise CalendarFileError(
+            name, where, given, "the event runs past 9999-12-31, the last date a calendar "
+            "holds; end it by then",
         )
     return first, length
 
