@@ -16,10 +16,15 @@ Reading (:func:`read_ics`): every all-day ``VEVENT`` is a dated rule, by its
 ``DTEND`` is exclusive (a one-day event ends the next day) and may be replaced by a
 ``DURATION`` of whole days or left out (one day). ``RRULE`` may repeat an event yearly
 (``FREQ=YEARLY`` with ``INTERVAL``, ``COUNT``, ``UNTIL``, ``BYMONTH``, ``BYDAY``...), with
-``EXDATE`` dates left out; it is expanded one year at a time with ``dateutil`` (which
-``icalendar`` depends on). Other frequencies, ``RDATE``, and timed events are refused.
-A dated event wins over a repeating one on the same date; two events of different kinds
-on one date are an error. Cancelled events (``STATUS:CANCELLED``) are skipped.
+``EXDATE`` dates left out; each rule part is checked against its range in RFC 5545 when the
+file is read. A rule is expanded one year at a time with ``dateutil`` (which ``icalendar``
+depends on), from the dates its BY parts give in that year: the Gregorian calendar repeats
+every 400 years, so a rule costs at most 400 expansions, cached, however far a year is
+from its ``DTSTART``, and ``INTERVAL``, ``COUNT`` and ``UNTIL`` are applied by arithmetic
+on the years. Other frequencies, ``RDATE``, and timed events are refused. A dated event
+wins over a repeating one on the same date; two events of different kinds on one date are
+an error (for two repeating events, raised by the query that reaches that year).
+Cancelled events (``STATUS:CANCELLED``) are skipped.
 
 Writing (:func:`calendar_to_ics`) uses the same vocabulary, so a file written by slaclock
 reads back to the same days.
@@ -27,11 +32,13 @@ reads back to the same days.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import warnings
+from array import array
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -119,37 +126,90 @@ def _rules_of(table: dict[date, _Entry], year: int | None = None) -> YearRules:
                      names=off)
 
 
+@functools.lru_cache(maxsize=4096)
+def _dates_in_cycle_year(rule: str, residue: int) -> array[int]:
+    """The days after 1 January of every date ``rule`` gives in the year ``2000 + residue``
+    (two bytes a date).
+
+    The Gregorian calendar repeats every 400 years, weekdays and ISO weeks included, so the
+    dates a yearly rule (its BY parts, every year) gives in a year depend only on the year
+    modulo 400: at most 400 expansions a rule, however far the year is from DTSTART.
+    """
+    from dateutil.rrule import rrulestr
+
+    year = 2000 + residue
+    # An INTERVAL that leaves the years 1-9999 after this one: dateutil stops at its end
+    # even when the rule gives no date in the years just after it.
+    expanded = rrulestr(f"{rule};INTERVAL={MAXYEAR}", dtstart=datetime(year, 1, 1))
+    new_year = date(year, 1, 1).toordinal()
+    return array("H", (d.toordinal() - new_year for d in expanded))
+
+
+def _starts_in(rule: str, start: date, interval: int, year: int) -> list[date]:
+    """The first dates of a rule's occurrences in ``year``, by INTERVAL from DTSTART
+    (COUNT and UNTIL aside)."""
+    if year < start.year or (year - start.year) % interval:
+        return []
+    new_year = date(year, 1, 1).toordinal()
+    days = [date.fromordinal(new_year + k) for k in _dates_in_cycle_year(rule, year % 400)]
+    return [d for d in days if d >= start] if year == start.year else days
+
+
+@functools.lru_cache(maxsize=1024)
+def _last_of_count(rule: str, start: date, interval: int, count: int) -> date | None:
+    """The COUNT-th date of a rule (None: the years end first). Counted by years, each
+    year's number of dates read from the 400-year cycle."""
+    seen = 0
+    for year in range(start.year, MAXYEAR + 1, interval):
+        if year == start.year:
+            found = len(_starts_in(rule, start, interval, year))
+        else:
+            found = len(_dates_in_cycle_year(rule, year % 400))
+        if seen + found >= count:
+            return _starts_in(rule, start, interval, year)[count - seen - 1]
+        seen += found
+    return None
+
+
 @attrs.frozen
 class _Repeating:
-    """One yearly event: its RRULE, expanded per year."""
+    """One yearly event: its RRULE, expanded per year.
+
+    ``rule`` is ``FREQ=YEARLY`` with the BY parts (DTSTART's month and day written out
+    where the rule takes them from DTSTART); ``interval``, ``count`` and ``until`` are
+    applied here, so a year's dates cost the same whatever its distance from ``start``.
+    """
 
     rule: str
     start: date
     length: int
     exdates: frozenset[date]
     entry: _Entry
+    interval: int = 1
+    count: int | None = None
+    until: date | None = None
 
-    def _rule(self) -> Any:
-        from dateutil.rrule import rrulestr
-
-        start = datetime(self.start.year, self.start.month, self.start.day)
-        return rrulestr(self.rule, dtstart=start)
-
-    def first(self) -> date | None:
-        """The rule's first date (RFC 5545 wants it to be DTSTART)."""
-        begin = next(iter(self._rule()), None)
-        return begin.date() if begin is not None else None
+    def last(self) -> date | None:
+        """The last first date the rule gives (None: none before the end of year 9999)."""
+        if self.count is None:
+            return self.until
+        return _last_of_count(self.rule, self.start, self.interval, self.count)
 
     def days(self, year: int) -> list[date]:
-        lo = datetime(year, 1, 1) - timedelta(days=self.length - 1)
-        hi = datetime(year, 12, 31)
-        out = []
-        for begin in self._rule().between(lo, hi, inc=True):
-            first = begin.date()
-            if first in self.exdates:
-                continue
-            out += [d for d in (first + k * _ONE_DAY for k in range(self.length))
-                    if d.year == year]
+        if not MINYEAR <= year <= MAXYEAR:
+            return []
+        last = self.last()
+        lo, hi = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        out: list[date] = []
+        for period in (year - 1, year) if self.length > 1 else (year,):
+            for first in _starts_in(self.rule, self.start, self.interval, period):
+                if last is not None and first > last:
+                    break
+                if first in self.exdates:
+                    continue
+                begin = first.toordinal()
+                out += [date.fromordinal(k)
+                        for k in range(max(begin, lo), min(begin + self.length - 1, hi) + 1)]
         return out
 
 
@@ -172,8 +232,10 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     """Read days off, working days and shortened days from an ICS (iCalendar) file.
 
     Args:
-        source: a file's path, or the file's text (a string starting with
-            ``BEGIN:VCALENDAR``, or bytes).
+        source: a file's path, or the file's text: bytes, or a string that starts with
+            ``BEGIN:VCALENDAR`` (after any byte-order mark and white space, which are
+            dropped, the lines keeping their numbers) or holds a line break. Any other
+            string is a path.
 
     Returns:
         a :class:`DatedDays`: give it to a calendar as ``holidays``, or call its
@@ -181,8 +243,20 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
         shortened days, yearly ``RRULE``) are in :doc:`/howto/zendesk-schedule-and-ics`.
 
     Raises:
-        CalendarFileError: naming the file, the line of the offending ``VEVENT`` and what
-            to fix.
+        CalendarFileError: naming the file, the line of the offending ``VEVENT`` (or
+            content line) and what to fix; the only error a file's content raises. Among
+            the refusals: a property an event has once (``DTSTART``, ``DTEND``,
+            ``DURATION``, ``RRULE``) given twice; a ``VALUE`` parameter with two types;
+            an event that runs past 9999-12-31; a rule that is not ``FREQ=YEARLY``, whose
+            ``INTERVAL`` or ``COUNT`` is not a positive number, that has both ``COUNT``
+            and ``UNTIL`` or an ``UNTIL`` before ``DTSTART``, a rule part RFC 5545 does
+            not define (``X-...``, ``RSCALE``), or a number out of its part's range
+            (``BYMONTH`` 1 to 12, ``BYMONTHDAY`` ±1 to 31, ``BYYEARDAY`` and
+            ``BYSETPOS`` ±1 to 366, ``BYWEEKNO`` ±1 to 53, a numbered ``BYDAY`` ±1 to 53,
+            or ±1 to 5 with ``BYMONTH``, and none with ``BYWEEKNO``); a rule whose first
+            date is not ``DTSTART``. ``BYHOUR``, ``BYMINUTE`` and ``BYSECOND`` are
+            ignored, as RFC 5545 says for all-day events. A query raises it too, for the
+            year in which two repeating events of different kinds meet on a date.
         ModuleNotFoundError: when the ``icalendar`` package is missing (``pip install
             'slaclock[ics]'``).
         OSError: when the file cannot be read.
@@ -208,9 +282,12 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     lines = _check_structure(text, name)
     try:
         parsed = icalendar.Calendar.from_ical(text)
-    except ValueError as error:
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        # icalendar's own errors are ValueErrors; the others are its slips on odd input
+        where = _failing_event(icalendar, text, lines)
         raise CalendarFileError(
-            name, "(file)", str(error)[:80], "not a valid iCalendar file (RFC 5545)"
+            name, where, f"{type(error).__name__}: {error}"[:80],
+            "not a valid iCalendar file (RFC 5545)",
         ) from None
     dated: dict[date, _Entry] = {}
     repeating: list[_Repeating] = []
@@ -246,13 +323,17 @@ def read_ics(source: str | bytes | os.PathLike[str]) -> DatedDays:
     )
 
 
+_LEADING = "\ufeff \t\r\n"  # a byte-order mark and white space before BEGIN:VCALENDAR
+
+
 def _text_of(source: object) -> tuple[str, str]:
     if isinstance(source, bytes):
         return "<ics>", _decode(source, "<ics>")
-    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").upper().startswith(
-        "BEGIN:VCALENDAR"
+    if isinstance(source, str) and (
+        source.lstrip(_LEADING)[:15].upper() == "BEGIN:VCALENDAR"
+        or "\n" in source or "\r" in source
     ):
-        return "<ics>", source.lstrip("\ufeff")
+        return "<ics>", _trimmed(source)
     if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
         with open(name, "rb") as file:
@@ -260,9 +341,17 @@ def _text_of(source: object) -> tuple[str, str]:
     raise TypeError(f"read_ics takes a path, or the file's text, not {type(source).__name__}")
 
 
+def _trimmed(text: str) -> str:
+    """``text`` without the byte-order mark and white space before its first line, each
+    line keeping its number."""
+    body = text.lstrip(_LEADING)
+    skipped = text[: len(text) - len(body)]
+    return "\n" * sum(piece[-1] in "\r\n" for piece in skipped.splitlines(True)) + body
+
+
 def _decode(data: bytes, name: str) -> str:
     try:
-        return data.decode("utf-8-sig")
+        return _trimmed(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CalendarFileError(
@@ -272,6 +361,23 @@ def _decode(data: bytes, name: str) -> str:
 
 
 _BEGIN_END = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$")
+_VALUES = re.compile(r";VALUE=[^;:]*,", re.IGNORECASE)  # VALUE=DATE,DATE-TIME
+
+
+def _failing_event(icalendar: Any, text: str, events: list[int]) -> str:
+    """Where the parser fails: the line of the first ``VEVENT`` it cannot read alone."""
+    rows = text.splitlines()
+    for number in events:
+        block = []
+        for row in rows[number - 1 :]:
+            block.append(row)
+            if row.strip().upper() == "END:VEVENT":
+                break
+        try:
+            icalendar.Calendar.from_ical("\r\n".join(["BEGIN:VCALENDAR", *block, "END:VCALENDAR"]))
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+            return f"line {number} (VEVENT)"
+    return "(file)"
 
 
 def _check_structure(text: str, name: str) -> list[int]:
@@ -283,6 +389,11 @@ def _check_structure(text: str, name: str) -> list[int]:
         if not raw.strip() or raw[0] in " \t":
             continue  # blank, or the continuation of a folded line
         match = _BEGIN_END.match(raw)
+        if _VALUES.search(raw.partition(":")[0]):
+            raise CalendarFileError(
+                name, f"line {number}", raw[:40],
+                "a property has one value type (VALUE=DATE); write one VALUE",
+            )
         if match is None:
             if ":" not in raw and ";" not in raw:
                 raise CalendarFileError(
@@ -328,31 +439,48 @@ def _all_day(value: object, name: str, where: str, prop: str) -> date:
     return value
 
 
+def _one(event: Any, prop: str, name: str, where: str) -> Any:
+    """The event's one ``prop`` (None when absent); given twice, an error."""
+    value = event.get(prop)
+    if isinstance(value, list):
+        raise CalendarFileError(
+            name, where, prop, f"given {len(value)} times; an event has one {prop}"
+        )
+    return value
+
+
 def _span(event: Any, name: str, where: str) -> tuple[date, int]:
-    start = event.get("DTSTART")
+    start = _one(event, "DTSTART", name, where)
     if start is None:
         raise CalendarFileError(name, where, None, "no DTSTART; add DTSTART;VALUE=DATE:...")
     first = _all_day(start.dt, name, where, "DTSTART")
-    end, duration = event.get("DTEND"), event.get("DURATION")
+    end, duration = _one(event, "DTEND", name, where), _one(event, "DURATION", name, where)
     if end is not None:
+        given = f"DTEND:{end.dt}"
         length = (_all_day(end.dt, name, where, "DTEND") - first).days
     elif duration is not None:
         delta = duration.dt
+        given = f"DURATION:{delta}"
         if not isinstance(delta, timedelta) or delta % _ONE_DAY:
             raise CalendarFileError(
-                name, where, f"DURATION:{delta}", "an all-day event lasts whole days (P1D)"
+                name, where, given, "an all-day event lasts whole days (P1D)"
             )
         length = delta // _ONE_DAY
     else:
-        length = 1
+        given, length = f"DTSTART:{first}", 1
     if length < 1:
         raise CalendarFileError(
-            name, where, f"DTEND:{end.dt if end is not None else ''}",
+            name, where, given,
             "DTEND must be after DTSTART (it is exclusive: a one-day event ends the next day)",
         )
     if length > _LONGEST_EVENT:
         raise CalendarFileError(
             name, where, f"{length} days", "an event longer than a year; check DTEND"
+        )
+    if first.toordinal() + length - 1 > date.max.toordinal():
+        raise CalendarFileError(
+            name, where, given, "the event runs past 9999-12-31, the last date a calendar "
+            "holds; end it by then",
         )
     return first, length
 
@@ -406,6 +534,98 @@ def _kind(event: Any, name: str, where: str) -> _Kind:
     return _Kind(off=not (working or shortened), working=working, shortened=minutes)
 
 
+# The rule parts of RFC 5545 (3.3.10) a yearly rule of all-day events may have.
+_RULE_PARTS = ("FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR",
+               "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST")
+_ONE_VALUE = ("FREQ", "UNTIL", "COUNT", "INTERVAL", "WKST")
+# Numbered parts, 1 to n or -n to -1 (counted from the end); BYMONTH is 1 to 12.
+_NUMBERED = {"BYMONTHDAY": 31, "BYYEARDAY": 366, "BYWEEKNO": 53, "BYSETPOS": 366}
+_DAY_PARTS = ("BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO")
+
+
+def _weekday(day: Any) -> str:
+    weekday = str(day.weekday).upper()
+    return f"{day.relative:+d}{weekday}" if day.relative else weekday
+
+
+def _checked_rule(
+    rule: Any, first: date, name: str, where: str
+) -> tuple[str, int, int | None, date | None]:
+    """A yearly RRULE checked part by part: its BY parts as one text (DTSTART's month and
+    day written out where the rule takes them from DTSTART), its INTERVAL, COUNT, UNTIL."""
+    written = f"RRULE:{rule.to_ical().decode('utf-8', 'replace')}"
+
+    def refuse(problem: str) -> CalendarFileError:
+        return CalendarFileError(name, where, written, problem)
+
+    parts = {str(k).upper(): v if isinstance(v, list) else [v] for k, v in rule.items()}
+    freq = [str(f).upper() for f in parts.get("FREQ", [])]
+    if freq != ["YEARLY"]:
+        raise CalendarFileError(
+            name, where, f"FREQ={','.join(freq)}",
+            "only yearly rules (RRULE:FREQ=YEARLY) make sense for days off; write other "
+            "dates as events of their own",
+        )
+    for key, values in parts.items():
+        if key not in _RULE_PARTS:
+            raise refuse(f"{key} is not a rule part of RFC 5545 that slaclock reads; "
+                         f"it reads {', '.join(_RULE_PARTS)}")
+        if key in _ONE_VALUE and len(values) != 1:
+            raise refuse(f"{key} takes one value")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise refuse("a rule ends by COUNT or by UNTIL, not both (RFC 5545); keep one")
+    interval = int(parts.get("INTERVAL", [1])[0])
+    if interval < 1:
+        raise refuse("INTERVAL is the number of years between repeats: a whole number, "
+                     "1 or more (RFC 5545: a positive integer)")
+    count = int(parts["COUNT"][0]) if "COUNT" in parts else None
+    if count is not None and count < 1:
+        raise refuse("COUNT is the number of repeats: a whole number, 1 or more")
+    until = None
+    if "UNTIL" in parts:
+        value = parts["UNTIL"][0]
+        until = value.date() if isinstance(value, datetime) else value
+        if not isinstance(until, date):
+            raise refuse("UNTIL is the last date (UNTIL=20301231)")
+        if until < first:
+            raise refuse(f"UNTIL is before DTSTART ({first.isoformat()}): the rule gives no date")
+    months = sorted({int(m) for m in parts.get("BYMONTH", [])})
+    if any(getattr(m, "leap", False) for m in parts.get("BYMONTH", [])) or not all(
+        1 <= m <= 12 for m in months
+    ):
+        raise refuse("BYMONTH takes months 1 to 12")
+    for key, top in _NUMBERED.items():
+        if not all(1 <= abs(int(n)) <= top for n in parts.get(key, [])):
+            raise refuse(f"{key} takes 1 to {top}, or -{top} to -1 counted from the end")
+    for day in parts.get("BYDAY", []):
+        if not day.relative:
+            continue
+        if "BYWEEKNO" in parts:
+            raise refuse("a numbered BYDAY (2MO) cannot go with BYWEEKNO (RFC 5545)")
+        top, within = (5, "month") if months else (53, "year")
+        if not 1 <= abs(day.relative) <= top:
+            raise refuse(f"a numbered BYDAY counts the weekday in the {within}: 1 to {top}, "
+                         f"or -{top} to -1 from its end, not {_weekday(day)}")
+    for day in parts.get("WKST", []):
+        if day.relative:
+            raise refuse("WKST is a weekday (WKST=MO)")
+    # BYHOUR, BYMINUTE and BYSECOND are ignored: RFC 5545 says so for all-day events.
+    out = ["FREQ=YEARLY"]
+    if not any(key in parts for key in _DAY_PARTS):  # the day of DTSTART, as RFC 5545 says
+        parts["BYMONTHDAY"] = [first.day]
+        months = months or [first.month]
+    if "BYDAY" in parts:
+        out.append("BYDAY=" + ",".join(sorted({_weekday(d) for d in parts["BYDAY"]})))
+    if months:
+        parts["BYMONTH"] = months
+    for key in ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS"):
+        if key in parts:
+            out.append(f"{key}={','.join(str(n) for n in sorted({int(n) for n in parts[key]}))}")
+    if "WKST" in parts:
+        out.append(f"WKST={_weekday(parts['WKST'][0])}")
+    return ";".join(out), interval, count, until
+
+
 def _repeating(
     rule: Any, first: date, length: int, event: Any, entry: _Entry, name: str, where: str
 ) -> _Repeating:
@@ -415,32 +635,23 @@ def _repeating(
         raise CalendarFileError(
             name, where, "RRULE", "an 'Other hours' event cannot repeat; write its dates"
         )
-    freq = [str(f).upper() for f in rule.get("FREQ", [])]
-    if freq != ["YEARLY"]:
-        raise CalendarFileError(
-            name, where, f"FREQ={','.join(freq)}",
-            "only yearly rules (RRULE:FREQ=YEARLY) make sense for days off; write other "
-            "dates as events of their own",
-        )
-    until = rule.get("UNTIL")
-    if until:  # an all-day rule ends on a date (RFC 5545); feeds often write a UTC time
-        rule = type(rule)(rule)
-        rule["UNTIL"] = [u.date() if isinstance(u, datetime) else u for u in until]
-    text = rule.to_ical().decode("ascii")
+    text, interval, count, until = _checked_rule(rule, first, name, where)
     exdates: set[date] = set()
     raw = event.get("EXDATE")
     for prop in raw if isinstance(raw, list) else [raw] if raw is not None else []:
         for value in getattr(prop, "dts", []):
             day = value.dt
             exdates.add(day.date() if isinstance(day, datetime) else day)
-    repeating = _Repeating(text, first, length, frozenset(exdates), entry)
+    repeating = _Repeating(text, first, length, frozenset(exdates), entry, interval, count,
+                           until)
+    written = f"RRULE:{rule.to_ical().decode('utf-8', 'replace')}"
     try:
-        starts = repeating.first()
-    except (ValueError, TypeError) as error:
-        raise CalendarFileError(name, where, f"RRULE:{text}", f"cannot be read: {error}") from None
-    if starts != first:
+        starts = _starts_in(text, first, interval, first.year)
+    except (ValueError, TypeError, IndexError, OverflowError) as error:
+        raise CalendarFileError(name, where, written, f"cannot be read: {error}") from None
+    if starts[:1] != [first]:
         raise CalendarFileError(
-            name, where, f"RRULE:{text}",
+            name, where, written,
             f"the rule does not give DTSTART ({first.isoformat()}) as its first date, and "
             "RFC 5545 leaves such a rule undefined; start the event on the rule's first date",
         )
