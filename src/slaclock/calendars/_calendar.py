@@ -20,7 +20,7 @@ from ._hours import (
     MINUTES_PER_DAY,
     DayHours,
     WeeklyHours,
-    format_day_hours,
+    check_day_hours,
     parse_day_hours,
     parse_weekly_hours,
 )
@@ -129,11 +129,9 @@ def _overrides(value: object) -> FrozenDateMap[DayHours]:
     for day, hours in value.items():
         to_dates([day], "overrides")
         field = f"overrides[{day.isoformat()}]"
-        if isinstance(hours, tuple):  # already parsed: check it reads back the same
-            try:
-                hours = format_day_hours(hours)
-            except (TypeError, ValueError):
-                raise ConfigError(field, hours, "give hours such as '09:00-15:00'") from None
+        if isinstance(hours, tuple):  # already parsed: the invariants weekly hours keep
+            out[day] = check_day_hours(hours, field, "the hours")
+            continue
         out[day] = parse_day_hours(hours, field)
     return FrozenDateMap(out)
 
@@ -167,7 +165,11 @@ class Calendar(Schedule):
         shortened: dates that close early: a mapping of date to minutes, or dates (one
             hour each).
         overrides: other hours on one date (``{date(2026, 12, 31): "09:00-15:00"}``, or
-            ``"closed"``).
+            ``"closed"``), as text or as the minutes :meth:`day_hours` returns
+            (``((540, 900),)``; each ``(start, end)`` with ``0 <= start < 1440`` and
+            ``start < end <= start + 1440``, an end past 1440 running overnight).
+
+    Times are written ``HH:MM`` in ASCII digits.
 
     Which rule wins on a date, first to last: ``overrides``; ``working_days``;
     ``days_off``; the ``holidays`` source (its days off, then its working weekends);

@@ -147,9 +147,35 @@ class CountryHolidays:
 
 @attrs.frozen(eq=False)
 class HolidaysObject:
-    """A ``holidays.HolidayBase`` given by the user; compared by identity."""
+    """A ``holidays.HolidayBase`` given by the user.
+
+    Two are equal when their objects are, by the ``holidays`` package's own equality
+    (country, subdivision, options and days), over the years either has filled in: so a
+    calendar is equal to its pickled and unpickled copy, whichever years each has
+    compiled.
+    """
 
     holidays: Any
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HolidaysObject):
+            return NotImplemented
+        mine, theirs = self.holidays, other.holidays
+        if mine is theirs:
+            return True
+        if type(mine) is not type(theirs):
+            return False
+        with _HOLIDAYS_LOCK:
+            # Each object fills itself in lazily: compare them over the same years.
+            years = set(getattr(mine, "years", ())) | set(getattr(theirs, "years", ()))
+            for year in sorted(years):
+                date(year, 1, 1) in mine  # noqa: B015 - fills the year in
+                date(year, 1, 1) in theirs  # noqa: B015
+            return bool(mine == theirs)
+
+    def __hash__(self) -> int:
+        found = self.holidays
+        return hash((type(found).__qualname__, getattr(found, "subdiv", None)))
 
     def rules(self, year: int) -> YearRules:
         # A holidays object fills itself in lazily, year by year, and is not thread-safe:
