@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from zoneinfo import ZoneInfo
@@ -118,6 +118,13 @@ class Schedule(ABC):
         """True when the desk certainly has no working time from ``year`` on (or, with
         ``forward=False``, up to it): what lets a search that cannot succeed stop."""
         return False
+
+    def _year_key(self, year: int) -> Hashable | None:
+        """A key of everything that decides the working time of local ``year``: two
+        years with equal keys have equal totals, so the timeline compiles one of them and
+        takes the other's total from it. ``None`` when there is no such key (the year is
+        compiled)."""
+        return None
 
     @abstractmethod
     def is_business_day(self, day: date) -> bool:
@@ -576,6 +583,17 @@ class CombinedCalendar(Schedule):
 
     def _never_opens_from(self, year: int, *, forward: bool) -> bool:
         return _never_opens_from(self, year, forward=forward)
+
+    def _year_key(self, year: int) -> Hashable | None:
+        # The right calendar is compiled over the left's years: its own years are the
+        # same only in the same zone.
+        if self.left.zone.key != self.right.zone.key:
+            return None
+        left = self.left._year_key(year)
+        if left is None:
+            return None
+        right = self.right._year_key(year)
+        return None if right is None else (self.op, left, right)
 
     def _chunk(self, lo: int, hi: int) -> list[Interval]:
         return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))
