@@ -174,3 +174,18 @@ def test_a_provisional_russian_year_carries_over_and_shortens_only_the_holidays_
     assert cal.is_business_day(date(2001, 11, 5))
     # Inside the listed years nothing changes: 2099's carried-over 1 May and 9 May.
     assert not cal.is_business_day(date(2099, 5, 11))
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/London", "America/St_Johns"])
+def test_working_time_on_a_24_7_calendar_is_end_minus_start_without_compiling(tz: str) -> None:
+    cal = Calendar.always(tz)
+    start, end = utc(2026, 3, 29, 0, 30), utc(9999, 12, 31)
+    assert cal.business_time(start, end) == end - start
+    assert cal.business_time(end, start) == start - end
+    assert cal._compiled.compiled == 0
+    both = cal | Calendar(tz="UTC", hours="09:00-17:00")
+    assert both.business_time(start, end) == end - start
+    assert both._compiled.compiled == 0
+    # Not 24/7: a holiday, or a minute missing, and the years are compiled.
+    gb = Calendar(tz=tz, hours={"mon-sun": "00:00-24:00"}, holidays="GB")
+    assert gb.business_time(utc(2026, 12, 24), utc(2026, 12, 27)) < 3 * 24 * H

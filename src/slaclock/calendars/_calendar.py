@@ -356,6 +356,11 @@ class Calendar(Schedule):
     def _never_opens_from(self, year: int, *, forward: bool) -> bool:
         return _never_opens_from(self, year, forward=forward)
 
+    def _always_open(self) -> bool:
+        whole = ((0, MINUTES_PER_DAY),)
+        return (all(day == whole for day in self.hours.days) and self.holidays is None
+                and not self.days_off and not self.shortened and not self.overrides)
+
     def _year_key(self, year: int) -> Hashable | None:
         """What decides ``year``'s working time, outside the years whose zone rules are
         irregular (from the zone's first change to 2039) and the years of the calendar's

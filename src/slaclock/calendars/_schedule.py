@@ -119,6 +119,11 @@ class Schedule(ABC):
         ``forward=False``, up to it): what lets a search that cannot succeed stop."""
         return False
 
+    def _always_open(self) -> bool:
+        """True when the desk is certainly open at every instant (a 24/7 calendar): the
+        working time between two instants is then the time between them."""
+        return False
+
     def _year_key(self, year: int) -> Hashable | None:
         """A key of everything that decides the working time of local ``year``: two
         years with equal keys have equal totals, so the timeline compiles one of them and
@@ -583,6 +588,10 @@ class CombinedCalendar(Schedule):
 
     def _never_opens_from(self, year: int, *, forward: bool) -> bool:
         return _never_opens_from(self, year, forward=forward)
+
+    def _always_open(self) -> bool:
+        left, right = self.left._always_open(), self.right._always_open()
+        return (left or right) if self.op == "|" else (left and right) if self.op == "&" else False
 
     def _year_key(self, year: int) -> Hashable | None:
         # The right calendar is compiled over the left's years: its own years are the

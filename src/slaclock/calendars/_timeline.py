@@ -116,6 +116,8 @@ class Source(Protocol):
 
     def _year_key(self, year: int) -> Hashable | None: ...
 
+    def _always_open(self) -> bool: ...
+
 
 class YearChunk:
     """The open intervals of one local year ``[lo, hi)``, with cumulative working time."""
@@ -197,6 +199,7 @@ class Timeline:
     """
 
     __slots__ = (
+        "_always",
         "_by_key",
         "_by_lo",
         "_chunks",
@@ -234,6 +237,7 @@ class Timeline:
         # Year totals by the key of what decides them (see Schedule._year_key): a year
         # whose key is known takes its total from here, without being compiled.
         self._by_key: dict[Hashable, int] = {}
+        self._always: bool | None = None  # open at every instant (asked once)
 
     def __reduce__(self) -> tuple[Callable[..., Timeline], tuple[Any]]:
         # A pickled calendar travels without its compiled years (and its lock): the copy
@@ -392,6 +396,11 @@ class Timeline:
             a = first
         if b > last:
             b = last
+        always = self._always
+        if always is None:
+            always = self._always = self.source._always_open()
+        if always:  # a 24/7 calendar: the working time is the time, whatever the span
+            return max(0, b - a)
         # The chunks of a and b, looked up inline (this is the scalar path across years).
         los, by_lo = self._los, self._by_lo
         i = bisect_right(los, a) - 1
