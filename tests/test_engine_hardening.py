@@ -189,3 +189,29 @@ def test_working_time_on_a_24_7_calendar_is_end_minus_start_without_compiling(tz
     # Not 24/7: a holiday, or a minute missing, and the years are compiled.
     gb = Calendar(tz=tz, hours={"mon-sun": "00:00-24:00"}, holidays="GB")
     assert gb.business_time(utc(2026, 12, 24), utc(2026, 12, 27)) < 3 * 24 * H
+
+
+@pytest.mark.parametrize("holidays_of", ["GB", [date(2026, 1, 1) + timedelta(days=k)
+                                                 for k in range(0, 3650, 3)]])
+def test_a_target_no_year_can_reach_on_a_calendar_with_holidays_compiles_few_years(
+    holidays_of: object,
+) -> None:
+    cal = Calendar(tz="Europe/London", hours={"mon": "09:00-09:01"}, holidays=holidays_of)
+    with pytest.raises(HorizonError, match="after the end of year 9999"):
+        cal.add(utc(2026, 1, 1), 10_000 * H)
+    assert cal._compiled.compiled < 300
+
+
+def test_a_year_the_holidays_package_lists_nothing_for_is_not_asked_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cal = Calendar(tz="Europe/London", hours="09:00-17:00", holidays="GB-SCT")
+    assert cal.is_business_day(date(2026, 12, 28)) is False  # the package answers 2026
+    asked: list[object] = []
+
+    def ask(*args: object, **kwargs: object) -> None:
+        asked.append((args, kwargs))
+
+    monkeypatch.setattr(holidays, "country_holidays", ask)
+    assert cal.is_business_day(date(5000, 12, 25))  # 2100 is the package's last year
+    assert asked == []

@@ -8,6 +8,7 @@ production calendar (:mod:`slaclock.calendars._russia`) is a fourth.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -107,7 +108,16 @@ class DateSet:
     dates: frozenset[date]
 
     def rules(self, year: int) -> YearRules:
-        return YearRules(off=frozenset(d for d in self.dates if d.year == year))
+        return YearRules(off=_by_year(self.dates).get(year, frozenset()))
+
+
+@functools.lru_cache(maxsize=64)
+def _by_year(dates: frozenset[date]) -> dict[int, frozenset[date]]:
+    """``dates`` grouped by year (a calendar asks for them one year at a time)."""
+    years: dict[int, set[date]] = {}
+    for day in dates:
+        years.setdefault(day.year, set()).add(day)
+    return {year: frozenset(days) for year, days in years.items()}
 
 
 @attrs.frozen
@@ -141,8 +151,21 @@ class CountryHolidays:
     def rules(self, year: int) -> YearRules:
         import holidays
 
+        first, last = _listed_years(self.country, self.subdiv)
+        if not first <= year <= last:  # the package lists nothing then: no need to ask it
+            return YearRules()
         days = holidays.country_holidays(self.country, subdiv=self.subdiv, years=year)
         return _rules_of(days, year)
+
+
+@functools.lru_cache(maxsize=256)
+def _listed_years(country: str, subdiv: str | None) -> tuple[int, int]:
+    """The first and the last year the ``holidays`` package lists holidays for, for a
+    country (its ``start_year`` and ``end_year``)."""
+    import holidays
+
+    found = holidays.country_holidays(country, subdiv=subdiv)
+    return int(found.start_year), int(found.end_year)
 
 
 @attrs.frozen(eq=False)
