@@ -20,7 +20,9 @@ between two years, the rest of the first year, the *totals* of the years in betw
 the position in the last. A year's total is kept after the year is compiled, also when
 its intervals are not, so a query in 2526 after one in 2026 compiles 2526 (and, when the
 working time from 2026 is asked, the totals of the years between, once), never a
-contiguous block, and never the same year twice.
+contiguous block, and never the same year twice. A year whose calendar gives a key
+(``_year_key``: what decides its total) takes the total of the first year with the same
+key instead of being compiled, so far years cost a dictionary look-up each.
 
 Chunks are immutable. Compiling takes the timeline's lock, so two threads never compile
 the same year; readers never lock and never see a half-built chunk.
