@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +21,7 @@ from ._hours import (
     MINUTES_PER_DAY,
     DayHours,
     WeeklyHours,
-    format_day_hours,
+    check_day_hours,
     parse_day_hours,
     parse_weekly_hours,
 )
@@ -129,11 +130,9 @@ def _overrides(value: object) -> FrozenDateMap[DayHours]:
     for day, hours in value.items():
         to_dates([day], "overrides")
         field = f"overrides[{day.isoformat()}]"
-        if isinstance(hours, tuple):  # already parsed: check it reads back the same
-            try:
-                hours = format_day_hours(hours)
-            except (TypeError, ValueError):
-                raise ConfigError(field, hours, "give hours such as '09:00-15:00'") from None
+        if isinstance(hours, tuple):  # already parsed: the invariants weekly hours keep
+            out[day] = check_day_hours(hours, field, "the hours")
+            continue
         out[day] = parse_day_hours(hours, field)
     return FrozenDateMap(out)
 
@@ -167,7 +166,11 @@ class Calendar(Schedule):
         shortened: dates that close early: a mapping of date to minutes, or dates (one
             hour each).
         overrides: other hours on one date (``{date(2026, 12, 31): "09:00-15:00"}``, or
-            ``"closed"``).
+            ``"closed"``), as text or as the minutes :meth:`day_hours` returns
+            (``((540, 900),)``; each ``(start, end)`` with ``0 <= start < 1440`` and
+            ``start < end <= start + 1440``, an end past 1440 running overnight).
+
+    Times are written ``HH:MM`` in ASCII digits.
 
     Which rule wins on a date, first to last: ``overrides``; ``working_days``;
     ``days_off``; the ``holidays`` source (its days off, then its working weekends);
@@ -353,6 +356,51 @@ class Calendar(Schedule):
     def _never_opens_from(self, year: int, *, forward: bool) -> bool:
         return _never_opens_from(self, year, forward=forward)
 
+    def _always_open(self) -> bool:
+        whole = ((0, MINUTES_PER_DAY),)
+        return (all(day == whole for day in self.hours.days) and self.holidays is None
+                and not self.days_off and not self.shortened and not self.overrides)
+
+    def _year_key(self, year: int) -> Hashable | None:
+        """What decides ``year``'s working time, outside the years whose zone rules are
+        irregular (from the zone's first change to 2039) and the years of the calendar's
+        own dated rules: the
+        weekday of 1 January and the year's length, the zone's offset changes placed in
+        the year, and the day source's rules as month and day (with those of 31 December
+        before, whose overnight hours reach into the year)."""
+        if year in self._dated_years():
+            return None
+        zone = _zone_shape(self.tz, year)
+        if zone is None:
+            return None
+        first = date(year, 1, 1)
+        shape: tuple[object, ...] = (first.weekday(), calendar.isleap(year), zone)
+        if self.holidays is None:
+            return shape
+        rules = self._rules(year)
+        if rules.provisional:
+            self._warn_if_provisional(year)
+        before = self._rules(year - 1)
+        eve = first - _ONE_DAY
+        return (
+            *shape,
+            frozenset((d.month, d.day) for d in rules.off),
+            frozenset((d.month, d.day) for d in rules.working),
+            frozenset(((d.month, d.day), m) for d, m in rules.shortened.items()),
+            (eve in before.off, eve in before.working, before.shortened.get(eve)),
+        )
+
+    def _dated_years(self) -> frozenset[int]:
+        """The years the calendar's own dated rules touch (a rule's year, and the next
+        one, which an overnight interval of 31 December reaches)."""
+        found = self._compiled.extras.get("dated_years")
+        if found is None:
+            days = [*self.overrides, *self.days_off, *self.working_days, *self.shortened]
+            found = frozenset(y for d in days for y in (d.year, d.year + 1))
+            self._compiled.extras["dated_years"] = found
+        assert isinstance(found, frozenset)
+        return found
+
     def is_business_day(self, day: date) -> bool:
         """Whether the desk has any hours on ``day`` (an overnight shift counts for the day
         it starts on)."""
@@ -475,3 +523,75 @@ def _year_offsets(key: str, year: int) -> tuple[int, int]:
         t += step
     seconds = [int(x.total_seconds()) for x in seen]
     return min(seconds), max(seconds)
+
+
+#: From this year on a zone repeats its yearly rule (or, for a few zones, a table of
+#: predicted changes, each lasting weeks): there a year's offset changes are read by
+#: sampling weekly, and a year is known by where they fall. Before its first change a zone
+#: keeps one offset (its local mean time). The years between are compiled as they come.
+_RULED_FROM = 2040
+_SAMPLE = timedelta(days=7)
+#: No zone has a predicted change listed past 2100 (Morocco's, the last, end in the 2080s):
+#: from here on every zone repeats one yearly rule.
+_CYCLE_FROM = 2100
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_change(key: str) -> int:
+    """The first year (1800 to 2040) in which zone ``key`` leaves the offset it keeps from
+    year 1 (:data:`_RULED_FROM` when it keeps it until then); no zone changes before
+    1800."""
+    first = _offset_seconds(datetime(1, 1, 2, tzinfo=UTC), ZoneInfo(key))
+    for year in range(1800, _RULED_FROM):
+        if _year_offsets(key, year) != (first, first):
+            return year
+    return _RULED_FROM
+
+
+@functools.lru_cache(maxsize=65_536)
+def _zone_shape(key: str, year: int) -> tuple[tuple[int, int], ...] | None:
+    """The offset changes of zone ``key`` from a few days before local ``year`` to a few
+    days after it: each as (seconds of wall-clock time from the year's 1 January 00:00,
+    the offset after it less the one before the year), so that two years with the same
+    shape, weekday of 1 January and length map every wall-clock time of the year to the
+    same UTC instant, up to one constant. ``None`` for the years compiled as they come
+    (from the zone's first change to 2039, and the years 1 and 9999)."""
+    if not 1 < year < 9999:
+        return None
+    if year < _first_change(key) - 1:  # the year and its neighbours keep one offset
+        return ()
+    if year < _RULED_FROM:
+        return None
+    if year >= _CYCLE_FROM + 400:
+        # The Gregorian calendar repeats every 400 years, and so does a yearly rule.
+        return _zone_shape(key, _CYCLE_FROM + (year - _CYCLE_FROM) % 400)
+    zone = ZoneInfo(key)
+    t = datetime(year - 1, 12, 28, tzinfo=UTC)
+    end = datetime(year + 1, 1, 4, tzinfo=UTC)
+    first = datetime(year, 1, 1)
+    base = previous = _offset_seconds(t, zone)
+    changes: list[tuple[int, int]] = []
+    while t < end:
+        step = min(t + _SAMPLE, end)
+        offset = _offset_seconds(step, zone)
+        if offset != previous:
+            # The change lies in (t, step]: find its second.
+            lo, hi = t, step
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) // 2
+                if _offset_seconds(mid, zone) == previous:
+                    lo = mid
+                else:
+                    hi = mid
+            wall = hi.replace(tzinfo=None) + timedelta(seconds=previous) - first
+            changes.append((int(wall.total_seconds()), offset - base))
+            previous = offset
+        t = step
+    return tuple(changes)
+
+
+def _offset_seconds(t: datetime, zone: ZoneInfo) -> int:
+    """The UTC offset of ``zone`` at the UTC instant ``t``, in seconds."""
+    offset = t.astimezone(zone).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())

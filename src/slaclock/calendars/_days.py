@@ -8,6 +8,7 @@ production calendar (:mod:`slaclock.calendars._russia`) is a fourth.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -107,7 +108,16 @@ class DateSet:
     dates: frozenset[date]
 
     def rules(self, year: int) -> YearRules:
-        return YearRules(off=frozenset(d for d in self.dates if d.year == year))
+        return YearRules(off=_by_year(self.dates).get(year, frozenset()))
+
+
+@functools.lru_cache(maxsize=64)
+def _by_year(dates: frozenset[date]) -> dict[int, frozenset[date]]:
+    """``dates`` grouped by year (a calendar asks for them one year at a time)."""
+    years: dict[int, set[date]] = {}
+    for day in dates:
+        years.setdefault(day.year, set()).add(day)
+    return {year: frozenset(days) for year, days in years.items()}
 
 
 @attrs.frozen
@@ -141,15 +151,54 @@ class CountryHolidays:
     def rules(self, year: int) -> YearRules:
         import holidays
 
+        first, last = _listed_years(self.country, self.subdiv)
+        if not first <= year <= last:  # the package lists nothing then: no need to ask it
+            return YearRules()
         days = holidays.country_holidays(self.country, subdiv=self.subdiv, years=year)
         return _rules_of(days, year)
 
 
+@functools.lru_cache(maxsize=256)
+def _listed_years(country: str, subdiv: str | None) -> tuple[int, int]:
+    """The first and the last year the ``holidays`` package lists holidays for, for a
+    country (its ``start_year`` and ``end_year``)."""
+    import holidays
+
+    found = holidays.country_holidays(country, subdiv=subdiv)
+    return int(found.start_year), int(found.end_year)
+
+
 @attrs.frozen(eq=False)
 class HolidaysObject:
-    """A ``holidays.HolidayBase`` given by the user; compared by identity."""
+    """A ``holidays.HolidayBase`` given by the user.
+
+    Two are equal when their objects are, by the ``holidays`` package's own equality
+    (country, subdivision, options and days), over the years either has filled in: so a
+    calendar is equal to its pickled and unpickled copy, whichever years each has
+    compiled.
+    """
 
     holidays: Any
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HolidaysObject):
+            return NotImplemented
+        mine, theirs = self.holidays, other.holidays
+        if mine is theirs:
+            return True
+        if type(mine) is not type(theirs):
+            return False
+        with _HOLIDAYS_LOCK:
+            # Each object fills itself in lazily: compare them over the same years.
+            years = set(getattr(mine, "years", ())) | set(getattr(theirs, "years", ()))
+            for year in sorted(years):
+                date(year, 1, 1) in mine  # noqa: B015 - fills the year in
+                date(year, 1, 1) in theirs  # noqa: B015
+            return bool(mine == theirs)
+
+    def __hash__(self) -> int:
+        found = self.holidays
+        return hash((type(found).__qualname__, getattr(found, "subdiv", None)))
 
     def rules(self, year: int) -> YearRules:
         # A holidays object fills itself in lazily, year by year, and is not thread-safe:

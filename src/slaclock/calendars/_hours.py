@@ -17,7 +17,9 @@ import attrs
 
 from slaclock._errors import ConfigError
 
-__all__ = ["DayHours", "WeeklyHours", "parse_day_hours", "parse_weekly_hours"]
+__all__ = [
+    "DayHours", "WeeklyHours", "check_day_hours", "parse_day_hours", "parse_weekly_hours",
+]
 
 DayHours: TypeAlias = tuple[tuple[int, int], ...]
 """One day's open intervals, in minutes after midnight (see the module docstring)."""
@@ -28,13 +30,15 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_INDEX = {name: i for names in (WEEKDAYS, _FULL_NAMES) for i, name in enumerate(names)}
 _CLOSED = {"", "closed", "off", "-"}
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_TIME = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*$")  # ASCII digits only
 
 
 def _parse_time(text: str, field: str, whole: str) -> int:
     match = _TIME.match(text)
     if match is None:
-        raise ConfigError(field, whole, f"{text.strip()!r} is not a time; write HH:MM, e.g. 09:00")
+        raise ConfigError(
+            field, whole, f"{text.strip()!r} is not a time; write HH:MM in ASCII digits, e.g. 09:00"
+        )
     hour, minute = int(match[1]), int(match[2])
     if minute > 59 or hour > 24 or (hour == 24 and minute != 0):
         raise ConfigError(
@@ -192,30 +196,37 @@ class WeeklyHours:
         return f"WeeklyHours({str(self)!r})"
 
 
+def check_day_hours(day: object, field: str, name: str) -> DayHours:
+    """``day`` if it is one day's hours as data by the invariants of the module docstring
+    (the form :func:`parse_day_hours` returns), else a :class:`ConfigError` for ``field``."""
+    if not isinstance(day, tuple):
+        raise ConfigError(field, day, f"{name} must be a tuple of (start, end) minutes")
+    previous_end = None
+    for pair in day:
+        if (
+            not isinstance(pair, tuple) or len(pair) != 2
+            or not all(type(x) is int for x in pair)
+        ):
+            raise ConfigError(field, day, f"{name}: {pair!r} is not a (start, end) pair "
+                              "of whole minutes")
+        start, end = pair
+        if not 0 <= start < MINUTES_PER_DAY or not start < end <= start + MINUTES_PER_DAY:
+            raise ConfigError(field, day, f"{name}: {pair!r} is not an interval of a day "
+                              "(0 <= start < 1440, start < end <= start + 1440; an end past "
+                              "1440 runs overnight)")
+        if previous_end is not None and start < previous_end:
+            raise ConfigError(field, day, f"{name} are not sorted or overlap at "
+                              f"{_fmt(start, end)}")
+        previous_end = end
+    return day
+
+
 def _check_week(days: object) -> None:
     """Every invariant of the module docstring, for seven days of hours given as data."""
     if not isinstance(days, tuple) or len(days) != 7:
         raise ConfigError("hours", days, "give seven days of hours, Monday first")
     for i, day in enumerate(days):
-        name = f"{WEEKDAYS[i]}'s hours"
-        if not isinstance(day, tuple):
-            raise ConfigError("hours", day, f"{name} must be a tuple of (start, end) minutes")
-        previous_end = None
-        for pair in day:
-            if (
-                not isinstance(pair, tuple) or len(pair) != 2
-                or not all(type(x) is int for x in pair)
-            ):
-                raise ConfigError("hours", day, f"{name}: {pair!r} is not a (start, end) pair "
-                                  "of whole minutes")
-            start, end = pair
-            if not 0 <= start < MINUTES_PER_DAY or not start < end <= start + MINUTES_PER_DAY:
-                raise ConfigError("hours", day, f"{name}: {pair!r} is not an interval of a day "
-                                  "(0 <= start < 1440, start < end <= start + 1440)")
-            if previous_end is not None and start < previous_end:
-                raise ConfigError("hours", day, f"{name} are not sorted or overlap at "
-                                  f"{_fmt(start, end)}")
-            previous_end = end
+        check_day_hours(day, "hours", f"{WEEKDAYS[i]}'s hours")
     # An overnight interval must not run into the next day's first interval.
     for i, day in enumerate(days):
         nxt = days[(i + 1) % 7]

@@ -71,22 +71,36 @@ class RussianProductionCalendar:
         )
 
     def _provisional(self, year: int) -> YearRules:
-        import holidays
-
-        fixed = holidays.country_holidays("RU", years=year)
-        names = {d: str(name) for d, name in fixed.items()}
+        names = dict(_listed_holidays().get(year, {}))
         off = set(names)
         for month, day in _CARRIED:
             holiday = date(year, month, day)
-            if holiday.weekday() >= 5:
+            if holiday in names and holiday.weekday() >= 5:
                 monday = holiday + timedelta(days=7 - holiday.weekday())
                 if monday not in off:  # the holidays package may have carried it already
-                    names[monday] = f"{names.get(holiday, 'holiday')} (carried over, art. 112)"
+                    names[monday] = f"{names[holiday]} (carried over, art. 112)"
                     off.add(monday)
         shortened: dict[date, int] = {}
         if self.shortened:
-            eves = [date(year, m, d) - _ONE_DAY for m, d in _CARRIED] + [date(year, 12, 31)]
+            eves = [date(year, m, d) - _ONE_DAY for m, d in _CARRIED
+                    if date(year, m, d) in names]
+            if year < 9999 and date(year + 1, 1, 1) in _listed_holidays().get(year + 1, {}):
+                eves.append(date(year, 12, 31))
             shortened = {d: 60 for d in eves if d.weekday() < 5 and d not in off}
         return YearRules(
             off=frozenset(off), shortened=shortened, provisional=True, names=names
         )
+
+
+@cache
+def _listed_holidays() -> dict[int, dict[date, str]]:
+    """Russia's fixed holidays as the ``holidays`` package lists them, by year, read once
+    (it lists them from 1991 to 2100: a year outside has none, so nothing to carry over
+    or to shorten the eve of)."""
+    import holidays
+
+    listed = holidays.country_holidays("RU", years=range(1, 10_000))
+    by_year: dict[int, dict[date, str]] = {}
+    for day, name in listed.items():
+        by_year.setdefault(day.year, {})[day] = str(name)
+    return by_year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from zoneinfo import ZoneInfo
@@ -15,7 +15,15 @@ from slaclock._errors import HorizonError
 from slaclock._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
 
 from ._days import check_date
-from ._timeline import HORIZON_YEARS, MAX_YEAR, Interval, Timeline, merge
+from ._timeline import (
+    FIRST_US,
+    HORIZON_YEARS,
+    LAST_US,
+    MAX_YEAR,
+    Interval,
+    Timeline,
+    merge,
+)
 
 if TYPE_CHECKING:
     import numpy
@@ -37,7 +45,36 @@ class _SeriesLike(Protocol):
 
     @property
     def index(self) -> Any: ...
-_HORIZON_US = HORIZON_YEARS * 366 * 86_400_000_000
+
+
+_FAR = HORIZON_YEARS * 366 * 86_400_000_000
+
+
+def _shift_years(day: date, years: int) -> date:
+    """``day`` moved by whole calendar years (29 February to 28 February).
+
+    Raises:
+        OverflowError: when the date would be outside the years 1 to 9999.
+    """
+    year = day.year + years
+    if not 1 <= year <= MAX_YEAR:
+        raise OverflowError(f"year {year} is out of range")
+    if day.month == 2 and day.day == 29:
+        day = day.replace(day=28)
+    return day.replace(year=year)
+
+
+def _horizon(a: int, *, forward: bool = True) -> int:
+    """The instant exactly :data:`HORIZON_YEARS` calendar years after ``a`` (before it with
+    ``forward=False``), in UTC microseconds: the same date and time of day in UTC, 29
+    February taken to 28 February; past the years a datetime holds, an instant beyond
+    the calendar's last (first) one."""
+    utc = EPOCH + timedelta(microseconds=min(max(a, FIRST_US), LAST_US))
+    try:
+        day = _shift_years(utc.date(), HORIZON_YEARS if forward else -HORIZON_YEARS)
+    except OverflowError:  # past the years 1 to 9999: past every instant the calendar has
+        return a + _FAR if forward else a - _FAR
+    return (datetime.combine(day, utc.timetz()) - EPOCH) // ONE_US
 
 
 class Schedule(ABC):
@@ -81,6 +118,18 @@ class Schedule(ABC):
         """True when the desk certainly has no working time from ``year`` on (or, with
         ``forward=False``, up to it): what lets a search that cannot succeed stop."""
         return False
+
+    def _always_open(self) -> bool:
+        """True when the desk is certainly open at every instant (a 24/7 calendar): the
+        working time between two instants is then the time between them."""
+        return False
+
+    def _year_key(self, year: int) -> Hashable | None:
+        """A key of everything that decides the working time of local ``year``: two
+        years with equal keys have equal totals, so the timeline compiles one of them and
+        takes the other's total from it. ``None`` when there is no such key (the year is
+        compiled)."""
+        return None
 
     @abstractmethod
     def is_business_day(self, day: date) -> bool:
@@ -271,7 +320,7 @@ class Schedule(ABC):
 
     def _next_open_us(self, a: int) -> int | None:
         """:meth:`next_open` in UTC microseconds, or ``None`` beyond the search horizon."""
-        return self._compiled.next_open(a, a + _HORIZON_US)
+        return self._compiled.next_open(a, _horizon(a))
 
     @overload
     def subtract(self, start: datetime, duration: timedelta) -> datetime: ...
@@ -316,7 +365,7 @@ class Schedule(ABC):
                 the opening cannot be written in ``t``'s zone (past year 9999).
         """
         a = to_us(t, "t")
-        found = self._compiled.next_open(a, a + _HORIZON_US)
+        found = self._compiled.next_open(a, _horizon(a))
         if found is None:
             raise HorizonError(
                 f"the calendar does not open in the {HORIZON_YEARS} years after {t.isoformat()}"
@@ -335,7 +384,7 @@ class Schedule(ABC):
             HorizonError: when the closing cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.next_close(a, a + _HORIZON_US)
+        found = self._compiled.next_close(a, _horizon(a))
         return None if found is None else like(from_us(found, t.tzinfo), t)
 
     def previous_open(self, t: datetime) -> datetime:
@@ -351,7 +400,7 @@ class Schedule(ABC):
                 the instant cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.previous_open(a, a - _HORIZON_US)
+        found = self._compiled.previous_open(a, _horizon(a, forward=False))
         if found is None:
             raise HorizonError(
                 f"the calendar was not open in the {HORIZON_YEARS} years before {t.isoformat()}"
@@ -372,7 +421,7 @@ class Schedule(ABC):
             HorizonError: when the instant cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.previous_close(a, a - _HORIZON_US)
+        found = self._compiled.previous_close(a, _horizon(a, forward=False))
         if found is None:
             return None
         if found == a:
@@ -433,8 +482,8 @@ class Schedule(ABC):
             raise TypeError(f"n must be a whole number of business days, not {n!r}")
         step = _ONE_DAY if n >= 0 else -_ONE_DAY
         remaining = abs(n)
-        limit = 366 * HORIZON_YEARS
-        barren = 0
+        since = day  # the first day of the search window: after the last business day
+        span = 0  # the window's length in days (exactly HORIZON_YEARS calendar years)
         try:
             if remaining == 0:
                 remaining, day = 1, day - _ONE_DAY
@@ -442,13 +491,16 @@ class Schedule(ABC):
                 day += step
                 if self.is_business_day(day):
                     remaining -= 1
-                    barren = 0
-                else:
-                    barren += 1
-                    if barren > limit:
-                        raise HorizonError(
-                            f"no business day in the {HORIZON_YEARS} years from {day}"
-                        )
+                    span = 0
+                    continue
+                if not span:
+                    since = day
+                    span = abs((_shift_years(since, HORIZON_YEARS * step.days) - since).days)
+                if abs((day - since).days) >= span:
+                    raise HorizonError(
+                        f"no business day in the {HORIZON_YEARS} years "
+                        f"{'from' if n >= 0 else 'back from'} {since}"
+                    )
         except OverflowError:
             raise HorizonError("the answer would lie outside the years 1 to 9999") from None
         return day
@@ -536,6 +588,21 @@ class CombinedCalendar(Schedule):
 
     def _never_opens_from(self, year: int, *, forward: bool) -> bool:
         return _never_opens_from(self, year, forward=forward)
+
+    def _always_open(self) -> bool:
+        left, right = self.left._always_open(), self.right._always_open()
+        return (left or right) if self.op == "|" else (left and right) if self.op == "&" else False
+
+    def _year_key(self, year: int) -> Hashable | None:
+        # The right calendar is compiled over the left's years: its own years are the
+        # same only in the same zone.
+        if self.left.zone.key != self.right.zone.key:
+            return None
+        left = self.left._year_key(year)
+        if left is None:
+            return None
+        right = self.right._year_key(year)
+        return None if right is None else (self.op, left, right)
 
     def _chunk(self, lo: int, hi: int) -> list[Interval]:
         return combine(self.op, self.left._chunk(lo, hi), self.right._chunk(lo, hi))

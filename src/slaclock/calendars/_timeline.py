@@ -20,7 +20,9 @@ between two years, the rest of the first year, the *totals* of the years in betw
 the position in the last. A year's total is kept after the year is compiled, also when
 its intervals are not, so a query in 2526 after one in 2026 compiles 2526 (and, when the
 working time from 2026 is asked, the totals of the years between, once), never a
-contiguous block, and never the same year twice.
+contiguous block, and never the same year twice. A year whose calendar gives a key
+(``_year_key``: what decides its total) takes the total of the first year with the same
+key instead of being compiled, so far years cost a dictionary look-up each.
 
 Chunks are immutable. Compiling takes the timeline's lock, so two threads never compile
 the same year; readers never lock and never see a half-built chunk.
@@ -36,7 +38,7 @@ import threading
 import warnings
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -113,6 +115,10 @@ class Source(Protocol):
     def _open_span(self) -> tuple[int, int] | None: ...
 
     def _never_opens_from(self, year: int, *, forward: bool) -> bool: ...
+
+    def _year_key(self, year: int) -> Hashable | None: ...
+
+    def _always_open(self) -> bool: ...
 
 
 class YearChunk:
@@ -195,6 +201,8 @@ class Timeline:
     """
 
     __slots__ = (
+        "_always",
+        "_by_key",
         "_by_lo",
         "_chunks",
         "_edges",
@@ -228,6 +236,10 @@ class Timeline:
         self._recent: dict[int, YearChunk] = {}
         self._prefix: tuple[int, list[int], list[int]] | None = None
         self._vectors: Any = None
+        # Year totals by the key of what decides them (see Schedule._year_key): a year
+        # whose key is known takes its total from here, without being compiled.
+        self._by_key: dict[Hashable, int] = {}
+        self._always: bool | None = None  # open at every instant (asked once)
 
     def __reduce__(self) -> tuple[Callable[..., Timeline], tuple[Any]]:
         # A pickled calendar travels without its compiled years (and its lock): the copy
@@ -286,20 +298,34 @@ class Timeline:
             total = self._totals[year]
         return total
 
-    def totals(self, years: range, *, warn: bool = True) -> None:
-        """Compile the totals of ``years`` (intervals not kept), in one batch."""
+    def totals(self, years: range, *, warn: bool = True) -> int:
+        """Compile the totals of ``years`` (intervals not kept), in one batch; how many
+        years were compiled (a year whose key is known is not)."""
         with self.lock:
             missing = [y for y in years if y not in self._totals]
+            built: list[int] = []
+            by_key = self._by_key
+            year_key = self.source._year_key
             for year in missing:
+                key = year_key(year)
+                if key is not None:
+                    total = by_key.get(key)
+                    if total is not None:
+                        self._totals[year] = total
+                        continue
                 chunk = self._build(year)
+                built.append(year)
                 self._totals[year] = chunk.total
+                if key is not None:
+                    by_key[key] = chunk.total
                 self._recent[year] = chunk
                 if len(self._recent) > 4:
                     del self._recent[next(iter(self._recent))]
             if missing:
                 self._prefix = None
-        if warn and len(missing) > COMPILE_WARNING_YEARS:
-            _warn_long(len(missing), missing[0], missing[-1])
+        if warn and len(built) > COMPILE_WARNING_YEARS:
+            _warn_long(len(built), built[0], built[-1])
+        return len(built)
 
     def between(self, first: int, last: int) -> int:
         """The working time of the years ``first`` to ``last - 1``."""
@@ -372,6 +398,11 @@ class Timeline:
             a = first
         if b > last:
             b = last
+        always = self._always
+        if always is None:
+            always = self._always = self.source._always_open()
+        if always:  # a 24/7 calendar: the working time is the time, whatever the span
+            return max(0, b - a)
         # The chunks of a and b, looked up inline (this is the scalar path across years).
         los, by_lo = self._los, self._by_lo
         i = bisect_right(los, a) - 1
@@ -441,8 +472,7 @@ class Timeline:
             batch = range(max(MIN_YEAR, batch.start), min(MAX_YEAR, batch.stop - 1) + 1)
             if any(y not in self._totals for y in batch):
                 self.grows += 1
-                compiled += len(batch)
-            self.totals(batch, warn=False)
+            compiled += self.totals(batch, warn=False)
             for y in batch if forward else reversed(batch):
                 total = self._totals[y]
                 if total >= need:
