@@ -11,6 +11,7 @@ the process (a pause of the garbage collector, if wanted, is the caller's).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import itertools
@@ -166,7 +167,12 @@ def open_log(path: str | Path) -> tuple[str, IO[str]]:
     source = str(path)
     try:
         if source == "-":
-            return source, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+            # Standard input cannot be read twice: its bytes are counted as they are read,
+            # for the offset of a byte that is not UTF-8 (see :func:`decoding`).
+            global _stdin_read
+            _stdin_read = _Counted(sys.stdin.buffer)
+            counted: Any = _stdin_read  # a binary stream, as TextIOWrapper reads one
+            return source, io.TextIOWrapper(counted, encoding="utf-8-sig", newline="")
         return source, open(path, encoding="utf-8-sig", newline="")
     except IsADirectoryError:
         raise EventLogError(source, None, "is a directory: give the log file in it") from None
@@ -174,14 +180,81 @@ def open_log(path: str | Path) -> tuple[str, IO[str]]:
         raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
 
 
+class _Counted(io.BufferedIOBase):
+    """A binary stream read through, its bytes and newlines counted."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.bytes = 0
+        self.newlines = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._counted(self._raw.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        read1 = getattr(self._raw, "read1", self._raw.read)
+        return self._counted(read1(size))
+
+    def _counted(self, data: bytes) -> bytes:
+        self.bytes += len(data)
+        self.newlines += data.count(b"\n")
+        return data
+
+
+#: Standard input as the last :func:`open_log` of ``"-"`` reads it.
+_stdin_read: _Counted | None = None
+
+
 @contextlib.contextmanager
 def decoding(source: str) -> Iterator[None]:
+    """Turn a byte that is not UTF-8, met while reading the log ``source``, into an
+    :class:`EventLogError` naming its line and its offset in the file."""
     try:
         yield
     except UnicodeDecodeError as error:
+        where = _bad_byte(source, error)
+        at = "" if where is None else f" at byte {where[0]:,}"
         raise EventLogError(
-            source, None, f"not UTF-8 text ({error.reason} at byte {error.start})"
+            source, None if where is None else where[1],
+            f"not UTF-8 text ({error.reason}{at}; save the log as UTF-8)",
         ) from None
+
+
+def _bad_byte(source: str, error: UnicodeDecodeError) -> tuple[int, int] | None:
+    """The file offset and line of the first byte that is not UTF-8.
+
+    The decoder's error counts from the start of the chunk it was given, not from the
+    start of the file: a file is read again up to its first bad byte; standard input, which
+    cannot be, was counted as it was read (the chunk in error is the last bytes read).
+    """
+    if source == "-":
+        counted = _stdin_read
+        if counted is None:
+            return None
+        chunk = error.object
+        offset = counted.bytes - len(chunk) + error.start
+        return offset, counted.newlines - chunk.count(b"\n", error.start) + 1
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    try:
+        with open(source, "rb") as f:
+            while block := f.read(1 << 20):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as bad:
+                    pending = len(bad.object) - len(block)  # bytes kept from the last block
+                    start = offset - pending + bad.start
+                    # The kept bytes are part of one character: no newline among them.
+                    before = block.count(b"\n", 0, max(0, bad.start - pending))
+                    return start, lines + before + 1
+                offset += len(block)
+                lines += block.count(b"\n")
+    except OSError:
+        return None
+    return None
 
 
 

@@ -1,0 +1,77 @@
+"""Hardening of what a report reads and writes (issue #26): logs, helpdesk mappings,
+policy files, the report's rows and the command's outputs.
+
+Each test names the rule it holds; the times measured for the performance findings are
+in the issue, the bounds here are generous (a subprocess killed after tens of seconds).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slaclock.logs import EventLog, EventLogError
+
+ROW = "T{i},2026-04-30T17:30+03:00,opened,partner.standard\n"
+
+
+def _in_a_subprocess(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter, which is killed after ``timeout`` seconds."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+# --- A CSV header is read in linear time ---------------------------------------------
+
+def test_a_csv_header_of_many_columns_is_read_in_linear_time() -> None:
+    # 300,000 columns: about 0.2 s read in linear time, about 10 minutes in quadratic.
+    code = (
+        "from slaclock.logs import read_rows\n"
+        "header = ','.join(['ticket', 'time', 'event'] + [f'c{i}' for i in range(300_000)])\n"
+        "rows = list(read_rows([header + '\\n', 'T1,2026-04-30T17:30Z,opened,x\\n']))\n"
+        "print(len(rows))\n"
+    )
+    done = _in_a_subprocess(code, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+
+
+# --- A byte that is not UTF-8 is named by its offset in the file and its line -------
+
+def _log_with_a_bad_byte(line: int) -> tuple[bytes, int]:
+    text = "ticket,time,event,level\n" + "".join(ROW.format(i=i) for i in range(2000))
+    data = bytearray(text.encode())
+    offset = sum(len(x) for x in text.splitlines(keepends=True)[: line - 1]) + 3
+    data[offset] = 0xFF
+    return bytes(data), offset
+
+
+@pytest.mark.parametrize("line", [2, 302, 1500])
+def test_a_byte_not_utf8_is_named_by_its_file_offset_and_line(
+    tmp_path: Path, line: int
+) -> None:
+    data, offset = _log_with_a_bad_byte(line)
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    with pytest.raises(EventLogError) as caught:
+        EventLog.read(path)
+    assert caught.value.line == line
+    assert f"at byte {offset:,};" in str(caught.value)
+
+
+def test_a_byte_not_utf8_on_standard_input_is_named_by_its_offset_and_line(
+    tmp_path: Path,
+) -> None:
+    data, offset = _log_with_a_bad_byte(302)
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-m", "slaclock", "report", "-"], input=data, capture_output=True,
+        timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    message = done.stderr.decode()
+    assert f"-:302: not UTF-8 text (invalid start byte at byte {offset:,};" in message
