@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from slaclock import ConfigError, Event, EventError, report
 from slaclock.logs import EventLog, EventLogError
 
 ROW = "T{i},2026-04-30T17:30+03:00,opened,partner.standard\n"
@@ -75,3 +77,21 @@ def test_a_byte_not_utf8_on_standard_input_is_named_by_its_offset_and_line(
     assert done.returncode == 2
     message = done.stderr.decode()
     assert f"-:302: not UTF-8 text (invalid start byte at byte {offset:,};" in message
+
+
+# --- report(): an instant in the calendars' last year is one clear error --------------
+
+def test_report_names_a_row_late_in_9999_instead_of_overflowing(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    path.write_text("ticket,time,event,level\n"
+                    "A,2026-04-30T17:30+03:00,opened,partner.standard\n"
+                    "B,9999-12-31T22:59:59Z,opened,partner.standard\n")
+    with pytest.raises(EventError, match=r"^line 3: ticket 'B': 9999-12-31T22:59:59\+00:00 "
+                                         r"is past the end of year 9999 in the desk.s zone"):
+        report(path)
+
+
+def test_report_refuses_an_instant_in_9999_as_a_config_error() -> None:
+    events = [Event("A", datetime(2026, 4, 30, tzinfo=UTC), "opened", level="partner.standard")]
+    with pytest.raises(ConfigError, match=r"^at: is past the end of year 9999 in the desk.s zone"):
+        report(events, at=datetime(9999, 12, 31, 23, tzinfo=UTC))
