@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from cli_runner import run
 from slaclock import ConfigError, Event, EventError, report
-from slaclock.logs import EventLog, EventLogError
+from slaclock.helpdesks import MappingError, load_mapping
+from slaclock.logs import EventLog, EventLogError, parse_time
 
 ROW = "T{i},2026-04-30T17:30+03:00,opened,partner.standard\n"
 
@@ -95,3 +97,79 @@ def test_report_refuses_an_instant_in_9999_as_a_config_error() -> None:
     events = [Event("A", datetime(2026, 4, 30, tzinfo=UTC), "opened", level="partner.standard")]
     with pytest.raises(ConfigError, match=r"^at: is past the end of year 9999 in the desk.s zone"):
         report(events, at=datetime(9999, 12, 31, 23, tzinfo=UTC))
+
+
+# --- An export's time as milliseconds under time_format "unix" is a bad row -----------
+
+MS_POLICY = """
+format = 1
+version = "1"
+effective = 2026-01-01
+default_level = "std"
+[calendars.always]
+preset = "always"
+tz = "UTC"
+[levels.std]
+reaction = { hours = 10, clock = "always" }
+[log]
+format = "csv"
+time_format = "unix"
+default_role = "customer"
+[log.columns]
+ticket = "id"
+time = "at"
+event = "kind"
+[log.events]
+created = "created"
+"""
+
+
+def test_an_export_time_in_milliseconds_read_as_seconds_is_a_bad_row_with_a_hint(
+    tmp_path: Path,
+) -> None:
+    policy = tmp_path / "desk.toml"
+    policy.write_text(MS_POLICY)
+    log = tmp_path / "export.csv"
+    log.write_text("id,at,kind\nA,1780000000,created\nB,1780000000000,created\n"
+                   "C,nan,created\nD,-1e300,created\n")
+    result = run("report", log, "--map", policy, "--policy", policy, "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert "A" in result.stdout
+    assert "looks like milliseconds: read it with time_format \"unix_ms\"" in result.stderr
+    assert "skipped 3 bad rows of 4" in result.stderr
+
+
+@pytest.mark.parametrize(("text", "fmt"), [("1780000000000", "unix"), ("nan", "unix"),
+                                           ("-inf", "unix_ms"), ("1e300", "unix_ms")])
+def test_an_epoch_time_no_datetime_can_hold_is_a_value_error(text: str, fmt: str) -> None:
+    with pytest.raises(ValueError, match=r"is not a time as (milli)?seconds since 1970"):
+        parse_time(text, fmt=fmt)
+
+
+# --- A mapping is checked when it is loaded ---------------------------------------------
+
+def _mapping_file(tmp_path: Path, log: str) -> Path:
+    path = tmp_path / "map.toml"
+    path.write_text(log)
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib", "hex"])
+def test_a_mapping_whose_encoding_is_not_a_text_encoding_is_refused_at_load(
+    tmp_path: Path, encoding: str
+) -> None:
+    path = _mapping_file(tmp_path, f'[log]\nencoding = "{encoding}"\n[log.columns]\n'
+                                   'ticket = "a"\ntime = "b"\nevent = "c"\n')
+    with pytest.raises(MappingError, match=rf"^map\.toml: log\.encoding: not a text "
+                                           rf"encoding.*\(got '{encoding}'\)"):
+        load_mapping(path)
+
+
+def test_a_mapping_that_gives_two_roles_one_column_is_refused_naming_the_roles(
+    tmp_path: Path,
+) -> None:
+    path = _mapping_file(tmp_path, '[log]\n[log.columns]\nticket = "a"\ntime = "A"\n'
+                                   'field = "a"\nnew = " a"\n')
+    with pytest.raises(MappingError, match=r"^map\.toml: log\.columns: the roles ticket, "
+                                           r"time, field, new name the same column 'a'"):
+        load_mapping(path)
