@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from cli_runner import run
-from slaclock import ConfigError, Event, EventError, report
+from cli_runner import one_line_error, run
+from slaclock import (
+    ConfigError,
+    Event,
+    EventError,
+    PolicyError,
+    load_policy,
+    report,
+)
 from slaclock.helpdesks import MappingError, load_mapping
 from slaclock.logs import EventLog, EventLogError, parse_time
+from slaclock.policy import parse_policy
 
 ROW = "T{i},2026-04-30T17:30+03:00,opened,partner.standard\n"
 
@@ -173,3 +182,58 @@ def test_a_mapping_that_gives_two_roles_one_column_is_refused_naming_the_roles(
     with pytest.raises(MappingError, match=r"^map\.toml: log\.columns: the roles ticket, "
                                            r"time, field, new name the same column 'a'"):
         load_mapping(path)
+
+
+# --- A policy nested too deeply, a cycle of target_from: one PolicyError --------------
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("deep.toml", "x = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+    ("deep.toml", "x = " + "{a=" * 100_000 + "1" + "}" * 100_000 + "\n"),
+    ("deep.json", "[" * 100_000 + "]" * 100_000),
+])
+def test_a_policy_nested_100000_deep_is_a_policy_error_naming_the_file(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(PolicyError, match=rf"^{name}: <file>: not valid .*nested too deeply"):
+        load_policy(path)
+    log = tmp_path / "log.csv"
+    log.write_text("ticket,time,event,level\n" + ROW.format(i=1))
+    result = run("report", "--policy", path, log)
+    assert result.exit_code == 2
+    assert one_line_error(result).startswith(f"slaclock: error: {name}: <file>: not valid")
+
+
+def test_a_mapping_nested_100000_deep_is_a_mapping_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    path = _mapping_file(tmp_path, "x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(MappingError, match=r"^map\.toml: <file>: not valid TOML: nested too"):
+        load_mapping(path)
+
+
+CYCLE = """
+format = 1
+version = "1"
+effective = 2026-01-01
+[calendars.always]
+preset = "always"
+tz = "UTC"
+[metrics.a]
+like = "reaction"
+target_from = "b"
+[metrics.b]
+like = "reaction"
+target_from = "{back}"
+[levels.std]
+a = {{ hours = 1, clock = "always" }}
+"""
+
+
+@pytest.mark.parametrize(("back", "cycle"), [("a", "a -> b -> a"), ("b", "b -> b")])
+def test_a_cycle_of_target_from_is_a_policy_error_naming_the_cycle(
+    back: str, cycle: str
+) -> None:
+    with pytest.raises(PolicyError, match=rf"target_from go round in a cycle \({cycle}\)"):
+        parse_policy(tomllib.loads(CYCLE.format(back=back)), "desk.toml")

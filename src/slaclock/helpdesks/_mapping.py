@@ -309,6 +309,9 @@ def _read_toml(path: Path) -> Mapping[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise MappingError(path.name, "<file>", None, f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise MappingError(path.name, "<file>", None, "not valid TOML: nested too deeply "
+                           "(a mapping's tables and arrays nest a few levels)") from None
 
 
 def read_policy_file(
