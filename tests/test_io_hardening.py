@@ -237,3 +237,44 @@ def test_a_cycle_of_target_from_is_a_policy_error_naming_the_cycle(
 ) -> None:
     with pytest.raises(PolicyError, match=rf"target_from go round in a cycle \({cycle}\)"):
         parse_policy(tomllib.loads(CYCLE.format(back=back)), "desk.toml")
+
+
+# --- Standard output closed: one line on stderr, exit 2, for every command -------------
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.mark.parametrize("args", [
+    ["report", str(EXAMPLES / "tickets.csv"), "-f", "csv"],
+    ["report", str(EXAMPLES / "tickets.csv"), "-f", "json"],
+    ["report", str(EXAMPLES / "tickets.csv")],
+    ["elapsed", "2026-04-30T17:30+03:00", "2026-05-06T15:00+03:00"],
+    ["deadline", "--level", "commercial.standard", "--opened", "2026-04-30T17:30+03:00"],
+    ["calendar", "2026", "-f", "json"],
+    ["--version"],
+])
+def test_a_command_with_its_standard_output_closed_says_so_and_exits_2(
+    args: list[str],
+) -> None:
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m slaclock "$@" >&-', sys.executable, *args],
+        capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "slaclock: error: standard output is closed: nothing can be written to it (give "
+        "the command an open one, or --output FILE)"
+    ]
+
+
+def test_a_command_with_its_standard_output_closed_writes_to_its_output_file(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "report.csv"
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m slaclock "$@" >&-', sys.executable, "report",
+         str(EXAMPLES / "tickets.csv"), "-f", "csv", "-o", str(out)],
+        stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("ticket,")
