@@ -25,7 +25,7 @@ from slaclock import (
     report,
 )
 from slaclock.helpdesks import MappingError, load_mapping
-from slaclock.logs import EventLog, EventLogError, parse_time
+from slaclock.logs import EventLog, EventLogError, csv_safe, parse_time
 from slaclock.policy import parse_policy
 
 ROW = "T{i},2026-04-30T17:30+03:00,opened,partner.standard\n"
@@ -278,3 +278,51 @@ def test_a_command_with_its_standard_output_closed_writes_to_its_output_file(
     )
     assert done.returncode == 0, done.stderr
     assert out.read_text().startswith("ticket,")
+
+
+# --- Terminal controls from the log: escaped in the table, neutralised in the CSV -----
+
+CONTROLS = {
+    "T\x1b[2J1": "T\\x1b[2J1",  # clears the screen
+    "T\x1b]8;;http://x\x1b\\L\x1b]8;;\x1b\\2": "T\\x1b]8;;http://x\\x1b\\L\\x1b]8;;\\x1b\\2",
+    "T\x9b31m\u202e3": "T\\x9b31m\\u202e3",  # C1 CSI, a direction override
+    "T\x004\x07": "T\\x004\\x07",  # NUL, BEL
+}
+
+
+def _log_of_controls(tmp_path: Path) -> Path:
+    path = tmp_path / "controls.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("ticket,time,event,level\n")
+        for ticket in CONTROLS:
+            f.write(f'"{ticket}",2026-04-30T17:30+03:00,opened,partner.standard\n')
+    return path
+
+
+def test_the_report_table_writes_terminal_controls_of_ticket_ids_as_escapes(
+    tmp_path: Path,
+) -> None:
+    result = run("report", _log_of_controls(tmp_path), "--wide")
+    assert result.exit_code == 0, result.output
+    assert all(ch.isprintable() or ch == "\n" for ch in result.stdout)
+    for escaped in CONTROLS.values():
+        assert escaped in result.stdout
+
+
+def test_the_report_csv_writes_nul_and_c0_controls_of_ticket_ids_as_escapes(
+    tmp_path: Path,
+) -> None:
+    result = run("report", _log_of_controls(tmp_path), "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert not any(("\x00" <= ch < " " and ch not in "\r\n") or "\x7f" <= ch <= "\x9f"
+                   for ch in result.stdout)
+    tickets = {row.split(",")[0] for row in result.stdout.splitlines()[1:]}
+    # The direction override is text to a spreadsheet, kept as it is.
+    assert tickets == {"T\\x1b[2J1", "T\\x1b]8;;http://x\\x1b\\L\\x1b]8;;\\x1b\\2",
+                       "T\\x9b31m\u202e3", "T\\x004\\x07"}
+
+
+def test_csv_safe_keeps_tab_and_newline_and_neutralises_formulas_as_before() -> None:
+    assert csv_safe("a\tb\nc") == "a\tb\nc"
+    assert csv_safe("\t=1+1") == "'\t=1+1"
+    assert csv_safe("\x00=1+1") == "\\x00=1+1"
