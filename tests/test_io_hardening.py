@@ -25,7 +25,7 @@ from slaclock import (
     report,
 )
 from slaclock.helpdesks import MappingError, load_mapping
-from slaclock.logs import EventLog, EventLogError, csv_safe, parse_time
+from slaclock.logs import EventLog, EventLogError, ReadLimits, csv_safe, parse_time
 from slaclock.policy import parse_policy
 
 ROW = "T{i},2026-04-30T17:30+03:00,opened,partner.standard\n"
@@ -326,3 +326,42 @@ def test_csv_safe_keeps_tab_and_newline_and_neutralises_formulas_as_before() -> 
     assert csv_safe("a\tb\nc") == "a\tb\nc"
     assert csv_safe("\t=1+1") == "'\t=1+1"
     assert csv_safe("\x00=1+1") == "\\x00=1+1"
+
+
+# --- A line longer than the limit is refused as it is read, never held whole ------------
+
+@pytest.mark.parametrize(("name", "long_row"), [
+    ("log.csv", 'A,2026-04-30T17:30+03:00,opened,partner.standard,"{x}"\n'),
+    ("log.csv", "A,2026-04-30T17:30+03:00,opened,partner.standard,{x}\n"),
+    ("log.jsonl", '{{"ticket": "A", "time": "2026-04-30T17:30+03:00", "event": "opened", '
+                  '"level": "partner.standard", "detail": "{x}"}}\n'),
+])
+@pytest.mark.parametrize("told", [False, True])
+def test_a_line_past_the_limit_is_a_bad_row_read_without_holding_it_whole(
+    tmp_path: Path, name: str, long_row: str, told: bool
+) -> None:
+    import tracemalloc
+
+    path = tmp_path / name
+    last = ('{"ticket": "B", "time": "2026-04-30T17:31+03:00", "event": "opened", '
+            '"level": "partner.standard"}\n') if name.endswith(".jsonl") else \
+        "B,2026-04-30T17:31+03:00,opened,partner.standard,\n"
+    head = "" if name.endswith(".jsonl") else "ticket,time,event,level,detail\n"
+    path.write_text(head + long_row.format(x="x" * 40_000_000) + last)
+    limits = ReadLimits(field_chars=2**20)  # a line may hold 2 MB
+    seen: list[int] = []
+    tracemalloc.start()
+    try:
+        log = EventLog.read(path, limits=limits, progress=seen.append if told else None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert list(log.tickets) == ["B"]
+    (bad,) = log.bad
+    assert bad.line == (1 if name.endswith(".jsonl") else 2)
+    assert bad.reason == "the line runs past 2 MB, twice the most a field holds (1 MB): " \
+                         "split the row's text"
+    # The line is 40 million characters; read whole it took twice that (80 MB).
+    assert peak < 20_000_000
+    if told:
+        assert seen[-1] == len(path.read_text())

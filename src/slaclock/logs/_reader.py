@@ -24,7 +24,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from slaclock.logs._csv import ReadLimits, csv_rows
+from slaclock.logs._csv import ReadLimits, TooLong, csv_rows, too_long
 from slaclock.logs._rows import (
     ALIASES,
     COLUMNS,
@@ -59,9 +59,13 @@ def detect_format(name: str, head: str) -> LogFormat:
 
 
 def _jsonl_rows(
-    stream: Iterator[str], check: RowChecker, keep: Callable[[str], bool] | None
+    stream: Iterator[str], check: RowChecker, keep: Callable[[str], bool] | None,
+    limits: ReadLimits,
 ) -> Iterator[Row | BadRow]:
     for line, text in enumerate(stream, 1):
+        if type(text) is TooLong:
+            yield BadRow(line, too_long(limits))
+            continue
         if not text.strip():
             continue
         try:
@@ -139,7 +143,8 @@ def read_rows(
         share_ids: rows of a ticket share one id object (less memory for rows kept; a
             log read to be split keeps none, and so remembers no id).
         limits: what this reader accepts of a CSV log's fields (:class:`ReadLimits`: by
-            default, a field over 1,000 lines or 4 MB is a bad row).
+            default, a field over 1,000 lines or 4 MB is a bad row, and a line of a
+            file over 8 MB, which is read a piece at a time, never whole).
 
     Raises:
         EventLogError: when the file as a whole cannot be read (no header, a required
@@ -149,7 +154,9 @@ def read_rows(
     >>> [row.kind for row in read_rows(text)]
     ['opened']
     """
-    it = iter(lines)
+    limits = limits or ReadLimits()
+    readline = getattr(lines, "readline", None)
+    it = iter(lines) if readline is None else _bounded_lines(readline, limits.line_chars)
     if fmt is None:
         first = next(it, None)
         fmt = detect_format(source, first or "")
@@ -157,8 +164,25 @@ def read_rows(
             it = itertools.chain([first], it)
     check = RowChecker(tz, details, share_ids)
     if fmt == "csv":
-        return csv_rows(it, source, check, keep, limits or ReadLimits())
-    return _jsonl_rows(it, check, keep)
+        return csv_rows(it, source, check, keep, limits)
+    return _jsonl_rows(it, check, keep, limits)
+
+
+def _bounded_lines(readline: Callable[[int], str], limit: int) -> Iterator[str]:
+    """The lines of a file, each read with at most ``limit`` characters besides its line
+    end: the start of a longer line comes as a :class:`TooLong`, the rest of it is read a
+    piece at a time and dropped, so that no line is held whole (a line of a gigabyte
+    would take two in memory)."""
+    size = limit + 2  # a line at the limit, and its line end ("\r\n")
+    while text := readline(size):
+        if len(text) < size or text.endswith(("\n", "\r")):
+            if len(text) > limit + 1 and len(text.rstrip("\r\n")) > limit:
+                text = TooLong(text)
+            yield text
+            continue
+        yield TooLong(text)
+        while len(rest := readline(size)) == size and not rest.endswith(("\n", "\r")):
+            pass
 
 
 
@@ -285,12 +309,37 @@ def check_log_path(path: str) -> None:
         raise EventLogError(path, None, "is not a regular file: give the log file")
 
 
-def counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
+def counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterable[str]:
     """The lines, reporting now and then how many characters have been read (the lines
-    themselves when nothing is told)."""
+    themselves when nothing is told). A file stays a file: what :func:`read_rows` reads of
+    it, a line at a time within the reader's limits, is counted."""
     if progress is None:
-        return iter(lines)
+        return lines
+    readline = getattr(lines, "readline", None)
+    if readline is not None:
+        return _Told(readline, progress)
     return _told(lines, progress)
+
+
+class _Told:
+    """A file's ``readline``, counted, as :func:`read_rows` reads a file."""
+
+    def __init__(self, readline: Callable[[int], str], progress: Callable[[int], None]) -> None:
+        self._readline = readline
+        self._progress = progress
+        self._chars = 0
+        self._mark = 1 << 20
+
+    def readline(self, size: int = -1) -> str:
+        text = self._readline(size)
+        self._chars += len(text)
+        if self._chars >= self._mark or not text:
+            self._progress(self._chars)
+            self._mark = self._chars + (1 << 20)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(lambda: self.readline(-1), "")
 
 
 def _told(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:
