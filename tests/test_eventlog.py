@@ -413,10 +413,11 @@ def test_reading_a_log_leaves_the_csv_modules_field_limit_as_it_was_found(
                         f"{comment},\n", encoding="utf-8")
         assert EventLog.read(path).tickets["T-1"][0].detail == comment.strip()
         assert csv.field_size_limit() == 128 * 1024
+        # A field limit under the comment, a line limit (twice it) over the line.
         (bad,) = rows_of(path.read_text(encoding="utf-8"),
-                         limits=ReadLimits(field_chars=100_000))
+                         limits=ReadLimits(field_chars=200_000))
         assert isinstance(bad, BadRow)
-        assert "field larger than field limit (100000)" in bad.reason
+        assert "field larger than field limit (200000)" in bad.reason
         assert csv.field_size_limit() == 128 * 1024
     finally:
         csv.field_size_limit(previous)

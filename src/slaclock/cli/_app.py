@@ -4,6 +4,7 @@ commands are in their own modules (``_deadline``, ``_calendar_cmd``, ``_report_c
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,29 @@ def _one_line(text: str) -> str:
 
 class _PipeClosed(Exception):
     """Standard output was closed by its reader."""
+
+
+class _StdoutClosed(Exception):
+    """The command was started with its standard output closed (``slaclock ... >&-``)."""
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Standard output when the process has none: any write, of text or of bytes, raises
+    :class:`_StdoutClosed` (Python leaves ``sys.stdout`` ``None``, which click and rich
+    write to as nowhere, silently)."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: Any) -> int:
+        raise _StdoutClosed
+
+    @property
+    def buffer(self) -> Any:
+        raise _StdoutClosed
 
 
 class SlaclockGroup(click.Group):
@@ -64,6 +88,17 @@ class SlaclockGroup(click.Group):
     def _run(
         self, args: Sequence[str] | None, prog_name: str, complete_var: str | None, **extra: Any
     ) -> int:
+        if sys.stdout is not None:
+            return self._run_with_stdout(args, prog_name, complete_var, **extra)
+        sys.stdout = _ClosedStdout()
+        try:
+            return self._run_with_stdout(args, prog_name, complete_var, **extra)
+        finally:
+            sys.stdout = None
+
+    def _run_with_stdout(
+        self, args: Sequence[str] | None, prog_name: str, complete_var: str | None, **extra: Any
+    ) -> int:
         try:
             result = super().main(
                 args, prog_name, complete_var, standalone_mode=False, **extra
@@ -79,6 +114,10 @@ class SlaclockGroup(click.Group):
             return _fail(f"{prog_name}: error: {_one_line(error.format_message())}", EXIT_USAGE)
         except click.Abort:
             return _fail(f"{prog_name}: interrupted", 130)
+        except _StdoutClosed:
+            return _fail(f"{prog_name}: error: standard output is closed: nothing can be "
+                         "written to it (give the command an open one, or --output FILE)",
+                         EXIT_USAGE)
         except (_PipeClosed, BrokenPipeError):
             # The reader went away (``slaclock report ... | head``): not an error.
             _silence_stdout()

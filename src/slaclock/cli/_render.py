@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
-from slaclock.logs import csv_safe
+from slaclock.logs import csv_safe, printable
 
 __all__ = [
     "Provisional", "atomic_output", "calendar_table", "clock_label", "days_hours", "percent_of",
@@ -269,10 +269,11 @@ def _fit(
 
 def _lit(value: object, style: str = "") -> Any:
     """A value from the log as literal text: ``[/x]`` or ``[link=...]`` is printed as it
-    is, never read as markup."""
+    is, never read as markup, and a character a terminal would act on (an escape, a C1
+    control, a direction override) as its escape (:func:`~slaclock.logs.printable`)."""
     from rich.text import Text
 
-    return Text("" if value is None else str(value), style=style)
+    return Text("" if value is None else printable(value, limit=None), style=style)
 
 
 def print_rich(renderables: Sequence[Any], output: str | None, width: int | None = None) -> None:

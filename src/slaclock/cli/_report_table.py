@@ -23,7 +23,7 @@ from slaclock.cli._render import (
     percent_of,
     print_rich,
 )
-from slaclock.logs import BadRow, format_time
+from slaclock.logs import BadRow, format_time, printable
 from slaclock.reporting._chart import FEW
 
 if TYPE_CHECKING:
@@ -116,6 +116,8 @@ def _metric_cell(metrics: Mapping[str, Any], metric: str) -> str:
 def _months_table(months: list[dict[str, Any]], order: list[str], width: int) -> Any:
     """Compliance per month and level: each share with the tickets decided, or, when that
     is too wide, the share alone, starred where fewer than :data:`FEW` were decided."""
+    from rich.text import Text
+
     grid: dict[str, dict[str, tuple[int, int]]] = {}
     for row in months:
         grid.setdefault(row["month"], {})[row["level"]] = (row["met"],
@@ -127,7 +129,9 @@ def _months_table(months: list[dict[str, Any]], order: list[str], width: int) ->
         table = _table(title)
         table.add_column("Month", no_wrap=True)
         for level in order:
-            table.add_column(_lit(level.replace(".", "\n")), justify="right", no_wrap=True)
+            # A level's parts a line each (a level is a key of the policy's, or the log's).
+            table.add_column(Text("\n".join(map(printable, level.split(".")))),
+                             justify="right", no_wrap=True)
         table.add_column("all", justify="right", no_wrap=True)
         for month in sorted(grid):
             cells = grid[month]
@@ -182,8 +186,10 @@ def print_report(
     about = meta["policy"]
     filters = meta.get("filters")
     items.append(Text.assemble(
-        ("SLA report ", "bold"), f"{meta['source']} as of {format_time(meta['at'])}\n",
-        f"policy: {about['title'] or 'untitled'} (version {', '.join(about['versions'])})",
+        ("SLA report ", "bold"),
+        f"{printable(meta['source'], None)} as of {format_time(meta['at'])}\n",
+        f"policy: {printable(about['title'] or 'untitled', None)} "
+        f"(version {printable(', '.join(about['versions']), None)})",
         *(() if not filters else (
             "\n", ("filters: ", "bold"), _filters_text(filters),
             f" ({meta['filtered_out']} other tickets left out of every table)",
@@ -223,7 +229,7 @@ def print_report(
     items.append(_fit(
         "Compliance per clock (met, of those decided; -: no target)",
         [("Level", "left", 0), ("Clock", "left", 0), ("Compliance", "right", 0)],
-        ([_lit(level if i == 0 else ""), clock_label(metric),
+        ([_lit(level if i == 0 else ""), _lit(clock_label(metric)),
           _metric_cell(by_level[level]["metrics"], metric)]
          for level in order
          for i, metric in enumerate(versions.metric_names)),

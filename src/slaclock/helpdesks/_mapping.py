@@ -13,6 +13,7 @@ Three mappings ship by name: ``"zendesk"``, ``"jira"`` and ``"status-history"``.
 from __future__ import annotations
 
 import codecs
+import io
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
@@ -261,7 +262,7 @@ _UNREADABLE = {
     "iso": ("time {text!r} is not ISO 8601 (e.g. 2026-04-30T17:30:00+03:00); if the export "
             "writes times another way, set time_format in the mapping"),
     "unix": "time {text!r} is not a number of seconds since 1970",
-    "unix_ms": "time {text!r} is not a number of seconds since 1970",
+    "unix_ms": "time {text!r} is not a number of milliseconds since 1970",
 }
 _PATTERN = "time {text!r} does not match the mapping's format {fmt!r}"
 _NO_ZONE = ("time {text!r} has no UTC offset and the mapping gives no zone: set tz (e.g. tz = "
@@ -308,6 +309,9 @@ def _read_toml(path: Path) -> Mapping[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise MappingError(path.name, "<file>", None, f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise MappingError(path.name, "<file>", None, "not valid TOML: nested too deeply "
+                           "(a mapping's tables and arrays nest a few levels)") from None
 
 
 def read_policy_file(
@@ -405,6 +409,17 @@ class _Reader:
             if role not in COLUMN_ROLES:
                 raise self.fail(f"log.columns.{role}", columns[role],
                                 f"unknown column role; one of {', '.join(COLUMN_ROLES)}")
+        shared: dict[str, list[str]] = {}
+        for role, column in columns.items():
+            shared.setdefault(column.strip().casefold(), []).append(role)
+        for roles_of_one in shared.values():
+            if len(roles_of_one) > 1:
+                raise self.fail(
+                    "log.columns", dict(columns),
+                    f"the roles {', '.join(roles_of_one)} name the same column "
+                    f"{columns[roles_of_one[0]]!r} (header names are matched without regard "
+                    "to case): give each role a column of its own",
+                )
         if fmt == "csv":
             for required in ("ticket", "time"):
                 if required not in columns:
@@ -433,6 +448,13 @@ class _Reader:
         except LookupError:
             raise self.fail("log.encoding", encoding,
                             "unknown encoding; e.g. utf-8, windows-1251") from None
+        try:
+            # A text encoding, one that decodes bytes to text: not one of the other codecs
+            # Python knows by name (rot13, base64, zlib), which a text stream refuses.
+            io.TextIOWrapper(io.BytesIO(), encoding=codec)
+        except LookupError:
+            raise self.fail("log.encoding", encoding,
+                            "not a text encoding; e.g. utf-8, windows-1251") from None
         time_format = self.text(log, "time_format", where) or "iso"
         if time_format not in ("iso", "unix", "unix_ms") and not any(
             token in time_format for token in ("YY", "DD", "HH", "hh")

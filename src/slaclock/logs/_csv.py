@@ -34,7 +34,10 @@ from slaclock.logs._rows import (
     new_row,
 )
 
-__all__ = ["MAX_FIELD_CHARS", "MAX_FIELD_LINES", "ReadLimits", "csv_module", "csv_rows"]
+__all__ = [
+    "MAX_FIELD_CHARS", "MAX_FIELD_LINES", "ReadLimits", "TooLong", "csv_module", "csv_rows",
+    "too_long",
+]
 
 #: A quoted CSV field may run over at most this many lines ...
 MAX_FIELD_LINES = 1000
@@ -56,6 +59,27 @@ class ReadLimits:
 
     field_lines: int = MAX_FIELD_LINES
     field_chars: int = MAX_FIELD_CHARS
+
+    @property
+    def line_chars(self) -> int:
+        """The most characters one line of a log file may hold, its line end aside: twice
+        a field's (a field at its limit, and the row's other cells). A longer line is a bad
+        row, refused as it is read, a piece at a time, never held whole."""
+        return 2 * self.field_chars
+
+
+def too_long(limits: ReadLimits) -> str:
+    """Why a :class:`TooLong` line is a bad row."""
+    return (f"the line runs past {_size(limits.line_chars)}, twice the most a field holds "
+            f"({_size(limits.field_chars)}): split the row's text")
+
+
+class TooLong(str):
+    """The first characters of a line longer than :attr:`ReadLimits.line_chars`, all a
+    reader keeps of it (:func:`~slaclock.logs._reader.read_rows` reads the rest of the line
+    and drops it)."""
+
+    __slots__ = ()
 
 
 @functools.lru_cache(maxsize=8)
@@ -113,6 +137,8 @@ def _feed(lines: Iterator[str], record: list[str], limits: ReadLimits) -> Iterat
                                f"{_size(max_chars)} ({_QUOTE_HINT})")
         else:
             chars = len(text)
+            if type(text) is TooLong:
+                raise _Runaway(too_long(limits))
         yield text
     if record:
         raise _Runaway(f"a quoted field is never closed: it runs to the end of the file "
@@ -139,7 +165,10 @@ def csv_rows(
     except (module.Error, _Runaway) as error:
         raise EventLogError(source, 1, f"not CSV: {error}") from None
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
-    names = [ALIASES.get(name, name) if ALIASES.get(name, name) not in names else name
+    # An alias names its column unless the header also names the column itself (a set:
+    # a header of 100,000 columns is read in linear time).
+    given = set(names)
+    names = [ALIASES.get(name, name) if ALIASES.get(name, name) not in given else name
              for name in names]
     missing = [name for name in REQUIRED if name not in names]
     if missing:

@@ -11,6 +11,7 @@ the process (a pause of the garbage collector, if wanted, is the caller's).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import itertools
@@ -23,7 +24,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from slaclock.logs._csv import ReadLimits, csv_rows
+from slaclock.logs._csv import ReadLimits, TooLong, csv_rows, too_long
 from slaclock.logs._rows import (
     ALIASES,
     COLUMNS,
@@ -58,9 +59,13 @@ def detect_format(name: str, head: str) -> LogFormat:
 
 
 def _jsonl_rows(
-    stream: Iterator[str], check: RowChecker, keep: Callable[[str], bool] | None
+    stream: Iterator[str], check: RowChecker, keep: Callable[[str], bool] | None,
+    limits: ReadLimits,
 ) -> Iterator[Row | BadRow]:
     for line, text in enumerate(stream, 1):
+        if type(text) is TooLong:
+            yield BadRow(line, too_long(limits))
+            continue
         if not text.strip():
             continue
         try:
@@ -138,7 +143,8 @@ def read_rows(
         share_ids: rows of a ticket share one id object (less memory for rows kept; a
             log read to be split keeps none, and so remembers no id).
         limits: what this reader accepts of a CSV log's fields (:class:`ReadLimits`: by
-            default, a field over 1,000 lines or 4 MB is a bad row).
+            default, a field over 1,000 lines or 4 MB is a bad row, and a line of a
+            file over 8 MB, which is read a piece at a time, never whole).
 
     Raises:
         EventLogError: when the file as a whole cannot be read (no header, a required
@@ -148,7 +154,9 @@ def read_rows(
     >>> [row.kind for row in read_rows(text)]
     ['opened']
     """
-    it = iter(lines)
+    limits = limits or ReadLimits()
+    readline = getattr(lines, "readline", None)
+    it = iter(lines) if readline is None else _bounded_lines(readline, limits.line_chars)
     if fmt is None:
         first = next(it, None)
         fmt = detect_format(source, first or "")
@@ -156,8 +164,25 @@ def read_rows(
             it = itertools.chain([first], it)
     check = RowChecker(tz, details, share_ids)
     if fmt == "csv":
-        return csv_rows(it, source, check, keep, limits or ReadLimits())
-    return _jsonl_rows(it, check, keep)
+        return csv_rows(it, source, check, keep, limits)
+    return _jsonl_rows(it, check, keep, limits)
+
+
+def _bounded_lines(readline: Callable[[int], str], limit: int) -> Iterator[str]:
+    """The lines of a file, each read with at most ``limit`` characters besides its line
+    end: the start of a longer line comes as a :class:`TooLong`, the rest of it is read a
+    piece at a time and dropped, so that no line is held whole (a line of a gigabyte
+    would take two in memory)."""
+    size = limit + 2  # a line at the limit, and its line end ("\r\n")
+    while text := readline(size):
+        if len(text) < size or text.endswith(("\n", "\r")):
+            if len(text) > limit + 1 and len(text.rstrip("\r\n")) > limit:
+                text = TooLong(text)
+            yield text
+            continue
+        yield TooLong(text)
+        while len(rest := readline(size)) == size and not rest.endswith(("\n", "\r")):
+            pass
 
 
 
@@ -166,7 +191,12 @@ def open_log(path: str | Path) -> tuple[str, IO[str]]:
     source = str(path)
     try:
         if source == "-":
-            return source, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+            # Standard input cannot be read twice: its bytes are counted as they are read,
+            # for the offset of a byte that is not UTF-8 (see :func:`decoding`).
+            global _stdin_read
+            _stdin_read = _Counted(sys.stdin.buffer)
+            counted: Any = _stdin_read  # a binary stream, as TextIOWrapper reads one
+            return source, io.TextIOWrapper(counted, encoding="utf-8-sig", newline="")
         return source, open(path, encoding="utf-8-sig", newline="")
     except IsADirectoryError:
         raise EventLogError(source, None, "is a directory: give the log file in it") from None
@@ -174,14 +204,81 @@ def open_log(path: str | Path) -> tuple[str, IO[str]]:
         raise EventLogError(source, None, f"cannot open: {error.strerror}") from None
 
 
+class _Counted(io.BufferedIOBase):
+    """A binary stream read through, its bytes and newlines counted."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.bytes = 0
+        self.newlines = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._counted(self._raw.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        read1 = getattr(self._raw, "read1", self._raw.read)
+        return self._counted(read1(size))
+
+    def _counted(self, data: bytes) -> bytes:
+        self.bytes += len(data)
+        self.newlines += data.count(b"\n")
+        return data
+
+
+#: Standard input as the last :func:`open_log` of ``"-"`` reads it.
+_stdin_read: _Counted | None = None
+
+
 @contextlib.contextmanager
 def decoding(source: str) -> Iterator[None]:
+    """Turn a byte that is not UTF-8, met while reading the log ``source``, into an
+    :class:`EventLogError` naming its line and its offset in the file."""
     try:
         yield
     except UnicodeDecodeError as error:
+        where = _bad_byte(source, error)
+        at = "" if where is None else f" at byte {where[0]:,}"
         raise EventLogError(
-            source, None, f"not UTF-8 text ({error.reason} at byte {error.start})"
+            source, None if where is None else where[1],
+            f"not UTF-8 text ({error.reason}{at}; save the log as UTF-8)",
         ) from None
+
+
+def _bad_byte(source: str, error: UnicodeDecodeError) -> tuple[int, int] | None:
+    """The file offset and line of the first byte that is not UTF-8.
+
+    The decoder's error counts from the start of the chunk it was given, not from the
+    start of the file: a file is read again up to its first bad byte; standard input, which
+    cannot be, was counted as it was read (the chunk in error is the last bytes read).
+    """
+    if source == "-":
+        counted = _stdin_read
+        if counted is None:
+            return None
+        chunk = error.object
+        offset = counted.bytes - len(chunk) + error.start
+        return offset, counted.newlines - chunk.count(b"\n", error.start) + 1
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    try:
+        with open(source, "rb") as f:
+            while block := f.read(1 << 20):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as bad:
+                    pending = len(bad.object) - len(block)  # bytes kept from the last block
+                    start = offset - pending + bad.start
+                    # The kept bytes are part of one character: no newline among them.
+                    before = block.count(b"\n", 0, max(0, bad.start - pending))
+                    return start, lines + before + 1
+                offset += len(block)
+                lines += block.count(b"\n")
+    except OSError:
+        return None
+    return None
 
 
 
@@ -212,12 +309,37 @@ def check_log_path(path: str) -> None:
         raise EventLogError(path, None, "is not a regular file: give the log file")
 
 
-def counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
+def counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> Iterable[str]:
     """The lines, reporting now and then how many characters have been read (the lines
-    themselves when nothing is told)."""
+    themselves when nothing is told). A file stays a file: what :func:`read_rows` reads of
+    it, a line at a time within the reader's limits, is counted."""
     if progress is None:
-        return iter(lines)
+        return lines
+    readline = getattr(lines, "readline", None)
+    if readline is not None:
+        return _Told(readline, progress)
     return _told(lines, progress)
+
+
+class _Told:
+    """A file's ``readline``, counted, as :func:`read_rows` reads a file."""
+
+    def __init__(self, readline: Callable[[int], str], progress: Callable[[int], None]) -> None:
+        self._readline = readline
+        self._progress = progress
+        self._chars = 0
+        self._mark = 1 << 20
+
+    def readline(self, size: int = -1) -> str:
+        text = self._readline(size)
+        self._chars += len(text)
+        if self._chars >= self._mark or not text:
+            self._progress(self._chars)
+            self._mark = self._chars + (1 << 20)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(lambda: self.readline(-1), "")
 
 
 def _told(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:

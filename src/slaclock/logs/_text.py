@@ -31,28 +31,43 @@ def printable(value: object, limit: int | None = 200) -> str:
         text = text[:limit] + "..."
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
 
+
+def _escape(ch: str) -> str:
+    """A character as its Python escape: ``\\x1b``, ``\\n``, ``\\u202e``."""
+    return repr(ch)[1:-1]
+
+
+#: What a CSV cell writes as its escape: NUL and the C0 controls but tab, line feed and
+#: carriage return (a quoted cell holds them as text), DEL and the C1 controls.
+_CSV_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula.
+    """A cell a spreadsheet will not run as a formula, nor a terminal as a control.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
     leading apostrophe, the spreadsheet's mark for "text"; numbers (``-3600``) are left as
-    they are. ``None`` is an empty cell.
+    they are. NUL, the other C0 controls but tab, line feed and carriage return, DEL and
+    the C1 controls are written as their escapes (``\\x00``, ``\\x1b``), as
+    :func:`printable` writes them. ``None`` is an empty cell.
 
     >>> csv_safe("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
     >>> csv_safe(-3600), csv_safe("T-1"), csv_safe(None)
     ('-3600', 'T-1', '')
+    >>> print(csv_safe("T\\x00\\x1b[2J"))
+    T\\x00\\x1b[2J
     """
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if not text.isprintable():
+        text = _CSV_CONTROLS.sub(lambda found: _escape(found[0]), text)
     if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text

@@ -13,6 +13,7 @@ path for the usual text and one zone object shared by every row of an offset.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -94,12 +95,31 @@ def parse_time(
             number = float(text)
         except ValueError:
             raise ValueError(unreadable.format(text=text, fmt=fmt)) from None
-        return _EPOCH + timedelta(seconds=number / 1000 if fmt == "unix_ms" else number)
+        return _from_epoch(text, number, fmt)
     else:
         found = _pattern_time(text, fmt, unreadable)
     if found.tzinfo is None:
         return _in_zone(text, found, tz, no_zone)
     return found
+
+
+def _from_epoch(text: str, number: float, fmt: str) -> datetime:
+    """The instant ``number`` seconds (``"unix"``) or milliseconds (``"unix_ms"``) after
+    1970 began; a number no datetime can hold (years 1 to 9999, ``nan``) is refused, and
+    seconds that would be such a time as milliseconds say so."""
+    seconds = number / 1000 if fmt == "unix_ms" else number
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except (OverflowError, ValueError):
+        pass
+    unit = "milliseconds" if fmt == "unix_ms" else "seconds"
+    hint = ""
+    if fmt == "unix":
+        with contextlib.suppress(OverflowError, ValueError):
+            _EPOCH + timedelta(seconds=number / 1000)
+            hint = ': it looks like milliseconds: read it with time_format "unix_ms"'
+    raise ValueError(f"time {text!r} is not a time as {unit} since 1970 (it is outside the "
+                     f"years 1 to 9999){hint}")
 
 
 def _in_zone(text: str, naive: datetime, tz: tzinfo | None, no_zone: str) -> datetime:

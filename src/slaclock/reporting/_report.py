@@ -20,9 +20,12 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from slaclock._errors import ConfigError, EventError
+from slaclock._instants import to_us
+from slaclock.logs import format_time
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._result import Report, finish, goals_and_levels, report_instant
-from slaclock.reporting._sources import read_source
+from slaclock.reporting._sources import Source, read_source
 from slaclock.reporting._summary import Summary
 from slaclock.sla import Event, Regulation, RegulationVersions, as_versions
 
@@ -65,8 +68,10 @@ def report(
     Raises:
         EventError: with ``strict``, for the first bad event (the message names its line);
             without ``at``, for a log with no event to report on (the message says the
-            first row refused, if any was).
+            first row refused, if any was); without ``at``, for a latest event past the end
+            of year 9999 in the desk's zone (the message names its line and ticket).
         slaclock.EventLogError: for a log file that cannot be read at all.
+        ConfigError: ``at`` is past the end of year 9999 in the desk's zone.
 
     >>> from datetime import datetime
     >>> from zoneinfo import ZoneInfo
@@ -89,10 +94,37 @@ def report(
         return report_frame(events, policy, at=at, coverage=coverage, strict=strict, tz=tz)
     versions = as_versions(policy)
     source = read_source(events, tz)
-    at = report_instant(versions, at, source.last, source.rejected)
+    at = _instant(versions, at, source)
     tally = Tally(Summary(versions.metric_names), source.rejected)
     tickets = {
         replayed.ticket: replayed.counted.status()
         for replayed in replay_tickets(Replayer(versions, at, coverage), source.tickets, tally)
     }
     return finish(versions, at, tickets, tally, source.rows, strict)
+
+
+def _instant(
+    versions: RegulationVersions, at: datetime | None, source: Source
+) -> datetime:
+    """The report's instant in the desk's zone (:func:`report_instant`), or a clear error
+    for one that zone cannot write: later than the end of year 9999 there.
+
+    Raises:
+        ConfigError: for ``at``.
+        EventError: without ``at``, for the latest event, named by its line and ticket.
+    """
+    try:
+        return report_instant(versions, at, source.last, source.rejected)
+    except OverflowError:
+        pass
+    past = "is past the end of year 9999 in the desk's zone, the last a report can count"
+    if at is not None:
+        raise ConfigError("at", at, f"{past}: give an earlier instant") from None
+    line, ticket, when = max(
+        ((line, t.ticket, event.at) for t in source.tickets for line, event in t.events),
+        key=lambda found: (to_us(found[2]), -found[0]),
+    )
+    raise EventError(
+        f"line {line}: ticket {ticket!r}: {format_time(when)} {past}: check the row's "
+        "time, or give the report's instant (at)"
+    ) from None

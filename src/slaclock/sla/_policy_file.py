@@ -41,12 +41,18 @@ def _read_file(path: str | PathLike[str]) -> tuple[str, Any]:
     if fspath(path).lower().endswith(".json"):
         try:
             return name, json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as error:
+        except json.JSONDecodeError as error:
             raise PolicyError(name, "<file>", None, f"not valid JSON: {error}") from None
+        except RecursionError:
+            raise PolicyError(name, "<file>", None, "not valid JSON: nested too deeply (a policy's "
+                              "objects and arrays nest a few levels)") from None
     try:
         return name, tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(name, "<file>", None, f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise PolicyError(name, "<file>", None, "not valid TOML: nested too deeply (a policy's "
+                          "tables and arrays nest a few levels)") from None
 
 
 def load_calendar(path: str | PathLike[str]) -> Schedule:

@@ -279,6 +279,17 @@ class PolicyReader:
                          f"{'[]' if which == 'unless' else 'a metric of yours'}")
                         if shipped else f"not a metric of this policy ({', '.join(out)})",
                     )
+        for name in out:
+            cycle = [name]
+            while (after := out[cycle[-1]].target_from) is not None and after not in cycle:
+                cycle.append(after)
+            if after == name:
+                raise self.fail(
+                    f"{key}.{name}.target_from", out[name].target_from,
+                    f"the metrics' target_from go round in a cycle "
+                    f"({' -> '.join([*cycle, name])}): end the chain at a metric whose "
+                    "definition names no target_from",
+                )
         return out
 
     def metric(
