@@ -68,7 +68,7 @@ class EventLog:
             EventLogError: the file cannot be opened or read as a log at all.
         """
         source, stream = open_log(path)
-        with stream, decoding(source):
+        with stream, decoding(source, stream):
             return cls.from_rows(
                 read_rows(
                     counting(stream, progress), source=source, fmt=fmt, tz=tz, keep=keep,

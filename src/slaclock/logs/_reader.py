@@ -193,9 +193,7 @@ def open_log(path: str | Path) -> tuple[str, IO[str]]:
         if source == "-":
             # Standard input cannot be read twice: its bytes are counted as they are read,
             # for the offset of a byte that is not UTF-8 (see :func:`decoding`).
-            global _stdin_read
-            _stdin_read = _Counted(sys.stdin.buffer)
-            counted: Any = _stdin_read  # a binary stream, as TextIOWrapper reads one
+            counted: Any = _Counted(sys.stdin.buffer)  # a binary stream, as TextIOWrapper's
             return source, io.TextIOWrapper(counted, encoding="utf-8-sig", newline="")
         return source, open(path, encoding="utf-8-sig", newline="")
     except IsADirectoryError:
@@ -228,18 +226,16 @@ class _Counted(io.BufferedIOBase):
         return data
 
 
-#: Standard input as the last :func:`open_log` of ``"-"`` reads it.
-_stdin_read: _Counted | None = None
-
-
 @contextlib.contextmanager
-def decoding(source: str) -> Iterator[None]:
-    """Turn a byte that is not UTF-8, met while reading the log ``source``, into an
-    :class:`EventLogError` naming its line and its offset in the file."""
+def decoding(source: str, stream: IO[str] | None = None) -> Iterator[None]:
+    """Turn a byte that is not UTF-8, met while reading the log ``source`` (through
+    ``stream``, as :func:`open_log` opened it), into an :class:`EventLogError` naming its
+    line and its offset in the file."""
     try:
         yield
     except UnicodeDecodeError as error:
-        where = _bad_byte(source, error)
+        counted = getattr(stream, "buffer", None)
+        where = _bad_byte(source, error, counted if isinstance(counted, _Counted) else None)
         at = "" if where is None else f" at byte {where[0]:,}"
         raise EventLogError(
             source, None if where is None else where[1],
@@ -247,15 +243,17 @@ def decoding(source: str) -> Iterator[None]:
         ) from None
 
 
-def _bad_byte(source: str, error: UnicodeDecodeError) -> tuple[int, int] | None:
+def _bad_byte(
+    source: str, error: UnicodeDecodeError, counted: _Counted | None
+) -> tuple[int, int] | None:
     """The file offset and line of the first byte that is not UTF-8.
 
     The decoder's error counts from the start of the chunk it was given, not from the
     start of the file: a file is read again up to its first bad byte; standard input, which
-    cannot be, was counted as it was read (the chunk in error is the last bytes read).
+    cannot be, was counted as it was read (``counted``: the chunk in error is the last
+    bytes read).
     """
     if source == "-":
-        counted = _stdin_read
         if counted is None:
             return None
         chunk = error.object
