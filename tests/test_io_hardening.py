@@ -365,3 +365,27 @@ def test_a_line_past_the_limit_is_a_bad_row_read_without_holding_it_whole(
     assert peak < 20_000_000
     if told:
         assert seen[-1] == len(path.read_text())
+
+
+def test_an_instant_in_a_zone_s_local_mean_time_is_written_in_utc_not_with_an_offset_in_seconds(
+) -> None:
+    # Before its first transition a zone keeps local mean time: Moscow's +02:30:17 in year
+    # 1, which RFC 3339 (JSON readers, spreadsheets) cannot read. The writer gives the
+    # same instant in UTC.
+    import re
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    import attrs
+
+    from slaclock import Event, ProvisionalCalendarWarning, Regulation, report
+
+    reg = attrs.evolve(Regulation.default(), effective=date(1, 1, 1))
+    msk = ZoneInfo("Europe/Moscow")
+    opened = datetime(1, 1, 2, 10, tzinfo=msk)
+    with pytest.warns(ProvisionalCalendarWarning):
+        got = report([Event("A", opened, "opened", level="partner.standard")], reg,
+                     at=datetime(1, 1, 3, 10, tzinfo=msk))
+        text = got.tickets["A"].to_json()
+    assert '"opened": "0001-01-02T07:29:43+00:00"' in text
+    assert not re.search(r"[+-]\d\d:\d\d:\d\d\"", text)

@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 from ._errors import HorizonError, NaiveDatetimeError
 
-__all__ = ["EPOCH", "ONE_US", "US_PER_DAY", "US_PER_MINUTE", "from_us", "to_us", "wall_to_us"]
+__all__ = [
+    "EPOCH", "ONE_US", "US_PER_DAY", "US_PER_MINUTE", "from_us", "instant_text", "to_us",
+    "wall_to_us",
+]
 
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
@@ -21,6 +24,28 @@ ONE_US = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = EPOCH.toordinal()
 _UTC = UTC
+
+
+def instant_text(value: datetime) -> str:
+    """An instant as every output of slaclock writes it: ISO 8601 with its offset, to the
+    second unless there are microseconds (``datetime.isoformat()``).
+
+    An offset that is not a whole number of minutes (a zone's local mean time before its
+    first transition: Moscow's ``+02:30:17`` in year 1) cannot be written in RFC 3339,
+    which JSON readers and spreadsheets expect: such an instant is written in UTC, the
+    same instant.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> instant_text(datetime(2026, 5, 4, 10, tzinfo=ZoneInfo("Europe/Moscow")))
+    '2026-05-04T10:00:00+03:00'
+    >>> instant_text(datetime(1, 1, 2, 10, tzinfo=ZoneInfo("Europe/Moscow")))
+    '0001-01-02T07:29:43+00:00'
+    """
+    text = value.isoformat()
+    # "+HH:MM:SS" (or with microseconds) at the end: an offset in seconds.
+    if text[-9] in "+-" or (len(text) > 16 and text[-16] in "+-"):
+        return value.astimezone(_UTC).isoformat()
+    return text
 
 
 def to_us(value: datetime, name: str = "datetime") -> int:

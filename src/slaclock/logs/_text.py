@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from slaclock._instants import duration_us
+from slaclock._instants import duration_us, instant_text
 
 __all__ = ["csv_safe", "format_duration", "format_time", "printable", "whole_seconds"]
 
@@ -73,9 +73,9 @@ def csv_safe(value: object) -> str:
     return text
 
 
-def format_time(value: datetime) -> str:
-    """ISO 8601 with the offset, to the second unless there are microseconds."""
-    return value.isoformat(timespec="seconds" if not value.microsecond else "microseconds")
+#: ISO 8601 with the offset, to the second unless there are microseconds, an offset in
+#: seconds written as UTC (:func:`slaclock._instants.instant_text`: the one rule).
+format_time = instant_text
 
 
 def format_duration(value: timedelta) -> str:

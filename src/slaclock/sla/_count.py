@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from slaclock._errors import HorizonError
-from slaclock._instants import duration_us, to_us
+from slaclock._instants import duration_us, instant_text, to_us
 from slaclock.calendars import Schedule
 from slaclock.sla._model import Level, MetricDefinition, Target
 from slaclock.sla._status import (
@@ -252,7 +252,7 @@ class Counting:
         if last[0] is at:
             at_text = last[1]
         else:
-            at_text = at.isoformat()
+            at_text = instant_text(at)
             self.last_at = (at, at_text)
         counted = Counted(ticket, at, times[self.opened], head, counts, at_text)
         counted._writable(times[-1])
