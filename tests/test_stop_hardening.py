@@ -311,3 +311,45 @@ def test_each_bucket_is_removed_once_its_replay_is_the_last_it_needs(
     assert sorted(index for index, _ in seen) == list(range(6))
     for n, (_, present) in enumerate(seen):
         assert present == sorted(index for index, _ in seen[n:])
+
+
+def test_a_tls_scheduler_is_reached_with_the_tls_settings_of_dask_s_configuration(
+    tmp_path: Path, own_tmpdir: Path
+) -> None:
+    """``--scheduler tls://...`` connects (the command's first question to it, and its
+    client) with the certificates Dask's configuration names; without them, one line."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+    from distributed.security import Security
+
+    from slaclock.reporting._dask import _close
+
+    security = Security.temporary()
+    files = {}
+    for name, text in (("ca", security.tls_ca_file), ("cert", security.tls_client_cert),
+                       ("key", security.tls_client_key)):
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(text, encoding="ascii")
+    local = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tls://",
+        host="127.0.0.1", security=security, dashboard_address=None,
+    )
+    try:
+        address = local.scheduler_address
+        assert address.startswith("tls://")
+        refused = run("report", SAMPLE, "--scheduler", address)
+        assert refused.exit_code == 2
+        assert f"--scheduler {address}: no Dask scheduler answered" in one_line_error(refused)
+        with dask.config.set({
+            "distributed.comm.tls.ca-file": str(files["ca"]),
+            "distributed.comm.tls.client.cert": str(files["cert"]),
+            "distributed.comm.tls.client.key": str(files["key"]),
+        }):
+            result = run("report", SAMPLE, "--scheduler", address, "-f", "json",
+                         "-o", tmp_path / "remote.json")
+        assert result.exit_code == 0, result.stderr
+    finally:
+        _close(local)
+    one = run("report", SAMPLE, "--jobs", "1", "-f", "json", "-o", tmp_path / "one.json")
+    assert one.exit_code == 0
+    assert (tmp_path / "remote.json").read_bytes() == (tmp_path / "one.json").read_bytes()
