@@ -117,6 +117,22 @@ def test_sigterm_stops_a_report_as_ctrl_c_does_leaving_nothing_behind(
     assert _leftovers(temporary, out) == []
 
 
+@pytest.mark.parametrize(("where", "options"), [
+    ("output", ("--jobs", "1")),
+    ("buckets", ("--jobs", "2")),
+])
+def test_ctrl_c_still_stops_a_report_leaving_nothing_behind(
+    tmp_path: Path, where: str, options: tuple[str, ...]
+) -> None:
+    process, temporary, out = _held(tmp_path, where, *options)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=STOP)
+    assert process.returncode == 130, err
+    # Click ends the terminal's "^C" line first.
+    assert err.lstrip("\n") == "slaclock: interrupted\n"
+    assert _leftovers(temporary, out) == []
+
+
 def test_a_run_killed_outright_leaves_a_directory_the_next_run_removes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -263,8 +263,9 @@ def _answers(address: str) -> None:
         reason = "no answer" if isinstance(error, TimeoutError) else type(error).__name__
         raise ConnectionError(
             f"--scheduler {address}: no Dask scheduler answered within "
-            f"{CONNECT_TIMEOUT:g} s ({reason}); is it a Dask scheduler, and for tls://, "
-            "are Dask's TLS settings (distributed.comm.tls) its?"
+            f"{CONNECT_TIMEOUT:g} s ({reason}); is a Dask scheduler running there (for a "
+            "tls:// address, with the certificates Dask's configuration names: "
+            "distributed.comm.tls)?"
         ) from None
     if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
         raise ConnectionError(f"--scheduler {address}: what answers there is not a Dask "
