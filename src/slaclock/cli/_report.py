@@ -23,6 +23,12 @@ main process merges into the report's most urgent. A worker never prints: its er
 back as answers, which the main process raises as one process would have; provisional
 years are decided by the main process from the span the tickets cover.
 
+The run's files (the buckets, the shards' output, a local cluster's scratch files) live
+in a directory of its own in ``TMPDIR`` (:func:`run_directory`), removed however the run
+ends; the command turns SIGTERM into an unwinding, as Ctrl-C is
+(:func:`~slaclock.cli._report_cmd.terminated_as_interrupted`), and the next run removes
+the directory of a run killed outright (:func:`remove_stale`).
+
 Its parts: :mod:`~slaclock.cli._shards` (the shards, the split), :mod:`~slaclock.cli._workers`
 (the shards on Dask) and :mod:`~slaclock.cli._outputs` (the merged output).
 """
