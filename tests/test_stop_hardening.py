@@ -209,11 +209,22 @@ async def _answers(address: str, **connection: Any) -> bool:
     return isinstance(answer, dict) and "type" in answer
 
 
+def _http_status(port: int, path: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def test_no_other_process_can_reach_the_local_cluster_of_jobs(own_tmpdir: Path) -> None:
     """The local cluster of ``--jobs`` listens on TLS only, with a certificate of the
     run's own: a plain TCP client, or a TLS client with a certificate of its own, gets
     no answer from its scheduler, its workers or their nannies; the command's client
-    does."""
+    does; their HTTP servers serve no page, no metrics, no API."""
     distributed = pytest.importorskip("distributed")
     from distributed.security import Security
 
@@ -233,6 +244,15 @@ def test_no_other_process_can_reach_the_local_cluster_of_jobs(own_tmpdir: Path) 
             assert not asyncio.run(_answers(address, **stranger)), address
         own = client.security.get_connection_args("client")
         assert asyncio.run(_answers(addresses[0], **own))
+        # Their HTTP servers answer a health check, and nothing else.
+        ports = [port for server in [info, *info["workers"].values()]
+                 for port in server["services"].values()]
+        assert ports
+        for port in ports:
+            assert _http_status(port, "/health") == 200
+            for path in ("/json/index.html", "/info/main/workers.html", "/metrics",
+                         "/api/v1/get_workers"):
+                assert _http_status(port, path) == 404, (port, path)
     assert isinstance(client, distributed.Client)
 
 
