@@ -23,6 +23,12 @@ main process merges into the report's most urgent. A worker never prints: its er
 back as answers, which the main process raises as one process would have; provisional
 years are decided by the main process from the span the tickets cover.
 
+The run's files (the buckets, the shards' output, a local cluster's scratch files) live
+in a directory of its own in ``TMPDIR`` (:func:`run_directory`), removed however the run
+ends; the command turns SIGTERM into an unwinding, as Ctrl-C is
+(:func:`~slaclock.cli._report_cmd.terminated_as_interrupted`), and the next run removes
+the directory of a run killed outright (:func:`remove_stale`).
+
 Its parts: :mod:`~slaclock.cli._shards` (the shards, the split), :mod:`~slaclock.cli._workers`
 (the shards on Dask) and :mod:`~slaclock.cli._outputs` (the merged output).
 """
@@ -30,10 +36,13 @@ Its parts: :mod:`~slaclock.cli._shards` (the shards, the split), :mod:`~slaclock
 from __future__ import annotations
 
 import contextlib
+import errno
 import heapq
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -60,7 +69,10 @@ from slaclock.logs import BadRow, EventLogError, check_log_path, format_time, sp
 from slaclock.reporting import Summary
 from slaclock.sla import desk_zone
 
-__all__ = ["STATES", "Filters", "Outcome", "load_policy_file", "run_report"]
+__all__ = [
+    "STATES", "Filters", "Outcome", "load_policy_file", "remove_stale", "run_directory",
+    "run_report",
+]
 
 
 @attrs.frozen
@@ -160,8 +172,8 @@ def run_report(
     workers = 1 if path == "-" else _workers_wanted(path, jobs, scheduler)
     local = workers == 1 and scheduler is None
     buckets = split_buckets(path, mapping, scheduler, workers)
-    with tempfile.TemporaryDirectory(prefix="slaclock-") as workdir:
-        with contextlib.ExitStack() as stack:
+    with run_directory() as workdir:
+        with contextlib.ExitStack() as stack, _room(path, fmt, bool(buckets)):
             progress = _Progress(path)
             stack.callback(progress.stop)
             if local and not buckets:
@@ -188,7 +200,8 @@ def run_report(
                         path, None, f"cannot split the log by ticket in the temporary "
                         f"directory {workdir}: {error.strerror or error} (a log over "
                         f"{SPLIT_BYTES // 2**20} MB is split there: give TMPDIR a "
-                        "directory with about the log's size free)",
+                        f"directory with about {room_needed(path, fmt, True) / 2**20:,.0f} "
+                        "MB free)",
                     ) from None
                 spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
                 rows = split.rows
@@ -260,6 +273,122 @@ def run_report(
         if notice is not None:
             print(notice, file=sys.stderr)
         return Outcome(summary.breached, len(bad))
+
+
+#: The lock file of a run's temporary directory, held (``flock``) by the run's process for
+#: as long as it runs: the system lets go of it when the process dies, however it dies.
+OWNER_LOCK = "owner.lock"
+
+
+@contextlib.contextmanager
+def run_directory() -> Iterator[str]:
+    """The run's temporary directory (``slaclock-*`` in ``TMPDIR``), removed at the end
+    however the run ends (done, an error, Ctrl-C, SIGTERM). Its :data:`OWNER_LOCK` is held
+    while the run lasts, so that a directory left by a run killed outright (``kill -9``,
+    a crash) is known as such and removed by the next run (:func:`remove_stale`)."""
+    remove_stale(tempfile.gettempdir())
+    workdir = tempfile.mkdtemp(prefix="slaclock-")
+    lock = -1
+    try:
+        lock = _hold(workdir)
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if lock >= 0:
+            os.close(lock)
+
+
+def _hold(workdir: str) -> int:
+    """Lock a new :data:`OWNER_LOCK` in ``workdir`` for this process (it holds the
+    process's id, for a person who looks); -1 where the system has no ``flock``. The file
+    gets its name only once locked: a run that finds it unlocked knows its owner died."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no stale directory is ever removed
+        return -1
+    making = os.path.join(workdir, f".{OWNER_LOCK}")
+    fd = os.open(making, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.rename(making, os.path.join(workdir, OWNER_LOCK))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def remove_stale(directory: str) -> list[str]:
+    """Remove the ``slaclock-*`` directories in ``directory`` (``TMPDIR``) whose run is
+    dead: this user's, with an :data:`OWNER_LOCK` no process holds (a run killed outright
+    leaves its split log and output behind). A live run's, another user's and one without
+    a lock file (not a run's, or from an older slaclock) are left alone. Returns the
+    directories removed; never raises."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if (not entry.name.startswith("slaclock-")
+                    or not entry.is_dir(follow_symlinks=False)
+                    or entry.stat(follow_symlinks=False).st_uid != os.getuid()):
+                continue
+            fd = os.open(os.path.join(entry.path, OWNER_LOCK), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its run is alive
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+        finally:
+            os.close(fd)
+    return removed
+
+
+@contextlib.contextmanager
+def _room(path: str, fmt: str, split: bool) -> Iterator[None]:
+    """A temporary directory that fills up is one line that names it and says how much
+    room the report needs there (:func:`room_needed`), not a bare ``[Errno 28]``."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise
+        raise EventLogError(path, None, _no_room(path, fmt, split, error)) from None
+
+
+#: How much room the report's temporary files take at their peak, as a share of the log's
+#: size (measured on the benchmark's generated log, examples/generate_tickets.py): the
+#: split log's buckets (each removed once replayed), or the shards' output (csv, json),
+#: which grows to the report's size until it is merged into the report.
+ROOM_PER_LOG_BYTE = {"buckets": 1.0, "csv": 1.8, "json": 3.7}
+
+
+def room_needed(path: str, fmt: str, split: bool) -> int:
+    """About how many bytes of ``TMPDIR`` a report of the log at ``path`` takes at its
+    peak (:data:`ROOM_PER_LOG_BYTE`)."""
+    size = os.path.getsize(path) if path != "-" else 0
+    share = max(ROOM_PER_LOG_BYTE.get(fmt, 0.0), ROOM_PER_LOG_BYTE["buckets"] if split else 0.0)
+    return int(size * share)
+
+
+def _no_room(path: str, fmt: str, split: bool, error: OSError) -> str:
+    directory = tempfile.gettempdir()
+    needed = room_needed(path, fmt, split)
+    about = (f"; this report needs about {needed / 2**20:,.0f} MB there" if needed else "")
+    return (f"no room left in the temporary directory {directory} "
+            f"({error.strerror or error}){about}: free some, or set TMPDIR to a "
+            "directory with that much free")
 
 
 def _check_not_empty(

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -126,18 +130,51 @@ def report(
     if mapping is not None:
         _check_mapping(mapping)
     try:
-        outcome = run_report(
-            events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
-            input_format=input_format, strict=strict, limit=limit, plot=plot, jobs=jobs,
-            coverage=coverage, wide=wide, filters=filters, mapping=mapping,
-            scheduler=_scheduler(scheduler),
-        )
+        with terminated_as_interrupted():
+            outcome = run_report(
+                events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
+                input_format=input_format, strict=strict, limit=limit, plot=plot,
+                jobs=jobs, coverage=coverage, wide=wide, filters=filters, mapping=mapping,
+                scheduler=_scheduler(scheduler),
+            )
     except SlaclockError as error:  # EventLogError, ExportError, PolicyError: one line
         raise InputError(str(error)) from None
+    except Terminated:
+        click.echo("slaclock: terminated", err=True)
+        raise click.exceptions.Exit(EXIT_TERMINATED) from None
     if fail_on_breach and outcome.breached:
         return EXIT_BREACH
     return EXIT_OK
 
+
+#: The exit code of a report stopped by SIGTERM: 128 + 15, as a shell says it.
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM (what ``timeout``, systemd and CI send), raised where the run is, so that
+    it unwinds as Ctrl-C does: the local cluster stopped, the temporary directory and a
+    half-written ``--output`` removed."""
+
+
+@contextlib.contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` (once: a second one
+    during the cleanup is ignored, SIGKILL still stops the process). Only the main
+    thread can take a signal: elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _scheduler(value: str | None) -> str | None:

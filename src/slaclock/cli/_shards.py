@@ -484,12 +484,48 @@ def _bucket(spec: Spec, index: int, at: datetime | None) -> tuple[ReadInfo, Shar
         return info, None if at is None else shard.replay(at)
 
 
+#: Told that bucket ``i`` is read and replayed, with what reading it found.
+Done = Callable[[int, ReadInfo], None]
+
+
 class Buckets(Protocol):
     """What runs the buckets of a split log elsewhere (a Dask cluster's tasks)."""
 
-    def buckets(self, at: datetime | None) -> list[tuple[ReadInfo, ShardResult | None]]:
-        """Each bucket read and (given ``at``) replayed, in bucket order."""
+    def buckets(
+        self, at: datetime | None, done: Done | None = None, first: int = 0
+    ) -> list[tuple[ReadInfo, ShardResult | None]]:
+        """Each bucket read and (given ``at``) replayed, bucket ``first`` first; the
+        answers in bucket order, and ``done`` told of each as it ends, in any order."""
         ...
+
+
+class _Spent:
+    """Removes each bucket file of a split log once its replay is the last it needs, so
+    that the temporary directory holds the shards' output as it grows, not the output
+    and the whole split log at once.
+
+    A replay at ``--at`` is the last; without it, the buckets are replayed at the split's
+    latest row (:func:`run_split`), which is the report's instant as soon as one bucket
+    finds it among its tickets' rows: from then on, every bucket replayed is spent.
+    """
+
+    def __init__(self, spec: Spec, when: datetime | None, final: bool) -> None:
+        self.spec = spec
+        self.when = when
+        self.final = final and when is not None
+        self.replayed: list[int] = []
+
+    def __call__(self, index: int, info: ReadInfo) -> None:
+        if self.when is None:
+            return
+        self.replayed.append(index)
+        if not self.final and info.last is not None and info.last == self.when:
+            self.final = True
+        if self.final:
+            for i in self.replayed:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.spec.buckets[i])
+            self.replayed = []
 
 
 def run_split(
@@ -498,7 +534,8 @@ def run_split(
 ) -> tuple[list[BadRow], list[ShardResult], datetime]:
     """Read and replay every bucket of a split log, one after another in this process
     (``dask`` ``None``) or as tasks of a Dask cluster (``dask.buckets``): each bucket at
-    once, so no bucket waits in memory for the others.
+    once, so no bucket waits in memory for the others, and its file removed once its
+    replay is the last it needs (:class:`_Spent`).
 
     Without ``--at``, the report's instant is the log's last, which is known for sure
     only once every bucket is read: the buckets are replayed at the split's latest row,
@@ -509,24 +546,29 @@ def run_split(
         the bad rows, the buckets' results, and the report's instant.
     """
 
-    def run(when: datetime | None) -> list[tuple[ReadInfo, ShardResult | None]]:
+    def run(when: datetime | None, final: bool) -> list[tuple[ReadInfo, ShardResult | None]]:
         progress.replaying(spec.shards)  # a bucket a step
+        spent = _Spent(spec, when, final)
+        first = split.latest_bucket or 0
         if dask is not None:
-            return dask.buckets(when)
-        done = []
-        for i in range(spec.shards):
-            done.append(_bucket(spec, i, when))
-            progress.replayed(i + 1)
+            return dask.buckets(when, spent, first)
+        done: list[Any] = [None] * spec.shards
+        order = [first, *(i for i in range(spec.shards) if i != first)]
+        for count, i in enumerate(order, 1):
+            done[i] = pair = _bucket(spec, i, when)
+            spent(i, pair[0])
+            progress.replayed(count)
         return done
 
     guess = at if at is not None else split.latest
     usable = guess is not None and guess < last_year_start(zone)
-    pairs = run(guess.astimezone(zone) if usable and guess is not None else None)
+    pairs = run(guess.astimezone(zone) if usable and guess is not None else None,
+                at is not None)
     bad = [*split.bad, *(b for info, _ in pairs for b in info.bad)]
     lasts = [info.last for info, _ in pairs if info.last is not None]
     chosen = report_instant(path, bad, lasts, at, strict, zone)
     if not usable or chosen != guess:
-        pairs = run(chosen)
+        pairs = run(chosen, True)
     results = [result for _, result in pairs]
     assert all(result is not None for result in results)
     return bad, results, chosen  # type: ignore[return-value]

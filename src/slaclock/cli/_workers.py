@@ -14,17 +14,17 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from slaclock._errors import INPUT_ERRORS
-from slaclock.cli._shards import ReadInfo, Shard, ShardResult, Spec, _bucket
+from slaclock._errors import INPUT_ERRORS, SlaclockError
+from slaclock.cli._shards import Done, ReadInfo, Shard, ShardResult, Spec, _bucket
 from slaclock.logs import EventLogError
 
-__all__ = ["WORKER_DIED", "OnDask", "on_dask"]
+__all__ = ["WORKER_DIED", "ClusterError", "OnDask", "on_dask"]
 
 
 @attrs.frozen
@@ -148,8 +148,14 @@ def _bucket_task(spec: Spec, index: int, at: datetime | None) -> Any:
 
 
 #: What the command says when a Dask worker died under a shard.
-WORKER_DIED = ("a Dask worker stopped while running a shard (out of memory? try fewer "
-               "--jobs)")
+WORKER_DIED = ("a Dask worker died while running a shard (out of memory, or killed): try "
+               "fewer --jobs, or a machine with more memory")
+
+
+class ClusterError(SlaclockError, RuntimeError):
+    """The Dask cluster failed under the report: a worker died under a shard
+    (:data:`WORKER_DIED`: out of memory, or killed), or the cluster stopped answering.
+    Not a bug of slaclock: the command says it in one line, exit code 2."""
 
 
 class OnDask:
@@ -168,16 +174,22 @@ class OnDask:
         self.futures: list[Any] = []
 
     def _gather(self, futures: list[Any]) -> list[Any]:
+        self.futures.extend(futures)
+        with self._failures():
+            return list(self.client.gather(futures))
+
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A dead worker, or a cluster that stopped answering, as a :class:`ClusterError`."""
         from distributed import CancelledError
         from distributed.scheduler import KilledWorker
 
-        self.futures.extend(futures)
         try:
-            return list(self.client.gather(futures))
+            yield
         except KilledWorker:
-            raise RuntimeError(WORKER_DIED) from None
+            raise ClusterError(WORKER_DIED) from None
         except (CancelledError, OSError, TimeoutError) as error:
-            raise RuntimeError(
+            raise ClusterError(
                 f"the Dask cluster stopped answering ({type(error).__name__}: {error})"
             ) from None
 
@@ -226,13 +238,30 @@ class OnDask:
         self.release()
         return results
 
-    def buckets(self, at: datetime | None) -> list[tuple[ReadInfo, ShardResult | None]]:
-        """Each bucket of a split log read and (given ``at``) replayed by one task."""
-        futures = [
-            self.client.submit(_bucket_task, self.spec, i, at, pure=False)
-            for i in range(self.spec.shards)
-        ]
-        return [_receive(answer, self.names) for answer in self._gather(futures)]
+    def buckets(
+        self, at: datetime | None, done: Done | None = None, first: int = 0
+    ) -> list[tuple[ReadInfo, ShardResult | None]]:
+        """Each bucket of a split log read and (given ``at``) replayed by one task,
+        bucket ``first`` sent first; ``done`` is told of each as it ends."""
+        import importlib
+
+        as_completed: Any = importlib.import_module("distributed").as_completed
+        order = [first, *(i for i in range(self.spec.shards) if i != first)]
+        submitted = {
+            i: self.client.submit(_bucket_task, self.spec, i, at, pure=False) for i in order
+        }
+        futures = [submitted[i] for i in range(self.spec.shards)]
+        self.futures.extend(futures)
+        index = {future.key: i for i, future in enumerate(futures)}
+        answers: list[Any] = [None] * len(futures)
+        with self._failures():
+            for future in as_completed(futures, loop=self.client.loop):
+                i = index[future.key]
+                answers[i] = answer = future.result()
+                if done is not None and not isinstance(answer, _Failure):
+                    done(i, answer[0])
+        # A failure is raised as the first bucket's, whichever ended first.
+        return [_receive(answer, self.names) for answer in answers]
 
     def release(self) -> None:
         """Let go of the held shards (a remote cluster's workers keep running)."""
@@ -252,11 +281,20 @@ def on_dask(
     names the log as it was given), send their output back, and leave the collector on:
     they run other tasks too, which a pause would reach.
     """
+    import logging
+
     from slaclock.reporting import _dask
 
+    # Dask says nothing in the command's process to its end: a cluster stopped halfway
+    # through its start (SIGTERM, Ctrl-C) is cleaned up at exit, and would say so.
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     what = "--jobs" if scheduler is None else f"--scheduler {scheduler}"
-    client = stack.enter_context(_dask.cluster(scheduler, workers or 1, what=what))
     remote = scheduler not in (None, "processes")
+    # A local cluster's scratch files go to the run's temporary directory, removed with it.
+    client = stack.enter_context(_dask.cluster(
+        scheduler, workers or 1, what=what, directory=None if remote else spec.workdir,
+    ))
     names: dict[str, str] = {}
     if remote:
         absolute = os.path.abspath(path)

@@ -35,12 +35,15 @@ class Split:
             are found when its bucket is grouped.
         latest: the latest time of the rows in the buckets: the log's last instant
             (:attr:`EventLog.last`) unless the latest rows are refused when grouped.
+        latest_bucket: the bucket of the first row at ``latest`` (read first, it tells
+            at once whether ``latest`` is the log's last instant).
     """
 
     buckets: list[str]
     rows: int
     bad: list[BadRow]
     latest: datetime | None
+    latest_bucket: int | None = None
 
 
 #: Rows kept per bucket before they are written out.
@@ -90,8 +93,9 @@ def split_log(
     bad: list[BadRow] = []
     rows = 0
     latest: datetime | None = None
+    latest_bucket: int | None = None
     source, stream = open_log(path)
-    with stream, decoding(source):
+    with stream, decoding(source, stream):
         for row in read_rows(counting(stream, progress), source=source, fmt=fmt, tz=tz,
                              details=details, share_ids=False, limits=limits):
             rows += 1
@@ -99,9 +103,10 @@ def split_log(
                 assert isinstance(row, BadRow)
                 bad.append(row)
                 continue
+            i = bucket_of(row.ticket, buckets)
             if latest is None or row.at > latest:
                 latest = row.at
-            i = bucket_of(row.ticket, buckets)
+                latest_bucket = i
             chunk = pending[i]
             chunk.append(tuple(row))
             if len(chunk) >= chunk_rows:
@@ -110,7 +115,7 @@ def split_log(
             if chunk:
                 flush(i)
     bad.sort(key=lambda b: b.line)
-    return Split(paths, rows, bad, latest)
+    return Split(paths, rows, bad, latest, latest_bucket)
 
 
 def read_bucket(bucket: str) -> Iterator[Row]:

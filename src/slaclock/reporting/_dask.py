@@ -128,20 +128,32 @@ def _quiet() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Iterator[Any]:
+def cluster(
+    scheduler: str | None, workers: int, *, what: str = "--jobs", directory: str | None = None,
+) -> Iterator[Any]:
     """A ``distributed.Client``: of a new local cluster of ``workers`` processes (one
     thread each) when ``scheduler`` is ``None`` or ``"processes"``, else connected to the
-    running scheduler at the address ``scheduler`` (``tcp://host:port``).
+    running scheduler at the address ``scheduler`` (``tcp://host:port``, ``tls://...``).
 
     Quiet: no Dask log line or warning reaches the terminal. A local cluster has no
     dashboard and takes no fixed port (its scheduler listens on free ports of
-    127.0.0.1, so that two runs at once do not meet). A local cluster's workers
-    have no memory limit (as one process has none), and a task whose worker dies is not
-    tried again: the first death is an error. Closing never raises: a cluster that does
-    not stop within :data:`CLOSE_TIMEOUT` is left to die with the process.
+    127.0.0.1, so that two runs at once do not meet). It speaks TLS only, with a key and
+    certificate made for the run and held in memory (:func:`local_security`): no other
+    process, of this user or another, can connect to it and have it run code. Its
+    scheduler's and workers' HTTP servers answer a health check only, and their scratch
+    files go to ``directory`` (the run's own temporary directory, removed with it). A
+    local cluster's workers have no memory limit (as one process has none), and a task
+    whose worker dies is not tried again: the first death is an error. Closing never
+    raises: a cluster that does not stop within :data:`CLOSE_TIMEOUT` is left to die
+    with the process.
+
+    A running scheduler is reached with the security of Dask's configuration
+    (``distributed.comm.tls.*``, for a ``tls://`` address): it must be trusted, as its
+    answers are unpickled in this process (see the documentation's security page).
 
     Raises:
-        ValueError: Dask is not installed (naming the extra).
+        ValueError: Dask (or, for a local cluster, ``cryptography``) is not installed
+            (naming the extra).
         ConnectionError: no scheduler answers at ``scheduler`` within
             :data:`CONNECT_TIMEOUT` seconds.
     """
@@ -152,23 +164,32 @@ def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Ite
     with contextlib.ExitStack() as stack:
         stack.enter_context(_quiet())
         if scheduler is None or scheduler == "processes":
-            stack.enter_context(dask.config.set({
+            security = local_security(what)
+            settings: dict[str, Any] = {
                 "distributed.scheduler.allowed-failures": 0,
                 "distributed.worker.daemon": True,
                 "logging.distributed": "critical",
-            }))
+                # The HTTP servers answer /health only: no page, no proxy, no API.
+                "distributed.scheduler.http.routes": ["distributed.http.health"],
+                "distributed.worker.http.routes": ["distributed.http.health"],
+            }
+            if directory is not None:
+                settings["temporary-directory"] = directory
+            stack.enter_context(dask.config.set(settings))
             local = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
+                protocol="tls://", host="127.0.0.1", security=security,
                 dashboard_address=None, silence_logs=logging.CRITICAL, memory_limit=0,
-                preload=["slaclock.reporting._dask"],
-                # No dashboard, and the scheduler's HTTP server (its metrics) on a free
-                # port: not on 8787, which another cluster may hold.
+                preload=["slaclock.reporting._dask"], local_directory=directory,
+                # No dashboard, and the scheduler's HTTP server on a free port: not on
+                # 8787, which another cluster may hold.
                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             )
             stack.callback(_close, local)
-            client = Client(local, set_as_default=False)
+            client = Client(local, security=security, set_as_default=False)
         else:
             _reach(scheduler)
+            _answers(scheduler)
             try:
                 client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except Exception as error:
@@ -178,6 +199,24 @@ def cluster(scheduler: str | None, workers: int, *, what: str = "--jobs") -> Ite
                 ) from None
         stack.callback(_close, client)
         yield client
+
+
+def local_security(what: str = "--jobs") -> Any:
+    """The TLS settings of a local cluster: a key and a self-signed certificate made for
+    the run, in memory only, which the scheduler, the workers and the client all hold
+    and ask of each other (a ``distributed.security.Security``).
+
+    Raises:
+        ValueError: ``cryptography`` is not installed (naming the extra).
+    """
+    import importlib
+
+    security: Any = importlib.import_module("distributed.security").Security
+    try:
+        return security.temporary()
+    except ImportError:
+        raise ValueError(f"{what} needs the cryptography package, which is not installed: "
+                         'pip install "slaclock[dask]"') from None
 
 
 def _reach(address: str) -> None:
@@ -197,6 +236,40 @@ def _reach(address: str) -> None:
             f"--scheduler {address}: no Dask scheduler answers there ({reason}); is it "
             "running, at that address?"
         ) from None
+
+
+def _answers(address: str) -> None:
+    """Ask the scheduler at ``address`` who it is, the whole exchange bounded by
+    :data:`CONNECT_TIMEOUT` (Dask's client waits for ever on a listener that accepts
+    and never answers): a ``ConnectionError`` in one line when no scheduler answers."""
+    import asyncio
+    import importlib
+
+    connect: Any = importlib.import_module("distributed.comm").connect
+    security: Any = importlib.import_module("distributed.security").Security
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=CONNECT_TIMEOUT,
+                             **security().get_connection_args("client"))
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT))
+    except Exception as error:
+        reason = "no answer" if isinstance(error, TimeoutError) else type(error).__name__
+        raise ConnectionError(
+            f"--scheduler {address}: no Dask scheduler answered within "
+            f"{CONNECT_TIMEOUT:g} s ({reason}); is a Dask scheduler running there (for a "
+            "tls:// address, with the certificates Dask's configuration names: "
+            "distributed.comm.tls)?"
+        ) from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise ConnectionError(f"--scheduler {address}: what answers there is not a Dask "
+                              "scheduler")
 
 
 def _close(closable: Any) -> None:

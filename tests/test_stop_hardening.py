@@ -1,0 +1,391 @@
+"""A stop leaves nothing behind, and no one else's code runs in a report (issue 26): SIGTERM
+unwinds as Ctrl-C does, a run killed outright is cleaned up by the next, a local Dask
+cluster keeps its files in the run's directory and speaks TLS only, a dead worker and a
+full temporary directory are one line, and a scheduler that never answers is given up.
+
+The signal tests run the command in a child process, held at a known point by a pause
+the test's script puts there (the sizes that split a log made small, as in
+tests/test_cli_split.py), with its own TMPDIR under the test's directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_runner import one_line_error, run
+from slaclock.cli import _outputs, _report, _shards
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "tickets.csv"
+#: Generous bounds: the machine is shared, and a local cluster takes seconds to start.
+START = 90.0
+STOP = 60.0
+
+#: The command, held where the test says (argv[1]: "output", in the middle of writing
+#: --output, its .part beside it; "buckets": once a local cluster has split and replayed
+#: the buckets, still running) until it is stopped; the file argv[2] tells the test it is
+#: held. A log over 1 kB is split, in buckets of about 100 kB.
+HELD = """
+import sys, time
+from slaclock.cli import _outputs, _shards, _workers
+
+def hold(result):
+    open(sys.argv[2], "w").close()
+    time.sleep(600)
+    return result
+
+if __name__ == "__main__":
+    _shards.SPLIT_BYTES = 1024
+    _shards.BUCKET_BYTES = 100_000
+    if sys.argv[1] == "output":
+        read_parts = _outputs._read_parts
+
+        def slow(path):
+            for item in read_parts(path):
+                yield hold(item)
+
+        _outputs._read_parts = slow
+    else:
+        buckets = _workers.OnDask.buckets
+        _workers.OnDask.buckets = lambda self, *args: hold(buckets(self, *args))
+    from slaclock.cli import cli
+    cli.main(sys.argv[3:], prog_name="slaclock")
+"""
+
+
+def _held(tmp_path: Path, where: str, *options: str) -> tuple[subprocess.Popen[str], Path,
+                                                             Path]:
+    """The command started with its own TMPDIR, once held at ``where``: the process, its
+    TMPDIR and the directory of its --output."""
+    temporary, out, script = tmp_path / "tmp", tmp_path / "out", tmp_path / "held.py"
+    temporary.mkdir()
+    out.mkdir()
+    script.write_text(HELD, encoding="utf-8")
+    held = tmp_path / "held"
+    env = {**os.environ, "TMPDIR": str(temporary),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"),
+                                                       os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(
+        [sys.executable, str(script), where, str(held), "report", str(SAMPLE), "-f", "csv",
+         "-o", str(out / "report.csv"), *options],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + START
+    while not held.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"the command did not get to {where}: {err}")
+        time.sleep(0.05)
+    return process, temporary, out
+
+
+def _leftovers(*directories: Path) -> list[str]:
+    return sorted(str(p.relative_to(d)) for d in directories for p in d.rglob("*"))
+
+
+@pytest.mark.parametrize(("where", "options"), [
+    ("output", ("--jobs", "1")),
+    ("buckets", ("--jobs", "2")),
+])
+def test_sigterm_stops_a_report_as_ctrl_c_does_leaving_nothing_behind(
+    tmp_path: Path, where: str, options: tuple[str, ...]
+) -> None:
+    """SIGTERM (``timeout``, systemd, CI): one line, exit code 143, and neither the split
+    log's buckets, the shards' output, a local cluster's scratch files nor the .part of
+    --output left; no warning of Python's resource tracker."""
+    process, temporary, out = _held(tmp_path, where, *options)
+    assert _leftovers(temporary), "the run had nothing in its temporary directory"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=STOP)
+    assert process.returncode == 143, err
+    assert err == "slaclock: terminated\n"
+    assert _leftovers(temporary, out) == []
+
+
+@pytest.mark.parametrize(("where", "options"), [
+    ("output", ("--jobs", "1")),
+    ("buckets", ("--jobs", "2")),
+])
+def test_ctrl_c_still_stops_a_report_leaving_nothing_behind(
+    tmp_path: Path, where: str, options: tuple[str, ...]
+) -> None:
+    process, temporary, out = _held(tmp_path, where, *options)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=STOP)
+    assert process.returncode == 130, err
+    # Click ends the terminal's "^C" line first.
+    assert err.lstrip("\n") == "slaclock: interrupted\n"
+    assert _leftovers(temporary, out) == []
+
+
+def test_a_run_killed_outright_leaves_a_directory_the_next_run_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process, temporary, out = _held(tmp_path, "output", "--jobs", "1")
+    process.kill()
+    process.communicate(timeout=STOP)
+    stale = [p for p in temporary.iterdir() if p.name.startswith("slaclock-")]
+    assert len(stale) == 1
+    # A live run's directory, and one that is not a run's (no lock file), are left alone.
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    with _report.run_directory() as alive:
+        (temporary / "slaclock-not-a-run").mkdir()
+        result = run("report", SAMPLE, "-f", "json", "-o", out / "report.json")
+        assert result.exit_code == 0, result.stderr
+        left = sorted(p.name for p in temporary.iterdir())
+        assert left == sorted([Path(alive).name, "slaclock-not-a-run"])
+    assert sorted(p.name for p in temporary.iterdir()) == ["slaclock-not-a-run"]
+
+
+@pytest.fixture
+def own_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This process's TMPDIR, for the test."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    return temporary
+
+
+def test_a_local_cluster_leaves_no_scratch_space_in_tmpdir(
+    tmp_path: Path, own_tmpdir: Path
+) -> None:
+    pytest.importorskip("distributed")
+    result = run("report", SAMPLE, "--jobs", "2", "-f", "json", "-o", tmp_path / "r.json")
+    assert result.exit_code == 0, result.stderr
+    assert _leftovers(own_tmpdir) == []
+
+
+def _dies(spec: Any, index: int) -> Any:
+    os._exit(1)
+
+
+def test_a_worker_that_dies_is_one_line_and_exit_2_not_an_internal_error(
+    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed under a shard (the system's out-of-memory killer, say) is not a
+    bug of slaclock: one line that says what to do, exit code 2."""
+    pytest.importorskip("distributed")
+    from slaclock.cli import _workers
+
+    monkeypatch.setattr(_workers, "_read_task", _dies)
+    result = run("report", SAMPLE, "--jobs", "2", "-f", "json", "-o", tmp_path / "r.json")
+    assert result.exit_code == 2, result.stderr
+    line = one_line_error(result)
+    assert "internal error" not in line
+    assert "a Dask worker died" in line
+    assert "fewer --jobs" in line
+    assert _leftovers(own_tmpdir) == []
+
+
+async def _answers(address: str, **connection: Any) -> bool:
+    """Whether the Dask server at ``address`` takes a request (its identity: the RPC
+    that also runs a function it is sent) from a client with these connection args."""
+    from distributed.comm import connect
+
+    try:
+        comm = await asyncio.wait_for(connect(address, timeout=10, **connection), 20)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), 10)
+            answer = await asyncio.wait_for(comm.read(), 10)
+        finally:
+            comm.abort()
+    except Exception:
+        return False
+    return isinstance(answer, dict) and "type" in answer
+
+
+def _http_status(port: int, path: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_no_other_process_can_reach_the_local_cluster_of_jobs(own_tmpdir: Path) -> None:
+    """The local cluster of ``--jobs`` listens on TLS only, with a certificate of the
+    run's own: a plain TCP client, or a TLS client with a certificate of its own, gets
+    no answer from its scheduler, its workers or their nannies; the command's client
+    does; their HTTP servers serve no page, no metrics, no API."""
+    distributed = pytest.importorskip("distributed")
+    from distributed.security import Security
+
+    from slaclock.reporting import _dask
+
+    with _dask.cluster(None, 1, directory=str(own_tmpdir)) as client:
+        info = client.scheduler_info()
+        addresses = [info["address"]]
+        for address, worker in info["workers"].items():
+            addresses += [address, worker["nanny"]]
+        assert client.submit(sum, [20, 22], pure=False).result() == 42
+        stranger = Security.temporary().get_connection_args("client")
+        for address in addresses:
+            assert address.startswith("tls://127.0.0.1:"), address
+            plain = "tcp://" + address.partition("://")[2]
+            assert not asyncio.run(_answers(plain)), plain
+            assert not asyncio.run(_answers(address, **stranger)), address
+        own = client.security.get_connection_args("client")
+        assert asyncio.run(_answers(addresses[0], **own))
+        # Their HTTP servers answer a health check, and nothing else.
+        ports = [port for server in [info, *info["workers"].values()]
+                 for port in server["services"].values()]
+        assert ports
+        for port in ports:
+            assert _http_status(port, "/health") == 200
+            for path in ("/json/index.html", "/info/main/workers.html", "/metrics",
+                         "/api/v1/get_workers"):
+                assert _http_status(port, path) == 404, (port, path)
+    assert isinstance(client, distributed.Client)
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[str]:
+    """A TCP listener on 127.0.0.1 that accepts every connection and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+def test_a_scheduler_that_never_answers_is_given_up_in_one_line(silent_listener: str) -> None:
+    """Dask's client waits for ever on a listener that accepts and never answers: the
+    command gives up after its connect timeout (10 s; the bound here is generous)."""
+    pytest.importorskip("distributed")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "slaclock", "report", str(SAMPLE), "--scheduler",
+             silent_listener],
+            capture_output=True, text=True, timeout=60, check=False,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the command still waited for the scheduler after 60 s")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"--scheduler {silent_listener}: no Dask scheduler answered" in result.stderr
+
+
+def test_a_temporary_directory_that_fills_after_the_split_says_where_and_how_much(
+    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_outputs.Part, "write", full)
+    result = run("report", SAMPLE, "-f", "csv", "-o", tmp_path / "r.csv", "--jobs", "1")
+    assert result.exit_code == 2, result.stderr
+    line = one_line_error(result)
+    assert f"no room left in the temporary directory {own_tmpdir}" in line
+    assert "TMPDIR" in line
+    needed = _report.room_needed(str(SAMPLE), "csv", True)
+    assert needed > SAMPLE.stat().st_size
+    assert f"about {needed / 2**20:,.0f} MB" in line
+    assert _leftovers(own_tmpdir) == []
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_each_bucket_is_removed_once_its_replay_is_the_last_it_needs(
+    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary directory does not hold the whole split log and the whole output at
+    once: replayed at --at, a bucket's file is gone before the next bucket is read."""
+    monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
+    seen: list[tuple[int, list[int]]] = []
+    bucket = _shards._bucket
+
+    def spy(spec: Any, index: int, at: Any) -> Any:
+        seen.append((index, [i for i, b in enumerate(spec.buckets) if os.path.exists(b)]))
+        return bucket(spec, index, at)
+
+    monkeypatch.setattr(_shards, "_bucket", spy)
+    result = run("report", SAMPLE, "-f", "csv", "-o", tmp_path / "r.csv", "--jobs", "1",
+                 "--at", "2026-11-01T00:00Z")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(index for index, _ in seen) == list(range(6))
+    for n, (_, present) in enumerate(seen):
+        assert present == sorted(index for index, _ in seen[n:])
+
+
+def test_a_tls_scheduler_is_reached_with_the_tls_settings_of_dask_s_configuration(
+    tmp_path: Path, own_tmpdir: Path
+) -> None:
+    """``--scheduler tls://...`` connects (the command's first question to it, and its
+    client) with the certificates Dask's configuration names; without them, one line."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+    from distributed.security import Security
+
+    from slaclock.reporting._dask import _close
+
+    security = Security.temporary()
+    files = {}
+    for name, text in (("ca", security.tls_ca_file), ("cert", security.tls_client_cert),
+                       ("key", security.tls_client_key)):
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(text, encoding="ascii")
+    local = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tls://",
+        host="127.0.0.1", security=security, dashboard_address=None,
+    )
+    try:
+        address = local.scheduler_address
+        assert address.startswith("tls://")
+        refused = run("report", SAMPLE, "--scheduler", address)
+        assert refused.exit_code == 2
+        assert f"--scheduler {address}: no Dask scheduler answered" in one_line_error(refused)
+        with dask.config.set({
+            "distributed.comm.tls.ca-file": str(files["ca"]),
+            "distributed.comm.tls.client.cert": str(files["cert"]),
+            "distributed.comm.tls.client.key": str(files["key"]),
+        }):
+            result = run("report", SAMPLE, "--scheduler", address, "-f", "json",
+                         "-o", tmp_path / "remote.json")
+        assert result.exit_code == 0, result.stderr
+    finally:
+        _close(local)
+    one = run("report", SAMPLE, "--jobs", "1", "-f", "json", "-o", tmp_path / "one.json")
+    assert one.exit_code == 0
+    assert (tmp_path / "remote.json").read_bytes() == (tmp_path / "one.json").read_bytes()
