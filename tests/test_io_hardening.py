@@ -386,6 +386,6 @@ def test_an_instant_in_a_zone_s_local_mean_time_is_written_in_utc_not_with_an_of
     with pytest.warns(ProvisionalCalendarWarning):
         got = report([Event("A", opened, "opened", level="partner.standard")], reg,
                      at=datetime(1, 1, 3, 10, tzinfo=msk))
-        text = got.tickets["A"].to_json()
+    text = got.tickets["A"].to_json()
     assert '"opened": "0001-01-02T07:29:43+00:00"' in text
     assert not re.search(r"[+-]\d\d:\d\d:\d\d\"", text)
