@@ -28,7 +28,14 @@ from slaclock.logs._rows import (
     general_columns,
     signed_date,
 )
-from slaclock.logs._text import csv_safe, format_duration, format_time, printable, whole_seconds
+from slaclock.logs._text import (
+    csv_safe,
+    format_duration,
+    format_time,
+    printable,
+    whole_seconds,
+    working_hours,
+)
 from slaclock.logs._times import TimeReader, localize, parse_time, parse_zone
 
 __all__ = [
@@ -56,4 +63,5 @@ __all__ = [
     "signed_date",
     "split_log",
     "whole_seconds",
+    "working_hours",
 ]
