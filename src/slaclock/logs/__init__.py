@@ -16,7 +16,7 @@ is named here. Its modules, from the bottom up:
 """
 
 from slaclock.logs._buckets import Split, bucket_of, read_bucket, split_log
-from slaclock.logs._csv import ReadLimits
+from slaclock.logs._csv import ReadLimits, separated_by
 from slaclock.logs._log import EventLog
 from slaclock.logs._reader import check_log_path, read_rows
 from slaclock.logs._rows import (
@@ -60,6 +60,7 @@ __all__ = [
     "printable",
     "read_bucket",
     "read_rows",
+    "separated_by",
     "signed_date",
     "split_log",
     "whole_seconds",
