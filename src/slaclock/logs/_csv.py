@@ -52,7 +52,7 @@ def separated_by(
     every one of ``columns`` (each cell stripped and read by ``name``), or ``None``: the
     hint for a header read with the wrong delimiter (a spreadsheet's ``;``, a tab).
 
-    >>> separated_by("ticket;time;event;level\n", ["ticket", "time", "event"])
+    >>> separated_by("ticket;time;event;level", ["ticket", "time", "event"])
     ';'
     >>> separated_by("ticket,time,event", ["ticket", "time", "event"]) is None
     True
