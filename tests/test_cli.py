@@ -211,7 +211,7 @@ def test_elapsed_json() -> None:
 
 def test_elapsed_text_and_the_24x7_calendar() -> None:
     result = run("elapsed", "2026-04-30T17:30+03:00", "2026-05-01T17:30+03:00", "-c", "always")
-    assert result.stdout.startswith("24:00:00 of working time (86400 s)")
+    assert result.stdout.startswith("24h 00m of working time (86400 s)")
 
 
 def test_elapsed_backwards_is_negative() -> None:

@@ -11,14 +11,13 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from cli_runner import run
 from slaclock.cli import _render, _report_table
-from slaclock.cli._render import atomic_output, days_hours, percent_of
+from slaclock.cli._render import atomic_output, percent_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
@@ -129,29 +128,6 @@ def test_shares_come_with_counts_and_a_clock_without_target_is_a_dash(tmp_path: 
     assert not re.search(r"(?<![\d.])0\.0%", table)
 
 
-def test_overdue_time_reads_in_days_and_hours() -> None:
-    result = run("report", str(SAMPLE))
-    worst = result.stdout.split("Worst breaches")[1]
-    assert "156d 19h" in worst
-    assert "3763:04" not in worst
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (timedelta(hours=3763, minutes=4), "156d 19h"),
-        (timedelta(hours=24), "1d 0h"),
-        (timedelta(hours=5, minutes=7), "5h 07m"),
-        (timedelta(minutes=42, seconds=59), "42m"),
-        (timedelta(0), "0m"),
-        (-timedelta(hours=17, minutes=9), "-17h 09m"),
-        (-timedelta(days=2, hours=1), "-2d 1h"),
-    ],
-)
-def test_days_hours(value: timedelta, text: str) -> None:
-    assert days_hours(value) == text
-
-
 def test_percent_of() -> None:
     assert percent_of(1, 2) == "50.0% (1 of 2)"
     assert percent_of(0, 1) == "0.0% (0 of 1)"
@@ -220,8 +196,7 @@ def test_a_failed_run_leaves_an_existing_output_intact(
         raise RuntimeError("rendering failed")
 
     monkeypatch.setattr(_render, "csv_safe", boom)
-    monkeypatch.setattr(_render, "days_hours", boom)
-    monkeypatch.setattr(_report_table, "days_hours", boom)
+    monkeypatch.setattr(_report_table, "working_hours", boom)
     monkeypatch.setattr(_render, "_hours", boom)
     result = run(*args, "--output", str(out))
     assert result.exit_code == 3

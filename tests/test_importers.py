@@ -680,7 +680,7 @@ def test_a_bad_mapping_names_the_file_and_the_key(
 
 
 def test_an_unknown_mapping_name_lists_the_built_in_ones() -> None:
-    with pytest.raises(MappingError, match="not a built-in mapping \\(zendesk, jira, "):
+    with pytest.raises(MappingError, match="the built-in mappings are zendesk, jira, "):
         load_mapping("freshdesk")
 
 
@@ -889,7 +889,8 @@ def test_rows_the_report_leaves_out_point_back_into_the_export(
     export = read_export(path, history_mapping, desk_ru)
     report = slaclock.report(export.events, desk_ru, at=msk(16, 12))
     assert [(b.line, b.ticket, b.reason) for b in export.relocate(report.rejected)] == [
-        (19, "ЗВ-103", "ticket 'ЗВ-103' has no 'opened' event")]
+        (19, "ЗВ-103",
+         "ticket 'ЗВ-103' has no 'created' event (the event that opens a ticket)")]
     assert export.where(19) == "history.csv:19"
 
 

@@ -20,7 +20,7 @@ from slaclock.cli._options import (
     write_text,
     zone_option,
 )
-from slaclock.logs import format_duration, format_time, whole_seconds
+from slaclock.logs import format_duration, format_time, whole_seconds, working_hours
 
 
 def load_calendar(spec: str, hours: str | None = None, tz: tzinfo | None = None) -> Any:
@@ -114,7 +114,7 @@ def elapsed(
         write_json(data, output)
     else:
         write_text(
-            f"{data['business_time']} of working time ({data['business_seconds']} s) from "
+            f"{working_hours(worked)} of working time ({data['business_seconds']} s) from "
             f"{data['start']} to {data['end']} on the {data['calendar']} calendar"
             + (" (provisional)" if provisional else "") + "\n",
             output,

@@ -25,7 +25,7 @@ from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
 from slaclock.logs import csv_safe, printable
 
 __all__ = [
-    "Provisional", "atomic_output", "calendar_table", "clock_label", "days_hours", "percent_of",
+    "Provisional", "atomic_output", "calendar_table", "clock_label", "percent_of",
     "plot", "print_rich", "provisional_notice", "provisional_years", "write_csv",
 ]
 
@@ -337,7 +337,7 @@ def calendar_table(summary: Any, hours: str, calendar: str) -> Any:
     return table
 
 
-# -- shares, durations and clocks as the report writes them -----------------------------
+# -- shares and clocks as the report writes them (durations: logs.working_hours) ----------
 
 
 def clock_label(metric: str, cycle: int = 0) -> str:
@@ -361,28 +361,6 @@ def percent_of(part: int, whole: int, *, short: bool = False) -> str:
         return "-"
     share = f"{part / whole * 100:.1f}%"
     return f"{share} ({whole})" if short else f"{share} ({part} of {whole})"
-
-
-def days_hours(value: timedelta | None) -> str:
-    """A duration as a person reads it: ``156d 19h``, ``5h 07m``, ``42m``; a minus sign
-    when negative. Days are 24 hours.
-
-    >>> days_hours(timedelta(hours=3763, minutes=4)), days_hours(timedelta(minutes=-307))
-    ('156d 19h', '-5h 07m')
-    >>> days_hours(timedelta(seconds=59)), days_hours(None)
-    ('0m', '')
-    """
-    if value is None:
-        return ""
-    minutes = int(value / timedelta(minutes=1))
-    sign, minutes = ("-", -minutes) if minutes < 0 else ("", minutes)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minute = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {minute:02d}m"
-    return f"{sign}{minute}m"
 
 
 # -- the chart --------------------------------------------------------------------------

@@ -200,7 +200,9 @@ def _check_mapping(spec: str) -> None:
 
     try:
         load_mapping(spec)
-    except (MappingError, OSError) as error:
+    except MappingError as error:  # it names the mapping already
+        raise click.BadParameter(str(error), param_hint="'--map'") from None
+    except OSError as error:
         raise click.UsageError(f"--map {spec}: {error}") from None
 
 

@@ -19,11 +19,10 @@ from slaclock.cli._render import (
     _table,
     _width,
     clock_label,
-    days_hours,
     percent_of,
     print_rich,
 )
-from slaclock.logs import BadRow, format_time, printable
+from slaclock.logs import BadRow, format_time, printable, working_hours
 from slaclock.reporting._chart import FEW
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -
     """Every clock of every listed ticket when it fits in ``width`` (or ``wide``); else
     one row per ticket with its most urgent clock."""
     longest = max((len(rows[0][0]) for rows in shown if rows), default=6)
-    full = _table("Tickets, most urgent first")
+    full = _table("Tickets, most urgent first (elapsed and remaining: working hours)")
     for name, justify in (("Ticket", "left"), ("Level", "left"), ("Status", "left"),
                           ("Clock", "left"), ("State", "left"), ("Deadline", "left"),
                           ("Elapsed", "right"), ("Remaining", "right"), ("At risk", "left")):
@@ -81,7 +80,7 @@ def _tickets_table(shown: list[list[tuple[Any, ...]]], width: int, wide: bool) -
                 _lit(ticket if i == 0 else ""), _lit(level if i == 0 else ""),
                 _lit(tstate if i == 0 else ""), _lit(clock_label(metric, cycle)),
                 _lit(state, _STATE_STYLE.get(state, "")), _when(deadline),
-                days_hours(elapsed), days_hours(remaining), "yes" if at_risk else "",
+                working_hours(elapsed), working_hours(remaining), "yes" if at_risk else "",
             )
     if wide or _fits(full, width):
         return full
@@ -255,11 +254,11 @@ def print_report(
     worst = summary.worst_sorted()
     if worst:
         items.append(_fit(
-            "Worst breaches (most working time past the deadline)",
+            "Worst breaches (most working hours past the deadline)",
             [("Ticket", "left", 0), ("Level", "left", 1), ("Clock", "left", 0),
              ("Deadline", "left", 2), ("Overdue", "right", 0), ("Met at", "left", 0)],
             ([_lit(ticket), _lit(level), _lit(clock_label(metric, cycle)), _when(deadline),
-              days_hours(timedelta(seconds=overdue)), _when(met_at) or "not yet"]
+              working_hours(timedelta(seconds=overdue)), _when(met_at) or "not yet"]
              for overdue, ticket, level, metric, cycle, deadline, met_at in worst),
             width,
         ))

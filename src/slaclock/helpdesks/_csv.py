@@ -9,10 +9,8 @@ from collections.abc import Mapping
 
 from slaclock.helpdesks._export import _Builder, _clean
 from slaclock.helpdesks._mapping import ExportError, Role
+from slaclock.logs import separated_by
 from slaclock.sla import Event
-
-#: Delimiters a header written for another one is tried with, for the hint.
-_OTHER_DELIMITERS = (",", ";", "\t", "|")
 
 
 def _read_csv(text: str, build: _Builder) -> None:
@@ -35,16 +33,12 @@ def _read_csv(text: str, build: _Builder) -> None:
         else:
             missing.append(column)
     if missing:
-        first_line = text.split("\n", 1)[0]
+        other = separated_by(text.split("\n", 1)[0],
+                             [c.casefold() for c in mapping.columns.values()], mapping.delimiter)
         hint = ""
-        for other in _OTHER_DELIMITERS:
-            if other != mapping.delimiter and other in first_line:
-                split = [c.strip().casefold() for c in first_line.split(other)]
-                if all(c.casefold() in split for c in mapping.columns.values()):
-                    shown = "\\t" if other == "\t" else other
-                    hint = f"; the header is {shown!r}-separated: set delimiter = " \
-                        f"\"{shown}\" in [log]"
-                    break
+        if other is not None:
+            shown = "\\t" if other == "\t" else other
+            hint = f"; the header is {shown!r}-separated: set delimiter = \"{shown}\" in [log]"
         raise ExportError(
             source, 1,
             f"the header lacks the column(s) {', '.join(repr(m) for m in missing)} "

@@ -272,6 +272,24 @@ _NO_ZONE = ("time {text!r} has no UTC offset and the mapping gives no zone: set 
 # -- reading mappings ------------------------------------------------------------------
 
 
+def _not_a_mapping(name: str) -> MappingError:
+    """The error for a name that is no built-in mapping and no file: said once, with the
+    built-in mappings and the one a typo was meant for."""
+    from difflib import get_close_matches
+
+    error = MappingError(name, "<mapping>", name, "not a built-in mapping nor a file")
+    close = get_close_matches(name.lower(), BUILTIN_MAPPINGS, n=1, cutoff=0.75)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    # One sentence that names the value once (the usual "path: key: problem (got value)"
+    # would name it three times).
+    ValueError.__init__(
+        error, f"{name!r} is neither a built-in mapping{guess} nor a mapping file; the "
+        f"built-in mappings are {', '.join(BUILTIN_MAPPINGS)} (or give a TOML file with "
+        "a [log] table)",
+    )
+    return error
+
+
 def load_mapping(source: str | PathLike[str]) -> ExportMapping:
     """A mapping by name (``"zendesk"``, ``"jira"``, ``"status-history"``) or from a TOML
     file: a mapping file or a policy file, either with a ``[log]`` table.
@@ -292,10 +310,7 @@ def load_mapping(source: str | PathLike[str]) -> ExportMapping:
         return parse_mapping(tomllib.loads(data), text)
     path = Path(text)
     if not path.exists() and not text.lower().endswith((".toml", ".json")):
-        raise MappingError(
-            text, "<mapping>", text,
-            f"not a built-in mapping ({', '.join(BUILTIN_MAPPINGS)}) nor a TOML file",
-        )
+        raise _not_a_mapping(text)
     return parse_mapping(_read_toml(path), path.name)
 
 

@@ -16,7 +16,7 @@ is named here. Its modules, from the bottom up:
 """
 
 from slaclock.logs._buckets import Split, bucket_of, read_bucket, split_log
-from slaclock.logs._csv import ReadLimits
+from slaclock.logs._csv import ReadLimits, separated_by
 from slaclock.logs._log import EventLog
 from slaclock.logs._reader import check_log_path, read_rows
 from slaclock.logs._rows import (
@@ -28,7 +28,14 @@ from slaclock.logs._rows import (
     general_columns,
     signed_date,
 )
-from slaclock.logs._text import csv_safe, format_duration, format_time, printable, whole_seconds
+from slaclock.logs._text import (
+    csv_safe,
+    format_duration,
+    format_time,
+    printable,
+    whole_seconds,
+    working_hours,
+)
 from slaclock.logs._times import TimeReader, localize, parse_time, parse_zone
 
 __all__ = [
@@ -53,7 +60,9 @@ __all__ = [
     "printable",
     "read_bucket",
     "read_rows",
+    "separated_by",
     "signed_date",
     "split_log",
     "whole_seconds",
+    "working_hours",
 ]

@@ -14,7 +14,7 @@ import functools
 import importlib.util
 import itertools
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -35,9 +35,35 @@ from slaclock.logs._rows import (
 )
 
 __all__ = [
-    "MAX_FIELD_CHARS", "MAX_FIELD_LINES", "ReadLimits", "TooLong", "csv_module", "csv_rows",
-    "too_long",
+    "DELIMITERS", "MAX_FIELD_CHARS", "MAX_FIELD_LINES", "ReadLimits", "TooLong", "csv_module",
+    "csv_rows", "separated_by", "too_long",
 ]
+
+#: The delimiters a CSV header may be written with, tried for the hint when it lacks a
+#: column.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def separated_by(
+    line: str, columns: Iterable[str], used: str = ",",
+    name: Callable[[str], str] = str.casefold,
+) -> str | None:
+    """The delimiter other than ``used`` that splits a header ``line`` into cells naming
+    every one of ``columns`` (each cell stripped and read by ``name``), or ``None``: the
+    hint for a header read with the wrong delimiter (a spreadsheet's ``;``, a tab).
+
+    >>> separated_by("ticket;time;event;level", ["ticket", "time", "event"])
+    ';'
+    >>> separated_by("ticket,time,event", ["ticket", "time", "event"]) is None
+    True
+    """
+    wanted = list(columns)
+    for other in DELIMITERS:
+        if other != used and other in line:
+            cells = {name(cell.strip()) for cell in line.split(other)}
+            if all(column in cells for column in wanted):
+                return other
+    return None
 
 #: A quoted CSV field may run over at most this many lines ...
 MAX_FIELD_LINES = 1000
@@ -145,6 +171,23 @@ def _feed(lines: Iterator[str], record: list[str], limits: ReadLimits) -> Iterat
                        f"({_QUOTE_HINT})")
 
 
+def _column_name(cell: str) -> str:
+    """A header cell as the log's header names a column (its alias read)."""
+    name = cell.lower().lstrip("\ufeff")
+    return ALIASES.get(name, name)
+
+
+def _delimiter_hint(line: str) -> str:
+    """What to say of a header written with another delimiter than the comma."""
+    other = separated_by(line, REQUIRED, ",", _column_name)
+    if other is None:
+        return ""
+    shown = "\\t" if other == "\t" else other
+    return (f": the header seems to be separated by '{shown}': slaclock reads "
+            "comma-separated CSV, so save the log with commas (a helpdesk's export goes "
+            f"through --map, whose mapping may say delimiter = \"{shown}\")")
+
+
 def csv_rows(
     stream: Iterator[str],
     source: str,
@@ -175,7 +218,8 @@ def csv_rows(
         raise EventLogError(
             source, 1,
             f"the header lacks the column(s) {', '.join(missing)} (it must name at least "
-            f"ticket, time, event; found: {', '.join(names) or 'nothing'})",
+            f"ticket, time, event; found: {', '.join(names) or 'nothing'})"
+            + _delimiter_hint("".join(record) or ",".join(header)),
         )
     index = [names.index(name) if name in names else -1 for name in COLUMNS]
     width = max(index) + 1

@@ -17,7 +17,7 @@ from slaclock.logs._buckets import read_bucket
 from slaclock.logs._csv import ReadLimits
 from slaclock.logs._reader import counting, decoding, open_log, read_rows
 from slaclock.logs._rows import SKIP, BadRow, LogFormat, Row
-from slaclock.sla import OPENINGS, same_event
+from slaclock.sla import OPENINGS, no_opening, same_event
 
 __all__ = ["EventLog"]
 
@@ -156,9 +156,8 @@ def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]
         group.sort(key=lambda r: (r.at, r.kind not in OPENINGS, r.line))
         opened = [r for r in group if r.kind in OPENINGS]
     if not opened:
-        bad.extend(
-            BadRow(r.line, f"ticket {ticket!r} has no 'opened' event", ticket) for r in group
-        )
+        reason = no_opening(ticket, (r.kind for r in group))
+        bad.extend(BadRow(r.line, reason, ticket) for r in group)
         return []
     first = min(opened, key=lambda r: r.line)
     kept: list[Row] = []

@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -60,25 +61,37 @@ def detect_format(name: str, head: str) -> LogFormat:
 
 def _jsonl_rows(
     stream: Iterator[str], check: RowChecker, keep: Callable[[str], bool] | None,
-    limits: ReadLimits,
+    limits: ReadLimits, source: str,
 ) -> Iterator[Row | BadRow]:
+    first = True
     for line, text in enumerate(stream, 1):
         if type(text) is TooLong:
             yield BadRow(line, too_long(limits))
+            first = False
             continue
         if not text.strip():
             continue
+        if first and text.strip() in ("{", "["):
+            # A JSON document written over many lines, not JSON lines: an export, most
+            # likely, which a line-by-line reading would refuse line by line.
+            raise EventLogError(source, line, _one_document(text, stream))
         try:
             obj = json.loads(text)
         except ValueError as error:
             yield BadRow(line, f"not a JSON object: {error}")
+            first = False
             continue
         except RecursionError:
             yield BadRow(line, "not a JSON object: nested too deeply")
+            first = False
             continue
         if not isinstance(obj, dict):
             yield BadRow(line, f"not a JSON object: {type(obj).__name__}")
+            first = False
             continue
+        if first and "ticket" not in obj and (shape := _export_shape(obj)) is not None:
+            raise EventLogError(source, line, shape)
+        first = False
         if not _JSON_KEYS.issuperset(obj):
             # Keys are matched as CSV headers are: without regard to case or spaces.
             obj = {k.strip().lower(): v for k, v in obj.items()}
@@ -101,6 +114,50 @@ def _jsonl_rows(
 
 
 _JSON_KEYS = frozenset((*COLUMNS, *ALIASES, "fields"))
+
+#: A top-level key of a JSON document, on a line of its own (as exports are indented).
+_KEY = re.compile(r'(\s*)"((?:[^"\\]|\\.)*)"\s*:')
+#: How many lines of a JSON document are looked at for its top-level keys.
+_LOOK_AHEAD = 64
+
+
+def _export_shape(keys: Iterable[str]) -> str | None:
+    """What to say of a JSON document with these top-level keys when it is a helpdesk
+    export, which slaclock reads through a mapping (``None`` for any other)."""
+    names = set(keys)
+    if "ticket_events" in names:
+        return "this looks like a Zendesk ticket events export: add --map zendesk"
+    if "ticket_metric_events" in names:
+        return ("this looks like Zendesk's ticket metric events (its own SLA verdicts, "
+                "for slaclock.helpdesks.compare_breaches): report on the ticket events "
+                "export with --map zendesk")
+    if "issues" in names or {"key", "changelog"} <= names:
+        return "this looks like a Jira issue export: add --map jira"
+    if "tickets" in names:
+        return ("this looks like a Zendesk tickets export, which holds no history: "
+                "export the ticket events (incremental/ticket_events.json) and add --map "
+                "zendesk")
+    return None
+
+
+def _one_document(first: str, stream: Iterator[str]) -> str:
+    """Why a log that opens with a line of ``{`` or ``[`` is refused: a helpdesk export
+    (told by its top-level keys, in the lines that follow) or one JSON document."""
+    keys: list[str] = []
+    indent: str | None = None
+    if first.strip() == "{":
+        for text in itertools.islice(stream, _LOOK_AHEAD):
+            found = _KEY.match(text)
+            if found is None or type(text) is TooLong:
+                continue
+            indent = found[1] if indent is None else indent
+            if found[1] == indent:
+                keys.append(found[2])
+    shape = _export_shape(keys)
+    if shape is not None:
+        return shape
+    return ("the file is one JSON document, not JSON lines: a log in JSON is one event "
+            "object per line ({\"ticket\": ..., \"time\": ..., \"event\": ...})")
 
 
 def _lone_surrogate(obj: dict[str, Any]) -> str | None:
@@ -165,7 +222,7 @@ def read_rows(
     check = RowChecker(tz, details, share_ids)
     if fmt == "csv":
         return csv_rows(it, source, check, keep, limits)
-    return _jsonl_rows(it, check, keep, limits)
+    return _jsonl_rows(it, check, keep, limits, source)
 
 
 def _bounded_lines(readline: Callable[[int], str], limit: int) -> Iterator[str]:

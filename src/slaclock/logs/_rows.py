@@ -41,7 +41,7 @@ from typing import Any, Literal, NamedTuple
 import attrs
 
 from slaclock._errors import SlaclockError
-from slaclock.logs._times import TimeReader, parse_time
+from slaclock.logs._times import TimeReader
 from slaclock.sla import BUILTIN_FIELDS, COVERAGES, ROLES, VOCABULARY, Kind, said_problem
 
 __all__ = [
@@ -216,7 +216,7 @@ class RowChecker:
             if not time.strip():
                 return BadRow(line, "no time", ticket_id)
             try:
-                at = parse_time(time, self.times.tz)
+                at = self.times.slow(time)
             except ValueError as error:
                 return BadRow(line, str(error), ticket_id)
         general = general_columns(kind, level, status, author, field, value, fields)

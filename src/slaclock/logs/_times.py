@@ -14,6 +14,7 @@ path for the usual text and one zone object shared by every row of an offset.
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -185,6 +186,20 @@ def localize(text: str, naive: datetime, tz: tzinfo) -> datetime:
     return first
 
 
+#: A date written day or month first (``04.05.2026``, ``5/4/2026``) or with slashes.
+_OTHER_DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}/\d{1,2}/\d{1,2}")
+
+
+def _pattern_hint(text: str) -> str:
+    """What a log's reader adds for a time written in another pattern than ISO 8601: the
+    mapping's ``time_format``, which reads it (an empty string for any other text)."""
+    if not _OTHER_DATE.search(text):
+        return ""
+    return ("; a time written another way is read through --map, by a mapping whose "
+            "time_format gives its pattern (time_format = \"DD.MM.YYYY HH:mm\" reads "
+            "30.04.2026 17:30)")
+
+
 class TimeReader:
     """The times of one log, read by :func:`parse_time` in ``tz``, with a fast path for the
     usual text (ISO with an offset) and one zone object shared by every row of an offset,
@@ -221,4 +236,14 @@ class TimeReader:
             ValueError: as :func:`parse_time`.
         """
         found = self.fast(text)
-        return found if found is not None else parse_time(text, self.tz)
+        return found if found is not None else self.slow(text)
+
+    def slow(self, text: str) -> datetime:
+        """The instant of a text the fast path does not read: :func:`parse_time` in the
+        log's zone, saying of a time in another pattern (``04.05.2026 09:00``) which
+        option of a mapping reads it.
+
+        Raises:
+            ValueError: as :func:`parse_time`.
+        """
+        return parse_time(text, self.tz, unreadable=UNREADABLE + _pattern_hint(text))

@@ -25,7 +25,7 @@ import attrs
 from slaclock._errors import EventError
 from slaclock._instants import to_us
 from slaclock.logs import BadRow, EventLog, general_columns, parse_time, signed_date
-from slaclock.sla import OPENINGS, TAKES_LEVEL, Event, Happening, signed_of
+from slaclock.sla import OPENINGS, TAKES_LEVEL, Event, Happening, no_opening, signed_of
 
 if TYPE_CHECKING:
     import pandas
@@ -143,7 +143,7 @@ def event_tickets(
     for ticket_id, group in sorted(by_ticket.items(), key=lambda kv: kv[1][0][:3]):
         opening, opened_us = group[0][:2]
         if opening != 0:
-            reason = f"ticket {ticket_id!r} has no 'opened' event"
+            reason = no_opening(ticket_id, (item[3].kind for item in group))
             rejected.extend(BadRow(p, reason, ticket_id) for _, _, p, _, _ in group)
             continue
         # The signing date as a log's reader keeps it: the opening's, else the first of

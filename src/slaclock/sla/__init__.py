@@ -21,7 +21,7 @@ named here. Its modules, from the bottom up:
 
 from slaclock.sla._contract import Contract
 from slaclock.sla._count import Counted, counted_of
-from slaclock.sla._event import Event, Happening, same_event
+from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
 from slaclock.sla._model import (
     Deadlines,
@@ -99,6 +99,7 @@ __all__ = [
     "load_policy",
     "local_datetime",
     "metric_library",
+    "no_opening",
     "order_queue",
     "parse_policy",
     "said",

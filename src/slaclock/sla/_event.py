@@ -5,7 +5,7 @@ same vocabulary).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
@@ -25,9 +25,27 @@ from slaclock.sla._vocabulary import (
     said_problem,
 )
 
-__all__ = ["Event", "Happening", "same_event"]
+__all__ = ["Event", "Happening", "no_opening", "same_event"]
 
 _EMPTY: Mapping[str, str | None] = FrozenDict()
+
+
+def no_opening(ticket: str, kinds: Iterable[str]) -> str:
+    """Why a ticket's events are refused when none of them opens it, naming the opening
+    in the words its events use: ``'opened'`` for the default policy's kinds (a log's),
+    ``'created'`` for the general ones (an export's, a plugin's), both when they mix.
+
+    >>> no_opening("T-3", ["responded", "resolved"])
+    "ticket 'T-3' has no 'opened' event"
+    >>> no_opening("Z-2", ["status", "reply"])
+    "ticket 'Z-2' has no 'created' event (the event that opens a ticket)"
+    """
+    said = {VOCABULARY[kind].general for kind in kinds if kind in VOCABULARY}
+    if said == {True}:
+        return f"ticket {ticket!r} has no 'created' event (the event that opens a ticket)"
+    if said == {True, False}:
+        return f"ticket {ticket!r} has no opening event ('opened' or 'created')"
+    return f"ticket {ticket!r} has no 'opened' event"
 
 
 def _text(value: object) -> str | None:

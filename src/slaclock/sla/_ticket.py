@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from slaclock._errors import ConfigError, EventError, UnknownLevelError
 from slaclock._instants import to_us
-from slaclock.sla._event import Event, Happening, same_event
+from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._regulation import Regulation, RegulationVersions
 from slaclock.sla._status import TicketStatus
 from slaclock.sla._vocabulary import CATEGORIES, COVERAGES, VOCABULARY, rank
@@ -251,7 +251,7 @@ class Ticket:
     def _check_opened(self, at: datetime, at_us: int) -> None:
         """Raise an :class:`EventError` unless the ticket opened by ``at`` (``at_us``)."""
         if self._opened is None:
-            raise EventError(f"ticket {self.id} has no 'opened' event")
+            raise EventError(no_opening(self.id, (e.kind for _, e in self._events)))
         if self._opened_us > at_us:
             raise EventError(
                 f"ticket {self.id} opened at {self._opened.at.isoformat()}, after "
