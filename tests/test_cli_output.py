@@ -264,7 +264,7 @@ def test_run_report_refuses_a_directory_with_its_own_message(tmp_path: Path) -> 
 
     with pytest.raises(EventLogError, match="is a directory: give the log file in it"):
         run_report(str(tmp_path), at=None, policy_file=None, fmt="json", output=None,
-                   tz=None, input_format=None, strict=False, limit=0, plot=None, jobs=1)
+                   tz=None, input_format=None, strict=False, limit=None, plot=None, jobs=1)
 
 
 @pytest.mark.parametrize("command", [

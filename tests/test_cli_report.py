@@ -98,7 +98,7 @@ def test_the_table_lists_breached_by_overdue_then_at_risk_by_share_then_deadline
     desk: tuple[str, str], jobs: str
 ) -> None:
     log, policy = desk
-    result = run("report", log, "-p", policy, "--at", AT, "--limit", "0", "--jobs", jobs)
+    result = run("report", log, "-p", policy, "--at", AT, "--limit", "all", "--jobs", jobs)
     assert result.exit_code == 0, result.stderr
     assert listed(result.stdout) == MOST_URGENT_FIRST
     assert "most urgent first" in result.stdout

@@ -45,7 +45,7 @@ def messy(tmp_path: Path, *extra: str) -> Path:
 
 def report(tmp_path: Path, log: Path, fmt: str, *options: str) -> tuple[int, bytes, str]:
     out = tmp_path / f"report-{len(list(tmp_path.iterdir()))}.{fmt}"
-    result = run("report", log, "-f", fmt, "-o", out, "--limit", "0", *options)
+    result = run("report", log, "-f", fmt, "-o", out, "--limit", "all", *options)
     return result.exit_code, out.read_bytes() if out.exists() else b"", result.stderr
 
 

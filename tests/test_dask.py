@@ -230,7 +230,7 @@ FILTERS = ("--state", "breached", "--state", "open", "--level", "commercial.stan
 
 def report_bytes(tmp_path: Path, log: Path, fmt: str, *options: str) -> tuple[bytes, str]:
     out = tmp_path / f"report-{len(list(tmp_path.iterdir()))}.{fmt}"
-    result = run("report", log, "-f", fmt, "-o", out, "--limit", "0", *options)
+    result = run("report", log, "-f", fmt, "-o", out, "--limit", "all", *options)
     assert result.exit_code == 0, result.stderr
     return out.read_bytes(), result.stderr
 

@@ -79,7 +79,7 @@ def test_the_wide_tickets_table_at_80_columns_says_its_durations_are_working_hou
 
 def test_every_duration_cell_of_the_report_is_in_hours_and_minutes(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
-    result = run("report", SAMPLE, "--wide", "--limit", "0", "-o", out)
+    result = run("report", SAMPLE, "--wide", "--limit", "all", "-o", out)
     assert result.exit_code == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert not DAYS.search(text)
@@ -252,3 +252,23 @@ def test_a_log_of_general_events_without_created_says_created(tmp_path: Path) ->
     assert result.exit_code == 2
     assert one_line_error(result).endswith(
         "log.csv:3: ticket 'Z-2' has no opening event ('opened' or 'created')")
+
+
+def test_a_report_for_a_chart_with_limit_0_lists_no_ticket(tmp_path: Path) -> None:
+    # --limit 0 with --plot printed all 4,825 lines of the sample's tickets: 0 lists none.
+    png = tmp_path / "compliance.png"
+    result = run("report", SAMPLE, "--limit", "0", "--plot", png)
+    assert result.exit_code == 0, result.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Tickets, most urgent first" not in result.stdout
+    assert "0 of 2000 tickets listed (--limit all lists all" in result.stdout
+    assert len(result.stdout.splitlines()) < 120
+
+
+def test_limit_all_lists_every_ticket_and_a_bad_limit_says_what_it_takes() -> None:
+    result = run("report", SAMPLE, "--limit", "all")
+    assert result.exit_code == 0
+    assert "tickets listed" not in result.stdout
+    bad = run("report", SAMPLE, "--limit", "some")
+    assert bad.exit_code == 2
+    assert "'some' is not a number of tickets: give 0 or more, or 'all'" in bad.stderr

@@ -134,7 +134,7 @@ def run_report(
     tz: tzinfo | None,
     input_format: str | None,
     strict: bool,
-    limit: int,
+    limit: int | None,
     plot: str | None,
     jobs: int,
     coverage: str | None = None,
@@ -254,7 +254,7 @@ def run_report(
         if fmt == "table":
             listed = heapq.merge(*(r.listed for r in results), key=lambda item: item[0])
             shown = [cells for _, cells in listed]
-            if limit:
+            if limit is not None:
                 shown = shown[:limit]
             from slaclock.cli._report_table import print_report
 

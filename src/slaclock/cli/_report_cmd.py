@@ -28,6 +28,25 @@ from slaclock.logs import EventLogError, check_log_path
 from slaclock.sla import COVERAGES
 
 
+class Limit(click.ParamType):
+    """``--limit``: how many tickets the table lists, a whole number (0 lists none: the
+    summary alone, as for a chart) or ``all`` (``None``)."""
+
+    name = "N|all"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "all":
+            return None
+        if text.isascii() and text.isdigit():
+            return int(text)
+        self.fail(f"{value!r} is not a number of tickets: give 0 or more, or 'all'",
+                  param, ctx)
+
+
 @click.command(context_settings=CONTEXT, short_help="An SLA report from a ticket event log.")
 @click.argument("events", metavar="EVENTS")
 @click.option("--at", "at_text", metavar="TIME",
@@ -50,9 +69,9 @@ from slaclock.sla import COVERAGES
 @click.option("--strict", is_flag=True, help="Stop at the first bad row (exit code 2).")
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")
-@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Tickets listed in the table format, the most urgent first (0: all); "
-                   "csv and json list all.")
+@click.option("--limit", type=Limit(), default="20", show_default=True, metavar="N|all",
+              help="Tickets listed in the table format, the most urgent first (0: none, "
+                   "the summary alone; all: every one); csv and json list all.")
 @click.option("--plot", metavar="FILE",
               help="Draw compliance per month and level to FILE (.png or .svg; needs "
                    "matplotlib: pip install 'slaclock[plot]').")
@@ -87,7 +106,8 @@ from slaclock.sla import COVERAGES
 def report(
     events: str, at_text: str | None, policy_file: str | None, coverage: str | None, fmt: str,
     output: str | None,
-    tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool, limit: int,
+    tz: str | None, input_format: str | None, strict: bool, fail_on_breach: bool,
+    limit: int | None,
     plot: str | None, jobs: int, since: str | None, until: str | None,
     states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
     mapping: str | None, scheduler: str | None,

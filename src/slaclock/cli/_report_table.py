@@ -196,11 +196,12 @@ def print_report(
     ))
 
     tickets = _tickets_table(shown, width, wide)
-    items.append(tickets)
+    if shown:  # --limit 0: the summary alone, no empty table of tickets
+        items.append(tickets)
     total = data["tickets"]
     if len(shown) < total:
         items.append(Text(
-            f"{len(shown)} of {total} tickets listed (--limit 0 lists all; --format csv or "
+            f"{len(shown)} of {total} tickets listed (--limit all lists all; --format csv or "
             "json writes every one)", style="dim",
         ))
 

@@ -217,7 +217,7 @@ class Spec:
     policy_file: str | None
     coverage: str | None
     fmt: str
-    limit: int
+    limit: int | None
     workdir: str
     shards: int
     zone: tzinfo = UTC
@@ -355,7 +355,7 @@ class Shard:
         if spec.fmt in ("csv", "json"):
             part = Part(os.path.join(spec.workdir, f"shard-{self.index}.bin"), spec.fmt)
             write = part.write
-        limit = spec.limit if spec.fmt == "table" else 0
+        limit = spec.limit  # None: every ticket (the table's --limit all)
         tickets: Iterable[TicketEvents] = log_tickets(log)
         if progress is not None:
             tickets = _counted(tickets, progress)
@@ -377,9 +377,11 @@ class Shard:
                 # most urgent (a heap of the negated keys, the least urgent on top); a
                 # ticket's cells are made only when it is one of them.
                 rank, urgency = _urgency(counted)
-                if limit == 0:
+                if limit is None:
                     listed.append(((rank, urgency, opened_us, line),
                                    _cells(status or counted.status())))
+                    continue
+                if limit == 0:
                     continue
                 negated = (-rank, -urgency, -opened_us, -line)
                 if len(listed) < limit:
@@ -389,7 +391,7 @@ class Shard:
         finally:
             if part is not None:
                 part.close()
-        if limit:
+        if limit is not None:
             listed = [(tuple(-x for x in negated), cells) for negated, cells in listed]
         listed.sort(key=lambda item: item[0])
         self.log = None  # free the rows before the main process merges
