@@ -28,23 +28,20 @@ from slaclock.logs import EventLogError, check_log_path
 from slaclock.sla import COVERAGES
 
 
-class Limit(click.ParamType):
+def limit_of(text: str) -> int | None:
     """``--limit``: how many tickets the table lists, a whole number (0 lists none: the
-    summary alone, as for a chart) or ``all`` (``None``)."""
+    summary alone, as for a chart) or ``all`` (``None``).
 
-    name = "N|all"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> int | None:
-        if value is None or isinstance(value, int):
-            return value
-        text = str(value).strip().lower()
-        if text == "all":
-            return None
-        if text.isascii() and text.isdigit():
-            return int(text)
-        self.fail(f"{value!r} is not a number of tickets: give 0 or more, or 'all'",
-                  param, ctx)
+    >>> limit_of("20"), limit_of("0"), limit_of("all")
+    (20, 0, None)
+    """
+    text = text.strip().lower()
+    if text == "all":
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    raise click.BadParameter(f"{text!r} is not a number of tickets: give 0 or more, or 'all'",
+                             param_hint="'--limit'")
 
 
 @click.command(context_settings=CONTEXT, short_help="An SLA report from a ticket event log.")
@@ -69,7 +66,8 @@ class Limit(click.ParamType):
 @click.option("--strict", is_flag=True, help="Stop at the first bad row (exit code 2).")
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")
-@click.option("--limit", type=Limit(), default="20", show_default=True, metavar="N|all",
+@click.option("--limit", default="20", callback=lambda _c, _p, v: limit_of(v),
+              show_default=True, metavar="N|all",
               help="Tickets listed in the table format, the most urgent first (0: none, "
                    "the summary alone; all: every one); csv and json list all.")
 @click.option("--plot", metavar="FILE",
