@@ -272,3 +272,20 @@ def test_limit_all_lists_every_ticket_and_a_bad_limit_says_what_it_takes() -> No
     bad = run("report", SAMPLE, "--limit", "some")
     assert bad.exit_code == 2
     assert "'some' is not a number of tickets: give 0 or more, or 'all'" in bad.stderr
+
+
+def test_the_plot_is_drawn_to_a_pdf_as_report_plot_saves_one(tmp_path: Path) -> None:
+    pdf = tmp_path / "compliance.pdf"
+    result = run("report", SAMPLE, "--limit", "0", "--plot", pdf)
+    assert result.exit_code == 0, result.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    gif = one_line_error(run("report", SAMPLE, "--plot", tmp_path / "c.gif"))
+    assert "must end in .png, .svg or .pdf" in gif
+
+
+def test_a_since_that_is_no_date_says_so_not_that_it_lacks_an_offset() -> None:
+    result = run("report", SAMPLE, "--since", "2026-13-01")
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert "'2026-13-01' is not a date (month must be in 1..12)" in line
+    assert "offset" not in line

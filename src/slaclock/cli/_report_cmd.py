@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -71,7 +72,7 @@ def limit_of(text: str) -> int | None:
               help="Tickets listed in the table format, the most urgent first (0: none, "
                    "the summary alone; all: every one); csv and json list all.")
 @click.option("--plot", metavar="FILE",
-              help="Draw compliance per month and level to FILE (.png or .svg; needs "
+              help="Draw compliance per month and level to FILE (.png, .svg or .pdf; needs "
                    "matplotlib: pip install 'slaclock[plot]').")
 @click.option("--since", metavar="TIME|DATE",
               help="Only tickets opened at or after TIME (ISO 8601; a date is its midnight; "
@@ -259,7 +260,12 @@ def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
 
     try:
         day = date.fromisoformat(text.strip())
-    except ValueError:
+    except ValueError as error:
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", text.strip()):  # a date, but not a real one
+            raise click.BadParameter(
+                f"{text!r} is not a date ({error}): give YYYY-MM-DD, or a time in ISO 8601",
+                param_hint=name,
+            ) from None
         return instant(text, name, zone)
     if end:
         if day == date.max:
@@ -268,12 +274,18 @@ def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
     return instant(day.isoformat(), name, zone)
 
 
+#: What ``--plot`` draws to, by the file's extension (as ``Report.plot`` saves).
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
 def _check_plot(path: str) -> None:
     """Refuse a ``--plot`` that cannot be drawn before any work is done."""
     import importlib.util
 
-    if Path(path).suffix.lower() not in (".png", ".svg"):
-        raise click.BadParameter("the plot file must end in .png or .svg", param_hint="'--plot'")
+    if Path(path).suffix.lower() not in PLOT_FORMATS:
+        raise click.BadParameter(
+            f"the plot file must end in {', '.join(PLOT_FORMATS[:-1])} or {PLOT_FORMATS[-1]}",
+            param_hint="'--plot'")
     if importlib.util.find_spec("matplotlib") is None:
         raise click.UsageError(
             "--plot needs matplotlib, which is not installed: pip install 'slaclock[plot]'"
