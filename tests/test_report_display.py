@@ -107,3 +107,21 @@ def test_the_chart_pickles_as_matplotlib_s_figures_do(sample: slaclock.Report) -
 
     fig = pickle.loads(pickle.dumps(sample.plot()))
     assert fig._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_the_worst_breaches_and_clocks_at_risk_are_named_instants_not_positions(
+    sample: slaclock.Report,
+) -> None:
+    import pickle
+    from datetime import datetime
+
+    worst = sample.summary.worst_sorted()[0]
+    assert (worst.ticket, worst.metric) == ("T-0104", "resolution")
+    assert isinstance(worst.deadline, datetime)
+    assert worst.deadline.utcoffset() is not None
+    assert worst.overdue_seconds == sample.summary.as_dict()["worst_breaches"][0][
+        "overdue_seconds"]
+    (risk,) = sample.summary.at_risk_sorted()
+    assert risk.level == "commercial.standard"
+    assert 0.8 <= risk.used < 1
+    assert pickle.loads(pickle.dumps(sample.summary)).worst_sorted()[0] == worst

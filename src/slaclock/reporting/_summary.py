@@ -9,7 +9,7 @@ import heapq
 import html
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -26,13 +26,34 @@ __all__ = ["TOP", "AtRisk", "Breach", "Summary", "compliance", "overdue_seconds"
 TOP = 10
 _COUNTS = ("tickets", "met", "breached", "in_progress", "at_risk")
 
-#: A clock at risk: its deadline (in the zone of the report's instant), ticket, level,
-#: cycle, metric, the ticket's state and the share of its target used.
-AtRisk = tuple[datetime, str, str, int, str, str, float]
-#: One of the worst breaches: how many whole seconds it is overdue
-#: (:func:`overdue_seconds`), its ticket, level, metric, cycle, deadline and when it was
-#: met (``None`` while it runs), the instants in the zone of the report's instant.
-Breach = tuple[int, str, str, str, int, datetime, datetime | None]
+class AtRisk(NamedTuple):
+    """A clock at risk, its instants in the zone of the report's instant (ordered by its
+    deadline first, as it is written)."""
+
+    deadline: datetime
+    ticket: str
+    level: str
+    cycle: int
+    metric: str
+    #: The ticket's state.
+    ticket_state: str
+    #: The share of its target used.
+    used: float
+
+
+class Breach(NamedTuple):
+    """One of the worst breaches, its instants in the zone of the report's instant
+    (ordered by how much it is overdue first)."""
+
+    #: How many whole seconds it is overdue (:func:`overdue_seconds`).
+    overdue_seconds: int
+    ticket: str
+    level: str
+    metric: str
+    cycle: int
+    deadline: datetime
+    #: When it was met, ``None`` while it runs.
+    met_at: datetime | None
 
 
 def overdue_seconds(target_us: int, elapsed_us: int) -> int:
@@ -69,8 +90,11 @@ class Summary:
     (neither yet), ``at_risk``. Per level and metric: clocks met and breached. Months are
     those of the opening instant in the zone of the report's instant.
 
-    The clocks at risk and the worst breaches keep their instants and counts as values
-    (tuples of datetimes, texts and integers); :meth:`as_dict` writes them as text.
+    The clocks at risk and the worst breaches keep their instants and counts as values,
+    named tuples: ``at_risk`` of (``deadline``, ``ticket``, ``level``, ``cycle``,
+    ``metric``, ``ticket_state``, ``used``), ``worst`` of (``overdue_seconds``,
+    ``ticket``, ``level``, ``metric``, ``cycle``, ``deadline``, ``met_at``), the instants
+    datetimes in the zone of the report's instant; :meth:`as_dict` writes them as text.
 
     Attributes:
         order: the metrics in the policy's order (the order they are listed in).
@@ -110,7 +134,7 @@ class Summary:
                 worst = self.worst
                 # Less overdue than all of the worst (the usual case): not one of them.
                 if len(worst) < TOP or (overdue, ticket) >= worst[0][:2]:
-                    item: Breach = (
+                    item = Breach(
                         overdue, ticket, level, c.metric, c.cycle, local(c.deadline),
                         None if c.met_at is None else local(c.met_at),
                     )
@@ -124,7 +148,7 @@ class Summary:
                 at_risk = True
                 assert c.deadline is not None
                 assert c.used is not None
-                self.at_risk.append((
+                self.at_risk.append(AtRisk(
                     local(c.deadline), ticket, level, c.cycle, c.metric, counted.head[2],
                     round(c.used, 4),
                 ))
