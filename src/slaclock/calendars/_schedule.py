@@ -15,6 +15,7 @@ from slaclock._errors import HorizonError
 from slaclock._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
 
 from ._days import check_date
+from ._provisional import one_warning
 from ._timeline import (
     FIRST_US,
     HORIZON_YEARS,
@@ -194,7 +195,7 @@ class Schedule(ABC):
                 a = to_us(start, "start")
                 b = to_us(end, "end")
         elif _array_like(start) or _array_like(end):
-            return _arrays().business_time(self._compiled, start, end)
+            return one_warning(_arrays().business_time, self._compiled, start, end)
         else:
             a = to_us(start, "start")
             b = to_us(end, "end")
@@ -216,7 +217,7 @@ class Schedule(ABC):
                 e = ends[i - 1]
                 pb = cum[i - 1] - (e - b if e > b else 0)
             return timedelta(microseconds=pb - pa)
-        return timedelta(microseconds=self._compiled.business_time(a, b))
+        return timedelta(microseconds=one_warning(self._compiled.business_time, a, b))
 
     @overload
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
@@ -267,7 +268,7 @@ class Schedule(ABC):
                 a = to_us(start, "start")
             d = duration // ONE_US
         elif _array_like(start) or _array_like(duration):
-            return _arrays().add(self._compiled, start, duration)
+            return one_warning(_arrays().add, self._compiled, start, duration)
         else:
             a = to_us(start, "start")
             d = duration_us(duration)
@@ -293,7 +294,7 @@ class Schedule(ABC):
                 k = bisect_right(cum, target)
                 us = c.starts[k] + target - (cum[k - 1] if k else 0)
         if us is None:
-            us = self._compiled.add(a, d)
+            us = one_warning(self._compiled.add, a, d)
         if type(start) is datetime:
             try:
                 return (EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
@@ -308,7 +309,7 @@ class Schedule(ABC):
         c = self._compiled.hot
         if c.lo <= a <= c.hi and c.lo <= b <= c.hi:
             return c.position(b) - c.position(a)
-        return self._compiled.business_time(a, b)
+        return one_warning(self._compiled.business_time, a, b)
 
     def _add_us(self, a: int, d: int) -> int:
         """:meth:`add` in UTC microseconds.
@@ -316,11 +317,11 @@ class Schedule(ABC):
         Raises:
             HorizonError: as :meth:`add` does.
         """
-        return a if d == 0 else self._compiled.add(a, d)
+        return a if d == 0 else one_warning(self._compiled.add, a, d)
 
     def _next_open_us(self, a: int) -> int | None:
         """:meth:`next_open` in UTC microseconds, or ``None`` beyond the search horizon."""
-        return self._compiled.next_open(a, _horizon(a))
+        return one_warning(self._compiled.next_open, a, _horizon(a))
 
     @overload
     def subtract(self, start: datetime, duration: timedelta) -> datetime: ...
@@ -354,8 +355,8 @@ class Schedule(ABC):
         Given a column, whether it is open at each instant (see :doc:`/reference/arrays`).
         """
         if _array_like(t):
-            return _arrays().is_open(self._compiled, t)
-        return self._compiled.is_open(to_us(t, "t"))
+            return one_warning(_arrays().is_open, self._compiled, t)
+        return one_warning(self._compiled.is_open, to_us(t, "t"))
 
     def next_open(self, t: datetime) -> datetime:
         """``t`` itself when the desk is open then, else the next opening (in ``t``'s zone).
@@ -365,7 +366,7 @@ class Schedule(ABC):
                 the opening cannot be written in ``t``'s zone (past year 9999).
         """
         a = to_us(t, "t")
-        found = self._compiled.next_open(a, _horizon(a))
+        found = one_warning(self._compiled.next_open, a, _horizon(a))
         if found is None:
             raise HorizonError(
                 f"the calendar does not open in the {HORIZON_YEARS} years after {t.isoformat()}"
@@ -384,7 +385,7 @@ class Schedule(ABC):
             HorizonError: when the closing cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.next_close(a, _horizon(a))
+        found = one_warning(self._compiled.next_close, a, _horizon(a))
         return None if found is None else like(from_us(found, t.tzinfo), t)
 
     def previous_open(self, t: datetime) -> datetime:
@@ -400,7 +401,7 @@ class Schedule(ABC):
                 the instant cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.previous_open(a, _horizon(a, forward=False))
+        found = one_warning(self._compiled.previous_open, a, _horizon(a, forward=False))
         if found is None:
             raise HorizonError(
                 f"the calendar was not open in the {HORIZON_YEARS} years before {t.isoformat()}"
@@ -421,7 +422,7 @@ class Schedule(ABC):
             HorizonError: when the instant cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.previous_close(a, _horizon(a, forward=False))
+        found = one_warning(self._compiled.previous_close, a, _horizon(a, forward=False))
         if found is None:
             return None
         if found == a:
