@@ -401,7 +401,7 @@ class Calendar(Schedule):
         assert isinstance(found, frozenset)
         return found
 
-    def is_business_day(self, day: date) -> bool:
+    def _business_day(self, day: date) -> bool:
         """Whether the desk has any hours on ``day`` (an overnight shift counts for the day
         it starts on)."""
         return bool(self.day_hours(day))
