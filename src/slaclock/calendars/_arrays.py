@@ -20,7 +20,10 @@ What a call accepts, and what it returns:
   :class:`~slaclock.NaiveDatetimeError`, as a naive datetime is;
 - a list or tuple of aware datetimes (``None`` for a missing value) gives a list or
   tuple of :class:`~datetime.timedelta`, of datetimes in each element's zone, or of
-  ``bool``.
+  ``bool``;
+- a polars ``Series`` of ``pl.Datetime(time_zone=...)`` gives a polars Series:
+  ``Duration``, ``Datetime`` in the input's zone, ``Boolean`` (null for null); a naive
+  one is refused with :class:`~slaclock.NaiveDatetimeError`.
 
 Durations are ``timedelta64`` arrays, ``Timedelta`` Series, lists of timedeltas or one
 :class:`~datetime.timedelta` for every row; one aware datetime likewise stands for every
