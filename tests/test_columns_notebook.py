@@ -327,3 +327,8 @@ def test_slaclock_imports_neither_polars_nor_whenever_unless_given_one() -> None
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_numpy_date_past_year_9999_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"day holds 10000-01-01, outside the years 1 to 9999"):
+        Calendar.russia().is_business_day(np.array(["10000-01-01"], dtype="M8[D]"))

@@ -245,12 +245,23 @@ def _days(value: Any, name: str, zone: str) -> _Column:
             f"{name} must hold dates: a NumPy datetime64[D] array, a pandas Series of "
             f"dates, a list of datetime.date or one date; got an array of {array.dtype}"
         )
-    return _Column("numpy", _day_numbers(array), name=name)
+    return _Column("numpy", _day_numbers(array, name), name=name)
 
 
-def _day_numbers(array: Any) -> I64:
-    """The days of a datetime64 array (any unit: the date as written), ``NaT`` kept."""
-    out: I64 = array.astype("M8[D]").view(np.int64)
+def _day_numbers(array: Any, name: str) -> I64:
+    """The days of a datetime64 array (any unit: the date as written), ``NaT`` kept.
+
+    Raises:
+        ValueError: for a date outside the years 1 to 9999 (a ``datetime.date``'s).
+    """
+    out: I64 = np.ascontiguousarray(array.astype("M8[D]")).view(np.int64)
+    present = out[out != _NAT]
+    if present.size and (present.min() < _FIRST_DAY or present.max() > _LAST_DAY):
+        bad = present[(present < _FIRST_DAY) | (present > _LAST_DAY)][0]
+        raise ValueError(
+            f"{name} holds {bad.view('M8[D]')}, outside the years 1 to 9999 a calendar "
+            "counts"
+        )
     return out
 
 
@@ -263,10 +274,10 @@ def _pandas_days(pd: Any, value: Any, name: str, zone: str) -> _Column:
             wall = value.dt.tz_convert(zone).dt.tz_localize(None)
         else:
             wall = value.tz_convert(zone).tz_localize(None)
-        return _Column(kind, _day_numbers(wall.to_numpy()), index=index, name=value.name,
+        return _Column(kind, _day_numbers(wall.to_numpy(), name), index=index, name=value.name,
                        unit=str(dtype.unit))
     if getattr(dtype, "kind", None) == "M":
-        return _Column(kind, _day_numbers(value.to_numpy()), index=index, name=value.name,
+        return _Column(kind, _day_numbers(value.to_numpy(), name), index=index, name=value.name,
                        unit=np.datetime_data(dtype)[0])
     if dtype.kind == "O":
         return _Column(kind, _sequence_days(value.tolist(), name), index=index,

@@ -39,7 +39,8 @@ _WHENEVER_PLAIN = frozenset({"PlainDateTime", "LocalDateTime", "NaiveDateTime"})
 
 def is_whenever(value: object) -> bool:
     """Whether ``value`` is an object of the ``whenever`` package."""
-    return type(value).__module__.split(".", 1)[0] == "whenever"
+    module = type(value).__module__
+    return module.startswith("whenever") and (len(module) == 8 or module[8] == ".")
 
 
 def _stdlib(value: Any) -> Any:
@@ -77,7 +78,7 @@ def whenever_datetime(value: Any, name: str) -> datetime:
 
 def instant_us(value: Any, name: str) -> int:
     """The UTC microseconds of an aware datetime or a ``whenever`` instant."""
-    if is_whenever(value):
+    if type(value) is not datetime and is_whenever(value):
         value = whenever_datetime(value, name)
     return to_us(value, name)
 

@@ -87,7 +87,7 @@ def _whenever_in_out(method: _Method) -> _Method:
 
     @functools.wraps(method)
     def wrapper(self: Schedule, t: Any) -> Any:
-        if is_whenever(t):
+        if type(t) is not datetime and is_whenever(t):
             found = method(self, whenever_datetime(t, "t"))
             return None if found is None else like_whenever(found, t)
         return method(self, t)
@@ -334,7 +334,7 @@ class Schedule(ABC):
         c = self._compiled.hot
         if c.lo <= a <= c.hi and c.lo <= b <= c.hi:
             return c.position(b) - c.position(a)
-        return one_warning(self._compiled.business_time, a, b)
+        return self._compiled.business_time(a, b)
 
     def _add_us(self, a: int, d: int) -> int:
         """:meth:`add` in UTC microseconds.
@@ -342,7 +342,7 @@ class Schedule(ABC):
         Raises:
             HorizonError: as :meth:`add` does.
         """
-        return a if d == 0 else one_warning(self._compiled.add, a, d)
+        return a if d == 0 else self._compiled.add(a, d)
 
     def _next_open_us(self, a: int) -> int | None:
         """:meth:`next_open` in UTC microseconds, or ``None`` beyond the search horizon."""
@@ -381,7 +381,8 @@ class Schedule(ABC):
         """
         if _array_like(t):
             return one_warning(_arrays().is_open, self._compiled, t)
-        return one_warning(self._compiled.is_open, instant_us(t, "t"))
+        # One instant compiles one year at most: one warning at most, no scope needed.
+        return self._compiled.is_open(instant_us(t, "t"))
 
     @_whenever_in_out
     def next_open(self, t: datetime) -> datetime:
@@ -619,6 +620,8 @@ class Schedule(ABC):
             TypeError: for anything but a ``datetime.date`` or a column of dates (a
                 datetime is refused: take its ``.date()`` in the calendar's zone).
         """
+        if type(day) is date:
+            return self._business_day(day)
         if _array_like(day):
             return one_warning(_busdays().is_business_day, self, day)
         return self._business_day(check_date(day, "day"))
