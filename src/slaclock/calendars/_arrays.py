@@ -270,11 +270,17 @@ def _pandas_instants(pd: Any, value: Any, name: str) -> _Column:
     )
 
 
-def _sequence_instants(value: Sequence[Any], name: str) -> _Column:
+def _sequence(value: Sequence[Any], name: str, convert: Callable[[Any, str], int]) -> _Column:
+    """A list or tuple as int64, each item through ``convert(item, "name[i]")``, a missing
+    item (``None``, ``NaT``) as ``NaT``'s integer."""
     out = np.empty(len(value), dtype=np.int64)
     for i, item in enumerate(value):
-        out[i] = _NAT if _is_missing(item) else instant_us(item, f"{name}[{i}]")
+        out[i] = _NAT if _is_missing(item) else convert(item, f"{name}[{i}]")
     return _Column("list" if isinstance(value, list) else "tuple", out, items=value)
+
+
+def _sequence_instants(value: Sequence[Any], name: str) -> _Column:
+    return _sequence(value, name, instant_us)
 
 
 def _durations(value: Any, name: str) -> _Column:
@@ -288,10 +294,7 @@ def _durations(value: Any, name: str) -> _Column:
     if is_polars(value):
         return _Column("polars", polars_durations(value, name), name=value.name, items=value)
     if isinstance(value, list | tuple):
-        out = np.empty(len(value), dtype=np.int64)
-        for i, item in enumerate(value):
-            out[i] = _NAT if _is_missing(item) else duration_us(item, f"{name}[{i}]")
-        return _Column("list" if isinstance(value, list) else "tuple", out)
+        return _sequence(value, name, duration_us)
     if isinstance(value, timedelta):
         return _Column("scalar", np.array(duration_us(value, name), dtype=np.int64))
     array = np.asarray(value)

@@ -44,11 +44,11 @@ from ._arrays import (
     _booleans,
     _Column,
     _flat,
-    _is_missing,
     _leader,
     _own_errors,
     _pandas,
     _result_shape,
+    _sequence,
     require_numpy,
 )
 from ._days import check_date
@@ -219,11 +219,6 @@ def _day_number(value: object, name: str) -> int:
     return check_date(value, name).toordinal() - _EPOCH_ORDINAL
 
 
-def _sequence_days(value: Any, name: str) -> I64:
-    out = np.empty(len(value), dtype=np.int64)
-    for i, item in enumerate(value):
-        out[i] = _NAT if _is_missing(item) else _day_number(item, f"{name}[{i}]")
-    return out
 
 
 def _days(value: Any, name: str, zone: str) -> _Column:
@@ -235,8 +230,9 @@ def _days(value: Any, name: str, zone: str) -> _Column:
         return _Column("polars", polars_days(value, name, zone), name=value.name,
                        items=value, unit="date")
     if isinstance(value, list | tuple):
-        kind = "list" if isinstance(value, list) else "tuple"
-        return _Column(kind, _sequence_days(value, name), items=value, unit="object")
+        column = _sequence(value, name, _day_number)
+        column.unit = "object"
+        return column
     if isinstance(value, date):
         return _Column("scalar", np.array(_day_number(value, name), dtype=np.int64))
     array = np.asarray(value)
@@ -280,8 +276,8 @@ def _pandas_days(pd: Any, value: Any, name: str, zone: str) -> _Column:
         return _Column(kind, _day_numbers(value.to_numpy(), name), index=index, name=value.name,
                        unit=np.datetime_data(dtype)[0])
     if dtype.kind == "O":
-        return _Column(kind, _sequence_days(value.tolist(), name), index=index,
-                       name=value.name, unit="object")
+        values = _sequence(value.tolist(), name, _day_number).values
+        return _Column(kind, values, index=index, name=value.name, unit="object")
     raise TypeError(
         f"{name} must be a pandas Series or Index of dates (datetime.date objects, or "
         f"datetime64), not of {dtype}"
@@ -308,10 +304,7 @@ def _whole_numbers(value: Any, name: str) -> _Column:
         filled = value.cast(pl.Int64).fill_null(_NAT).to_numpy()
         return _Column("polars", np.asarray(filled, dtype=np.int64), items=value)
     if isinstance(value, list | tuple):
-        out = np.empty(len(value), dtype=np.int64)
-        for i, item in enumerate(value):
-            out[i] = _NAT if _is_missing(item) else _whole(item, f"{name}[{i}]")
-        return _Column("list" if isinstance(value, list) else "tuple", out)
+        return _sequence(value, name, _whole)
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
         return _Column("scalar", np.array(int(value), dtype=np.int64))
     array = np.asarray(value)
