@@ -332,3 +332,31 @@ def test_slaclock_imports_neither_polars_nor_whenever_unless_given_one() -> None
 def test_a_numpy_date_past_year_9999_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"day holds 10000-01-01, outside the years 1 to 9999"):
         Calendar.russia().is_business_day(np.array(["10000-01-01"], dtype="M8[D]"))
+
+
+def test_the_pandas_accessor_counts_business_days_between_columns() -> None:
+    import slaclock.pandas  # noqa: F401 - registers the accessor
+
+    cal = Calendar.russia()
+    frame = pd.DataFrame(
+        {"opened": [date(2026, 4, 30), date(2026, 5, 1)], "n": [1, 2]}, index=[7, 8]
+    )
+    counted = frame.slaclock.business_days("opened", date(2026, 5, 15), calendar=cal)
+    assert counted.to_dict() == {7: 9, 8: 8}
+    due = frame.slaclock.add_business_days("opened", "n", calendar=cal)
+    assert due.tolist() == [date(2026, 5, 4), date(2026, 5, 5)]
+    assert frame.slaclock.add_business_days("opened", 1, calendar=cal).tolist() == [
+        date(2026, 5, 4), date(2026, 5, 4)]
+    assert frame.slaclock.is_business_day("opened", calendar=cal).tolist() == [True, False]
+    assert frame["opened"].slaclock.is_business_day(calendar=cal).tolist() == [True, False]
+    assert frame["opened"].slaclock.add_business_days(frame["n"], calendar=cal).tolist() == [
+        date(2026, 5, 4), date(2026, 5, 5)]
+    assert frame["opened"].slaclock.business_days(date(2026, 5, 4), calendar=cal).tolist() == [
+        1, 0]
+
+
+def test_a_nullable_series_of_n_gives_a_missing_date_where_n_is_missing() -> None:
+    cal = Calendar.russia()
+    n = pd.Series([1, None, -1], dtype="Int64", index=["a", "b", "c"])
+    due = cal.add_business_days(date(2026, 4, 30), n)
+    assert due.to_dict() == {"a": date(2026, 5, 4), "b": None, "c": date(2026, 4, 29)}

@@ -292,7 +292,7 @@ def _whole_numbers(value: Any, name: str) -> _Column:
         if not pd.api.types.is_integer_dtype(value.dtype):
             raise TypeError(f"{name} must be a Series of whole numbers, not of {value.dtype}")
         missing = value.isna().to_numpy()
-        values = value.fillna(0).to_numpy(dtype=np.int64)
+        values = value.fillna(0).to_numpy(dtype=np.int64, copy=True)
         values[missing] = _NAT
         index = value.index if kind == "series" else None
         return _Column(kind, values, index=index, name=value.name)
