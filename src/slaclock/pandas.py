@@ -3,8 +3,11 @@
 Importing this module registers it (``import slaclock.pandas``); nothing else does, so
 ``import slaclock`` never imports pandas. The accessor is a thin layer over the calendar's
 own array methods (:meth:`~slaclock.Schedule.business_time`,
-:meth:`~slaclock.Schedule.add`, :meth:`~slaclock.Schedule.is_open` given Series), which
-read column names for you and return Series aligned with the frame's index.
+:meth:`~slaclock.Schedule.add`, :meth:`~slaclock.Schedule.is_open`, and the business-day
+queries :meth:`~slaclock.Schedule.business_days`,
+:meth:`~slaclock.Schedule.add_business_days`, :meth:`~slaclock.Schedule.is_business_day`,
+given Series), which read column names for you and return Series aligned with the frame's
+index.
 
 >>> import pandas as pd
 >>> import slaclock.pandas
@@ -26,7 +29,7 @@ Name: opened, dtype: datetime64[us, Europe/London]
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -60,7 +63,7 @@ class SlaclockFrameAccessor:
         self._frame = frame
 
     def _column(self, column: Any) -> Any:
-        if isinstance(column, pd.Series | timedelta):
+        if isinstance(column, pd.Series | timedelta | date):
             return column
         return self._frame[column]
 
@@ -80,6 +83,22 @@ class SlaclockFrameAccessor:
         """Whether the desk is open at each instant of ``column``: a nullable
         ``boolean`` Series (``<NA>`` where the instant is missing)."""
         return _check(calendar).is_open(self._column(column))
+
+    def business_days(self, start: Any, end: Any, *, calendar: Schedule) -> pd.Series:
+        """The business days from column ``start`` to column ``end`` (a column of dates,
+        or one :class:`~datetime.date`), row by row: nullable ``Int64`` counts, like
+        NumPy's ``busday_count``."""
+        return _check(calendar).business_days(self._column(start), self._column(end))
+
+    def add_business_days(self, day: Any, n: Any, *, calendar: Schedule) -> pd.Series:
+        """The ``n``-th business day after each date of column ``day``; ``n`` is one
+        ``int`` for every row, or a column (label or Series) of whole numbers."""
+        count = n if isinstance(n, int) else self._column(n)
+        return _check(calendar).add_business_days(self._column(day), count)
+
+    def is_business_day(self, column: Any, *, calendar: Schedule) -> pd.Series:
+        """Whether each date of ``column`` is a business day (nullable ``boolean``)."""
+        return _check(calendar).is_business_day(self._column(column))
 
 
 @pd.api.extensions.register_series_accessor("slaclock")
@@ -105,3 +124,16 @@ class SlaclockSeriesAccessor:
     def is_open(self, *, calendar: Schedule) -> pd.Series:
         """Whether the desk is open at each instant (nullable ``boolean``)."""
         return _check(calendar).is_open(self._series)
+
+    def business_days(self, end: Any, *, calendar: Schedule) -> pd.Series:
+        """The business days from each date to ``end`` (a Series on the same index, or
+        one :class:`~datetime.date`): nullable ``Int64`` counts."""
+        return _check(calendar).business_days(self._series, end)
+
+    def add_business_days(self, n: Any, *, calendar: Schedule) -> pd.Series:
+        """The ``n``-th business day after each date (``n``: an ``int`` or a Series)."""
+        return _check(calendar).add_business_days(self._series, n)
+
+    def is_business_day(self, *, calendar: Schedule) -> pd.Series:
+        """Whether each date is a business day (nullable ``boolean``)."""
+        return _check(calendar).is_business_day(self._series)

@@ -20,7 +20,10 @@ What a call accepts, and what it returns:
   :class:`~slaclock.NaiveDatetimeError`, as a naive datetime is;
 - a list or tuple of aware datetimes (``None`` for a missing value) gives a list or
   tuple of :class:`~datetime.timedelta`, of datetimes in each element's zone, or of
-  ``bool``.
+  ``bool``;
+- a polars ``Series`` of ``pl.Datetime(time_zone=...)`` gives a polars Series:
+  ``Duration``, ``Datetime`` in the input's zone, ``Boolean`` (null for null); a naive
+  one is refused with :class:`~slaclock.NaiveDatetimeError`.
 
 Durations are ``timedelta64`` arrays, ``Timedelta`` Series, lists of timedeltas or one
 :class:`~datetime.timedelta` for every row; one aware datetime likewise stands for every
@@ -50,6 +53,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slaclock._errors import Datetime64AssumedUTCWarning, NaiveDatetimeError
 from slaclock._instants import duration_us, from_us, like, to_us
+
+from ._foreign import (
+    instant_us,
+    is_polars,
+    is_whenever,
+    like_whenever,
+    polars_durations,
+    polars_instants,
+    polars_result,
+    whenever_datetime,
+)
 
 try:
     import numpy as np
@@ -159,11 +173,13 @@ class _Column:
     """One argument as int64 microseconds, with what is needed to shape the result.
 
     ``kind`` is ``"scalar"``, ``"numpy"``, ``"series"``, ``"index"``, ``"list"`` or
-    ``"tuple"``; ``zone`` is the zone of a pandas column or of a scalar datetime (``None``
-    for NumPy: UTC); ``items`` are a list's own datetimes (their zones and classes).
+    ``"tuple"`` (or ``"polars"``); ``unit`` is how a column of dates holds them
+    (``"object"`` for ``datetime.date`` objects, else a ``datetime64`` unit); ``zone`` is
+    the zone of a pandas column or of a scalar datetime (``None`` for NumPy: UTC);
+    ``items`` are a list's own datetimes (their zones and classes).
     """
 
-    __slots__ = ("index", "items", "kind", "name", "values", "zone")
+    __slots__ = ("index", "items", "kind", "name", "unit", "values", "zone")
 
     def __init__(
         self,
@@ -174,6 +190,7 @@ class _Column:
         index: Any = None,
         name: Any = None,
         items: Sequence[Any] | datetime | None = None,
+        unit: str | None = None,
     ) -> None:
         self.kind = kind
         self.values = values
@@ -181,6 +198,7 @@ class _Column:
         self.index = index
         self.name = name
         self.items = items
+        self.unit = unit
 
 
 def _pandas() -> Any:
@@ -192,8 +210,13 @@ def _instants(value: Any, name: str) -> _Column:
     pd = _pandas()
     if pd is not None and isinstance(value, pd.Series | pd.Index):
         return _pandas_instants(pd, value, name)
+    if is_polars(value):
+        values, zone = polars_instants(value, name)
+        return _Column("polars", values, zone=zone, name=value.name, items=value)
     if isinstance(value, list | tuple):
         return _sequence_instants(value, name)
+    if is_whenever(value):
+        value = whenever_datetime(value, name)
     if isinstance(value, datetime):
         return _Column("scalar", np.array(to_us(value, name), dtype=np.int64),
                        zone=value.tzinfo, items=value)
@@ -247,11 +270,17 @@ def _pandas_instants(pd: Any, value: Any, name: str) -> _Column:
     )
 
 
-def _sequence_instants(value: Sequence[Any], name: str) -> _Column:
+def _sequence(value: Sequence[Any], name: str, convert: Callable[[Any, str], int]) -> _Column:
+    """A list or tuple as int64, each item through ``convert(item, "name[i]")``, a missing
+    item (``None``, ``NaT``) as ``NaT``'s integer."""
     out = np.empty(len(value), dtype=np.int64)
     for i, item in enumerate(value):
-        out[i] = _NAT if _is_missing(item) else to_us(item, f"{name}[{i}]")
+        out[i] = _NAT if _is_missing(item) else convert(item, f"{name}[{i}]")
     return _Column("list" if isinstance(value, list) else "tuple", out, items=value)
+
+
+def _sequence_instants(value: Sequence[Any], name: str) -> _Column:
+    return _sequence(value, name, instant_us)
 
 
 def _durations(value: Any, name: str) -> _Column:
@@ -262,11 +291,10 @@ def _durations(value: Any, name: str) -> _Column:
             raise TypeError(f"{name} must be a Series or Index of timedeltas, not {value.dtype}")
         index = value.index if kind == "series" else None
         return _Column(kind, _as_us(value.to_numpy(), "m8[us]"), index=index, name=value.name)
+    if is_polars(value):
+        return _Column("polars", polars_durations(value, name), name=value.name, items=value)
     if isinstance(value, list | tuple):
-        out = np.empty(len(value), dtype=np.int64)
-        for i, item in enumerate(value):
-            out[i] = _NAT if _is_missing(item) else duration_us(item, f"{name}[{i}]")
-        return _Column("list" if isinstance(value, list) else "tuple", out)
+        return _sequence(value, name, duration_us)
     if isinstance(value, timedelta):
         return _Column("scalar", np.array(duration_us(value, name), dtype=np.int64))
     array = np.asarray(value)
@@ -324,7 +352,7 @@ def _leader(*columns: _Column) -> _Column:
                     "the Series have different indexes; align them first (slaclock pairs "
                     "elements by position, not by label)"
                 )
-    for kind in ("series", "index", "numpy", "list", "tuple"):
+    for kind in ("series", "index", "polars", "numpy", "list", "tuple"):
         for c in columns:
             if c.kind == kind:
                 return c
@@ -336,6 +364,8 @@ def _leader(*columns: _Column) -> _Column:
 
 def _timedeltas(out: I64, lead: _Column) -> Any:
     m8 = out.view("m8[us]")
+    if lead.kind == "polars":
+        return polars_result("", out, out == _NAT, "duration")
     if lead.kind == "series":
         return _pandas().Series(m8, index=lead.index, copy=False)
     if lead.kind == "index":
@@ -348,6 +378,10 @@ def _timedeltas(out: I64, lead: _Column) -> Any:
 
 def _datetimes(out: I64, lead: _Column, starts: _Column) -> Any:
     m8 = out.view("M8[us]")
+    if lead.kind == "polars":
+        zone = _common_zone(starts.items) if starts.kind in ("list", "tuple") else starts.zone
+        name = starts.name if starts.kind == "polars" else ""
+        return polars_result(name, out, out == _NAT, "datetime", zone=zone)
     if lead.kind in ("series", "index"):
         pd = _pandas()
         listed = starts.kind in ("list", "tuple")
@@ -379,17 +413,29 @@ def _python_datetimes(out: I64, starts: _Column) -> list[datetime | None]:
             model = None
         if model is None:
             result.append(from_us(us, starts.zone or UTC))
+        elif is_whenever(model):
+            zone = whenever_datetime(model, "start").tzinfo
+            result.append(like_whenever(from_us(us, zone), model))
         else:
             result.append(like(from_us(us, model.tzinfo), model))
     return result
 
 
 def _common_zone(items: Any) -> tzinfo | None:
-    zones = {id(x.tzinfo): x.tzinfo for x in items if not _is_missing(x)}
+    zones = {id(z): z for z in (_zone_of(x) for x in items if not _is_missing(x))}
     return next(iter(zones.values())) if len(zones) == 1 else None
 
 
+def _zone_of(item: Any) -> tzinfo | None:
+    if is_whenever(item):
+        return whenever_datetime(item, "start").tzinfo
+    zone: tzinfo | None = item.tzinfo
+    return zone
+
+
 def _booleans(out: Mask, nat: Mask, column: _Column) -> Any:
+    if column.kind == "polars":
+        return polars_result(column.name, out, nat, "bool")
     if column.kind in ("series", "index"):
         pd = _pandas()
         values = pd.arrays.BooleanArray(out, nat.copy())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-import warnings
 from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from slaclock._errors import ConfigError, HorizonError, ProvisionalCalendarWarning, caller_level
+from slaclock._errors import ConfigError, HorizonError
 from slaclock._instants import bound_to_us, from_us
 
 from ._days import DaySource, FrozenDateMap, YearRules, check_date, to_dates, to_day_source
@@ -25,6 +24,7 @@ from ._hours import (
     parse_day_hours,
     parse_weekly_hours,
 )
+from ._provisional import note
 from ._schedule import CombinedCalendar, Schedule, _never_opens_from, _Week
 from ._timeline import Interval, Timeline, merge
 
@@ -401,7 +401,7 @@ class Calendar(Schedule):
         assert isinstance(found, frozenset)
         return found
 
-    def is_business_day(self, day: date) -> bool:
+    def _business_day(self, day: date) -> bool:
         """Whether the desk has any hours on ``day`` (an overnight shift counts for the day
         it starts on)."""
         return bool(self.day_hours(day))
@@ -432,19 +432,14 @@ class Calendar(Schedule):
         return merge(out)
 
     def _warn_if_provisional(self, year: int) -> None:
-        """Warn the first time this calendar compiles a provisional year."""
+        """Note the first time this calendar compiles a provisional year (one warning per
+        call names them all: see ``_provisional``)."""
         key = ("warned", year)
         extras = self._compiled.extras
         if key in extras or not self._rules(year).provisional:
             return
         extras[key] = True
-        warnings.warn(
-            f"{year} is a provisional year: its days off are computed from the fixed "
-            "holidays, without the government's transfers, and may change when the "
-            "official calendar is published",
-            ProvisionalCalendarWarning,
-            stacklevel=caller_level(),
-        )
+        note(year)
 
 
 

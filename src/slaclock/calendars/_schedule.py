@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -15,6 +16,8 @@ from slaclock._errors import HorizonError
 from slaclock._instants import EPOCH, ONE_US, bound_to_us, duration_us, from_us, like, to_us
 
 from ._days import check_date
+from ._foreign import instant_us, is_whenever, like_whenever, whenever_datetime
+from ._provisional import one_warning
 from ._timeline import (
     FIRST_US,
     HORIZON_YEARS,
@@ -47,6 +50,8 @@ class _SeriesLike(Protocol):
     def index(self) -> Any: ...
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
 _FAR = HORIZON_YEARS * 366 * 86_400_000_000
 
 
@@ -75,6 +80,24 @@ def _horizon(a: int, *, forward: bool = True) -> int:
     except OverflowError:  # past the years 1 to 9999: past every instant the calendar has
         return a + _FAR if forward else a - _FAR
     return (datetime.combine(day, utc.timetz()) - EPOCH) // ONE_US
+
+
+def _whenever_in_out(method: _Method) -> _Method:
+    """Let a one-instant query take a ``whenever`` instant, and answer in its class."""
+
+    @functools.wraps(method)
+    def wrapper(self: Schedule, t: Any) -> Any:
+        if type(t) is not datetime and is_whenever(t):
+            found = method(self, whenever_datetime(t, "t"))
+            return None if found is None else like_whenever(found, t)
+        return method(self, t)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def instant_datetime(value: Any, name: str) -> datetime:
+    """An aware datetime, or a ``whenever`` instant as one."""
+    return whenever_datetime(value, name) if is_whenever(value) else value
 
 
 class Schedule(ABC):
@@ -132,8 +155,9 @@ class Schedule(ABC):
         return None
 
     @abstractmethod
-    def is_business_day(self, day: date) -> bool:
-        """Whether ``day`` is a business day (see the subclass for the exact rule)."""
+    def _business_day(self, day: date) -> bool:
+        """Whether ``day`` (a checked date) is a business day (see the subclass for the
+        exact rule)."""
 
     # -- combining -----------------------------------------------------------------------
 
@@ -194,10 +218,10 @@ class Schedule(ABC):
                 a = to_us(start, "start")
                 b = to_us(end, "end")
         elif _array_like(start) or _array_like(end):
-            return _arrays().business_time(self._compiled, start, end)
+            return one_warning(_arrays().business_time, self._compiled, start, end)
         else:
-            a = to_us(start, "start")
-            b = to_us(end, "end")
+            a = instant_us(start, "start")
+            b = instant_us(end, "end")
         c = self._compiled.hot
         if c.lo <= a <= c.hi and c.lo <= b <= c.hi:
             # Both in the year the last query used: YearChunk.position twice, written out
@@ -216,7 +240,7 @@ class Schedule(ABC):
                 e = ends[i - 1]
                 pb = cum[i - 1] - (e - b if e > b else 0)
             return timedelta(microseconds=pb - pa)
-        return timedelta(microseconds=self._compiled.business_time(a, b))
+        return timedelta(microseconds=one_warning(self._compiled.business_time, a, b))
 
     @overload
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
@@ -267,7 +291,9 @@ class Schedule(ABC):
                 a = to_us(start, "start")
             d = duration // ONE_US
         elif _array_like(start) or _array_like(duration):
-            return _arrays().add(self._compiled, start, duration)
+            return one_warning(_arrays().add, self._compiled, start, duration)
+        elif is_whenever(start):
+            return like_whenever(self.add(whenever_datetime(start, "start"), duration), start)
         else:
             a = to_us(start, "start")
             d = duration_us(duration)
@@ -293,7 +319,7 @@ class Schedule(ABC):
                 k = bisect_right(cum, target)
                 us = c.starts[k] + target - (cum[k - 1] if k else 0)
         if us is None:
-            us = self._compiled.add(a, d)
+            us = one_warning(self._compiled.add, a, d)
         if type(start) is datetime:
             try:
                 return (EPOCH + timedelta(microseconds=us)).astimezone(start.tzinfo)
@@ -320,7 +346,7 @@ class Schedule(ABC):
 
     def _next_open_us(self, a: int) -> int | None:
         """:meth:`next_open` in UTC microseconds, or ``None`` beyond the search horizon."""
-        return self._compiled.next_open(a, _horizon(a))
+        return one_warning(self._compiled.next_open, a, _horizon(a))
 
     @overload
     def subtract(self, start: datetime, duration: timedelta) -> datetime: ...
@@ -354,9 +380,11 @@ class Schedule(ABC):
         Given a column, whether it is open at each instant (see :doc:`/reference/arrays`).
         """
         if _array_like(t):
-            return _arrays().is_open(self._compiled, t)
-        return self._compiled.is_open(to_us(t, "t"))
+            return one_warning(_arrays().is_open, self._compiled, t)
+        # One instant compiles one year at most: one warning at most, no scope needed.
+        return self._compiled.is_open(instant_us(t, "t"))
 
+    @_whenever_in_out
     def next_open(self, t: datetime) -> datetime:
         """``t`` itself when the desk is open then, else the next opening (in ``t``'s zone).
 
@@ -365,7 +393,7 @@ class Schedule(ABC):
                 the opening cannot be written in ``t``'s zone (past year 9999).
         """
         a = to_us(t, "t")
-        found = self._compiled.next_open(a, _horizon(a))
+        found = one_warning(self._compiled.next_open, a, _horizon(a))
         if found is None:
             raise HorizonError(
                 f"the calendar does not open in the {HORIZON_YEARS} years after {t.isoformat()}"
@@ -374,6 +402,7 @@ class Schedule(ABC):
             return t
         return like(from_us(found, t.tzinfo), t)
 
+    @_whenever_in_out
     def next_close(self, t: datetime) -> datetime | None:
         """The end of the open period that contains ``t`` or, when closed, of the next one.
 
@@ -384,9 +413,10 @@ class Schedule(ABC):
             HorizonError: when the closing cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.next_close(a, _horizon(a))
+        found = one_warning(self._compiled.next_close, a, _horizon(a))
         return None if found is None else like(from_us(found, t.tzinfo), t)
 
+    @_whenever_in_out
     def previous_open(self, t: datetime) -> datetime:
         """The latest instant up to ``t`` at which the desk was open: ``t`` itself when it
         is open then (or ``t`` is the very end of an open period), else the end of the
@@ -400,7 +430,7 @@ class Schedule(ABC):
                 the instant cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.previous_open(a, _horizon(a, forward=False))
+        found = one_warning(self._compiled.previous_open, a, _horizon(a, forward=False))
         if found is None:
             raise HorizonError(
                 f"the calendar was not open in the {HORIZON_YEARS} years before {t.isoformat()}"
@@ -409,6 +439,7 @@ class Schedule(ABC):
             return t
         return like(from_us(found, t.tzinfo), t)
 
+    @_whenever_in_out
     def previous_close(self, t: datetime) -> datetime | None:
         """The latest instant up to ``t`` at which the desk was closed: ``t`` itself when it
         is closed then, else the start of the open period holding ``t`` (the desk was
@@ -421,7 +452,7 @@ class Schedule(ABC):
             HorizonError: when the instant cannot be written in ``t``'s zone.
         """
         a = to_us(t, "t")
-        found = self._compiled.previous_close(a, _horizon(a, forward=False))
+        found = one_warning(self._compiled.previous_close, a, _horizon(a, forward=False))
         if found is None:
             return None
         if found == a:
@@ -436,6 +467,14 @@ class Schedule(ABC):
         ``[end, start)``, latest first (each still ``(opening, closing)``). A period that
         runs across the end of a year comes whole.
         """
+        if is_whenever(start) or is_whenever(end):
+            plain = self.periods(instant_datetime(start, "start"), instant_datetime(end, "end"))
+            if not is_whenever(start):
+                yield from plain
+                return
+            for opening, closing in plain:
+                yield like_whenever(opening, start), like_whenever(closing, start)
+            return
         a = to_us(start, "start")
         b = to_us(end, "end")
         zone = start.tzinfo
@@ -443,18 +482,46 @@ class Schedule(ABC):
         for s, e in found:
             yield like(from_us(s, zone), start), like(from_us(e, zone), start)
 
-    def business_days(self, start: date, end: date) -> int:
+    @overload
+    def business_days(self, start: date, end: date) -> int: ...
+    @overload
+    def business_days(
+        self, start: numpy.typing.NDArray[Any], end: Any
+    ) -> numpy.typing.NDArray[numpy.int64]: ...
+    @overload
+    def business_days(
+        self, start: date, end: numpy.typing.NDArray[Any]
+    ) -> numpy.typing.NDArray[numpy.int64]: ...
+    @overload
+    def business_days(self, start: list[date | None], end: Any) -> list[int | None]: ...
+    @overload
+    def business_days(
+        self, start: tuple[date | None, ...], end: Any
+    ) -> tuple[int | None, ...]: ...
+    @overload
+    def business_days(self, start: _SeriesLike, end: Any) -> pandas.Series: ...
+    @overload
+    def business_days(self, start: Any, end: Any) -> Any: ...
+
+    def business_days(self, start: Any, end: Any) -> Any:
         """The number of business days ``d`` with ``start <= d < end``, like NumPy's
         ``busday_count``; when ``end`` is before ``start``, minus the count from ``end`` to
         ``start`` (so that swapping the bounds changes the sign; NumPy instead shifts the
         half-open interval).
 
-        Runtime complexity: O(days).
+        Given columns of dates (NumPy ``datetime64[D]`` arrays, pandas Series, lists,
+        polars Series; one date beside a column stands for every row), the count of each
+        pair (see :doc:`/reference/arrays`).
+
+        Runtime complexity: O(days); a column reads each year's business days once per
+        calendar, then O(log days) per row.
 
         Raises:
             TypeError: for anything but two ``datetime.date`` (a datetime is refused: take
                 its ``.date()`` in the calendar's zone).
         """
+        if _array_like(start) or _array_like(end):
+            return one_warning(_busdays().business_days, self, start, end)
         check_date(start, "start")
         check_date(end, "end")
         if end < start:
@@ -462,21 +529,44 @@ class Schedule(ABC):
         count = 0
         day = start
         while day < end:
-            count += self.is_business_day(day)
+            count += self._business_day(day)
             day += _ONE_DAY
         return count
 
-    def add_business_days(self, day: date, n: int) -> date:
+    @overload
+    def add_business_days(self, day: date, n: int) -> date: ...
+    @overload
+    def add_business_days(
+        self, day: numpy.typing.NDArray[Any], n: Any
+    ) -> numpy.typing.NDArray[numpy.datetime64]: ...
+    @overload
+    def add_business_days(self, day: list[date | None], n: Any) -> list[date | None]: ...
+    @overload
+    def add_business_days(
+        self, day: tuple[date | None, ...], n: Any
+    ) -> tuple[date | None, ...]: ...
+    @overload
+    def add_business_days(self, day: _SeriesLike, n: Any) -> pandas.Series: ...
+    @overload
+    def add_business_days(self, day: Any, n: Any) -> Any: ...
+
+    def add_business_days(self, day: Any, n: Any) -> Any:
         """The ``n``-th business day after ``day`` (before it when ``n`` is negative).
 
         ``day`` itself is not counted; ``n == 0`` gives ``day`` when it is a business day,
         else the next business day.
+
+        Given a column of dates, or of ``n`` (a NumPy integer array, a Series, a list),
+        the answer for each row, one value beside a column standing for every row (see
+        :doc:`/reference/arrays`).
 
         Raises:
             TypeError: when ``day`` is not a ``datetime.date`` or ``n`` not an ``int``.
             HorizonError: when no business day lies within 50 years, or the answer would
                 be outside the years 1 to 9999.
         """
+        if _array_like(day) or _array_like(n):
+            return one_warning(_busdays().add_business_days, self, day, n)
         check_date(day, "day")
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"n must be a whole number of business days, not {n!r}")
@@ -489,7 +579,7 @@ class Schedule(ABC):
                 remaining, day = 1, day - _ONE_DAY
             while remaining:
                 day += step
-                if self.is_business_day(day):
+                if self._business_day(day):
                     remaining -= 1
                     span = 0
                     continue
@@ -505,6 +595,37 @@ class Schedule(ABC):
             raise HorizonError("the answer would lie outside the years 1 to 9999") from None
         return day
 
+    @overload
+    def is_business_day(self, day: date) -> bool: ...
+    @overload
+    def is_business_day(
+        self, day: numpy.typing.NDArray[Any]
+    ) -> numpy.typing.NDArray[numpy.bool_]: ...
+    @overload
+    def is_business_day(self, day: list[date | None]) -> list[bool | None]: ...
+    @overload
+    def is_business_day(self, day: tuple[date | None, ...]) -> tuple[bool | None, ...]: ...
+    @overload
+    def is_business_day(self, day: _SeriesLike) -> pandas.Series: ...
+
+    def is_business_day(self, day: Any) -> Any:
+        """Whether the desk works on ``day`` (the subclass says what counts: a
+        :class:`~slaclock.Calendar`'s date with any hours, an overnight shift counting
+        for the day it starts on; a combination's date with any open instant).
+
+        Given a column of dates (a NumPy ``datetime64[D]`` array, a pandas Series, a list,
+        a polars Series), whether each is (see :doc:`/reference/arrays`).
+
+        Raises:
+            TypeError: for anything but a ``datetime.date`` or a column of dates (a
+                datetime is refused: take its ``.date()`` in the calendar's zone).
+        """
+        if type(day) is date:
+            return self._business_day(day)
+        if _array_like(day):
+            return one_warning(_busdays().is_business_day, self, day)
+        return self._business_day(check_date(day, "day"))
+
     def _open_on_date(self, day: date) -> bool:
         """Whether the desk is open at any instant of ``day`` in the calendar's zone."""
         check_date(day, "day")
@@ -518,6 +639,13 @@ def _array_like(value: object) -> bool:
     """Whether a value is a column of values (list, tuple, NumPy array, pandas Series or
     Index) for the array API, rather than one datetime."""
     return isinstance(value, list | tuple) or hasattr(value, "__array__")
+
+
+def _busdays() -> Any:
+    """The column forms of the business-day queries (they need NumPy)."""
+    from . import _busdays as module
+
+    return module
 
 
 def _arrays() -> Any:
@@ -554,7 +682,7 @@ class CombinedCalendar(Schedule):
     def tz(self) -> str:
         return self.zone.key
 
-    def is_business_day(self, day: date) -> bool:
+    def _business_day(self, day: date) -> bool:
         return self._open_on_date(day)
 
     def _open_span(self) -> tuple[int, int] | None:
