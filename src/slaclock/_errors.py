@@ -129,7 +129,14 @@ class ProvisionalCalendarWarning(SlaclockWarning):
     once the decree for that year is published. Filter it, or turn it into an error::
 
         warnings.simplefilter("error", slaclock.ProvisionalCalendarWarning)
+
+    Attributes:
+        years: the provisional years the warning is about, in order.
     """
+
+    def __init__(self, message: str, years: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.years = years
 
 
 class _FileKeyError(ConfigError):

@@ -749,11 +749,11 @@ def calendar_to_ics(
     out.add("x-wr-calname", title)
     for y in years:
         if calendar.is_provisional(y):
-            warnings.warn(
+            warnings.warn(ProvisionalCalendarWarning(
                 f"{y} is a provisional year: the days published are computed from the "
                 "fixed holidays, without the government's transfers, and may change",
-                ProvisionalCalendarWarning, stacklevel=2,
-            )
+                (y,),
+            ), stacklevel=2)
         rules = calendar.holidays.rules(y) if calendar.holidays is not None else YearRules()
         day = date(y, 1, 1)
         while day.year == y:

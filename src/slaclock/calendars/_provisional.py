@@ -73,6 +73,5 @@ def _warn(years: list[int]) -> None:
             "fixed holidays, without the government's transfers, and may change when the "
             "official calendars are published"
         )
-    warning = ProvisionalCalendarWarning(text)
-    warning.years = tuple(years)  # type: ignore[attr-defined]
+    warning = ProvisionalCalendarWarning(text, tuple(years))
     warnings.warn(warning, stacklevel=caller_level())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from slaclock._errors import LongCompileWarning, ProvisionalCalendarWarning
+from slaclock.calendars import spans
 from slaclock.logs import csv_safe, printable
 
 __all__ = [
@@ -129,7 +129,8 @@ class Provisional:
         """One line for stderr, or ``None`` when no year was provisional."""
         if not self:
             return None
-        what = [*_ranges(sorted(self.years)), *self.other]
+        what = [spans(sorted(self.years))] if self.years else []
+        what += self.other
         plural = len(self.years) + len(self.other) != 1 or any("-" in w for w in what)
         return (
             f"slaclock: note: {', '.join(what)} {'are' if plural else 'is a'} provisional "
@@ -161,19 +162,6 @@ def provisional_years(schedules: Iterable[Any], start: datetime, end: datetime) 
     return sorted(years)
 
 
-_YEAR = re.compile(r"(\d{1,4}) is a provisional year")
-
-
-def _ranges(years: list[int]) -> list[str]:
-    out: list[str] = []
-    for year in years:
-        if out and year == int(out[-1].rsplit("-", 1)[-1]) + 1:
-            out[-1] = f"{out[-1].split('-')[0]}-{year}"
-        else:
-            out.append(str(year))
-    return out
-
-
 @contextlib.contextmanager
 def provisional_notice(stream: IO[str] | None = None) -> Iterator[Provisional]:
     """Collect :class:`~slaclock.ProvisionalCalendarWarning` warnings and, at the end,
@@ -195,8 +183,8 @@ def provisional_notice(stream: IO[str] | None = None) -> Iterator[Provisional]:
                         others.append(item)
                     elif seen.exact:
                         continue
-                    elif found := _YEAR.match(str(item.message)):
-                        seen.years.add(int(found[1]))
+                    elif years := getattr(item.message, "years", ()):
+                        seen.years.update(years)
                     elif str(item.message) not in seen.other:
                         seen.other.append(str(item.message))
     finally:
