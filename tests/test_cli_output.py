@@ -17,7 +17,8 @@ import pytest
 
 from cli_runner import run
 from slaclock.cli import _render, _report_table
-from slaclock.cli._render import atomic_output, percent_of
+from slaclock.cli._render import atomic_output
+from slaclock.reporting import percent_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"

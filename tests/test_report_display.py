@@ -36,7 +36,9 @@ def test_a_notebook_shows_the_report_and_its_summary_as_tables(
     levels = [page.index(f"<td style=\"text-align: left\">{lv}</td>") for lv in sample.levels]
     assert levels == sorted(levels)  # the policy's order
     assert ">partner.standard</td><td style=\"text-align: right\">543</td>" in page
-    assert ">85.8%</td>" in page
+    # The shares as the terminal's table writes them, from the counts (not rounded twice).
+    assert ">85.8% (1688 of 1968)</td>" in page
+    assert ">90.2% (119 of 132)</td>" in page
     summary = sample.summary._repr_html_()
     assert summary.startswith("<table>")
     assert ">all</td>" in summary

@@ -289,3 +289,11 @@ def test_a_since_that_is_no_date_says_so_not_that_it_lacks_an_offset() -> None:
     line = one_line_error(result)
     assert "'2026-13-01' is not a date (month must be in 1..12)" in line
     assert "offset" not in line
+
+
+@pytest.mark.parametrize("text", ["2026-5-1", "nonsense", "yesterday"])
+def test_a_since_or_until_that_is_no_time_says_what_they_take(text: str) -> None:
+    for option in ("--since", "--until"):
+        line = one_line_error(run("report", SAMPLE, option, text))
+        assert f"'{text}' is neither a date (2026-05-01) nor a time in ISO 8601" in line
+        assert "with an offset, e.g." not in line

@@ -43,11 +43,17 @@ def zone_option(value: str | None) -> tzinfo | None:
         raise click.BadParameter(str(error), param_hint="'--tz'") from None
 
 
-def instant(value: str, name: str, tz: tzinfo | None, *, allow_now: bool = False) -> datetime:
-    """A time given on the command line; ``now`` where allowed."""
+def instant(
+    value: str, name: str, tz: tzinfo | None, *, allow_now: bool = False,
+    unreadable: str | None = None,
+) -> datetime:
+    """A time given on the command line; ``now`` where allowed; ``unreadable`` says what
+    the option takes when the text is no time (a template of ``{text!r}``)."""
     if allow_now and value.strip().lower() == "now":
         return datetime.now(UTC)
     try:
+        if unreadable is not None:
+            return parse_time(value, tz, unreadable=unreadable)
         return parse_time(value, tz)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint=name) from None

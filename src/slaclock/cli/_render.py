@@ -25,7 +25,7 @@ from slaclock.calendars import spans
 from slaclock.logs import csv_safe, printable
 
 __all__ = [
-    "Provisional", "atomic_output", "calendar_table", "clock_label", "percent_of",
+    "Provisional", "atomic_output", "calendar_table", "clock_label",
     "plot", "print_rich", "provisional_notice", "provisional_years", "write_csv",
 ]
 
@@ -337,18 +337,6 @@ def clock_label(metric: str, cycle: int = 0) -> str:
     """
     name = metric.replace("_", " ")
     return f"{name} {cycle}" if cycle else name
-
-
-def percent_of(part: int, whole: int, *, short: bool = False) -> str:
-    """A share with the counts it is made of; ``-`` when there is nothing to count.
-
-    >>> percent_of(1, 2), percent_of(0, 0), percent_of(2, 3, short=True)
-    ('50.0% (1 of 2)', '-', '66.7% (3)')
-    """
-    if whole == 0:
-        return "-"
-    share = f"{part / whole * 100:.1f}%"
-    return f"{share} ({whole})" if short else f"{share} ({part} of {whole})"
 
 
 # -- the chart --------------------------------------------------------------------------

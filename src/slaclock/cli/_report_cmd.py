@@ -252,6 +252,11 @@ def _report_filters(
                    frozenset(c.strip() for c in customers))
 
 
+#: What ``--since`` and ``--until`` take, said of a text that is neither.
+PERIOD_BOUND = ("{text!r} is neither a date (2026-05-01) nor a time in ISO 8601 "
+                "(2026-05-01T09:00, in the desk's zone, or with an offset)")
+
+
 def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
     """An instant of ``--since``/``--until``: ISO 8601, without an offset in ``zone``; a
     date alone is its midnight there (for the end of a period, the next midnight, so
@@ -266,7 +271,7 @@ def _period_bound(text: str, name: str, zone: tzinfo, *, end: bool) -> datetime:
                 f"{text!r} is not a date ({error}): give YYYY-MM-DD, or a time in ISO 8601",
                 param_hint=name,
             ) from None
-        return instant(text, name, zone)
+        return instant(text, name, zone, unreadable=PERIOD_BOUND)
     if end:
         if day == date.max:
             raise click.BadParameter(f"{text!r} is too late", param_hint=name)

@@ -19,10 +19,10 @@ from slaclock.cli._render import (
     _table,
     _width,
     clock_label,
-    percent_of,
     print_rich,
 )
 from slaclock.logs import BadRow, format_time, printable, working_hours
+from slaclock.reporting import percent_of
 from slaclock.reporting._chart import FEW
 
 if TYPE_CHECKING:

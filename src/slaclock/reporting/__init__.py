@@ -12,7 +12,7 @@ from slaclock.reporting._report import report
 from slaclock.reporting._result import Report, goals_and_levels
 from slaclock.reporting._rows import METRIC_COLUMNS, MetricWriter, metric_rows
 from slaclock.reporting._sources import TicketEvents, log_tickets
-from slaclock.reporting._summary import Summary, overdue_seconds
+from slaclock.reporting._summary import Summary, overdue_seconds, percent_of
 
 __all__ = [
     "METRIC_COLUMNS",
@@ -27,6 +27,7 @@ __all__ = [
     "log_tickets",
     "metric_rows",
     "overdue_seconds",
+    "percent_of",
     "replay",
     "replay_tickets",
     "report",

@@ -16,7 +16,7 @@ from slaclock._errors import EventError
 from slaclock.logs import BadRow
 from slaclock.reporting._replay import Tally
 from slaclock.reporting._rows import METRIC_COLUMNS, metric_rows
-from slaclock.reporting._summary import _COUNTS, Summary, _pandas, _percent, html_table
+from slaclock.reporting._summary import _COUNTS, Summary, _pandas, html_table, percent_of
 from slaclock.sla import RegulationVersions, TicketStatus, desk_zone
 
 if TYPE_CHECKING:
@@ -89,11 +89,13 @@ class Report:
         data = self.summary.as_dict()
         header = ["level", "tickets", "met", "breached", "in progress", "at risk",
                   "compliance", "goal"]
-        rows = [[lv["level"], *(f"{lv[c]:,}" for c in _COUNTS), _percent(lv["compliance"]),
-                 _percent(self.goals.get(lv["level"]))]
+        goals = self.goals
+        rows = [[lv["level"], *(f"{lv[c]:,}" for c in _COUNTS),
+                 percent_of(lv["met"], lv["met"] + lv["breached"]),
+                 f"{goals[lv['level']]:.1%}" if lv["level"] in goals else ""]
                 for lv in sorted(data["levels"], key=lambda lv: self._level_rank(lv["level"]))]
         rows.append(["all", *(f"{data[c]:,}" for c in _COUNTS),
-                     _percent(data["compliance"]), ""])
+                     percent_of(data["met"], data["met"] + data["breached"]), ""])
         left = len(self.rejected)
         head = (
             f"<p><b>SLA report</b> at {html.escape(self.at.isoformat())}: "

@@ -20,7 +20,9 @@ from slaclock.sla import Counted, TicketStatus, counted_of
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["TOP", "AtRisk", "Breach", "Summary", "compliance", "overdue_seconds"]
+__all__ = [
+    "TOP", "AtRisk", "Breach", "Summary", "compliance", "overdue_seconds", "percent_of",
+]
 
 #: How many of the worst breaches a summary keeps.
 TOP = 10
@@ -290,11 +292,11 @@ class Summary:
 
     def __repr__(self) -> str:
         total = self.as_dict()
-        share = total["compliance"]
+        share = percent_of(total["met"], total["met"] + total["breached"]).split(" ")[0]
         return (
             f"<Summary: {total['tickets']:,} tickets, {total['met']:,} met, "
             f"{total['breached']:,} breached, {total['in_progress']:,} in progress, "
-            f"compliance {'-' if share is None else f'{share:.1%}'}; {len(self.levels)} "
+            f"compliance {share}; {len(self.levels)} "
             f"levels, {len({month for month, _ in self.months})} months>"
         )
 
@@ -303,15 +305,24 @@ class Summary:
         data = self.as_dict()
         header = ["level", "tickets", "met", "breached", "in progress", "at risk",
                   "compliance"]
-        rows = [[lv["level"], *(f"{lv[c]:,}" for c in _COUNTS), _percent(lv["compliance"])]
+        rows = [[lv["level"], *(f"{lv[c]:,}" for c in _COUNTS),
+                 percent_of(lv["met"], lv["met"] + lv["breached"])]
                 for lv in data["levels"]]
         rows.append(["all", *(f"{data[c]:,}" for c in _COUNTS),
-                      _percent(data["compliance"])])
+                     percent_of(data["met"], data["met"] + data["breached"])])
         return html_table(header, rows)
 
 
-def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.1%}"
+def percent_of(part: int, whole: int, *, short: bool = False) -> str:
+    """A share with the counts it is made of; ``-`` when there is nothing to count.
+
+    >>> percent_of(1, 2), percent_of(0, 0), percent_of(2, 3, short=True)
+    ('50.0% (1 of 2)', '-', '66.7% (3)')
+    """
+    if whole == 0:
+        return "-"
+    share = f"{part / whole * 100:.1f}%"
+    return f"{share} ({whole})" if short else f"{share} ({part} of {whole})"
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
