@@ -297,3 +297,57 @@ def test_a_since_or_until_that_is_no_time_says_what_they_take(text: str) -> None
         line = one_line_error(run("report", SAMPLE, option, text))
         assert f"'{text}' is neither a date (2026-05-01) nor a time in ISO 8601" in line
         assert "with an offset, e.g." not in line
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["report", "{sample}", "--limit", "0", "--plot", "{tmp}/c.png"], 0),
+    (["report", "{sample}", "--limit", "0", "--plot", "{tmp}/c.pdf"], 0),
+    (["report", "{sample}", "--since", "2026-13-01"], 2),
+    (["report", "{sample}", "--level", "commercial.standart"], 2),
+    (["report", "{examples}/zendesk_ticket_events.json"], 2),
+    (["report", "{sample}", "--map", "freshdesk"], 2),
+    (["calendar", "26"], 2),
+    (["deadline", "--level", "commercial.standart", "--opened", "2026-06-01T10:00+03:00"], 2),
+])
+def test_each_stumble_as_a_manager_s_80_column_terminal_shows_it(
+    args: list[str], code: int, tmp_path: Path,
+) -> None:
+    # The command as a person runs it: in its own process, its output a real terminal
+    # (a pseudo-terminal) 80 columns wide. What it prints fits, an error is one line.
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    argv = [a.format(sample=SAMPLE, tmp=tmp_path, examples=SAMPLE.parent) for a in args]
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slaclock", *argv], stdout=slave, stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TERM": "xterm"},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the command
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == code, stderr
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode())
+    assert "Traceback" not in stderr
+    assert all(len(line) <= 80 for line in screen.splitlines()), screen
+    if code:
+        assert len(stderr.splitlines()) == 1, stderr
+    else:
+        assert "Compliance per level" in screen
