@@ -20,7 +20,7 @@ def executed() -> list[dict[str, Any]]:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(
         notebook, timeout=300, kernel_name="python3",
-        resources={"metadata": {"path": str(ROOT)}},
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},  # where Jupyter starts it
     )
     client.execute()
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
