@@ -389,3 +389,39 @@ def test_an_instant_in_a_zone_s_local_mean_time_is_written_in_utc_not_with_an_of
     text = got.tickets["A"].to_json()
     assert '"opened": "0001-01-02T07:29:43+00:00"' in text
     assert not re.search(r"[+-]\d\d:\d\d:\d\d\"", text)
+
+
+def test_the_report_json_writes_what_a_terminal_acts_on_as_escapes(tmp_path: Path) -> None:
+    # -f json wrote DEL, the C1 CSI (U+009B) and U+202E raw: printed to a terminal they act.
+    # As \uXXXX escapes they are the same JSON to every reader.
+    import json as json_module
+
+    from cli_runner import run as run_cli
+
+    log = tmp_path / "log.csv"
+    odd = "T\x7f1\x9b2J\u202e"
+    log.write_text(f"ticket,time,event,level\n{odd},2026-05-04T10:00:00+03:00,opened,"
+                   "partner.standard\n", encoding="utf-8")
+    result = run_cli("report", log, "-f", "json", "--at", "2026-05-05T10:00+03:00")
+    assert result.exit_code == 0, result.stderr
+    assert not any(c in result.stdout for c in "\x7f\x9b\u202e")
+    assert "T\\u007f1\\u009b2J\\u202e" in result.stdout
+    assert json_module.loads(result.stdout)["tickets"][0]["ticket"] == odd
+
+
+def test_a_report_reaching_far_years_warns_once_for_its_provisional_years() -> None:
+    # A ticket open from 2026 to a report in 9999 compiled 7,972 provisional years, each
+    # its own ProvisionalCalendarWarning: the report now warns once, naming the span.
+    from datetime import UTC, datetime
+
+    from slaclock import Event, ProvisionalCalendarWarning, report
+
+    opened = datetime(2026, 5, 4, 10, tzinfo=UTC)
+    with pytest.warns(ProvisionalCalendarWarning) as caught:
+        report([Event("A", opened, "opened", level="partner.standard")],
+               at=datetime(9999, 6, 1, 10, tzinfo=UTC))
+    provisional = [w for w in caught if issubclass(w.category, ProvisionalCalendarWarning)]
+    assert len(provisional) == 1
+    # (years an earlier call of the process compiled were said then: the span may skip them)
+    text = str(provisional[0].message)
+    assert "-9999 are provisional years" in text

@@ -35,7 +35,7 @@ from slaclock import (
 from slaclock._instants import to_us
 from slaclock.cli._shards import _urgency
 from slaclock.reporting._replay import _REFUSED, Replayer
-from slaclock.sla import Counted, Role, Shapes, counted_of, said
+from slaclock.sla import Counted, Role, Shapes, counted_of, json_safe, said
 from slaclock.sla._governing import desk_zone
 from test_policy_data import policy
 from test_policy_properties import (
@@ -152,7 +152,7 @@ def test_to_json_writes_what_json_dumps_writes(
     log = [attrs.evolve(e, ticket=name + e.ticket) for e in log]
     at = MSK_ORIGIN + steps * MSK_STEP + timedelta(microseconds=steps % 3)
     for status in report(log, REG, at=at, coverage="24x7").tickets.values():
-        assert status.to_json() == json.dumps(status.as_dict(), ensure_ascii=False)
+        assert status.to_json() == json_safe(json.dumps(status.as_dict(), ensure_ascii=False))
 
 
 def test_an_empty_value_is_not_a_missing_one_in_a_shared_walk() -> None:

@@ -9,8 +9,8 @@ used.
 """
 
 from slaclock.calendars._calendar import Calendar, CombinedCalendar
-from slaclock.calendars._provisional import spans
+from slaclock.calendars._provisional import one_warning, spans
 from slaclock.calendars._schedule import Schedule
 from slaclock.calendars._timeline import MAX_YEAR
 
-__all__ = ["MAX_YEAR", "Calendar", "CombinedCalendar", "Schedule", "spans"]
+__all__ = ["MAX_YEAR", "Calendar", "CombinedCalendar", "Schedule", "one_warning", "spans"]

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar
 import click
 
 from slaclock.logs import parse_time, parse_zone
+from slaclock.sla import json_safe
 
 __all__ = [
     "CONTEXT", "EXIT_BREACH", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "FormatChoice",
@@ -60,7 +61,7 @@ def instant(
 
 
 def write_json(data: object, output: str | None = None) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    text = json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
     write_text(text, output)
 
 

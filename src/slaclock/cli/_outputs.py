@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from slaclock.logs import BadRow, format_time, printable
 from slaclock.reporting import MetricWriter, Summary
-from slaclock.sla import TicketStatus
+from slaclock.sla import TicketStatus, json_safe
 
 __all__ = ["REPORT_FORMAT", "Part", "tell_skipped", "write_merged"]
 
@@ -99,7 +99,7 @@ def write_merged(
                     **meta["filters"], "tickets_left_out": meta["filtered_out"],
                 },
             }
-            text = json.dumps(head, ensure_ascii=False, indent=2)
+            text = json_safe(json.dumps(head, ensure_ascii=False, indent=2))
             out.write(text[:-2].encode("utf-8") + b',\n  "tickets": [')
             first = True
             for _, _, data in merged:
@@ -111,7 +111,7 @@ def write_merged(
                 "skipped": [b.as_dict() for b in bad],
                 "summary": summary.as_dict(),
             }
-            text = json.dumps(tail, ensure_ascii=False, indent=2)
+            text = json_safe(json.dumps(tail, ensure_ascii=False, indent=2))
             out.write(text[2:].encode("utf-8") + b"\n")
         out.flush()
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from slaclock._errors import ConfigError, EventError
 from slaclock._instants import to_us
+from slaclock.calendars import one_warning
 from slaclock.logs import format_time
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._result import Report, finish, goals_and_levels, report_instant
@@ -88,6 +89,18 @@ def report(
     >>> r.summary.as_dict()["compliance"]
     0.5
     """
+    # One ProvisionalCalendarWarning for every provisional year the report compiled.
+    return one_warning(_report, events, policy, at, coverage, strict, tz)
+
+
+def _report(
+    events: Iterable[Event] | str | os.PathLike[str] | pandas.DataFrame | Any,
+    policy: Regulation | RegulationVersions | None,
+    at: datetime | None,
+    coverage: str | None,
+    strict: bool,
+    tz: tzinfo | None,
+) -> Report:
     from slaclock.reporting._dask import is_dask_frame, report_frame
 
     if is_dask_frame(events):  # partitioned by ticket, each partition by the pandas path

@@ -36,7 +36,7 @@ from slaclock.sla._policy_file import load_calendar, load_policy, parse_policy
 from slaclock.sla._policy_reader import PolicyReader, metric_library
 from slaclock.sla._queue import order_queue
 from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
-from slaclock.sla._status import MetricStatus, TicketStatus, local_datetime
+from slaclock.sla._status import MetricStatus, TicketStatus, json_safe, local_datetime
 from slaclock.sla._ticket import Ticket
 from slaclock.sla._vocabulary import (
     BUILTIN_FIELDS,
@@ -95,6 +95,7 @@ __all__ = [
     "desk_zone",
     "governing",
     "inside_rules",
+    "json_safe",
     "load_calendar",
     "load_policy",
     "local_datetime",

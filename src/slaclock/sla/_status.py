@@ -4,8 +4,9 @@ ticket's :class:`TicketStatus`, with their JSON forms.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, tzinfo
-from json.encoder import encode_basestring as _json_text
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
 import attrs
@@ -172,8 +173,9 @@ class TicketStatus:
         }
 
     def to_json(self) -> str:
-        """``json.dumps(self.as_dict(), ensure_ascii=False)``, character for character,
-        written directly (a report writes millions of them).
+        """``json_safe(json.dumps(self.as_dict(), ensure_ascii=False))``, character for
+        character, written directly (a report writes millions of them): the characters a
+        terminal acts on written as ``\\uXXXX`` escapes.
 
         >>> import json
         >>> from zoneinfo import ZoneInfo
@@ -200,6 +202,32 @@ class TicketStatus:
             f'"critical": {_JSON_BOOL[self.critical]}, "at_risk": {_JSON_BOOL[self.at_risk]}, '
             f'"breached": {_JSON_BOOL[self.breached]}, "metrics": [{metrics}]}}'
         )
+
+
+#: Characters a terminal acts on or that turn text around, which JSON may hold raw: DEL
+#: and the C1 controls (U+009B starts an escape sequence like ESC [), the line and
+#: paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found[0]):04x}"
+
+
+def json_safe(text: str) -> str:
+    r"""JSON text with the characters a terminal would act on written as ``\uXXXX``
+    escapes: the same JSON to any reader (the escapes are the characters), safe to print
+    (the C0 controls JSON escapes already). Every JSON slaclock writes goes through it.
+
+    >>> json_safe('"T\u202e1\x9b2J"')
+    '"T\\u202e1\\u009b2J"'
+    """
+    return _UNSAFE_IN_JSON.sub(_json_escape, text)
+
+
+def _json_text(text: str) -> str:
+    """A string as JSON (``json.dumps(text, ensure_ascii=False)``), made safe."""
+    return json_safe(encode_basestring(text))
 
 
 _JSON_BOOL = {False: "false", True: "true"}
