@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import os
 import signal
 import socket
@@ -28,6 +29,7 @@ import pytest
 
 from cli_runner import one_line_error, run
 from slaclock.cli import _outputs, _report, _shards
+from slaclock.cli._render import atomic_output
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "tickets.csv"
@@ -150,6 +152,101 @@ def test_a_run_killed_outright_leaves_a_directory_the_next_run_removes(
         left = sorted(p.name for p in temporary.iterdir())
         assert left == sorted([Path(alive).name, "slaclock-not-a-run"])
     assert sorted(p.name for p in temporary.iterdir()) == ["slaclock-not-a-run"]
+
+
+def _env(temporary: Path) -> dict[str, str]:
+    """The environment of a child command: this tree's sources, its own TMPDIR."""
+    return {**os.environ, "TMPDIR": str(temporary),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"),
+                                                        os.environ.get("PYTHONPATH")]))}
+
+
+def _parts(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".part"))
+
+
+def test_a_part_of_output_left_by_a_run_killed_outright_is_removed_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    """``kill -9`` while the report writes a large ``--output`` leaves its ``.part``
+    (nothing runs in a process killed outright); the next run with the same ``--output``
+    takes the lock the dead writer held, which the system let go of, and removes it."""
+    temporary, out = tmp_path / "tmp", tmp_path / "out"
+    temporary.mkdir()
+    out.mkdir()
+    env = _env(temporary)
+    log = tmp_path / "big.csv"
+    subprocess.run([sys.executable, str(ROOT / "examples" / "generate_tickets.py"),
+                    "--tickets", "200000", "--output", str(log)],
+                   env=env, check=True, capture_output=True, timeout=START)
+    command = [sys.executable, "-m", "slaclock", "report", str(log), "-f", "json",
+               "--jobs", "1", "-o", str(out / "report.json")]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + START
+    while not _parts(out):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"the command did not write its .part: {err}")
+        time.sleep(0.01)
+    process.kill()
+    process.communicate(timeout=STOP)
+    left = _parts(out)
+    assert len(left) == 1
+    assert left[0].startswith(".report.json.")
+    assert not (out / "report.json").exists()
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
+                           check=False)
+    assert again.returncode == 0, again.stderr
+    assert _parts(out) == []
+    with open(out / "report.json", encoding="utf-8") as f:
+        assert len(json.load(f)["tickets"]) == 200000
+
+
+def test_the_part_of_a_live_writer_is_left_alone(tmp_path: Path) -> None:
+    """A ``.part`` whose lock a live writer holds is not removed by another writer of the
+    same output; one no one holds is, and a file of another name is left alone."""
+    target = tmp_path / "report.csv"
+    stale = tmp_path / ".report.csv.abc_1234.part"
+    stale.write_text("half", encoding="utf-8")
+    other = tmp_path / ".report.csv.x.abc_1234.part"  # the part of report.csv.x
+    other.write_text("other", encoding="utf-8")
+    with atomic_output(str(target)) as first:
+        assert not stale.exists()
+        first.write("first\n")
+        (live,) = [p for p in _parts(tmp_path) if p != other.name]
+        with atomic_output(str(target)) as second:
+            second.write("second\n")
+        assert (tmp_path / live).exists()
+        assert target.read_text(encoding="utf-8") == "second\n"
+    assert target.read_text(encoding="utf-8") == "first\n"
+    assert _parts(tmp_path) == [other.name]
+
+
+def test_a_part_locked_by_another_process_is_left_alone(tmp_path: Path) -> None:
+    """The lock is the system's (``flock``), seen across processes: a child holding a
+    ``.part`` keeps it while another process writes the same output."""
+    part = tmp_path / ".report.csv.live0001.part"
+    part.write_text("live", encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         "f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+         "print('held', flush=True); time.sleep(600)", str(part)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        with atomic_output(str(tmp_path / "report.csv")) as f:
+            f.write("done\n")
+        assert part.exists()
+    finally:
+        holder.kill()
+        holder.communicate(timeout=STOP)
+    with atomic_output(str(tmp_path / "report.csv")) as f:
+        f.write("again\n")
+    assert not part.exists()
 
 
 @pytest.fixture
