@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -40,9 +41,14 @@ WIDTH = 140
 def atomic_output(path: str, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
     """Open ``path`` for writing so that it holds the whole output or what it held before.
 
-    The output goes to a temporary file in the target's directory, which replaces the
-    target only when the ``with`` block ends without an exception; on an exception the
-    temporary file is removed and an existing target is left as it was. The new file
+    The output goes to a temporary file in the target's directory (``.NAME.XXXX.part``),
+    which replaces the target only when the ``with`` block ends without an exception; on
+    an exception the temporary file is removed and an existing target is left as it was.
+    The writer holds an exclusive lock (:func:`fcntl.flock`) on its temporary file for as
+    long as it writes, which the system lets go of when the process dies, however it dies:
+    a temporary file of the same target that no one holds was left by a run killed
+    outright (``kill -9``), and is removed here; one a live run holds is left alone
+    (:func:`_remove_stale_parts`). The new file
     keeps an existing target's permissions (a new one gets the usual ``0o666`` less the
     umask); a symbolic link is followed, and a target that is not a regular file
     (``/dev/null``, a named pipe, a terminal) is written in place, never replaced.
@@ -68,7 +74,11 @@ def atomic_output(path: str, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]
         os.umask(umask)
         bits = 0o666 & ~umask
     directory, name = os.path.split(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
+    _remove_stale_parts(directory, name)
+    fd, temporary = _locked_part(directory, name)
+    # The lock is held to the end (by a second descriptor, closed last): until the
+    # temporary file has replaced the target, or is removed.
+    lock = os.dup(fd)
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
@@ -80,6 +90,71 @@ def atomic_output(path: str, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    finally:
+        os.close(lock)
+
+
+def _locked_part(directory: str, name: str) -> tuple[int, str]:
+    """A new temporary file for the target ``name`` in ``directory``, open and locked:
+    its descriptor and path. Another run's :func:`_remove_stale_parts` may find it
+    between its creation and its lock, and remove it while it holds the lock: the file
+    is then made again. Where the system has no ``flock``, the file is not locked."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, and no stale part is ever removed
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
+    while True:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.stat(temporary, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+                return fd, temporary
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        os.close(fd)
+
+
+def _remove_stale_parts(directory: str, name: str) -> None:
+    """Remove the temporary files :func:`atomic_output` left beside the target ``name``
+    (``.NAME.XXXX.part``, regular files of this user) that no run holds the lock of: a
+    run killed outright left them. One a live run writes is left alone, as is every other
+    file; what cannot be read or removed is passed over."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    pattern = re.compile(re.escape(f".{name}.") + r"[A-Za-z0-9_]+\.part")
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry):
+            continue
+        path = os.path.join(directory, entry)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Still the file that was opened (not a new one of the same name), while
+            # the lock is held: a writer that made it waits for the lock, then sees it
+            # gone and makes another (:func:`_locked_part`).
+            if os.stat(path, follow_symlinks=False).st_ino == info.st_ino:
+                os.unlink(path)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], output: str | None) -> None:

@@ -32,6 +32,7 @@ import heapq
 import logging
 import os
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
@@ -47,8 +48,12 @@ __all__ = ["MISSING", "cluster", "is_dask_frame", "report_frame"]
 
 #: What to install for Dask, as an error says it.
 MISSING = 'Dask is not installed: pip install "slaclock[dask]"'
-#: How long to wait for a running Dask scheduler to answer, in seconds.
+#: How long a client waits to connect to a running Dask scheduler that answered, in seconds.
 CONNECT_TIMEOUT = 10.0
+#: How long to wait for the first answer of a running Dask scheduler, in seconds, the
+#: connection included: with the command's start-up (importing Dask takes a second or
+#: two), an address where no scheduler answers is given up within 10 seconds.
+ANSWER_TIMEOUT = 5.0
 #: How long to wait for a local cluster (or a client) to close, in seconds.
 CLOSE_TIMEOUT = 30.0
 
@@ -155,7 +160,7 @@ def cluster(
         ValueError: Dask (or, for a local cluster, ``cryptography``) is not installed
             (naming the extra).
         ConnectionError: no scheduler answers at ``scheduler`` within
-            :data:`CONNECT_TIMEOUT` seconds.
+            :data:`ANSWER_TIMEOUT` seconds, or what listens there closes the connection.
     """
     require(what)
     dask, distributed = _modules()
@@ -188,8 +193,9 @@ def cluster(
             stack.callback(_close, local)
             client = Client(local, security=security, set_as_default=False)
         else:
-            _reach(scheduler)
-            _answers(scheduler)
+            deadline = time.monotonic() + ANSWER_TIMEOUT
+            _reach(scheduler, deadline)
+            _answers(scheduler, deadline)
             try:
                 client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except Exception as error:
@@ -219,9 +225,10 @@ def local_security(what: str = "--jobs") -> Any:
                          'pip install "slaclock[dask]"') from None
 
 
-def _reach(address: str) -> None:
+def _reach(address: str, deadline: float) -> None:
     """Fail fast where nothing listens at a ``tcp://`` address (Dask's client would try
-    again until its timeout): a ``ConnectionError`` in one line."""
+    again until its timeout), by ``deadline`` (of :func:`time.monotonic`) at the latest: a
+    ``ConnectionError`` in one line."""
     import socket
 
     scheme, _, rest = address.partition("://")
@@ -229,7 +236,8 @@ def _reach(address: str) -> None:
     if scheme != "tcp" or not port.isdigit():
         return
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+        socket.create_connection((host.strip("[]"), int(port)),
+                                 timeout=_left(deadline)).close()
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ConnectionError(
@@ -238,18 +246,20 @@ def _reach(address: str) -> None:
         ) from None
 
 
-def _answers(address: str) -> None:
-    """Ask the scheduler at ``address`` who it is, the whole exchange bounded by
-    :data:`CONNECT_TIMEOUT` (Dask's client waits for ever on a listener that accepts
-    and never answers): a ``ConnectionError`` in one line when no scheduler answers."""
+def _answers(address: str, deadline: float) -> None:
+    """Ask the scheduler at ``address`` who it is, the whole exchange ended by
+    ``deadline`` (of :func:`time.monotonic`; Dask's client waits for ever on a listener
+    that accepts and never answers): a ``ConnectionError`` in one line when no scheduler
+    answers, or what listens there closes the connection."""
     import asyncio
     import importlib
 
     connect: Any = importlib.import_module("distributed.comm").connect
+    closed: Any = importlib.import_module("distributed.comm.core").CommClosedError
     security: Any = importlib.import_module("distributed.security").Security
 
     async def identity() -> Any:
-        comm = await connect(address, timeout=CONNECT_TIMEOUT,
+        comm = await connect(address, timeout=_left(deadline),
                              **security().get_connection_args("client"))
         try:
             await comm.write({"op": "identity", "reply": True})
@@ -258,18 +268,32 @@ def _answers(address: str) -> None:
             comm.abort()
 
     try:
-        answer = asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT))
+        answer = asyncio.run(asyncio.wait_for(identity(), _left(deadline)))
+    except (closed, ConnectionResetError, BrokenPipeError):
+        tls = address.startswith("tls://")
+        raise ConnectionError(
+            f"--scheduler {address}: what listens there closed the connection without "
+            "answering: not a Dask scheduler, or " + (
+                "one that refuses the certificates Dask's configuration names "
+                "(distributed.comm.tls)" if tls else
+                "a TLS one (reach that with tls://HOST:PORT)")
+        ) from None
     except Exception as error:
         reason = "no answer" if isinstance(error, TimeoutError) else type(error).__name__
         raise ConnectionError(
             f"--scheduler {address}: no Dask scheduler answered within "
-            f"{CONNECT_TIMEOUT:g} s ({reason}); is a Dask scheduler running there (for a "
+            f"{ANSWER_TIMEOUT:g} s ({reason}); is a Dask scheduler running there (for a "
             "tls:// address, with the certificates Dask's configuration names: "
             "distributed.comm.tls)?"
         ) from None
     if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
         raise ConnectionError(f"--scheduler {address}: what answers there is not a Dask "
                               "scheduler")
+
+
+def _left(deadline: float) -> float:
+    """The seconds left until ``deadline`` (of :func:`time.monotonic`), a little at least."""
+    return max(0.1, deadline - time.monotonic())
 
 
 def _close(closable: Any) -> None:
