@@ -196,20 +196,20 @@ def test_a_policy_nested_100000_deep_is_a_policy_error_naming_the_file(
 ) -> None:
     path = tmp_path / name
     path.write_text(text)
-    with pytest.raises(PolicyError, match=rf"^{name}: <file>: not valid .*nested too deeply"):
+    with pytest.raises(PolicyError, match=rf"^{name}: not valid .*nested too deeply[^)]*\)$"):
         load_policy(path)
     log = tmp_path / "log.csv"
     log.write_text("ticket,time,event,level\n" + ROW.format(i=1))
     result = run("report", "--policy", path, log)
     assert result.exit_code == 2
-    assert one_line_error(result).startswith(f"slaclock: error: {name}: <file>: not valid")
+    assert one_line_error(result).startswith(f"slaclock: error: {name}: not valid")
 
 
 def test_a_mapping_nested_100000_deep_is_a_mapping_error_naming_the_file(
     tmp_path: Path,
 ) -> None:
     path = _mapping_file(tmp_path, "x = " + "[" * 100_000 + "]" * 100_000 + "\n")
-    with pytest.raises(MappingError, match=r"^map\.toml: <file>: not valid TOML: nested too"):
+    with pytest.raises(MappingError, match=r"^map\.toml: not valid TOML: nested too"):
         load_mapping(path)
 
 

@@ -493,13 +493,17 @@ def test_a_malformed_policy_file_names_the_file_the_key_and_the_problem(
     assert error.path == name
     assert error.field == key
     assert problem in str(error)
-    assert str(error).startswith(f"{name}: {key}: ")
+    # The file as a whole is named alone (no "<file>" key, no "(got None)").
+    where = f"{name}: " if key == "<file>" else f"{name}: {key}: "
+    assert str(error).startswith(where)
+    if key == "<file>":
+        assert not str(error).endswith("(got None)")
     assert isinstance(error, ConfigError)
     assert isinstance(error, ValueError)
 
 
 def test_a_malformed_json_policy_file(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match=r"^bad\.json: <file>: not valid JSON"):
+    with pytest.raises(PolicyError, match=r"^bad\.json: not valid JSON"):
         load_policy(write(tmp_path, "bad.json", "{"))
 
 

@@ -141,14 +141,19 @@ class ProvisionalCalendarWarning(SlaclockWarning):
 
 class _FileKeyError(ConfigError):
     """A value of a file the user wrote or exported, named by the file and its dotted key:
-    ``desk.toml: levels.vip.reaction.hours: expected a positive number (got -4)``."""
+    ``desk.toml: levels.vip.reaction.hours: expected a positive number (got -4)``. The
+    file as a whole (``field`` ``"<file>"``: not UTF-8, not valid TOML) is named alone:
+    ``desk.toml: not valid TOML: ...``."""
 
     def __init__(self, path: str, field: str, value: object, problem: str) -> None:
         self.path = path
         self.field = field
         self.value = value
         self.problem = problem
-        ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
+        if field == "<file>" and value is None:
+            ValueError.__init__(self, f"{path}: {problem}")
+        else:
+            ValueError.__init__(self, f"{path}: {field}: {problem} (got {value!r})")
 
 
 class PolicyError(_FileKeyError):
