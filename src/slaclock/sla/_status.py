@@ -227,7 +227,10 @@ def json_safe(text: str) -> str:
 
 def _json_text(text: str) -> str:
     """A string as JSON (``json.dumps(text, ensure_ascii=False)``), made safe."""
-    return json_safe(encode_basestring(text))
+    out = encode_basestring(text)
+    if out.isascii() and "\x7f" not in out:  # the usual id or name: nothing to escape
+        return out
+    return json_safe(out)
 
 
 _JSON_BOOL = {False: "false", True: "true"}
