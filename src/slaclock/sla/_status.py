@@ -195,13 +195,15 @@ class TicketStatus:
         # once, by the count that made the status (Counted.status).
         at_iso = self._at_text or instant_text(self.at)
         metrics = ", ".join([_metric_json(m, opened, opened_iso) for m in self.metrics])
-        return (
+        text = (
             f'{{"ticket": {_json_text(self.ticket)}, "at": "{at_iso}", '
             f'"level": {_json_text(self.level)}, "coverage": {_json_or_null(self.coverage)}, '
             f'"state": "{self.state}", "opened": "{opened_iso}", '
             f'"critical": {_JSON_BOOL[self.critical]}, "at_risk": {_JSON_BOOL[self.at_risk]}, '
             f'"breached": {_JSON_BOOL[self.breached]}, "metrics": [{metrics}]}}'
         )
+        # Made safe once, whole: the usual ticket is plain ASCII with nothing to escape.
+        return text if text.isascii() and "\x7f" not in text else json_safe(text)
 
 
 #: Characters a terminal acts on or that turn text around, which JSON may hold raw: DEL
@@ -225,12 +227,9 @@ def json_safe(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(_json_escape, text)
 
 
-def _json_text(text: str) -> str:
-    """A string as JSON (``json.dumps(text, ensure_ascii=False)``), made safe."""
-    out = encode_basestring(text)
-    if out.isascii() and "\x7f" not in out:  # the usual id or name: nothing to escape
-        return out
-    return json_safe(out)
+#: A string as JSON (``json.dumps(text, ensure_ascii=False)``); :meth:`TicketStatus.to_json`
+#: makes its whole text safe (:func:`json_safe`) at once.
+_json_text = encode_basestring
 
 
 _JSON_BOOL = {False: "false", True: "true"}
