@@ -119,15 +119,38 @@ def _locked_part(directory: str, name: str) -> tuple[int, str]:
         os.close(fd)
 
 
-def _remove_stale_parts(directory: str, name: str) -> None:
-    """Remove the temporary files :func:`atomic_output` left beside the target ``name``
-    (``.NAME.XXXX.part``, regular files of this user) that no run holds the lock of: a
-    run killed outright left them. One a live run writes is left alone, as is every other
-    file; what cannot be read or removed is passed over."""
+def abandoned(path: str) -> int | None:
+    """The lock of ``path`` taken, when its owner is dead: ``path`` is a regular file of
+    this user whose :func:`fcntl.flock` no process holds (a run holds its lock files for
+    as long as it runs, and the system lets go when the process dies, however it dies).
+    Returns the descriptor that now holds the lock (the caller removes what the dead run
+    left, then closes it), or ``None``: a live run's, another user's, no such file, or a
+    system without ``flock``. The one rule of a run killed outright, for the temporary
+    directories of a report and the ``.part`` files of :func:`atomic_output`."""
     try:
         import fcntl
-    except ImportError:
-        return
+    except ImportError:  # not POSIX: nothing is ever known to be abandoned
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+    except OSError:  # its owner holds the lock: alive
+        pass
+    os.close(fd)
+    return None
+
+
+def _remove_stale_parts(directory: str, name: str) -> None:
+    """Remove the temporary files :func:`atomic_output` left beside the target ``name``
+    (``.NAME.XXXX.part``) that a run killed outright left (:func:`abandoned`). One a live
+    run writes is left alone, as is every other file; what cannot be read or removed is
+    passed over."""
     pattern = re.compile(re.escape(f".{name}.") + r"[A-Za-z0-9_]+\.part")
     try:
         entries = os.listdir(directory)
@@ -137,22 +160,17 @@ def _remove_stale_parts(directory: str, name: str) -> None:
         if not pattern.fullmatch(entry):
             continue
         path = os.path.join(directory, entry)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
+        fd = abandoned(path)
+        if fd is None:
             continue
         try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
-                continue
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             # Still the file that was opened (not a new one of the same name), while
             # the lock is held: a writer that made it waits for the lock, then sees it
             # gone and makes another (:func:`_locked_part`).
-            if os.stat(path, follow_symlinks=False).st_ino == info.st_ino:
+            if os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
                 os.unlink(path)
         except OSError:
-            continue
+            pass
         finally:
             os.close(fd)
 

@@ -324,10 +324,8 @@ def remove_stale(directory: str) -> list[str]:
     leaves its split log and output behind). A live run's, another user's and one without
     a lock file (not a run's, or from an older slaclock) are left alone. Returns the
     directories removed; never raises."""
-    try:
-        import fcntl
-    except ImportError:
-        return []
+    from slaclock.cli._render import abandoned
+
     removed = []
     try:
         entries = list(os.scandir(directory))
@@ -339,13 +337,10 @@ def remove_stale(directory: str) -> list[str]:
                     or not entry.is_dir(follow_symlinks=False)
                     or entry.stat(follow_symlinks=False).st_uid != os.getuid()):
                 continue
-            fd = os.open(os.path.join(entry.path, OWNER_LOCK), os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # its run is alive
-            os.close(fd)
+        fd = abandoned(os.path.join(entry.path, OWNER_LOCK))
+        if fd is None:  # its run is alive, or it is no run's
             continue
         try:
             shutil.rmtree(entry.path, ignore_errors=True)
