@@ -377,7 +377,8 @@ def counting(lines: Iterable[str], progress: Callable[[int], None] | None) -> It
 
 
 class _Told:
-    """A file's ``readline``, counted, as :func:`read_rows` reads a file."""
+    """Characters read, told to ``progress`` every megabyte and at the end; over a file's
+    ``readline`` (as :func:`read_rows` reads a file) or over lines (:func:`_told`)."""
 
     def __init__(self, readline: Callable[[int], str], progress: Callable[[int], None]) -> None:
         self._readline = readline
@@ -386,7 +387,10 @@ class _Told:
         self._mark = 1 << 20
 
     def readline(self, size: int = -1) -> str:
-        text = self._readline(size)
+        return self.note(self._readline(size))
+
+    def note(self, text: str) -> str:
+        """Count ``text`` read (``""``: the end)."""
         self._chars += len(text)
         if self._chars >= self._mark or not text:
             self._progress(self._chars)
@@ -398,13 +402,7 @@ class _Told:
 
 
 def _told(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:
-    chars = 0
-    step = 1 << 20
-    mark = step
+    told = _Told(lambda _size: "", progress)
     for text in lines:
-        chars += len(text)
-        if chars >= mark:
-            progress(chars)
-            mark = chars + step
-        yield text
-    progress(chars)
+        yield told.note(text)
+    told.note("")
