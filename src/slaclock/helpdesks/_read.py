@@ -40,7 +40,9 @@ class Reader:
 #: The reader of each format (:attr:`ExportMapping.format`).
 READERS: dict[str, Reader] = {
     "csv": Reader(_read_csv, json=False),
-    "zendesk": Reader(_read_zendesk, json=True),
+    "zendesk": Reader(_read_zendesk, json=True, companions={
+        "users": "Zendesk's users (the Users API's {\"users\": [...]} pages): each one's role",
+    }),
     "jira": Reader(_read_jira, json=True),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
