@@ -36,8 +36,7 @@ SAMPLE = EXAMPLES / "zendesk_ticket_events_users.json"
 USERS = EXAMPLES / "zendesk_users.json"
 BER = ZoneInfo("Europe/Berlin")
 H = timedelta(hours=1)
-DELETED = ('Zendesk deleted the ticket (its status became "deleted"): a deleted ticket is '
-           "out of Zendesk's SLA reports, and out of this one")
+DELETED = 'Zendesk deleted it (status "deleted"): a deleted ticket is in no SLA report'
 
 
 def ber(day: int, hour: int, minute: int = 0) -> datetime:
@@ -218,9 +217,8 @@ def test_without_users_the_requester_rule_is_used_and_said_for_each_ticket(
     # Two tickets rest on the guess; the deleted 202 is not counted.
     assert export.assumptions == [Assumption(
         "roles-by-requester",
-        "author roles guessed: the requester is the customer, every other author the desk "
-        "(the export side-loads no users, or not these authors: give them with "
-        "--with users=FILE, the Users API's pages, or list agents in the mapping)", 2)]
+        "author roles guessed: the requester is the customer, any other author the desk "
+        "(no Zendesk user names them: give --with users=FILE)", 2)]
     report = slaclock.report(export.events, policy, at=ber(5, 12))
     assert report.tickets["201"].metric("first_reply").elapsed == 1 * H
 

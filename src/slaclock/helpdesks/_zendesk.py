@@ -82,13 +82,11 @@ _ZENDESK_ROLES: Mapping[str, Role] = {"end-user": "customer", "agent": "desk",
 #: The assumption the fallback for authors of unknown role rests on.
 ROLES_BY_REQUESTER = "roles-by-requester"
 _BY_REQUESTER = (
-    "author roles guessed: the requester is the customer, every other author the desk "
-    "(the export side-loads no users, or not these authors: give them with "
-    "--with users=FILE, the Users API's pages, or list agents in the mapping)"
+    "author roles guessed: the requester is the customer, any other author the desk "
+    "(no Zendesk user names them: give --with users=FILE)"
 )
 #: Why a deleted ticket is left out.
-_DELETED = ("Zendesk deleted the ticket (its status became \"deleted\"): a deleted "
-            "ticket is out of Zendesk's SLA reports, and out of this one")
+_DELETED = "Zendesk deleted it (status \"deleted\"): a deleted ticket is in no SLA report"
 
 
 def _pages(data: Any, key: str, source: str) -> list[Mapping[str, Any]]:
