@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from slaclock.helpdesks._export import _Builder, _clean
 from slaclock.helpdesks._mapping import ExportError, Role
@@ -15,8 +15,27 @@ from slaclock.sla import Event
 
 def _read_csv(text: str, build: _Builder) -> None:
     mapping = build.mapping
-    source = build.export.source
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter)
+    for line, row in csv_rows(text, build.export.source, mapping.columns, mapping.delimiter,
+                              build.reject):
+        _csv_row(line, row, build)
+
+
+def csv_rows(
+    text: str, source: str, columns: Mapping[str, str | Sequence[str]], delimiter: str,
+    bad: Callable[[int, str], None], optional: Collection[str] = (),
+) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Each row of a CSV text with a header, as its line and its cells by role.
+
+    ``columns`` names each role's column (or the names it may have, the first the header
+    has wins), matched without regard to case; a role in ``optional`` may be missing (its
+    cell is then ``None``). A blank line is no row; a line the csv module cannot read is
+    told to ``bad`` with its line, and the reading goes on.
+
+    Raises:
+        ExportError: for an empty file, or a header that lacks a column (naming those it
+            has, and the delimiter the header seems to use).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -27,25 +46,28 @@ def _read_csv(text: str, build: _Builder) -> None:
     folded = [n.casefold() for n in names]
     index: dict[str, int] = {}
     missing = []
-    for role, column in mapping.columns.items():
-        if column.casefold() in folded:
-            index[role] = folded.index(column.casefold())
-        else:
-            missing.append(column)
+    for role, wanted in columns.items():
+        choices = (wanted,) if isinstance(wanted, str) else tuple(wanted)
+        found = next((c for c in choices if c.casefold() in folded), None)
+        if found is not None:
+            index[role] = folded.index(found.casefold())
+        elif role not in optional:
+            missing.append(" or ".join(repr(c) for c in choices))
     if missing:
-        other = separated_by(text.split("\n", 1)[0],
-                             [c.casefold() for c in mapping.columns.values()], mapping.delimiter)
+        first = [(c,) if isinstance(c, str) else tuple(c) for c in columns.values()]
+        other = separated_by(text.split("\n", 1)[0], [c[0].casefold() for c in first],
+                             delimiter)
         hint = ""
         if other is not None:
             shown = "\\t" if other == "\t" else other
             hint = f"; the header is {shown!r}-separated: set delimiter = \"{shown}\" in [log]"
         raise ExportError(
             source, 1,
-            f"the header lacks the column(s) {', '.join(repr(m) for m in missing)} "
-            f"(read with delimiter {mapping.delimiter!r}, it has: "
+            f"the header lacks the column(s) {', '.join(missing)} "
+            f"(read with delimiter {delimiter!r}, it has: "
             f"{', '.join(repr(n) for n in names)}){hint}",
         )
-    width = max(index.values()) + 1
+    width = max(index.values(), default=-1) + 1
     line = reader.line_num + 1
     while True:
         try:
@@ -55,11 +77,12 @@ def _read_csv(text: str, build: _Builder) -> None:
                     continue  # a blank line is not a row
                 if len(cells) < width:
                     cells += [""] * (width - len(cells))
-                row = {role: _clean(cells[i]) for role, i in index.items()}
-                _csv_row(start, row, build)
+                row: dict[str, str | None] = dict.fromkeys(optional)
+                row.update((role, _clean(cells[i])) for role, i in index.items())
+                yield start, row
             return
         except csv.Error as error:
-            build.reject(line, f"not readable as CSV: {error}")
+            bad(line, f"not readable as CSV: {error}")
             line = reader.line_num + 1
 
 
