@@ -16,6 +16,8 @@ from slaclock.helpdesks._export import Export, _Builder, _json
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
 from slaclock.helpdesks._zendesk import _read_zendesk
+from slaclock.helpdesks._zendesk_tables import COMPANIONS as TABLES
+from slaclock.helpdesks._zendesk_tables import _read_zendesk_tables
 from slaclock.sla import Regulation, RegulationVersions
 
 __all__ = ["READERS", "Reader", "read_export"]
@@ -44,6 +46,7 @@ READERS: dict[str, Reader] = {
         "users": "Zendesk's users (the Users API's {\"users\": [...]} pages): each one's role",
     }),
     "jira": Reader(_read_jira, json=True),
+    "zendesk-tables": Reader(_read_zendesk_tables, json=False, companions=TABLES),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
 

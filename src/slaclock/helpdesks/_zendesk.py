@@ -218,27 +218,10 @@ class _Reader:
 
     def role_of(self, author: str | None, ticket: str, line: int
                 ) -> Callable[[], Role | None]:
-        """The role of ``author``, asked for only when an event needs it: the mapping's
-        lists, else the user's Zendesk role, else the mapping's default (the ticket then
-        rests on an assumption)."""
-        build = self.build
-        mapping = build.mapping
+        """The role of ``author`` (:func:`zendesk_role`), asked for only when an event
+        needs it, with the ticket's requester as it is now."""
         requester = self.requesters.get(ticket)
-
-        def role() -> Role | None:
-            if author is not None and (author in mapping.agents or author in mapping.customers):
-                return mapping.role(author, None, requester)
-            zendesk = None if author is None else self.users.get(author)
-            if zendesk is not None:
-                cell = zendesk if _has_role(mapping.roles, zendesk) else \
-                    _ZENDESK_ROLES.get(zendesk, zendesk)
-                return build.role(author, cell, requester, line, ticket)
-            found = build.role(author, None, requester, line, ticket)
-            if found is not None and mapping.default_role == "requester":
-                build.assume(ROLES_BY_REQUESTER, _BY_REQUESTER, ticket)
-            return found
-
-        return role
+        return lambda: zendesk_role(self.build, self.users, author, requester, line, ticket)
 
     def record(self, number: int, record: object) -> None:
         build = self.build
@@ -382,6 +365,27 @@ class _Reader:
         build.use(number, lambda: _created(ticket, at, name, who, fields, builtin), ticket,
                   rows=taken)
         return rest
+
+
+def zendesk_role(build: _Builder, users: Mapping[str, str], author: str | None,
+                 requester: str | None, line: int, ticket: str) -> Role | None:
+    """The role of ``author`` on ``ticket``: the mapping's agents and customers lists, else
+    what Zendesk says of the user (``users``: id to role; agent and admin are the desk, an
+    end user the customer, unless the mapping's ``[log.roles]`` says otherwise), else the
+    mapping's ``default_role``; when that is the requester rule, the ticket is said to
+    rest on the assumption. ``None`` (the row rejected) when none decides."""
+    mapping = build.mapping
+    if author is not None and (author in mapping.agents or author in mapping.customers):
+        return mapping.role(author, None, requester)
+    zendesk = None if author is None else users.get(author)
+    if zendesk is not None:
+        cell = zendesk if _has_role(mapping.roles, zendesk) else \
+            _ZENDESK_ROLES.get(zendesk, zendesk)
+        return build.role(author, cell, requester, line, ticket)
+    found = build.role(author, None, requester, line, ticket)
+    if found is not None and mapping.default_role == "requester":
+        build.assume(ROLES_BY_REQUESTER, _BY_REQUESTER, ticket)
+    return found
 
 
 def _has_role(table: Mapping[str, str], value: str) -> bool:
