@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.cli_runner import run
 
 import slaclock
 from slaclock import Regulation, load_policy
@@ -280,6 +281,19 @@ def test_an_undocumented_child_event_type_is_refused_with_its_record() -> None:
     assert export.problems() == [
         "<export>: record 1: unknown event 'TicketMergeEvent' (1 row; map it in the "
         "mapping's [log.events], or to \"ignore\")"]
+
+
+def test_the_command_says_an_unknown_child_event_once_a_row(tmp_path: Path) -> None:
+    data = json.loads(SAMPLE.read_text("utf-8"))
+    data["ticket_events"][1]["child_events"].append({"event_type": "TicketMergeEvent"})
+    export = tmp_path / "events.json"
+    export.write_text(json.dumps(data), "utf-8")
+    result = run("report", export, "--map", "zendesk", "--at", "2026-06-05T12:00+02:00",
+                 "--policy", ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
+    assert result.exit_code == 0, result.stderr
+    told = [line for line in result.stderr.splitlines() if "TicketMergeEvent" in line]
+    assert told == ["slaclock: events.json:2: unknown event 'TicketMergeEvent' (1 row; map it "
+                    "in the mapping's [log.events], or to \"ignore\")"]
 
 
 def test_the_mapping_s_events_table_overrides_the_documented_meaning() -> None:

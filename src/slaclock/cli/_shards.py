@@ -420,8 +420,8 @@ def _counted(
 def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) -> EventLog:
     """A helpdesk's export read through its mapping (``--map``), as the rows of a log: each
     event keeps the export's line (or JSON record) it came from, and every row the mapping
-    could not use is a bad row with its reason; each unknown value is said once, with how
-    many rows have it and where it first stands."""
+    could not use is a bad row with its reason (an unknown value's with how many rows have
+    it and how to map it); the export's totals are said first."""
     from slaclock.helpdesks import load_mapping, read_export
     from slaclock.logs import Row
 
@@ -436,10 +436,17 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
             e.category, None, e.status, e.author, dict(e.fields) or None)
         for line, e in zip(export.lines, export.events, strict=True)
     ]
-    rows.extend(export.rejected)
+    # A row of an unknown value is told once, with the other bad rows, in the words that
+    # say how many rows have the value and how to map it (not a second time here).
+    told = [p.removeprefix(f"{export.where(u.first)}: ")
+            for u, p in zip(export.unknown, export.problems(), strict=False)]
+    rows.extend(
+        BadRow(b.line, next((t for t in told if t.startswith(f"{b.reason} (")), b.reason),
+               b.ticket)
+        for b in export.rejected)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
-    if speak and not spec.strict:  # the rejected rows are told with the other bad rows
-        for problem in [*export.totals(), *export.problems()[: len(export.unknown)]]:
+    if speak and not spec.strict:
+        for problem in export.totals():
             print(f"slaclock: {printable(problem)}", file=sys.stderr)
     return attrs.evolve(log, rows=export.rows)
 
