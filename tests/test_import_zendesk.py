@@ -44,11 +44,16 @@ def ber(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 6, day, hour, minute, tzinfo=BER)
 
 
-@pytest.fixture(scope="module")
-def policy() -> Regulation:
+def zendesk_like() -> Regulation:
+    """docs/reference/policies/zendesk-like.toml."""
     found = load_policy(ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
     assert isinstance(found, Regulation)
     return found
+
+
+@pytest.fixture(scope="module")
+def policy() -> Regulation:
+    return zendesk_like()
 
 
 @pytest.fixture(scope="module")

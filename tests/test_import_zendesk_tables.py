@@ -17,37 +17,26 @@ calendar.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from tests.cli_runner import run
+from tests.test_import_zendesk import DELETED, ROOT, H, ber, zendesk_like
 
 import slaclock
-from slaclock import Regulation, load_policy
+from slaclock import Regulation
 from slaclock.helpdesks import Assumption, Export, ExportError, ExportMapping, read_export
 
-ROOT = Path(__file__).resolve().parent.parent
 TABLES = ROOT / "examples" / "zendesk_tables"
 HISTORY = TABLES / "ticket_field_history.csv"
 WITH = {"comments": TABLES / "ticket_comment.csv", "users": TABLES / "user.csv",
         "tickets": TABLES / "ticket.csv"}
-BER = ZoneInfo("Europe/Berlin")
-H = timedelta(hours=1)
 M = timedelta(minutes=1)
-DELETED = 'Zendesk deleted it (status "deleted"): a deleted ticket is in no SLA report'
-
-
-def ber(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 6, day, hour, minute, tzinfo=BER)
 
 
 @pytest.fixture(scope="module")
 def policy() -> Regulation:
-    found = load_policy(ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
-    assert isinstance(found, Regulation)
-    return found
+    return zendesk_like()
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from slaclock.helpdesks._export import _BUILTIN_TARGETS, _Builder, _clean, _created
-from slaclock.helpdesks._mapping import ExportError, Role
+from slaclock.helpdesks._export import _BUILTIN_TARGETS, _Builder, _clean, _created, _records
+from slaclock.helpdesks._mapping import Role
 
 __all__ = ["ZENDESK_EVENT_TYPES"]
 
@@ -89,33 +89,6 @@ _BY_REQUESTER = (
 _DELETED = "Zendesk deleted it (status \"deleted\"): a deleted ticket is in no SLA report"
 
 
-def _pages(data: Any, key: str, source: str) -> list[Mapping[str, Any]]:
-    """The pages of a JSON export: one ``{key: [...]}`` page, a list of such pages, or a
-    plain list of records (one page)."""
-    if isinstance(data, Mapping):
-        if key not in data:
-            raise ExportError(
-                source, None,
-                f"expected an object with {key!r} (what the API returns), found the keys "
-                f"{', '.join(sorted(map(str, data))) or 'none'}",
-            )
-        data = [data]
-    if not isinstance(data, list):
-        raise ExportError(source, None, f"expected an object with {key!r} or a list")
-    pages: list[Mapping[str, Any]] = []
-    loose: list[Any] = []
-    for item in data:
-        if isinstance(item, Mapping) and key in item:
-            if not isinstance(item[key], list):
-                raise ExportError(source, None, f"{key!r} is not a list")
-            pages.append(item)
-        else:
-            loose.append(item)
-    if loose:
-        pages.append({key: loose})
-    return pages
-
-
 def zendesk_users(data: Any, source: str) -> dict[str, str]:
     """Each user's id to their Zendesk role (``end-user``, ``agent``, ``admin``), from
     the Users API's pages (``{"users": [...]}``, a list of them, or a list of users) or an
@@ -125,10 +98,8 @@ def zendesk_users(data: Any, source: str) -> dict[str, str]:
         ExportError: when ``data`` holds no users list.
     """
     roles: dict[str, str] = {}
-    for page in _pages(data, "users", source):
-        for user in page["users"]:
-            if not isinstance(user, Mapping):
-                continue
+    for user in _records(data, "users", source):
+        if isinstance(user, Mapping):
             ident, role = _clean(user.get("id")), _clean(user.get("role"))
             if ident is not None and role is not None:
                 roles[ident] = role.casefold()
@@ -137,15 +108,13 @@ def zendesk_users(data: Any, source: str) -> dict[str, str]:
 
 def _read_zendesk(data: Any, build: _Builder) -> None:
     source = build.export.source
-    pages = _pages(data, "ticket_events", source)
+    records = _records(data, "ticket_events", source)
     users: dict[str, str] = {}
-    for page in pages:
-        side = page.get("users")
-        if isinstance(side, list):
-            users.update(zendesk_users({"users": side}, source))
+    for page in data if isinstance(data, list) else [data]:  # the side-loaded users
+        if isinstance(page, Mapping) and isinstance(page.get("users"), list):
+            users.update(zendesk_users({"users": page["users"]}, source))
     for name, given in build.companion_json("users"):
         users.update(zendesk_users(given, name))
-    records = [record for page in pages for record in page["ticket_events"]]
     for ticket in _deleted(records):
         build.leave_out(ticket, _DELETED)
     reader = _Reader(build, users)
