@@ -152,6 +152,31 @@ def test_the_type_field_in_the_audits_shape_is_named_by_field_name() -> None:
         ("created", {"type": "task"}), ("field", {"type": "incident"})]
 
 
+def test_the_ticket_audits_api_s_pages_read_as_the_export() -> None:
+    # "Ticket Audits" (GET /api/v2/tickets/{id}/audits): audits with author_id and events
+    # of the audits' shape; Airbyte's ticket_audits stream keeps it.
+    data = {"audits": [
+        {"id": 1, "ticket_id": 7, "created_at": "2026-06-01T07:00:00Z", "author_id": 9001,
+         "events": [{"id": 11, "type": "Create", "field_name": "status", "value": "new"},
+                    {"id": 12, "type": "Create", "field_name": "type", "value": "task"},
+                    {"id": 13, "type": "Comment", "author_id": 9001, "public": True,
+                     "body": "Help"},
+                    {"id": 14, "type": "Notification", "subject": "Received"}]},
+        {"id": 2, "ticket_id": 7, "created_at": "2026-06-01T08:00:00Z", "author_id": 7001,
+         "events": [{"id": 21, "type": "Change", "field_name": "status", "value": "open",
+                     "previous_value": "new"},
+                    {"id": 22, "type": "Comment", "author_id": 7001, "public": True,
+                     "body": "On it"}]},
+    ], "next_page": None, "previous_page": None, "count": 2}
+    export = read_export(data, "zendesk")
+    assert [(e.at, e.kind, e.status or e.author, dict(e.fields)) for e in export.events] == [
+        (ber(1, 9), "created", "new", {"type": "task"}),
+        (ber(1, 10), "status", "open", {}),
+        (ber(1, 10), "reply", "desk", {}),  # 7001 is not the requester 9001
+    ]
+    assert export.ignored == {"event Notification": 1}
+
+
 def test_the_type_field_maps_like_any_field() -> None:
     data = {"ticket_events": [
         {"ticket_id": 7, "created_at": "2026-06-01T07:00:00Z", "updater_id": 50,

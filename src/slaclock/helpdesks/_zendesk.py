@@ -1,5 +1,7 @@
 """The reader of Zendesk's incremental ticket events export: each record an audit, its
-child events the changes, comments and the ticket's creation.
+child events the changes, comments and the ticket's creation. The Ticket Audits API's
+pages (``{"audits": [...]}``, each audit's ``events`` by its ``author_id``; Airbyte's
+``ticket_audits`` stream keeps that shape) are read the same way.
 
 Zendesk's meaning, as its public references write it:
 
@@ -108,7 +110,9 @@ def zendesk_users(data: Any, source: str) -> dict[str, str]:
 
 def _read_zendesk(data: Any, build: _Builder) -> None:
     source = build.export.source
-    records = _records(data, "ticket_events", source)
+    audits = any(isinstance(page, Mapping) and "audits" in page
+                 for page in (data if isinstance(data, list) else [data]))
+    records = _records(data, "audits" if audits else "ticket_events", source)
     users: dict[str, str] = {}
     for page in data if isinstance(data, list) else [data]:  # the side-loaded users
         if isinstance(page, Mapping) and isinstance(page.get("users"), list):
@@ -122,10 +126,16 @@ def _read_zendesk(data: Any, build: _Builder) -> None:
         reader.record(number, record)
 
 
+def _child_events(record: Mapping[str, Any]) -> Any:
+    """An audit's child events: ``child_events`` (the export), ``events`` (the Ticket
+    Audits API, and Airbyte's ``ticket_audits``)."""
+    return record.get("child_events", record.get("events"))
+
+
 def _children(record: object) -> list[Mapping[str, Any]]:
     if not isinstance(record, Mapping):
         return []
-    children = record.get("child_events")
+    children = _child_events(record)
     if not isinstance(children, list):
         return []
     return [c for c in children if isinstance(c, Mapping)]
@@ -198,7 +208,7 @@ class _Reader:
             build.reject(number, f"ticket_events[{number - 1}] is not an object")
             return
         ticket = _clean(record.get("ticket_id"))
-        children = record.get("child_events")
+        children = _child_events(record)
         if ticket is None or not isinstance(children, list):
             what = "no ticket_id" if ticket is None else "no child_events list"
             build.reject(number, f"ticket_events[{number - 1}] has {what}", ticket)
@@ -219,7 +229,7 @@ class _Reader:
         if isinstance(at, str):
             build.reject_all(len(children), number, at, ticket)
             return
-        updater = _clean(record.get("updater_id"))
+        updater = _clean(record.get("updater_id", record.get("author_id")))
         creating = any(isinstance(c, Mapping) and _kind(c) == "Create" and
                        zendesk_field(c)[0] == "status" for c in children)
         # The audit's requester: set at creation (else its updater), or changed by it.
