@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
+from random import Random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.cli_runner import run
 from tests.test_import_zendesk import DELETED, ROOT, H, ber, zendesk_like
 
@@ -234,3 +238,35 @@ def test_the_command_reports_the_tables_with_their_companions() -> None:
     assert result.exit_code == 0, result.stderr
     assert "ticket_field_history.csv: 202 rows read: 172 made events" in result.stderr
     assert "1 ticket left out: " + DELETED in result.stderr
+
+
+# -- the order of the tables' rows does not matter ----------------------------------------
+
+
+def _lines(path: Path) -> tuple[str, list[str]]:
+    header, *rows = path.read_text("utf-8").splitlines(keepends=True)
+    return header, rows
+
+
+def _events(export: Export) -> list[tuple[object, ...]]:
+    return sorted((e.ticket, e.at, e.kind, e.status, e.author, sorted(e.fields.items()))
+                  for e in export.events)
+
+
+@settings(max_examples=max(1, settings().max_examples // 4), deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_the_tables_rows_in_any_order_read_as_the_same_events(random: Random) -> None:
+    # A warehouse returns a table's rows in no particular order: shuffled history and
+    # comments read as the same events, with the same totals, as the files in order.
+    expected = read_export(HISTORY, "zendesk-tables", companions=WITH)
+    tables = {}
+    for name, path in (("history", HISTORY), ("comments", WITH["comments"])):
+        header, rows = _lines(path)
+        random.shuffle(rows)
+        tables[name] = header + "".join(rows)
+    shuffled = read_export(io.StringIO(tables["history"]), "zendesk-tables", companions={
+        **WITH, "comments": io.StringIO(tables["comments"])})
+    assert _events(shuffled) == _events(expected)
+    assert (shuffled.rows, shuffled.used, shuffled.ignored, len(shuffled.rejected)) == (
+        expected.rows, expected.used, expected.ignored, len(expected.rejected))
+    assert shuffled.left_out == expected.left_out
