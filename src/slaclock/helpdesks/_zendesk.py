@@ -148,17 +148,23 @@ def _deleted(records: Iterable[object]) -> list[str]:
         if not isinstance(record, Mapping):
             continue
         for child in _children(record):
-            if _kind(child) in ("Create", "Change"):
-                field, value = zendesk_field(child)
+            if _field_is(child, "status") and _kind(child) in ("Create", "Change") \
+                    and _clean(zendesk_field(child)[1]) == "deleted":
                 ticket = _clean(record.get("ticket_id"))
-                if field == "status" and _clean(value) == "deleted" and ticket is not None:
+                if ticket is not None:
                     out.setdefault(ticket)
     return list(out)
 
 
+def _field_is(child: Mapping[str, Any], field: str) -> bool:
+    """Whether a child may set ``field`` (its kind still to be checked): a quick look."""
+    return field in child or child.get("field_name") == field
+
+
 def _kind(child: Mapping[str, Any]) -> str | None:
     """The child event's own type: ``event_type`` (the export), else ``type`` (audits)."""
-    return _clean(child.get("event_type")) or _clean(child.get("type"))
+    kind = child.get("event_type") or child.get("type")
+    return kind if isinstance(kind, str) else _clean(kind)
 
 
 def zendesk_field(child: Mapping[str, Any]) -> tuple[str | None, Any]:
@@ -230,14 +236,19 @@ class _Reader:
             build.reject_all(len(children), number, at, ticket)
             return
         updater = _clean(record.get("updater_id", record.get("author_id")))
-        creating = any(isinstance(c, Mapping) and _kind(c) == "Create" and
-                       zendesk_field(c)[0] == "status" for c in children)
-        # The audit's requester: set at creation (else its updater), or changed by it.
+        creating = False
         for child in children:
-            if isinstance(child, Mapping) and _kind(child) in ("Create", "Change"):
+            if not isinstance(child, Mapping):
+                continue
+            if _field_is(child, "status") and _kind(child) == "Create" \
+                    and zendesk_field(child)[0] == "status":
+                creating = True
+            # The audit's requester: set at creation (else its updater), or changed by it.
+            if _field_is(child, "requester_id") and _kind(child) in ("Create", "Change"):
                 field, value = zendesk_field(child)
-                if field == "requester_id" and _clean(value) is not None:
-                    self.requesters[ticket] = _clean(value)  # type: ignore[assignment]
+                requester = _clean(value)
+                if field == "requester_id" and requester is not None:
+                    self.requesters[ticket] = requester
         if creating and ticket not in self.requesters and updater is not None:
             self.requesters[ticket] = updater
         rest: Sequence[Any] = children
