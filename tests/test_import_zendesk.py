@@ -237,6 +237,20 @@ def test_an_admin_is_the_desk() -> None:
     assert [e.author for e in read_export(data, "zendesk").events] == ["customer", "desk"]
 
 
+def test_a_user_role_zendesk_does_not_document_is_refused_until_the_mapping_maps_it(
+) -> None:
+    data = {"ticket_events": [
+        {"ticket_id": 7, "created_at": "2026-06-01T07:00:00Z", "updater_id": 5,
+         "child_events": [{"event_type": "Create", "status": "new"}]},
+    ], "users": [{"id": 5, "role": "light-agent"}]}
+    assert [b.reason for b in read_export(data, "zendesk").rejected] == [
+        "author role 'light-agent' is neither desk nor customer: map it in the mapping's "
+        "[log.roles]"]
+    mapping = ExportMapping("z", format="zendesk", fields={"status": "status"},
+                            roles={"light-agent": "desk"}, default_role="requester")
+    assert read_export(data, mapping).events[0].author == "desk"
+
+
 def test_without_users_the_requester_rule_is_used_and_said_for_each_ticket(
     policy: Regulation,
 ) -> None:
