@@ -1,0 +1,315 @@
+"""ServiceNow's incident history in: ``sys_audit`` records with the incidents (and their
+journal) beside them, read with the built-in ``servicenow`` mapping.
+
+The sample (examples/servicenow_*.json) is shaped after ServiceNow's public documents:
+the REST Table API (``GET /api/now/table/{tableName}``: ``{"result": [...]}``, values as
+strings, reference fields as ``{"link", "value"}``, ``sysparm_display_value`` and
+dot-walked ``sysparm_fields``), "Viewing Sys Audit and Audit Relationship Change tables"
+(``sys_audit``: tablename, fieldname, documentkey, user, oldvalue, newvalue; journal
+entries audited too) and the incident state choices (1 New, 2 In Progress, 3 On Hold,
+6 Resolved, 7 Closed, 8 Canceled). It runs on examples/servicenow-policy.toml: an
+08:00-17:00 Europe/London schedule (BST in June: UTC+1; the audit's times are UTC),
+response 1h and resolution 8h for priorities 1 and 2, 4h and 24h for the others, On Hold
+pausing the resolution. "h" is working hours; the report is at Fri 5 June 14:00 London.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+
+import slaclock
+from slaclock import Event, Regulation, load_policy
+from slaclock.helpdesks import Assumption, Export, ExportError, Unknown, load_mapping, read_export
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+AUDIT = EXAMPLES / "servicenow_sys_audit.json"
+INCIDENTS = EXAMPLES / "servicenow_incidents.json"
+JOURNAL = EXAMPLES / "servicenow_journal.json"
+LON = ZoneInfo("Europe/London")
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+CANCELED = ("canceled in ServiceNow (state 8): its task SLAs are canceled, neither met nor "
+            "breached")
+
+
+def lon(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 6, day, hour, minute, tzinfo=LON)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Regulation:
+    found = load_policy(EXAMPLES / "servicenow-policy.toml")
+    assert isinstance(found, Regulation)
+    return found
+
+
+@pytest.fixture(scope="module")
+def export(policy: Regulation) -> Export:
+    return read_export(AUDIT, "servicenow", policy,
+                       companions={"incidents": INCIDENTS, "journal": JOURNAL})
+
+
+@pytest.fixture(scope="module")
+def report(export: Export, policy: Regulation) -> slaclock.Report:
+    return slaclock.report(export.events, policy, at=lon(5, 14))
+
+
+def of(export: Export, ticket: str) -> list[Event]:
+    return [e for e in export.events if e.ticket == ticket]
+
+
+def incident(number: str, **fields: Any) -> dict[str, Any]:
+    record = {"sys_id": f"id-{number}", "number": number, "opened_at": "2026-06-01 08:00:00",
+              "caller_id": {"link": "https://example.service-now.com/api/now/table/sys_user/u1",
+                            "value": "u1"},
+              "caller_id.user_name": "ana.lopes", "priority": "3", "state": "2"}
+    record.update(fields)
+    return record
+
+
+def audit(number: str, at: str, field: str, old: str, new: str, user: str = "fiona.hart"
+          ) -> dict[str, Any]:
+    return {"tablename": "incident", "documentkey": f"id-{number}", "fieldname": field,
+            "oldvalue": old, "newvalue": new, "sys_created_on": at, "user": user,
+            "sys_created_by": user}
+
+
+def read(audits: list[dict[str, Any]], incidents: list[dict[str, Any]],
+         policy: Regulation | None = None, **companions: Any) -> Export:
+    return read_export({"result": audits}, "servicenow", policy,
+                       companions={"incidents": {"result": incidents}, **companions})
+
+
+# -- the sample: every record accounted for, every verdict worked out by hand ------------
+
+
+def test_servicenow_sample_every_record_is_used_ignored_or_refused(export: Export) -> None:
+    # 142 audit records + 26 incidents (one opening each) + 34 journal entries = 202 rows.
+    # Ignored: incident_state mirrors every state change (12 a day Mon-Thu + 2 on Fri =
+    # 50), assigned_to 4, and the audit's 30 comments and 4 work notes, read from the
+    # journal instead: 88. Refused: the 4 canceled incidents' opening and state change
+    # (2 each). Used: 202 - 88 - 8 = 106.
+    assert (export.rows, export.used, len(export.rejected)) == (202, 106, 8)
+    assert export.ignored == {
+        "field incident_state": 50, "field assigned_to": 4,
+        "field comments (read from the journal)": 30,
+        "field work_notes (read from the journal)": 4,
+    }
+    assert export.unknown == []
+    assert export.balanced
+    assert export.totals()[0] == (
+        "servicenow_sys_audit.json: 202 rows read: 106 made events, 88 ignored "
+        "(field assigned_to: 4, field comments (read from the journal): 30, "
+        "field incident_state: 50, field work_notes (read from the journal): 4), 8 refused")
+
+
+def test_servicenow_sample_without_the_journal_reads_comments_from_the_audit(
+    export: Export, policy: Regulation,
+) -> None:
+    alone = read_export(AUDIT, "servicenow", policy, companions={"incidents": INCIDENTS})
+    # 142 + 26 = 168 rows; ignored 50 + 4 = 54; refused 8; used 168 - 54 - 8 = 106.
+    assert (alone.rows, alone.used, len(alone.rejected)) == (168, 106, 8)
+    assert alone.ignored == {"field incident_state": 50, "field assigned_to": 4}
+    # The same events, from either source (a ticket is the set of its events).
+    def key(e: Event) -> tuple[str, datetime, str, str, str]:
+        return (e.ticket, e.at, e.kind, str(e.author), str(e.status))
+
+    assert sorted(alone.events, key=key) == sorted(export.events, key=key)
+
+
+def test_servicenow_sample_verdicts_match_the_table_worked_by_hand(
+    report: slaclock.Report,
+) -> None:
+    # examples/servicenow_expected.csv: one line per incident with its arithmetic.
+    def hours(text: str) -> timedelta:
+        h, m = text.split(":")
+        return int(h) * H + int(m) * M
+
+    with (EXAMPLES / "servicenow_expected.csv").open(encoding="utf-8") as file:
+        expected = list(csv.DictReader(file))
+    assert len(expected) == 22  # 26 incidents, 4 of them canceled
+    assert sorted(report.tickets) == sorted(row["ticket"] for row in expected)
+    for row in expected:
+        status = report.tickets[row["ticket"]]
+        response, resolution = status.metric("response"), status.metric("resolution")
+        assert (status.level, status.state) == (row["level"], row["state"]), row
+        assert (response.state, response.elapsed) == (
+            row["response"], hours(row["response_elapsed"])), row
+        assert (resolution.state, resolution.elapsed) == (
+            row["resolution"], hours(row["resolution_elapsed"])), row
+
+
+def test_servicenow_state_numbers_are_named_by_the_mapping(export: Export) -> None:
+    # INC0010001: opened in state 1, then 2, 6 and 7: New, In Progress, Resolved, Closed.
+    assert [(e.kind, e.status) for e in of(export, "INC0010001") if e.status] == [
+        ("created", "New"), ("status", "In Progress"), ("status", "Resolved"),
+        ("status", "Closed")]
+    assert of(export, "INC0010001")[0] == Event(
+        "INC0010001", lon(1, 9), "created", status="New", author="customer",
+        fields={"priority": "3"})
+
+
+def test_servicenow_on_hold_pauses_the_resolution_until_the_caller_answers(
+    export: Export, report: slaclock.Report,
+) -> None:
+    assert [e.status for e in of(export, "INC0010004") if e.kind == "status"] == [
+        "On Hold", "In Progress", "Resolved"]
+    # The hold reason (1: Awaiting Caller) is a ticket field a policy can read.
+    assert [e.fields for e in of(export, "INC0010004") if e.kind == "field"] == [
+        {"hold_reason": "1"}]
+    # Mon 09:00-10:00 (1h), On Hold until the caller's comment Tue 09:30 hands the
+    # incident back, then 09:30-12:00 (2h30): 3h30.
+    resolution = report.tickets["INC0010004"].metric("resolution")
+    assert (resolution.state, resolution.elapsed, resolution.met_at) == (
+        "met", 3 * H + 30 * M, lon(2, 12))
+
+
+def test_servicenow_work_notes_are_internal_and_the_caller_s_comments_no_response(
+    export: Export, report: slaclock.Report,
+) -> None:
+    assert [(e.kind, e.author) for e in of(export, "INC0010005") if e.author] == [
+        ("created", "customer"), ("reply", "customer"), ("note", "desk"), ("reply", "desk")]
+    # Opened 09:00; the caller's comment 09:20 and the work note 09:40 do not answer, the
+    # comment at 12:00 does: 3h of 4h.
+    response = report.tickets["INC0010005"].metric("response")
+    assert (response.state, response.elapsed, response.met_at) == ("met", 3 * H, lon(1, 12))
+
+
+def test_servicenow_critical_response_breached_overnight(report: slaclock.Report) -> None:
+    # Priority 2 opened Mon 16:30: 1h is 16:30-17:00 and Tue 08:00-08:30; the comment at
+    # 08:45 is late.
+    response = report.tickets["INC0010003"].metric("response")
+    assert (response.state, response.breached_at, response.met_at) == (
+        "breached", lon(2, 8, 30), lon(2, 8, 45))
+    assert report.tickets["INC0010003"].level == "critical"
+
+
+def test_a_canceled_servicenow_incident_is_left_out_with_its_reason(export: Export) -> None:
+    canceled = ["INC0010006", "INC0010012", "INC0010018", "INC0010024"]
+    assert export.left_out == dict.fromkeys(canceled, CANCELED)
+    assert not any(e.ticket in canceled for e in export.events)
+    assert {(b.ticket, b.reason) for b in export.rejected} == {
+        (t, f"ticket left out: {CANCELED}") for t in canceled}
+
+
+def test_servicenow_roles_by_caller_are_an_assumption_counted_per_ticket(
+    export: Export, policy: Regulation,
+) -> None:
+    # 26 incidents, 4 left out: 22 read on the assumption.
+    assert [(a.key, a.tickets) for a in export.assumptions] == [
+        ("servicenow-caller-is-customer", 22)]
+    # Listing the agents and saying everyone else is a customer removes it, and gives the
+    # same events.
+    exact = attrs.evolve(load_mapping("servicenow"), agents={"fiona.hart", "george.ince"},
+                         default_role="customer")
+    listed = read_export(AUDIT, exact, policy,
+                         companions={"incidents": INCIDENTS, "journal": JOURNAL})
+    assert listed.assumptions == []
+    assert listed.events == export.events
+
+
+# -- rules, on small exports ---------------------------------------------------------------
+
+
+def test_servicenow_opening_takes_the_state_and_priority_before_their_first_change() -> None:
+    found = read([audit("INC1", "2026-06-01 09:00:00", "priority", "4", "2"),
+                  audit("INC1", "2026-06-01 09:30:00", "state", "1", "2")],
+                 [incident("INC1", state="2", priority="2")])
+    # The incident is now In Progress at priority 2; it opened New at priority 4.
+    assert found.events[0] == Event("INC1", lon(1, 9), "created", status="New",
+                                    author="customer", fields={"priority": "4"})
+    assert [e.fields or e.status for e in found.events[1:]] == [{"priority": "2"},
+                                                                "In Progress"]
+
+
+def test_servicenow_unknown_state_is_refused_with_its_record(policy: Regulation) -> None:
+    found = read([audit("INC1", "2026-06-01 09:00:00", "state", "1", "2"),
+                  audit("INC1", "2026-06-01 09:30:00", "state", "2", "9")],
+                 [incident("INC1", state="9")], policy)
+    assert found.unknown == [Unknown("status", "9", 1, 2)]
+    assert found.problems() == [
+        "<export>: record 2: unknown status '9' (1 row; map it in the policy's [statuses] "
+        "or the mapping's [log.statuses])"]
+
+
+def test_servicenow_display_values_of_all_read_their_raw_value() -> None:
+    # sysparm_display_value=all: every field {"display_value", "value"}.
+    def both(display: str, value: str) -> dict[str, str]:
+        return {"display_value": display, "value": value}
+
+    record = {"sys_id": both("id-INC1", "id-INC1"), "number": both("INC1", "INC1"),
+              "opened_at": both("01/06/2026 09:00:00", "2026-06-01 08:00:00"),
+              "caller_id.user_name": both("ana.lopes", "ana.lopes"),
+              "priority": both("3 - Moderate", "3"), "state": both("In Progress", "2")}
+    found = read([audit("INC1", "2026-06-01 09:30:00", "state", "1", "2")], [record])
+    assert [(e.kind, e.status) for e in found.events] == [("created", "New"),
+                                                           ("status", "In Progress")]
+    assert found.events[0].at == lon(1, 9)
+
+
+def test_servicenow_display_values_are_refused_naming_the_raw_export() -> None:
+    # sysparm_display_value=true: states by label, times in the exporting user's zone.
+    with pytest.raises(ExportError, match=(
+        r"^<incidents>: record 1: the incidents hold display values \(state 'In Progress'\)"
+        r".*export raw values \(sysparm_display_value=false")):
+        read([], [incident("INC1", state="In Progress")])
+
+
+def test_servicenow_without_the_incidents_is_refused_naming_the_companion() -> None:
+    with pytest.raises(ExportError, match=r"give the incidents too \(--with incidents=FILE"):
+        read_export({"result": []}, "servicenow")
+
+
+def test_servicenow_audit_of_an_incident_not_in_the_incidents_is_refused() -> None:
+    found = read([audit("INC9", "2026-06-01 09:30:00", "state", "1", "2")],
+                 [incident("INC1")])
+    assert found.problems() == [
+        "<export>: record 1: incident id-INC9 is not in the incidents file: its opening is "
+        "unknown (export the incidents the audit covers)"]
+    assert (found.rows, found.used) == (2, 1)  # INC1's opening
+
+
+def test_servicenow_without_the_caller_s_user_name_a_commented_incident_is_left_out() -> None:
+    found = read([audit("INC1", "2026-06-01 09:30:00", "comments", "", "Hello", "bob")],
+                 [incident("INC1", **{"caller_id.user_name": None})])
+    assert list(found.left_out) == ["INC1"]
+    assert "caller_id.user_name" in found.left_out["INC1"]
+    assert found.events == []
+    assert found.balanced
+
+
+def test_servicenow_records_of_other_tables_are_ignored_by_their_table() -> None:
+    other = dict(audit("INC1", "2026-06-01 09:30:00", "state", "1", "2"), tablename="problem")
+    found = read([other], [incident("INC1")])
+    assert found.ignored == {"table problem": 1}
+
+
+def test_servicenow_a_companion_kind_it_does_not_read_is_refused_with_those_it_does() -> None:
+    with pytest.raises(ExportError, match=r"reads no companion file of kind 'users' "
+                       r"\(it reads incidents, journal\)"):
+        read([], [incident("INC1")], users={"result": []})
+
+
+def test_servicenow_journal_entry_of_no_known_incident_names_its_file() -> None:
+    entry = {"element": "comments", "element_id": "nope", "value": "Hi",
+             "sys_created_on": "2026-06-01 09:00:00", "sys_created_by": "ana.lopes"}
+    found = read([], [incident("INC1")], journal={"result": [entry]})
+    assert [b.reason for b in found.rejected] == [
+        "<journal>: record 1: no incident of the incidents file has its element_id ('nope')"]
+
+
+def test_servicenow_assumption_is_printed_with_the_totals(export: Export) -> None:
+    assert export.assumptions == [Assumption(
+        "servicenow-caller-is-customer",
+        "author roles guessed: the incident's caller is the customer, every other user the "
+        "desk (list your agents' user names in the mapping's agents to be exact)", 22)]
+    assert export.totals()[-1].startswith(
+        "servicenow_sys_audit.json: 22 tickets read on an assumption: author roles guessed")
