@@ -15,6 +15,7 @@ from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
+from slaclock.helpdesks._redmine import REDMINE_COMPANIONS, _read_redmine
 from slaclock.helpdesks._servicenow import SERVICENOW_COMPANIONS, _read_servicenow
 from slaclock.helpdesks._zendesk import _read_zendesk
 from slaclock.sla import Regulation, RegulationVersions
@@ -44,6 +45,7 @@ READERS: dict[str, Reader] = {
     "zendesk": Reader(_read_zendesk, json=True),
     "jira": Reader(_read_jira, json=True),
     "servicenow": Reader(_read_servicenow, json=True, companions=SERVICENOW_COMPANIONS),
+    "redmine": Reader(_read_redmine, json=True, companions=REDMINE_COMPANIONS),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
 
