@@ -219,6 +219,16 @@ def test_servicenow_roles_by_caller_are_an_assumption_counted_per_ticket(
 # -- rules, on small exports ---------------------------------------------------------------
 
 
+def test_servicenow_a_mapping_that_renames_state_8_reads_the_canceled_incident() -> None:
+    audits = [audit("INC1", "2026-06-01 09:00:00", "state", "1", "8")]
+    assert list(read(audits, [incident("INC1", state="8")]).left_out) == ["INC1"]
+    closing = attrs.evolve(load_mapping("servicenow"),
+                           statuses={**load_mapping("servicenow").statuses, "8": "Closed"})
+    found = read_export({"result": audits}, closing,
+                        companions={"incidents": {"result": [incident("INC1", state="8")]}})
+    assert (found.left_out, [e.status for e in found.events]) == ({}, ["New", "Closed"])
+
+
 def test_servicenow_opening_takes_the_state_and_priority_before_their_first_change() -> None:
     found = read([audit("INC1", "2026-06-01 09:00:00", "priority", "4", "2"),
                   audit("INC1", "2026-06-01 09:30:00", "state", "1", "2")],

@@ -24,8 +24,9 @@ UTC, ``YYYY-MM-DD HH:MM:SS`` (the built-in mapping's ``time_format`` and ``tz``)
   ignored (the same entries).
 
 An incident's ``state`` is a number (1 New, 2 In Progress, 3 On Hold, 6 Resolved,
-7 Closed, 8 Canceled: the mapping names them). A canceled incident is left out with its
-reason: ServiceNow cancels its task SLAs, which then count as neither met nor breached.
+7 Closed, 8 Canceled: the mapping names them). An incident in a state the mapping names
+Canceled is left out with its reason: ServiceNow cancels its task SLAs, which then count
+as neither met nor breached.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ SERVICENOW_COMPANIONS = {
 }
 #: The journal fields: ``comments`` (customer-visible) and ``work_notes`` (internal).
 _JOURNAL = {"comments": True, "work_notes": False}
-#: The ``state`` of a canceled incident, raw and as displayed.
-_CANCELED = frozenset({"8", "Canceled", "Cancelled"})
+#: The name of a canceled incident's state (the built-in mapping's name for state 8).
+_CANCELED = frozenset({"canceled", "cancelled"})
 
 _CALLER_IS_CUSTOMER = (
     "servicenow-caller-is-customer",
@@ -181,8 +182,11 @@ def _incident(incident: _Incident, audits: list[tuple[int, Mapping[str, Any]]],
         if at is not None:
             timed.append((at, number, record))
     timed.sort(key=lambda entry: entry[:2])
-    if _sn(incident.record.get("state")) in _CANCELED or any(
-        _sn(record.get("fieldname")) == "state" and _sn(record.get("newvalue")) in _CANCELED
+    def canceled(state: str | None) -> bool:
+        return state is not None and mapping.status(state).casefold() in _CANCELED
+
+    if canceled(_sn(incident.record.get("state"))) or any(
+        _sn(record.get("fieldname")) == "state" and canceled(_sn(record.get("newvalue")))
         for _, _, record in timed
     ):
         build.leave_out(ticket, "canceled in ServiceNow (state 8): its task SLAs are "
