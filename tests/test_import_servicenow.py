@@ -15,7 +15,6 @@ pausing the resolution. "h" is working hours; the report is at Fri 5 June 14:00 
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import pytest
 import slaclock
 from slaclock import Event, Regulation, load_policy
 from slaclock.helpdesks import Assumption, Export, ExportError, Unknown, load_mapping, read_export
+from verdict_table import assert_verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -129,22 +129,8 @@ def test_servicenow_sample_verdicts_match_the_table_worked_by_hand(
     report: slaclock.Report,
 ) -> None:
     # examples/servicenow_expected.csv: one line per incident with its arithmetic.
-    def hours(text: str) -> timedelta:
-        h, m = text.split(":")
-        return int(h) * H + int(m) * M
-
-    with (EXAMPLES / "servicenow_expected.csv").open(encoding="utf-8") as file:
-        expected = list(csv.DictReader(file))
-    assert len(expected) == 22  # 26 incidents, 4 of them canceled
-    assert sorted(report.tickets) == sorted(row["ticket"] for row in expected)
-    for row in expected:
-        status = report.tickets[row["ticket"]]
-        response, resolution = status.metric("response"), status.metric("resolution")
-        assert (status.level, status.state) == (row["level"], row["state"]), row
-        assert (response.state, response.elapsed) == (
-            row["response"], hours(row["response_elapsed"])), row
-        assert (resolution.state, resolution.elapsed) == (
-            row["resolution"], hours(row["resolution_elapsed"])), row
+    assert assert_verdicts(report, EXAMPLES / "servicenow_expected.csv",
+                           ("response", "resolution")) == 22  # 26 incidents, 4 of them canceled
 
 
 def test_servicenow_state_numbers_are_named_by_the_mapping(export: Export) -> None:
