@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import slaclock
 from slaclock import Event, Regulation, load_policy
@@ -226,6 +228,28 @@ def test_redmine_priority_changes_are_named_by_the_issues_or_the_companion() -> 
                                                 {"priority": "Urgent"}]
 
 
+def test_redmine_journals_as_older_redmines_write_them_are_read() -> None:
+    # Before private notes (Redmine 2.1) a journal has no private_notes; a journal without
+    # notes may have no notes key at all, and a detail setting a value from nothing no
+    # old_value (the shapes of issues captured from a Redmine 2.x in public projects).
+    data = issue([
+        {"id": 1, "user": {"id": 5, "name": "Lena Fischer"},
+         "created_on": "2026-06-01T09:00:00Z",
+         "details": [{"property": "attr", "name": "fixed_version_id", "new_value": "84"}]},
+        {"id": 2, "user": {"id": 5, "name": "Lena Fischer"}, "notes": "Done.",
+         "created_on": "2026-06-01T10:00:00Z",
+         "details": [{"property": "attr", "name": "status_id", "old_value": "2",
+                      "new_value": "3"}]},
+    ], status={"id": 3, "name": "Resolved"})
+    found = read_export(data, "redmine",
+                        companions={"statuses": {"issue_statuses": [
+                            {"id": 2, "name": "In Progress"}, {"id": 3, "name": "Resolved"}]}})
+    assert [(e.kind, e.status) for e in found.events] == [
+        ("created", "In Progress"), ("status", "Resolved"), ("reply", None)]
+    assert found.ignored == {"field fixed_version_id": 1}
+    assert (found.rows, found.used) == (4, 3)
+
+
 def test_redmine_other_journal_properties_are_ignored_by_kind() -> None:
     entry = journal("2026-06-01T09:00:00Z", LENA)
     entry["details"] = [{"property": "attachment", "name": "12", "old_value": None,
@@ -240,3 +264,37 @@ def test_redmine_a_companion_that_is_not_redmine_s_list_is_refused_with_its_reco
     with pytest.raises(ExportError, match=r"^<statuses>: record 1: issue_statuses\[0\] is not "
                        r"an object with an id and a name"):
         read_export(issue([]), "redmine", companions={"statuses": {"issue_statuses": [{}]}})
+
+
+# -- any issues: each row accounted for, or the file refused with its reason --------------
+
+_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-1, 7),
+    st.sampled_from(["", "1", "2", "4", "9", "status_id", "priority_id", "tracker_id",
+                     "done_ratio", "attr", "cf", "attachment", "Looks fixed.",
+                     "2026-06-01T08:00:00Z", "2026-06-31T08:00:00Z"]),
+    st.fixed_dictionaries({}, optional={"id": st.sampled_from([1, 2, 5, 21, "x"]),
+                                        "name": st.sampled_from(["New", "Bug", "Lena Fischer",
+                                                                 "Ines Brandt", ""])}),
+)
+_DETAIL = st.one_of(_VALUE, st.fixed_dictionaries({}, optional=dict.fromkeys(
+    ("property", "name", "old_value", "new_value"), _VALUE)))
+_JOURNAL = st.one_of(_VALUE, st.fixed_dictionaries({}, optional={
+    "user": _VALUE, "notes": _VALUE, "private_notes": _VALUE, "created_on": _VALUE,
+    "details": st.one_of(_VALUE, st.lists(_DETAIL, max_size=3))}))
+_ISSUE = st.one_of(_VALUE, st.fixed_dictionaries({}, optional={
+    "id": _VALUE, "created_on": _VALUE, "author": _VALUE, "status": _VALUE,
+    "priority": _VALUE, "tracker": _VALUE,
+    "journals": st.one_of(_VALUE, st.lists(_JOURNAL, max_size=3))}))
+
+
+@given(st.lists(_ISSUE, max_size=4))
+def test_redmine_any_issues_are_each_used_ignored_or_refused(issues: list[Any]) -> None:
+    try:
+        found = read_export({"issues": issues}, "redmine", companions={"users": MEMBERS})
+    except ExportError:  # pragma: no cover - no whole-file refusal is expected here
+        pytest.fail("a page of issues is read, row by row")
+    assert found.balanced
+    assert len(found.events) == found.used
+    # At least one row per issue (its opening, or the reason it has none).
+    assert found.rows >= len(issues)

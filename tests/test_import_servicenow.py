@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import slaclock
 from slaclock import Event, Regulation, load_policy
@@ -282,6 +284,15 @@ def test_servicenow_without_the_caller_s_user_name_a_commented_incident_is_left_
     assert found.balanced
 
 
+def test_servicenow_an_incident_given_twice_is_read_once_and_the_copy_refused() -> None:
+    # Table API pages read with sysparm_offset while incidents change can overlap.
+    found = read([], [incident("INC1"), incident("INC1", state="6")])
+    assert [e.status for e in found.events] == ["In Progress"]
+    assert [b.reason for b in found.rejected] == [
+        "<incidents>: record 2: the incident id-INC1 again (first in <incidents>, record 1): "
+        "the first is read"]
+
+
 def test_servicenow_records_of_other_tables_are_ignored_by_their_table() -> None:
     other = dict(audit("INC1", "2026-06-01 09:30:00", "state", "1", "2"), tablename="problem")
     found = read([other], [incident("INC1")])
@@ -309,3 +320,41 @@ def test_servicenow_assumption_is_printed_with_the_totals(export: Export) -> Non
         "desk (list your agents' user names in the mapping's agents to be exact)", 22)]
     assert export.totals()[-1].startswith(
         "servicenow_sys_audit.json: 22 tickets read on an assumption: author roles guessed")
+
+
+# -- any records: each accounted for, or the file refused with its reason -----------------
+
+_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 9),
+    st.sampled_from(["", "1", "2", "3", "6", "8", "9", "In Progress", "id-INC1", "id-INC2",
+                     "comments", "work_notes", "state", "priority", "hold_reason", "incident",
+                     "problem", "ana.lopes", "fiona.hart", "2026-06-01 09:00:00",
+                     "2026-06-31 09:00:00", "01/06/2026 09:00"]),
+    st.dictionaries(st.sampled_from(["value", "display_value", "link"]),
+                    st.sampled_from(["2", "In Progress", "", "id-INC1"]), max_size=2),
+)
+
+
+def _records(keys: tuple[str, ...]) -> st.SearchStrategy[list[Any]]:
+    record = st.fixed_dictionaries({}, optional=dict.fromkeys(keys, _VALUE))
+    return st.lists(st.one_of(record, _VALUE), max_size=6)
+
+
+@given(
+    _records(("tablename", "documentkey", "fieldname", "oldvalue", "newvalue",
+              "sys_created_on", "user", "sys_created_by")),
+    st.lists(st.fixed_dictionaries(
+        {"sys_id": st.sampled_from(["id-INC1", "id-INC2"])},
+        optional={**dict.fromkeys(("number", "opened_at", "caller_id.user_name", "priority"),
+                                  _VALUE),
+                  # raw states (display values refuse the whole file: tested above)
+                  "state": st.sampled_from(["1", "2", "6", "8", "9", "", " "])}), max_size=3),
+    _records(("element", "element_id", "sys_created_on", "sys_created_by")),
+)
+def test_servicenow_any_records_are_each_used_ignored_or_refused(
+    audits: list[Any], incidents: list[Any], journal: list[Any],
+) -> None:
+    found = read(audits, incidents, journal={"result": journal})
+    # One row each: every audit record, every incident (its opening), every journal entry.
+    assert found.rows == len(audits) + len(incidents) + len(journal)
+    assert found.balanced

@@ -129,6 +129,12 @@ def _read_incidents(build: _Builder) -> dict[str, _Incident]:
                 "values (sysparm_display_value=false, the default, or all)", "record",
             )
         caller = _sn(record.get("caller_id.user_name"))
+        if key in incidents:
+            first = incidents[key]
+            build.reject(number, f"{source}: record {number}: the incident {key} again (first "
+                         f"in {first.source}, record {first.line}): the first is read",
+                         first.number)
+            continue
         incidents[key] = _Incident(_sn(record.get("number")) or key, record, source, number,
                                    caller)
     return incidents
