@@ -228,6 +228,17 @@ def test_servicenow_opening_takes_the_state_and_priority_before_their_first_chan
                                                                 "In Progress"]
 
 
+def test_servicenow_an_audited_insert_opens_the_incident_in_the_state_it_set() -> None:
+    # With inserts audited, the incident's creation writes each field from nothing.
+    found = read([audit("INC1", "2026-06-01 08:00:00", "state", "", "1"),
+                  audit("INC1", "2026-06-01 08:00:00", "priority", "", "4"),
+                  audit("INC1", "2026-06-01 09:30:00", "state", "1", "2")],
+                 [incident("INC1", state="2", priority="4")])
+    assert found.events[0] == Event("INC1", lon(1, 9), "created", status="New",
+                                    author="customer", fields={"priority": "4"})
+    assert found.rejected == []
+
+
 def test_servicenow_unknown_state_is_refused_with_its_record(policy: Regulation) -> None:
     found = read([audit("INC1", "2026-06-01 09:00:00", "state", "1", "2"),
                   audit("INC1", "2026-06-01 09:30:00", "state", "2", "9")],

@@ -257,8 +257,10 @@ def _opening(incident: _Incident, timed: list[tuple[datetime, int, Mapping[str, 
     for name in ("state", "priority"):
         changed = next((record for _, _, record in timed
                         if _sn(record.get("fieldname")) == name), None)
-        first[name] = _sn(changed.get("oldvalue")) if changed is not None else \
-            _sn(incident.record.get(name))
+        # An audited insert (glide.sys.audit_inserts) sets the field from nothing: the
+        # value it set is the first.
+        first[name] = _sn(incident.record.get(name)) if changed is None else \
+            _sn(changed.get("oldvalue")) or _sn(changed.get("newvalue"))
     status = build.status(first["state"], incident.line, ticket)
     if status is None:
         return
