@@ -6,7 +6,8 @@ every value a string; a reference field is its ``sys_id`` (with
 ``sysparm_exclude_reference_link=false``, the default, an object ``{"link", "value"}``),
 and with ``sysparm_display_value=all`` every field is ``{"display_value", "value"}``:
 this reader takes the raw ``value`` wherever an object holds one. Times are raw values:
-UTC, ``YYYY-MM-DD HH:MM:SS`` (the built-in mapping's ``time_format`` and ``tz``).
+UTC, ``YYYY-MM-DD HH:MM:SS`` (ISO 8601 with a space and no offset: the built-in
+mapping says ``time_format = "iso"`` and ``tz = "UTC"``).
 
 - The main file: ``GET /api/now/table/sys_audit?sysparm_query=tablename=incident``: each
   record one change of one field of one incident (``documentkey``: the incident's
