@@ -28,6 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import slaclock
+from cli_runner import run
 from slaclock import Event, Regulation, load_policy
 from slaclock.helpdesks import Export, ExportError, load_mapping, read_export
 from verdict_table import assert_verdicts
@@ -298,3 +299,14 @@ def test_redmine_any_issues_are_each_used_ignored_or_refused(issues: list[Any]) 
     assert len(found.events) == found.used
     # At least one row per issue (its opening, or the reason it has none).
     assert found.rows >= len(issues)
+
+
+def test_the_command_reads_redmine_with_its_companions() -> None:
+    result = run("report", ISSUES, "--map", "redmine", "--policy",
+                 ROOT / "docs" / "reference" / "policies" / "redmine-like.toml",
+                 "--with", f"statuses={STATUSES}", "--with", f"users={MEMBERS}",
+                 "--limit", "0")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("slaclock: ")] == [
+        "slaclock: redmine_issues.json: 135 rows read: 111 made events, 24 ignored "
+        "(field done_ratio: 24), 0 refused"]

@@ -26,6 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import slaclock
+from cli_runner import one_line_error, run
 from slaclock import Event, Regulation, load_policy
 from slaclock.helpdesks import Assumption, Export, ExportError, Unknown, load_mapping, read_export
 from verdict_table import assert_verdicts
@@ -369,3 +370,26 @@ def test_servicenow_any_records_are_each_used_ignored_or_refused(
     # One row each: every audit record, every incident (its opening), every journal entry.
     assert found.rows == len(audits) + len(incidents) + len(journal)
     assert found.balanced
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def test_the_command_reads_servicenow_with_its_companions_and_says_what_it_assumed() -> None:
+    result = run("report", AUDIT, "--map", "servicenow", "--policy",
+                 EXAMPLES / "servicenow-policy.toml", "--with", f"incidents={INCIDENTS}",
+                 "--with", f"journal={JOURNAL}", "--limit", "0")
+    assert result.exit_code == 0, result.output
+    said = result.stderr.splitlines()
+    assert said[0].startswith("slaclock: servicenow_sys_audit.json: 202 rows read: 106 made "
+                              "events, 88 ignored")
+    assert said[1] == f"slaclock: servicenow_sys_audit.json: 4 tickets left out: {CANCELED}"
+    assert said[2].startswith("slaclock: servicenow_sys_audit.json: 22 tickets read on an "
+                              "assumption: author roles guessed")
+
+
+def test_the_command_without_the_incidents_says_so_in_one_line() -> None:
+    result = run("report", AUDIT, "--map", "servicenow", "--policy",
+                 EXAMPLES / "servicenow-policy.toml")
+    assert result.exit_code == 2
+    assert "give the incidents too (--with incidents=FILE" in one_line_error(result)
