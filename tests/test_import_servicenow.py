@@ -240,6 +240,19 @@ def test_servicenow_an_audited_insert_opens_the_incident_in_the_state_it_set() -
     assert found.rejected == []
 
 
+def test_servicenow_a_reopened_incident_resumes_its_resolution(policy: Regulation) -> None:
+    # Opened Mon 08:00 London (07:00 UTC), Resolved 10:00 (2h), back In Progress at 13:00,
+    # Resolved again at 15:00 (2h): 4h of 24h.
+    found = read([audit("INC1", "2026-06-01 09:00:00", "state", "1", "6"),
+                  audit("INC1", "2026-06-01 12:00:00", "state", "6", "2"),
+                  audit("INC1", "2026-06-01 14:00:00", "state", "2", "6")],
+                 [incident("INC1", opened_at="2026-06-01 07:00:00", state="6")], policy)
+    resolution = slaclock.report(found.events, policy, at=lon(2, 9)).tickets["INC1"].metric(
+        "resolution")
+    assert (resolution.state, resolution.elapsed, resolution.met_at) == (
+        "met", 4 * H, lon(1, 15))
+
+
 def test_servicenow_unknown_state_is_refused_with_its_record(policy: Regulation) -> None:
     found = read([audit("INC1", "2026-06-01 09:00:00", "state", "1", "2"),
                   audit("INC1", "2026-06-01 09:30:00", "state", "2", "9")],
