@@ -142,6 +142,7 @@ def run_report(
     filters: Filters | None = None,
     mapping: str | None = None,
     scheduler: str | None = None,
+    companions: tuple[tuple[str, str], ...] = (),
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
@@ -188,6 +189,7 @@ def run_report(
             spec = Spec(
                 path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
                 limit, workdir, workers, zone, filters, mapping, strict,
+                companions=companions,
             )
             if buckets:
                 try:

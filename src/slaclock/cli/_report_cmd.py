@@ -64,6 +64,10 @@ def limit_of(text: str) -> int | None:
               help="Read EVENTS as a helpdesk's own export, through a mapping: zendesk, "
                    "jira, status-history, or a mapping file (TOML with a [log] table; a "
                    "policy file may hold it).")
+@click.option("--with", "companions", multiple=True, metavar="KIND=FILE",
+              callback=lambda _c, _p, v: companions_of(v),
+              help="A file the --map format reads beside EVENTS (repeatable): users=FILE "
+                   "(Zendesk), changelog=FILE (Jira), ...; see the mapping reference.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row (exit code 2).")
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")
@@ -109,7 +113,7 @@ def report(
     limit: int | None,
     plot: str | None, jobs: int, since: str | None, until: str | None,
     states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
-    mapping: str | None, scheduler: str | None,
+    mapping: str | None, scheduler: str | None, companions: tuple[tuple[str, str], ...],
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -148,13 +152,15 @@ def report(
         raise InputError(str(error)) from None
     if mapping is not None:
         _check_mapping(mapping)
+    elif companions:
+        raise click.UsageError("--with names a file of a helpdesk's export: give --map too")
     try:
         with terminated_as_interrupted():
             outcome = run_report(
                 events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
                 input_format=input_format, strict=strict, limit=limit, plot=plot,
                 jobs=jobs, coverage=coverage, wide=wide, filters=filters, mapping=mapping,
-                scheduler=_scheduler(scheduler),
+                scheduler=_scheduler(scheduler), companions=companions,
             )
     except SlaclockError as error:  # EventLogError, ExportError, PolicyError: one line
         raise InputError(str(error)) from None
@@ -211,6 +217,20 @@ def _scheduler(value: str | None) -> str | None:
             param_hint="'--scheduler'",
         )
     return text
+
+
+def companions_of(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--with KIND=FILE`` values as (kind, file) pairs, each file one that exists."""
+    out = []
+    for value in values:
+        kind, sep, path = value.partition("=")
+        if not sep or not kind.strip() or not path:
+            raise click.BadParameter(f"{value!r} is not KIND=FILE (users=users.json)",
+                                     param_hint="'--with'")
+        if not Path(path).is_file():
+            raise click.BadParameter(f"{path!r} is not a file", param_hint="'--with'")
+        out.append((kind.strip(), path))
+    return tuple(out)
 
 
 def _check_mapping(spec: str) -> None:

@@ -226,6 +226,8 @@ class Spec:
     mapping: str | None = None
     #: ``--strict``: the first bad row is the only line said.
     strict: bool = False
+    #: ``--with KIND=FILE``: the files the export's format reads beside it.
+    companions: tuple[tuple[str, str], ...] = ()
     #: A large log split by ticket (:func:`~slaclock.logs.split_log`): shard ``i`` reads
     #: bucket ``i`` (the log's row count and its rows bad on their own are the split's).
     buckets: tuple[str, ...] = ()
@@ -424,8 +426,11 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
     from slaclock.logs import Row
 
     assert spec.mapping is not None
+    companions: dict[str, list[str]] = {}
+    for kind, path in spec.companions:
+        companions.setdefault(kind, []).append(path)
     export = read_export(spec.path, load_mapping(spec.mapping),
-                         load_policy_file(spec.policy_file))
+                         load_policy_file(spec.policy_file), companions=companions)
     rows: list[Row | BadRow] = [
         Row(line, e.ticket, e.at, e.kind, e.level, e.detail, e.coverage, e.customer,
             e.category, None, e.status, e.author, dict(e.fields) or None)
@@ -434,7 +439,7 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
     rows.extend(export.rejected)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
     if speak and not spec.strict:  # the rejected rows are told with the other bad rows
-        for problem in export.problems()[: len(export.unknown)]:
+        for problem in [*export.totals(), *export.problems()[: len(export.unknown)]]:
             print(f"slaclock: {printable(problem)}", file=sys.stderr)
     return attrs.evolve(log, rows=export.rows)
 

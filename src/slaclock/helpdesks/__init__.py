@@ -6,9 +6,10 @@ A public submodule of slaclock (``from slaclock.helpdesks import read_export``):
 - :class:`ExportMapping`, :func:`load_mapping`, :exc:`MappingError`: how an export's
   columns, statuses, fields and authors map to slaclock's events (built in: ``zendesk``,
   ``jira``, ``status-history``; or a mapping file, :doc:`/reference/mapping-format`).
-- :func:`read_export`, :class:`Export`, :class:`Unknown`, :exc:`ExportError`: an export
-  read as it is (a CSV of changes, Zendesk's ticket events, Jira's issues), every row
-  used, ignored or rejected with its line.
+- :func:`read_export`, :class:`Export`, :class:`Unknown`, :class:`Assumption`,
+  :exc:`ExportError`: an export read as it is (a CSV of changes, Zendesk's ticket events,
+  Jira's issues), every row used, ignored or rejected with its line, every ticket left
+  out with its reason, every assumption counted.
 - :func:`compare_breaches`, :class:`BreachComparison`, :class:`ZendeskMetricEvent`,
   :data:`ZENDESK_METRICS`, :func:`read_zendesk_metric_events`: Zendesk's breaches, from
   its Ticket Metric Events API, beside a :class:`~slaclock.Report`'s.
@@ -20,7 +21,7 @@ It reads the SLA model, the logs and (for the comparison's types) the reports be
 """
 
 from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
-from slaclock.helpdesks._export import Export, Unknown
+from slaclock.helpdesks._export import Assumption, Export, Unknown
 from slaclock.helpdesks._jsm_sla import (
     JSM_METRICS,
     JsmSla,
@@ -41,6 +42,7 @@ from slaclock.helpdesks._zendesk_metrics import (
 __all__ = [
     "JSM_METRICS",
     "ZENDESK_METRICS",
+    "Assumption",
     "BreachComparison",
     "Export",
     "ExportError",

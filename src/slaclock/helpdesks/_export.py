@@ -18,6 +18,7 @@ format are beside this module: ``_csv``, ``_zendesk``, ``_jira``; :func:`read_ex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -32,7 +33,7 @@ from slaclock.sla import Event, Regulation, RegulationVersions, as_versions
 if TYPE_CHECKING:
     from slaclock.sla import Coverage, EventKind
 
-__all__ = ["Export", "Unknown"]
+__all__ = ["Assumption", "Export", "Unknown"]
 
 #: The mapping's targets that set one of the event's own fields.
 _BUILTIN_TARGETS = ("level", "customer", "category", "coverage")
@@ -55,6 +56,24 @@ class Unknown:
     first: int
 
 
+@attrs.frozen
+class Assumption:
+    """Something the export did not say, that the reader assumed to read some tickets.
+
+    A verdict on those tickets rests on it: a report says so, and the text says how to
+    give the export what removes the assumption.
+
+    Attributes:
+        key: a short name for it (``"roles-by-requester"``).
+        text: what was assumed and how to remove it.
+        tickets: how many tickets rest on it.
+    """
+
+    key: str
+    text: str
+    tickets: int
+
+
 @attrs.define
 class Export:
     """What :func:`read_export` found.
@@ -71,6 +90,10 @@ class Export:
         ignored: rows the mapping skips, counted by what they were (``"field subject"``).
         rows: how many rows were read.
         used: how many rows made an event.
+        left_out: the tickets left out whole, each with its reason (a history the export
+            truncated, a ticket the helpdesk deleted): every row of theirs is in
+            :attr:`rejected`, with the reason ``"ticket left out: ..."``.
+        assumptions: what the reader assumed, each once, with how many tickets rest on it.
     """
 
     source: str
@@ -83,6 +106,8 @@ class Export:
     ignored: dict[str, int] = attrs.Factory(dict)
     rows: int = 0
     used: int = 0
+    left_out: dict[str, str] = attrs.Factory(dict)
+    assumptions: list[Assumption] = attrs.Factory(list)
 
     @property
     def balanced(self) -> bool:
@@ -139,6 +164,43 @@ class Export:
                    if b.reason not in unknown_reasons)
         return out
 
+    def totals(self) -> list[str]:
+        """What became of the export's rows, in lines a report prints: the rows read, how
+        many made events, were ignored (by what they were) or refused, the tickets left
+        out (by reason) and what the reader assumed. The numbers add up:
+        ``rows == used + ignored + refused``.
+
+        >>> import io
+        >>> from slaclock.helpdesks import read_export
+        >>> text = ("ticket,time,field,old_value,new_value,author_role\\n"
+        ...         "1,2026-06-01T09:00Z,status,,open,customer\\n"
+        ...         "1,2026-06-01T09:05Z,subject,,Help,customer\\n"
+        ...         "2,not a time,status,,open,customer\\n")
+        >>> print(*read_export(io.StringIO(text), "status-history").totals(), sep="\\n")
+        <export>: 3 rows read: 1 made events, 0 ignored, 2 refused
+        """
+        ignored = sum(self.ignored.values())
+        kinds = ", ".join(f"{label}: {count}" for label, count in sorted(self.ignored.items()))
+        out = [
+            f"{self.source}: {self.rows} row{'s' if self.rows != 1 else ''} read: "
+            f"{self.used} made events, {ignored} ignored"
+            f"{f' ({kinds})' if kinds else ''}, {len(self.rejected)} refused"
+        ]
+        if self.left_out:
+            reasons: dict[str, int] = {}
+            for reason in self.left_out.values():
+                reasons[reason] = reasons.get(reason, 0) + 1
+            out.extend(
+                f"{self.source}: {count} ticket{'s' if count != 1 else ''} left out: {reason}"
+                for reason, count in reasons.items()
+            )
+        out.extend(
+            f"{self.source}: {a.tickets} ticket{'s' if a.tickets != 1 else ''} read on an "
+            f"assumption: {a.text}"
+            for a in self.assumptions
+        )
+        return out
+
 
 _HINTS = {
     "status": "map it in the policy's [statuses] or the mapping's [log.statuses]",
@@ -155,8 +217,12 @@ class _Builder:
     """Counts every row into used, ignored or rejected, and makes the events."""
 
     def __init__(self, export: Export, policy: Regulation | RegulationVersions | None,
-                 strict: bool) -> None:
+                 strict: bool, companions: Mapping[str, list[tuple[str, Any]]] | None = None,
+                 ) -> None:
         self.export = export
+        self._companions = companions or {}
+        self.weights: list[int] = []  # the rows of each event
+        self.assumed: dict[str, tuple[str, set[str]]] = {}
         self.mapping = export.mapping
         self.strict = strict
         self.versions = None if policy is None else as_versions(policy).versions
@@ -207,6 +273,63 @@ class _Builder:
         export.used += rows
         export.events.append(event)
         export.lines.append(line)
+        self.weights.append(rows)
+
+    # -- whole tickets, and what was assumed ------------------------------------------
+
+    def leave_out(self, ticket: str, reason: str, line: int | None = None) -> None:
+        """Leave ``ticket`` out of the export: each of its rows, read before or after,
+        ends up rejected with ``"ticket left out: " + reason`` (at :meth:`finish`)."""
+        self.export.left_out.setdefault(ticket, reason)
+        if self.strict:
+            raise ExportError(self.export.source, line, f"ticket {ticket!r} left out: {reason}",
+                              self.export.unit)
+
+    def assume(self, key: str, text: str, ticket: str) -> None:
+        """Say that ``ticket``'s events rest on an assumption (``key`` names it, ``text``
+        says what was assumed and how to remove it)."""
+        found = self.assumed.get(key)
+        if found is None:
+            self.assumed[key] = (text, {ticket})
+        else:
+            found[1].add(ticket)
+
+    def finish(self) -> None:
+        """Move the rows of the tickets left out to the rejected pile, and list the
+        assumptions (each with the tickets still in the export that rest on it)."""
+        export = self.export
+        left = export.left_out
+        if left:
+            events, lines, weights = [], [], []
+            for event, line, rows in zip(export.events, export.lines, self.weights,
+                                         strict=True):
+                reason = left.get(event.ticket)
+                if reason is None:
+                    events.append(event)
+                    lines.append(line)
+                    weights.append(rows)
+                    continue
+                export.used -= rows
+                export.rejected.extend(
+                    BadRow(line, f"ticket left out: {reason}", event.ticket)
+                    for _ in range(rows))
+            export.events, export.lines, self.weights = events, lines, weights
+        for key, (text, tickets) in self.assumed.items():
+            count = len(tickets - left.keys())
+            if count:
+                export.assumptions.append(Assumption(key, text, count))
+
+    # -- companion files --------------------------------------------------------------
+
+    def companions(self, kind: str) -> list[tuple[str, Any]]:
+        """The files given beside the export for ``kind`` (``--with KIND=FILE``): each as
+        its name and its text (or the data a caller passed, already parsed)."""
+        return list(self._companions.get(kind, ()))
+
+    def companion_json(self, kind: str) -> list[tuple[str, Any]]:
+        """:meth:`companions` of ``kind``, their texts parsed as JSON."""
+        return [(name, _json(data, name) if isinstance(data, str) else data)
+                for name, data in self.companions(kind)]
 
     # -- values ----------------------------------------------------------------------
 
@@ -350,6 +473,18 @@ class _Builder:
             self.reject(line, at, ticket)
             return None
         return at
+
+
+def _json(text: str, name: str) -> Any:
+    """``text`` parsed as JSON, or an :class:`ExportError` naming the file and line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ExportError(
+            name, error.lineno, f"not valid JSON: {error.msg} (column {error.colno})"
+        ) from None
+    except RecursionError:
+        raise ExportError(name, None, "not valid JSON: nested too deeply") from None
 
 
 def _builtin_field(ticket: str, at: datetime, name: str, value: str | None) -> Event:

@@ -41,12 +41,12 @@ __all__ = [
     "read_policy_file",
 ]
 
-ExportFormat = Literal["csv", "zendesk", "jira"]
 Role = Literal["desk", "customer"]
 DefaultRole = Literal["desk", "customer", "requester"]
 
 #: The mappings that ship with slaclock, by name.
 BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history")
+#: The export formats, each read by its reader (``_read.READERS``).
 FORMATS = ("csv", "zendesk", "jira")
 #: What a column of a CSV export may hold.
 COLUMN_ROLES = ("ticket", "time", "event", "field", "old", "new", "author", "role", "public",
@@ -159,7 +159,7 @@ class ExportMapping:
     """
 
     name: str
-    format: ExportFormat = "csv"
+    format: str = "csv"
     columns: Mapping[str, str] = attrs.field(factory=dict, converter=_table)
     time_format: str = "iso"
     tz: str | None = None

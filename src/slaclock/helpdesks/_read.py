@@ -1,22 +1,49 @@
-"""Reading a helpdesk's export: :func:`read_export` decodes the source and hands it to the
-reader of the mapping's format (``_csv``, ``_zendesk``, ``_jira``)."""
+"""Reading a helpdesk's export: :func:`read_export` decodes the source (and the companion
+files given beside it) and hands it to the reader of the mapping's format, registered in
+:data:`READERS` (``_csv``, ``_zendesk``, ``_jira``, ...)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from os import PathLike, fspath
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+
 from slaclock.helpdesks._csv import _read_csv
-from slaclock.helpdesks._export import Export, _Builder
+from slaclock.helpdesks._export import Export, _Builder, _json
 from slaclock.helpdesks._jira import _read_jira
-from slaclock.helpdesks._mapping import ExportError, ExportMapping, load_mapping
+from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
 from slaclock.helpdesks._zendesk import _read_zendesk
 from slaclock.sla import Regulation, RegulationVersions
 
-__all__ = ["read_export"]
+__all__ = ["READERS", "Reader", "read_export"]
+
+@attrs.frozen
+class Reader:
+    """The reader of one export format.
+
+    Attributes:
+        read: reads the export's main source (its text, or its parsed JSON) through the
+            builder, sorting every row into used, ignored or rejected.
+        json: whether the main source is JSON (else it is given as text).
+        companions: the kinds of file it reads beside the main one (``--with KIND=FILE``),
+            each with what it holds.
+    """
+
+    read: Callable[[Any, _Builder], None]
+    json: bool
+    companions: Mapping[str, str] = attrs.field(factory=dict)
+
+
+#: The reader of each format (:attr:`ExportMapping.format`).
+READERS: dict[str, Reader] = {
+    "csv": Reader(_read_csv, json=False),
+    "zendesk": Reader(_read_zendesk, json=True),
+    "jira": Reader(_read_jira, json=True),
+}
+assert set(READERS) == set(FORMATS), "every format has its reader"
 
 
 def read_export(
@@ -25,6 +52,7 @@ def read_export(
     policy: Regulation | RegulationVersions | None = None,
     *,
     strict: bool = False,
+    companions: Mapping[str, Any] | None = None,
 ) -> Export:
     """Read a helpdesk's export, as it is, into slaclock events.
 
@@ -38,6 +66,10 @@ def read_export(
             the others are reported in :attr:`Export.unknown`. Without it, status values
             pass through and :func:`slaclock.report` refuses the unknown ones.
         strict: raise on the first row left out or value unknown.
+        companions: files the format reads beside the export (Zendesk's users, Jira's
+            changelog pages, ...), by kind: each kind one source or a list of them (a
+            path, an open file, or parsed JSON). A kind the format does not read is
+            refused, naming those it does.
 
     Returns:
         an :class:`Export`: ``.events`` go to ``slaclock.report(export.events, policy)``.
@@ -63,20 +95,46 @@ def read_export(
     """
     if not isinstance(mapping, ExportMapping):
         mapping = load_mapping(mapping)
+    reader = READERS[mapping.format]
     name = _name(source)
-    export = Export(name, mapping, "line" if mapping.format == "csv" else "record")
-    build = _Builder(export, policy, strict)
-    if mapping.format == "csv":
-        _read_csv(_text(source, name, mapping), build)
+    export = Export(name, mapping, "record" if reader.json else "line")
+    build = _Builder(export, policy, strict, _companions(companions, reader, mapping))
+    if reader.json:
+        reader.read(source if isinstance(source, dict | list) else _json(
+            _text(source, name, mapping), name), build)
     else:
-        data = source if isinstance(source, dict | list) else _json(
-            _text(source, name, mapping), name)
-        if mapping.format == "zendesk":
-            _read_zendesk(data, build)
-        else:
-            _read_jira(data, build)
+        reader.read(_text(source, name, mapping), build)
+    build.finish()
     assert export.balanced, "every row is used, ignored or rejected"
     return export
+
+
+def _companions(
+    given: Mapping[str, Any] | None, reader: Reader,
+    mapping: ExportMapping,
+) -> dict[str, list[tuple[str, Any]]]:
+    """The companion files by kind, each as its name and text (or parsed data); a kind
+    the reader does not take is an :class:`ExportError` naming those it does."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for kind, sources in (given or {}).items():
+        if kind not in reader.companions:
+            takes = (f"it reads {', '.join(sorted(reader.companions))}" if reader.companions
+                     else "it reads none")
+            raise ExportError(
+                f"--with {kind}", None,
+                f"the {mapping.format} format reads no companion file of kind {kind!r} "
+                f"({takes})",
+            )
+        if isinstance(sources, str | PathLike | dict) or hasattr(sources, "read"):
+            sources = [sources]
+        files = out.setdefault(kind, [])
+        for source in sources:
+            if isinstance(source, dict | list):
+                files.append((f"<{kind}>", source))
+            else:
+                name = _name(source)
+                files.append((name, _text(source, name, mapping)))
+    return out
 
 
 def _name(source: object) -> str:
@@ -125,14 +183,3 @@ def _is_utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _json(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ExportError(
-            name, error.lineno, f"not valid JSON: {error.msg} (column {error.colno})"
-        ) from None
-    except RecursionError:
-        raise ExportError(name, None, "not valid JSON: nested too deeply") from None

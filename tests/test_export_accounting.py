@@ -1,0 +1,130 @@
+"""Every row of an export accounted for: the piles a reader sorts rows into, tickets left
+out whole with their reason, what a reader assumed, and the files read beside an export
+(``companions``, the command's ``--with``)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cli_runner import one_line_error, run
+from slaclock import Event
+from slaclock.helpdesks import ExportError, read_export
+from slaclock.helpdesks._export import _Builder
+from slaclock.helpdesks._read import READERS, Reader
+from slaclock.logs import BadRow
+
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def _toy(data: Any, build: _Builder) -> None:
+    """A reader of ``[{"ticket", "minute", "status"}]``, leaving out the tickets whose
+    record says ``"gone"`` and assuming the role of every author."""
+    for number, record in enumerate(data, 1):
+        ticket = record["ticket"]
+        if record.get("gone"):
+            build.ignore("record gone")
+            build.leave_out(ticket, "the helpdesk deleted it", number)
+            continue
+        build.assume("toy-roles", "every author is the customer (no users given)", ticket)
+        at = T0.replace(minute=record["minute"])
+        build.use(number, lambda t=ticket, a=at: Event(t, a, "created", status="new",
+                                                       author="customer"), ticket)
+    for name, users in build.companion_json("users"):
+        assert name
+        assert isinstance(users, list)
+
+
+@pytest.fixture
+def toy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(READERS, "jira", Reader(_toy, json=True, companions={"users": "x"}))
+
+
+def test_a_ticket_left_out_has_every_row_refused_with_its_reason_before_and_after(
+        toy: None) -> None:
+    data = [{"ticket": "A", "minute": 0}, {"ticket": "B", "minute": 1},
+            {"ticket": "A", "minute": 2, "gone": True}, {"ticket": "A", "minute": 3}]
+    export = read_export(data, "jira")
+    # A's two rows that made events (records 1 and 4) are refused at the end; record 3
+    # was ignored by the reader; B keeps its one event.
+    assert [e.ticket for e in export.events] == ["B"]
+    assert export.lines == [2]
+    assert export.left_out == {"A": "the helpdesk deleted it"}
+    assert export.rejected == [BadRow(1, "ticket left out: the helpdesk deleted it", "A"),
+                               BadRow(4, "ticket left out: the helpdesk deleted it", "A")]
+    assert (export.rows, export.used, export.ignored) == (4, 1, {"record gone": 1})
+    assert export.balanced
+
+
+def test_an_assumption_counts_the_tickets_resting_on_it_and_not_those_left_out(
+        toy: None) -> None:
+    data = [{"ticket": "A", "minute": 0}, {"ticket": "B", "minute": 1},
+            {"ticket": "B", "minute": 2}, {"ticket": "C", "minute": 3, "gone": True},
+            {"ticket": "C", "minute": 4}]
+    export = read_export(data, "jira")
+    [assumed] = export.assumptions
+    assert (assumed.key, assumed.tickets) == ("toy-roles", 2)  # A and B; C is out
+    assert export.totals() == [
+        "<export>: 5 rows read: 3 made events, 1 ignored (record gone: 1), 1 refused",
+        "<export>: 1 ticket left out: the helpdesk deleted it",
+        "<export>: 2 tickets read on an assumption: every author is the customer (no "
+        "users given)",
+    ]
+
+
+def test_strict_stops_at_a_ticket_left_out(toy: None) -> None:
+    with pytest.raises(ExportError, match="record 1: ticket 'A' left out: the helpdesk"):
+        read_export([{"ticket": "A", "minute": 0, "gone": True}], "jira", strict=True)
+
+
+def test_companions_are_read_as_files_or_data_and_an_unknown_kind_is_refused(
+        toy: None, tmp_path: Any) -> None:
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps([{"id": 1, "role": "agent"}]))
+    data = [{"ticket": "A", "minute": 0}]
+    assert read_export(data, "jira", companions={"users": users}).used == 1
+    assert read_export(data, "jira", companions={"users": [users, [{"id": 2}]]}).used == 1
+    with pytest.raises(ExportError, match=r"--with orgs: the jira format reads no companion "
+                                          r"file of kind 'orgs' \(it reads users\)"):
+        read_export(data, "jira", companions={"orgs": users})
+
+
+def test_a_format_that_reads_no_companions_says_so() -> None:
+    with pytest.raises(ExportError, match=r"the csv format reads no companion .*it reads none"):
+        read_export(io.StringIO("ticket,time\n"), "status-history", companions={"users": []})
+
+
+def test_every_format_has_its_reader() -> None:
+    from slaclock.helpdesks._mapping import FORMATS
+
+    assert set(READERS) == set(FORMATS)
+
+
+def test_the_command_prints_the_export_totals_once() -> None:
+    result = run("report", "examples/zendesk_ticket_events.json", "--map", "zendesk",
+                 "--policy", "docs/reference/policies/zendesk-like.toml", "--limit", "0")
+    assert result.exit_code == 0, result.output
+    totals = [line for line in result.stderr.splitlines() if "rows read" in line]
+    assert totals == [
+        "slaclock: zendesk_ticket_events.json: 37 rows read: 28 made events, 9 ignored "
+        "(event Notification: 1, field assignee_id: 1, field requester_id: 3, field "
+        "subject: 3, field tags: 1), 0 refused"
+    ]
+
+
+def test_with_needs_a_map_and_a_kind_and_a_file(tmp_path: Any) -> None:
+    no_map = run("report", "examples/tickets.csv", "--with", "users=examples/tickets.csv")
+    assert no_map.exit_code == 2
+    assert "give --map too" in one_line_error(no_map)
+    bad = run("report", "examples/zendesk_ticket_events.json", "--map", "zendesk",
+              "--with", "users.json")
+    assert bad.exit_code == 2
+    assert "'users.json' is not KIND=FILE" in one_line_error(bad)
+    missing = run("report", "examples/zendesk_ticket_events.json", "--map", "zendesk",
+                  "--with", f"users={tmp_path / 'none.json'}")
+    assert missing.exit_code == 2
+    assert "is not a file" in one_line_error(missing)
