@@ -268,7 +268,7 @@ def compare_jsm_slas(
     folded = {k.casefold(): v for k, v in table.items()}
     found = slas if isinstance(slas, list) and all(isinstance(s, JsmSla) for s in slas) \
         else read_jsm_slas(slas)
-    left_out: Mapping[str, str] = getattr(export, "left_out", None) or {}
+    left_out: Mapping[str, str] = {} if export is None else export.left_out
     out = []
     for sla in found:
         names = table.get(sla.name) or folded.get(sla.name.strip().casefold())

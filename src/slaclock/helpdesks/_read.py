@@ -13,6 +13,7 @@ import attrs
 
 from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
+from slaclock.helpdesks._jira import COMPANIONS as JIRA_COMPANIONS
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
 from slaclock.helpdesks._zendesk import _read_zendesk
@@ -41,7 +42,7 @@ class Reader:
 READERS: dict[str, Reader] = {
     "csv": Reader(_read_csv, json=False),
     "zendesk": Reader(_read_zendesk, json=True),
-    "jira": Reader(_read_jira, json=True),
+    "jira": Reader(_read_jira, json=True, companions=JIRA_COMPANIONS),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
 
