@@ -13,6 +13,7 @@ import attrs
 
 from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
+from slaclock.helpdesks._jira import COMPANIONS as JIRA_COMPANIONS
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
 from slaclock.helpdesks._redmine import REDMINE_COMPANIONS, _read_redmine
@@ -43,7 +44,7 @@ class Reader:
 READERS: dict[str, Reader] = {
     "csv": Reader(_read_csv, json=False),
     "zendesk": Reader(_read_zendesk, json=True),
-    "jira": Reader(_read_jira, json=True),
+    "jira": Reader(_read_jira, json=True, companions=JIRA_COMPANIONS),
     "servicenow": Reader(_read_servicenow, json=True, companions=SERVICENOW_COMPANIONS),
     "redmine": Reader(_read_redmine, json=True, companions=REDMINE_COMPANIONS),
 }
