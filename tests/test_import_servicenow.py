@@ -309,13 +309,15 @@ def test_servicenow_without_the_caller_s_user_name_a_commented_incident_is_left_
     assert found.balanced
 
 
-def test_servicenow_an_incident_given_twice_is_read_once_and_the_copy_refused() -> None:
-    # Table API pages read with sysparm_offset while incidents change can overlap.
-    found = read([], [incident("INC1"), incident("INC1", state="6")])
+def test_servicenow_an_incident_given_twice_is_read_once() -> None:
+    # Table API pages read with sysparm_offset while incidents change can overlap: the
+    # same record twice is counted as ignored, another version of it refused.
+    found = read([], [incident("INC1"), incident("INC1"), incident("INC1", state="6")])
     assert [e.status for e in found.events] == ["In Progress"]
+    assert found.ignored == {"incident given twice": 1}
     assert [b.reason for b in found.rejected] == [
-        "<incidents>: record 2: the incident id-INC1 again (first in <incidents>, record 1): "
-        "the first is read"]
+        "<incidents>: record 3: the incident id-INC1 again, other than in <incidents>, "
+        "record 1: the first is read"]
 
 
 def test_servicenow_records_of_other_tables_are_ignored_by_their_table() -> None:

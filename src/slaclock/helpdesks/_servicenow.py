@@ -132,8 +132,11 @@ def _read_incidents(build: _Builder) -> dict[str, _Incident]:
         caller = _sn(record.get("caller_id.user_name"))
         if key in incidents:
             first = incidents[key]
-            build.reject(number, f"{source}: record {number}: the incident {key} again (first "
-                         f"in {first.source}, record {first.line}): the first is read",
+            if first.record == record:  # overlapping pages: the same record twice
+                build.ignore("incident given twice")
+                continue
+            build.reject(number, f"{source}: record {number}: the incident {key} again, other than "
+                         f"in {first.source}, record {first.line}: the first is read",
                          first.number)
             continue
         incidents[key] = _Incident(_sn(record.get("number")) or key, record, source, number,
