@@ -251,6 +251,13 @@ def test_redmine_journals_as_older_redmines_write_them_are_read() -> None:
     assert (found.rows, found.used) == (4, 3)
 
 
+def test_redmine_an_issue_without_its_author_is_refused_with_the_reason() -> None:
+    found = read_export(issue([], author=None), "redmine")
+    assert found.problems() == [
+        "<export>: record 1: issue 7: no user named (an issue needs its author, a journal "
+        "its user)"]
+
+
 def test_redmine_other_journal_properties_are_ignored_by_kind() -> None:
     entry = journal("2026-06-01T09:00:00Z", LENA)
     entry["details"] = [{"property": "attachment", "name": "12", "old_value": None,

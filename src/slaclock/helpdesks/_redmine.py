@@ -155,7 +155,8 @@ def _role_of(build: _Builder, members: Mapping[str, list[str]] | None,
             if ids & mapping.customers:
                 return "customer"
             if not ids:
-                build.reject(line, "a journal names no user", ticket)
+                build.reject(line, f"issue {ticket}: no user named (an issue needs its "
+                             "author, a journal its user)", ticket)
                 return None
             if members is not None:
                 roles = sorted({r for key in ids for r in members.get(key, [])})
