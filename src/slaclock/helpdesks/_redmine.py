@@ -90,7 +90,7 @@ def _read_names(build: _Builder, names: _Names) -> None:
                     or _clean(record.get("name")) is None:
                 raise ExportError(source, number, f"{key}[{number - 1}] is not an object "
                                   "with an id and a name", "record")
-            # The companion is the Redmine's own list: it overrides what issues name.
+            # The companion is Redmine's own list: it overrides what the issues name.
             names.by_kind[kind][str(_clean(record["id"]))] = str(_clean(record["name"]))
 
 

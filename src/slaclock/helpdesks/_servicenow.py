@@ -192,15 +192,14 @@ def _incident(incident: _Incident, audits: list[tuple[int, Mapping[str, Any]]],
         if at is not None:
             timed.append((at, number, record))
     timed.sort(key=lambda entry: entry[:2])
-    def canceled(state: str | None) -> bool:
-        return state is not None and mapping.status(state).casefold() in _CANCELED
-
-    if canceled(_sn(incident.record.get("state"))) or any(
-        _sn(record.get("fieldname")) == "state" and canceled(_sn(record.get("newvalue")))
-        for _, _, record in timed
-    ):
-        build.leave_out(ticket, "canceled in ServiceNow (state 8): its task SLAs are "
-                        "canceled, neither met nor breached")
+    states = [_sn(incident.record.get("state"))] + [
+        _sn(record.get("newvalue")) for _, _, record in timed
+        if _sn(record.get("fieldname")) == "state"]
+    canceled = next((state for state in states if state is not None
+                     and mapping.status(state).casefold() in _CANCELED), None)
+    if canceled is not None:
+        build.leave_out(ticket, f"canceled in ServiceNow (state {canceled}): its task SLAs "
+                        "are canceled, neither met nor breached")
 
     def role_of(author: str | None, line: int) -> Callable[[], Role | None]:
         def role() -> Role | None:
