@@ -169,8 +169,8 @@ def test_a_truncated_changelog_without_its_pages_leaves_the_issue_out_with_its_r
         88, 18, 2, 68)
     assert alone.balanced
     assert alone.totals()[1:6] == [
-        f"jira_desk_issues.json: 1 ticket left out: {reason}"
-        for reason in alone.left_out.values()]
+        f"jira_desk_issues.json: ticket {ticket} left out: {reason}"
+        for ticket, reason in alone.left_out.items()]
 
 
 def test_a_truncated_history_and_truncated_comments_are_both_named() -> None:
@@ -363,7 +363,7 @@ def test_the_command_reads_the_pages_given_with_with() -> None:
     lines = result.stderr.splitlines()
     assert lines[0].startswith("slaclock: jira_desk_issues.json: 100 rows read: 85 made "
                                "events, 8 ignored")
-    assert f"slaclock: jira_desk_issues.json: 1 ticket left out: {CHANGELOG_113}" in lines
+    assert f"slaclock: jira_desk_issues.json: ticket SD-113 left out: {CHANGELOG_113}" in lines
     assert "SD-111" not in result.stderr
 
 

@@ -436,12 +436,15 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
             e.category, None, e.status, e.author, dict(e.fields) or None)
         for line, e in zip(export.lines, export.events, strict=True)
     ]
-    rows.extend(export.rejected)
+    # The rows of a ticket left out whole are not bad rows: the export's totals name the
+    # ticket and its reason once.
+    kept = [b for b in export.rejected if not export.is_left_out(b)]
+    rows.extend(kept)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
     if speak and not spec.strict:  # the rejected rows are told with the other bad rows
         for problem in [*export.totals(), *export.problems()[: len(export.unknown)]]:
             print(f"slaclock: {printable(problem)}", file=sys.stderr)
-    return attrs.evolve(log, rows=export.rows)
+    return attrs.evolve(log, rows=export.rows - (len(export.rejected) - len(kept)))
 
 
 class InProcess:

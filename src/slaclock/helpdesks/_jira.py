@@ -256,9 +256,8 @@ def _jira_issue(number: int, issue: object, build: _Builder, given: _Given) -> N
                        "comment pages with --with comments=FILE")
     if missing:
         reason = "; ".join(missing)
-        build.leave_out(ticket, reason, number)
-        rows = 1 + sum(_item_rows(h) for h in histories) + len(comments)
-        build.reject_all(rows, number, f"ticket left out: {reason}", ticket)
+        build.leave_out(ticket, reason, number,
+                        unread=1 + sum(_item_rows(h) for h in histories) + len(comments))
         return
     _jira_events(number, ticket, fields, histories, comments, build)
 
