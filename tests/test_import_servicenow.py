@@ -95,12 +95,12 @@ def read(audits: list[dict[str, Any]], incidents: list[dict[str, Any]],
 
 
 def test_servicenow_sample_every_record_is_used_ignored_or_refused(export: Export) -> None:
-    # 142 audit records + 26 incidents (one opening each) + 34 journal entries = 202 rows.
+    # 146 audit records + 26 incidents (one opening each) + 34 journal entries = 206 rows.
     # Ignored: incident_state mirrors every state change (12 a day Mon-Thu + 2 on Fri =
     # 50), assigned_to 4, and the audit's 30 comments and 4 work notes, read from the
     # journal instead: 88. Refused: the 4 canceled incidents' opening and state change
-    # (2 each). Used: 202 - 88 - 8 = 106.
-    assert (export.rows, export.used, len(export.rejected)) == (202, 106, 8)
+    # (2 each). Used: 206 - 88 - 8 = 110.
+    assert (export.rows, export.used, len(export.rejected)) == (206, 110, 8)
     assert export.ignored == {
         "field incident_state": 50, "field assigned_to": 4,
         "field comments (read from the journal)": 30,
@@ -109,7 +109,7 @@ def test_servicenow_sample_every_record_is_used_ignored_or_refused(export: Expor
     assert export.unknown == []
     assert export.balanced
     assert export.totals()[0] == (
-        "servicenow_sys_audit.json: 202 rows read: 106 made events, 88 ignored "
+        "servicenow_sys_audit.json: 206 rows read: 110 made events, 88 ignored "
         "(field assigned_to: 4, field comments (read from the journal): 30, "
         "field incident_state: 50, field work_notes (read from the journal): 4), 8 refused")
 
@@ -118,8 +118,8 @@ def test_servicenow_sample_without_the_journal_reads_comments_from_the_audit(
     export: Export, policy: Regulation,
 ) -> None:
     alone = read_export(AUDIT, "servicenow", policy, companions={"incidents": INCIDENTS})
-    # 142 + 26 = 168 rows; ignored 50 + 4 = 54; refused 8; used 168 - 54 - 8 = 106.
-    assert (alone.rows, alone.used, len(alone.rejected)) == (168, 106, 8)
+    # 146 + 26 = 172 rows; ignored 50 + 4 = 54; refused 8; used 172 - 54 - 8 = 110.
+    assert (alone.rows, alone.used, len(alone.rejected)) == (172, 110, 8)
     assert alone.ignored == {"field incident_state": 50, "field assigned_to": 4}
     # The same events, from either source (a ticket is the set of its events).
     def key(e: Event) -> tuple[str, datetime, str, str, str]:
@@ -151,11 +151,13 @@ def test_servicenow_on_hold_pauses_the_resolution_until_the_caller_answers(
 ) -> None:
     assert [e.status for e in of(export, "INC0010004") if e.kind == "status"] == [
         "On Hold", "In Progress", "Resolved"]
-    # The hold reason (1: Awaiting Caller) is a ticket field a policy can read.
+    # The hold reason (1: Awaiting Caller) is a ticket field a policy can read; the
+    # caller's comment clears it and puts the incident back In Progress at once, as
+    # ServiceNow's "Life cycle of an Incident" says.
     assert [e.fields for e in of(export, "INC0010004") if e.kind == "field"] == [
-        {"hold_reason": "1"}]
-    # Mon 09:00-10:00 (1h), On Hold until the caller's comment Tue 09:30 hands the
-    # incident back, then 09:30-12:00 (2h30): 3h30.
+        {"hold_reason": "1"}, {"hold_reason": None}]
+    # Mon 09:00-10:00 (1h), On Hold until the caller's comment Tue 09:30, then
+    # 09:30-12:00 (2h30): 3h30.
     resolution = report.tickets["INC0010004"].metric("resolution")
     assert (resolution.state, resolution.elapsed, resolution.met_at) == (
         "met", 3 * H + 30 * M, lon(2, 12))
@@ -396,7 +398,7 @@ def test_the_command_reads_servicenow_with_its_companions_and_says_what_it_assum
                  "--with", f"journal={JOURNAL}", "--limit", "0")
     assert result.exit_code == 0, result.output
     said = result.stderr.splitlines()
-    assert said[0].startswith("slaclock: servicenow_sys_audit.json: 202 rows read: 106 made "
+    assert said[0].startswith("slaclock: servicenow_sys_audit.json: 206 rows read: 110 made "
                               "events, 88 ignored")
     assert said[1] == ("slaclock: servicenow_sys_audit.json: tickets INC0010006, INC0010012, "
                        f"INC0010018, INC0010024 left out: {CANCELED}")
