@@ -34,6 +34,7 @@ from verdict_table import assert_verdicts
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 AUDIT = EXAMPLES / "servicenow_sys_audit.json"
+AGENTS = EXAMPLES / "servicenow_agents.json"
 INCIDENTS = EXAMPLES / "servicenow_incidents.json"
 JOURNAL = EXAMPLES / "servicenow_journal.json"
 LON = ZoneInfo("Europe/London")
@@ -197,14 +198,30 @@ def test_servicenow_roles_by_caller_are_an_assumption_counted_per_ticket(
     # 26 incidents, 4 left out: 22 read on the assumption.
     assert [(a.key, a.tickets) for a in export.assumptions] == [
         ("servicenow-caller-is-customer", 22)]
-    # Listing the agents and saying everyone else is a customer removes it, and gives the
-    # same events.
-    exact = attrs.evolve(load_mapping("servicenow"), agents={"fiona.hart", "george.ince"},
-                         default_role="customer")
-    listed = read_export(AUDIT, exact, policy,
-                         companions={"incidents": INCIDENTS, "journal": JOURNAL})
-    assert listed.assumptions == []
-    assert listed.events == export.events
+    # The users with the itil role (examples/servicenow_agents.json) remove it, and give
+    # the same events; so does a mapping listing the agents, everyone else a customer.
+    for mapping, agents in (
+        (load_mapping("servicenow"), {"agents": AGENTS}),
+        (attrs.evolve(load_mapping("servicenow"), agents={"fiona.hart", "george.ince"},
+                      default_role="customer"), {}),
+    ):
+        exact = read_export(AUDIT, mapping, policy, companions={
+            "incidents": INCIDENTS, "journal": JOURNAL, **agents})
+        assert exact.assumptions == []
+        assert exact.events == export.events
+
+
+def test_servicenow_with_the_agents_a_caller_s_colleague_is_a_customer() -> None:
+    # bob.s is no agent and not the caller: by the assumption the desk, by the agents file
+    # a self-service user; fiona.hart (itil) is the desk either way.
+    audits = [audit("INC1", "2026-06-01 09:00:00", "comments", "", "Same for me", "bob.s"),
+              audit("INC1", "2026-06-01 09:30:00", "comments", "", "Looking", "fiona.hart")]
+    guessed = read(audits, [incident("INC1")])
+    assert [e.author for e in guessed.events if e.kind == "reply"] == ["desk", "desk"]
+    known = read(audits, [incident("INC1")], agents={"result": [
+        {"user.user_name": "fiona.hart", "role.name": "itil"}]})
+    assert [e.author for e in known.events if e.kind == "reply"] == ["customer", "desk"]
+    assert known.assumptions == []
 
 
 # -- rules, on small exports ---------------------------------------------------------------
@@ -330,7 +347,7 @@ def test_servicenow_records_of_other_tables_are_ignored_by_their_table() -> None
 
 def test_servicenow_a_companion_kind_it_does_not_read_is_refused_with_those_it_does() -> None:
     with pytest.raises(ExportError, match=r"reads no companion file of kind 'users' "
-                       r"\(it reads incidents, journal\)"):
+                       r"\(it reads agents, incidents, journal\)"):
         read([], [incident("INC1")], users={"result": []})
 
 
@@ -346,7 +363,8 @@ def test_servicenow_assumption_is_printed_with_the_totals(export: Export) -> Non
     assert export.assumptions == [Assumption(
         "servicenow-caller-is-customer",
         "author roles guessed: the incident's caller is the customer, every other user the "
-        "desk (list your agents' user names in the mapping's agents to be exact)", 22)]
+        "desk (give the users with the itil role with --with agents=FILE to be exact)",
+        22)]
     assert export.totals()[-1].startswith(
         "servicenow_sys_audit.json: 22 tickets read on an assumption: author roles guessed")
 

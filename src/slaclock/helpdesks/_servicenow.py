@@ -23,6 +23,11 @@ mapping says ``time_format = "iso"`` and ``tz = "UTC"``).
   ``sys_id``; ``sys_created_on``, ``sys_created_by``). When given, the comments and work
   notes are read from it, and the audit's records of those two fields are counted as
   ignored (the same entries).
+- ``agents`` (optional): the users who are the desk, ServiceNow's fulfillers (the
+  ``itil`` role): ``GET /api/now/table/sys_user_has_role?sysparm_query=role.name=itil``
+  with ``user.user_name``. With it an author is the desk when listed, a customer (a
+  self-service user) otherwise; without it, the caller is the customer and every other
+  user the desk, an assumption each ticket's verdict records.
 
 An incident's ``state`` is a number (1 New, 2 In Progress, 3 On Hold, 6 Resolved,
 7 Closed, 8 Canceled: the mapping names them). An incident in a state the mapping names
@@ -53,6 +58,8 @@ SERVICENOW_COMPANIONS = {
                  "number, caller and first state (required)",
     "journal": "the journal entries (/api/now/table/sys_journal_field): comments and "
                "work notes",
+    "agents": "the users who are the desk (/api/now/table/sys_user_has_role with "
+              "role.name=itil: user.user_name), every other author a customer",
 }
 #: The journal fields: ``comments`` (customer-visible) and ``work_notes`` (internal).
 _JOURNAL = {"comments": True, "work_notes": False}
@@ -62,7 +69,7 @@ _CANCELED = frozenset({"canceled", "cancelled"})
 _CALLER_IS_CUSTOMER = (
     "servicenow-caller-is-customer",
     "author roles guessed: the incident's caller is the customer, every other user the desk "
-    "(list your agents' user names in the mapping's agents to be exact)",
+    "(give the users with the itil role with --with agents=FILE to be exact)",
 )
 
 
@@ -144,10 +151,27 @@ def _read_incidents(build: _Builder) -> dict[str, _Incident]:
     return incidents
 
 
+def _read_agents(build: _Builder) -> frozenset[str] | None:
+    """The user names of the ``agents`` companion (``user.user_name`` of
+    ``sys_user_has_role``, or ``user_name`` of ``sys_user``); ``None`` without it."""
+    if not build.companions("agents"):
+        return None
+    names = set()
+    for source, number, record in _companion(build, "agents"):
+        name = _sn(record.get("user.user_name") or record.get("user_name")) \
+            if isinstance(record, Mapping) else None
+        if name is None:
+            raise ExportError(source, number, f"result[{number - 1}] names no user (give "
+                              "user.user_name in sysparm_fields)", "record")
+        names.add(name)
+    return frozenset(names)
+
+
 def _read_servicenow(data: Any, build: _Builder) -> None:
     source = build.export.source
     audits = _records(data, "result", source)
     incidents = _read_incidents(build)
+    agents = _read_agents(build)
     rows: dict[str, list[tuple[int, Mapping[str, Any]]]] = {key: [] for key in incidents}
     for number, record in enumerate(audits, 1):
         if not isinstance(record, Mapping):
@@ -176,12 +200,13 @@ def _read_servicenow(data: Any, build: _Builder) -> None:
             continue
         notes[key].append((name, number, entry))
     for key, incident in incidents.items():
-        _incident(incident, rows[key], notes[key], bool(build.companions("journal")), build)
+        _incident(incident, rows[key], notes[key], bool(build.companions("journal")), agents,
+                  build)
 
 
 def _incident(incident: _Incident, audits: list[tuple[int, Mapping[str, Any]]],
               journal: list[tuple[str, int, Mapping[str, Any]]], has_journal: bool,
-              build: _Builder) -> None:
+              agents: frozenset[str] | None, build: _Builder) -> None:
     """One incident's rows: its opening (from the incidents file), its audit records in
     time order, and its journal entries."""
     ticket = incident.number
@@ -207,6 +232,9 @@ def _incident(incident: _Incident, audits: list[tuple[int, Mapping[str, Any]]],
                                              or author in mapping.customers)
             if listed or mapping.default_role != "requester":
                 return build.role(author, None, None, line, ticket)
+            if agents is not None and author is not None:
+                # A fulfiller (the itil role) is the desk; anyone else, a self-service user.
+                return "desk" if author in agents else "customer"
             if incident.caller is None:
                 build.leave_out(ticket, "the caller's user name is unknown, so is who wrote "
                                 "each comment: export the incidents with caller_id.user_name "
