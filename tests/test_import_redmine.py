@@ -197,6 +197,23 @@ def test_redmine_a_reporter_member_other_than_the_author_is_a_customer() -> None
     assert [e.author for e in known.events] == ["customer", "customer", "desk"]
 
 
+def test_redmine_members_through_a_group_are_named_by_the_groups_file() -> None:
+    # examples/redmine_memberships.json gives the group "Second line" (id 40) the
+    # Developer role; Nora (31) is in it. Without the groups she is no member: a customer,
+    # on an assumption the export says; with them, the desk.
+    nora = (31, "Nora Lind")
+    data = issue([journal("2026-06-01T09:00:00Z", nora, "Checking the logs.")])
+    unsure = read_export(data, "redmine", companions={"users": MEMBERS})
+    assert [e.author for e in unsure.events] == ["customer", "customer"]
+    assert [(a.key, a.tickets) for a in unsure.assumptions] == [
+        ("redmine-group-members-unknown", 1)]
+    groups = [{"group": {"id": 40, "name": "Second line",
+                         "users": [{"id": 31, "name": "Nora Lind"}]}}]
+    known = read_export(data, "redmine", companions={"users": MEMBERS, "groups": groups})
+    assert [e.author for e in known.events] == ["customer", "desk"]
+    assert known.assumptions == []
+
+
 def test_redmine_a_member_role_the_mapping_does_not_name_is_refused() -> None:
     members = {"memberships": [{"id": 1, "user": {"id": 5, "name": "Lena Fischer"},
                                 "roles": [{"id": 9, "name": "Tester"}]}]}

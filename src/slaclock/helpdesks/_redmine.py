@@ -18,7 +18,9 @@ issues themselves (each names its current status and priority), or from the mapp
 
 Who is the desk: with the companion ``users`` (``GET /projects/{id}/memberships.json``:
 ``memberships: [{user: {id, name}, roles: [{id, name}]}]``) a member whose roles the
-mapping's ``[log.roles]`` calls ``desk`` is the desk, any other author a customer;
+mapping's ``[log.roles]`` calls ``desk`` is the desk, any other author a customer (a
+group's membership gives its roles to the group's users, named by the companion
+``groups``: ``GET /groups/{id}.json?include=users``);
 without it, the issue's author is the customer and every other user the desk, an
 assumption each ticket's verdict records.
 """
@@ -28,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+
+import attrs
 
 from slaclock.helpdesks._export import (
     _BUILTIN_TARGETS,
@@ -45,7 +49,16 @@ REDMINE_COMPANIONS = {
                   "of priority ids",
     "users": "the project's memberships (/projects/{id}/memberships.json): who is the "
              "desk, by the roles [log.roles] names",
+    "groups": "the groups of those memberships with their users "
+              "(/groups/{id}.json?include=users)",
 }
+
+_GROUPS_UNKNOWN = (
+    "redmine-group-members-unknown",
+    "a user who is no member of the project is read as a customer, though the project has "
+    "members through groups whose users the export does not list (give them with --with "
+    "groups=FILE, from /groups/{id}.json?include=users)",
+)
 
 _AUTHOR_IS_CUSTOMER = (
     "redmine-author-is-customer",
@@ -72,12 +85,19 @@ class _Names:
         return None if key is None else self.by_kind[kind].get(key)
 
 
-def _companion_records(build: _Builder, kind: str, key: str) -> list[tuple[str, int, Any]]:
+def _companion_records(build: _Builder, kind: str, key: str, one: str | None = None
+                       ) -> list[tuple[str, int, Any]]:
     """Each record of the companion files of ``kind`` (their JSON's ``key`` list, or a
-    list of such pages), with its file's name and its number in the file (from 1)."""
+    list of such pages; with ``one``, also ``{one: record}`` as one record's call
+    answers), with its file's name and its number in the file (from 1)."""
     out = []
     for name, data in build.companion_json(kind):
-        for number, record in enumerate(_records(data, key, name), 1):
+        if one is not None and isinstance(data, Mapping) and one in data:
+            data = [data]
+        records = _records(data, key, name)
+        for number, record in enumerate(records, 1):
+            if one is not None and isinstance(record, Mapping) and one in record:
+                record = record[one]
             out.append((name, number, record))
     return out
 
@@ -94,24 +114,54 @@ def _read_names(build: _Builder, names: _Names) -> None:
             names.by_kind[kind][str(_clean(record["id"]))] = str(_clean(record["name"]))
 
 
-def _read_members(build: _Builder) -> dict[str, list[str]] | None:
-    """Each member's role names, by user id and by name; ``None`` without the companion."""
+@attrs.frozen
+class _Members:
+    """The project's members: each user's role names (by user id and by name), and
+    whether some group membership's users are unknown (no ``groups`` file names them)."""
+
+    roles: Mapping[str, list[str]]
+    unknown_groups: tuple[str, ...]
+
+
+def _read_members(build: _Builder) -> _Members | None:
+    """The ``users`` companion (memberships), a group's roles given to its users by the
+    ``groups`` companion; ``None`` without memberships."""
     if not build.companions("users"):
         return None
     members: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}  # group id -> its roles in the project
+    names: dict[str, str] = {}
     for source, number, record in _companion_records(build, "users", "memberships"):
         if not isinstance(record, Mapping) or not isinstance(record.get("roles"), list):
             raise ExportError(source, number, f"memberships[{number - 1}] is not a "
                               "membership (an object with roles)", "record")
-        user = record.get("user")
-        if not isinstance(user, Mapping):
-            continue  # a group's membership: its users are not listed here
         roles = [name for role in record["roles"] if isinstance(role, Mapping)
                  and (name := _clean(role.get("name"))) is not None]
+        user, group = record.get("user"), record.get("group")
+        if isinstance(group, Mapping) and (key := _clean(group.get("id"))) is not None:
+            groups.setdefault(key, []).extend(roles)
+            names[key] = _clean(group.get("name")) or key
+            continue
+        if not isinstance(user, Mapping):
+            raise ExportError(source, number, f"memberships[{number - 1}] names no user nor "
+                              "group", "record")
         for key in (_clean(user.get("id")), _clean(user.get("name"))):
             if key is not None:
                 members.setdefault(key, []).extend(roles)
-    return members
+    known: set[str] = set()
+    for source, number, group in _companion_records(build, "groups", "groups", "group"):
+        key = _clean(group.get("id")) if isinstance(group, Mapping) else None
+        users = group.get("users") if isinstance(group, Mapping) else None
+        if key is None or not isinstance(users, list):
+            raise ExportError(source, number, "not a group with its users (GET "
+                              "/groups/{id}.json?include=users)", "record")
+        known.add(key)
+        for user in users:
+            for name in _user(user):
+                if name is not None:
+                    members.setdefault(name, []).extend(groups.get(key, []))
+    unknown = tuple(sorted(names[key] for key in groups if key not in known))
+    return _Members(members, unknown)
 
 
 def _read_redmine(data: Any, build: _Builder) -> None:
@@ -140,7 +190,7 @@ def _user(value: object) -> tuple[str | None, str | None]:
     return _clean(value.get("id")), _clean(value.get("name"))
 
 
-def _role_of(build: _Builder, members: Mapping[str, list[str]] | None,
+def _role_of(build: _Builder, members: _Members | None,
              author: tuple[str | None, str | None], line: int, ticket: str
              ) -> Callable[[object], Callable[[], Role | None]]:
     """The role of a journal's user: the mapping's agents and customers, then the
@@ -159,8 +209,10 @@ def _role_of(build: _Builder, members: Mapping[str, list[str]] | None,
                              "author, a journal its user)", ticket)
                 return None
             if members is not None:
-                roles = sorted({r for key in ids for r in members.get(key, [])})
+                roles = sorted({r for key in ids for r in members.roles.get(key, [])})
                 if not roles:
+                    if members.unknown_groups:
+                        build.assume(*_GROUPS_UNKNOWN, ticket)
                     return "customer"  # not a member of the project: Redmine's "Non member"
                 found = [mapping.role(None, name, None) for name in roles]
                 if "desk" in found:
@@ -179,7 +231,7 @@ def _role_of(build: _Builder, members: Mapping[str, list[str]] | None,
 
 
 def _redmine_issue(number: int, issue: object, names: _Names,
-                   members: Mapping[str, list[str]] | None, build: _Builder) -> None:
+                   members: _Members | None, build: _Builder) -> None:
     if not isinstance(issue, Mapping):
         build.reject(number, f"issues[{number - 1}] is not an issue (an object)")
         return
