@@ -15,6 +15,7 @@ from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
+from slaclock.helpdesks._zammad import _read_zammad
 from slaclock.helpdesks._zendesk import _read_zendesk
 from slaclock.sla import Regulation, RegulationVersions
 
@@ -42,6 +43,7 @@ READERS: dict[str, Reader] = {
     "csv": Reader(_read_csv, json=False),
     "zendesk": Reader(_read_zendesk, json=True),
     "jira": Reader(_read_jira, json=True),
+    "zammad": Reader(_read_zammad, json=True),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
 
