@@ -13,6 +13,7 @@ import attrs
 
 from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
+from slaclock.helpdesks._freshdesk import _read_freshdesk
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
 from slaclock.helpdesks._zammad import _read_zammad
@@ -43,6 +44,8 @@ READERS: dict[str, Reader] = {
     "csv": Reader(_read_csv, json=False),
     "zendesk": Reader(_read_zendesk, json=True),
     "jira": Reader(_read_jira, json=True),
+    "freshdesk": Reader(_read_freshdesk, json=True, companions={
+        "activities": "the ticket activities export (/api/v2/export/ticket_activities)"}),
     "zammad": Reader(_read_zammad, json=True),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
