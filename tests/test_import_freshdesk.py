@@ -17,13 +17,14 @@ is taken on Friday the 12th at 17:00 UTC. "h" is working hours.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import slaclock
+from import_samples import clocks, utc
 from slaclock import Event, Regulation, load_policy
 from slaclock.helpdesks import Export, ExportError, Unknown, read_export
 from slaclock.helpdesks._export import Assumption
@@ -32,10 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
-
-
-def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 6, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -156,14 +153,7 @@ EXPECTED = {
 
 def test_freshdesk_sample_clocks_worked_out_by_hand(report: slaclock.Report) -> None:
     assert report.rejected == []
-    found = {
-        ticket: (status.level, status.state,
-                 (status.metric("first_response").state,
-                  status.metric("first_response").elapsed),
-                 (status.metric("resolution").state, status.metric("resolution").elapsed))
-        for ticket, status in report.tickets.items()
-    }
-    assert found == EXPECTED
+    assert clocks(report, "first_response", "resolution") == EXPECTED
 
 
 def test_freshdesk_who_is_the_desk_by_the_conversation_s_incoming_and_private_flags(

@@ -15,13 +15,14 @@ at 17:00 UTC. "h" is working hours.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import slaclock
+from import_samples import clocks, utc
 from slaclock import Event, Regulation, load_policy
 from slaclock.helpdesks import Export, ExportError, Unknown, read_export
 
@@ -29,10 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "zammad_tickets.json"
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
-
-
-def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 6, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -148,14 +145,7 @@ EXPECTED = {
 
 def test_zammad_sample_clocks_worked_out_by_hand(report: slaclock.Report) -> None:
     assert report.rejected == []
-    found = {
-        ticket: (status.level, status.state,
-                 (status.metric("first_response").state,
-                  status.metric("first_response").elapsed),
-                 (status.metric("solution").state, status.metric("solution").elapsed))
-        for ticket, status in report.tickets.items()
-    }
-    assert found == EXPECTED
+    assert clocks(report, "first_response", "solution") == EXPECTED
 
 
 def test_zammad_agent_article_is_the_desk_s_reply_and_customer_article_the_customer_s(
