@@ -275,3 +275,38 @@ def test_freshdesk_malformed_tickets_are_refused_with_their_record_number() -> N
                          "freshdesk")
     assert [(b.line, b.reason) for b in export.rejected] == [
         (1, "tickets[0] is not a Freshdesk ticket (an object)"), (3, "tickets[2] has no id")]
+
+
+def _conversations(count: int, ticket: int = 7) -> list[dict[str, Any]]:
+    """``count`` conversations of ``ticket``, Mon 1 June from 10:00, a minute apart: the
+    customer's, then the desk's reply, and so on."""
+    return [{"id": 900 + n, "ticket_id": ticket, "incoming": n % 2 == 0, "private": False,
+             "user_id": 50 if n % 2 == 0 else 1, "source": 0,
+             "created_at": f"2026-06-01T10:{n:02d}:00Z"} for n in range(count)]
+
+
+def test_freshdesk_ten_embedded_conversations_rest_on_an_assumption() -> None:
+    # include=conversations embeds the first ten: a ticket with ten may have more.
+    export = read_export([_ticket(status=2, conversations=_conversations(10)),
+                          _ticket(id=8, status=2, conversations=_conversations(9, 8))],
+                         "freshdesk")
+    assert {a.key: a.tickets for a in export.assumptions} == {
+        "freshdesk-ten-conversations": 1, "freshdesk-no-activities": 2}
+    assert "--with conversations=FILE" in next(
+        a.text for a in export.assumptions if a.key == "freshdesk-ten-conversations")
+
+
+def test_freshdesk_conversations_file_replaces_the_embedded_ten() -> None:
+    # Three files: the twelve in two pages, as the API pages them, and one conversation of
+    # ticket 99, not in the export.
+    files = [_conversations(12)[:10], _conversations(12)[10:], _conversations(1, 99)]
+    export = read_export([_ticket(status=2, conversations=_conversations(10))], "freshdesk",
+                         companions={"conversations": files})
+    # 1 creation + 10 embedded (ignored) + 12 listed + 1 of another ticket (ignored).
+    assert (export.rows, export.used) == (24, 13)
+    assert export.ignored == {
+        "embedded conversation (read from the conversations file)": 10,
+        "conversation of a ticket not in the export": 1}
+    assert [e.author for e in export.events if e.kind == "reply"] == [
+        "customer", "desk"] * 6
+    assert [a.key for a in export.assumptions] == ["freshdesk-no-activities"]

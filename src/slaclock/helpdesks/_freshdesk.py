@@ -8,7 +8,10 @@ with ``id``, ``status`` and ``priority`` (numbers), ``created_at``, ``requester_
 activities export (``GET /api/v2/export/ticket_activities``: ``{"activities_data":
 [...]}``), each activity with ``ticket_id``, ``performed_at``, ``performer_type``,
 ``performer_id`` and ``activity``, the properties it set (``status``, ``priority``,
-``new_ticket``, ``note``, ...).
+``new_ticket``, ``note``, ...). ``include=conversations`` embeds at most ten
+conversations: the *conversations* companion gives them all
+(``GET /api/v2/tickets/{id}/conversations``, each with its ``ticket_id``), in place of
+the embedded ones.
 
 The rows of a ticket's record: the ticket itself (its creation), each conversation and
 each property of each of its activities.
@@ -41,6 +44,15 @@ _ACTIVITY_TIME = "DD-MM-YYYY HH:mm:ss Z"
 #: The activity property that marks the ticket's creation.
 _NEW_TICKET = "new_ticket"
 
+#: How many conversations ``include=conversations`` embeds at the most.
+_EMBEDDED = 10
+
+_TEN_CONVERSATIONS = (
+    "a ticket with ten conversations embedded (include=conversations gives the first ten) "
+    "is read as having no more: give each such ticket's conversations "
+    "(/api/v2/tickets/{id}/conversations) with --with conversations=FILE"
+)
+
 _NO_ACTIVITIES = (
     "a ticket with no activity in the export is read as created in its current status "
     "and never changed (only an Open ticket; the others are left out): give the ticket "
@@ -52,8 +64,9 @@ def _read_freshdesk(data: Any, build: _Builder) -> None:
     tickets = _records(data, "tickets", build.export.source)
     ids = {_clean(t.get("id")) for t in tickets if isinstance(t, Mapping)}
     activities = _activities(build, ids)
+    conversations = _conversations(build, ids)
     for number, ticket in enumerate(tickets, 1):
-        _freshdesk_ticket(number, ticket, activities, build)
+        _freshdesk_ticket(number, ticket, activities, conversations, build)
 
 
 def _activity_time(value: object) -> datetime | str:
@@ -102,8 +115,30 @@ def _activities(build: _Builder, ids: set[str | None]) -> dict[str, list[_Activi
     return out
 
 
+def _conversations(build: _Builder, ids: set[str | None]) -> dict[str, list[Any]]:
+    """The conversations of each ticket in the export, from every ``conversations`` file
+    (a list of them, or of such pages); those of other tickets are counted as ignored."""
+    out: dict[str, list[Any]] = {}
+    for name, data in build.companion_json("conversations"):
+        if not isinstance(data, list):
+            raise ExportError(name, None, "expected a list of conversations (what "
+                              "/api/v2/tickets/{id}/conversations returns)")
+        pages = [item if isinstance(item, list) else [item] for item in data]
+        for index, conversation in enumerate(c for page in pages for c in page):
+            ticket = _clean(conversation.get("ticket_id")) \
+                if isinstance(conversation, Mapping) else None
+            if ticket is None:
+                build.reject(0, f"{name}: conversation {index} names no ticket_id")
+            elif ticket not in ids:
+                build.ignore("conversation of a ticket not in the export")
+            else:
+                out.setdefault(ticket, []).append(conversation)
+    return out
+
+
 def _freshdesk_ticket(number: int, record: object,
-                      activities: Mapping[str, Sequence[_Activity]], build: _Builder) -> None:
+                      activities: Mapping[str, Sequence[_Activity]],
+                      listed: Mapping[str, Sequence[Any]], build: _Builder) -> None:
     where = f"tickets[{number - 1}]"
     if not isinstance(record, Mapping):
         build.reject(number, f"{where} is not a Freshdesk ticket (an object)")
@@ -116,6 +151,12 @@ def _freshdesk_ticket(number: int, record: object,
     if not isinstance(conversations, list):
         build.reject(number, f"ticket {ticket}: conversations is not a list", ticket)
         return
+    if ticket in listed:
+        for _ in conversations:
+            build.ignore("embedded conversation (read from the conversations file)")
+        conversations = list(listed[ticket])
+    elif len(conversations) >= _EMBEDDED:
+        build.assume("freshdesk-ten-conversations", _TEN_CONVERSATIONS, ticket)
     if record.get("deleted") is True:
         build.leave_out(ticket, "deleted in Freshdesk (deleted: true)", number)
     elif record.get("spam") is True:

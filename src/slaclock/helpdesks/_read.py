@@ -45,7 +45,8 @@ READERS: dict[str, Reader] = {
     "zendesk": Reader(_read_zendesk, json=True),
     "jira": Reader(_read_jira, json=True),
     "freshdesk": Reader(_read_freshdesk, json=True, companions={
-        "activities": "the ticket activities export (/api/v2/export/ticket_activities)"}),
+        "activities": "the ticket activities export (/api/v2/export/ticket_activities)",
+        "conversations": "tickets' conversations (/api/v2/tickets/{id}/conversations)"}),
     "zammad": Reader(_read_zammad, json=True),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
