@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 import slaclock
+from cli_runner import one_line_error, run
 from import_samples import clocks, utc
 from slaclock import Event, Regulation, load_policy
 from slaclock.helpdesks import Export, ExportError, Unknown, read_export
@@ -310,3 +311,23 @@ def test_freshdesk_conversations_file_replaces_the_embedded_ten() -> None:
     assert [e.author for e in export.events if e.kind == "reply"] == [
         "customer", "desk"] * 6
     assert [a.key for a in export.assumptions] == ["freshdesk-no-activities"]
+
+
+def test_the_command_reads_freshdesk_activities_and_prints_what_it_left_out() -> None:
+    result = run("report", EXAMPLES / "freshdesk_tickets.json", "--map", "freshdesk",
+                 "--with", f"activities={EXAMPLES / 'freshdesk_activities.json'}",
+                 "--policy", EXAMPLES / "freshdesk-policy.toml", "--limit", "0")
+    assert result.exit_code == 0, result.output
+    said = [line.removeprefix("slaclock: freshdesk_tickets.json: ")
+            for line in result.stderr.splitlines() if "freshdesk_tickets.json" in line]
+    assert said[0] == ("165 rows read: 128 made events, 24 ignored (activity note: 2, "
+                       "activity of a ticket not in the export: 1, field source: 21), "
+                       "13 refused")
+    assert "1 ticket left out: deleted in Freshdesk (deleted: true)" in said
+    assert any(line.startswith("1 ticket read on an assumption: a ticket with no activity")
+               for line in said)
+    # Without the activities, the command says which kinds the format reads beside it.
+    wrong = run("report", EXAMPLES / "freshdesk_tickets.json", "--map", "freshdesk",
+                "--with", f"users={EXAMPLES / 'freshdesk_activities.json'}")
+    assert wrong.exit_code == 2
+    assert "it reads activities, conversations" in one_line_error(wrong)
