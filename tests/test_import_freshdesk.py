@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import slaclock
 from cli_runner import one_line_error, run
@@ -331,3 +333,39 @@ def test_the_command_reads_freshdesk_activities_and_prints_what_it_left_out() ->
                 "--with", f"users={EXAMPLES / 'freshdesk_activities.json'}")
     assert wrong.exit_code == 2
     assert "it reads activities, conversations" in one_line_error(wrong)
+
+
+_TIME = st.sampled_from(["2026-06-01T09:00:00Z", "2026-06-02T16:00:00Z", "never", None])
+_CONVERSATION = st.fixed_dictionaries({
+    "id": st.integers(1, 99), "incoming": st.sampled_from([True, False, None]),
+    "private": st.sampled_from([True, False, "no"]), "created_at": _TIME,
+})
+_PROPERTIES = st.dictionaries(
+    st.sampled_from(["new_ticket", "status", "priority", "group", "note", "source"]),
+    st.sampled_from([True, "Open", "Pending", "Resolved", "Waiting on Customer", 1, 4, None,
+                     {"id": 5, "type": "reply"}]), max_size=4)
+_ACTIVITY = st.fixed_dictionaries({
+    "ticket_id": st.sampled_from([1, 2, 3, 99]),
+    "performed_at": st.sampled_from(["01-06-2026 09:00:00 +0000", "01-06-2026 11:00:00 +0000",
+                                     "2026-06-02T10:00:00Z", "soon", None]),
+    "activity": _PROPERTIES,
+})
+
+
+@given(st.lists(st.tuples(st.sampled_from([2, 3, 4, 5, 6, None]), st.booleans(),
+                          st.lists(_CONVERSATION, max_size=4)), max_size=3),
+       st.lists(_ACTIVITY, max_size=8))
+def test_freshdesk_any_ticket_s_rows_are_each_used_ignored_or_refused(
+    policy: Regulation, tickets: list[tuple[int | None, bool, list[dict[str, Any]]]],
+    activities: list[dict[str, Any]],
+) -> None:
+    records = [{"id": n, "status": status, "priority": 2, "deleted": deleted,
+                "created_at": "2026-06-01T09:00:00Z", "conversations": conversations}
+               for n, (status, deleted, conversations) in enumerate(tickets, 1)]
+    export = read_export(records, "freshdesk", policy,
+                         companions={"activities": {"activities_data": activities}})
+    assert export.balanced
+    # A ticket's rows: its creation, each conversation; an activity's: each property.
+    assert export.rows == sum(1 + len(c) for _, _, c in tickets) + sum(
+        len(a["activity"]) for a in activities)
+    assert not {e.ticket for e in export.events} & set(export.left_out)

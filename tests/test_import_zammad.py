@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import slaclock
 from import_samples import clocks, utc
@@ -290,3 +292,39 @@ def test_zammad_malformed_records_are_refused_with_their_record_number() -> None
             "articles)"),
         (3, "tickets[2].ticket has no id"),
     ]
+
+
+_TIME = st.sampled_from(["2026-06-01T09:00:00Z", "2026-06-01T10:30:00.000Z",
+                         "2026-06-02T16:00:00Z", "yesterday", None, 17])
+_STATE = st.sampled_from(["new", "open", "pending reminder", "closed", "merged", "removed",
+                          "in progress", None])
+_ENTRY = st.fixed_dictionaries({
+    "type": st.sampled_from(["created", "updated", "notification", "merged_into",
+                             "escalation", None]),
+    "object": st.sampled_from(["Ticket", "Ticket::Article", "Checklist", None]),
+    "attribute": st.sampled_from(["state", "priority", "group", "title", None]),
+    "value_from": _STATE, "value_to": _STATE, "created_by_id": st.sampled_from([1, 3, 20]),
+    "created_at": _TIME,
+})
+_ARTICLE = st.fixed_dictionaries({
+    "id": st.integers(1, 99),
+    "sender": st.sampled_from(["Agent", "Customer", "System", "Robot", None]),
+    "internal": st.sampled_from([True, False, None, "no"]),
+    "created_at": _TIME,
+})
+
+
+@given(st.lists(st.tuples(_STATE, st.lists(_ENTRY, max_size=6),
+                          st.lists(_ARTICLE, max_size=5)), max_size=6))
+def test_zammad_any_ticket_s_rows_are_each_used_ignored_or_refused(
+    policy: Regulation,
+    tickets: list[tuple[str | None, list[dict[str, Any]], list[dict[str, Any]]]],
+) -> None:
+    records = [{"ticket": {"id": n, "state": state, "created_at": "2026-06-01T09:00:00Z"},
+                "history": history, "articles": articles}
+               for n, (state, history, articles) in enumerate(tickets, 1)]
+    export = read_export(records, "zammad", policy)
+    assert export.balanced
+    # A ticket's rows: its creation, each history entry and each article.
+    assert export.rows == sum(1 + len(h) + len(a) for _, h, a in tickets)
+    assert not {e.ticket for e in export.events} & set(export.left_out)
