@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,11 +144,39 @@ def test_a_day_first_time_in_a_log_points_at_a_mappings_time_format(tmp_path: Pa
     assert result.exit_code == 2
     line = one_line_error(result)
     assert "unparseable time '04.05.2026 09:00': expected ISO 8601 with an offset" in line
-    assert ("read through --map, by a mapping whose time_format gives its pattern "
-            '(time_format = "DD.MM.YYYY HH:mm" reads 30.04.2026 17:30)') in line
+    assert ('time_format = "DD.MM.YYYY HH:mm" reads it, in the [log] table of a mapping '
+            "given with --map") in line
     strict = run("report", log, "--strict")
     assert strict.exit_code == 2
     assert "time_format" in one_line_error(strict)
+
+
+def _error_after_totals(result: Any) -> str:
+    """The one error line of a report of an export, after the export's totals."""
+    totals, error = result.stderr.splitlines()
+    assert result.exit_code == 2
+    assert "1 row read: 0 made events, 0 ignored, 1 refused" in totals
+    assert "Traceback" not in result.stderr
+    return str(error)
+
+
+def test_a_day_first_time_in_an_export_names_the_time_format_that_reads_it(
+        tmp_path: Path) -> None:
+    # 13.06.2026: a day over 12 first, and dots, so day first.
+    export = write(tmp_path, "ticket,time,field,old_value,new_value,author_role\n"
+                             "7,13.06.2026 09:05,status,,open,customer\n")
+    line = _error_after_totals(run("report", export, "--map", "status-history"))
+    assert "time '13.06.2026 09:05' is not ISO 8601" in line
+    assert 'time_format = "DD.MM.YYYY HH:mm" reads it, in the mapping\'s [log]' in line
+
+
+def test_a_slashed_date_that_could_be_either_way_names_both_time_formats(
+        tmp_path: Path) -> None:
+    export = write(tmp_path, "ticket,time,field,old_value,new_value,author_role\n"
+                             "7,06/01/2026 9:05 PM,status,,open,customer\n")
+    line = _error_after_totals(run("report", export, "--map", "status-history"))
+    assert ('time_format = "DD/MM/YYYY h:mm A" or time_format = "MM/DD/YYYY h:mm A" reads '
+            "it") in line
 
 
 def test_a_time_that_is_no_date_at_all_gets_no_time_format_hint(tmp_path: Path) -> None:
