@@ -45,9 +45,9 @@ Role = Literal["desk", "customer"]
 DefaultRole = Literal["desk", "customer", "requester"]
 
 #: The mappings that ship with slaclock, by name.
-BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history")
+BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history", "freshdesk", "zammad")
 #: The export formats, each read by its reader (``_read.READERS``).
-FORMATS = ("csv", "zendesk", "jira")
+FORMATS = ("csv", "zendesk", "jira", "freshdesk", "zammad")
 #: What a column of a CSV export may hold.
 COLUMN_ROLES = ("ticket", "time", "event", "field", "old", "new", "author", "role", "public",
                 "detail")

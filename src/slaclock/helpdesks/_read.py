@@ -13,9 +13,11 @@ import attrs
 
 from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
+from slaclock.helpdesks._freshdesk import _read_freshdesk
 from slaclock.helpdesks._jira import COMPANIONS as JIRA_COMPANIONS
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
+from slaclock.helpdesks._zammad import _read_zammad
 from slaclock.helpdesks._zendesk import _read_zendesk
 from slaclock.sla import Regulation, RegulationVersions
 
@@ -43,6 +45,10 @@ READERS: dict[str, Reader] = {
     "csv": Reader(_read_csv, json=False),
     "zendesk": Reader(_read_zendesk, json=True),
     "jira": Reader(_read_jira, json=True, companions=JIRA_COMPANIONS),
+    "freshdesk": Reader(_read_freshdesk, json=True, companions={
+        "activities": "the ticket activities export (/api/v2/export/ticket_activities)",
+        "conversations": "tickets' conversations (/api/v2/tickets/{id}/conversations)"}),
+    "zammad": Reader(_read_zammad, json=True),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"
 
