@@ -325,7 +325,7 @@ def test_the_command_reads_freshdesk_activities_and_prints_what_it_left_out() ->
     assert said[0] == ("165 rows read: 128 made events, 24 ignored (activity note: 2, "
                        "activity of a ticket not in the export: 1, field source: 21), "
                        "13 refused")
-    assert "1 ticket left out: deleted in Freshdesk (deleted: true)" in said
+    assert "ticket 206 left out: deleted in Freshdesk (deleted: true)" in said
     assert any(line.startswith("1 ticket read on an assumption: a ticket with no activity")
                for line in said)
     # Without the activities, the command says which kinds the format reads beside it.
