@@ -681,7 +681,7 @@ def test_a_bad_mapping_names_the_file_and_the_key(
 
 def test_an_unknown_mapping_name_lists_the_built_in_ones() -> None:
     with pytest.raises(MappingError, match="the built-in mappings are zendesk, jira, "):
-        load_mapping("freshdesk")
+        load_mapping("kayako")
 
 
 def test_time_formats_iso_unix_and_patterns() -> None:

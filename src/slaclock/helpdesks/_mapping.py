@@ -45,9 +45,10 @@ Role = Literal["desk", "customer"]
 DefaultRole = Literal["desk", "customer", "requester"]
 
 #: The mappings that ship with slaclock, by name.
-BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history", "servicenow", "redmine")
+BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history", "freshdesk", "zammad", "servicenow",
+                    "redmine")
 #: The export formats, each read by its reader (``_read.READERS``).
-FORMATS = ("csv", "zendesk", "jira", "servicenow", "redmine")
+FORMATS = ("csv", "zendesk", "jira", "freshdesk", "zammad", "servicenow", "redmine")
 #: What a column of a CSV export may hold.
 COLUMN_ROLES = ("ticket", "time", "event", "field", "old", "new", "author", "role", "public",
                 "detail")
