@@ -95,9 +95,9 @@ def test_an_unknown_status_is_said_once_a_row_with_its_count_and_stops_a_strict_
 
 
 def test_an_unknown_mapping_is_a_usage_error_before_any_work() -> None:
-    result = run("report", EXAMPLES / "tickets.csv", "--map", "freshdesk")
+    result = run("report", EXAMPLES / "tickets.csv", "--map", "kayako")
     assert result.exit_code == 2
-    assert "'--map': 'freshdesk' is neither a built-in mapping" in result.stderr
+    assert "'--map': 'kayako' is neither a built-in mapping" in result.stderr
 
 
 def test_a_year_of_the_production_calendar_as_ics(tmp_path: Path) -> None:

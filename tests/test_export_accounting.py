@@ -70,7 +70,7 @@ def test_an_assumption_counts_the_tickets_resting_on_it_and_not_those_left_out(
     assert (assumed.key, assumed.tickets) == ("toy-roles", 2)  # A and B; C is out
     assert export.totals() == [
         "<export>: 5 rows read: 3 made events, 1 ignored (record gone: 1), 1 refused",
-        "<export>: 1 ticket left out: the helpdesk deleted it",
+        "<export>: ticket C left out: the helpdesk deleted it",
         "<export>: 2 tickets read on an assumption: every author is the customer (no "
         "users given)",
     ]
@@ -128,3 +128,16 @@ def test_with_needs_a_map_and_a_kind_and_a_file(tmp_path: Any) -> None:
                   "--with", f"users={tmp_path / 'none.json'}")
     assert missing.exit_code == 2
     assert "is not a file" in one_line_error(missing)
+
+
+def test_the_command_names_a_ticket_left_out_once_and_never_as_bad_rows() -> None:
+    # SD-111's changelog is cut short (2 of 5 histories) and nothing completes it: its 5
+    # rows are the ticket left out, said once, not 5 bad rows skipped.
+    result = run("report", "examples/jira_desk_issues.json", "--map", "jira",
+                 "--policy", "examples/jsm-policy.toml", "--limit", "0")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "SD-111" in line]
+    assert said == ["slaclock: jira_desk_issues.json: ticket SD-111 left out: changelog "
+                    "truncated: 2 of 5 histories; give its changelog pages with --with "
+                    "changelog=FILE"]
+    assert "bad row" not in result.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,11 +144,39 @@ def test_a_day_first_time_in_a_log_points_at_a_mappings_time_format(tmp_path: Pa
     assert result.exit_code == 2
     line = one_line_error(result)
     assert "unparseable time '04.05.2026 09:00': expected ISO 8601 with an offset" in line
-    assert ("read through --map, by a mapping whose time_format gives its pattern "
-            '(time_format = "DD.MM.YYYY HH:mm" reads 30.04.2026 17:30)') in line
+    assert ('time_format = "DD.MM.YYYY HH:mm" reads it, in the [log] table of a mapping '
+            "given with --map") in line
     strict = run("report", log, "--strict")
     assert strict.exit_code == 2
     assert "time_format" in one_line_error(strict)
+
+
+def _error_after_totals(result: Any) -> str:
+    """The one error line of a report of an export, after the export's totals."""
+    totals, error = result.stderr.splitlines()
+    assert result.exit_code == 2
+    assert "1 row read: 0 made events, 0 ignored, 1 refused" in totals
+    assert "Traceback" not in result.stderr
+    return str(error)
+
+
+def test_a_day_first_time_in_an_export_names_the_time_format_that_reads_it(
+        tmp_path: Path) -> None:
+    # 13.06.2026: a day over 12 first, and dots, so day first.
+    export = write(tmp_path, "ticket,time,field,old_value,new_value,author_role\n"
+                             "7,13.06.2026 09:05,status,,open,customer\n")
+    line = _error_after_totals(run("report", export, "--map", "status-history"))
+    assert "time '13.06.2026 09:05' is not ISO 8601" in line
+    assert 'time_format = "DD.MM.YYYY HH:mm" reads it, in the mapping\'s [log]' in line
+
+
+def test_a_slashed_date_that_could_be_either_way_names_both_time_formats(
+        tmp_path: Path) -> None:
+    export = write(tmp_path, "ticket,time,field,old_value,new_value,author_role\n"
+                             "7,06/01/2026 9:05 PM,status,,open,customer\n")
+    line = _error_after_totals(run("report", export, "--map", "status-history"))
+    assert ('time_format = "DD/MM/YYYY h:mm A" or time_format = "MM/DD/YYYY h:mm A" reads '
+            "it") in line
 
 
 def test_a_time_that_is_no_date_at_all_gets_no_time_format_hint(tmp_path: Path) -> None:
@@ -202,13 +231,13 @@ def test_a_json_lines_log_still_reads_after_the_export_check(tmp_path: Path) -> 
 
 @pytest.mark.usefixtures("at_80_columns")
 def test_an_unknown_map_is_said_once_with_the_built_in_mappings() -> None:
-    result = run("report", SAMPLE, "--map", "freshdesk")
+    result = run("report", SAMPLE, "--map", "kayako")
     assert result.exit_code == 2
     line = one_line_error(result)
-    assert line.count("freshdesk") == 1
-    assert "'--map': 'freshdesk' is neither a built-in mapping nor a mapping file" in line
+    assert line.count("kayako") == 1
+    assert "'--map': 'kayako' is neither a built-in mapping nor a mapping file" in line
     assert "the built-in mappings are zendesk, jira, status-history" in line
-    assert "did you mean" not in line  # Freshdesk is no typo of Zendesk
+    assert "did you mean" not in line  # Kayako is no typo of any of them
     typo = one_line_error(run("report", SAMPLE, "--map", "zendsk"))
     assert "(did you mean 'zendesk'?)" in typo
 
@@ -305,7 +334,7 @@ def test_a_since_or_until_that_is_no_time_says_what_they_take(text: str) -> None
     (["report", "{sample}", "--since", "2026-13-01"], 2),
     (["report", "{sample}", "--level", "commercial.standart"], 2),
     (["report", "{examples}/zendesk_ticket_events.json"], 2),
-    (["report", "{sample}", "--map", "freshdesk"], 2),
+    (["report", "{sample}", "--map", "kayako"], 2),
     (["calendar", "26"], 2),
     (["deadline", "--level", "commercial.standart", "--opened", "2026-06-01T10:00+03:00"], 2),
 ])

@@ -436,6 +436,9 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
             e.category, None, e.status, e.author, dict(e.fields) or None)
         for line, e in zip(export.lines, export.events, strict=True)
     ]
+    # The rows of a ticket left out whole are not bad rows: the export's totals name the
+    # ticket and its reason once.
+    kept = [b for b in export.rejected if not export.is_left_out(b)]
     # A row of an unknown value is told once, with the other bad rows, in the words that
     # say how many rows have the value and how to map it (not a second time here).
     told = [p.removeprefix(f"{export.where(u.first)}: ")
@@ -443,12 +446,12 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
     rows.extend(
         BadRow(b.line, next((t for t in told if t.startswith(f"{b.reason} (")), b.reason),
                b.ticket)
-        for b in export.rejected)
+        for b in kept)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
     if speak and not spec.strict:
         for problem in export.totals():
             print(f"slaclock: {printable(problem)}", file=sys.stderr)
-    return attrs.evolve(log, rows=export.rows)
+    return attrs.evolve(log, rows=export.rows - (len(export.rejected) - len(kept)))
 
 
 class InProcess:

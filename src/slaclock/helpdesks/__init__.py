@@ -13,12 +13,22 @@ A public submodule of slaclock (``from slaclock.helpdesks import read_export``):
 - :func:`compare_breaches`, :class:`BreachComparison`, :class:`ZendeskMetricEvent`,
   :data:`ZENDESK_METRICS`, :func:`read_zendesk_metric_events`: Zendesk's breaches, from
   its Ticket Metric Events API, beside a :class:`~slaclock.Report`'s.
+- :func:`compare_jsm_slas`, :func:`read_jsm_slas`, :class:`JsmSla`, :class:`JsmSlaCycle`,
+  :data:`JSM_METRICS`: Jira Service Management's SLA verdicts, from its SLA API, beside a
+  report's, each difference with its reason where it can be said.
 
 It reads the SLA model, the logs and (for the comparison's types) the reports below it.
 """
 
 from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
 from slaclock.helpdesks._export import Assumption, Export, Unknown
+from slaclock.helpdesks._jsm_sla import (
+    JSM_METRICS,
+    JsmSla,
+    JsmSlaCycle,
+    compare_jsm_slas,
+    read_jsm_slas,
+)
 from slaclock.helpdesks._mapping import ExportError, ExportMapping, MappingError, load_mapping
 from slaclock.helpdesks._read import read_export
 from slaclock.helpdesks._zendesk_metrics import (
@@ -30,18 +40,23 @@ from slaclock.helpdesks._zendesk_metrics import (
 )
 
 __all__ = [
+    "JSM_METRICS",
     "ZENDESK_METRICS",
     "Assumption",
     "BreachComparison",
     "Export",
     "ExportError",
     "ExportMapping",
+    "JsmSla",
+    "JsmSlaCycle",
     "MappingError",
     "Unknown",
     "ZendeskMetricEvent",
     "calendar_from_zendesk",
     "compare_breaches",
+    "compare_jsm_slas",
     "load_mapping",
     "read_export",
+    "read_jsm_slas",
     "read_zendesk_metric_events",
 ]

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Assumption", "Export", "Unknown"]
 
+#: How the reason of each row of a ticket left out begins.
+LEFT_OUT = "ticket left out: "
+
 #: The mapping's targets that set one of the event's own fields.
 _BUILTIN_TARGETS = ("level", "customer", "category", "coverage")
 
@@ -142,7 +145,8 @@ class Export:
 
     def problems(self) -> list[str]:
         """One line per unknown value (with its count and first place), then one per
-        other rejected row: what a command prints.
+        other rejected row but those of the tickets left out (:meth:`totals` names each
+        of them once): what a command prints.
 
         >>> import io
         >>> from slaclock.helpdesks import read_export
@@ -161,8 +165,12 @@ class Export:
         ]
         unknown_reasons = {_unknown_reason(u.what, u.value) for u in self.unknown}
         out.extend(f"{self.where(b.line)}: {b.reason}" for b in self.rejected
-                   if b.reason not in unknown_reasons)
+                   if b.reason not in unknown_reasons and not self.is_left_out(b))
         return out
+
+    def is_left_out(self, row: BadRow) -> bool:
+        """Whether a rejected row is one of a ticket left out whole."""
+        return row.ticket in self.left_out and row.reason.startswith(LEFT_OUT)
 
     def totals(self) -> list[str]:
         """What became of the export's rows, in lines a report prints: the rows read, how
@@ -186,14 +194,14 @@ class Export:
             f"{self.used} made events, {ignored} ignored"
             f"{f' ({kinds})' if kinds else ''}, {len(self.rejected)} refused"
         ]
-        if self.left_out:
-            reasons: dict[str, int] = {}
-            for reason in self.left_out.values():
-                reasons[reason] = reasons.get(reason, 0) + 1
-            out.extend(
-                f"{self.source}: {count} ticket{'s' if count != 1 else ''} left out: {reason}"
-                for reason, count in reasons.items()
-            )
+        by_reason: dict[str, list[str]] = {}
+        for ticket, reason in self.left_out.items():
+            by_reason.setdefault(reason, []).append(ticket)
+        for reason, tickets in by_reason.items():
+            named = ", ".join(tickets[:5]) + (f" and {len(tickets) - 5} more"
+                                              if len(tickets) > 5 else "")
+            out.append(f"{self.source}: ticket{'s' if len(tickets) != 1 else ''} {named} "
+                       f"left out: {reason}")
         out.extend(
             f"{self.source}: {a.tickets} ticket{'s' if a.tickets != 1 else ''} read on an "
             f"assumption: {a.text}"
@@ -277,13 +285,16 @@ class _Builder:
 
     # -- whole tickets, and what was assumed ------------------------------------------
 
-    def leave_out(self, ticket: str, reason: str, line: int | None = None) -> None:
+    def leave_out(self, ticket: str, reason: str, line: int | None = None,
+                  unread: int = 0) -> None:
         """Leave ``ticket`` out of the export: each of its rows, read before or after,
-        ends up rejected with ``"ticket left out: " + reason`` (at :meth:`finish`)."""
+        ends up rejected with ``"ticket left out: " + reason`` (at :meth:`finish`), and so
+        do ``unread`` more rows of it at ``line`` that the reader did not read."""
         self.export.left_out.setdefault(ticket, reason)
         if self.strict:
             raise ExportError(self.export.source, line, f"ticket {ticket!r} left out: {reason}",
                               self.export.unit)
+        self.reject_all(unread, line or 0, LEFT_OUT + reason, ticket)
 
     def assume(self, key: str, text: str, ticket: str) -> None:
         """Say that ``ticket``'s events rest on an assumption (``key`` names it, ``text``
@@ -311,7 +322,7 @@ class _Builder:
                     continue
                 export.used -= rows
                 export.rejected.extend(
-                    BadRow(line, f"ticket left out: {reason}", event.ticket)
+                    BadRow(line, LEFT_OUT + reason, event.ticket)
                     for _ in range(rows))
             export.events, export.lines, self.weights = events, lines, weights
         for key, (text, tickets) in self.assumed.items():

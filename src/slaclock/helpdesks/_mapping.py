@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from slaclock._errors import SlaclockError, _FileKeyError
-from slaclock.logs import parse_time, parse_zone
+from slaclock.logs import parse_time, parse_zone, pattern_hint
 from slaclock.sla import FrozenDict
 
 if TYPE_CHECKING:
@@ -45,9 +45,11 @@ Role = Literal["desk", "customer"]
 DefaultRole = Literal["desk", "customer", "requester"]
 
 #: The mappings that ship with slaclock, by name.
-BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history", "zendesk-tables")
+BUILTIN_MAPPINGS = ("zendesk", "jira", "status-history", "freshdesk", "zammad", "servicenow",
+                    "redmine", "zendesk-tables")
 #: The export formats, each read by its reader (``_read.READERS``).
-FORMATS = ("csv", "zendesk", "jira", "zendesk-tables")
+FORMATS = ("csv", "zendesk", "jira", "freshdesk", "zammad", "servicenow", "redmine",
+           "zendesk-tables")
 #: What a column of a CSV export may hold.
 COLUMN_ROLES = ("ticket", "time", "event", "field", "old", "new", "author", "role", "public",
                 "detail")
@@ -253,13 +255,14 @@ class ExportMapping:
         if not text:
             raise ValueError("no time")
         fmt = self.time_format
-        return parse_time(text, self.zone, fmt=fmt, unreadable=_UNREADABLE.get(fmt, _PATTERN),
-                          no_zone=_NO_ZONE)
+        unreadable = _UNREADABLE.get(fmt, _PATTERN) + pattern_hint(
+            text, "in the mapping's [log]").replace("{", "{{").replace("}", "}}")
+        return parse_time(text, self.zone, fmt=fmt, unreadable=unreadable, no_zone=_NO_ZONE)
 
 
 #: What a mapping says of a time it cannot read, by its time_format (any other: a pattern).
 _UNREADABLE = {
-    "iso": ("time {text!r} is not ISO 8601 (e.g. 2026-04-30T17:30:00+03:00); if the export "
+    "iso": ("time {text!r} is not ISO 8601 (e.g. 2026-04-30T17:30:00+03:00): if the export "
             "writes times another way, set time_format in the mapping"),
     "unix": "time {text!r} is not a number of seconds since 1970",
     "unix_ms": "time {text!r} is not a number of milliseconds since 1970",

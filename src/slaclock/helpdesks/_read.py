@@ -13,8 +13,13 @@ import attrs
 
 from slaclock.helpdesks._csv import _read_csv
 from slaclock.helpdesks._export import Export, _Builder, _json
+from slaclock.helpdesks._freshdesk import _read_freshdesk
+from slaclock.helpdesks._jira import COMPANIONS as JIRA_COMPANIONS
 from slaclock.helpdesks._jira import _read_jira
 from slaclock.helpdesks._mapping import FORMATS, ExportError, ExportMapping, load_mapping
+from slaclock.helpdesks._redmine import REDMINE_COMPANIONS, _read_redmine
+from slaclock.helpdesks._servicenow import SERVICENOW_COMPANIONS, _read_servicenow
+from slaclock.helpdesks._zammad import _read_zammad
 from slaclock.helpdesks._zendesk import _read_zendesk
 from slaclock.helpdesks._zendesk_tables import COMPANIONS as TABLES
 from slaclock.helpdesks._zendesk_tables import _read_zendesk_tables
@@ -45,7 +50,13 @@ READERS: dict[str, Reader] = {
     "zendesk": Reader(_read_zendesk, json=True, companions={
         "users": "Zendesk's users (the Users API's {\"users\": [...]} pages): each one's role",
     }),
-    "jira": Reader(_read_jira, json=True),
+    "jira": Reader(_read_jira, json=True, companions=JIRA_COMPANIONS),
+    "freshdesk": Reader(_read_freshdesk, json=True, companions={
+        "activities": "the ticket activities export (/api/v2/export/ticket_activities)",
+        "conversations": "tickets' conversations (/api/v2/tickets/{id}/conversations)"}),
+    "zammad": Reader(_read_zammad, json=True),
+    "servicenow": Reader(_read_servicenow, json=True, companions=SERVICENOW_COMPANIONS),
+    "redmine": Reader(_read_redmine, json=True, companions=REDMINE_COMPANIONS),
     "zendesk-tables": Reader(_read_zendesk_tables, json=False, companions=TABLES),
 }
 assert set(READERS) == set(FORMATS), "every format has its reader"

@@ -33,7 +33,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from slaclock.helpdesks._export import _BUILTIN_TARGETS, _Builder, _clean, _created, _records
+from slaclock.helpdesks._export import (
+    _BUILTIN_TARGETS,
+    LEFT_OUT,
+    _Builder,
+    _clean,
+    _created,
+    _records,
+)
 from slaclock.helpdesks._mapping import Role
 
 __all__ = ["ZENDESK_EVENT_TYPES"]
@@ -224,7 +231,7 @@ class _Reader:
             return
         left = build.export.left_out.get(ticket)
         if left is not None:  # a deleted ticket: each of its rows said with the reason
-            build.reject_all(len(children), number, f"ticket left out: {left}", ticket)
+            build.reject_all(len(children), number, LEFT_OUT + left, ticket)
             return
         stamp = record.get("timestamp")
         if record.get("created_at") is None and isinstance(stamp, int | float) \

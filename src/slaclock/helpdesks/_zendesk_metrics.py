@@ -22,10 +22,12 @@ from typing import Any
 
 import attrs
 
+from slaclock._instants import instant_text
 from slaclock.helpdesks._export import _records
 from slaclock.helpdesks._mapping import ExportError
 from slaclock.logs import parse_time
 from slaclock.reporting import Report
+from slaclock.sla import TicketStatus
 
 __all__ = ["ZENDESK_METRICS", "BreachComparison", "ZendeskMetricEvent",
            "compare_breaches", "read_zendesk_metric_events"]
@@ -62,29 +64,106 @@ class ZendeskMetricEvent:
 
 @attrs.frozen
 class BreachComparison:
-    """Zendesk's verdict and slaclock's on one metric of one ticket.
+    """A helpdesk's verdict and slaclock's on one metric of one ticket: Zendesk's (from
+    :func:`compare_breaches`) or Jira Service Management's (from
+    :func:`compare_jsm_slas`).
 
     Attributes:
-        ticket: the ticket's id.
-        zendesk_metric: Zendesk's metric name (``"reply_time"``).
+        ticket: the ticket's id (Jira's issue key).
+        helpdesk_metric: the helpdesk's metric name (Zendesk's ``"reply_time"``, a JSM
+            SLA's name such as ``"Time to first response"``).
         metrics: the slaclock metrics it corresponds to.
-        zendesk: when Zendesk says the metric first breached, or ``None``.
+        helpdesk_breach: when the helpdesk says the metric first breached, or ``None``
+            when it says it did not.
         slaclock: when slaclock's report says it first breached (any cycle of any of
             ``metrics``), or ``None``.
         in_report: whether the report holds the ticket at all.
+        reason: why the two differ, where it can be said (the ticket not in the report or
+            left out of the export, a cycle count, a goal, a paused cycle, the working
+            time counted); ``None`` when they agree to the instant.
+        helpdesk: ``"Zendesk"`` or ``"Jira Service Management"``.
     """
 
     ticket: str
-    zendesk_metric: str
+    helpdesk_metric: str
     metrics: tuple[str, ...]
-    zendesk: datetime | None
+    helpdesk_breach: datetime | None
     slaclock: datetime | None
     in_report: bool = True
+    reason: str | None = None
+    helpdesk: str = "Zendesk"
+
+    @property
+    def zendesk_metric(self) -> str:
+        """:attr:`helpdesk_metric`, by its name from before JSM was compared too."""
+        return self.helpdesk_metric
+
+    @property
+    def zendesk(self) -> datetime | None:
+        """:attr:`helpdesk_breach`, by its name from before JSM was compared too."""
+        return self.helpdesk_breach
 
     @property
     def agree(self) -> bool:
         """Whether both say breached, or both say not (the instants may differ)."""
-        return self.in_report and (self.zendesk is None) == (self.slaclock is None)
+        return self.in_report and (self.helpdesk_breach is None) == (self.slaclock is None)
+
+    @property
+    def same_instant(self) -> bool:
+        """Whether they agree and, when both say breached, at the same instant."""
+        return self.agree and self.helpdesk_breach == self.slaclock
+
+
+def _load_json(
+    source: str | PathLike[str] | Mapping[str, Any] | Sequence[Any], default: str,
+) -> tuple[Any, str]:
+    """A JSON source: a file's path read and parsed, or the parsed data as it is; with the
+    name its errors go by."""
+    if not isinstance(source, str | PathLike):
+        return source, default
+    name = Path(fspath(source)).name
+    try:
+        return json.loads(Path(fspath(source)).read_bytes().decode("utf-8-sig")), name
+    except UnicodeDecodeError as error:
+        raise ExportError(name, None, f"not UTF-8 text: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ExportError(name, error.lineno,
+                          f"not valid JSON: {error.msg} (column {error.colno})") from None
+
+
+def _ours(status: TicketStatus | None, names: tuple[str, ...]) -> datetime | None:
+    """The first breach a report's ticket has on any cycle of the metrics ``names``."""
+    ours: datetime | None = None
+    if status is not None:
+        for clock in status.metrics:
+            if clock.metric in names and clock.breached_at is not None and (
+                ours is None or clock.breached_at < ours
+            ):
+                ours = clock.breached_at
+    return ours
+
+
+def _why(
+    ticket: str, names: tuple[str, ...], theirs: datetime | None, ours: datetime | None,
+    status: TicketStatus | None, left_out: Mapping[str, str], helpdesk: str,
+) -> str | None:
+    """What can be said from slaclock's side of why the verdicts differ: the ticket not
+    in the report, no clock of the metrics, or the breach instants."""
+    if status is None:
+        if ticket in left_out:
+            return f"the ticket was left out of the export: {left_out[ticket]}"
+        return f"the report holds no ticket {ticket}"
+    if not any(clock.metric in names for clock in status.metrics):
+        return f"the report has no {' or '.join(names)} clock on this ticket"
+    if ours is None:
+        return None if theirs is None else \
+            f"{helpdesk} says breached at {instant_text(theirs)}, slaclock not"
+    if theirs is None:
+        return f"slaclock says breached at {instant_text(ours)}, {helpdesk} not"
+    if theirs == ours:
+        return None
+    return (f"both breached, {helpdesk} at {instant_text(theirs)}, slaclock at "
+            f"{instant_text(ours)}: a different calendar or goal")
 
 
 def read_zendesk_metric_events(
@@ -96,17 +175,7 @@ def read_zendesk_metric_events(
     Raises:
         ExportError: naming the file and the record (from 1) at fault.
     """
-    name = "<metric events>"
-    data: Any = source
-    if isinstance(source, str | PathLike):
-        name = Path(fspath(source)).name
-        try:
-            data = json.loads(Path(fspath(source)).read_bytes().decode("utf-8-sig"))
-        except UnicodeDecodeError as error:
-            raise ExportError(name, None, f"not UTF-8 text: {error}") from None
-        except json.JSONDecodeError as error:
-            raise ExportError(name, error.lineno,
-                              f"not valid JSON: {error.msg} (column {error.colno})") from None
+    data, name = _load_json(source, "<metric events>")
     out = []
     for number, record in enumerate(_records(data, "ticket_metric_events", name), 1):
         if not isinstance(record, Mapping):
@@ -181,12 +250,8 @@ def compare_breaches(
     for (ticket, metric), zendesk in verdicts.items():
         names = table[metric]
         status = report.tickets.get(ticket)
-        ours: datetime | None = None
-        if status is not None:
-            for clock in status.metrics:
-                if clock.metric in names and clock.breached_at is not None and (
-                    ours is None or clock.breached_at < ours
-                ):
-                    ours = clock.breached_at
-        out.append(BreachComparison(ticket, metric, names, zendesk, ours, status is not None))
+        ours = _ours(status, names)
+        out.append(BreachComparison(
+            ticket, metric, names, zendesk, ours, status is not None,
+            _why(ticket, names, zendesk, ours, status, {}, "Zendesk")))
     return out

@@ -22,7 +22,7 @@ Companion files (``--with KIND=FILE``, CSV):
   left out with their reason.
 
 A comment's event (or refusal) carries its line in the comments file, named in the reason
-of a refusal.
+of a refusal (but for a ticket left out whole: the report names the ticket once).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from datetime import datetime
 import attrs
 
 from slaclock.helpdesks._csv import csv_rows
-from slaclock.helpdesks._export import _BUILTIN_TARGETS, _Builder, _created
+from slaclock.helpdesks._export import _BUILTIN_TARGETS, LEFT_OUT, _Builder, _created
 from slaclock.helpdesks._mapping import ExportError, Role
 from slaclock.helpdesks._zendesk import _DELETED, zendesk_role
 
@@ -152,9 +152,8 @@ class _TicketReader:
     def read(self, rows: list[_Row]) -> None:
         build, ticket = self.build, self.ticket
         left = build.export.left_out.get(ticket)
-        if left is not None:
-            for row in rows:
-                self.reject(row, f"ticket left out: {left}")
+        if left is not None:  # each row said once, by the totals' line for the ticket
+            build.reject_all(len(rows), rows[0].line, LEFT_OUT + left, ticket)
             return
         # History rows before comments at one instant; then as the files have them.
         rows.sort(key=lambda r: (r.at, r.source is not None, r.line))

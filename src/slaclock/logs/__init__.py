@@ -36,7 +36,14 @@ from slaclock.logs._text import (
     whole_seconds,
     working_hours,
 )
-from slaclock.logs._times import TimeReader, localize, parse_time, parse_zone
+from slaclock.logs._times import (
+    TimeReader,
+    localize,
+    parse_time,
+    parse_zone,
+    pattern_hint,
+    time_format_for,
+)
 
 __all__ = [
     "BadRow",
@@ -57,12 +64,14 @@ __all__ = [
     "localize",
     "parse_time",
     "parse_zone",
+    "pattern_hint",
     "printable",
     "read_bucket",
     "read_rows",
     "separated_by",
     "signed_date",
     "split_log",
+    "time_format_for",
     "whole_seconds",
     "working_hours",
 ]

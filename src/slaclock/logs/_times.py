@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["TimeReader", "localize", "parse_time", "parse_zone"]
+__all__ = ["TimeReader", "localize", "parse_time", "parse_zone", "pattern_hint", "time_format_for"]
 
 _ISO_HINT = "expected ISO 8601 with an offset, e.g. 2026-04-30T17:30:00+03:00"
 #: What a log's reader says of a time it cannot read, and of one without a zone.
@@ -186,18 +186,62 @@ def localize(text: str, naive: datetime, tz: tzinfo) -> datetime:
     return first
 
 
-#: A date written day or month first (``04.05.2026``, ``5/4/2026``) or with slashes.
-_OTHER_DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}/\d{1,2}/\d{1,2}")
+#: A date written day or month first (``04.05.2026``, ``5/4/2026``), with the time of day.
+_OTHER_DATE = re.compile(
+    r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
+    r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?P<ampm>\s*[AaPp][Mm])?)?"
+)
 
 
-def _pattern_hint(text: str) -> str:
-    """What a log's reader adds for a time written in another pattern than ISO 8601: the
-    mapping's ``time_format``, which reads it (an empty string for any other text)."""
-    if not _OTHER_DATE.search(text):
+def time_format_for(text: str) -> list[str]:
+    """The mapping ``time_format`` patterns that read ``text``, a date written day or
+    month first: one when the text says which comes first (a part over 12, or dots,
+    which every locale that writes them writes day first), both (day first, then month
+    first) when it cannot tell; none for any other text.
+
+    >>> time_format_for("01.06.2026 10:00")
+    ['DD.MM.YYYY HH:mm']
+    >>> time_format_for("6/13/2026 9:05:00 PM")
+    ['M/DD/YYYY h:mm:ss A']
+    >>> time_format_for("06/01/2026")
+    ['DD/MM/YYYY', 'MM/DD/YYYY']
+    >>> time_format_for("2026-06-01 10:00")
+    []
+    """
+    found = _OTHER_DATE.fullmatch(text.strip())
+    if found is None:
+        return []
+    a, b, sep = found["a"], found["b"], found["sep"]
+
+    def part(digits: str, name: str) -> str:
+        return name * 2 if len(digits) == 2 else name
+
+    day_first = f"{part(a, 'D')}{sep}{part(b, 'M')}{sep}YYYY"
+    month_first = f"{part(a, 'M')}{sep}{part(b, 'D')}{sep}YYYY"
+    if int(a) > 12 or sep == ".":
+        dates = [day_first]
+    elif int(b) > 12:
+        dates = [month_first]
+    else:
+        dates = [day_first, month_first]
+    clock = ""
+    if found["hour"] is not None:
+        hour = "h" if found["ampm"] else "H"
+        clock = f" {part(found['hour'], hour)}:mm" + (":ss" if found["second"] else "")
+        clock += " A" if found["ampm"] else ""
+    return [date + clock for date in dates]
+
+
+def pattern_hint(text: str, where: str) -> str:
+    """What a reader adds for a time written day or month first: the ``time_format`` that
+    reads it, ``where`` (the log's reader: a mapping given with ``--map``; a mapping's: in
+    its ``[log]``)."""
+    found = time_format_for(text)
+    if not found:
         return ""
-    return ("; a time written another way is read through --map, by a mapping whose "
-            "time_format gives its pattern (time_format = \"DD.MM.YYYY HH:mm\" reads "
-            "30.04.2026 17:30)")
+    said = " or ".join(f'time_format = "{pattern}"' for pattern in found)
+    return f"; {said} reads it, {where}"
 
 
 class TimeReader:
@@ -246,4 +290,5 @@ class TimeReader:
         Raises:
             ValueError: as :func:`parse_time`.
         """
-        return parse_time(text, self.tz, unreadable=UNREADABLE + _pattern_hint(text))
+        return parse_time(text, self.tz, unreadable=UNREADABLE + pattern_hint(
+            text, "in the [log] table of a mapping given with --map"))
