@@ -25,6 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.cli_runner import run
+from tests.import_samples import clocks
 from tests.test_import_zendesk import DELETED, ROOT, H, ber, zendesk_like
 
 import slaclock
@@ -91,53 +92,52 @@ def test_the_ticket_s_description_is_part_of_its_creation_not_a_reply(tables: Ex
         "created"]
 
 
-# Each ticket's first reply and resolution, worked by hand (report at Fri 5 June 17:00).
+# Each ticket's level, state, first reply and resolution, worked by hand (report at Fri 5
+# June 17:00).
 EXPECTED = {
-    # A: opened Mon 09:00, the agent's reply at 09:00 + k h, solved an hour later.
-    "301": ("met", 1 * H, "met", 2 * H),  # 09:00 -> 10:00; solved 11:00 = 2h
-    "302": ("met", 2 * H, "met", 3 * H),
-    "303": ("met", 3 * H, "met", 4 * H),
-    "304": ("met", 4 * H, "met", 5 * H),
-    "305": ("met", 5 * H, "met", 6 * H),
-    "306": ("met", 6 * H, "met", 7 * H),  # 09:00 -> 15:00; solved 16:00 = 7h
+    # A: opened Mon 09:00, the agent's reply at 09:00 + k h, solved an hour later:
+    # 301 replied 10:00 (1h), solved 11:00 (2h); ... 306 replied 15:00, solved 16:00 (7h).
+    "301": ("normal", "resolved", ("met", 1 * H), ("met", 2 * H)),
+    "302": ("normal", "resolved", ("met", 2 * H), ("met", 3 * H)),
+    "303": ("normal", "resolved", ("met", 3 * H), ("met", 4 * H)),
+    "304": ("normal", "resolved", ("met", 4 * H), ("met", 5 * H)),
+    "305": ("normal", "resolved", ("met", 5 * H), ("met", 6 * H)),
+    "306": ("normal", "resolved", ("met", 6 * H), ("met", 7 * H)),
     # B: opened Mon 15:00. Replied Tue 11:00: Mon 15-17 (2h) + Tue 09-11 (2h) = 4h.
     # Still open: resolution Mon 2h + Tue, Wed, Thu 3 x 8h + Fri 8h = 34h.
-    "307": ("met", 4 * H, "running", 34 * H),
-    "308": ("met", 4 * H, "running", 34 * H),
-    "309": ("met", 4 * H, "running", 34 * H),
+    "307": ("normal", "open", ("met", 4 * H), ("running", 34 * H)),
+    "308": ("normal", "open", ("met", 4 * H), ("running", 34 * H)),
+    "309": ("normal", "open", ("met", 4 * H), ("running", 34 * H)),
     # Replied Wed 11:00: 2h + Tue 8h + 2h = 12h, past the 8h target.
-    "310": ("breached", 12 * H, "running", 34 * H),
-    "311": ("breached", 12 * H, "running", 34 * H),
-    "312": ("breached", 12 * H, "running", 34 * H),
+    "310": ("normal", "open", ("breached", 12 * H), ("running", 34 * H)),
+    "311": ("normal", "open", ("breached", 12 * H), ("running", 34 * H)),
+    "312": ("normal", "open", ("breached", 12 * H), ("running", 34 * H)),
     # C: urgent, opened Tue 10:00, pending since the reply; resolution round the clock:
-    # Tue 10:00 -> Fri 17:00 = 3 x 24h + 7h = 79h, past 24h.
-    "313": ("met", 30 * M, "breached", 79 * H),  # replied 10:30
-    "314": ("met", 30 * M, "breached", 79 * H),
-    "315": ("met", 30 * M, "breached", 79 * H),
-    "316": ("breached", 90 * M, "breached", 79 * H),  # replied 11:30, past 1h
-    "317": ("breached", 90 * M, "breached", 79 * H),
-    "318": ("breached", 90 * M, "breached", 79 * H),
+    # Tue 10:00 -> Fri 17:00 = 3 x 24h + 7h = 79h, past 24h. 313-315 replied 10:30
+    # (30 min); 316-318 at 11:30 (90 min, past the hour).
+    "313": ("urgent", "waiting", ("met", 30 * M), ("breached", 79 * H)),
+    "314": ("urgent", "waiting", ("met", 30 * M), ("breached", 79 * H)),
+    "315": ("urgent", "waiting", ("met", 30 * M), ("breached", 79 * H)),
+    "316": ("urgent", "waiting", ("breached", 90 * M), ("breached", 79 * H)),
+    "317": ("urgent", "waiting", ("breached", 90 * M), ("breached", 79 * H)),
+    "318": ("urgent", "waiting", ("breached", 90 * M), ("breached", 79 * H)),
     # D: opened Wed 09:00; the CC'd end user's comment at 10:00 is the customer's; the
     # agent's at 13:00 the first reply: 4h. Resolution: Wed 8h + Thu 8h + Fri 8h = 24h.
-    "319": ("met", 4 * H, "running", 24 * H),
-    "320": ("met", 4 * H, "running", 24 * H),
-    "321": ("met", 4 * H, "running", 24 * H),
+    "319": ("normal", "open", ("met", 4 * H), ("running", 24 * H)),
+    "320": ("normal", "open", ("met", 4 * H), ("running", 24 * H)),
+    "321": ("normal", "open", ("met", 4 * H), ("running", 24 * H)),
     # F: opened Thu 09:00; the internal note at 10:00 is no reply; the public one at
     # 12:00 is: 3h. Resolution: Thu 8h + Fri 8h = 16h.
-    "323": ("met", 3 * H, "running", 16 * H),
+    "323": ("normal", "open", ("met", 3 * H), ("running", 16 * H)),
     # G: opened Fri 09:00 as normal, raised to high at 09:30: the urgent targets count
     # from the creation (level_change = from_start), round the clock: reply at 11:00 is
     # 2h, past 1h; resolution 09:00 -> 17:00 = 8h of 24h.
-    "324": ("breached", 2 * H, "running", 8 * H),
+    "324": ("urgent", "open", ("breached", 2 * H), ("running", 8 * H)),
 }
 
 
 def test_the_tables_sample_clocks_by_hand(report: slaclock.Report) -> None:
-    got = {}
-    for ticket, status in report.tickets.items():
-        first, resolution = status.metric("first_reply"), status.metric("resolution")
-        got[ticket] = (first.state, first.elapsed, resolution.state, resolution.elapsed)
-    assert got == EXPECTED
+    assert clocks(report, "first_reply", "resolution") == EXPECTED
     assert report.rejected == []
 
 
