@@ -200,6 +200,12 @@ def test_a_deleted_zendesk_ticket_is_left_out_with_its_reason(sample: Export) ->
     assert not any(u.value == "deleted" for u in sample.unknown)
 
 
+def test_a_deleted_ticket_stops_a_strict_reading_at_its_record() -> None:
+    with pytest.raises(slaclock.helpdesks.ExportError,
+                       match=r"^zendesk_ticket_events_users.json: record 7: ticket '202' left"):
+        read_export(SAMPLE, "zendesk", strict=True)
+
+
 def test_a_deleted_ticket_is_counted_in_the_totals_not_breached(
     sample: Export, policy: Regulation,
 ) -> None:

@@ -126,8 +126,8 @@ def _read_zendesk(data: Any, build: _Builder) -> None:
             users.update(zendesk_users({"users": page["users"]}, source))
     for name, given in build.companion_json("users"):
         users.update(zendesk_users(given, name))
-    for ticket in _deleted(records):
-        build.leave_out(ticket, _DELETED)
+    for ticket, number in _deleted(records).items():
+        build.leave_out(ticket, _DELETED, number)
     reader = _Reader(build, users)
     for number, record in enumerate(records, 1):
         reader.record(number, record)
@@ -148,10 +148,10 @@ def _children(record: object) -> list[Mapping[str, Any]]:
     return [c for c in children if isinstance(c, Mapping)]
 
 
-def _deleted(records: Iterable[object]) -> list[str]:
-    """The tickets whose status became ``deleted``, in the order first met."""
-    out: dict[str, None] = {}
-    for record in records:
+def _deleted(records: Iterable[object]) -> dict[str, int]:
+    """The tickets whose status became ``deleted``, each with the record that says so."""
+    out: dict[str, int] = {}
+    for number, record in enumerate(records, 1):
         if not isinstance(record, Mapping):
             continue
         for child in _children(record):
@@ -159,8 +159,8 @@ def _deleted(records: Iterable[object]) -> list[str]:
                     and _clean(zendesk_field(child)[1]) == "deleted":
                 ticket = _clean(record.get("ticket_id"))
                 if ticket is not None:
-                    out.setdefault(ticket)
-    return list(out)
+                    out.setdefault(ticket, number)
+    return out
 
 
 def _field_is(child: Mapping[str, Any], field: str) -> bool:

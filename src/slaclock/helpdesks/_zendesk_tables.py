@@ -115,7 +115,7 @@ def _read_zendesk_tables(text: str, build: _Builder) -> None:
             build.reject(line, "no field name", ticket)
             continue
         if build.target(mapping.fields, field) == "status" and value == "deleted":
-            build.leave_out(ticket, _DELETED)
+            build.leave_out(ticket, _DELETED, line)
         rows.setdefault(ticket, []).append(_Row(line, at, cells.get("author"), field, value))
     for name, line, cells in _table(build, "comments"):
         ticket = cells["ticket"]
