@@ -153,3 +153,12 @@ def test_a_compliance_goal_is_a_share(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(PolicyError, match=r"levels\.x\.compliance: expected a share"):
         load_policy(policy)
+
+
+def test_the_map_option_names_every_built_in_mapping() -> None:
+    from slaclock.cli._report_cmd import report
+    from slaclock.helpdesks._mapping import BUILTIN_MAPPINGS
+
+    [option] = [p for p in report.params if p.name == "mapping"]
+    assert option.help is not None
+    assert [name for name in BUILTIN_MAPPINGS if name not in option.help] == []

@@ -9,11 +9,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from cli_runner import one_line_error, run
 from slaclock import Event
-from slaclock.helpdesks import ExportError, read_export
+from slaclock.helpdesks import ExportError, load_mapping, read_export
 from slaclock.helpdesks._export import _Builder
 from slaclock.helpdesks._read import READERS, Reader
 from slaclock.logs import BadRow
@@ -141,3 +142,21 @@ def test_the_command_names_a_ticket_left_out_once_and_never_as_bad_rows() -> Non
                     "truncated: 2 of 5 histories; give its changelog pages with --with "
                     "changelog=FILE"]
     assert "bad row" not in result.stderr
+
+
+def test_the_totals_name_the_eight_most_frequent_ignored_kinds_and_cut_long_values() -> None:
+    # Ten fields, each ignored as often as its number: the eight most frequent (3 to 10)
+    # are named, "and 2 more kinds" says the rest; a 100-character field is cut to 60.
+    long = "f" * 100
+    lines = ["ticket,time,field,old_value,new_value,author_role"]
+    for n in range(1, 11):
+        name = long if n == 10 else f"x{n}"
+        lines += [f"1,2026-06-01T09:00Z,{name},,v,customer"] * n
+    from slaclock.helpdesks import ExportMapping
+
+    mapping = attrs.evolve(load_mapping("status-history"), other_fields="ignore")
+    assert isinstance(mapping, ExportMapping)
+    [totals] = read_export(io.StringIO("\n".join(lines) + "\n"), mapping).totals()
+    named = ", ".join(f"field x{n}: {n}" for n in range(3, 10))
+    assert totals == (f"<export>: 55 rows read: 0 made events, 55 ignored (field {'f' * 51}"
+                      f"...: 10, {named} and 2 more kinds), 0 refused")

@@ -62,12 +62,15 @@ def limit_of(text: str) -> int | None:
               help="The log's format [default: from the file name or its first character].")
 @click.option("--map", "-m", "mapping", metavar="NAME|FILE",
               help="Read EVENTS as a helpdesk's own export, through a mapping: zendesk, "
-                   "jira, status-history, or a mapping file (TOML with a [log] table; a "
-                   "policy file may hold it).")
+                   "zendesk-tables, jira, freshdesk, zammad, servicenow, redmine, "
+                   "status-history, or a mapping file (TOML with a [log] table; a policy "
+                   "file may hold it).")
 @click.option("--with", "companions", multiple=True, metavar="KIND=FILE",
               callback=lambda _c, _p, v: companions_of(v),
-              help="A file the --map format reads beside EVENTS (repeatable): users=FILE "
-                   "(Zendesk), changelog=FILE (Jira), ...; see the mapping reference.")
+              help="A file the --map format reads beside EVENTS (repeatable), by kind: "
+                   "users=FILE (Zendesk), changelog=FILE (Jira), activities=FILE "
+                   "(Freshdesk), incidents=FILE (ServiceNow), ...; each helpdesk's how-to "
+                   "lists its kinds.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row (exit code 2).")
 @click.option("--fail-on-breach", is_flag=True,
               help="Exit with code 1 when any ticket breached its SLA.")

@@ -440,17 +440,12 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
     # ticket and its reason once.
     kept = [b for b in export.rejected if not export.is_left_out(b)]
     # A row of an unknown value is told once, with the other bad rows, in the words that
-    # say how many rows have the value and how to map it (not a second time here).
-    told = [p.removeprefix(f"{export.where(u.first)}: ")
-            for u, p in zip(export.unknown, export.problems(), strict=False)]
-    rows.extend(
-        BadRow(b.line, next((t for t in told if t.startswith(f"{b.reason} (")), b.reason),
-               b.ticket)
-        for b in kept)
+    # say how many rows have the value and how to map it.
+    rows.extend(BadRow(b.line, export.said(b), b.ticket) for b in kept)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
     if speak and not spec.strict:
-        for problem in export.totals():
-            print(f"slaclock: {printable(problem)}", file=sys.stderr)
+        for problem in export.totals():  # each of the export's values in it cut short
+            print(f"slaclock: {printable(problem, limit=None)}", file=sys.stderr)
     return attrs.evolve(log, rows=export.rows - (len(export.rejected) - len(kept)))
 
 

@@ -5,10 +5,12 @@ A public submodule of slaclock (``from slaclock.helpdesks import read_export``):
 
 - :class:`ExportMapping`, :func:`load_mapping`, :exc:`MappingError`: how an export's
   columns, statuses, fields and authors map to slaclock's events (built in: ``zendesk``,
-  ``jira``, ``status-history``; or a mapping file, :doc:`/reference/mapping-format`).
+  ``zendesk-tables``, ``jira``, ``freshdesk``, ``zammad``, ``servicenow``, ``redmine``,
+  ``status-history``; or a mapping file, :doc:`/reference/mapping-format`).
 - :func:`read_export`, :class:`Export`, :class:`Unknown`, :class:`Assumption`,
-  :exc:`ExportError`: an export read as it is (a CSV of changes, Zendesk's ticket events,
-  Jira's issues), every row used, ignored or rejected with its line, every ticket left
+  :exc:`ExportError`: an export read as it is (a CSV of changes, Zendesk's ticket events
+  or warehouse tables, Jira's issues, Freshdesk's tickets, Zammad's histories,
+  ServiceNow's audit records, Redmine's journals), every row used, ignored or rejected with its line, every ticket left
   out with its reason, every assumption counted.
 - :func:`compare_breaches`, :class:`BreachComparison`, :class:`ZendeskMetricEvent`,
   :data:`ZENDESK_METRICS`, :func:`read_zendesk_metric_events`: Zendesk's breaches, from

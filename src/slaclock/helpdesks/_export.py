@@ -111,6 +111,8 @@ class Export:
     used: int = 0
     left_out: dict[str, str] = attrs.Factory(dict)
     assumptions: list[Assumption] = attrs.Factory(list)
+    _said: dict[str, str] | None = attrs.field(default=None, init=False, repr=False,
+                                               eq=False)
 
     @property
     def balanced(self) -> bool:
@@ -158,15 +160,21 @@ class Export:
         >>> print(*e.problems(), sep="\\n")
         <export>:2: unknown status 'Escalated' (2 rows; map it in the policy's [statuses] or the mapping's [log.statuses])
         """  # noqa: E501
-        out = [
-            f"{self.where(u.first)}: unknown {u.what} {u.value!r} ({u.count} "
-            f"row{'s' if u.count != 1 else ''}; {_HINTS[u.what]})"
-            for u in self.unknown
-        ]
+        out = [f"{self.where(u.first)}: {_unknown_said(u)}" for u in self.unknown]
         unknown_reasons = {_unknown_reason(u.what, u.value) for u in self.unknown}
         out.extend(f"{self.where(b.line)}: {b.reason}" for b in self.rejected
                    if b.reason not in unknown_reasons and not self.is_left_out(b))
         return out
+
+    def said(self, row: BadRow) -> str:
+        """The reason of a rejected row as a command says it: an unknown value's with how
+        many rows have it and how to map it."""
+        if not self.unknown:
+            return row.reason
+        if self._said is None:
+            self._said = {_unknown_reason(u.what, u.value): _unknown_said(u)
+                          for u in self.unknown}
+        return self._said.get(row.reason, row.reason)
 
     def is_left_out(self, row: BadRow) -> bool:
         """Whether a rejected row is one of a ticket left out whole."""
@@ -188,7 +196,11 @@ class Export:
         <export>: 3 rows read: 1 made events, 0 ignored, 2 refused
         """
         ignored = sum(self.ignored.values())
-        kinds = ", ".join(f"{label}: {count}" for label, count in sorted(self.ignored.items()))
+        shown = sorted(self.ignored.items(), key=lambda kind: (-kind[1], kind[0]))
+        kinds = ", ".join(f"{_short(label)}: {count}" for label, count in
+                          sorted(shown[:_SHOWN]))
+        if len(shown) > _SHOWN:
+            kinds += f" and {len(shown) - _SHOWN} more kinds"
         out = [
             f"{self.source}: {self.rows} row{'s' if self.rows != 1 else ''} read: "
             f"{self.used} made events, {ignored} ignored"
@@ -198,8 +210,8 @@ class Export:
         for ticket, reason in self.left_out.items():
             by_reason.setdefault(reason, []).append(ticket)
         for reason, tickets in by_reason.items():
-            named = ", ".join(tickets[:5]) + (f" and {len(tickets) - 5} more"
-                                              if len(tickets) > 5 else "")
+            named = ", ".join(map(_short, tickets[:5])) + (
+                f" and {len(tickets) - 5} more" if len(tickets) > 5 else "")
             out.append(f"{self.source}: ticket{'s' if len(tickets) != 1 else ''} {named} "
                        f"left out: {reason}")
         out.extend(
@@ -219,6 +231,22 @@ _HINTS = {
 
 def _unknown_reason(what: str, value: str) -> str:
     return f"unknown {what} {value!r}"
+
+
+def _unknown_said(u: Unknown) -> str:
+    """An unknown value, with how many rows have it and how to map it."""
+    return (f"{_unknown_reason(u.what, u.value)} ({u.count} row{'s' if u.count != 1 else ''}; "
+            f"{_HINTS[u.what]})")
+
+
+#: How many kinds of ignored rows :meth:`Export.totals` names (the most frequent).
+_SHOWN = 8
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """An export's value (a field's name, a ticket's id) cut to ``limit`` characters for a
+    line of totals."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Builder:

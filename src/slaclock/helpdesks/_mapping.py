@@ -1,13 +1,16 @@
 """Export mappings: how a helpdesk's export, as it is, reads as slaclock events.
 
 A mapping is a TOML table ``[log]``, in a file of its own or beside a policy. It says
-which reader the export needs (``format``: a CSV of one row per change, Zendesk's ticket
-events, Jira's issues with their changelog), which column holds what, how times are
+which reader the export needs (``format``: a CSV of one row per change, or one
+helpdesk's own export), which column holds what, how times are
 written and in which zone, and how the helpdesk's event kinds, field names, status names
 and author roles become slaclock's general vocabulary (:attr:`Event.GENERAL_KINDS
 <slaclock.Event.GENERAL_KINDS>`). The format is in :doc:`/reference/mapping-format`.
 
-Three mappings ship by name: ``"zendesk"``, ``"jira"`` and ``"status-history"``.
+The mappings that ship by name are :data:`BUILTIN_MAPPINGS`: one for each helpdesk's
+export slaclock reads (``"zendesk"``, ``"zendesk-tables"``, ``"jira"``, ``"freshdesk"``,
+``"zammad"``, ``"servicenow"``, ``"redmine"``) and ``"status-history"`` for a CSV of
+changes.
 """
 
 from __future__ import annotations
@@ -294,8 +297,9 @@ def _not_a_mapping(name: str) -> MappingError:
 
 
 def load_mapping(source: str | PathLike[str]) -> ExportMapping:
-    """A mapping by name (``"zendesk"``, ``"jira"``, ``"status-history"``) or from a TOML
-    file: a mapping file or a policy file, either with a ``[log]`` table.
+    """A built-in mapping by name (:data:`BUILTIN_MAPPINGS`: ``"zendesk"``, ``"jira"``,
+    ``"status-history"``, ...) or one from a TOML file: a mapping file or a policy file,
+    either with a ``[log]`` table.
 
     Raises:
         MappingError: naming the file, the key and what to fix.

@@ -76,7 +76,8 @@ def read_export(
         source: the export: a file's path, an open file (text or binary), or, for the
             JSON formats, the parsed data (a dict or list).
         mapping: an :class:`ExportMapping`, or what :func:`load_mapping` takes: a built-in
-            name (``"zendesk"``, ``"jira"``, ``"status-history"``) or a TOML file.
+            name (``"zendesk"``, ``"jira"``, ``"status-history"``, ...: the mapping
+            reference lists them) or a TOML file.
         policy: when given, every status value must be one the policy knows (by its
             ``[statuses]``, a category's name, or the mapping's ``[log.statuses]``);
             the others are reported in :attr:`Export.unknown`. Without it, status values
