@@ -10,8 +10,8 @@ A public submodule of slaclock (``from slaclock.helpdesks import read_export``):
 - :func:`read_export`, :class:`Export`, :class:`Unknown`, :class:`Assumption`,
   :exc:`ExportError`: an export read as it is (a CSV of changes, Zendesk's ticket events
   or warehouse tables, Jira's issues, Freshdesk's tickets, Zammad's histories,
-  ServiceNow's audit records, Redmine's journals), every row used, ignored or rejected with its line, every ticket left
-  out with its reason, every assumption counted.
+  ServiceNow's audit records, Redmine's journals), every row used, ignored or rejected
+  with its line, every ticket left out with its reason, every assumption counted.
 - :func:`compare_breaches`, :class:`BreachComparison`, :class:`ZendeskMetricEvent`,
   :data:`ZENDESK_METRICS`, :func:`read_zendesk_metric_events`: Zendesk's breaches, from
   its Ticket Metric Events API, beside a :class:`~slaclock.Report`'s.

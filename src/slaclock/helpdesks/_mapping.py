@@ -7,7 +7,7 @@ written and in which zone, and how the helpdesk's event kinds, field names, stat
 and author roles become slaclock's general vocabulary (:attr:`Event.GENERAL_KINDS
 <slaclock.Event.GENERAL_KINDS>`). The format is in :doc:`/reference/mapping-format`.
 
-The mappings that ship by name are :data:`BUILTIN_MAPPINGS`: one for each helpdesk's
+The mappings that ship by name (``BUILTIN_MAPPINGS``) are one for each helpdesk's
 export slaclock reads (``"zendesk"``, ``"zendesk-tables"``, ``"jira"``, ``"freshdesk"``,
 ``"zammad"``, ``"servicenow"``, ``"redmine"``) and ``"status-history"`` for a CSV of
 changes.
@@ -297,8 +297,8 @@ def _not_a_mapping(name: str) -> MappingError:
 
 
 def load_mapping(source: str | PathLike[str]) -> ExportMapping:
-    """A built-in mapping by name (:data:`BUILTIN_MAPPINGS`: ``"zendesk"``, ``"jira"``,
-    ``"status-history"``, ...) or one from a TOML file: a mapping file or a policy file,
+    """A built-in mapping by name (``"zendesk"``, ``"jira"``, ``"status-history"``, ...:
+    :doc:`/reference/mapping-format` lists them) or one from a TOML file: a mapping file or a policy file,
     either with a ``[log]`` table.
 
     Raises:
