@@ -298,8 +298,8 @@ def _not_a_mapping(name: str) -> MappingError:
 
 def load_mapping(source: str | PathLike[str]) -> ExportMapping:
     """A built-in mapping by name (``"zendesk"``, ``"jira"``, ``"status-history"``, ...:
-    :doc:`/reference/mapping-format` lists them) or one from a TOML file: a mapping file or a policy file,
-    either with a ``[log]`` table.
+    :doc:`/reference/mapping-format` lists them) or one from a TOML file: a mapping file
+    or a policy file, either with a ``[log]`` table.
 
     Raises:
         MappingError: naming the file, the key and what to fix.
