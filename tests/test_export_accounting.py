@@ -160,3 +160,29 @@ def test_the_totals_name_the_eight_most_frequent_ignored_kinds_and_cut_long_valu
     named = ", ".join(f"field x{n}: {n}" for n in range(3, 10))
     assert totals == (f"<export>: 55 rows read: 0 made events, 55 ignored (field {'f' * 51}"
                       f"...: 10, {named} and 2 more kinds), 0 refused")
+
+
+def _placing(data: Any, build: _Builder) -> None:
+    """A reader of one file beside the export: its rows are placed in that file."""
+    for name, rows in build.companion_json("users"):
+        with build.within(name):
+            for number, row in enumerate(rows, 1):
+                build.status(row.get("status"), number, "A")
+    build.reject(1, "the export's own row")
+
+
+def test_a_row_rejected_in_a_file_beside_the_export_is_placed_in_that_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setitem(READERS, "jira", Reader(_placing, json=True, companions={"users": "x"}))
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps([{"status": "open"}, {}, {"status": "Escalated"}]))
+    from slaclock import Regulation
+
+    export = read_export([], "jira", Regulation.default(), companions={"users": users})
+    # users.json's record 2 has no status and record 3 an unknown one; the export's own
+    # row stays at its record.
+    assert [export.where(b) for b in export.rejected] == [
+        "users.json: record 2", "users.json: record 3", "<export>: record 1"]
+    assert export.problems()[0] == (
+        "users.json: record 3: unknown status 'Escalated' (1 row; map it in the policy's "
+        "[statuses] or the mapping's [log.statuses])")

@@ -256,7 +256,7 @@ def test_freshdesk_activity_times_as_exported_or_iso_and_an_unreadable_one_refus
     ])
     assert [(e.kind, e.at) for e in export.events] == [
         ("created", utc(1, 9)), ("status", utc(1, 11))]
-    assert [b.reason for b in export.rejected] == [
+    assert [f"{export.where(b)}: {b.reason}" for b in export.rejected] == [
         "<activities>: activities_data[2]: time '1 June, 12:00' is neither the activities "
         "export's DD-MM-YYYY HH:mm:ss +0000 nor ISO 8601"]
 

@@ -334,7 +334,7 @@ def test_servicenow_an_incident_given_twice_is_read_once() -> None:
     found = read([], [incident("INC1"), incident("INC1"), incident("INC1", state="6")])
     assert [e.status for e in found.events] == ["In Progress"]
     assert found.ignored == {"incident given twice": 1}
-    assert [b.reason for b in found.rejected] == [
+    assert [f"{found.where(b)}: {b.reason}" for b in found.rejected] == [
         "<incidents>: record 3: the incident id-INC1 again, other than in <incidents>, "
         "record 1: the first is read"]
 
@@ -355,7 +355,7 @@ def test_servicenow_journal_entry_of_no_known_incident_names_its_file() -> None:
     entry = {"element": "comments", "element_id": "nope", "value": "Hi",
              "sys_created_on": "2026-06-01 09:00:00", "sys_created_by": "ana.lopes"}
     found = read([], [incident("INC1")], journal={"result": [entry]})
-    assert [b.reason for b in found.rejected] == [
+    assert [f"{found.where(b)}: {b.reason}" for b in found.rejected] == [
         "<journal>: record 1: no incident of the incidents file has its element_id ('nope')"]
 
 

@@ -343,8 +343,8 @@ def test_the_command_says_an_unknown_child_event_once_a_row(tmp_path: Path) -> N
                  "--policy", ROOT / "docs" / "reference" / "policies" / "zendesk-like.toml")
     assert result.exit_code == 0, result.stderr
     told = [line for line in result.stderr.splitlines() if "TicketMergeEvent" in line]
-    assert told == ["slaclock: events.json:2: unknown event 'TicketMergeEvent' (1 row; map it "
-                    "in the mapping's [log.events], or to \"ignore\")"]
+    assert told == ["slaclock: events.json: record 2: unknown event 'TicketMergeEvent' (1 "
+                    "row; map it in the mapping's [log.events], or to \"ignore\")"]
 
 
 def test_the_mapping_s_events_table_overrides_the_documented_meaning() -> None:

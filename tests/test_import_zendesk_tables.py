@@ -212,9 +212,9 @@ def test_a_comment_s_refusal_names_its_file_and_line() -> None:
                            "9,yesterday,2,true\n")
     comments.name = "ticket_comment.csv"
     export = read_export(hist, "zendesk-tables", companions={"comments": comments})
-    assert [(b.line, b.reason[:50]) for b in export.rejected] == [
-        (3, "ticket_comment.csv:3: time 'yesterday' is not ISO "),
-        (2, "ticket_comment.csv:2: the comment's public flag 'm"),
+    assert [f"{export.where(b)}: {b.reason}"[:50] for b in export.rejected] == [
+        "ticket_comment.csv:3: time 'yesterday' is not ISO ",
+        "ticket_comment.csv:2: the comment's public flag 'm",
     ]
     assert export.balanced
 

@@ -131,7 +131,8 @@ def tell_skipped(
     name = printable(Path(path).name) if path != "-" else "<stdin>"
     if bad:
         for b in bad[:10]:
-            lines.append(f"slaclock: {name}:{b.line}: {printable(b.reason, limit=500)}")
+            place = f"{name}:{b.line}" if b.place is None else printable(b.place)
+            lines.append(f"slaclock: {place}: {printable(b.reason, limit=500)}")
         if len(bad) > 10:
             lines.append(f"slaclock: ... and {len(bad) - 10} more bad rows "
                          "(--format json lists every one)")

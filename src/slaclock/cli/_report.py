@@ -403,10 +403,10 @@ def _check_not_empty(
         )
     if bad:
         first = bad[0]
+        where = f"on line {first.line}" if first.place is None else f"in {first.place}"
         raise EventLogError(
             path, None, f"no ticket could be reported: {len(bad)} "
-            f"row{'s' if len(bad) != 1 else ''} refused, the first on line {first.line}: "
-            f"{first.reason}",
+            f"row{'s' if len(bad) != 1 else ''} refused, the first {where}: {first.reason}",
         )
     if not_yet:
         raise EventLogError(

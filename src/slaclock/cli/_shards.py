@@ -441,7 +441,11 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
     kept = [b for b in export.rejected if not export.is_left_out(b)]
     # A row of an unknown value is told once, with the other bad rows, in the words that
     # say how many rows have the value and how to map it.
-    rows.extend(BadRow(b.line, export.said(b), b.ticket) for b in kept)
+    # A row placed in a file read beside the export, or in a JSON export's record, is
+    # said at that place ("journal.json: record 3"), not as a line of EVENTS.
+    record = export.unit != "line"
+    rows.extend(BadRow(b.line, export.said(b), b.ticket,
+                       export.where(b) if record or b.place else None) for b in kept)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
     if speak and not spec.strict:
         for problem in export.totals():  # each of the export's values in it cut short
@@ -595,11 +599,13 @@ def report_instant(
     if bad and (strict or not lasts):
         first = min(bad, key=lambda b: b.line)
         if strict:
+            if first.place is not None:
+                raise EventLogError(first.place, None, first.reason)
             raise EventLogError(path, first.line, first.reason)
+        where = f"on line {first.line}" if first.place is None else f"in {first.place}"
         raise EventLogError(
             path, None, f"no valid row to report on: {len(bad)} bad "
-            f"row{'s' if len(bad) != 1 else ''}, the first on line {first.line}: "
-            f"{first.reason}",
+            f"row{'s' if len(bad) != 1 else ''}, the first {where}: {first.reason}",
         )
     if not lasts:
         raise EventLogError(path, None, "the log holds no events")

@@ -18,8 +18,9 @@ format are beside this module: ``_csv``, ``_zendesk``, ``_jira``; :func:`read_ex
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -51,12 +52,15 @@ class Unknown:
         value: the value as the export writes it.
         count: how many rows carry it (each of them is rejected).
         first: the line (or record) it first appears on.
+        place: where that is, when it is in a file read beside the export
+            (``"incidents.json: record 4"``).
     """
 
     what: str
     value: str
     count: int
     first: int
+    place: str | None = None
 
 
 @attrs.frozen
@@ -120,8 +124,13 @@ class Export:
         as it always is after :func:`read_export`."""
         return self.rows == self.used + sum(self.ignored.values()) + len(self.rejected)
 
-    def where(self, line: int) -> str:
-        """``"file:12"`` for a CSV line, ``"file: record 3"`` for a JSON record."""
+    def where(self, line: int | BadRow) -> str:
+        """``"file:12"`` for a CSV line, ``"file: record 3"`` for a JSON record; for a
+        rejected row, its own place when it stands in a file read beside the export."""
+        if isinstance(line, BadRow):
+            if line.place is not None:
+                return line.place
+            line = line.line
         return f"{self.source}:{line}" if self.unit == "line" else \
             f"{self.source}: record {line}"
 
@@ -160,9 +169,9 @@ class Export:
         >>> print(*e.problems(), sep="\\n")
         <export>:2: unknown status 'Escalated' (2 rows; map it in the policy's [statuses] or the mapping's [log.statuses])
         """  # noqa: E501
-        out = [f"{self.where(u.first)}: {_unknown_said(u)}" for u in self.unknown]
+        out = [f"{u.place or self.where(u.first)}: {_unknown_said(u)}" for u in self.unknown]
         unknown_reasons = {_unknown_reason(u.what, u.value) for u in self.unknown}
-        out.extend(f"{self.where(b.line)}: {b.reason}" for b in self.rejected
+        out.extend(f"{self.where(b)}: {b.reason}" for b in self.rejected
                    if b.reason not in unknown_reasons and not self.is_left_out(b))
         return out
 
@@ -258,6 +267,7 @@ class _Builder:
         self.export = export
         self._companions = companions or {}
         self.weights: list[int] = []  # the rows of each event
+        self._within: tuple[str, str] | None = None
         self.assumed: dict[str, tuple[str, set[str]]] = {}
         self.mapping = export.mapping
         self.strict = strict
@@ -268,11 +278,37 @@ class _Builder:
 
     # -- the three piles --------------------------------------------------------------
 
-    def reject(self, line: int, reason: str, ticket: str | None = None) -> None:
+    @contextlib.contextmanager
+    def within(self, name: str | None, unit: str = "record") -> Iterator[None]:
+        """While the block runs, the lines given are those of ``name``, a file read beside
+        the export (``None``: the export's own), numbered by ``unit`` (``"record"`` or
+        ``"line"``): a row rejected there is placed in that file."""
+        saved = self._within
+        self._within = None if name is None else (name, unit)
+        try:
+            yield
+        finally:
+            self._within = saved
+
+    def place(self, line: int) -> str | None:
+        """Where ``line`` stands when it is in a file read beside the export."""
+        if self._within is None:
+            return None
+        name, unit = self._within
+        return f"{name}:{line}" if unit == "line" else f"{name}: {unit} {line}"
+
+    def reject(self, line: int, reason: str, ticket: str | None = None, *,
+               place: str | None = None) -> None:
+        """Reject a row at ``line`` of the export, or at ``place`` in a file read beside
+        it (``"journal.json: record 3"``; by default the file of :meth:`within`)."""
+        if place is None:
+            place = self.place(line)
         export = self.export
         export.rows += 1
-        export.rejected.append(BadRow(line, reason, ticket))
+        export.rejected.append(BadRow(line, reason, ticket, place))
         if self.strict:
+            if place is not None:
+                raise ExportError(place, None, reason)
             raise ExportError(export.source, line, reason, export.unit)
 
     def ignore(self, label: str) -> None:
@@ -285,7 +321,7 @@ class _Builder:
         unknown = self.export.unknown
         if index is None:
             self.seen[key] = len(unknown)
-            unknown.append(Unknown(what, value, 1, line))
+            unknown.append(Unknown(what, value, 1, line, self.place(line)))
         else:
             u = unknown[index]
             unknown[index] = attrs.evolve(u, count=u.count + 1)
@@ -490,9 +526,10 @@ class _Builder:
         kind = cast("EventKind", target)  # "reply" or "note"
         self.use(line, lambda: Event(ticket, at, kind, detail=detail, author=author), ticket)
 
-    def reject_all(self, count: int, line: int, reason: str, ticket: str | None) -> None:
+    def reject_all(self, count: int, line: int, reason: str, ticket: str | None, *,
+                   place: str | None = None) -> None:
         for _ in range(count):
-            self.reject(line, reason, ticket)
+            self.reject(line, reason, ticket, place=place)
 
     def parse_time(self, text: object) -> datetime | str:
         """The instant of a time value, or the reason it has none."""

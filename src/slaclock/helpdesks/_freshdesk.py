@@ -103,7 +103,8 @@ def _activities(build: _Builder, ids: set[str | None]) -> dict[str, list[_Activi
             where = f"{name}: activities_data[{index}]"
             if not isinstance(activity, Mapping) or not isinstance(
                     activity.get("activity"), Mapping):
-                build.reject(0, f"{where} is not an activity (an object with activity)")
+                build.reject(index, "not an activity (an object with activity)",
+                             place=where)
                 continue
             ticket = _clean(activity.get("ticket_id"))
             if ticket not in ids or ticket is None:
@@ -128,7 +129,7 @@ def _conversations(build: _Builder, ids: set[str | None]) -> dict[str, list[Any]
             ticket = _clean(conversation.get("ticket_id")) \
                 if isinstance(conversation, Mapping) else None
             if ticket is None:
-                build.reject(0, f"{name}: conversation {index} names no ticket_id")
+                build.reject(index, "names no ticket_id", place=f"{name}: conversation {index}")
             elif ticket not in ids:
                 build.ignore("conversation of a ticket not in the export")
             else:
@@ -190,8 +191,8 @@ def _reject_untimed(number: int, ticket: str, activities: Sequence[_Activity],
     """The properties of an activity without a readable time, each rejected."""
     for at, name, index, activity in activities:
         if isinstance(at, str):
-            build.reject_all(len(activity["activity"]), number,
-                             f"{name}: activities_data[{index}]: {at}", ticket)
+            build.reject_all(len(activity["activity"]), number, at, ticket,
+                             place=f"{name}: activities_data[{index}]")
 
 
 def _priority(value: object) -> str | None:

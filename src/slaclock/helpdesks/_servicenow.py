@@ -142,9 +142,9 @@ def _read_incidents(build: _Builder) -> dict[str, _Incident]:
             if first.record == record:  # overlapping pages: the same record twice
                 build.ignore("incident given twice")
                 continue
-            build.reject(number, f"{source}: record {number}: the incident {key} again, other than "
-                         f"in {first.source}, record {first.line}: the first is read",
-                         first.number)
+            build.reject(number, f"the incident {key} again, other than in {first.source}, "
+                         f"record {first.line}: the first is read", first.number,
+                         place=f"{source}: record {number}")
             continue
         incidents[key] = _Incident(_sn(record.get("number")) or key, record, source, number,
                                    caller)
@@ -195,8 +195,8 @@ def _read_servicenow(data: Any, build: _Builder) -> None:
     for name, number, entry in journal:
         key = _sn(entry.get("element_id")) if isinstance(entry, Mapping) else None
         if not isinstance(entry, Mapping) or key is None or key not in notes:
-            build.reject(number, f"{name}: record {number}: no incident of the incidents "
-                         f"file has its element_id ({key!r})", key)
+            build.reject(number, f"no incident of the incidents file has its element_id "
+                         f"({key!r})", key, place=f"{name}: record {number}")
             continue
         notes[key].append((name, number, entry))
     for key, incident in incidents.items():
@@ -267,10 +267,11 @@ def _incident(incident: _Incident, audits: list[tuple[int, Mapping[str, Any]]],
             continue
         when = build.parse_time(_sn(entry.get("sys_created_on")))
         if isinstance(when, str):
-            build.reject(number, f"{name}: record {number}: {when}", ticket)
+            build.reject(number, when, ticket, place=f"{name}: record {number}")
             continue
-        build.comment(number, ticket, when, "comment", _JOURNAL[str(element)],
-                      role_of(_sn(entry.get("sys_created_by")), number))
+        with build.within(name):
+            build.comment(number, ticket, when, "comment", _JOURNAL[str(element)],
+                          role_of(_sn(entry.get("sys_created_by")), number))
 
 
 def _opening(incident: _Incident, timed: list[tuple[datetime, int, Mapping[str, Any]]],
@@ -281,7 +282,7 @@ def _opening(incident: _Incident, timed: list[tuple[datetime, int, Mapping[str, 
     where = f"{incident.source}: record {incident.line}"
     opened = build.parse_time(_sn(incident.record.get("opened_at")))
     if isinstance(opened, str):
-        build.reject(incident.line, f"{where}: opened_at: {opened}", ticket)
+        build.reject(incident.line, f"opened_at: {opened}", ticket, place=where)
         return
     first: dict[str, str | None] = {}
     for name in ("state", "priority"):

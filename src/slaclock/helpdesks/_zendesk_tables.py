@@ -78,7 +78,7 @@ def _table(build: _Builder, kind: str) -> list[tuple[str, int, dict[str, str | N
             raise ExportError(name, None, f"give the {kind} table as a CSV file")
 
         def bad(line: int, reason: str, name: str = name) -> None:
-            build.reject(line, f"{name}:{line}: {reason}")
+            build.reject(line, reason, place=f"{name}:{line}")
 
         for line, row in csv_rows(text, name, _COLUMNS[kind], build.mapping.delimiter, bad,
                                   _OPTIONAL.get(kind, ())):
@@ -121,8 +121,8 @@ def _read_zendesk_tables(text: str, build: _Builder) -> None:
         ticket = cells["ticket"]
         when = build.parse_time(cells["time"])
         if ticket is None or isinstance(when, str):
-            build.reject(line, f"{name}:{line}: {'no ticket id' if ticket is None else when}",
-                         ticket)
+            build.reject(line, "no ticket id" if ticket is None else str(when), ticket,
+                         place=f"{name}:{line}")
             continue
         rows.setdefault(ticket, []).append(
             _Row(line, when, cells["author"], public=cells["public"] or "", source=name))
@@ -146,8 +146,8 @@ class _TicketReader:
                                     self.ticket)
 
     def reject(self, row: _Row, reason: str) -> None:
-        where = f"{row.source}:{row.line}: " if row.source is not None else ""
-        self.build.reject(row.line, where + reason, self.ticket)
+        self.build.reject(row.line, reason, self.ticket,
+                          place=None if row.source is None else f"{row.source}:{row.line}")
 
     def read(self, rows: list[_Row]) -> None:
         build, ticket = self.build, self.ticket
@@ -231,8 +231,9 @@ class _TicketReader:
                 self.reject(row, f"the comment's public flag {row.public!r} is not one of "
                             "the mapping's public or internal values")
                 return
-            build.comment(row.line, self.ticket, row.at, "comment", public,
-                          self.role(row.author, row.line))
+            with build.within(row.source, "line"):
+                build.comment(row.line, self.ticket, row.at, "comment", public,
+                              self.role(row.author, row.line))
             return
         if row.field == "requester_id" and row.value:
             self.requester = row.value

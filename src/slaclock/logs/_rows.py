@@ -132,14 +132,21 @@ class BadRow:
         line: the line the row starts on (1 is the header of a CSV file).
         reason: what was wrong, in one sentence.
         ticket: the row's ticket id, when it had one.
+        place: where the row stands when it is not on ``line`` of the log itself: a file
+            read beside a helpdesk's export (``"journal.json: record 3"``), or a JSON
+            export's record (``"events.json: record 12"``).
     """
 
     line: int
     reason: str
     ticket: str | None = None
+    place: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "ticket": self.ticket, "reason": self.reason}
+        out = {"line": self.line, "ticket": self.ticket, "reason": self.reason}
+        if self.place is not None:
+            out["place"] = self.place
+        return out
 
 
 #: A row of another shard: counted, not kept.
