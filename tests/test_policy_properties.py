@@ -53,34 +53,48 @@ def definitions(draw: st.DrawFn, name: str) -> MetricDefinition:
     )
 
 
+#: The level-change rules the reference knows (``Options.level_change``).
+LEVEL_CHANGES = ("from_start", "from_change")
+
+
 @st.composite
 def policies(draw: st.DrawFn) -> Regulation:
+    """One to three random metrics, two levels (``x``, the default, and ``y``) with random
+    targets (now and then none), and random options."""
     names = ["a", "b", "c"][: draw(st.integers(1, 3))]
     metrics = {n: draw(definitions(n)) for n in names}
-    targets = {
-        n: Target(n, draw(st.integers(1, 40)) * STEP, "office")
-        for n in names if draw(st.integers(0, 4))  # now and then, no target
-    }
+
+    def targets() -> dict[str, Target]:
+        return {
+            n: Target(n, draw(st.integers(1, 40)) * STEP, "office")
+            for n in names if draw(st.integers(0, 4))  # now and then, no target
+        }
+
     options = Options(
         breach=draw(st.sampled_from(["instant", "working_time"])),
         reply_to_solved=draw(st.sampled_from(["waits", "reopens"])),
+        level_change=draw(st.sampled_from(LEVEL_CHANGES)),
+        downgrade_keeps_breach=draw(st.booleans()),
     )
     return Regulation(
         version="1", effective=ORIGIN.date(), calendars={"office": OFFICE},
-        levels={"x": Level("x", "x", None, targets, fallbacks={})}, metrics=metrics,
-        options=options, default_level="x",
+        levels={key: Level(key, key, None, targets(), fallbacks={}) for key in ("x", "y")},
+        metrics=metrics, options=options, default_level="x",
     )
 
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[Event]:
-    """A ticket created in the first two days, then up to 12 events within eight days."""
+    """A ticket created in the first two days, then up to 12 events within eight days;
+    a level set by hand (``x`` or ``y``) at most once an instant."""
     opened = ORIGIN + draw(st.integers(0, 4 * 48)) * STEP
     out = [Event("T", opened, "created", author=draw(st.sampled_from(["desk", "customer"])),
                  category=draw(st.sampled_from([None, "development"])))]
+    levelled: set[datetime] = set()
     for _ in range(draw(st.integers(0, 12))):
         at = opened + draw(st.integers(0, 4 * 24 * 8)) * STEP
-        kind = draw(st.sampled_from(["status", "reply", "note", "field", "to_development"]))
+        kind = draw(st.sampled_from(["status", "reply", "note", "field", "to_development",
+                                     "level"]))
         if kind == "status":
             out.append(Event("T", at, "status", status=draw(st.sampled_from(CATEGORIES))))
         elif kind in ("reply", "note"):
@@ -88,6 +102,10 @@ def histories(draw: st.DrawFn) -> list[Event]:
         elif kind == "field":
             category = draw(st.sampled_from(["x", "development"]))
             out.append(Event("T", at, "field", category=category))
+        elif kind == "level":
+            if at not in levelled:
+                levelled.add(at)
+                out.append(Event("T", at, "field", level=draw(st.sampled_from(["x", "y"]))))
         else:
             out.append(Event("T", at, kind))
     return out
@@ -124,7 +142,9 @@ def facts_of(e: Event, state: dict[str, Any], reg: Regulation) -> set[str]:
             facts.add(f"field:category={e.category}")
         state["fields"] = {"category": e.category}
     elif e.kind == "field":
-        if state["fields"].get("category") != e.category:
+        if e.level is not None:
+            state["level"] = e.level
+        if e.category is not None and state["fields"].get("category") != e.category:
             state["fields"]["category"] = e.category
             facts.update({"field:category", f"field:category={e.category}"})
     elif e.kind == "reply" and e.author == "desk":
@@ -147,19 +167,48 @@ def facts_of(e: Event, state: dict[str, Any], reg: Regulation) -> set[str]:
     return facts
 
 
+def _breach(steps: list[tuple[datetime, timedelta]], target: timedelta, origin: datetime,
+            working: bool) -> datetime | None:
+    """When a clock whose active steps are ``steps`` (each step's start and the working
+    time it counted) went past ``target``, counted from ``origin``, by the breach rule:
+    the first step at whose start the target is used up, or in which it is used up before
+    the step ends (by working time: the first instant after it at which the desk works)."""
+    spent = timedelta(0)
+    for t, worked in steps:
+        if t < origin:
+            continue
+        if working and spent + worked > target:
+            return OFFICE.next_open(max(OFFICE.add(t, target - spent), t))
+        if not working and spent + worked >= target:
+            due = OFFICE.add(t, target - spent)
+            if due < t + STEP:
+                return max(due, t)
+        spent += worked
+    return None
+
+
 def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[Any, ...]]:
     """Each metric's emitted clocks as (name, cycle, state, elapsed, met_at, breached_at),
-    by walking the grid step by step."""
-    events = sorted(events, key=lambda e: (e.at, _rank(e), e.kind, e.status or "",
-                                           e.author or "", e.category or ""))
-    state: dict[str, Any] = {"category": "open", "fields": {}, "handed_off": False}
-    # Per metric: na (bool), cycles: dicts of start, elapsed, running(bool), outcome,
-    # met_at, breach.
+    by walking the grid step by step, then judging each clock by the levels in force over
+    its life (the level after all the events of an instant is the one in force from it)."""
+    events = sorted(events, key=lambda e: (e.at, _rank(e), e.kind, e.level or "",
+                                           e.status or "", e.author or "",
+                                           e.category or ""))
+    state: dict[str, Any] = {"category": "open", "fields": {}, "handed_off": False,
+                             "level": reg.default_level}
+    # Per metric: na (bool), cycles: dicts of start, end (when it ended, if it did),
+    # outcome, met_at, and steps: (step start, working time) of every step it was active.
     clocks: dict[str, dict[str, Any]] = {n: {"na": False, "cycles": []} for n in reg.metrics}
-    level = reg.levels["x"]
-    working = reg.options.breach == "working_time"
+    #: (instant, level key): the level in force from each instant on.
+    levels: list[tuple[datetime, str]] = []
+    options = reg.options
+    working = options.breach == "working_time"
     t = events[0].at
     i = 0
+
+    def new_cycle() -> dict[str, Any]:
+        return {"start": t, "end": None, "outcome": None, "met_at": None, "steps": []}
+
     while True:
         while i < len(events) and events[i].at == t:
             facts = facts_of(events[i], state, reg)
@@ -173,66 +222,77 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                 if not c["na"] and facts & m.not_applicable:
                     c["na"] = True
                     if active is not None:
-                        active["outcome"] = "not_applicable"
+                        active.update(outcome="not_applicable", end=t)
                         active = None
                     elif not m.cycles and cycles and cycles[-1]["outcome"] == "met":
-                        cycles[-1]["outcome"] = "not_applicable"
-                        cycles[-1]["met_at"] = None
+                        cycles[-1].update(outcome="not_applicable", met_at=None, end=t)
                 if active is not None and facts & m.stop:
-                    active.update(outcome="met", met_at=t)
+                    active.update(outcome="met", met_at=t, end=t)
                     active = None
                 elif active is not None and facts & m.cancel:
-                    active["outcome"] = "dropped"
+                    active.update(outcome="dropped", end=t)
                     active = None
                 elif active is None and not c["na"] and cycles and \
                         cycles[-1]["outcome"] == "met" and facts & m.resume:
                     active = cycles[-1]
-                    active.update(outcome=None, met_at=None)
+                    active.update(outcome=None, met_at=None, end=None)
                 if not c["na"] and facts & m.start:
                     if active is None and (m.cycles or not cycles):
-                        active = {"start": t, "elapsed": timedelta(0), "outcome": None,
-                                  "met_at": None, "breach": None}
+                        active = new_cycle()
                         cycles.append(active)
                     elif active is not None and m.restart:
-                        active["outcome"] = "dropped"
-                        cycles.append({"start": t, "elapsed": timedelta(0), "outcome": None,
-                                       "met_at": None, "breach": None})
+                        active.update(outcome="dropped", end=t)
+                        cycles.append(new_cycle())
+        if not levels or levels[-1][1] != state["level"]:
+            levels.append((t, state["level"]))
         if t >= at:
             break
         worked = OFFICE.business_time(t, t + STEP)
         for name, m in reg.metrics.items():
-            target = level.target(name)
             for cycle in clocks[name]["cycles"]:
-                if cycle["outcome"] is not None or state["category"] in m.pause:
-                    continue
-                spent = cycle["elapsed"]
-                if target is not None and cycle["breach"] is None:
-                    if working and spent + worked > target.duration:
-                        cycle["breach"] = OFFICE.next_open(
-                            max(OFFICE.add(t, target.duration - spent), t))
-                    elif not working and spent + worked >= target.duration:
-                        due = OFFICE.add(t, target.duration - spent)
-                        if due < t + STEP:
-                            cycle["breach"] = max(due, t)
-                cycle["elapsed"] = spent + worked
+                if cycle["outcome"] is None and state["category"] not in m.pause:
+                    cycle["steps"].append((t, worked))
         t += STEP
     out = []
     for name, m in reg.metrics.items():
-        target = level.target(name)
         cycles = clocks[name]["cycles"]
         if not cycles and not m.cycles:
-            cycles = [{"start": None, "elapsed": timedelta(0), "outcome": "not_applicable",
-                       "met_at": None, "breach": None}]
+            cycles = [{"start": events[0].at, "end": events[0].at, "outcome": "not_applicable",
+                       "met_at": None, "steps": []}]
         number = 0
         for cycle in cycles:
-            breached = cycle["breach"] is not None and cycle["breach"] < at and target
-            if cycle["outcome"] == "dropped" and not breached:
+            start = cycle["start"]
+            end = at if cycle["end"] is None else cycle["end"]
+            # The levels in force over the clock's life: the one at its start, then the
+            # changes up to its end (a change at the instant it ends included).
+            first = max(k for k, (since, _) in enumerate(levels) if since <= start)
+            life = [levels[first], *(lv for lv in levels[first + 1:] if lv[0] <= end)]
+            judged = range(len(life)) if options.downgrade_keeps_breach else [len(life) - 1]
+            breach = found = None
+            for k in judged:
+                since, key = life[k]
+                target = reg.levels[key].target(name)
+                if target is None:
+                    continue
+                origin = since if options.level_change == "from_change" and k > 0 else start
+                limit = min(at, end, *(life[k + 1][:1] if k + 1 < len(life) else []))
+                b = _breach(cycle["steps"], target.duration, origin, working)
+                if b is not None and b < limit:
+                    breach, found = b, target
+                    break
+            final = reg.levels[life[-1][1]].target(name)
+            shown = final or found
+            from_change = options.level_change == "from_change" and len(life) > 1
+            origin = life[-1][0] if from_change and final is not None else start
+            elapsed = None if shown is None else sum(
+                (w for s, w in cycle["steps"] if s >= origin), timedelta(0))
+            if cycle["outcome"] == "dropped" and breach is None:
                 if m.cycles:
                     continue
                 state_ = "not_applicable"
-            elif breached:
+            elif breach is not None:
                 state_ = "breached"
-            elif target is None or cycle["outcome"] == "not_applicable":
+            elif final is None or cycle["outcome"] == "not_applicable":
                 state_ = "not_applicable"
             elif cycle["outcome"] == "met":
                 state_ = "met"
@@ -242,10 +302,8 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                 state_ = "running"
             if m.cycles:
                 number += 1
-            elapsed = None if target is None and state_ == "not_applicable" else cycle["elapsed"]
             out.append((name, number, state_, elapsed,
-                        cycle["met_at"] if state_ in ("met", "breached") else None,
-                        cycle["breach"] if state_ == "breached" else None))
+                        cycle["met_at"] if state_ in ("met", "breached") else None, breach))
     return out
 
 
