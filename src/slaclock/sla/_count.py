@@ -214,11 +214,13 @@ class Counting:
     last_at: tuple[datetime | None, str]
 
     def count(
-        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
+        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float,
+        cycles_of: list[Cycle] | None = None,
     ) -> Counted:
         """The clocks of ``ticket``, whose events (the ones walked, in order) happened at
         ``times`` (UTC microseconds), at ``at``: the walk's positions become those
-        instants.
+        instants. ``cycles_of``, when given, receives the cycle of each clock counted, in
+        the order of the clocks (what a ticket's next changes read).
 
         Raises:
             HorizonError: for an instant no datetime in the zone of ``at`` can hold, as
@@ -248,6 +250,8 @@ class Counting:
                     ))
                 number += m.cycles
                 counts.append(found)
+                if cycles_of is not None:
+                    cycles_of.append(cycle)
         last = self.last_at
         if last[0] is at:
             at_text = last[1]

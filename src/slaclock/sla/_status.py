@@ -146,6 +146,18 @@ class TicketStatus:
         ]
         return min(found, default=None)
 
+    @property
+    def next_due(self) -> MetricStatus | None:
+        """The clock whose deadline is :attr:`next_deadline` (the first in the order of
+        :attr:`metrics` when several share it), or ``None``."""
+        due = None
+        for m in self.metrics:
+            if m.deadline is not None and (
+                m.state == "running" or (m.state == "breached" and m.met_at is None)
+            ) and (due is None or m.deadline < due.deadline):  # type: ignore[operator]
+                due = m
+        return due
+
     def metric(self, name: str, cycle: int | None = None) -> MetricStatus:
         """The clock ``name`` (the last cycle of a metric in cycles unless ``cycle`` says).
 

@@ -14,11 +14,13 @@ The rules, and the options a policy chooses among, are in :doc:`/explanation/sla
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from slaclock._errors import ConfigError, EventError, UnknownLevelError
 from slaclock._instants import to_us
+from slaclock.sla._changes import Change, ticket_changes
 from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._regulation import Regulation, RegulationVersions
 from slaclock.sla._status import TicketStatus
@@ -247,6 +249,50 @@ class Ticket:
         share = self.at_risk if at_risk is None else at_risk
         walk, times = self._walk_to(at_us, shapes)
         return walk.count(self.id, times, at, at_us, share).status()
+
+    def next_change(
+        self, at: datetime, *, thresholds: Iterable[float] | None = None
+    ) -> Change | None:
+        """The first change of the ticket's status after ``at`` that comes with no new
+        event: a running clock reaches a warning threshold or breaches, or starts or stops
+        counting as its calendar opens or closes; ``None`` when only an event can change
+        it (every clock paused, met or without a target, on calendars that never close).
+
+        :attr:`Change.at <slaclock.Change.at>` is the first instant at which
+        :meth:`status` shows the change, so a timer set to it finds it. Only the events
+        recorded up to ``at`` are read. Of several changes at one instant, the first in
+        the order of the status's clocks, and for one clock ``stops``, ``starts``,
+        ``at_risk`` (lower thresholds first), ``breach``.
+
+        Args:
+            at: the instant; an aware datetime. The change is in its zone.
+            thresholds: the warning shares for this query (each above 0, at most 1),
+                besides the at-risk share, which is always one; default: the ticket's.
+
+        Raises:
+            EventError: as :meth:`status` does.
+            NaiveDatetimeError: when ``at`` has no zone.
+            ConfigError: for a threshold outside (0, 1].
+
+        A year that is provisional in a calendar read warns once
+        (:class:`~slaclock.ProvisionalCalendarWarning`).
+        """
+        found = ticket_changes(self, at, None, thresholds)
+        return found[0] if found else None
+
+    def changes(
+        self, at: datetime, until: datetime, *, thresholds: Iterable[float] | None = None
+    ) -> list[Change]:
+        """Every change :meth:`next_change` would find, one after the other, after ``at``
+        up to ``until`` (inclusive), in order (the ties as :meth:`next_change` orders
+        them). A running clock on a calendar that closes stops and starts every working
+        day until an event comes: keep ``until`` near.
+
+        Raises:
+            EventError, NaiveDatetimeError, ConfigError: as :meth:`next_change` does (and
+                for an ``until`` without a zone).
+        """
+        return ticket_changes(self, at, until, thresholds)
 
     def _check_opened(self, at: datetime, at_us: int) -> None:
         """Raise an :class:`EventError` unless the ticket opened by ``at`` (``at_us``)."""
