@@ -24,6 +24,7 @@ from slaclock import (
     ConfigError,
     Event,
     EventError,
+    PolicyError,
     ProvisionalCalendarWarning,
     Regulation,
     RegulationVersions,
@@ -310,6 +311,7 @@ _SHORT = """
     version = "1"
     effective = 2026-01-01
     at_risk = 0.5
+    warn = [0.25]
     [options]
     breach = "{breach}"
     [calendars.desk]
@@ -319,9 +321,10 @@ _SHORT = """
     preset = "always"
     tz = "UTC"
     [levels.a]
-    reaction = {{ minutes = 7, clock = "desk" }}
+    reaction = {{ minutes = 7, clock = "desk", warn = [0.4] }}
     resolution = {{ minutes = 25, clock = "desk" }}
     [levels.b]
+    warn = [0.6, 0.9]
     reaction = {{ minutes = 12, clock = "always" }}
     next_reaction = {{ minutes = 5, clock = "desk" }}
     resolution = {{ minutes = 40, clock = "always" }}
@@ -334,8 +337,9 @@ _KINDS = ("responded", "waiting", "customer_replied", "resolved", "reopened", "l
 
 
 def _shape(ticket: Ticket, at: datetime) -> tuple[object, ...]:
-    """What a change changes: each clock's state and at-risk flag."""
-    return tuple((m.metric, m.cycle, m.state, m.at_risk) for m in ticket.status(at).metrics)
+    """What a change changes: each clock's state and the warning thresholds it reached."""
+    return tuple((m.metric, m.cycle, m.state, m.at_risk, m.warned)
+                 for m in ticket.status(at).metrics)
 
 
 def _elapsed(ticket: Ticket, at: datetime) -> tuple[timedelta | None, ...]:
@@ -397,3 +401,99 @@ def test_the_changes_are_the_minutes_at_which_the_status_asked_every_minute_chan
     assert all(c.at > at for c in changes)
     assert all(math.isclose(c.at.timestamp() % 60, 0) or c.what == "at_risk"
                or c.what == "breach" for c in changes)
+
+
+# -- several warning thresholds ----------------------------------------------------------------
+
+#: warn = [0.5] for the version, [0.25, 0.5] for level "warned", [0.9] for its resolution's
+#: target; the at-risk share 0.75. Targets of 4 hours on a 24x7 clock.
+WARNED = _policy("""
+    version = "1"
+    effective = 2026-01-01
+    at_risk = 0.75
+    warn = [0.5]
+    [calendars.always]
+    preset = "always"
+    tz = "UTC"
+    [levels.plain]
+    reaction = { hours = 4, clock = "always" }
+    [levels.warned]
+    warn = [0.5, 0.25]
+    reaction = { hours = 4, clock = "always" }
+    resolution = { hours = 4, clock = "always", warn = [0.9] }
+""")
+_NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_policy_reads_warn_for_the_version_a_level_and_a_target() -> None:
+    assert WARNED.warn == (0.5,)
+    assert WARNED.level("warned").warn == (0.25, 0.5)
+    assert WARNED.level("warned").targets["resolution"].warn == (0.9,)
+    assert WARNED.level("plain").warn == ()
+
+
+def test_a_clock_warns_at_its_targets_thresholds_else_its_levels_else_the_versions() -> None:
+    """Three hours into 4-hour targets (used 0.75): the reaction at "warned" has reached
+    its level's 0.25 and 0.5 and the at-risk share 0.75; the resolution its target's 0.9
+    not yet, only the at-risk share; at "plain" the version's 0.5 and 0.75."""
+    warned = _ticket(WARNED, _NOON, "warned")
+    status = warned.status(_NOON + timedelta(hours=3))
+    assert status.metric("reaction").warned == (0.25, 0.5, 0.75)
+    assert status.metric("resolution").warned == (0.75,)
+    assert status.metric("reaction").at_risk
+    plain = _ticket(WARNED, _NOON, "plain")
+    assert plain.status(_NOON + timedelta(hours=3)).metric("reaction").warned == (0.5, 0.75)
+    assert plain.status(_NOON + timedelta(hours=1)).metric("reaction").warned == ()
+
+
+def test_the_thresholds_of_a_query_replace_the_policys_and_keep_the_at_risk_share() -> None:
+    ticket = _ticket(WARNED, _NOON, "warned")
+    at = _NOON + timedelta(hours=3)
+    assert ticket.status(at, thresholds=[0.7]).metric("reaction").warned == (0.7, 0.75)
+    assert ticket.status(at, thresholds=[0.7], at_risk=0.5).metric("reaction").warned == (
+        0.5, 0.7)
+    # The reaction's changes from the opening: 0.25 x 4 hours = 1 hour, 0.5 = 2 hours,
+    # 0.75 = 3 hours; the breach after 4.
+    found = ticket.changes(_NOON, _NOON + timedelta(hours=5))
+    assert [(c.at - _NOON, c.what, c.threshold) for c in found if c.metric == "reaction"] == [
+        (timedelta(hours=1), "at_risk", 0.25), (timedelta(hours=2), "at_risk", 0.5),
+        (timedelta(hours=3), "at_risk", 0.75),
+        (timedelta(hours=4, microseconds=1), "breach", None),
+    ]
+    found = ticket.changes(_NOON, _NOON + timedelta(hours=5), thresholds=[0.1])
+    assert [c.threshold for c in found if c.metric == "resolution"] == [0.1, 0.75, None]
+
+
+def test_a_tickets_own_thresholds_replace_the_policys() -> None:
+    ticket = Ticket("T-1", WARNED, thresholds=[0.6])
+    ticket.record(Event("T-1", _NOON, "opened", level="warned"))
+    assert ticket.status(_NOON + timedelta(hours=3)).metric("reaction").warned == (0.6, 0.75)
+
+
+def test_a_paused_or_met_clock_has_reached_no_warning() -> None:
+    ticket = _ticket(WARNED, _NOON, "warned", (_NOON + timedelta(hours=3), "responded"))
+    assert ticket.status(_NOON + timedelta(hours=3)).metric("reaction").warned == ()
+
+
+def test_a_policy_with_a_bad_warn_is_refused_naming_the_key() -> None:
+    for bad, where in (("warn = [0.5, 1.5]", "warn"), ("warn = 0.5", "warn"),
+                       ("warn = []", "warn")):
+        with pytest.raises(PolicyError, match=rf"{where}.*above 0, at most 1"):
+            _policy(f"""
+                version = "1"
+                effective = 2026-01-01
+                {bad}
+                [levels.a]
+                reaction = {{ hours = 4, clock = "always" }}
+                [calendars.always]
+                preset = "always"
+            """)
+    with pytest.raises(PolicyError, match=r"levels\.a\.reaction\.warn"):
+        _policy("""
+            version = "1"
+            effective = 2026-01-01
+            [calendars.always]
+            preset = "always"
+            [levels.a]
+            reaction = { hours = 4, clock = "always", warn = [true] }
+        """)

@@ -18,22 +18,23 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from slaclock._errors import ConfigError, HorizonError
+from slaclock._errors import HorizonError
 from slaclock._instants import from_us, to_us
 from slaclock.calendars import Schedule, one_warning
 from slaclock.sla._count import ClockCount, Cycle
+from slaclock.sla._model import shares_of
 from slaclock.sla._status import local_datetime
 
 if TYPE_CHECKING:
     from slaclock.sla._ticket import Ticket
 
-__all__ = ["Change", "ChangeKind", "check_thresholds", "ticket_changes"]
+__all__ = ["Change", "ChangeKind", "ticket_changes"]
 
 ChangeKind = Literal["at_risk", "breach", "starts", "stops"]
 
@@ -64,32 +65,6 @@ class Change:
     cycle: int
     what: ChangeKind
     threshold: float | None = None
-
-
-def check_thresholds(thresholds: Iterable[float] | None, name: str = "thresholds"
-                     ) -> tuple[float, ...] | None:
-    """``thresholds`` as sorted distinct shares, each above 0 and at most 1 (``None`` stays
-    ``None``).
-
-    Raises:
-        ConfigError: for a share outside (0, 1], or a value that is not a number.
-    """
-    if thresholds is None:
-        return None
-    if isinstance(thresholds, str | bytes) or not isinstance(thresholds, Iterable):
-        raise ConfigError(name, thresholds, "a list of shares above 0, at most 1")
-    shares = []
-    for share in thresholds:
-        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
-            raise ConfigError(name, share, "a share above 0, at most 1 (e.g. [0.5, 0.75])")
-        shares.append(float(share))
-    return tuple(sorted(set(shares)))
-
-
-def _with_share(shares: tuple[float, ...], share: float) -> tuple[float, ...]:
-    """``shares`` and the at-risk ``share``, sorted and distinct: the at-risk share is
-    always a threshold (:attr:`MetricStatus.at_risk <slaclock.MetricStatus.at_risk>`)."""
-    return shares if share in shares else tuple(sorted((*shares, share)))
 
 
 def _needed(share: float, target_us: int) -> int:
@@ -129,8 +104,7 @@ def _boundaries(schedule: Schedule, at_us: int) -> Iterator[_Found]:
 
 
 def _clock_changes(
-    count: ClockCount, cycle: Cycle, schedule: Schedule | None, at_us: int,
-    shares: Sequence[float], working: bool,
+    count: ClockCount, cycle: Cycle, schedule: Schedule | None, at_us: int, working: bool,
 ) -> Iterator[_Found]:
     """The changes of one clock after ``at_us``, in order (ties by :data:`_RANK`)."""
     counting = cycle.end is None and bool(cycle.spans) and cycle.spans[-1][1] is None
@@ -139,7 +113,7 @@ def _clock_changes(
     found: list[_Found] = []
     target_us, elapsed = count.target_us, count.elapsed
     if count.state == "running" and target_us and elapsed is not None:
-        for share in shares:
+        for share in count.thresholds:
             need = _needed(share, target_us)
             if need > elapsed:
                 try:
@@ -175,7 +149,7 @@ def ticket_changes(
     """
     at_us = to_us(at, "at")
     until_us = None if until is None else to_us(until, "until")
-    shares = check_thresholds(thresholds)
+    shares = None if thresholds is None else shares_of(thresholds)
     return one_warning(_changes, ticket, at, at_us, until_us, shares)
 
 
@@ -188,14 +162,14 @@ def _changes(
         return []
     walk, times = ticket._walk_to(at_us, None)
     cycles: list[Cycle] = []
-    counted = walk.count(ticket.id, times, at, at_us, ticket.at_risk, cycles)
+    counted = walk.count(ticket.id, times, at, at_us, ticket.at_risk, cycles,
+                         ticket.thresholds if shares is None else shares)
     calendars = walk.calendars
     streams = []
     for index, (count, cycle) in enumerate(zip(counted.clocks, cycles, strict=True)):
         schedule = None if count.clock is None else calendars[count.clock]
-        clock_shares = _with_share(shares if shares is not None else (), ticket.at_risk)
         streams.append(_numbered(index, _clock_changes(count, cycle, schedule, at_us,
-                                                       clock_shares, walk.working)))
+                                                       walk.working)))
     zone = at.tzinfo
     out: list[Change] = []
     clocks = counted.clocks

@@ -22,6 +22,7 @@ from slaclock._errors import ConfigError, EventError, UnknownLevelError
 from slaclock._instants import to_us
 from slaclock.sla._changes import Change, ticket_changes
 from slaclock.sla._event import Event, Happening, no_opening, same_event
+from slaclock.sla._model import shares_of
 from slaclock.sla._regulation import Regulation, RegulationVersions
 from slaclock.sla._status import TicketStatus
 from slaclock.sla._vocabulary import CATEGORIES, COVERAGES, VOCABULARY, rank
@@ -56,6 +57,9 @@ class Ticket:
             those needing an agreement only with one), and its calendars replace the
             policy's.
         at_risk: the at-risk share (default: the regulation's).
+        thresholds: the warning thresholds of every clock of the ticket (shares of its
+            target, each above 0 and at most 1), besides the at-risk share; default: each
+            clock's target's ``warn``, else its level's, else the regulation's.
 
     Recording is O(k) for a ticket of k events; :meth:`status` is O(k log n). Tickets
     pickle, with their events and policy.
@@ -80,6 +84,7 @@ class Ticket:
         *,
         contract: Contract | None = None,
         at_risk: float | None = None,
+        thresholds: Iterable[float] | None = None,
     ) -> None:
         given: object = regulation
         if not isinstance(given, Regulation):
@@ -99,6 +104,7 @@ class Ticket:
         self.coverage = coverage
         self.contract = contract
         self.at_risk = regulation.at_risk if at_risk is None else at_risk
+        self.thresholds = None if thresholds is None else shares_of(thresholds)
         self._events: list[tuple[tuple[Any, ...], Happening]] = []
         self._opened: Happening | None = None
         self._opened_us = 0
@@ -221,7 +227,10 @@ class Ticket:
         )
         raise EventError(f"{event.kind} event of ticket {self.id}: {why}", event)
 
-    def status(self, at: datetime, *, at_risk: float | None = None) -> TicketStatus:
+    def status(
+        self, at: datetime, *, at_risk: float | None = None,
+        thresholds: Iterable[float] | None = None,
+    ) -> TicketStatus:
         """The ticket's clocks at ``at``, from the events recorded up to ``at`` (inclusive).
 
         Every instant in the result is expressed in ``at``'s zone.
@@ -229,26 +238,32 @@ class Ticket:
         Args:
             at: the instant; an aware datetime.
             at_risk: the at-risk share for this query (default: the ticket's).
+            thresholds: the warning thresholds for this query, besides the at-risk share
+                (default: the ticket's); the clocks' ``warned`` says which are reached.
 
         Raises:
             EventError: when the ticket has no opening event, opened after ``at``, or
                 matches no level of the policy.
             NaiveDatetimeError: when ``at`` has no zone.
-            ConfigError: for an ``at_risk`` share outside (0, 1].
+            ConfigError: for an ``at_risk`` share or a threshold outside (0, 1].
         """
-        return self._status(at, to_us(at, "at"), at_risk, None)
+        warn = None if thresholds is None else shares_of(thresholds)
+        return self._status(at, to_us(at, "at"), at_risk, None, warn)
 
     def _status(
-        self, at: datetime, at_us: int, at_risk: float | None, shapes: Shapes | None
+        self, at: datetime, at_us: int, at_risk: float | None, shapes: Shapes | None,
+        warn: tuple[float, ...] | None = None,
     ) -> TicketStatus:
         """:meth:`status` at ``at`` (``at_us`` in UTC microseconds); ``shapes`` reuses the
-        walks of tickets whose events said the same (a report's)."""
+        walks of tickets whose events said the same (a report's); ``warn``: the query's
+        thresholds, checked."""
         self._check_opened(at, at_us)
         if at_risk is not None and not 0 < at_risk <= 1:
             raise ConfigError("at_risk", at_risk, "a share above 0, at most 1")
         share = self.at_risk if at_risk is None else at_risk
         walk, times = self._walk_to(at_us, shapes)
-        return walk.count(self.id, times, at, at_us, share).status()
+        return walk.count(self.id, times, at, at_us, share, None,
+                          self.thresholds if warn is None else warn).status()
 
     def next_change(
         self, at: datetime, *, thresholds: Iterable[float] | None = None
