@@ -497,3 +497,155 @@ def test_a_policy_with_a_bad_warn_is_refused_naming_the_key() -> None:
             [levels.a]
             reaction = { hours = 4, clock = "always", warn = [true] }
         """)
+
+
+# -- the governing terms in one call ---------------------------------------------------------
+
+#: Version 2 takes effect on 2027-01-01 in the desk's zone, Moscow (UTC+3); Acme has a
+#: contract signed in 2026 with a 24x7 emergency agreement.
+VERSIONS = parse_policy(tomllib.loads(textwrap.dedent("""
+    [customers.commercial]
+    [calendars.desk]
+    tz = "Europe/Moscow"
+    hours = "09:00-18:00"
+    [calendars.always]
+    preset = "always"
+    tz = "Europe/Moscow"
+    [[versions]]
+    version = "1"
+    effective = 2026-01-01
+    [versions.levels.standard]
+    reaction = { hours = 8, clock = "desk" }
+    [versions.levels.emergency]
+    reaction = { hours = 2, clock = { business = "desk", 24x7 = "always" } }
+    [[versions]]
+    version = "2"
+    effective = 2027-01-01
+    [versions.levels.standard]
+    reaction = { hours = 4, clock = "desk" }
+    [versions.levels.emergency]
+    reaction = { hours = 1, clock = { business = "desk", 24x7 = "always" } }
+    [contracts.Acme]
+    kind = "commercial"
+    signed = 2026-06-01
+    emergency = "24x7"
+""")), "versions.toml")
+
+
+def test_a_governed_ticket_takes_the_version_of_its_opening_day_in_the_desks_zone() -> None:
+    """2027-01-01 06:30 in Moscow is 2026-12-31 22:30 in New York: the same instant, and
+    the desk's day is 2027-01-01, version 2, whatever the offset it is written with."""
+    assert isinstance(VERSIONS, RegulationVersions)
+    moscow = datetime(2027, 1, 1, 6, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    for opened in (moscow, moscow.astimezone(NEW_YORK), moscow.astimezone(UTC)):
+        ticket = Ticket.governed("T-1", VERSIONS, opened=opened)
+        assert ticket.regulation.version == "2"
+        assert ticket.contract is None
+    before = datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Europe/Moscow"))
+    assert Ticket.governed("T-1", VERSIONS, opened=before.astimezone(ZoneInfo("Asia/Tokyo"))
+                           ).regulation.version == "1"
+
+
+def test_a_governed_ticket_of_a_customer_with_a_contract_takes_its_terms() -> None:
+    """Acme signed in 2026: version 1 even for a ticket of 2027, and its 24x7 coverage."""
+    opened = datetime(2027, 3, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    ticket = Ticket.governed("T-1", VERSIONS, opened=opened, customer="Acme")
+    assert ticket.regulation.version == "1"
+    assert ticket.contract is not None
+    assert ticket.contract.customer == "Acme"
+    assert ticket.coverage == "24x7"
+    ticket.record(Event("T-1", opened, "opened", level="emergency", customer="Acme"))
+    # 2 hours on the 24x7 clock.
+    assert ticket.status(opened).metric("reaction").deadline == opened + timedelta(hours=2)
+    other = Ticket.governed("T-2", VERSIONS, opened=opened, signed=datetime(2026, 2, 1).date(),
+                            coverage="business")
+    assert (other.regulation.version, other.contract, other.coverage) == ("1", None,
+                                                                          "business")
+
+
+# -- store and restore -------------------------------------------------------------------------
+
+
+def test_a_stored_ticket_restores_with_its_terms_events_and_zones() -> None:
+    opened = datetime(2027, 3, 1, 10, 0, 0, 123456, tzinfo=ZoneInfo("Europe/Moscow"))
+    ticket = Ticket.governed("T-\u202e1", VERSIONS, opened=opened, customer="Acme",
+                             thresholds=[0.5])
+    ticket.record(Event("T-\u202e1", opened, "opened", level="emergency", customer="Acme",
+                        detail="printer \x9b on fire"))
+    ticket.record(Event("T-\u202e1", (opened + timedelta(minutes=5)).astimezone(NEW_YORK),
+                        "responded"))
+    text = ticket.to_json()
+    assert "\u202e" not in text  # the characters a terminal acts on are escaped
+    assert "\\u202e" in text
+    assert "\\u009b" in text
+    back = Ticket.from_json(text, VERSIONS)
+    assert back.events == ticket.events
+    assert [e.at.tzinfo for e in back.events] == [e.at.tzinfo for e in ticket.events]
+    assert [repr(e.at) for e in back.events] == [repr(e.at) for e in ticket.events]
+    assert (back.id, back.regulation, back.contract, back.coverage, back.at_risk,
+            back.thresholds) == (ticket.id, ticket.regulation, ticket.contract,
+                                 ticket.coverage, ticket.at_risk, ticket.thresholds)
+    assert back.to_json() == text
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("not json", "not JSON"),
+    ("[]", "expected an object"),
+    ('{"format": 2, "ticket": "T", "version": "1", "events": []}', "format"),
+    ('{"format": 1, "ticket": "T", "version": "9", "events": []}',
+     r"not a version of the policy \(its versions: '1', '2'\)"),
+    ('{"format": 1, "ticket": "T", "version": "1", "contract": "Zeta", "events": []}',
+     "not a contract of the policy"),
+    ('{"format": 1, "ticket": "T", "version": "1", "events": [], "extra": 1}',
+     "unknown keys"),
+    ('{"format": 1, "ticket": "T", "events": []}', "version: missing"),
+])
+def test_a_stored_ticket_that_cannot_be_restored_is_refused_with_its_reason(
+    text: str, match: str
+) -> None:
+    with pytest.raises(ConfigError, match=match):
+        Ticket.from_json(text, VERSIONS)
+
+
+def test_a_stored_event_in_an_unknown_zone_is_refused() -> None:
+    text = ('{"format": 1, "ticket": "T", "version": "1", "events": [{"at": '
+            '"2026-03-01T10:00:00+03:00", "kind": "opened", "level": "standard", '
+            '"tz": "Mars/Olympus"}]}')
+    with pytest.raises(EventError, match="'Mars/Olympus' is not an IANA zone name"):
+        Ticket.from_json(text, VERSIONS)
+
+
+_ZONES = st.sampled_from([UTC, BERLIN, NEW_YORK, ZoneInfo("Asia/Kolkata"),
+                          ZoneInfo("Europe/Moscow")])
+
+
+@st.composite
+def _stored_tickets(draw: st.DrawFn) -> Ticket:
+    policy = SHORT[draw(st.sampled_from(sorted(SHORT)))]
+    ticket = Ticket("S-1", policy, thresholds=draw(st.none() | st.just([0.3, 0.6])))
+    us = draw(st.integers(0, 3 * 3_600_000_000))
+    ticket.record(Event("S-1", (_DAY + timedelta(microseconds=us)).astimezone(draw(_ZONES)),
+                        "opened", level=draw(st.sampled_from(["a", "b"])),
+                        detail=draw(st.none() | st.text(max_size=5))))
+    for _ in range(draw(st.integers(0, 6))):
+        us += draw(st.integers(0, 900_000_000))
+        kind = draw(st.sampled_from(_KINDS))
+        level = draw(st.sampled_from(["a", "b"])) if kind == "level_changed" else None
+        at = (_DAY + timedelta(microseconds=us)).astimezone(draw(_ZONES))
+        ticket.record(Event("S-1", at, kind, level=level))
+    return ticket
+
+
+@given(_stored_tickets(), st.lists(st.integers(0, 8 * 3_600_000_000), min_size=1,
+                                   max_size=4))
+def test_a_ticket_round_trips_through_json_with_the_same_events_and_statuses(
+    ticket: Ticket, instants: list[int]
+) -> None:
+    back = Ticket.from_json(ticket.to_json(), ticket.regulation)
+    assert back.events == ticket.events
+    assert [repr(e.at) for e in back.events] == [repr(e.at) for e in ticket.events]
+    opened = ticket.events[0].at
+    for us in instants:
+        at = opened + timedelta(microseconds=us)
+        assert back.status(at) == ticket.status(at)
+        assert back.next_change(at) == ticket.next_change(at)

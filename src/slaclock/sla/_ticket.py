@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from slaclock._errors import ConfigError, EventError, UnknownLevelError
 from slaclock._instants import to_us
 from slaclock.sla._changes import Change, ticket_changes
 from slaclock.sla._event import Event, Happening, no_opening, same_event
+from slaclock.sla._governing import governing
 from slaclock.sla._model import shares_of
 from slaclock.sla._regulation import Regulation, RegulationVersions
 from slaclock.sla._status import TicketStatus
+from slaclock.sla._stored import ticket_from_json, ticket_json
 from slaclock.sla._vocabulary import CATEGORIES, COVERAGES, VOCABULARY, rank
 from slaclock.sla._walk import Shapes, Walk, level_refusal, walked
 
@@ -111,6 +113,70 @@ class Ticket:
 
     def __repr__(self) -> str:
         return f"Ticket({self.id!r}, {len(self._events)} events)"
+
+    @classmethod
+    def governed(
+        cls,
+        id: str,
+        policy: Regulation | RegulationVersions | None,
+        *,
+        opened: datetime,
+        customer: str | None = None,
+        signed: date | None = None,
+        coverage: str | None = None,
+        at_risk: float | None = None,
+        thresholds: Iterable[float] | None = None,
+    ) -> Ticket:
+        """A ticket under the terms that govern it (:func:`slaclock.policy.governing`):
+        the version of ``policy`` in force on the day its contract was signed, else on
+        ``signed``, else on the day it ``opened`` in the desk's zone (the same instant
+        written with any offset gets the same version); the contract of ``customer`` when
+        the policy has one; the contract's coverage, else ``coverage``.
+
+        The ticket has no events yet: record its opening (at ``opened``, with the same
+        customer) and what follows.
+
+        Args:
+            id: the ticket's id.
+            policy: a policy version, or its versions and contracts (the default policy
+                for ``None``).
+            opened: when the ticket opened; an aware datetime.
+            customer: the ticket's customer, which names its contract.
+            signed: the signing date of a customer without a contract in the policy.
+            coverage: the coverage when the contract gives none.
+            at_risk, thresholds: as for :class:`Ticket`.
+
+        Raises:
+            ConfigError: when no version was in force on the day that decides.
+            NaiveDatetimeError: for an ``opened`` without a zone.
+        """
+        terms = governing(policy, opened, customer=customer, signed=signed, coverage=coverage)
+        return cls(id, terms.regulation, terms.coverage, contract=terms.contract,
+                   at_risk=at_risk, thresholds=thresholds)
+
+    def to_json(self) -> str:
+        """The ticket as JSON text, to store and restore with :meth:`from_json`: its id,
+        the policy version's name, the contract's customer, the coverage, the at-risk
+        share, the warning thresholds, and its events in order (each instant as given,
+        microseconds and offset, with its zone's name when it has one). Not the policy:
+        a ticket is restored against the policy it was stored under.
+        """
+        return ticket_json(self)
+
+    @classmethod
+    def from_json(
+        cls, text: str | bytes, policy: Regulation | RegulationVersions | None
+    ) -> Ticket:
+        """The ticket :meth:`to_json` stored, under ``policy`` (a version, or the versions
+        and contracts it was stored under; the default policy for ``None``): the same
+        id, terms and events, so the same statuses at every instant.
+
+        Raises:
+            ConfigError: for text that is not a stored ticket, or names a version or a
+                contract the policy does not have.
+            EventError: for a stored event the ticket refuses (as :meth:`record` would).
+        """
+        return ticket_from_json(cls, text, policy)
 
     @property
     def events(self) -> tuple[Event, ...]:
