@@ -314,7 +314,9 @@ class Ticket:
             ConfigError: for an ``at_risk`` share or a threshold outside (0, 1].
         """
         warn = None if thresholds is None else shares_of(thresholds)
-        return self._status(at, to_us(at, "at"), at_risk, None, warn)
+        status = self._status(at, to_us(at, "at"), at_risk, None, warn)
+        object.__setattr__(status, "_live", (self, warn))
+        return status
 
     def _status(
         self, at: datetime, at_us: int, at_risk: float | None, shapes: Shapes | None,
