@@ -842,3 +842,55 @@ def test_every_view_is_valid_against_the_shipped_schema(ticket: Ticket, us: int)
     VALIDATOR.validate(status.view())
     VALIDATOR.validate(attrs.evolve(status).view())
 
+
+# -- incremental recording -------------------------------------------------------------------
+
+
+@st.composite
+def _arrivals(draw: st.DrawFn) -> tuple[Regulation, list[Event], list[int]]:
+    """Events of one ticket in the order a plugin hears of them: mostly in order, some
+    late (earlier than events already heard), and the instants (minutes after the day's
+    start) at which the plugin asks the status after each."""
+    policy = SHORT[draw(st.sampled_from(sorted(SHORT)))]
+    opened = draw(st.integers(0, 60))
+    events = [Event("I-1", _DAY + opened * MINUTE, "opened",
+                    level=draw(st.sampled_from(["a", "b"])))]
+    minute = opened
+    for _ in range(draw(st.integers(1, 10))):
+        late = draw(st.booleans()) and draw(st.booleans())
+        at = draw(st.integers(opened, minute)) if late else minute + draw(st.integers(0, 15))
+        minute = max(minute, at)
+        kind = draw(st.sampled_from(_KINDS))
+        level = draw(st.sampled_from(["a", "b"])) if kind == "level_changed" else None
+        events.append(Event("I-1", _DAY + at * MINUTE, kind, level=level))
+    asked = [draw(st.integers(opened, minute + 30)) for _ in events]
+    return policy, events, asked
+
+
+@given(_arrivals())
+def test_recording_as_events_come_counts_what_a_full_replay_counts(
+    found: tuple[Regulation, list[Event], list[int]],
+) -> None:
+    policy, events, asked = found
+    live = Ticket("I-1", policy)
+    for i, (event, minute) in enumerate(zip(events, asked, strict=True)):
+        live.record(event)
+        at = _DAY + minute * MINUTE
+        replayed = Ticket("I-1", policy)
+        for earlier in events[: i + 1]:
+            replayed.record(earlier)
+        for when in (event.at, at):
+            assert live.status(when) == replayed.status(when)
+            assert live.next_change(when) == replayed.next_change(when)
+
+
+def test_a_late_event_drops_the_kept_walk_and_the_status_counts_it() -> None:
+    """Opened 10:00 (urgent, 1 hour), the status asked at 10:30 (the walk kept); then the
+    desk's reply of 10:10 arrives late: the reaction is met at 10:10."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent",
+                     (datetime(2026, 12, 3, 10, 20, tzinfo=BERLIN), "customer_replied"))
+    at = datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)
+    assert ticket.status(at).metric("reaction").state == "running"
+    ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 10, tzinfo=BERLIN), "responded"))
+    assert ticket.status(at).metric("reaction").met_at == datetime(2026, 12, 3, 10, 10,
+                                                                   tzinfo=BERLIN)
