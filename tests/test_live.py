@@ -894,3 +894,21 @@ def test_a_late_event_drops_the_kept_walk_and_the_status_counts_it() -> None:
     ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 10, tzinfo=BERLIN), "responded"))
     assert ticket.status(at).metric("reaction").met_at == datetime(2026, 12, 3, 10, 10,
                                                                    tzinfo=BERLIN)
+
+
+def test_the_kept_counts_answer_each_zone_share_and_thresholds_as_a_fresh_ticket_does() -> None:
+    """Ended cycles are counted once and kept: asked again in another zone, with another
+    at-risk share or other thresholds, the status is a fresh ticket's."""
+    t0 = datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN)
+    later = [(t0 + timedelta(minutes=10 * i), ("customer_replied", "responded")[i % 2])
+             for i in range(1, 12)]
+    live = _ticket(DESK, t0, "standard", *later)
+    at = t0 + timedelta(hours=3)
+    live.status(at)
+    fresh = _ticket(DESK, t0, "standard", *later)
+    for when in (at, at.astimezone(NEW_YORK), at.astimezone(UTC)):
+        for query in ({}, {"at_risk": 0.1}, {"thresholds": [0.05, 0.5]}):
+            mine, theirs = live.status(when, **query), fresh.status(when, **query)
+            assert mine == theirs
+            assert [m.start.tzinfo for m in mine.metrics] == [when.tzinfo] * len(mine.metrics)
+            fresh = _ticket(DESK, t0, "standard", *later)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slaclock._errors import HorizonError
 from slaclock._instants import duration_us, instant_text, to_us
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from slaclock.sla._regulation import Regulation
     from slaclock.sla._walk import Clock
 
-__all__ = ["ClockCount", "Counted", "Counting", "Cycle", "counted_of", "new_count"]
+__all__ = ["ClockCount", "Counted", "Counting", "Cycle", "Kept", "counted_of", "new_count"]
 
 
 class Cycle:
@@ -98,7 +98,7 @@ class Counted:
         clocks: the clocks, in the order of the status's metrics.
     """
 
-    __slots__ = ("at", "at_text", "clocks", "head", "opened", "ticket")
+    __slots__ = ("at", "at_text", "clocks", "head", "kept", "opened", "ticket")
 
     def __init__(
         self, ticket: str, at: datetime, opened: int,
@@ -112,6 +112,8 @@ class Counted:
         self.clocks = clocks
         #: ``at`` in ISO 8601, when the count knew it (the status's JSON writes it).
         self.at_text = at_text
+        #: What the walk keeps of its ended cycles (:attr:`Counting.ended`), if it does.
+        self.kept: Kept | None = None
 
     def _writable(self, last: int) -> None:
         """Raise the :class:`HorizonError` :meth:`status` would raise where an instant
@@ -140,7 +142,15 @@ class Counted:
         opened_us = self.opened
         opened = local_datetime(opened_us, zone)
         metrics = []
+        kept = self.kept
         for c in self.clocks:
+            ended = kept is not None and kept.ids.get(id(c)) is c
+            if ended:
+                assert kept is not None
+                known = kept.statuses.get((id(c), zone))
+                if known is not None:
+                    metrics.append(known)
+                    continue
             start, deadline, elapsed, target, met_at, breached_at = (
                 c.start, c.deadline, c.elapsed, c.target, c.met_at, c.breached_at)
             elapsed_td = None if elapsed is None else timedelta(0, 0, elapsed)
@@ -153,6 +163,9 @@ class Counted:
                 None if breached_at is None else local_datetime(breached_at, zone),
                 c.at_risk, target, c.clock, _warned(c),
             ))
+            if ended:
+                assert kept is not None
+                kept.statuses[id(c), zone] = metrics[-1]
         level, coverage, state, critical, customer = self.head
         status = TicketStatus(self.ticket, self.at, level, coverage, state, opened, critical,
                               tuple(metrics), customer)
@@ -204,6 +217,34 @@ Plan = tuple[
 ]
 
 
+class Kept:
+    """What one ticket's walk keeps of its ended cycles: an ended cycle counts the same at
+    every later instant (its spans are closed, its breach and deadline are found before
+    its end), so its count is made once, and its status once per zone. The key of a count
+    holds what else it reads: the clock, the cycle and how it ended, the levels in force
+    (their number: a level change after the cycle's end may share its instant), its
+    number among the metric's cycles, the at-risk share and the thresholds."""
+
+    __slots__ = ("counts", "ids", "statuses")
+
+    #: How many counts it remembers before it starts again.
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[Any, ...], ClockCount] = {}
+        #: The counts kept, by identity (a status is kept only for them).
+        self.ids: dict[int, ClockCount] = {}
+        self.statuses: dict[tuple[int, object], MetricStatus] = {}
+
+    def keep(self, key: tuple[Any, ...], count: ClockCount) -> None:
+        if len(self.counts) >= self.LIMIT:
+            self.counts.clear()
+            self.ids.clear()
+            self.statuses.clear()
+        self.counts[key] = count
+        self.ids[id(count)] = count
+
+
 class Counting:
     """The counting of a walk (:class:`~slaclock.sla._walk.Walk` is one): its clocks'
     cycles, found once on the events' positions, counted on any ticket's times. It only
@@ -228,6 +269,9 @@ class Counting:
     plan: Plan | None
     #: The instant counted last, and its ISO text (a report counts at one instant).
     last_at: tuple[datetime | None, str]
+    #: The counts of ended cycles, kept when the walk is one ticket's (``None``: not kept;
+    #: a walk shared by many tickets counts each on its own times).
+    ended: Kept | None
 
     def count(
         self, ticket: str, times: list[int], at: datetime, at_us: int, share: float,
@@ -253,13 +297,23 @@ class Counting:
             (times[i], level, coverage) for i, level, coverage in self.regimes
         ]
         counts: list[ClockCount] = []
+        ended = self.ended
         for m, cycles, alone in clocks:
             number = 0
             for cycle in cycles:
-                found = self._metric(
-                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us, share,
-                    warn,
-                )
+                key = None
+                found = None
+                if ended is not None and cycle.end is not None:
+                    key = (m.name, id(cycle), cycle.start, cycle.end, cycle.outcome,
+                           len(cycle.spans), len(self.regimes), number, share, warn)
+                    found = ended.counts.get(key)
+                if found is None:
+                    found = self._metric(
+                        m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us,
+                        share, warn,
+                    )
+                    if key is not None and ended is not None:
+                        ended.keep(key, found)
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
                         continue
@@ -278,6 +332,7 @@ class Counting:
             at_text = instant_text(at)
             self.last_at = (at, at_text)
         counted = Counted(ticket, at, times[self.opened], head, counts, at_text)
+        counted.kept = ended
         counted._writable(times[-1])
         return counted
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from slaclock._errors import ConfigError, EventError, UnknownLevelError
 from slaclock._instants import to_us
 from slaclock.sla._changes import Change, ticket_changes
+from slaclock.sla._count import Kept
 from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._governing import governing
 from slaclock.sla._model import shares_of
@@ -417,6 +418,7 @@ class Ticket:
         if kept is None or kept[1] > n:
             walk = walked(self, n)
             if kept is None:
+                walk.ended = Kept()  # one ticket's walk: its ended cycles' counts kept
                 self._walked = (walk, n)
             return walk, times
         walk, k = kept
