@@ -719,6 +719,7 @@ def test_the_view_of_a_ticket_worked_by_hand_keeps_its_keys_and_values() -> None
                     "breached": False,
                     "breached_at": None,
                     "met_at": None,
+                    "stop_time": None,
                     "paused": False,
                     "counting": True,
                     "within_calendar_hours": True,
@@ -747,6 +748,7 @@ def test_the_view_of_a_ticket_worked_by_hand_keeps_its_keys_and_values() -> None
                     "breached": False,
                     "breached_at": None,
                     "met_at": None,
+                    "stop_time": None,  # it never stopped: the level sets it no target
                     "paused": False,
                     "counting": False,
                     "within_calendar_hours": None,
@@ -793,6 +795,8 @@ def test_the_cycles_of_a_next_reaction_are_completed_and_ongoing() -> None:
     (nxt,) = [m for m in view["metrics"] if m["name"] == "next_reaction"]
     assert [c["cycle"] for c in nxt["completed_cycles"]] == [1]
     assert nxt["completed_cycles"][0]["met_at"] == "2026-12-03T10:20:00+01:00"
+    assert nxt["completed_cycles"][0]["stop_time"] == "2026-12-03T10:20:00+01:00"
+    assert nxt["ongoing_cycle"]["stop_time"] is None
     assert nxt["ongoing_cycle"]["cycle"] == 2
     assert nxt["ongoing_cycle"]["elapsed"]["millis"] == 15 * 60_000
     VALIDATOR.validate(view)
@@ -833,6 +837,105 @@ def test_the_view_json_escapes_what_a_terminal_acts_on() -> None:
     text = status.view_json()
     assert "\\u202e\\u009b" in text
     assert json.loads(text) == status.view()
+
+
+def _jira(metric: dict[str, object]) -> dict[str, object]:
+    """A metric of the view in the shape of Jira Service Management's ``SlaInformation``
+    (Jira Service Management Cloud REST API, "Get SLA information",
+    ``GET /rest/servicedeskapi/request/{issueIdOrKey}/sla``: ``name``,
+    ``completedCycles`` of ``startTime``, ``stopTime``, ``breachTime``, ``breached``,
+    ``goalDuration``, ``elapsedTime``, ``remainingTime``, and an ``ongoingCycle`` with
+    ``paused`` and ``withinCalendarHours`` instead of ``stopTime``; durations as
+    ``{"millis", "friendly"}``), written here from the public API reference."""
+    def duration(value: object) -> object:
+        assert isinstance(value, dict)
+        return {"millis": value["millis"], "friendly": value["text"]}
+
+    def cycle(c: dict[str, object], ongoing: bool) -> dict[str, object]:
+        out = {"startTime": {"iso8601": c["start"]}, "breachTime": {"iso8601": c["breach_time"]},
+               "breached": c["breached"], "goalDuration": duration(c["goal"]),
+               "elapsedTime": duration(c["elapsed"]),
+               "remainingTime": duration(c["remaining"])}
+        if ongoing:
+            # Jira's withinCalendarHours: whether the SLA is timed on a calendar, not 24/7.
+            out.update(paused=c["paused"], withinCalendarHours=metric["clock"] != "always")
+        else:
+            out["stopTime"] = {"iso8601": c["stop_time"]}
+        return out
+
+    completed = metric["completed_cycles"]
+    ongoing = metric["ongoing_cycle"]
+    assert isinstance(completed, list)
+    return {"name": metric["title"],
+            "completedCycles": [cycle(c, False) for c in completed],
+            "ongoingCycle": None if ongoing is None else cycle(ongoing, True)}  # type: ignore[arg-type]
+
+
+def _servicenow(cycle: dict[str, object]) -> dict[str, object]:
+    """A cycle of the view as a row of ServiceNow's Task SLA table (``task_sla``, from the
+    public table reference: ``stage``, ``has_breached``, ``start_time``,
+    ``planned_end_time`` (the breach time), ``original_breach_time``,
+    ``business_duration`` and ``duration`` (business and actual elapsed time),
+    ``business_percentage``, ``business_time_left``, ``end_time``)."""
+    stage = ("paused" if cycle["paused"] else "in_progress") if cycle["stop_time"] is None \
+        else ("achieved" if cycle["met_at"] else "cancelled")
+    return {"stage": stage, "has_breached": cycle["breached"], "start_time": cycle["start"],
+            "planned_end_time": cycle["breach_time"],
+            "original_breach_time": cycle["original_breach_time"],
+            "business_duration": cycle["elapsed"], "duration": cycle["actual_elapsed"],
+            "business_percentage": cycle["percentage"],
+            "business_time_left": cycle["remaining"], "end_time": cycle["stop_time"]}
+
+
+def test_the_view_gives_every_field_of_jira_service_managements_sla_answer() -> None:
+    """A ticket whose reaction was met and whose next reaction runs, on the 09:00-18:00
+    desk: each Jira field has its value (a completed cycle stopped at the reply)."""
+    t0 = datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN)
+    ticket = _ticket(DESK, t0, "standard", (t0 + timedelta(minutes=5), "responded"),
+                     (t0 + timedelta(minutes=10), "customer_replied"))
+    view = ticket.status(t0 + timedelta(minutes=40)).view()
+    reaction, nxt = (_jira(m) for m in view["metrics"][:2])
+    assert reaction["ongoingCycle"] is None
+    (done,) = reaction["completedCycles"]  # type: ignore[misc]
+    assert done == {
+        "startTime": {"iso8601": "2026-12-03T10:00:00+01:00"},
+        "breachTime": {"iso8601": "2026-12-03T12:00:00+01:00"},
+        "breached": False,
+        "goalDuration": {"millis": 7_200_000, "friendly": "2h 00m"},
+        "elapsedTime": {"millis": 300_000, "friendly": "5m"},
+        "remainingTime": {"millis": 6_900_000, "friendly": "1h 55m"},
+        "stopTime": {"iso8601": "2026-12-03T10:05:00+01:00"},
+    }
+    assert nxt["ongoingCycle"] == {  # 30 minutes of the 2 hours since the reply at 10:10
+        "startTime": {"iso8601": "2026-12-03T10:10:00+01:00"},
+        "breachTime": {"iso8601": "2026-12-03T12:10:00+01:00"},
+        "breached": False,
+        "goalDuration": {"millis": 7_200_000, "friendly": "2h 00m"},
+        "elapsedTime": {"millis": 1_800_000, "friendly": "30m"},
+        "remainingTime": {"millis": 5_400_000, "friendly": "1h 30m"},
+        "paused": False,
+        "withinCalendarHours": True,
+    }
+
+
+def test_the_view_gives_every_field_of_a_servicenow_task_sla_row() -> None:
+    """The paused resolution (8 hours from 10:00, paused at 11:00, seen at 15:00): stage
+    paused, 1 hour of business time, 5 of actual time, 12.5 %, 7 hours left; breach time
+    13:00 on Friday (the original one plus the pause), original 18:00 on Thursday."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "paused",
+                     (datetime(2026, 12, 3, 11, 0, tzinfo=BERLIN), "waiting"))
+    view = ticket.status(datetime(2026, 12, 3, 15, 0, tzinfo=BERLIN)).view()
+    (resolution,) = [m for m in view["metrics"] if m["name"] == "resolution"]
+    assert _servicenow(resolution["ongoing_cycle"]) == {
+        "stage": "paused", "has_breached": False, "start_time": "2026-12-03T10:00:00+01:00",
+        "planned_end_time": "2026-12-04T13:00:00+01:00",
+        "original_breach_time": "2026-12-03T18:00:00+01:00",
+        "business_duration": {"millis": 3_600_000, "text": "1h 00m"},
+        "duration": {"millis": 18_000_000, "text": "5h 00m"},
+        "business_percentage": 12.5,
+        "business_time_left": {"millis": 25_200_000, "text": "7h 00m"},
+        "end_time": None,
+    }
 
 
 @settings(max_examples=40)

@@ -26,6 +26,7 @@ from slaclock.sla._count import Cycle
 from slaclock.sla._status import (
     MetricStatus,
     TicketStatus,
+    local_datetime,
     register_view,
     working_hours,
 )
@@ -43,13 +44,15 @@ class _Facts:
     """What a view reads of the ticket besides its status: each clock's title, calendar
     and cycle, the level's title, the next change."""
 
-    __slots__ = ("cycles", "level_title", "next_change", "schedules", "titles")
+    __slots__ = ("cycles", "level_title", "next_change", "schedules", "stops", "titles")
 
     def __init__(self) -> None:
         self.titles: dict[str, str] = {}
         self.level_title: str | None = None
         self.schedules: list[Schedule | None] = []
         self.cycles: list[Cycle | None] = []
+        #: When each clock's cycle ended (UTC microseconds), or ``None``.
+        self.stops: list[int | None] = []
         self.next_change: Change | None = None
 
 
@@ -59,6 +62,7 @@ def _facts(status: TicketStatus) -> _Facts:
     if live is None:
         facts.cycles = [None] * len(status.metrics)
         facts.schedules = [None] * len(status.metrics)
+        facts.stops = [None] * len(status.metrics)
         return facts
     ticket = cast("Ticket", live[0])
     warn = live[1]
@@ -71,6 +75,7 @@ def _facts(status: TicketStatus) -> _Facts:
     facts.titles = {name: m.title or name for name, m in regulation.metrics.items()}
     facts.level_title = regulation.level(status.level).title
     facts.cycles = list(cycles)
+    facts.stops = [None if c.end is None else times[c.end] for c in cycles]
     facts.schedules = [None if c.clock is None else walk.calendars[c.clock]
                        for c in counted.clocks]
     found = ticket_changes(ticket, at, None, warn)
@@ -88,9 +93,14 @@ def _view(status: TicketStatus) -> dict[str, Any]:
     at = status.at
     metrics: list[dict[str, Any]] = []
     by_name: dict[str, dict[str, Any]] = {}
-    for m, cycle, schedule in zip(status.metrics, facts.cycles, facts.schedules,
-                                  strict=True):
-        within = None if schedule is None else schedule.is_open(at)
+    opens: dict[int, bool] = {}
+    for m, cycle, schedule, stop in zip(status.metrics, facts.cycles, facts.schedules,
+                                        facts.stops, strict=True):
+        within = None
+        if schedule is not None:
+            within = opens.get(id(schedule))
+            if within is None:
+                within = opens[id(schedule)] = schedule.is_open(at)
         entry = by_name.get(m.metric)
         if entry is None:
             entry = by_name[m.metric] = {
@@ -103,7 +113,7 @@ def _view(status: TicketStatus) -> dict[str, Any]:
                 "ongoing_cycle": None,
             }
             metrics.append(entry)
-        shown = _cycle(m, cycle, schedule, within, at)
+        shown = _cycle(m, cycle, schedule, within, at, stop)
         if m.clock is not None:
             entry["clock"], entry["within_calendar_hours"] = m.clock, within
         if m.target is not None:
@@ -140,9 +150,9 @@ def _view(status: TicketStatus) -> dict[str, Any]:
 
 
 def _cycle(m: MetricStatus, cycle: Cycle | None, schedule: Schedule | None,
-           within: bool | None, at: datetime) -> dict[str, Any]:
+           within: bool | None, at: datetime, stop: int | None) -> dict[str, Any]:
     """One cycle of a clock as the view shows it (``ongoing``: whether it has not ended,
-    taken out by the caller)."""
+    taken out by the caller); ``stop``: when it ended, in UTC microseconds, when known."""
     if cycle is not None:
         ended = cycle.end is not None
         counting_span = not ended and bool(cycle.spans) and cycle.spans[-1][1] is None
@@ -151,7 +161,10 @@ def _cycle(m: MetricStatus, cycle: Cycle | None, schedule: Schedule | None,
             m.state == "breached" and m.met_at is not None)
         counting_span = m.state == "running"
     ongoing = not ended and m.state in ("running", "paused", "breached")
-    end = m.met_at if m.met_at is not None else at
+    stopped = None
+    if not ongoing:
+        stopped = m.met_at if stop is None else local_datetime(stop, at.tzinfo)
+    end = stopped if stopped is not None else at
     actual = end - m.start if end >= m.start else timedelta(0)
     original = None
     if schedule is not None and m.target is not None:
@@ -173,6 +186,7 @@ def _cycle(m: MetricStatus, cycle: Cycle | None, schedule: Schedule | None,
         "breached": m.state == "breached",
         "breached_at": _iso(m.breached_at),
         "met_at": _iso(m.met_at),
+        "stop_time": _iso(stopped),
         "paused": ongoing and not counting_span,
         "counting": ongoing and counting_span and within is not False,
         "within_calendar_hours": within,
