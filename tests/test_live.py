@@ -318,11 +318,11 @@ _SHORT = """
     [options]
     breach = "{breach}"
     [calendars.desk]
-    tz = "UTC"
+    tz = "{tz}"
     hours = {{ "mon-sun" = "{hours}" }}
     [calendars.always]
     preset = "always"
-    tz = "UTC"
+    tz = "{tz}"
     [levels.a]
     reaction = {{ minutes = 7, clock = "desk", warn = [0.4] }}
     resolution = {{ minutes = 25, clock = "desk" }}
@@ -333,9 +333,14 @@ _SHORT = """
     resolution = {{ minutes = 40, clock = "always" }}
 """
 _HOURS = "00:10-00:20, 00:25-00:45, 01:00-01:30, 02:00-02:03, 02:30-03:40, 04:00-04:10"
-SHORT = {breach: _policy(_SHORT.format(breach=breach, hours=_HOURS))
+SHORT = {breach: _policy(_SHORT.format(breach=breach, hours=_HOURS, tz="UTC"))
          for breach in ("instant", "working_time")}
 _DAY = datetime(2026, 6, 1, tzinfo=UTC)
+#: The same desk in Berlin, on the day its clocks spring forward (02:00 CET is 03:00 CEST:
+#: the span 02:00-02:03 does not exist that day, 02:30-03:40 is 03:00-03:40).
+SPRING = {breach: _policy(_SHORT.format(breach=breach, hours=_HOURS, tz="Europe/Berlin"))
+          for breach in ("instant", "working_time")}
+_SPRING_DAY = datetime(2026, 3, 29, tzinfo=BERLIN)
 _KINDS = ("responded", "waiting", "customer_replied", "resolved", "reopened", "level_changed")
 
 
@@ -372,21 +377,23 @@ def _ceil_minute(t: datetime) -> datetime:
 
 @st.composite
 def _short_tickets(draw: st.DrawFn) -> tuple[Ticket, datetime]:
-    policy = SHORT[draw(st.sampled_from(sorted(SHORT)))]
+    breach = draw(st.sampled_from(sorted(SHORT)))
+    policy, day = draw(st.sampled_from([(SHORT[breach], _DAY), (SPRING[breach], _SPRING_DAY)]))
+    day = day.astimezone(UTC)  # minutes of real time from the day's start
     opened = draw(st.integers(0, 150))
     ticket = Ticket("R-1", policy)
-    ticket.record(Event("R-1", _DAY + opened * MINUTE, "opened",
+    ticket.record(Event("R-1", day + opened * MINUTE, "opened",
                         level=draw(st.sampled_from(["a", "b"]))))
     last = opened
     for _ in range(draw(st.integers(0, 4))):
         last += draw(st.integers(0, 20))
         kind = draw(st.sampled_from(_KINDS))
         level = draw(st.sampled_from(["a", "b"])) if kind == "level_changed" else None
-        ticket.record(Event("R-1", _DAY + last * MINUTE, kind, level=level))
-    return ticket, _DAY + (last + draw(st.integers(0, 10))) * MINUTE
+        ticket.record(Event("R-1", day + last * MINUTE, kind, level=level))
+    return ticket, day + (last + draw(st.integers(0, 10))) * MINUTE
 
 
-@settings(max_examples=60)
+@settings(max_examples=100)
 @given(_short_tickets())
 def test_the_changes_are_the_minutes_at_which_the_status_asked_every_minute_changes(
     found: tuple[Ticket, datetime],
