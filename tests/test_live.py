@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import textwrap
 import tomllib
 import warnings
@@ -1022,3 +1023,16 @@ def test_the_kept_counts_answer_each_zone_share_and_thresholds_as_a_fresh_ticket
             assert mine == theirs
             assert [m.start.tzinfo for m in mine.metrics] == [when.tzinfo] * len(mine.metrics)
             fresh = _ticket(DESK, t0, "standard", *later)
+
+
+def test_a_pickled_ticket_keeps_its_events_and_terms_not_its_kept_walk() -> None:
+    ticket = Ticket("T-1", DESK, thresholds=[0.5])
+    ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "opened",
+                        level="urgent"))
+    at = datetime(2026, 12, 3, 10, 40, tzinfo=BERLIN)
+    status = ticket.status(at)
+    back = pickle.loads(pickle.dumps(ticket))
+    assert back._walked is None
+    assert back.thresholds == (0.5,)
+    assert back.status(at) == status
+    assert status.metric("reaction").warned == (0.5,)  # 40 of 60 minutes

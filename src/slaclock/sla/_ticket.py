@@ -64,8 +64,11 @@ class Ticket:
             target, each above 0 and at most 1), besides the at-risk share; default: each
             clock's target's ``warn``, else its level's, else the regulation's.
 
-    Recording is O(k) for a ticket of k events; :meth:`status` is O(k log n). Tickets
-    pickle, with their events and policy.
+    Recording is O(k) for a ticket of k events; :meth:`status` is O(k log n). A ticket
+    keeps the walk of its events and the counts of its ended cycles: recording an event
+    after the others and asking the status walks that event alone (a plugin's loop,
+    :doc:`/howto/helpdesk-plugin`); an event before the last one walks them all again.
+    Tickets pickle, with their events and policy (not what they keep).
 
     >>> from zoneinfo import ZoneInfo
     >>> from slaclock import Event
@@ -119,6 +122,12 @@ class Ticket:
         state = self.__dict__.copy()
         state["_walked"] = None  # a cache: not pickled (it holds the ticket itself)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        # A ticket pickled before warning thresholds and the kept walk.
+        self.__dict__.setdefault("thresholds", None)
+        self.__dict__.setdefault("_walked", None)
 
     def __repr__(self) -> str:
         return f"Ticket({self.id!r}, {len(self._events)} events)"
