@@ -161,7 +161,9 @@ class Counted:
                 None if target is None or elapsed_td is None else target - elapsed_td, c.used,
                 None if met_at is None else local_datetime(met_at, zone),
                 None if breached_at is None else local_datetime(breached_at, zone),
-                c.at_risk, target, c.clock, _warned(c),
+                c.at_risk, target, c.clock,
+                # The thresholds reached (_warned), the usual one-threshold case inline.
+                (c.thresholds if c.at_risk else ()) if len(c.thresholds) < 2 else _warned(c),
             ))
             if ended:
                 assert kept is not None
@@ -272,6 +274,8 @@ class Counting:
     #: The counts of ended cycles, kept when the walk is one ticket's (``None``: not kept;
     #: a walk shared by many tickets counts each on its own times).
     ended: Kept | None
+    #: The thresholds of a clock whose policy gives none but the at-risk share.
+    lone: tuple[float, ...]
 
     def count(
         self, ticket: str, times: list[int], at: datetime, at_us: int, share: float,
@@ -498,10 +502,16 @@ class Counting:
         coverage = life[-1][2] if final else _coverage_of(life, target)
         if warn is None:
             warn = target.warn or life[-1][1].warn or self.regulation.warn
+        if warn:
+            thresholds = with_share(warn, share)
+        else:  # the at-risk share alone (most policies): one tuple a share
+            thresholds = self.lone
+            if thresholds[0] != share:
+                thresholds = self.lone = (share,)
         return new_count(ClockCount, (
             m.name, number, state, start, deadline, elapsed, target_us, target.duration, used,
             met_at, breached_at, state == "running" and used >= share,
-            target.clock_name(coverage), with_share(warn, share),
+            target.clock_name(coverage), thresholds,
         ))
 
 

@@ -119,6 +119,7 @@ class Walk(Counting):
         self.last_at: tuple[datetime | None, str] = (None, "")
         #: The counts of ended cycles, when one ticket keeps the walk (:class:`Counting`).
         self.ended: Kept | None = None
+        self.lone: tuple[float, ...] = (ticket.at_risk,)
 
     def apply(self, t: int, event: Happening) -> None:
         kind = VOCABULARY[event.kind]
