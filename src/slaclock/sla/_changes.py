@@ -103,13 +103,17 @@ def _boundaries(schedule: Schedule, at_us: int) -> Iterator[_Found]:
         is_open = not is_open
 
 
+def _counts(count: ClockCount, cycle: Cycle) -> bool:
+    """Whether a clock counts working time whenever its calendar is open: a running one,
+    or a breached one not yet met."""
+    return cycle.counting and count.state in ("running", "breached")
+
+
 def _clock_changes(
-    count: ClockCount, cycle: Cycle, schedule: Schedule | None, at_us: int, working: bool,
+    count: ClockCount, cycle: Cycle, schedule: Schedule, at_us: int, working: bool,
 ) -> Iterator[_Found]:
-    """The changes of one clock after ``at_us``, in order (ties by :data:`_RANK`)."""
-    counting = cycle.end is None and bool(cycle.spans) and cycle.spans[-1][1] is None
-    if schedule is None or not counting or count.state not in ("running", "breached"):
-        return  # paused, met, dropped or without a target: only an event changes it
+    """The changes after ``at_us`` of one clock that counts (:func:`_counts`), in order
+    (ties by :data:`_RANK`)."""
     found: list[_Found] = []
     target_us, elapsed = count.target_us, count.elapsed
     if count.state == "running" and target_us and elapsed is not None:
@@ -167,7 +171,9 @@ def _changes(
     calendars = walk.calendars
     streams = []
     for index, (count, cycle) in enumerate(zip(counted.clocks, cycles, strict=True)):
-        schedule = None if count.clock is None else calendars[count.clock]
+        if count.clock is None or not _counts(count, cycle):
+            continue  # paused, met, dropped or without a target: only an event changes it
+        schedule = calendars[count.clock]
         streams.append(_numbered(index, _clock_changes(count, cycle, schedule, at_us,
                                                        walk.working)))
     zone = at.tzinfo

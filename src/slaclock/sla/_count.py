@@ -44,6 +44,13 @@ class Cycle:
         self.end: int | None = None  # when it ended (met, dropped, not applicable)
         self.outcome: str | None = None  # "met", "dropped", "not_applicable"
 
+    @property
+    def counting(self) -> bool:
+        """Whether the cycle has not ended and its last active span is open: it counts
+        working time whenever its calendar is open, until an event."""
+        spans = self.spans
+        return self.end is None and bool(spans) and spans[-1][1] is None
+
     def close(self, t: int) -> None:
         if self.spans and self.spans[-1][1] is None:
             self.spans[-1][1] = t

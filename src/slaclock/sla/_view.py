@@ -155,7 +155,7 @@ def _cycle(m: MetricStatus, cycle: Cycle | None, schedule: Schedule | None,
     taken out by the caller); ``stop``: when it ended, in UTC microseconds, when known."""
     if cycle is not None:
         ended = cycle.end is not None
-        counting_span = not ended and bool(cycle.spans) and cycle.spans[-1][1] is None
+        counting_span = cycle.counting
     else:  # a status made without its ticket (a report's): read from the status alone
         ended = m.state in ("met", "not_applicable") or (
             m.state == "breached" and m.met_at is not None)
