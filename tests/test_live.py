@@ -28,6 +28,7 @@ from slaclock import (
     ConfigError,
     Event,
     EventError,
+    NaiveDatetimeError,
     PolicyError,
     ProvisionalCalendarWarning,
     Regulation,
@@ -1036,3 +1037,25 @@ def test_a_pickled_ticket_keeps_its_events_and_terms_not_its_kept_walk() -> None
     assert back.thresholds == (0.5,)
     assert back.status(at) == status
     assert status.metric("reaction").warned == (0.5,)  # 40 of 60 minutes
+
+
+def test_the_view_of_a_status_whose_ticket_recorded_events_since_reads_only_its_titles(
+) -> None:
+    """The status of 10:30, then the desk's reply of 10:20 recorded: the old status's view
+    no longer reads the ticket's clocks (they are not its clocks any more)."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent")
+    status = ticket.status(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN))
+    ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 20, tzinfo=BERLIN), "responded"))
+    view = status.view()
+    assert view["metrics"][0]["title"] == "Reaction"
+    assert view["metrics"][0]["ongoing_cycle"]["state"] == "running"
+    assert view["next_change"] is None
+    VALIDATOR.validate(view)
+    fresh = ticket.status(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)).view()
+    assert fresh["metrics"][0]["completed_cycles"][0]["met_at"] == "2026-12-03T10:20:00+01:00"
+
+
+def test_changes_up_to_a_naive_instant_are_refused() -> None:
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent")
+    with pytest.raises(NaiveDatetimeError, match="until"):
+        ticket.changes(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN), datetime(2026, 12, 4))

@@ -135,10 +135,10 @@ class TicketStatus:
     #: ``at`` in ISO 8601, when whoever made the status knew it (not part of the value).
     _at_text: str | None = attrs.field(init=False, default=None, eq=False, repr=False,
                                        hash=False)
-    #: The ticket that made the status and the query's thresholds, when a
-    #: :meth:`~slaclock.Ticket.status` made it: what :meth:`view` reads besides the status
-    #: (not part of the value).
-    _live: tuple[Any, tuple[float, ...] | None] | None = attrs.field(
+    #: The ticket that made the status, the query's thresholds and the number of events
+    #: the ticket had, when a :meth:`~slaclock.Ticket.status` made it: what :meth:`view`
+    #: reads besides the status (not part of the value).
+    _live: tuple[Any, tuple[float, ...] | None, int] | None = attrs.field(
         init=False, default=None, eq=False, repr=False, hash=False)
 
     @property
@@ -191,8 +191,10 @@ class TicketStatus:
 
         A status made by :meth:`Ticket.status <slaclock.Ticket.status>` reads its ticket
         (the policy's titles, the clocks' calendars and cycles, the next change, from the
-        events recorded up to :attr:`at`); one made otherwise (a report's) has the metric
-        names as titles, ``null`` for what needs the ticket, and no next change.
+        events recorded up to :attr:`at`). One made otherwise (a report's) has the metric
+        names as titles, ``null`` for what needs the ticket, and no next change; so has
+        one whose ticket recorded events since (but for the titles): ask the ticket for
+        a new status.
         """
         return _VIEWS[0](self)
 

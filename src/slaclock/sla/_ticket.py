@@ -336,7 +336,7 @@ class Ticket:
         """
         warn = None if thresholds is None else shares_of(thresholds)
         status = self._status(at, to_us(at, "at"), at_risk, None, warn)
-        object.__setattr__(status, "_live", (self, warn))
+        object.__setattr__(status, "_live", (self, warn, len(self._events)))
         return status
 
     def _status(

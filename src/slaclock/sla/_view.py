@@ -59,21 +59,23 @@ class _Facts:
 def _facts(status: TicketStatus) -> _Facts:
     facts = _Facts()
     live = status._live
+    facts.cycles = [None] * len(status.metrics)
+    facts.schedules = [None] * len(status.metrics)
+    facts.stops = [None] * len(status.metrics)
     if live is None:
-        facts.cycles = [None] * len(status.metrics)
-        facts.schedules = [None] * len(status.metrics)
-        facts.stops = [None] * len(status.metrics)
         return facts
     ticket = cast("Ticket", live[0])
-    warn = live[1]
+    warn, recorded = live[1], live[2]
+    regulation = ticket.regulation
+    facts.titles = {name: m.title or name for name, m in regulation.metrics.items()}
+    facts.level_title = regulation.level(status.level).title
+    if len(ticket._events) != recorded:
+        return facts  # the ticket recorded events since: its clocks are no longer these
     at = status.at
     at_us = to_us(at, "at")
     walk, times = ticket._walk_to(at_us, None)
     cycles: list[Cycle] = []
     counted = walk.count(ticket.id, times, at, at_us, ticket.at_risk, cycles, warn)
-    regulation = walk.regulation
-    facts.titles = {name: m.title or name for name, m in regulation.metrics.items()}
-    facts.level_title = regulation.level(status.level).title
     facts.cycles = list(cycles)
     facts.stops = [None if c.end is None else times[c.end] for c in cycles]
     facts.schedules = [None if c.clock is None else walk.calendars[c.clock]
