@@ -319,6 +319,7 @@ _SHORT = """
     warn = [0.25]
     [options]
     breach = "{breach}"
+    level_change = "{change}"
     [calendars.desk]
     tz = "{tz}"
     hours = {{ "mon-sun" = "{hours}" }}
@@ -335,13 +336,17 @@ _SHORT = """
     resolution = {{ minutes = 40, clock = "always" }}
 """
 _HOURS = "00:10-00:20, 00:25-00:45, 01:00-01:30, 02:00-02:03, 02:30-03:40, 04:00-04:10"
-SHORT = {breach: _policy(_SHORT.format(breach=breach, hours=_HOURS, tz="UTC"))
-         for breach in ("instant", "working_time")}
+_OPTIONS = [(breach, change) for breach in ("instant", "working_time")
+            for change in ("from_start", "from_change")]
+SHORT = {options: _policy(_SHORT.format(breach=options[0], change=options[1], hours=_HOURS,
+                                        tz="UTC"))
+         for options in _OPTIONS}
 _DAY = datetime(2026, 6, 1, tzinfo=UTC)
 #: The same desk in Berlin, on the day its clocks spring forward (02:00 CET is 03:00 CEST:
 #: the span 02:00-02:03 does not exist that day, 02:30-03:40 is 03:00-03:40).
-SPRING = {breach: _policy(_SHORT.format(breach=breach, hours=_HOURS, tz="Europe/Berlin"))
-          for breach in ("instant", "working_time")}
+SPRING = {options: _policy(_SHORT.format(breach=options[0], change=options[1],
+                                         hours=_HOURS, tz="Europe/Berlin"))
+          for options in _OPTIONS}
 _SPRING_DAY = datetime(2026, 3, 29, tzinfo=BERLIN)
 _KINDS = ("responded", "waiting", "customer_replied", "resolved", "reopened", "level_changed")
 
@@ -379,8 +384,8 @@ def _ceil_minute(t: datetime) -> datetime:
 
 @st.composite
 def _short_tickets(draw: st.DrawFn) -> tuple[Ticket, datetime]:
-    breach = draw(st.sampled_from(sorted(SHORT)))
-    policy, day = draw(st.sampled_from([(SHORT[breach], _DAY), (SPRING[breach], _SPRING_DAY)]))
+    options = draw(st.sampled_from(_OPTIONS))
+    policy, day = draw(st.sampled_from([(SHORT[options], _DAY), (SPRING[options], _SPRING_DAY)]))
     day = day.astimezone(UTC)  # minutes of real time from the day's start
     opened = draw(st.integers(0, 150))
     ticket = Ticket("R-1", policy)
