@@ -1064,3 +1064,44 @@ def test_changes_up_to_a_naive_instant_are_refused() -> None:
     ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent")
     with pytest.raises(NaiveDatetimeError, match="until"):
         ticket.changes(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN), datetime(2026, 12, 4))
+
+
+#: ServiceNow's default "SLA notification and escalation flow" notifies at 50 % and 75 % of
+#: an SLA's duration and at its breach, each by an "SLA Percentage Timer" ("50% of a
+#: 24-hour SLA would be 12 hours"; a paused SLA pauses the timer): ServiceNow's public
+#: docs, Workflow Studio, "SLA Percentage Timer action". The same desk as data here: a
+#: 24-hour resolution counted around the clock, which pauses while the customer is asked.
+SERVICENOW_LIKE = _policy("""
+    version = "1"
+    effective = 2026-01-01
+    at_risk = 0.75
+    warn = [0.5]
+    [calendars.always]
+    preset = "always"
+    tz = "UTC"
+    [levels.p3]
+    resolution = { hours = 24, clock = "always" }
+""")
+
+
+def test_warnings_at_50_and_75_percent_and_the_breach_as_servicenows_default_flow() -> None:
+    """Opened at 08:00 UTC: 50 % of 24 hours is 12 hours (20:00), 75 % is 18 (02:00 the
+    next day), the breach after 24 (08:00). Asked at 10:00 and waiting for the customer
+    from 10:00 to 16:00, the timers move 6 hours later: 02:00, 08:00 and 14:00."""
+    opened = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    ticket = _ticket(SERVICENOW_LIKE, opened, "p3")
+    found = ticket.changes(opened, opened + timedelta(days=2))
+    assert [(c.at - opened, c.what, c.threshold) for c in found] == [
+        (timedelta(hours=12), "at_risk", 0.5),
+        (timedelta(hours=18), "at_risk", 0.75),
+        (timedelta(hours=24, microseconds=1), "breach", None),
+    ]
+    ticket.record(Event("T-1", opened + timedelta(hours=2), "waiting"))
+    ticket.record(Event("T-1", opened + timedelta(hours=8), "customer_replied"))
+    assert ticket.next_change(opened + timedelta(hours=4)) is None  # paused: no timer
+    found = ticket.changes(opened + timedelta(hours=8), opened + timedelta(days=2))
+    assert [(c.at - opened, c.what, c.threshold) for c in found] == [
+        (timedelta(hours=18), "at_risk", 0.5),
+        (timedelta(hours=24), "at_risk", 0.75),
+        (timedelta(hours=30, microseconds=1), "breach", None),
+    ]
