@@ -1105,3 +1105,19 @@ def test_warnings_at_50_and_75_percent_and_the_breach_as_servicenows_default_flo
         (timedelta(hours=24), "at_risk", 0.75),
         (timedelta(hours=30, microseconds=1), "breach", None),
     ]
+
+
+def test_a_kept_cycles_view_is_a_fresh_tickets_and_changing_a_view_changes_no_other() -> None:
+    """Ended cycles' views are made once for the ticket's kept walk: asked again later, in
+    another zone, or after the caller changed a view, each view is a fresh ticket's."""
+    t0 = datetime(2026, 12, 3, 16, 0, tzinfo=BERLIN)
+    later = [(t0 + timedelta(minutes=10 * i), ("customer_replied", "responded")[i % 2])
+             for i in range(1, 12)]
+    live = _ticket(DESK, t0, "standard", *later)
+    first = live.status(t0 + timedelta(hours=2)).view()
+    first["metrics"][1]["completed_cycles"][0]["elapsed"]["millis"] = -1
+    first["metrics"][1]["completed_cycles"][0]["warned"].append(0.5)
+    for at in (t0 + timedelta(hours=2), t0 + timedelta(hours=20),  # closed, then open
+               (t0 + timedelta(hours=20)).astimezone(NEW_YORK)):
+        fresh = _ticket(DESK, t0, "standard", *later).status(at).view()
+        assert live.status(at).view() == fresh

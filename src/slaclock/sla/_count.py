@@ -232,9 +232,10 @@ class Kept:
     its end), so its count is made once, and its status once per zone. The key of a count
     holds what else it reads: the clock, the cycle and how it ended, the levels in force
     (their number: a level change after the cycle's end may share its instant), its
-    number among the metric's cycles, the at-risk share and the thresholds."""
+    number among the metric's cycles, the at-risk share and the thresholds. Its view
+    (:meth:`~slaclock.TicketStatus.view`) is kept as well."""
 
-    __slots__ = ("counts", "ids", "statuses")
+    __slots__ = ("counts", "ids", "statuses", "views")
 
     #: How many counts it remembers before it starts again.
     LIMIT = 100_000
@@ -244,12 +245,16 @@ class Kept:
         #: The counts kept, by identity (a status is kept only for them).
         self.ids: dict[int, ClockCount] = {}
         self.statuses: dict[tuple[int, object], MetricStatus] = {}
+        #: The view of each kept status's cycle (:meth:`TicketStatus.view`), but what
+        #: changes with the instant: by the status's identity.
+        self.views: dict[int, tuple[MetricStatus, dict[str, Any]]] = {}
 
     def keep(self, key: tuple[Any, ...], count: ClockCount) -> None:
         if len(self.counts) >= self.LIMIT:
             self.counts.clear()
             self.ids.clear()
             self.statuses.clear()
+            self.views.clear()
         self.counts[key] = count
         self.ids[id(count)] = count
 

@@ -22,7 +22,7 @@ from slaclock._errors import HorizonError
 from slaclock._instants import duration_us, instant_text, to_us
 from slaclock.calendars import Schedule, one_warning
 from slaclock.sla._changes import Change, ticket_changes
-from slaclock.sla._count import Cycle
+from slaclock.sla._count import Cycle, Kept
 from slaclock.sla._status import (
     MetricStatus,
     TicketStatus,
@@ -44,7 +44,8 @@ class _Facts:
     """What a view reads of the ticket besides its status: each clock's title, calendar
     and cycle, the level's title, the next change."""
 
-    __slots__ = ("cycles", "level_title", "next_change", "schedules", "stops", "titles")
+    __slots__ = ("cycles", "kept", "level_title", "next_change", "schedules", "stops",
+                 "titles")
 
     def __init__(self) -> None:
         self.titles: dict[str, str] = {}
@@ -54,6 +55,8 @@ class _Facts:
         #: When each clock's cycle ended (UTC microseconds), or ``None``.
         self.stops: list[int | None] = []
         self.next_change: Change | None = None
+        #: What the ticket's kept walk keeps of its ended cycles (their views), if any.
+        self.kept: Kept | None = None
 
 
 def _facts(status: TicketStatus) -> _Facts:
@@ -77,6 +80,7 @@ def _facts(status: TicketStatus) -> _Facts:
     cycles: list[Cycle] = []
     counted = walk.count(ticket.id, times, at, at_us, ticket.at_risk, cycles, warn)
     facts.cycles = list(cycles)
+    facts.kept = walk.ended
     facts.stops = [None if c.end is None else times[c.end] for c in cycles]
     facts.schedules = [None if c.clock is None else walk.calendars[c.clock]
                        for c in counted.clocks]
@@ -115,7 +119,17 @@ def _view(status: TicketStatus) -> dict[str, Any]:
                 "ongoing_cycle": None,
             }
             metrics.append(entry)
-        shown = _cycle(m, cycle, schedule, within, at, stop)
+        # An ended cycle's view is the same at every later instant but for its calendar's
+        # hours: made once for the ticket's kept walk.
+        kept = facts.kept if cycle is not None and cycle.end is not None else None
+        known = None if kept is None else kept.views.get(id(m))
+        if known is not None and known[0] is m:
+            shown = _copy(known[1])
+            shown["within_calendar_hours"] = within
+        else:
+            shown = _cycle(m, cycle, schedule, within, at, stop)
+            if kept is not None:
+                kept.views[id(m)] = (m, _copy(shown))
         if m.clock is not None:
             entry["clock"], entry["within_calendar_hours"] = m.clock, within
         if m.target is not None:
@@ -197,6 +211,22 @@ def _cycle(m: MetricStatus, cycle: Cycle | None, schedule: Schedule | None,
         "at_risk": m.at_risk,
         "warned": list(m.warned),
     }
+
+
+#: The parts of a cycle's view that are dicts and lists (copied with it).
+_NESTED = ("goal", "elapsed", "actual_elapsed", "remaining")
+
+
+def _copy(cycle: dict[str, Any]) -> dict[str, Any]:
+    """A cycle's view, its durations and thresholds copied: a view is the caller's to
+    change, a kept one is not."""
+    out = dict(cycle)
+    for key in _NESTED:
+        value = out[key]
+        if value is not None:
+            out[key] = dict(value)
+    out["warned"] = list(out["warned"])
+    return out
 
 
 def _iso(value: datetime | None) -> str | None:
