@@ -11,10 +11,12 @@ The ticket is one long conversation on the default policy (Russia's production c
 with a wait for the customer now and then, so every clock has cycles to count. For each
 size n the ticket is built with n - 1 events (not timed) and the n-th event is timed:
 ``record``, then ``status`` at its instant, then ``next_change`` at its instant (when the
-slaclock installed has it). Each cost is the median of the repeats, each repeat on a fresh
-ticket that asked its status after every event before (as a plugin does), in
-microseconds. Run it against another checkout with ``PYTHONPATH=<checkout>/src``: a
-slaclock without ``Ticket.next_change`` reports it as ``-``.
+slaclock installed has it); and apart, the status's ``view()`` (what a page shows, or a
+plugin stores beside the status). Each cost is the median of the repeats, in
+microseconds, each repeat on a fresh ticket that asked its status (and its view) after
+every event before, as a plugin does. Run it against another checkout with
+``PYTHONPATH=<checkout>/src``: a slaclock without ``Ticket.next_change`` (or
+``TicketStatus.view``) reports it as ``-``.
 """
 
 from __future__ import annotations
@@ -50,27 +52,33 @@ def measure(n: int, repeats: int) -> dict[str, float | None]:
     policy = Regulation.default()
     events = conversation(n)
     has_next = hasattr(Ticket, "next_change")
-    costs: dict[str, list[float]] = {"record": [], "status": [], "next_change": []}
+    costs: dict[str, list[float]] = {"record": [], "status": [], "next_change": [], "view": []}
     for _ in range(repeats):
         ticket = Ticket("T-1", policy)
         for event in events[:-1]:  # the plugin asked after every earlier event
             ticket.record(event)
-            ticket.status(event.at)
+            status = ticket.status(event.at)
+            if has_next:
+                status.view()
         last = events[-1]
         t0 = time.perf_counter()
         ticket.record(last)
         t1 = time.perf_counter()
-        ticket.status(last.at)
+        status = ticket.status(last.at)
         t2 = time.perf_counter()
         if has_next:
             ticket.next_change(last.at)
         t3 = time.perf_counter()
+        if has_next:
+            status.view()
+        t4 = time.perf_counter()
         costs["record"].append((t1 - t0) * 1e6)
         costs["status"].append((t2 - t1) * 1e6)
         costs["next_change"].append((t3 - t2) * 1e6)
+        costs["view"].append((t4 - t3) * 1e6)
     out: dict[str, float | None] = {k: statistics.median(v) for k, v in costs.items()}
     if not has_next:
-        out["next_change"] = None
+        out["next_change"] = out["view"] = None
     return out
 
 
@@ -81,14 +89,16 @@ def main() -> None:
     warnings.simplefilter("ignore")  # provisional years: not what is measured
     print(f"python {platform.python_version()} on {platform.machine()}, "
           f"slaclock from {sys.modules['slaclock'].__file__}")
-    print(f"{'events':>7} {'record':>10} {'status':>10} {'next_change':>12} {'total':>10}  (us)")
+    print(f"{'events':>7} {'record':>10} {'status':>10} {'next_change':>12} {'total':>10} "
+          f"{'view':>10}  (us)")
     for n in SIZES:
         repeats = (3 if n == 1000 else 7) if args.quick else (7 if n == 1000 else 25)
         cost = measure(n, repeats)
-        nxt = cost["next_change"]
-        total = sum(v for v in cost.values() if v is not None)
+        nxt, view = cost["next_change"], cost["view"]
+        total = sum(v for k, v in cost.items() if v is not None and k != "view")
         print(f"{n:>7} {cost['record']:>10.1f} {cost['status']:>10.1f} "
-              f"{'-' if nxt is None else f'{nxt:.1f}':>12} {total:>10.1f}")
+              f"{'-' if nxt is None else f'{nxt:.1f}':>12} {total:>10.1f} "
+              f"{'-' if view is None else f'{view:.1f}':>10}")
 
 
 if __name__ == "__main__":
