@@ -73,6 +73,12 @@ DESK = _policy("""
 """)
 
 
+def _turns(opened: datetime, n: int) -> list[tuple[datetime, str]]:
+    """``n`` replies after ``opened``, every 10 minutes, the customer's first."""
+    return [(opened + timedelta(minutes=10 * i), ("customer_replied", "responded")[i % 2])
+            for i in range(1, n + 1)]
+
+
 def _ticket(policy: Regulation, opened: datetime, level: str, *later: tuple[datetime, str],
             id: str = "T-1") -> Ticket:
     ticket = Ticket(id, policy)
@@ -1017,8 +1023,7 @@ def test_the_kept_counts_answer_each_zone_share_and_thresholds_as_a_fresh_ticket
     """Ended cycles are counted once and kept: asked again in another zone, with another
     at-risk share or other thresholds, the status is a fresh ticket's."""
     t0 = datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN)
-    later = [(t0 + timedelta(minutes=10 * i), ("customer_replied", "responded")[i % 2])
-             for i in range(1, 12)]
+    later = _turns(t0, 11)
     live = _ticket(DESK, t0, "standard", *later)
     at = t0 + timedelta(hours=3)
     live.status(at)
@@ -1111,8 +1116,7 @@ def test_a_kept_cycles_view_is_a_fresh_tickets_and_changing_a_view_changes_no_ot
     """Ended cycles' views are made once for the ticket's kept walk: asked again later, in
     another zone, or after the caller changed a view, each view is a fresh ticket's."""
     t0 = datetime(2026, 12, 3, 16, 0, tzinfo=BERLIN)
-    later = [(t0 + timedelta(minutes=10 * i), ("customer_replied", "responded")[i % 2])
-             for i in range(1, 12)]
+    later = _turns(t0, 11)
     live = _ticket(DESK, t0, "standard", *later)
     first = live.status(t0 + timedelta(hours=2)).view()
     first["metrics"][1]["completed_cycles"][0]["elapsed"]["millis"] = -1
