@@ -5,7 +5,8 @@ writes the follow-up and its ``TicketChange`` rows, in the shapes its source wri
 field's label, priorities and queue ids as text, ``new_status`` on the follow-up), then
 moved to the instants a test needs with ``QuerySet.update``, which leaves the ticket's
 ``created`` and a follow-up's ``date`` as said (``auto_now_add`` and ``timezone.now``
-would not).
+would not), and the ticket's SLA state refreshed, as the app asks of whoever changes rows
+with ``QuerySet.update``.
 
 Every instant is UTC; the tests' policy (``policy.toml``) counts office hours 09:00-17:00
 Monday to Friday in UTC. Monday 4 May 2026 is a Monday.
@@ -59,6 +60,7 @@ def ticket(created: datetime, *, priority: int = 3, slug: str = "support",
     )
     Ticket.objects.filter(pk=made.pk).update(created=created, modified=created)
     made.refresh_from_db()
+    refresh(made)  # QuerySet.update sends no signal: as an app that moves rows must
     return made
 
 
@@ -71,6 +73,7 @@ def update(ticket_: Any, when: datetime, user: Any = None, **changes: Any) -> An
     made = FollowUp.objects.filter(ticket=ticket_).exclude(pk__in=before)
     made.update(date=when)
     ticket_.refresh_from_db()
+    refresh(ticket_)
     return ticket_
 
 

@@ -40,6 +40,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_ONE_US = timedelta(microseconds=1)
+
 
 @attrs.frozen
 class Computed:
@@ -120,10 +122,11 @@ def warnings_of(sla: Ticket, status: TicketStatus, shares: Sequence[float]) -> l
     yet met), due (``at <= status.at``) or to come, by instant.
 
     A running clock warns at each share of its target (the instant it will have used it
-    on its calendar, counting from ``status.at``) and breaches at its deadline (for the
-    policy's ``working_time`` breach rule: the first working second after a deadline
-    already passed); a breached clock warns of its breach only. A paused clock waits for
-    an event: nothing of it falls due.
+    on its calendar, counting from ``status.at``) and breaches one microsecond past its
+    deadline, the first instant its status says so (for the policy's ``working_time``
+    breach rule, a deadline already passed: one microsecond past the desk's next
+    opening); a breached clock warns of its breach only. A paused clock waits for an
+    event: nothing of it falls due.
     """
     now = status.at
     found: list[SlaWarning] = []
@@ -142,10 +145,10 @@ def warnings_of(sla: Ticket, status: TicketStatus, shares: Sequence[float]) -> l
             at = now if need <= timedelta(0) else calendar.add(now, need)
             found.append(SlaWarning(at, m.metric, m.cycle, "at_risk", share, m.deadline))
         deadline = m.deadline
-        if deadline is not None and deadline > now:
-            at = deadline
+        if deadline is not None and deadline >= now:
+            at = deadline + _ONE_US
         else:  # the working_time rule: breached once it counts working time past it
-            at = calendar.next_open(now) + timedelta(seconds=1)
+            at = calendar.next_open(now) + _ONE_US
         found.append(SlaWarning(at, m.metric, m.cycle, "breach", None, m.deadline))
     return sorted(found, key=lambda w: (w.at, w.key))
 
