@@ -14,11 +14,14 @@ named here. Its modules, from the bottom up:
 - ``_event``, ``_status``: events in, statuses out;
 - ``_count``, ``_walk``: counting a ticket's clocks, and the walk that finds them;
 - ``_ticket``, ``_contract``: a ticket, and a customer's contract;
+- ``_changes``: when a ticket's status next changes with no new event; ``_stored``: a
+  ticket stored as JSON and restored;
 - ``_governing``: which version, contract and coverage govern a ticket;
 - ``_policy_file``: policy and calendar files; ``_queue``: the order of many tickets
   (their replay is the reports' wing's, ``slaclock.reporting``).
 """
 
+from slaclock.sla._changes import Change, ChangeKind
 from slaclock.sla._contract import Contract
 from slaclock.sla._count import Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
@@ -66,6 +69,8 @@ __all__ = [
     "ROLES",
     "TAKES_LEVEL",
     "VOCABULARY",
+    "Change",
+    "ChangeKind",
     "Contract",
     "Counted",
     "Coverage",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from slaclock._errors import HorizonError
 from slaclock._instants import duration_us, instant_text, to_us
 from slaclock.calendars import Schedule
-from slaclock.sla._model import Level, MetricDefinition, Target
+from slaclock.sla._model import Level, MetricDefinition, Target, with_share
 from slaclock.sla._status import (
     MetricState,
     MetricStatus,
@@ -73,12 +73,15 @@ class ClockCount(NamedTuple):
     breached_at: int | None
     at_risk: bool
     clock: str | None
+    #: The clock's warning thresholds, the at-risk share among them (sorted); none for a
+    #: clock without a target.
+    thresholds: tuple[float, ...] = ()
 
 
 #: Instants a datetime in any zone can be (a zone's offset is under a day): from
 #: 0001-01-02 to 9999-12-30, UTC.
 _WRITABLE = (to_us(datetime(1, 1, 2, tzinfo=UTC)), to_us(datetime(9999, 12, 30, tzinfo=UTC)))
-#: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its thirteen values, made
+#: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its fourteen values, made
 #: without the named tuple's own ``__new__`` (a Python function).
 new_count = tuple.__new__
 
@@ -148,7 +151,7 @@ class Counted:
                 None if target is None or elapsed_td is None else target - elapsed_td, c.used,
                 None if met_at is None else local_datetime(met_at, zone),
                 None if breached_at is None else local_datetime(breached_at, zone),
-                c.at_risk, target, c.clock,
+                c.at_risk, target, c.clock, _warned(c),
             ))
         level, coverage, state, critical, customer = self.head
         status = TicketStatus(self.ticket, self.at, level, coverage, state, opened, critical,
@@ -156,6 +159,18 @@ class Counted:
         if self.at_text is not None:
             object.__setattr__(status, "_at_text", self.at_text)
         return status
+
+
+def _warned(c: ClockCount) -> tuple[float, ...]:
+    """The thresholds a running clock has reached."""
+    thresholds = c.thresholds
+    if c.state != "running" or not thresholds:
+        return ()
+    if len(thresholds) == 1:  # the at-risk share alone
+        return thresholds if c.at_risk else ()
+    used = c.used
+    assert used is not None
+    return tuple(s for s in thresholds if used >= s)
 
 
 def counted_of(status: TicketStatus) -> Counted:
@@ -168,6 +183,7 @@ def counted_of(status: TicketStatus) -> Counted:
             None if m.target is None else duration_us(m.target), m.target, m.used,
             None if m.met_at is None else to_us(m.met_at),
             None if m.breached_at is None else to_us(m.breached_at), m.at_risk, m.clock,
+            m.warned,
         ))
         for m in status.metrics
     ]
@@ -214,11 +230,15 @@ class Counting:
     last_at: tuple[datetime | None, str]
 
     def count(
-        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
+        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float,
+        cycles_of: list[Cycle] | None = None, warn: tuple[float, ...] | None = None,
     ) -> Counted:
         """The clocks of ``ticket``, whose events (the ones walked, in order) happened at
         ``times`` (UTC microseconds), at ``at``: the walk's positions become those
-        instants.
+        instants. ``cycles_of``, when given, receives the cycle of each clock counted, in
+        the order of the clocks (what a ticket's next changes read). ``warn``: the warning
+        thresholds of every clock (default: its target's, else its level's, else the
+        policy's), the at-risk ``share`` always among them.
 
         Raises:
             HorizonError: for an instant no datetime in the zone of ``at`` can hold, as
@@ -237,17 +257,20 @@ class Counting:
             number = 0
             for cycle in cycles:
                 found = self._metric(
-                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us, share
+                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us, share,
+                    warn,
                 )
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
                         continue
                     found = new_count(ClockCount, (
                         m.name, 0, "not_applicable", found.start, None, found.elapsed, None,
-                        None, None, None, None, False, None,
+                        None, None, None, None, False, None, (),
                     ))
                 number += m.cycles
                 counts.append(found)
+                if cycles_of is not None:
+                    cycles_of.append(cycle)
         last = self.last_at
         if last[0] is at:
             at_text = last[1]
@@ -321,6 +344,7 @@ class Counting:
         alone: Found | None,
         at: int,
         share: float,
+        warn: tuple[float, ...] | None = None,
     ) -> ClockCount:
         """One clock at ``at``, the walk's positions mapped to ``times``. ``regimes``: the
         levels in force, on the ticket's times; ``None`` for one level all its life, whose
@@ -387,7 +411,7 @@ class Counting:
         if shown is None or known is None:
             return new_count(ClockCount, (
                 m.name, number, "not_applicable", start, None, None, None, None, None,
-                met_at, None, False, None,
+                met_at, None, False, None, (),
             ))
         target, schedule, target_us = shown
         deadline, _, elapsed = known
@@ -413,14 +437,16 @@ class Counting:
         if state == "not_applicable":
             return new_count(ClockCount, (
                 m.name, number, state, start, None, elapsed, None, None, None, None, None,
-                False, None,
+                False, None, (),
             ))
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
+        if warn is None:
+            warn = target.warn or life[-1][1].warn or self.regulation.warn
         return new_count(ClockCount, (
             m.name, number, state, start, deadline, elapsed, target_us, target.duration, used,
             met_at, breached_at, state == "running" and used >= share,
-            target.clock_name(coverage),
+            target.clock_name(coverage), with_share(warn, share),
         ))
 
 

@@ -46,6 +46,11 @@ class MetricStatus:
         at_risk: a running clock that has used at least the at-risk share of its target.
         target: the target in force, or ``None``.
         clock: the name of the calendar the target is counted on.
+        warned: the warning thresholds a running clock has reached (shares of its target,
+            sorted; the at-risk share is one of its thresholds, so ``at_risk`` is whether
+            it is among them); empty for a clock that is not running. A clock's
+            thresholds are the query's, else its ticket's, else its target's ``warn``,
+            else its level's, else its policy version's, with the at-risk share.
     """
 
     metric: str
@@ -61,6 +66,7 @@ class MetricStatus:
     at_risk: bool
     target: timedelta | None
     clock: str | None
+    warned: tuple[float, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: instants in ISO 8601 with offset, durations in seconds."""
@@ -145,6 +151,18 @@ class TicketStatus:
             and (m.state == "running" or (m.state == "breached" and m.met_at is None))
         ]
         return min(found, default=None)
+
+    @property
+    def next_due(self) -> MetricStatus | None:
+        """The clock whose deadline is :attr:`next_deadline` (the first in the order of
+        :attr:`metrics` when several share it), or ``None``."""
+        due = None
+        for m in self.metrics:
+            if m.deadline is not None and (
+                m.state == "running" or (m.state == "breached" and m.met_at is None)
+            ) and (due is None or m.deadline < due.deadline):  # type: ignore[operator]
+                due = m
+        return due
 
     def metric(self, name: str, cycle: int | None = None) -> MetricStatus:
         """The clock ``name`` (the last cycle of a metric in cycles unless ``cycle`` says).

@@ -1,0 +1,651 @@
+"""The live SLA API a helpdesk plugin uses: the next change of a ticket's status with no new
+event (:meth:`Ticket.next_change`, :meth:`Ticket.changes`), and the clock that is due next
+(:attr:`TicketStatus.next_due`).
+
+The next changes are checked against a slow reference that asks :meth:`Ticket.status` at
+every minute, on small random tickets whose calendar opens for short spans.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import tomllib
+import warnings
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slaclock import (
+    Change,
+    ConfigError,
+    Event,
+    EventError,
+    PolicyError,
+    ProvisionalCalendarWarning,
+    Regulation,
+    RegulationVersions,
+    Ticket,
+)
+from slaclock.policy import parse_policy
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+MINUTE = timedelta(minutes=1)
+
+
+def _policy(text: str) -> Regulation:
+    found = parse_policy(tomllib.loads(textwrap.dedent(text)), "test.toml")
+    assert isinstance(found, Regulation)
+    return found
+
+
+#: A desk open 09:00-18:00 on weekdays in Berlin; reaction 2 working hours at "standard",
+#: 1 hour at "urgent" (4 hours at "slow"); the at-risk share 0.75.
+DESK = _policy("""
+    version = "1"
+    effective = 2026-01-01
+    at_risk = 0.75
+    [calendars.desk]
+    tz = "Europe/Berlin"
+    hours = "09:00-18:00"
+    [calendars.always]
+    preset = "always"
+    tz = "Europe/Berlin"
+    [levels.standard]
+    reaction = { hours = 2, clock = "desk" }
+    [levels.slow]
+    reaction = { hours = 4, clock = "desk" }
+    [levels.urgent]
+    reaction = { hours = 1, clock = "desk" }
+    [levels.paused]
+    resolution = { hours = 8, clock = "desk" }
+    [levels.nonstop]
+    reaction = { hours = 4, clock = "always" }
+""")
+
+
+def _ticket(policy: Regulation, opened: datetime, level: str, *later: tuple[datetime, str],
+            id: str = "T-1") -> Ticket:
+    ticket = Ticket(id, policy)
+    ticket.record(Event(id, opened, "opened", level=level))
+    for at, kind in later:
+        ticket.record(Event(id, at, kind))
+    return ticket
+
+
+# -- next change, worked by hand -------------------------------------------------------------
+
+
+def test_a_reaction_running_before_closing_stops_at_closing_and_starts_at_the_next_opening(
+) -> None:
+    """Thursday 2026-12-03, a 09:00-18:00 desk: a 2-hour reaction opened at 17:20 has used
+    30 minutes at 17:50. It stops at 18:00 (40 minutes used), starts on Friday at 09:00,
+    is at risk at 0.75 x 120 = 90 minutes (50 more minutes: 09:50), and breaches at 120
+    minutes (80 more: 10:20): the status shows the breach from the microsecond after."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 17, 20, tzinfo=BERLIN), "standard")
+    at = datetime(2026, 12, 3, 17, 50, tzinfo=BERLIN)
+    assert ticket.next_change(at) == Change(
+        datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN), "reaction", 0, "stops"
+    )
+    found = ticket.changes(at, datetime(2026, 12, 4, 12, 0, tzinfo=BERLIN))
+    assert found == [
+        Change(datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN), "reaction", 0, "stops"),
+        Change(datetime(2026, 12, 4, 9, 0, tzinfo=BERLIN), "reaction", 0, "starts"),
+        Change(datetime(2026, 12, 4, 9, 50, tzinfo=BERLIN), "reaction", 0, "at_risk", 0.75),
+        Change(datetime(2026, 12, 4, 10, 20, 0, 1, tzinfo=BERLIN), "reaction", 0, "breach"),
+    ]
+    # A timer set to each change finds it in the status.
+    assert not ticket.status(found[2].at - timedelta(microseconds=1)).metric("reaction").at_risk
+    assert ticket.status(found[2].at).metric("reaction").at_risk
+    assert ticket.status(found[3].at - timedelta(microseconds=1)).metric("reaction").state == (
+        "running")
+    assert ticket.status(found[3].at).metric("reaction").state == "breached"
+
+
+def test_a_friday_evening_clock_starts_again_on_monday_morning() -> None:
+    """Friday 2026-12-04 17:50 (opened 17:20): the desk closes at 18:00 and is closed all
+    weekend; the reaction next counts on Monday 2026-12-07 at 09:00."""
+    ticket = _ticket(DESK, datetime(2026, 12, 4, 17, 20, tzinfo=BERLIN), "standard")
+    found = ticket.changes(datetime(2026, 12, 4, 17, 50, tzinfo=BERLIN),
+                           datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN))
+    assert [(c.at, c.what) for c in found] == [
+        (datetime(2026, 12, 4, 18, 0, tzinfo=BERLIN), "stops"),
+        (datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN), "starts"),
+    ]
+
+
+def test_a_clock_asked_when_the_desk_is_closed_next_starts_at_the_opening() -> None:
+    """Asked at 18:00 sharp (closed: an open period holds its start, not its end), the
+    running reaction's next change is Friday's opening."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 17, 20, tzinfo=BERLIN), "standard")
+    assert ticket.next_change(datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)) == Change(
+        datetime(2026, 12, 4, 9, 0, tzinfo=BERLIN), "reaction", 0, "starts"
+    )
+
+
+def test_a_paused_clock_has_no_next_change_until_an_event() -> None:
+    """The resolution pauses while the ticket waits for the customer (the desk's reply that
+    asks is the reaction met): nothing changes without an event, not even at closing."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "paused",
+                     (datetime(2026, 12, 3, 11, 0, tzinfo=BERLIN), "waiting"))
+    at = datetime(2026, 12, 3, 12, 0, tzinfo=BERLIN)
+    assert ticket.status(at).metric("resolution").state == "paused"
+    assert ticket.next_change(at) is None
+    assert ticket.changes(at, at + timedelta(days=14)) == []
+    # The customer's answer resumes it: 1 of 8 hours used, at risk at 6 (18:00 closes at
+    # 7 hours used... 12:00 + 5 hours = 17:00), breach at 8 (Friday 10:00).
+    ticket.record(Event("T-1", at, "customer_replied"))
+    found = ticket.changes(at, datetime(2026, 12, 4, 12, 0, tzinfo=BERLIN))
+    assert [(c.at, c.what) for c in found] == [
+        (datetime(2026, 12, 3, 17, 0, tzinfo=BERLIN), "at_risk"),
+        (datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN), "stops"),
+        (datetime(2026, 12, 4, 9, 0, tzinfo=BERLIN), "starts"),
+        (datetime(2026, 12, 4, 10, 0, 0, 1, tzinfo=BERLIN), "breach"),
+    ]
+
+
+def test_a_met_clock_has_no_next_change() -> None:
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "standard",
+                     (datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN), "responded"))
+    assert ticket.next_change(datetime(2026, 12, 3, 11, 0, tzinfo=BERLIN)) is None
+
+
+def test_a_level_change_brings_the_new_targets_deadline() -> None:
+    """Opened at 10:00 at "slow" (4 hours), made "urgent" (1 hour) at 10:20: the reaction,
+    counted from its start, is at risk at 45 minutes (10:45) and breaches at 60 (11:00)."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "slow")
+    at = datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)
+    assert ticket.next_change(at) == Change(
+        datetime(2026, 12, 3, 13, 0, tzinfo=BERLIN), "reaction", 0, "at_risk", 0.75
+    )  # 0.75 x 4 hours = 3 hours after 10:00
+    ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 20, tzinfo=BERLIN), "level_changed",
+                        level="urgent"))
+    assert ticket.changes(at, datetime(2026, 12, 3, 12, 0, tzinfo=BERLIN)) == [
+        Change(datetime(2026, 12, 3, 10, 45, tzinfo=BERLIN), "reaction", 0, "at_risk", 0.75),
+        Change(datetime(2026, 12, 3, 11, 0, 0, 1, tzinfo=BERLIN), "reaction", 0, "breach"),
+    ]
+
+
+def test_a_24x7_clock_breaches_at_the_exact_instant_across_a_dst_change() -> None:
+    """Europe/Berlin springs forward on 2026-03-29 (02:00 CET is 03:00 CEST). A 4-hour 24x7
+    reaction opened at 00:30 CET (23:30 UTC the day before) breaches after 4 real hours:
+    03:30 UTC, 05:30 CEST (not 04:30, the wall clock's sum); at risk at 3 hours, 02:30
+    UTC."""
+    ticket = _ticket(DESK, datetime(2026, 3, 29, 0, 30, tzinfo=BERLIN), "nonstop")
+    found = ticket.changes(datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+                           datetime(2026, 3, 29, 12, 0, tzinfo=UTC))
+    assert found == [
+        Change(datetime(2026, 3, 29, 2, 30, tzinfo=UTC), "reaction", 0, "at_risk", 0.75),
+        Change(datetime(2026, 3, 29, 3, 30, 0, 1, tzinfo=UTC), "reaction", 0, "breach"),
+    ]
+    assert found[1].at.astimezone(BERLIN).hour == 5
+
+
+def test_a_change_across_new_yorks_spring_forward_is_exact() -> None:
+    """America/New_York springs forward on 2026-03-08 (02:00 EST is 03:00 EDT): a 4-hour
+    24x7 reaction opened at 00:00 EST (05:00 UTC) breaches at 09:00 UTC, 05:00 EDT."""
+    policy = _policy("""
+        version = "1"
+        effective = 2026-01-01
+        [calendars.always]
+        preset = "always"
+        tz = "America/New_York"
+        [levels.nonstop]
+        reaction = { hours = 4, clock = "always" }
+    """)
+    opened = datetime(2026, 3, 8, 0, 0, tzinfo=NEW_YORK)
+    ticket = _ticket(policy, opened, "nonstop")
+    found = ticket.changes(opened, opened + timedelta(hours=8), thresholds=[0.5])
+    assert [(c.at.astimezone(UTC), c.what, c.threshold) for c in found] == [
+        (datetime(2026, 3, 8, 7, 0, tzinfo=UTC), "at_risk", 0.5),  # 2 hours
+        (datetime(2026, 3, 8, 8, 12, tzinfo=UTC), "at_risk", 0.8),  # the policy's share
+        (datetime(2026, 3, 8, 9, 0, 0, 1, tzinfo=UTC), "breach", None),
+    ]
+    assert found[2].at.hour == 5
+    assert found[2].at.utcoffset() == timedelta(hours=-4)
+
+
+def test_a_deadline_in_a_provisional_year_warns_once_per_call() -> None:
+    """The default policy counts on Russia's production calendar, whose 2028 is provisional
+    (not published): a reaction opened late on 2027-12-30 runs into it, and asking its
+    changes warns once."""
+    msk = ZoneInfo("Europe/Moscow")
+    ticket = Ticket("T-9", Regulation.default())
+    ticket.record(Event("T-9", datetime(2027, 12, 30, 17, 0, tzinfo=msk), "opened",
+                        level="commercial.standard"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = ticket.changes(datetime(2027, 12, 30, 17, 30, tzinfo=msk),
+                               datetime(2028, 1, 31, tzinfo=msk))
+    provisional = [w for w in caught if issubclass(w.category, ProvisionalCalendarWarning)]
+    assert len(provisional) == 1
+    assert "2028" in str(provisional[0].message)
+    assert any(c.at.year == 2028 for c in found)
+
+
+def test_ties_come_in_the_order_of_the_clocks_then_stops_starts_at_risk_breach() -> None:
+    """Two clocks on one desk reach the same instants: a reaction of 1 hour and a
+    resolution of 1 hour, both from 17:00 on a 09:00-18:00 desk; with a threshold of 1 the
+    at-risk change and the breach of each clock fall at 18:00 and the microsecond after."""
+    policy = _policy("""
+        version = "1"
+        effective = 2026-01-01
+        [calendars.desk]
+        tz = "Europe/Berlin"
+        hours = "09:00-18:00"
+        [levels.twin]
+        reaction = { hours = 1, clock = "desk" }
+        resolution = { hours = 1, clock = "desk" }
+    """)
+    ticket = _ticket(policy, datetime(2026, 12, 3, 17, 0, tzinfo=BERLIN), "twin")
+    found = ticket.changes(datetime(2026, 12, 3, 17, 0, tzinfo=BERLIN),
+                           datetime(2026, 12, 3, 18, 0, 0, 1, tzinfo=BERLIN), thresholds=[1])
+    # 0.8 x 60 minutes = 48 minutes: 17:48; 60 minutes at 18:00, the closing.
+    at_48, at_60 = (datetime(2026, 12, 3, 17, 48, tzinfo=BERLIN),
+                    datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN))
+    after = at_60 + timedelta(microseconds=1)
+    assert [(c.at, c.metric, c.what, c.threshold) for c in found] == [
+        (at_48, "reaction", "at_risk", 0.8), (at_48, "resolution", "at_risk", 0.8),
+        (at_60, "reaction", "stops", None), (at_60, "reaction", "at_risk", 1.0),
+        (at_60, "resolution", "stops", None), (at_60, "resolution", "at_risk", 1.0),
+        (after, "reaction", "breach", None), (after, "resolution", "breach", None),
+    ]
+
+
+def test_changes_read_only_the_events_up_to_the_instant_asked() -> None:
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "standard",
+                     (datetime(2026, 12, 3, 11, 0, tzinfo=BERLIN), "responded"))
+    assert ticket.next_change(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)) == Change(
+        datetime(2026, 12, 3, 11, 30, tzinfo=BERLIN), "reaction", 0, "at_risk", 0.75
+    )
+
+
+def test_changes_up_to_an_instant_not_after_the_one_asked_are_none() -> None:
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "standard")
+    at = datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)
+    assert ticket.changes(at, at) == []
+    assert ticket.changes(at, at - MINUTE) == []
+
+
+def test_a_threshold_outside_zero_to_one_is_refused_with_its_reason() -> None:
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "standard")
+    at = datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)
+    for bad in ([0], [1.5], ["half"], [True], "0.5"):
+        with pytest.raises(ConfigError, match="above 0, at most 1"):
+            ticket.next_change(at, thresholds=bad)  # type: ignore[arg-type]
+
+
+def test_the_next_change_of_a_ticket_not_yet_opened_is_refused() -> None:
+    ticket = Ticket("T-1", DESK)
+    with pytest.raises(EventError, match="has no 'opened' event"):
+        ticket.next_change(datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN))
+
+
+def test_next_due_names_the_clock_of_the_next_deadline() -> None:
+    """A reaction due at 11:00 (1 hour, urgent) and nothing else: next_due is it, and its
+    deadline is next_deadline."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent")
+    status = ticket.status(datetime(2026, 12, 3, 10, 10, tzinfo=BERLIN))
+    due = status.next_due
+    assert due is not None
+    assert due.metric == "reaction"
+    assert due.deadline == status.next_deadline == datetime(2026, 12, 3, 11, 0, tzinfo=BERLIN)
+    ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 20, tzinfo=BERLIN), "responded"))
+    assert ticket.status(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)).next_due is None
+
+
+def test_versions_are_refused_by_the_ticket_with_a_hint() -> None:
+    with pytest.raises(TypeError, match="for_contract"):
+        Ticket("T-1", RegulationVersions([DESK]))  # type: ignore[arg-type]
+
+
+# -- next change against a status asked every minute -------------------------------------------
+
+#: A calendar open for short spans every day, in UTC, so a few hours hold many openings and
+#: closings; targets of minutes.
+_SHORT = """
+    version = "1"
+    effective = 2026-01-01
+    at_risk = 0.5
+    warn = [0.25]
+    [options]
+    breach = "{breach}"
+    [calendars.desk]
+    tz = "UTC"
+    hours = {{ "mon-sun" = "{hours}" }}
+    [calendars.always]
+    preset = "always"
+    tz = "UTC"
+    [levels.a]
+    reaction = {{ minutes = 7, clock = "desk", warn = [0.4] }}
+    resolution = {{ minutes = 25, clock = "desk" }}
+    [levels.b]
+    warn = [0.6, 0.9]
+    reaction = {{ minutes = 12, clock = "always" }}
+    next_reaction = {{ minutes = 5, clock = "desk" }}
+    resolution = {{ minutes = 40, clock = "always" }}
+"""
+_HOURS = "00:10-00:20, 00:25-00:45, 01:00-01:30, 02:00-02:03, 02:30-03:40, 04:00-04:10"
+SHORT = {breach: _policy(_SHORT.format(breach=breach, hours=_HOURS))
+         for breach in ("instant", "working_time")}
+_DAY = datetime(2026, 6, 1, tzinfo=UTC)
+_KINDS = ("responded", "waiting", "customer_replied", "resolved", "reopened", "level_changed")
+
+
+def _shape(ticket: Ticket, at: datetime) -> tuple[object, ...]:
+    """What a change changes: each clock's state and the warning thresholds it reached."""
+    return tuple((m.metric, m.cycle, m.state, m.at_risk, m.warned)
+                 for m in ticket.status(at).metrics)
+
+
+def _elapsed(ticket: Ticket, at: datetime) -> tuple[timedelta | None, ...]:
+    return tuple(m.elapsed for m in ticket.status(at).metrics)
+
+
+def _reference(ticket: Ticket, at: datetime, minutes: int) -> set[datetime]:
+    """The minutes after ``at`` (up to ``minutes`` later) whose status differs from the
+    minute before's: a clock's state or at-risk flag, or whether it counts working time
+    in the minute that follows (its elapsed time grows)."""
+    times = [at + i * MINUTE for i in range(minutes + 2)]
+    shapes = [_shape(ticket, t) for t in times]
+    elapsed = [_elapsed(ticket, t) for t in times]
+    counting = [
+        tuple(a is not None and b is not None and b > a
+              for a, b in zip(elapsed[i], elapsed[i + 1], strict=True))
+        for i in range(minutes + 1)
+    ]
+    return {times[i] for i in range(1, minutes + 1)
+            if (shapes[i], counting[i]) != (shapes[i - 1], counting[i - 1])}
+
+
+def _ceil_minute(t: datetime) -> datetime:
+    base = t.replace(second=0, microsecond=0)
+    return base if base == t else base + MINUTE
+
+
+@st.composite
+def _short_tickets(draw: st.DrawFn) -> tuple[Ticket, datetime]:
+    policy = SHORT[draw(st.sampled_from(sorted(SHORT)))]
+    opened = draw(st.integers(0, 150))
+    ticket = Ticket("R-1", policy)
+    ticket.record(Event("R-1", _DAY + opened * MINUTE, "opened",
+                        level=draw(st.sampled_from(["a", "b"]))))
+    last = opened
+    for _ in range(draw(st.integers(0, 4))):
+        last += draw(st.integers(0, 20))
+        kind = draw(st.sampled_from(_KINDS))
+        level = draw(st.sampled_from(["a", "b"])) if kind == "level_changed" else None
+        ticket.record(Event("R-1", _DAY + last * MINUTE, kind, level=level))
+    return ticket, _DAY + (last + draw(st.integers(0, 10))) * MINUTE
+
+
+@settings(max_examples=60)
+@given(_short_tickets())
+def test_the_changes_are_the_minutes_at_which_the_status_asked_every_minute_changes(
+    found: tuple[Ticket, datetime],
+) -> None:
+    ticket, at = found
+    minutes = 200
+    expected = _reference(ticket, at, minutes)
+    changes = ticket.changes(at, at + minutes * MINUTE)
+    assert {_ceil_minute(c.at) for c in changes} == expected
+    first = ticket.next_change(at)
+    assert first == (changes[0] if changes else None) or (
+        first is not None and first.at > at + minutes * MINUTE and not changes
+    )
+    assert changes == sorted(changes, key=lambda c: c.at)
+    assert all(c.at > at for c in changes)
+    assert all(math.isclose(c.at.timestamp() % 60, 0) or c.what == "at_risk"
+               or c.what == "breach" for c in changes)
+
+
+# -- several warning thresholds ----------------------------------------------------------------
+
+#: warn = [0.5] for the version, [0.25, 0.5] for level "warned", [0.9] for its resolution's
+#: target; the at-risk share 0.75. Targets of 4 hours on a 24x7 clock.
+WARNED = _policy("""
+    version = "1"
+    effective = 2026-01-01
+    at_risk = 0.75
+    warn = [0.5]
+    [calendars.always]
+    preset = "always"
+    tz = "UTC"
+    [levels.plain]
+    reaction = { hours = 4, clock = "always" }
+    [levels.warned]
+    warn = [0.5, 0.25]
+    reaction = { hours = 4, clock = "always" }
+    resolution = { hours = 4, clock = "always", warn = [0.9] }
+""")
+_NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_policy_reads_warn_for_the_version_a_level_and_a_target() -> None:
+    assert WARNED.warn == (0.5,)
+    assert WARNED.level("warned").warn == (0.25, 0.5)
+    assert WARNED.level("warned").targets["resolution"].warn == (0.9,)
+    assert WARNED.level("plain").warn == ()
+
+
+def test_a_clock_warns_at_its_targets_thresholds_else_its_levels_else_the_versions() -> None:
+    """Three hours into 4-hour targets (used 0.75): the reaction at "warned" has reached
+    its level's 0.25 and 0.5 and the at-risk share 0.75; the resolution its target's 0.9
+    not yet, only the at-risk share; at "plain" the version's 0.5 and 0.75."""
+    warned = _ticket(WARNED, _NOON, "warned")
+    status = warned.status(_NOON + timedelta(hours=3))
+    assert status.metric("reaction").warned == (0.25, 0.5, 0.75)
+    assert status.metric("resolution").warned == (0.75,)
+    assert status.metric("reaction").at_risk
+    plain = _ticket(WARNED, _NOON, "plain")
+    assert plain.status(_NOON + timedelta(hours=3)).metric("reaction").warned == (0.5, 0.75)
+    assert plain.status(_NOON + timedelta(hours=1)).metric("reaction").warned == ()
+
+
+def test_the_thresholds_of_a_query_replace_the_policys_and_keep_the_at_risk_share() -> None:
+    ticket = _ticket(WARNED, _NOON, "warned")
+    at = _NOON + timedelta(hours=3)
+    assert ticket.status(at, thresholds=[0.7]).metric("reaction").warned == (0.7, 0.75)
+    assert ticket.status(at, thresholds=[0.7], at_risk=0.5).metric("reaction").warned == (
+        0.5, 0.7)
+    # The reaction's changes from the opening: 0.25 x 4 hours = 1 hour, 0.5 = 2 hours,
+    # 0.75 = 3 hours; the breach after 4.
+    found = ticket.changes(_NOON, _NOON + timedelta(hours=5))
+    assert [(c.at - _NOON, c.what, c.threshold) for c in found if c.metric == "reaction"] == [
+        (timedelta(hours=1), "at_risk", 0.25), (timedelta(hours=2), "at_risk", 0.5),
+        (timedelta(hours=3), "at_risk", 0.75),
+        (timedelta(hours=4, microseconds=1), "breach", None),
+    ]
+    found = ticket.changes(_NOON, _NOON + timedelta(hours=5), thresholds=[0.1])
+    assert [c.threshold for c in found if c.metric == "resolution"] == [0.1, 0.75, None]
+
+
+def test_a_tickets_own_thresholds_replace_the_policys() -> None:
+    ticket = Ticket("T-1", WARNED, thresholds=[0.6])
+    ticket.record(Event("T-1", _NOON, "opened", level="warned"))
+    assert ticket.status(_NOON + timedelta(hours=3)).metric("reaction").warned == (0.6, 0.75)
+
+
+def test_a_paused_or_met_clock_has_reached_no_warning() -> None:
+    ticket = _ticket(WARNED, _NOON, "warned", (_NOON + timedelta(hours=3), "responded"))
+    assert ticket.status(_NOON + timedelta(hours=3)).metric("reaction").warned == ()
+
+
+def test_a_policy_with_a_bad_warn_is_refused_naming_the_key() -> None:
+    for bad, where in (("warn = [0.5, 1.5]", "warn"), ("warn = 0.5", "warn"),
+                       ("warn = []", "warn")):
+        with pytest.raises(PolicyError, match=rf"{where}.*above 0, at most 1"):
+            _policy(f"""
+                version = "1"
+                effective = 2026-01-01
+                {bad}
+                [levels.a]
+                reaction = {{ hours = 4, clock = "always" }}
+                [calendars.always]
+                preset = "always"
+            """)
+    with pytest.raises(PolicyError, match=r"levels\.a\.reaction\.warn"):
+        _policy("""
+            version = "1"
+            effective = 2026-01-01
+            [calendars.always]
+            preset = "always"
+            [levels.a]
+            reaction = { hours = 4, clock = "always", warn = [true] }
+        """)
+
+
+# -- the governing terms in one call ---------------------------------------------------------
+
+#: Version 2 takes effect on 2027-01-01 in the desk's zone, Moscow (UTC+3); Acme has a
+#: contract signed in 2026 with a 24x7 emergency agreement.
+VERSIONS = parse_policy(tomllib.loads(textwrap.dedent("""
+    [customers.commercial]
+    [calendars.desk]
+    tz = "Europe/Moscow"
+    hours = "09:00-18:00"
+    [calendars.always]
+    preset = "always"
+    tz = "Europe/Moscow"
+    [[versions]]
+    version = "1"
+    effective = 2026-01-01
+    [versions.levels.standard]
+    reaction = { hours = 8, clock = "desk" }
+    [versions.levels.emergency]
+    reaction = { hours = 2, clock = { business = "desk", 24x7 = "always" } }
+    [[versions]]
+    version = "2"
+    effective = 2027-01-01
+    [versions.levels.standard]
+    reaction = { hours = 4, clock = "desk" }
+    [versions.levels.emergency]
+    reaction = { hours = 1, clock = { business = "desk", 24x7 = "always" } }
+    [contracts.Acme]
+    kind = "commercial"
+    signed = 2026-06-01
+    emergency = "24x7"
+""")), "versions.toml")
+
+
+def test_a_governed_ticket_takes_the_version_of_its_opening_day_in_the_desks_zone() -> None:
+    """2027-01-01 06:30 in Moscow is 2026-12-31 22:30 in New York: the same instant, and
+    the desk's day is 2027-01-01, version 2, whatever the offset it is written with."""
+    assert isinstance(VERSIONS, RegulationVersions)
+    moscow = datetime(2027, 1, 1, 6, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    for opened in (moscow, moscow.astimezone(NEW_YORK), moscow.astimezone(UTC)):
+        ticket = Ticket.governed("T-1", VERSIONS, opened=opened)
+        assert ticket.regulation.version == "2"
+        assert ticket.contract is None
+    before = datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Europe/Moscow"))
+    assert Ticket.governed("T-1", VERSIONS, opened=before.astimezone(ZoneInfo("Asia/Tokyo"))
+                           ).regulation.version == "1"
+
+
+def test_a_governed_ticket_of_a_customer_with_a_contract_takes_its_terms() -> None:
+    """Acme signed in 2026: version 1 even for a ticket of 2027, and its 24x7 coverage."""
+    opened = datetime(2027, 3, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    ticket = Ticket.governed("T-1", VERSIONS, opened=opened, customer="Acme")
+    assert ticket.regulation.version == "1"
+    assert ticket.contract is not None
+    assert ticket.contract.customer == "Acme"
+    assert ticket.coverage == "24x7"
+    ticket.record(Event("T-1", opened, "opened", level="emergency", customer="Acme"))
+    # 2 hours on the 24x7 clock.
+    assert ticket.status(opened).metric("reaction").deadline == opened + timedelta(hours=2)
+    other = Ticket.governed("T-2", VERSIONS, opened=opened, signed=datetime(2026, 2, 1).date(),
+                            coverage="business")
+    assert (other.regulation.version, other.contract, other.coverage) == ("1", None,
+                                                                          "business")
+
+
+# -- store and restore -------------------------------------------------------------------------
+
+
+def test_a_stored_ticket_restores_with_its_terms_events_and_zones() -> None:
+    opened = datetime(2027, 3, 1, 10, 0, 0, 123456, tzinfo=ZoneInfo("Europe/Moscow"))
+    ticket = Ticket.governed("T-\u202e1", VERSIONS, opened=opened, customer="Acme",
+                             thresholds=[0.5])
+    ticket.record(Event("T-\u202e1", opened, "opened", level="emergency", customer="Acme",
+                        detail="printer \x9b on fire"))
+    ticket.record(Event("T-\u202e1", (opened + timedelta(minutes=5)).astimezone(NEW_YORK),
+                        "responded"))
+    text = ticket.to_json()
+    assert "\u202e" not in text  # the characters a terminal acts on are escaped
+    assert "\\u202e" in text
+    assert "\\u009b" in text
+    back = Ticket.from_json(text, VERSIONS)
+    assert back.events == ticket.events
+    assert [e.at.tzinfo for e in back.events] == [e.at.tzinfo for e in ticket.events]
+    assert [repr(e.at) for e in back.events] == [repr(e.at) for e in ticket.events]
+    assert (back.id, back.regulation, back.contract, back.coverage, back.at_risk,
+            back.thresholds) == (ticket.id, ticket.regulation, ticket.contract,
+                                 ticket.coverage, ticket.at_risk, ticket.thresholds)
+    assert back.to_json() == text
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("not json", "not JSON"),
+    ("[]", "expected an object"),
+    ('{"format": 2, "ticket": "T", "version": "1", "events": []}', "format"),
+    ('{"format": 1, "ticket": "T", "version": "9", "events": []}',
+     r"not a version of the policy \(its versions: '1', '2'\)"),
+    ('{"format": 1, "ticket": "T", "version": "1", "contract": "Zeta", "events": []}',
+     "not a contract of the policy"),
+    ('{"format": 1, "ticket": "T", "version": "1", "events": [], "extra": 1}',
+     "unknown keys"),
+    ('{"format": 1, "ticket": "T", "events": []}', "version: missing"),
+])
+def test_a_stored_ticket_that_cannot_be_restored_is_refused_with_its_reason(
+    text: str, match: str
+) -> None:
+    with pytest.raises(ConfigError, match=match):
+        Ticket.from_json(text, VERSIONS)
+
+
+def test_a_stored_event_in_an_unknown_zone_is_refused() -> None:
+    text = ('{"format": 1, "ticket": "T", "version": "1", "events": [{"at": '
+            '"2026-03-01T10:00:00+03:00", "kind": "opened", "level": "standard", '
+            '"tz": "Mars/Olympus"}]}')
+    with pytest.raises(EventError, match="'Mars/Olympus' is not an IANA zone name"):
+        Ticket.from_json(text, VERSIONS)
+
+
+_ZONES = st.sampled_from([UTC, BERLIN, NEW_YORK, ZoneInfo("Asia/Kolkata"),
+                          ZoneInfo("Europe/Moscow")])
+
+
+@st.composite
+def _stored_tickets(draw: st.DrawFn) -> Ticket:
+    policy = SHORT[draw(st.sampled_from(sorted(SHORT)))]
+    ticket = Ticket("S-1", policy, thresholds=draw(st.none() | st.just([0.3, 0.6])))
+    us = draw(st.integers(0, 3 * 3_600_000_000))
+    ticket.record(Event("S-1", (_DAY + timedelta(microseconds=us)).astimezone(draw(_ZONES)),
+                        "opened", level=draw(st.sampled_from(["a", "b"])),
+                        detail=draw(st.none() | st.text(max_size=5))))
+    for _ in range(draw(st.integers(0, 6))):
+        us += draw(st.integers(0, 900_000_000))
+        kind = draw(st.sampled_from(_KINDS))
+        level = draw(st.sampled_from(["a", "b"])) if kind == "level_changed" else None
+        at = (_DAY + timedelta(microseconds=us)).astimezone(draw(_ZONES))
+        ticket.record(Event("S-1", at, kind, level=level))
+    return ticket
+
+
+@given(_stored_tickets(), st.lists(st.integers(0, 8 * 3_600_000_000), min_size=1,
+                                   max_size=4))
+def test_a_ticket_round_trips_through_json_with_the_same_events_and_statuses(
+    ticket: Ticket, instants: list[int]
+) -> None:
+    back = Ticket.from_json(ticket.to_json(), ticket.regulation)
+    assert back.events == ticket.events
+    assert [repr(e.at) for e in back.events] == [repr(e.at) for e in ticket.events]
+    opened = ticket.events[0].at
+    for us in instants:
+        at = opened + timedelta(microseconds=us)
+        assert back.status(at) == ticket.status(at)
+        assert back.next_change(at) == ticket.next_change(at)
