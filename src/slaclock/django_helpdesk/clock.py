@@ -8,7 +8,7 @@ test, a replay) says the instant rather than patching the clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,22 +25,21 @@ from slaclock.django_helpdesk.conf import Setup, setup
 from slaclock.django_helpdesk.events import helpdesk_events, ticket_id
 from slaclock.django_helpdesk.models import SlaState
 from slaclock.logs import working_hours
-from slaclock.policy import governing
 
 __all__ = [
     "Computed",
     "SlaWarning",
     "compute",
     "due_states",
+    "due_warnings",
+    "next_warning",
     "queue_report",
     "refresh",
     "tick",
-    "warnings_of",
 ]
 
 log = logging.getLogger(__name__)
 
-_ONE_US = timedelta(microseconds=1)
 
 
 @attrs.frozen
@@ -61,8 +60,8 @@ class Computed:
 
 
 def _sla_ticket(ticket: Any, conf: Setup) -> Ticket:
-    terms = governing(conf.versions, ticket.created)
-    sla = Ticket(ticket_id(ticket), terms.regulation, terms.coverage, contract=terms.contract)
+    sla = Ticket.governed(ticket_id(ticket), conf.versions, opened=ticket.created,
+                          thresholds=conf.warn)
     for event in helpdesk_events(ticket, conf=conf):
         sla.record(event)
     return sla
@@ -94,11 +93,13 @@ class SlaWarning:
     breached.
 
     Attributes:
-        at: when it falls due (the instant the share is used, or the breach); for a
-            share already used when it was found, the instant asked.
+        at: when it falls due (the first instant the ticket's status shows the share
+            used, or the breach); for one already due when it was found, the instant
+            asked.
         metric: the clock's metric.
         cycle: the clock's cycle.
-        what: ``"at_risk"`` or ``"breach"``.
+        what: ``"at_risk"`` or ``"breach"`` (or ``"look_again"``: a timer that only
+            says when to look again, far ahead).
         share: the share of the target, for ``"at_risk"``.
         deadline: the clock's deadline.
     """
@@ -113,52 +114,51 @@ class SlaWarning:
     @property
     def key(self) -> str:
         """``metric:cycle:at_risk:share`` or ``metric:cycle:breach``: sent once each."""
-        tail = f"at_risk:{self.share:g}" if self.what == "at_risk" else "breach"
+        tail = f"at_risk:{self.share:g}" if self.what == "at_risk" else self.what
         return f"{self.metric}:{self.cycle}:{tail}"
 
 
-def warnings_of(sla: Ticket, status: TicketStatus, shares: Sequence[float]) -> list[SlaWarning]:
-    """Every warning of ``status``'s clocks still counting (running, or breached and not
-    yet met), due (``at <= status.at``) or to come, by instant.
-
-    A running clock warns at each share of its target (the instant it will have used it
-    on its calendar, counting from ``status.at``) and breaches one microsecond past its
-    deadline, the first instant its status says so (for the policy's ``working_time``
-    breach rule, a deadline already passed: one microsecond past the desk's next
-    opening); a breached clock warns of its breach only. A paused clock waits for an
-    event: nothing of it falls due.
-    """
-    now = status.at
+def due_warnings(status: TicketStatus) -> list[SlaWarning]:
+    """The warnings ``status`` shows are due: each threshold a running clock has reached
+    (:attr:`MetricStatus.warned <slaclock.MetricStatus.warned>`), and the breach of a
+    clock still counting past its target (breached and not yet met). A breached clock
+    warns of its breach only."""
     found: list[SlaWarning] = []
     for m in status.metrics:
-        if m.target is None or m.elapsed is None:
-            continue
         if m.state == "breached" and m.met_at is None:
-            at = m.breached_at or now
-            found.append(SlaWarning(min(at, now), m.metric, m.cycle, "breach", None, m.deadline))
-            continue
-        if m.state != "running":
-            continue
-        calendar = _calendar(sla, m.clock)
-        for share in shares:
-            need = m.target * share - m.elapsed
-            at = now if need <= timedelta(0) else calendar.add(now, need)
-            found.append(SlaWarning(at, m.metric, m.cycle, "at_risk", share, m.deadline))
-        deadline = m.deadline
-        if deadline is not None and deadline >= now:
-            at = deadline + _ONE_US
-        else:  # the working_time rule: breached once it counts working time past it
-            at = calendar.next_open(now) + _ONE_US
-        found.append(SlaWarning(at, m.metric, m.cycle, "breach", None, m.deadline))
-    return sorted(found, key=lambda w: (w.at, w.key))
+            found.append(SlaWarning(status.at, m.metric, m.cycle, "breach", None, m.deadline))
+        elif m.state == "running":
+            found.extend(SlaWarning(status.at, m.metric, m.cycle, "at_risk", share, m.deadline)
+                         for share in m.warned)
+    return found
 
 
-def _calendar(sla: Ticket, name: str | None) -> Any:
-    contract = sla.contract
-    name = name or ""
-    if contract is not None and name in contract.calendars:
-        return contract.calendars[name]
-    return sla.regulation.calendars[name]
+#: How many changes of a ticket's status :func:`next_warning` looks through (a running
+#: clock on office hours stops and starts twice a working day) before it gives up and lets
+#: the timer come back then.
+_LOOK_AHEAD = 200
+
+
+def next_warning(sla: Ticket, status: TicketStatus, sent: set[str]) -> SlaWarning | None:
+    """The first warning after ``status.at`` not in ``sent``: the first change of the
+    ticket's status with no new event (:meth:`slaclock.Ticket.next_change`) that is a
+    threshold reached or a breach, the clocks' starts and stops passed over; ``None``
+    when no such change can come without an event (every clock paused, met or breached).
+    """
+    deadlines = {(m.metric, m.cycle): m.deadline for m in status.metrics}
+    at = status.at
+    for _ in range(_LOOK_AHEAD):
+        change = sla.next_change(at)
+        if change is None:
+            return None
+        at = change.at
+        if change.what in ("at_risk", "breach"):
+            warning = SlaWarning(change.at, change.metric, change.cycle, change.what,
+                                 change.threshold, deadlines.get((change.metric, change.cycle)))
+            if warning.key not in sent:
+                return warning
+    # Far ahead: look again from there (a timer that finds nothing due sets the next).
+    return SlaWarning(at, "", 0, "look_again", None, None)
 
 
 def refresh(ticket: Any, now: datetime | None = None) -> SlaState:
@@ -190,9 +190,8 @@ def _store(state: SlaState, computed: Computed, now: datetime, conf: Setup) -> l
         state.level, state.state = status.level, status.state
         state.at_risk, state.breached = status.at_risk, status.breached
         state.next_deadline = status.next_deadline
-        coming = [w for w in warnings_of(computed.ticket, status, conf.warn) if w.key not in sent]
-        due = [w for w in coming if w.at <= now]
-        first = coming[0] if coming else None
+        due = [w for w in due_warnings(status) if w.key not in sent]
+        first = due[0] if due else next_warning(computed.ticket, status, sent)
         state.next_change_at = None if first is None else first.at
         state.next_change = "" if first is None else first.key
     state.save()

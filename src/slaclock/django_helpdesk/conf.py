@@ -20,8 +20,8 @@ Setting                            Meaning (default)
                                    rules choose by the ``priority`` field, ``"1"`` to
                                    ``"5"``, and the ``queue`` field, the queue's slug)
 ``SLACLOCK_WARN``                  the used shares of a target at which a warning goes
-                                   out, each once per clock (default: the policy's
-                                   ``at_risk``)
+                                   out, each once per clock, besides the policy's
+                                   ``at_risk`` (default: the policy's ``warn`` lists)
 ``SLACLOCK_WARNING_RECIPIENTS``    addresses that get every warning, besides the
                                    ticket's assignee (default: none)
 ``SLACLOCK_OPENING_WINDOW``        seconds after a ticket's creation within which its
@@ -65,7 +65,8 @@ class Setup:
         statuses: django-helpdesk status number to the policy's status name.
         on_hold: the policy's status of a ticket on hold, or ``None``.
         levels: priority to level, set by hand; empty when the policy chooses.
-        warn: the shares of a target at which a warning goes out, ascending.
+        warn: the shares of a target at which a warning goes out besides the at-risk
+            share, ascending; ``None``: the policy's.
         recipients: the addresses that get every warning.
         opening_window: how long after the ticket's creation its first follow-up is its
             opening message.
@@ -75,7 +76,7 @@ class Setup:
     statuses: Mapping[int, str]
     on_hold: str | None
     levels: Mapping[int, str]
-    warn: tuple[float, ...]
+    warn: tuple[float, ...] | None
     recipients: tuple[str, ...]
     opening_window: timedelta
 
@@ -119,9 +120,9 @@ def _statuses(value: object, versions: RegulationVersions) -> dict[int, str]:
     return statuses
 
 
-def _shares(value: object, default: float) -> tuple[float, ...]:
+def _shares(value: object) -> tuple[float, ...] | None:
     if value is None:
-        return (default,)
+        return None
     if (
         not isinstance(value, list | tuple) or not value
         or not all(isinstance(v, int | float) and 0 < v <= 1 for v in value)
@@ -153,7 +154,7 @@ def _read() -> Setup:
         statuses=_statuses(get("SLACLOCK_STATUSES", None), versions),
         on_hold=on_hold,
         levels=levels,
-        warn=_shares(get("SLACLOCK_WARN", None), versions.latest.at_risk),
+        warn=_shares(get("SLACLOCK_WARN", None)),
         recipients=tuple(recipients),
         opening_window=timedelta(seconds=window),
     )
