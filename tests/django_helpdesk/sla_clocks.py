@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
-from helpdesk.models import Ticket
+from django.urls import reverse
+from helpdesk.models import FollowUp, Ticket
 from helpers import at, customer, followup, staff, state_at, ticket, update
 
 from slaclock.django_helpdesk.clock import compute
@@ -91,6 +92,15 @@ class Replies(TestCase):
         first = clock(compute(t, at(4, 12)).status, "first_response")
         assert first.state == "running"
 
+    def test_an_e_mail_from_the_submitter_is_the_customers_reply(self):
+        t = ticket(at(4, 9))
+        # django-helpdesk's e-mail reader: public, no user, the message's id kept.
+        FollowUp.objects.create(ticket=t, date=at(4, 10), comment="Still burning.",
+                                public=True, message_id="<abc@example.org>",
+                                title="E-Mail Received from someone@example.org")
+        events = helpdesk_events(t)
+        assert (events[1].kind, events[1].author) == ("reply", "customer")
+
     def test_a_follow_up_without_a_comment_is_an_action_not_a_message(self):
         t = ticket(at(4, 9))
         followup(t, at(4, 10), comment="", user=staff())  # an assignment, say
@@ -127,14 +137,18 @@ class Statuses(TestCase):
 
     def test_the_on_hold_flag_pauses_the_resolution_clock(self):
         t = ticket(at(4, 9))
-        # As django-helpdesk's hold and unhold views write it.
-        for when, value in ((at(4, 10), True), (at(4, 15), False)):
-            t.on_hold = value
-            t.save()
-            f = followup(t, when, user=staff())
-            f.ticketchange_set.create(field="On Hold", old_value=str(not value),
-                                      new_value=str(value))
+        agent = staff()
+        self.client.force_login(agent)
+        # django-helpdesk's own hold and unhold views, their follow-ups then dated.
+        for name, when in (("helpdesk:hold", at(4, 10)), ("helpdesk:unhold", at(4, 15))):
+            before = set(t.followup_set.values_list("pk", flat=True))
+            self.client.get(reverse(name, args=[t.pk]))
+            t.followup_set.exclude(pk__in=before).update(date=when)
         t.refresh_from_db()
+        events = helpdesk_events(t)
+        assert [(e.kind, e.status) for e in events[1:]] == [
+            ("status", "On hold"), ("status", "Open")
+        ]
         resolution = clock(compute(t, at(4, 16)).status, "resolution")
         assert resolution.elapsed == timedelta(hours=2)  # 09-10 and 15-16
 
