@@ -137,7 +137,7 @@ def helpdesk_events(ticket: Any, *, conf: Setup | None = None) -> list[Event]:
     """
     conf = conf or setup()
     followups: list[Any] = list(
-        FollowUp.objects.filter(ticket=ticket).order_by("date", "id")
+        FollowUp.objects.filter(ticket=ticket).order_by("date", "id").select_related("user")
         .prefetch_related("ticketchange_set")
     )
     changes = [(f, c) for f in followups for c in sorted(f.ticketchange_set.all(),
