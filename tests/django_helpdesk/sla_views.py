@@ -57,6 +57,18 @@ class Pages(TestCase):
         assert 'id="ticketTable"' in text  # django-helpdesk's own list is still there
 
 
+    def test_the_admin_lists_the_sla_states_read_only(self):
+        t = ticket(at(4, 9))
+        boss = staff("boss")
+        boss.is_superuser = True
+        boss.save()
+        self.client.force_login(boss)
+        page = self.client.get(reverse("admin:slaclock_helpdesk_slastate_changelist"))
+        assert page.status_code == 200
+        assert str(t) in page.content.decode()
+        assert self.client.get(reverse("admin:slaclock_helpdesk_slastate_add")).status_code == 403
+
+
 class Report(TestCase):
     def setUp(self):
         agent = staff()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 from django.core import mail
 from django.core.management import call_command
@@ -20,6 +21,7 @@ from django.core.management.base import CommandError
 from django.test import TestCase
 from helpers import at, staff, state_at, ticket, update
 
+from slaclock.django_helpdesk import clock
 from slaclock.django_helpdesk.clock import tick
 from slaclock.django_helpdesk.models import SlaState
 
@@ -48,6 +50,16 @@ class Timer(TestCase):
         # Resolution 40 h: 50 % is 20 h, Monday 8 + Tuesday 8 + Wednesday 4: 13:00.
         assert state.next_change_at == at(6, 13)
         assert state.next_change == "resolution:0:at_risk:0.5"
+
+    def test_a_timer_past_the_look_ahead_says_to_look_again_then(self):
+        t = ticket(at(4, 16))
+        with mock.patch.object(clock, "_LOOK_AHEAD", 1):
+            state = state_at(t, at(4, 16, 30))
+        # The first change is both clocks stopping at 17:00, the desk's closing: no
+        # warning within one change, so the timer comes back then.
+        assert (state.next_change, state.next_change_at) == ("look_again", at(4, 17))
+        assert tick(at(4, 17)) == []
+        assert SlaState.objects.get(ticket=t).next_change_at == at(5, 10)  # 16-17, 9-10
 
     def test_a_paused_clock_sets_no_timer(self):
         t = ticket(at(4, 9))

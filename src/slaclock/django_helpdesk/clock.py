@@ -113,7 +113,10 @@ class SlaWarning:
 
     @property
     def key(self) -> str:
-        """``metric:cycle:at_risk:share`` or ``metric:cycle:breach``: sent once each."""
+        """``metric:cycle:at_risk:share`` or ``metric:cycle:breach``: sent once each
+        (``look_again`` for a timer that only says when to look again)."""
+        if self.what == "look_again":
+            return "look_again"
         tail = f"at_risk:{self.share:g}" if self.what == "at_risk" else self.what
         return f"{self.metric}:{self.cycle}:{tail}"
 
