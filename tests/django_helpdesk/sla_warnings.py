@@ -122,6 +122,14 @@ class Tick(TestCase):
         # Once breached, a clock warns of its breach only.
         assert found == ["first_response:0:breach"]
 
+    def test_a_warning_whose_mail_fails_is_sent_again_at_the_next_tick(self):
+        with mock.patch("slaclock.django_helpdesk.clock.send_mail",
+                        side_effect=OSError("mail server down")), \
+                self.assertLogs("slaclock.django_helpdesk.clock", "ERROR"):
+            assert tick(at(4, 11)) == []
+        assert SlaState.objects.get(ticket=self.ticket).warnings_sent == []
+        assert sent_keys(tick(at(4, 11, 1))) == ["first_response:0:at_risk:0.5"]
+
     def test_the_tick_command_reports_what_it_sent(self):
         out = StringIO()
         call_command("slaclock_sla_tick", "--now", "2026-05-04T13:01:00+00:00", stdout=out)

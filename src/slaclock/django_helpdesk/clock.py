@@ -214,25 +214,36 @@ def tick(now: datetime | None = None) -> list[tuple[int, SlaWarning]]:
     and set each ticket's next timer. Returns the warnings sent, with their ticket's id.
 
     Run it every minute from cron or a periodic task (the ``slaclock_sla_tick``
-    command). A warning with nobody to send it to is recorded as sent.
+    command). A warning with nobody to send it to is recorded as sent. A ticket whose
+    tick fails (its mail server refuses) is logged and tried again at the next tick; the
+    others go on.
     """
     now = now or timezone.now()
     conf = setup()
     sent: list[tuple[int, SlaWarning]] = []
     for state in due_states(now):
-        with transaction.atomic():
-            locked = SlaState.objects.select_for_update().get(pk=state.pk)
-            ticket = state.ticket
-            computed = compute(ticket, now)
-            due = _store(locked, computed, now, conf)
-            if not due:
-                continue
-            for warning in due:
-                _send(ticket, warning, conf, locked)
-                sent.append((ticket.pk, warning))
+        try:
+            sent.extend((state.ticket.pk, w) for w in _tick_one(state, now, conf))
+        except Exception:  # one ticket (its mail, its rows) does not stop the others
+            log.exception("SLA tick of ticket %s failed; it is tried again next tick",
+                          state.ticket.pk)
+    return sent
+
+
+def _tick_one(state: SlaState, now: datetime, conf: Setup) -> list[SlaWarning]:
+    """Refresh one ticket whose timer came, send its warnings due and record them, all in
+    one transaction (a warning whose mail fails is not recorded, and is sent again)."""
+    with transaction.atomic():
+        locked = SlaState.objects.select_for_update().get(pk=state.pk)
+        ticket = state.ticket
+        computed = compute(ticket, now)
+        due = _store(locked, computed, now, conf)
+        for warning in due:
+            _send(ticket, warning, conf, locked)
+        if due:
             locked.warnings_sent = [*locked.warnings_sent, *(w.key for w in due)]
             _store(locked, computed, now, conf)
-    return sent
+        return due
 
 
 def _send(ticket: Any, warning: SlaWarning, conf: Setup, state: SlaState) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import Q
 
 from slaclock.django_helpdesk.clock import compute
 from slaclock.django_helpdesk.conf import setup
@@ -15,6 +16,9 @@ from slaclock.django_helpdesk.models import SlaState
 from slaclock.logs import working_hours
 
 register = template.Library()
+
+#: How many tickets the watch list shows at most.
+WATCH_ROWS = 100
 
 #: The words a clock's state is shown with.
 STATE_WORDS = {
@@ -56,12 +60,11 @@ def slaclock_status(ticket: Any) -> dict[str, Any]:
 @register.inclusion_tag("slaclock_helpdesk/watch.html")
 def slaclock_watch(queues: Any = None) -> dict[str, Any]:
     """The open tickets of ``queues`` (all when ``None``) whose stored SLA state is at
-    risk or breached, earliest deadline first."""
-    states = SlaState.objects.filter(status_json__gt="").exclude(
+    risk or breached, earliest deadline first (the first ``WATCH_ROWS``)."""
+    states = SlaState.objects.filter(Q(at_risk=True) | Q(breached=True)).exclude(
         state__in=("resolved", "closed")
     ).select_related("ticket", "ticket__queue")
     if queues is not None:
         states = states.filter(ticket__queue__in=list(queues))
-    found = [s for s in states.order_by("next_deadline", "ticket_id") if s.at_risk or s.breached]
     setup()  # a misconfiguration shows here, not as an empty list
-    return {"states": found}
+    return {"states": list(states.order_by("next_deadline", "ticket_id")[:WATCH_ROWS])}
