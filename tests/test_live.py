@@ -8,6 +8,7 @@ every minute, on small random tickets whose calendar opens for short spans.
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 import tomllib
@@ -15,6 +16,8 @@ import warnings
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import attrs
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -649,3 +652,245 @@ def test_a_ticket_round_trips_through_json_with_the_same_events_and_statuses(
         at = opened + timedelta(microseconds=us)
         assert back.status(at) == ticket.status(at)
         assert back.next_change(at) == ticket.next_change(at)
+
+
+# -- the view a web page shows ----------------------------------------------------------------
+
+
+def _schema() -> dict[str, object]:
+    from importlib import resources
+    text = resources.files("slaclock").joinpath("data/schemas/ticket-view.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+def _validator() -> jsonschema.protocols.Validator:
+    schema = _schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+VALIDATOR = _validator()
+
+
+def test_the_view_of_a_ticket_worked_by_hand_keeps_its_keys_and_values() -> None:
+    """Thursday 2026-12-03 on the 09:00-18:00 desk: a 2-hour reaction opened at 17:20,
+    seen at 17:50. Elapsed 30 minutes (1,800,000 ms), 90 left (5,400,000 ms), used 0.25;
+    due at Friday 10:20 (40 minutes on Thursday, 80 on Friday from 09:00); the
+    next change is Thursday's closing. The level sets no resolution: not applicable."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 17, 20, tzinfo=BERLIN), "standard")
+    view = ticket.status(datetime(2026, 12, 3, 17, 50, tzinfo=BERLIN)).view()
+    thirty = {"millis": 1_800_000, "text": "30m"}
+    assert view == {
+        "format": 1,
+        "ticket": "T-1",
+        "at": "2026-12-03T17:50:00+01:00",
+        "level": "standard",
+        "level_title": "standard",
+        "coverage": None,
+        "state": "open",
+        "opened": "2026-12-03T17:20:00+01:00",
+        "customer": None,
+        "critical": False,
+        "at_risk": False,
+        "breached": False,
+        "next_due": {"metric": "reaction", "cycle": 0,
+                     "breach_time": "2026-12-04T10:20:00+01:00"},
+        "next_change": {"at": "2026-12-03T18:00:00+01:00", "metric": "reaction", "cycle": 0,
+                        "what": "stops", "threshold": None},
+        "metrics": [
+            {
+                "name": "reaction",
+                "title": "Reaction",
+                "clock": "desk",
+                "within_calendar_hours": True,
+                "goal": {"millis": 7_200_000, "text": "2h 00m"},
+                "completed_cycles": [],
+                "ongoing_cycle": {
+                    "cycle": 0,
+                    "state": "running",
+                    "start": "2026-12-03T17:20:00+01:00",
+                    "goal": {"millis": 7_200_000, "text": "2h 00m"},
+                    "elapsed": thirty,
+                    "actual_elapsed": thirty,
+                    "remaining": {"millis": 5_400_000, "text": "1h 30m"},
+                    "breach_time": "2026-12-04T10:20:00+01:00",
+                    "original_breach_time": "2026-12-04T10:20:00+01:00",
+                    "breached": False,
+                    "breached_at": None,
+                    "met_at": None,
+                    "paused": False,
+                    "counting": True,
+                    "within_calendar_hours": True,
+                    "used": 0.25,
+                    "percentage": 25.0,
+                    "at_risk": False,
+                    "warned": [],
+                },
+            },
+            {
+                "name": "resolution",
+                "title": "Resolution",
+                "clock": None,
+                "within_calendar_hours": None,
+                "goal": None,
+                "completed_cycles": [{
+                    "cycle": 0,
+                    "state": "not_applicable",
+                    "start": "2026-12-03T17:20:00+01:00",
+                    "goal": None,
+                    "elapsed": None,
+                    "actual_elapsed": thirty,
+                    "remaining": None,
+                    "breach_time": None,
+                    "original_breach_time": None,
+                    "breached": False,
+                    "breached_at": None,
+                    "met_at": None,
+                    "paused": False,
+                    "counting": False,
+                    "within_calendar_hours": None,
+                    "used": None,
+                    "percentage": None,
+                    "at_risk": False,
+                    "warned": [],
+                }],
+                "ongoing_cycle": None,
+            },
+        ],
+    }
+    VALIDATOR.validate(view)
+
+
+def test_a_paused_cycle_shows_paused_its_original_breach_time_and_its_wall_clock_time() -> None:
+    """An 8-hour resolution from 10:00, paused at 11:00 (the desk waits), seen at 15:00:
+    1 hour elapsed, 5 hours of wall-clock time; as if it resumed now, 7 hours left: 3
+    until 18:00 and 4 on Friday from 09:00, due at 13:00; the original breach time, from
+    the start with nothing paused, 18:00."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "paused",
+                     (datetime(2026, 12, 3, 11, 0, tzinfo=BERLIN), "waiting"))
+    view = ticket.status(datetime(2026, 12, 3, 15, 0, tzinfo=BERLIN)).view()
+    (resolution,) = [m for m in view["metrics"] if m["name"] == "resolution"]
+    cycle = resolution["ongoing_cycle"]
+    assert (cycle["state"], cycle["paused"], cycle["counting"]) == ("paused", True, False)
+    assert cycle["elapsed"] == {"millis": 3_600_000, "text": "1h 00m"}
+    assert cycle["actual_elapsed"] == {"millis": 18_000_000, "text": "5h 00m"}
+    assert cycle["breach_time"] == "2026-12-04T13:00:00+01:00"
+    assert cycle["original_breach_time"] == "2026-12-03T18:00:00+01:00"
+    assert view["next_change"] is None
+    VALIDATOR.validate(view)
+
+
+def test_the_cycles_of_a_next_reaction_are_completed_and_ongoing() -> None:
+    """Two customer replies, the first answered: next reaction cycle 1 is met
+    (completed), cycle 2 runs (ongoing)."""
+    t0 = datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN)
+    ticket = _ticket(DESK, t0, "standard", (t0 + timedelta(minutes=5), "responded"),
+                     (t0 + timedelta(minutes=10), "customer_replied"),
+                     (t0 + timedelta(minutes=20), "responded"),
+                     (t0 + timedelta(minutes=30), "customer_replied"))
+    view = ticket.status(t0 + timedelta(minutes=45)).view()
+    (nxt,) = [m for m in view["metrics"] if m["name"] == "next_reaction"]
+    assert [c["cycle"] for c in nxt["completed_cycles"]] == [1]
+    assert nxt["completed_cycles"][0]["met_at"] == "2026-12-03T10:20:00+01:00"
+    assert nxt["ongoing_cycle"]["cycle"] == 2
+    assert nxt["ongoing_cycle"]["elapsed"]["millis"] == 15 * 60_000
+    VALIDATOR.validate(view)
+
+
+def test_a_view_of_an_overdue_clock_writes_negative_milliseconds_and_text() -> None:
+    """A 1-hour reaction from 10:00, seen at 11:07:30: 7.5 minutes overdue, -450,000 ms,
+    written -7m (whole minutes toward zero)."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent")
+    view = ticket.status(datetime(2026, 12, 3, 11, 7, 30, tzinfo=BERLIN)).view()
+    cycle = view["metrics"][0]["ongoing_cycle"]
+    assert cycle["remaining"] == {"millis": -450_000, "text": "-7m"}
+    assert cycle["breached"] is True
+    assert cycle["breached_at"] == "2026-12-03T11:00:00+01:00"
+    assert view["breached"] is True
+    VALIDATOR.validate(view)
+
+
+def test_a_view_made_without_its_ticket_gives_names_and_nulls() -> None:
+    """A status not made by Ticket.status (here a copy, as a report's replay makes them)
+    has no ticket to read: the metric names as titles, no calendar hours, no next
+    change."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent")
+    status = attrs.evolve(ticket.status(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)))
+    view = status.view()
+    assert view["next_change"] is None
+    assert view["metrics"][0]["title"] == "reaction"
+    assert view["metrics"][0]["within_calendar_hours"] is None
+    assert view["metrics"][0]["ongoing_cycle"]["counting"] is True
+    VALIDATOR.validate(view)
+
+
+def test_the_view_json_escapes_what_a_terminal_acts_on() -> None:
+    ticket = Ticket("T-\u202e\x9b", DESK)
+    ticket.record(Event("T-\u202e\x9b", datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN),
+                        "opened", level="urgent"))
+    status = ticket.status(datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN))
+    text = status.view_json()
+    assert "\\u202e\\u009b" in text
+    assert json.loads(text) == status.view()
+
+
+@settings(max_examples=40)
+@given(_stored_tickets(), st.integers(0, 8 * 3_600_000_000))
+def test_every_view_is_valid_against_the_shipped_schema(ticket: Ticket, us: int) -> None:
+    status = ticket.status(ticket.events[0].at + timedelta(microseconds=us))
+    VALIDATOR.validate(status.view())
+    VALIDATOR.validate(attrs.evolve(status).view())
+
+
+# -- incremental recording -------------------------------------------------------------------
+
+
+@st.composite
+def _arrivals(draw: st.DrawFn) -> tuple[Regulation, list[Event], list[int]]:
+    """Events of one ticket in the order a plugin hears of them: mostly in order, some
+    late (earlier than events already heard), and the instants (minutes after the day's
+    start) at which the plugin asks the status after each."""
+    policy = SHORT[draw(st.sampled_from(sorted(SHORT)))]
+    opened = draw(st.integers(0, 60))
+    events = [Event("I-1", _DAY + opened * MINUTE, "opened",
+                    level=draw(st.sampled_from(["a", "b"])))]
+    minute = opened
+    for _ in range(draw(st.integers(1, 10))):
+        late = draw(st.booleans()) and draw(st.booleans())
+        at = draw(st.integers(opened, minute)) if late else minute + draw(st.integers(0, 15))
+        minute = max(minute, at)
+        kind = draw(st.sampled_from(_KINDS))
+        level = draw(st.sampled_from(["a", "b"])) if kind == "level_changed" else None
+        events.append(Event("I-1", _DAY + at * MINUTE, kind, level=level))
+    asked = [draw(st.integers(opened, minute + 30)) for _ in events]
+    return policy, events, asked
+
+
+@given(_arrivals())
+def test_recording_as_events_come_counts_what_a_full_replay_counts(
+    found: tuple[Regulation, list[Event], list[int]],
+) -> None:
+    policy, events, asked = found
+    live = Ticket("I-1", policy)
+    for i, (event, minute) in enumerate(zip(events, asked, strict=True)):
+        live.record(event)
+        at = _DAY + minute * MINUTE
+        replayed = Ticket("I-1", policy)
+        for earlier in events[: i + 1]:
+            replayed.record(earlier)
+        for when in (event.at, at):
+            assert live.status(when) == replayed.status(when)
+            assert live.next_change(when) == replayed.next_change(when)
+
+
+def test_a_late_event_drops_the_kept_walk_and_the_status_counts_it() -> None:
+    """Opened 10:00 (urgent, 1 hour), the status asked at 10:30 (the walk kept); then the
+    desk's reply of 10:10 arrives late: the reaction is met at 10:10."""
+    ticket = _ticket(DESK, datetime(2026, 12, 3, 10, 0, tzinfo=BERLIN), "urgent",
+                     (datetime(2026, 12, 3, 10, 20, tzinfo=BERLIN), "customer_replied"))
+    at = datetime(2026, 12, 3, 10, 30, tzinfo=BERLIN)
+    assert ticket.status(at).metric("reaction").state == "running"
+    ticket.record(Event("T-1", datetime(2026, 12, 3, 10, 10, tzinfo=BERLIN), "responded"))
+    assert ticket.status(at).metric("reaction").met_at == datetime(2026, 12, 3, 10, 10,
+                                                                   tzinfo=BERLIN)

@@ -110,6 +110,14 @@ class Ticket:
         self._events: list[tuple[tuple[Any, ...], Happening]] = []
         self._opened: Happening | None = None
         self._opened_us = 0
+        #: The walk of the first k events, and k: extended when events come at its end,
+        #: dropped when one comes before it (:meth:`_walk_to`).
+        self._walked: tuple[Walk, int] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_walked"] = None  # a cache: not pickled (it holds the ticket itself)
+        return state
 
     def __repr__(self) -> str:
         return f"Ticket({self.id!r}, {len(self._events)} events)"
@@ -271,6 +279,9 @@ class Ticket:
                 event,
             )
         events.insert(at, (key, event))
+        walked = self._walked
+        if walked is not None and at < walked[1]:
+            self._walked = None  # an event before the end of the walk: walk again
         if creates:
             self._opened = event
             self._opened_us = key[0]
@@ -314,7 +325,9 @@ class Ticket:
             ConfigError: for an ``at_risk`` share or a threshold outside (0, 1].
         """
         warn = None if thresholds is None else shares_of(thresholds)
-        return self._status(at, to_us(at, "at"), at_risk, None, warn)
+        status = self._status(at, to_us(at, "at"), at_risk, None, warn)
+        object.__setattr__(status, "_live", (self, warn))
+        return status
 
     def _status(
         self, at: datetime, at_us: int, at_risk: float | None, shapes: Shapes | None,
@@ -387,11 +400,37 @@ class Ticket:
 
     def _walk_to(self, at_us: int, shapes: Shapes | None) -> tuple[Walk, list[int]]:
         """The walk of the events up to ``at_us`` (of an opened ticket), and their
-        instants."""
+        instants.
+
+        Without ``shapes`` (a report's) the ticket keeps the walk of its first k events
+        and extends it when asked about more: a plugin that records an event and asks
+        the status at each event walks each event once. An event recorded before the
+        end of the kept walk drops it (the next status walks from the start); a status
+        asked before its end walks anew and keeps the longer one.
+        """
         times = [key[0] for key, _ in self._events]
         n = bisect_right(times, at_us)
         del times[n:]
-        return (walked(self, n) if shapes is None else shapes.walk(self, n)), times
+        if shapes is not None:
+            return shapes.walk(self, n), times
+        kept = self._walked
+        if kept is None or kept[1] > n:
+            walk = walked(self, n)
+            if kept is None:
+                self._walked = (walk, n)
+            return walk, times
+        walk, k = kept
+        if k < n:
+            events = self._events
+            try:
+                for i in range(k, n):
+                    walk.apply(i, events[i][1])
+            except BaseException:
+                self._walked = None  # applied in part: walk from the start next time
+                raise
+            walk.plan = None  # what every count shares: found again on the longer walk
+            self._walked = (walk, n)
+        return walk, times
 
     def _check(self) -> None:
         """Assert the ticket's invariants (the tests call it after every change)."""
