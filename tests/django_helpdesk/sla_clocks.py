@@ -209,3 +209,12 @@ class Stored(TestCase):
         assert state.at_risk  # 3.5 h of 4 h used, past the policy's 0.75
         assert not state.breached
         assert state.next_deadline == at(4, 13)
+
+    def test_the_stored_view_gives_each_clock_in_milliseconds_and_as_text(self):
+        t = ticket(at(4, 9))
+        view = state_at(t, at(4, 12, 30)).view()
+        first = view["metrics"][0]
+        assert (first["name"], first["title"]) == ("first_response", "First response")
+        # 13:00 - 12:30: 30 minutes, 1,800,000 ms.
+        assert first["ongoing_cycle"]["remaining"] == {"millis": 1_800_000, "text": "30m"}
+        assert view["level_title"] == "3. Normal"

@@ -184,12 +184,13 @@ def _store(state: SlaState, computed: Computed, now: datetime, conf: Setup) -> l
     state.problem = computed.problem
     due: list[SlaWarning] = []
     if status is None or computed.ticket is None:
-        state.status_json = ""
+        state.status_json = state.view_json = ""
         state.level = state.state = state.next_change = ""
         state.at_risk = state.breached = False
         state.next_deadline = state.next_change_at = None
     else:
         state.status_json = status.to_json()
+        state.view_json = status.view_json()
         state.level, state.state = status.level, status.state
         state.at_risk, state.breached = status.at_risk, status.breached
         state.next_deadline = status.next_deadline

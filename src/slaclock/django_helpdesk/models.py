@@ -25,6 +25,9 @@ class SlaState(models.Model):
         at: the instant of the status.
         status_json: :meth:`slaclock.TicketStatus.to_json` at ``at`` (empty when the ticket
             has none: see ``problem``).
+        view_json: :meth:`slaclock.TicketStatus.view_json` at ``at``: what a web view
+            shows, per metric and cycle, durations in milliseconds and as text, by the
+            JSON Schema slaclock ships (empty when the ticket has none).
         level: the level in force.
         state: the ticket's state (``open``, ``on_hold``, ``resolved``, ...).
         at_risk: some running clock had used its at-risk share.
@@ -43,6 +46,7 @@ class SlaState(models.Model):
     )
     at = models.DateTimeField(null=True, blank=True)
     status_json = models.TextField(blank=True, default="")
+    view_json = models.TextField(blank=True, default="")
     level = models.CharField(max_length=200, blank=True, default="")
     state = models.CharField(max_length=20, blank=True, default="")
     at_risk = models.BooleanField(default=False)
@@ -63,3 +67,7 @@ class SlaState(models.Model):
     def status(self) -> dict[str, Any] | None:
         """The stored status as :meth:`slaclock.TicketStatus.as_dict` wrote it, or ``None``."""
         return json.loads(self.status_json) if self.status_json else None
+
+    def view(self) -> dict[str, Any] | None:
+        """The stored view as :meth:`slaclock.TicketStatus.view` made it, or ``None``."""
+        return json.loads(self.view_json) if self.view_json else None

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                     related_name='slaclock_state', serialize=False, to='helpdesk.ticket')),
                 ('at', models.DateTimeField(blank=True, null=True)),
                 ('status_json', models.TextField(blank=True, default='')),
+                ('view_json', models.TextField(blank=True, default='')),
                 ('level', models.CharField(blank=True, default='', max_length=200)),
                 ('state', models.CharField(blank=True, default='', max_length=20)),
                 ('at_risk', models.BooleanField(default=False)),

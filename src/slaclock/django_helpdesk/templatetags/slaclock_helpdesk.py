@@ -5,6 +5,7 @@ their stored states)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -13,7 +14,6 @@ from django.db.models import Q
 from slaclock.django_helpdesk.clock import compute
 from slaclock.django_helpdesk.conf import setup
 from slaclock.django_helpdesk.models import SlaState
-from slaclock.logs import working_hours
 
 register = template.Library()
 
@@ -32,29 +32,32 @@ STATE_WORDS = {
 
 @register.inclusion_tag("slaclock_helpdesk/status.html")
 def slaclock_status(ticket: Any) -> dict[str, Any]:
-    """The ticket's SLA now: its level, and per clock its title, state, deadline,
-    working time left (``5h 07m``, never days) and share of the target used."""
+    """The ticket's SLA now, from :meth:`slaclock.TicketStatus.view`: its level, and per
+    clock (the ongoing cycle, else the last one completed) its title, state, breach time,
+    working time left (``5h 07m``, never days) and share of the goal used."""
     computed = compute(ticket)
     status = computed.status
-    if status is None or computed.ticket is None:
-        return {"problem": computed.problem, "status": None}
-    regulation = computed.ticket.regulation
+    if status is None:
+        return {"problem": computed.problem, "view": None}
+    view = status.view()
     clocks = []
-    for m in status.metrics:
-        definition = regulation.metrics.get(m.metric)
-        title = (definition.title if definition is not None else "") or m.metric
+    for metric in view["metrics"]:
+        cycle = metric["ongoing_cycle"] or (metric["completed_cycles"] or [None])[-1]
+        if cycle is None:
+            continue
+        title = metric["title"] if cycle["cycle"] < 2 else f"{metric['title']} ({cycle['cycle']})"
+        breach = cycle["breach_time"]
         clocks.append({
-            "title": title if m.cycle < 2 else f"{title} ({m.cycle})",
-            "state": m.state,
-            "state_text": STATE_WORDS[m.state] + (" (at risk)" if m.at_risk else ""),
-            "deadline": m.deadline,
-            "remaining": working_hours(m.remaining) if m.met_at is None else "",
-            "used": "" if m.used is None else f"{m.used:.0%}",
-            "at_risk": m.at_risk,
+            "title": title,
+            "state": cycle["state"],
+            "state_text": STATE_WORDS[cycle["state"]] + (" (at risk)" if cycle["at_risk"] else ""),
+            "breach_time": None if breach is None else datetime.fromisoformat(breach),
+            "remaining": "" if cycle["met_at"] or cycle["remaining"] is None
+            else cycle["remaining"]["text"],
+            "percentage": cycle["percentage"],
+            "at_risk": cycle["at_risk"],
         })
-    level = regulation.level(status.level)
-    return {"status": status, "level": level.title or level.key, "clocks": clocks,
-            "problem": ""}
+    return {"view": view, "level": view["level_title"], "clocks": clocks, "problem": ""}
 
 
 @register.inclusion_tag("slaclock_helpdesk/watch.html")
