@@ -202,12 +202,15 @@ def test_closing_a_solved_ticket_is_no_reopening() -> None:
 
 def test_a_priority_change_selects_the_urgent_level_and_counts_from_the_clock_s_start() -> None:
     # Friday 09:00 the priority becomes urgent: next reply 1 h around the clock, counted
-    # from the cycle's start (Thursday 12:00), so it breached at Thursday 13:00.
+    # from the cycle's start (Thursday 12:00), so its deadline was Thursday 13:00, already
+    # past: Zendesk records the breach at the change, Friday 09:00, not back-dated (issue
+    # 22: this test said Thursday 13:00 before, as level_change = "from_start" dates it).
     t = zendesk_ticket(reply(ber(4, 12), "customer"), field(ber(5, 9), priority="urgent"))
     s = t.status(ber(5, 9, 30))
     assert (s.level, s.critical) == ("urgent", True)
     m = clocks(s, "next_reply")[-1]
-    assert (m.state, m.breached_at, m.target, m.clock) == ("breached", ber(4, 13), H, "always")
+    assert (m.state, m.breached_at, m.deadline, m.target, m.clock) == (
+        "breached", ber(5, 9), ber(4, 13), H, "always")
 
 
 def test_level_change_counted_from_the_change_when_the_policy_says_so() -> None:

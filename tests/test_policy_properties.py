@@ -40,10 +40,14 @@ TRIGGERS = (
 @st.composite
 def definitions(draw: st.DrawFn, name: str) -> MetricDefinition:
     some = st.frozensets(st.sampled_from(TRIGGERS), max_size=3)
+    informational = draw(st.integers(0, 4)) == 0  # now and then, promised to no one
     return MetricDefinition(
         name=name,
         start=draw(st.frozensets(st.sampled_from(TRIGGERS), min_size=1, max_size=3)),
-        stop=draw(st.frozensets(st.sampled_from(TRIGGERS), min_size=1, max_size=3)),
+        # An informational metric may have no stop (a pure start).
+        stop=draw(st.frozensets(st.sampled_from(TRIGGERS), min_size=1 - informational,
+                                max_size=3)),
+        informational=informational,
         pause=draw(st.frozensets(st.sampled_from(CATEGORIES), max_size=2)),
         resume=draw(some),
         cancel=draw(some),
@@ -54,19 +58,19 @@ def definitions(draw: st.DrawFn, name: str) -> MetricDefinition:
 
 
 #: The level-change rules the reference knows (``Options.level_change``).
-LEVEL_CHANGES = ("from_start", "from_change")
+LEVEL_CHANGES = ("from_start", "from_start_no_backdate", "from_change")
 
 
 @st.composite
 def policies(draw: st.DrawFn) -> Regulation:
-    """One to three random metrics, two levels (``x``, the default, and ``y``) with random
-    targets (now and then none), and random options."""
+    """One to three random metrics, two levels (``x``, the default, and ``y``, mostly
+    stricter) with random targets (now and then none), and random options."""
     names = ["a", "b", "c"][: draw(st.integers(1, 3))]
     metrics = {n: draw(definitions(n)) for n in names}
 
-    def targets() -> dict[str, Target]:
+    def targets(most: int) -> dict[str, Target]:
         return {
-            n: Target(n, draw(st.integers(1, 40)) * STEP, "office")
+            n: Target(n, draw(st.integers(1, most)) * STEP, "office")
             for n in names if draw(st.integers(0, 4))  # now and then, no target
         }
 
@@ -75,10 +79,13 @@ def policies(draw: st.DrawFn) -> Regulation:
         reply_to_solved=draw(st.sampled_from(["waits", "reopens"])),
         level_change=draw(st.sampled_from(LEVEL_CHANGES)),
         downgrade_keeps_breach=draw(st.booleans()),
+        paused_deadline=draw(st.sampled_from(["projected", "frozen", "hidden"])),
     )
     return Regulation(
         version="1", effective=ORIGIN.date(), calendars={"office": OFFICE},
-        levels={key: Level(key, key, None, targets(), fallbacks={}) for key in ("x", "y")},
+        # y is the stricter level, mostly: raised to it, a clock is often past its target.
+        levels={key: Level(key, key, None, targets(most), fallbacks={})
+                for key, most in (("x", 40), ("y", 8))},
         metrics=metrics, options=options, default_level="x",
     )
 
@@ -188,9 +195,10 @@ def _breach(steps: list[tuple[datetime, timedelta]], target: timedelta, origin: 
 
 
 def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[Any, ...]]:
-    """Each metric's emitted clocks as (name, cycle, state, elapsed, met_at, breached_at),
-    by walking the grid step by step, then judging each clock by the levels in force over
-    its life (the level after all the events of an instant is the one in force from it)."""
+    """Each metric's emitted clocks as (name, cycle, state, elapsed, met_at, breached_at,
+    deadline of a paused clock), by walking the grid step by step, then judging each clock
+    by the levels in force over its life (the level after all the events of an instant is
+    the one in force from it). An informational metric is judged by none."""
     events = sorted(events, key=lambda e: (e.at, _rank(e), e.kind, e.level or "",
                                            e.status or "", e.author or "",
                                            e.category or ""))
@@ -268,6 +276,8 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
             first = max(k for k, (since, _) in enumerate(levels) if since <= start)
             life = [levels[first], *(lv for lv in levels[first + 1:] if lv[0] <= end)]
             judged = range(len(life)) if options.downgrade_keeps_breach else [len(life) - 1]
+            if m.informational:
+                judged = []
             breach = found = None
             for k in judged:
                 since, key = life[k]
@@ -278,7 +288,9 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                 limit = min(at, end, *(life[k + 1][:1] if k + 1 < len(life) else []))
                 b = _breach(cycle["steps"], target.duration, origin, working)
                 if b is not None and b < limit:
-                    breach, found = b, target
+                    # Zendesk's rule: a target already past at the change breaches there.
+                    no_backdate = options.level_change == "from_start_no_backdate"
+                    breach, found = (max(b, since) if no_backdate else b), target
                     break
             final = reg.levels[life[-1][1]].target(name)
             shown = final or found
@@ -302,8 +314,27 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                 state_ = "running"
             if m.cycles:
                 number += 1
+            paused_deadline = None
+            if state_ == "paused":
+                assert final is not None
+                assert elapsed is not None
+                left = final.duration - elapsed
+                steps = cycle["steps"]
+                if left <= timedelta(0):  # used up before the pause: when, by any rule
+                    spent = timedelta(0)
+                    for s, w in steps:
+                        if s >= origin:
+                            if spent + w >= final.duration:
+                                paused_deadline = OFFICE.add(s, final.duration - spent)
+                                break
+                            spent += w
+                elif options.paused_deadline == "projected":  # as if it resumed at ``at``
+                    paused_deadline = OFFICE.add(at, left)
+                elif options.paused_deadline == "frozen":  # as it stood at the pause
+                    paused_deadline = OFFICE.add(steps[-1][0] + STEP if steps else start, left)
             out.append((name, number, state_, elapsed,
-                        cycle["met_at"] if state_ in ("met", "breached") else None, breach))
+                        cycle["met_at"] if state_ in ("met", "breached") else None, breach,
+                        paused_deadline))
     return out
 
 
@@ -318,7 +349,7 @@ def test_the_evaluator_matches_a_step_reference_on_random_policies(
         t.record(event)
     got = [
         (m.metric, m.cycle, m.state, m.elapsed, m.met_at if m.state in ("met", "breached")
-         else None, m.breached_at)
+         else None, m.breached_at, m.deadline if m.state == "paused" else None)
         for m in t.status(at).metrics
     ]
     assert got == reference(events, reg, at)

@@ -125,7 +125,10 @@ class Summary:
         opened = local(counted.opened)
         month = f"{opened.year:04d}-{opened.month:02d}"
         breached = at_risk = open_clock = False
+        unpromised = counted.unpromised
         for c in counted.clocks:
+            if unpromised and c.metric in unpromised:
+                continue  # an informational metric: measured, promised to no one
             state = c.state
             if state == "breached":
                 breached = True

@@ -111,12 +111,14 @@ def _counts(count: ClockCount, cycle: Cycle) -> bool:
 
 def _clock_changes(
     count: ClockCount, cycle: Cycle, schedule: Schedule, at_us: int, working: bool,
+    promised: bool = True,
 ) -> Iterator[_Found]:
     """The changes after ``at_us`` of one clock that counts (:func:`_counts`), in order
-    (ties by :data:`_RANK`)."""
+    (ties by :data:`_RANK`); a clock of an informational metric (not ``promised``) only
+    starts and stops."""
     found: list[_Found] = []
     target_us, elapsed = count.target_us, count.elapsed
-    if count.state == "running" and target_us and elapsed is not None:
+    if count.state == "running" and target_us and elapsed is not None and promised:
         for share in count.thresholds:
             need = _needed(share, target_us)
             if need > elapsed:
@@ -174,8 +176,8 @@ def _changes(
         if count.clock is None or not _counts(count, cycle):
             continue  # paused, met, dropped or without a target: only an event changes it
         schedule = calendars[count.clock]
-        streams.append(_numbered(index, _clock_changes(count, cycle, schedule, at_us,
-                                                       walk.working)))
+        streams.append(_numbered(index, _clock_changes(
+            count, cycle, schedule, at_us, walk.working, count.metric not in counted.unpromised)))
     zone = at.tzinfo
     out: list[Change] = []
     clocks = counted.clocks

@@ -103,14 +103,15 @@ class Counted:
         opened: when the ticket opened, in UTC microseconds.
         head: the ticket's level, coverage, state, criticality and customer.
         clocks: the clocks, in the order of the status's metrics.
+        unpromised: the names of the clocks' informational metrics (promised to no one).
     """
 
-    __slots__ = ("at", "at_text", "clocks", "head", "kept", "opened", "ticket")
+    __slots__ = ("at", "at_text", "clocks", "head", "kept", "opened", "ticket", "unpromised")
 
     def __init__(
         self, ticket: str, at: datetime, opened: int,
         head: tuple[str, str | None, TicketState, bool, str | None], clocks: list[ClockCount],
-        at_text: str | None = None,
+        at_text: str | None = None, unpromised: frozenset[str] = frozenset(),
     ) -> None:
         self.ticket = ticket
         self.at = at
@@ -121,6 +122,8 @@ class Counted:
         self.at_text = at_text
         #: What the walk keeps of its ended cycles (:attr:`Counting.ended`), if it does.
         self.kept: Kept | None = None
+        #: The informational metrics among the clocks (promised to no one).
+        self.unpromised = unpromised
 
     def _writable(self, last: int) -> None:
         """Raise the :class:`HorizonError` :meth:`status` would raise where an instant
@@ -150,6 +153,7 @@ class Counted:
         opened = local_datetime(opened_us, zone)
         metrics = []
         kept = self.kept
+        unpromised = self.unpromised
         for c in self.clocks:
             ended = kept is not None and kept.ids.get(id(c)) is c
             if ended:
@@ -171,6 +175,7 @@ class Counted:
                 c.at_risk, target, c.clock,
                 # The thresholds reached (_warned), the usual one-threshold case inline.
                 (c.thresholds if c.at_risk else ()) if len(c.thresholds) < 2 else _warned(c),
+                c.metric not in unpromised,
             ))
             if ended:
                 assert kept is not None
@@ -210,7 +215,9 @@ def counted_of(status: TicketStatus) -> Counted:
         for m in status.metrics
     ]
     head = (status.level, status.coverage, status.state, status.critical, status.customer)
-    return Counted(status.ticket, status.at, to_us(status.opened), head, clocks)
+    unpromised = frozenset(m.metric for m in status.metrics if not m.promised)
+    return Counted(status.ticket, status.at, to_us(status.opened), head, clocks,
+                   unpromised=unpromised)
 
 
 #: A level in force from an instant on: (since, level, coverage).
@@ -275,8 +282,14 @@ class Counting:
     regulation: Regulation
     calendars: Mapping[str, Schedule]
     from_change: bool
+    #: ``level_change = "from_start_no_backdate"``: a breach is not dated before the change.
+    no_backdate: bool
     working: bool
     keeps_breach: bool
+    #: The policy's ``paused_deadline`` rule.
+    paused_deadline: str
+    #: The informational metrics' names.
+    unpromised: frozenset[str]
     #: The targets found, by level, coverage and metric.
     targets: dict[tuple[int, str | None, str], Found | None]
     #: What every ticket of the walk shares, once a ticket is counted.
@@ -347,7 +360,8 @@ class Counting:
         else:
             at_text = instant_text(at)
             self.last_at = (at, at_text)
-        counted = Counted(ticket, at, times[self.opened], head, counts, at_text)
+        counted = Counted(ticket, at, times[self.opened], head, counts, at_text,
+                          self.unpromised)
         counted.kept = ended
         counted._writable(times[-1])
         return counted
@@ -428,6 +442,7 @@ class Counting:
             for a, b in cycle.spans
         ]
         working = self.working
+        promised = not m.informational
         breached_at: int | None = None
         breach_deadline: int | None = None
         known: tuple[int | None, int | None, int] | None = None
@@ -439,7 +454,7 @@ class Counting:
             if shown is not None:
                 known = walk_spans(shown[1], spans, shown[2], at, start, working)
                 overrun = known[1]
-                if overrun is not None and overrun < (at if at < end else end):
+                if overrun is not None and overrun < (at if at < end else end) and promised:
                     breached_at = overrun
                     breach_deadline = known[0]
         else:
@@ -451,10 +466,13 @@ class Counting:
             from_change = self.from_change
             breach_target: Found | None = None
             walks: dict[tuple[int, int], tuple[int | None, int | None, int]] = {}
-            judged = life if self.keeps_breach else life[-1:]
+            judged = (life if self.keeps_breach else life[-1:]) if promised else []
             offset = len(life) - len(judged)
+            no_backdate = self.no_backdate
             for j, regime in enumerate(judged):
                 i = j + offset
+                if no_backdate and i + 1 < len(life) and life[i + 1][0] == regime[0]:
+                    continue  # one update changed the level twice: the last change judges
                 found = self._target(regime, m.name)
                 if found is None:
                     continue
@@ -466,7 +484,9 @@ class Counting:
                 if i + 1 < len(life):
                     limit = min(limit, life[i + 1][0])
                 if overrun is not None and overrun < limit:
-                    breached_at = overrun
+                    # Not back-dated: a target already past at the change breaches there.
+                    breached_at = (overrun if not no_backdate or overrun >= regime[0]
+                                   else regime[0])
                     breach_target = found
                     breach_deadline = due
                     break
@@ -488,8 +508,14 @@ class Counting:
         deadline, _, elapsed = known
         paused = cycle.end is None and not (spans and spans[-1][1] is None)
         if deadline is None:
-            if cycle.end is None:  # paused: as if it resumed now
-                deadline = _add(schedule, at, target_us - elapsed)
+            if cycle.end is None:  # paused
+                rule = self.paused_deadline
+                if rule == "projected":  # as if it resumed now
+                    deadline = _add(schedule, at, target_us - elapsed)
+                elif rule == "frozen":  # as it stood when it paused
+                    since = spans[-1][1] if spans else start
+                    assert since is not None
+                    deadline = _add(schedule, since, target_us - elapsed)
             elif cycle.outcome == "met":  # as it stood when met
                 deadline = _add(schedule, end, target_us - elapsed)
         if deadline is None and breached_at is not None:  # the deadline that was missed
@@ -522,8 +548,8 @@ class Counting:
                 thresholds = self.lone = (share,)
         return new_count(ClockCount, (
             m.name, number, state, start, deadline, elapsed, target_us, target.duration, used,
-            met_at, breached_at, state == "running" and used >= share,
-            target.clock_name(coverage), thresholds,
+            met_at, breached_at, promised and state == "running" and used >= share,
+            target.clock_name(coverage), thresholds if promised else (),
         ))
 
 

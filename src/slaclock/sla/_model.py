@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 BreachRule = Literal["instant", "working_time"]
-LevelChangeRule = Literal["from_start", "from_change"]
+LevelChangeRule = Literal["from_start", "from_start_no_backdate", "from_change"]
+PausedDeadline = Literal["projected", "frozen", "hidden"]
 ReplyToSolved = Literal["waits", "reopens"]
 
 
@@ -145,6 +146,12 @@ class MetricDefinition:
             leaves it counting from its first start (``False``).
         unless: metrics that, while running, keep a start trigger from starting one.
         target_from: the metric whose target applies when a level sets none for this one.
+        informational: ``True``: measured, promised to no one. Its clocks count (elapsed,
+            used, the deadline at which its target, a goal, runs out) but are never
+            breached nor at risk, reach no warning threshold, and are left out of a
+            ticket's :attr:`~slaclock.TicketStatus.next_deadline` and of a report's
+            compliance; it may have no stop trigger (a pure start, such as Request
+            Tracker's ``Starts``).
     """
 
     name: str
@@ -159,6 +166,7 @@ class MetricDefinition:
     restart: bool = False
     unless: tuple[str, ...] = attrs.field(default=(), converter=names_of)
     target_from: str | None = None
+    informational: bool = False
     #: What each set of facts met so far does to a clock of this metric (the walk's).
     _verdicts: Memo = attrs.field(init=False, factory=Memo, eq=False, repr=False, hash=False)
 
@@ -175,17 +183,26 @@ class Options:
             is in time. The default policy counts working time: the regulation states its
             limits in working hours ("48 рабочих часов").
         level_change: ``"from_start"``: a new level's targets apply to running clocks
-            counted from each clock's own start; ``"from_change"``: counted from the change.
+            counted from each clock's own start, a breach dated where the new target ran
+            out, even before the change (Jira Service Management);
+            ``"from_start_no_backdate"``: counted from the clock's start too, but a target
+            already past at the change is breached at the change (Zendesk: "SLAs do not
+            back-date breach events"); ``"from_change"``: counted from the change.
         downgrade_keeps_breach: whether a breach under a stricter level survives a later
             change to a laxer one.
         reply_to_solved: ``"waits"``: a customer's reply to a solved ticket changes nothing
             until the desk reopens it; ``"reopens"``: it reopens the ticket (owing a reply).
+        paused_deadline: the deadline of a paused clock: ``"projected"`` as if it resumed
+            at the instant asked; ``"frozen"`` as it stood when the clock paused;
+            ``"hidden"``: none while paused (Zammad resets its escalation times in a
+            state that ignores escalation), unless already breached.
     """
 
     breach: BreachRule = "instant"
     level_change: LevelChangeRule = "from_start"
     downgrade_keeps_breach: bool = True
     reply_to_solved: ReplyToSolved = "waits"
+    paused_deadline: PausedDeadline = "projected"
 
 
 @attrs.frozen

@@ -51,13 +51,14 @@ _VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}
 _LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance", "warn"}
 _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
-    "restart", "unless", "target_from",
+    "restart", "unless", "target_from", "informational",
 }
 _OPTION_CHOICES: dict[str, tuple[object, ...]] = {
     "breach": ("instant", "working_time"),
-    "level_change": ("from_start", "from_change"),
+    "level_change": ("from_start", "from_start_no_backdate", "from_change"),
     "downgrade_keeps_breach": (True, False),
     "reply_to_solved": ("waits", "reopens"),
+    "paused_deadline": ("projected", "frozen", "hidden"),
 }
 _CALENDAR_KEYS = {
     "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",
@@ -346,7 +347,7 @@ class PolicyReader:
                         f"unknown status category; one of {', '.join(CATEGORIES)}",
                     )
             base["pause"] = frozenset(categories)
-        for part in ("cycles", "restart"):
+        for part in ("cycles", "restart", "informational"):
             if part in spec:
                 base[part] = self.flag(spec[part], f"{key}.{part}")
         if "unless" in spec:
@@ -357,10 +358,11 @@ class PolicyReader:
         base["title"] = self.text(title, f"{key}.title")
         if not base.get("start"):
             raise self.fail(f"{key}.start", base.get("start"), "a metric needs a start trigger")
-        if not base.get("stop"):
+        if not base.get("stop") and not base.get("informational"):
             raise self.fail(
                 f"{key}.stop", base.get("stop"),
-                "nothing meets this metric: give it stop triggers (e.g. desk_reply)",
+                "nothing meets this metric: give it stop triggers (e.g. desk_reply), or "
+                "set informational = true for a clock measured and promised to no one",
             )
         if base.get("restart") and not base.get("cycles"):
             raise self.fail(

@@ -56,6 +56,10 @@ class MetricStatus:
             it is among them); empty for a clock that is not running. A clock's
             thresholds are the query's, else its ticket's, else its target's ``warn``,
             else its level's, else its policy version's, with the at-risk share.
+        promised: ``False`` for a clock of an informational metric (measured, promised to
+            no one): never breached nor at risk, no thresholds reached, not a ticket's
+            :attr:`~TicketStatus.next_deadline`. Its JSON form says ``"promised": false``;
+            a promised clock's says nothing of it.
     """
 
     metric: str
@@ -72,6 +76,7 @@ class MetricStatus:
     target: timedelta | None
     clock: str | None
     warned: tuple[float, ...] = ()
+    promised: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: instants in ISO 8601 with offset, durations in seconds."""
@@ -89,7 +94,7 @@ class MetricStatus:
             "at_risk": self.at_risk,
             "target": _seconds(self.target),
             "clock": self.clock,
-        }
+        } | ({} if self.promised else {"promised": False})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -153,11 +158,12 @@ class TicketStatus:
 
     @property
     def next_deadline(self) -> datetime | None:
-        """The earliest deadline of a running clock (breached ones included), or ``None``."""
+        """The earliest deadline of a running clock (breached ones included) of a promised
+        metric, or ``None``."""
         found = [
             m.deadline
             for m in self.metrics
-            if m.deadline is not None
+            if m.deadline is not None and m.promised
             and (m.state == "running" or (m.state == "breached" and m.met_at is None))
         ]
         return min(found, default=None)
@@ -168,7 +174,7 @@ class TicketStatus:
         :attr:`metrics` when several share it), or ``None``."""
         due = None
         for m in self.metrics:
-            if m.deadline is not None and (
+            if m.deadline is not None and m.promised and (
                 m.state == "running" or (m.state == "breached" and m.met_at is None)
             ) and (due is None or m.deadline < due.deadline):  # type: ignore[operator]
                 due = m
@@ -330,8 +336,12 @@ def _metric_json(m: MetricStatus, opened: datetime, opened_iso: str) -> str:
         f'"used": {"null" if m.used is None else repr(m.used)}, '
         f'"met_at": {met_at}, "breached_at": {breached_at}, '
         f'"at_risk": {_JSON_BOOL[m.at_risk]}, "target": {_json_seconds(m.target)}, '
-        f'"clock": {_json_or_null(m.clock)}}}'
+        f'"clock": {_json_or_null(m.clock)}{_PROMISED[m.promised]}'
     )
+
+
+#: The end of a clock's JSON: an informational metric's says it is promised to no one.
+_PROMISED = {True: "}", False: ', "promised": false}'}
 
 
 def working_hours(value: timedelta | None) -> str:

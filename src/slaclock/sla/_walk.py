@@ -109,6 +109,10 @@ class Walk(Counting):
         self.inside = inside
         options = regulation.options
         self.from_change = options.level_change == "from_change"
+        self.no_backdate = options.level_change == "from_start_no_backdate"
+        self.paused_deadline = options.paused_deadline
+        self.unpromised = frozenset(
+            m.name for m in regulation.metrics.values() if m.informational)
         self.working = options.breach == "working_time"
         self.keeps_breach = options.downgrade_keeps_breach
         own = ticket.contract.calendars if ticket.contract is not None else None

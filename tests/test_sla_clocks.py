@@ -1,0 +1,352 @@
+"""How the clocks count, as the helpdesks' public definitions say: named scenarios worked
+out by hand (issue 22).
+
+Unless a test says otherwise, the desk works 09:00-17:00 Europe/Berlin, Monday to Friday,
+with no holidays, in the week of Monday 1 June 2026 (CEST, UTC+2). "h" means working
+hours; "always" is the round-the-clock calendar.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+
+from slaclock import Event, PolicyError, Regulation, Ticket, load_policy, report
+from slaclock.policy import parse_policy
+
+BER = ZoneInfo("Europe/Berlin")
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+DOCS = Path(__file__).parent.parent / "docs" / "reference" / "policies"
+
+
+def ber(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 6, day, hour, minute, tzinfo=BER)
+
+
+def policy(text: str) -> Regulation:
+    found = parse_policy(tomllib.loads(textwrap.dedent(text)), "test.toml")
+    assert isinstance(found, Regulation)
+    return found
+
+
+def ticket(reg: Regulation, *events: Event) -> Ticket:
+    t = Ticket("T", reg)
+    for event in events:
+        t.record(event)
+    return t
+
+
+def created(at: datetime, **fields: str) -> Event:
+    return Event("T", at, "created", fields=fields or None)
+
+
+def reply(at: datetime, author: str = "desk") -> Event:
+    return Event("T", at, "reply", author=author)
+
+
+def status(at: datetime, name: str) -> Event:
+    return Event("T", at, "status", status=name)
+
+
+def priority(at: datetime, value: str) -> Event:
+    return Event("T", at, "field", fields={"priority": value})
+
+
+def with_options(reg: Regulation, **options: object) -> Regulation:
+    return attrs.evolve(reg, options=attrs.evolve(reg.options, **options))
+
+
+# -- Zendesk does not back-date a breach ---------------------------------------------------
+#
+# Zendesk help article "About SLA policies and how they work": "If you apply or change an
+# SLA target that is already breached, the breach will be recorded at the time of the
+# update. SLAs do not back-date breach events." The Zendesk-like policy
+# (docs/reference/policies/zendesk-like.toml): normal priority, first reply 8 h of office
+# time; urgent (or high), first reply 1 h round the clock.
+
+ZENDESK = load_policy(DOCS / "zendesk-like.toml")
+assert isinstance(ZENDESK, Regulation)
+
+
+def test_the_zendesk_like_policy_dates_a_breach_already_past_at_the_change() -> None:
+    assert ZENDESK.options.level_change == "from_start_no_backdate"
+
+
+def test_a_priority_raised_after_the_new_target_ran_out_breaches_at_the_update() -> None:
+    """Zendesk, "About SLA policies and how they work": the breach is recorded at the
+    time of the update, not back-dated."""
+    # Opened Monday 10:00 as normal; Monday 14:00 the priority becomes urgent: 1 h round
+    # the clock from the creation ran out at 11:00, before the change; Zendesk records the
+    # breach at the update, 14:00. The deadline shown stays the target's, 11:00; elapsed at
+    # 15:00 is 10:00 -> 15:00 = 5 h round the clock.
+    s = ticket(ZENDESK, created(ber(1, 10), priority="normal"),
+               priority(ber(1, 14), "urgent")).status(ber(1, 15))
+    m = s.metric("first_reply")
+    assert (m.state, m.breached_at, m.deadline, m.elapsed, m.target) == (
+        "breached", ber(1, 14), ber(1, 11), 5 * H, H)
+    # Total resolution: urgent 24 h round the clock from 10:00, Tuesday 10:00: running.
+    r = s.metric("resolution")
+    assert (r.state, r.deadline) == ("running", ber(2, 10))
+
+
+def test_from_start_back_dates_the_same_breach_to_the_new_deadline() -> None:
+    # The same ticket under level_change = "from_start": the breach at 11:00, before the
+    # change was made (what the Zendesk-like policy said before issue 22).
+    reg = with_options(ZENDESK, level_change="from_start")
+    s = ticket(reg, created(ber(1, 10), priority="normal"),
+               priority(ber(1, 14), "urgent")).status(ber(1, 15))
+    assert s.metric("first_reply").breached_at == ber(1, 11)
+
+
+def test_a_priority_raised_before_the_new_deadline_breaches_at_the_deadline() -> None:
+    # Raised at 10:30: the urgent 1 h from 10:00 runs out at 11:00, after the change, so
+    # the clock breaches at 11:00 as the deadline passes, under either rule.
+    events = (created(ber(1, 10), priority="normal"), priority(ber(1, 10, 30), "urgent"))
+    for reg in (ZENDESK, with_options(ZENDESK, level_change="from_start")):
+        m = ticket(reg, *events).status(ber(1, 12)).metric("first_reply")
+        assert (m.state, m.breached_at) == ("breached", ber(1, 11))
+
+
+@pytest.mark.parametrize("reply_first", [True, False])
+def test_one_update_that_raises_the_priority_and_replies_is_judged_whole(
+    reply_first: bool,
+) -> None:
+    """Zendesk judges one ticket update as a whole: the update applies the urgent target
+    (already past) and makes the reply; the breach is recorded at the update, the reply is
+    late. slaclock orders the events of one instant by what they do, and a level change
+    at the instant a clock stops is in force for that clock, whatever the order the two
+    events were recorded in."""
+    # Opened Monday 10:00 as normal; at 14:00 one update makes the priority urgent and
+    # replies: urgent's 1 h from 10:00 ran out at 11:00, so the reply is late, breached
+    # at the update (14:00) and met at 14:00. Elapsed: 10:00 -> 14:00 = 4 h.
+    pair = [reply(ber(1, 14)), priority(ber(1, 14), "urgent")]
+    if not reply_first:
+        pair.reverse()
+    s = ticket(ZENDESK, created(ber(1, 10), priority="normal"), *pair).status(ber(1, 15))
+    m = s.metric("first_reply")
+    assert (m.state, m.met_at, m.breached_at, m.elapsed) == (
+        "breached", ber(1, 14), ber(1, 14), 4 * H)
+
+
+def test_one_update_that_raises_the_priority_and_replies_in_time_is_met() -> None:
+    # At 10:45 the update makes it urgent and replies: the urgent 1 h from 10:00 runs to
+    # 11:00, so the reply is in time (45 min of 1 h).
+    s = ticket(ZENDESK, created(ber(1, 10), priority="normal"), priority(ber(1, 10, 45), "urgent"),
+               reply(ber(1, 10, 45))).status(ber(1, 12))
+    m = s.metric("first_reply")
+    assert (m.state, m.met_at, m.breached_at, m.elapsed) == ("met", ber(1, 10, 45), None, 45 * M)
+
+
+def test_a_breach_under_the_stricter_level_keeps_its_own_instant_after_a_downgrade() -> None:
+    # Opened urgent Monday 10:00: first reply due 11:00, breached then. At 14:00 one update
+    # lowers the priority to normal and replies: the breach, recorded live at 11:00 under
+    # the urgent target, stays dated 11:00 (downgrade_keeps_breach).
+    s = ticket(ZENDESK, created(ber(1, 10), priority="urgent"), priority(ber(1, 14), "normal"),
+               reply(ber(1, 14))).status(ber(1, 15))
+    m = s.metric("first_reply")
+    assert (m.state, m.breached_at, m.met_at) == ("breached", ber(1, 11), ber(1, 14))
+
+
+def test_a_breach_dated_at_the_change_is_dated_there_by_working_time_too() -> None:
+    # Under the working-time breach rule the breach already past at the change is also
+    # recorded at the change: raised at Monday 14:00 (the desk open), the urgent target
+    # had run out at 11:00.
+    reg = with_options(ZENDESK, breach="working_time")
+    m = ticket(reg, created(ber(1, 10), priority="normal"),
+               priority(ber(1, 14), "urgent")).status(ber(1, 15)).metric("first_reply")
+    assert (m.state, m.breached_at) == ("breached", ber(1, 14))
+
+
+def test_the_level_change_options_are_read_and_an_unknown_one_names_them() -> None:
+    text = """
+        version = "1"
+        effective = 2026-01-01
+        default_level = "x"
+        [calendars.office]
+        tz = "Europe/Berlin"
+        hours = "09:00-17:00"
+        [options]
+        level_change = "{}"
+        [levels.x]
+        reaction = {{ hours = 8, clock = "office" }}
+        resolution = {{ hours = 40, clock = "office" }}
+    """
+    assert policy(text.format("from_start_no_backdate")).options.level_change == (
+        "from_start_no_backdate")
+    with pytest.raises(PolicyError, match='"from_start_no_backdate"'):
+        policy(text.format("never"))
+
+
+# -- a paused clock's deadline -------------------------------------------------------------
+#
+# A resolution of 8 h paused while pending. Opened Monday 10:00, pending at 13:00 (3 h
+# used, 5 h left), asked Wednesday 12:00, still pending.
+
+PAUSED = """
+    version = "1"
+    effective = 2026-01-01
+    default_level = "x"
+    [calendars.office]
+    tz = "Europe/Berlin"
+    hours = "09:00-17:00"
+    [statuses]
+    open = "open"
+    pending = "pending"
+    [options]
+    paused_deadline = "{}"
+    [metrics.solution]
+    start = ["created"]
+    stop = ["enter:solved", "enter:closed"]
+    pause = ["pending"]
+    [levels.x]
+    solution = {{ hours = 8, clock = "office" }}
+"""
+
+
+def paused_ticket(choice: str) -> Ticket:
+    return ticket(policy(PAUSED.format(choice)), created(ber(1, 10)), status(ber(1, 13), "pending"))
+
+
+def test_a_paused_deadline_is_projected_from_the_instant_asked_by_default() -> None:
+    # As if it resumed Wednesday 12:00: 5 h more, Wednesday 17:00.
+    m = paused_ticket("projected").status(ber(3, 12)).metric("solution")
+    assert (m.state, m.elapsed, m.deadline) == ("paused", 3 * H, ber(3, 17))
+    assert Regulation.default().options.paused_deadline == "projected"
+
+
+def test_a_frozen_paused_deadline_keeps_the_value_computed_at_the_pause() -> None:
+    # As it stood when the clock paused, Monday 13:00: 4 h to Monday 17:00, then 1 h on
+    # Tuesday, Tuesday 10:00, whenever it is asked.
+    t = paused_ticket("frozen")
+    for at in (ber(1, 14), ber(3, 12)):
+        m = t.status(at).metric("solution")
+        assert (m.state, m.deadline) == ("paused", ber(2, 10))
+
+
+def test_a_hidden_paused_deadline_is_none_while_paused_and_back_on_resume() -> None:
+    """Zammad's escalation (lib/escalation.rb in zammad/zammad): while the ticket is in a
+    state that ignores escalation (pending), its escalation times are reset to none; back
+    in an open state they are computed again with the pause left out."""
+    t = paused_ticket("hidden")
+    assert t.status(ber(3, 12)).metric("solution").deadline is None
+    # Open again Wednesday 12:00: 5 h left from then, Wednesday 17:00 (every option).
+    t.record(status(ber(3, 12), "open"))
+    m = t.status(ber(3, 13)).metric("solution")
+    assert (m.state, m.elapsed, m.deadline) == ("running", 4 * H, ber(3, 17))
+
+
+# -- informational metrics -----------------------------------------------------------------
+#
+# A desk measures its agents' work time (Zendesk's agent work time: the time in New and
+# Open) for its own information, promised to no one, beside a first reply it promises.
+
+INFORMATIONAL = """
+    version = "1"
+    effective = 2026-01-01
+    default_level = "x"
+    at_risk = 0.5
+    [calendars.office]
+    tz = "Europe/Berlin"
+    hours = "09:00-17:00"
+    [statuses]
+    open = "open"
+    pending = "pending"
+    solved = "solved"
+    [metrics.first_reply]
+    like = "zendesk.first_reply_time"
+    [metrics.work]
+    like = "zendesk.agent_work_time"
+    informational = true
+    [levels.x]
+    first_reply = { hours = 8, clock = "office" }
+    work = { hours = 2, clock = "office" }
+"""
+
+
+def test_an_informational_metric_counts_but_never_breaches_nor_is_at_risk() -> None:
+    reg = policy(INFORMATIONAL)
+    assert reg.metrics["work"].informational
+    # Opened Monday 10:00, replied at 11:00, asked Monday 15:00: work counted 10:00 -> 15:00
+    # = 5 h, past its 2 h goal (reached at 12:00, its deadline shown): not breached, not
+    # at risk (at_risk 0.5), used 5/2 = 2.5; the ticket has no deadline left.
+    s = ticket(reg, created(ber(1, 10)), reply(ber(1, 11))).status(ber(1, 15))
+    w = s.metric("work")
+    assert (w.state, w.elapsed, w.breached_at, w.at_risk, w.deadline, w.used, w.promised) == (
+        "running", 5 * H, None, False, ber(1, 12), 2.5, False)
+    assert (s.breached, s.at_risk, s.next_deadline, s.next_due) == (False, False, None, None)
+    assert w.as_dict()["promised"] is False
+    assert "promised" not in s.metric("first_reply").as_dict()
+
+
+def test_an_informational_metric_is_not_the_next_deadline() -> None:
+    # Opened Monday 10:00, asked 10:30: 8 h of office time for the first reply, from
+    # 10:00, is Tuesday 10:00; work's 2 h goal runs out at 12:00, before it, unpromised.
+    s = ticket(policy(INFORMATIONAL), created(ber(1, 10))).status(ber(1, 10, 30))
+    assert s.next_deadline == ber(2, 10)
+    assert s.next_due is not None
+    assert s.next_due.metric == "first_reply"
+    assert s.metric("work").deadline == ber(1, 12)
+
+
+def test_a_report_counts_a_ticket_by_its_promises_alone() -> None:
+    # Replied at 11:00 and solved at 16:00: first reply met; work ran 6 h of its 2 h
+    # goal. The ticket met every promise: met, not breached; the work clock counts in no
+    # metric's met or breached.
+    reg = policy(INFORMATIONAL)
+    events = [created(ber(1, 10)), reply(ber(1, 11)), status(ber(1, 16), "solved")]
+    found = report(events, reg, at=ber(1, 17))
+    assert found.tickets["T"].metric("work").state == "met"
+    counts = found.summary.levels["x"]
+    assert (counts["met"], counts["breached"], counts["in_progress"]) == (1, 0, 0)
+    assert ("x", "work") not in found.summary.metrics
+
+
+# -- a pure start: a clock that nothing meets ----------------------------------------------
+
+
+def test_a_metric_may_start_and_never_stop() -> None:
+    """Request Tracker's SLA (RT::SLA, the levels' Starts): the ticket's Starts date is
+    set from its creation (e.g. 60 business minutes later) and is met by nothing."""
+    reg = policy("""
+        version = "1"
+        effective = 2026-01-01
+        default_level = "x"
+        [calendars.office]
+        tz = "Europe/Berlin"
+        hours = "09:00-17:00"
+        [metrics.starts]
+        start = ["created"]
+        informational = true
+        [levels.x]
+        starts = { minutes = 60, clock = "office" }
+    """)
+    assert reg.metrics["starts"].stop == frozenset()
+    # Opened Monday 16:30: the Starts date is 30 min on Monday and 30 min on Tuesday from
+    # 09:00, Tuesday 09:30. At Tuesday 12:00 the clock still runs: 30 min + 3 h = 3 h 30
+    # min, never met, never breached.
+    m = ticket(reg, created(ber(1, 16, 30))).status(ber(2, 12)).metric("starts")
+    assert (m.state, m.deadline, m.elapsed, m.breached_at) == (
+        "running", ber(2, 9, 30), 3 * H + 30 * M, None)
+
+
+def test_a_promised_metric_without_stop_is_refused_as_before() -> None:
+    with pytest.raises(PolicyError, match="nothing meets this metric"):
+        policy("""
+            version = "1"
+            effective = 2026-01-01
+            default_level = "x"
+            [calendars.office]
+            tz = "Europe/Berlin"
+            hours = "09:00-17:00"
+            [metrics.starts]
+            start = ["created"]
+            [levels.x]
+            starts = { minutes = 60, clock = "office" }
+        """)
