@@ -164,6 +164,23 @@ def test_a_breach_dated_at_the_change_is_dated_there_by_working_time_too() -> No
     assert (m.state, m.breached_at) == ("breached", ber(1, 14))
 
 
+def test_an_update_that_changes_the_level_twice_is_judged_by_the_level_it_leaves() -> None:
+    # Opened Monday 10:00 as normal; at 14:00 one update sets the priority to high and to
+    # normal (two field events at one instant, applied in the order of what they say:
+    # "high" before "normal"). The ticket leaves the update normal, and the urgent target
+    # (1 h, run out at 11:00) never judged the clock: at 15:00 it runs, 5 h of its 8 h.
+    events = (created(ber(1, 10), priority="normal"), priority(ber(1, 14), "high"),
+              priority(ber(1, 14), "normal"))
+    s = ticket(ZENDESK, *events).status(ber(1, 15))
+    m = s.metric("first_reply")
+    assert (s.level, m.state, m.elapsed, m.breached_at) == ("normal", "running", 5 * H, None)
+    # Under "from_start" the urgent level in force for no time still back-dates a breach
+    # to 11:00 (kept after the "downgrade").
+    m = ticket(with_options(ZENDESK, level_change="from_start"), *events).status(
+        ber(1, 15)).metric("first_reply")
+    assert (m.state, m.breached_at) == ("breached", ber(1, 11))
+
+
 def test_the_level_change_options_are_read_and_an_unknown_one_names_them() -> None:
     text = """
         version = "1"
@@ -306,6 +323,16 @@ def test_a_report_counts_a_ticket_by_its_promises_alone() -> None:
     counts = found.summary.levels["x"]
     assert (counts["met"], counts["breached"], counts["in_progress"]) == (1, 0, 0)
     assert ("x", "work") not in found.summary.metrics
+
+
+def test_an_informational_metric_gives_no_warning_nor_breach_change() -> None:
+    # Opened Monday 10:00; from 10:30 to 18:00: first reply (8 h, at risk at 0.5) reaches
+    # 4 h at 14:00; both clocks stop counting at 17:00. Work's goal (2 h) would be half
+    # used at 11:00 and run out at 12:00: no change says so.
+    t = ticket(policy(INFORMATIONAL), created(ber(1, 10)))
+    found = [(c.at, c.metric, c.what) for c in t.changes(ber(1, 10, 30), ber(1, 18))]
+    assert found == [(ber(1, 14), "first_reply", "at_risk"), (ber(1, 17), "first_reply", "stops"),
+                     (ber(1, 17), "work", "stops")]
 
 
 # -- a pure start: a clock that nothing meets ----------------------------------------------
