@@ -377,3 +377,65 @@ def test_a_promised_metric_without_stop_is_refused_as_before() -> None:
             [levels.x]
             starts = { minutes = 60, clock = "office" }
         """)
+
+
+# -- the versions of the shipped Zammad and Request Tracker definitions --------------------
+
+VERSIONS = """
+    version = "1"
+    effective = 2026-01-01
+    default_level = "x"
+    [calendars.office]
+    tz = "Europe/Berlin"
+    hours = "09:00-17:00"
+    [metrics.old]
+    like = "{old}"
+    [metrics.new]
+    like = "{new}"
+    [levels.x]
+    old = {{ hours = {hours}, clock = "office" }}
+    new = {{ hours = {hours}, clock = "office" }}
+"""
+
+
+def test_rt_keep_in_loop_counts_from_the_desk_s_creation_as_request_tracker_does() -> None:
+    """Request Tracker (bestpractical/rt, lib/RT/Action/SLA_SetDue.pm): LastEffectiveAct
+    reads the ticket's Create and Correspond transactions; when the last is an inside
+    actor's, the due date is KeepInLoop's, counted from it: a Create by staff too."""
+    reg = policy(VERSIONS.format(old="rt.keep_in_loop", new="rt.keep_in_loop_from_create",
+                                 hours=4))
+    # The desk creates the ticket Monday 10:00 and says nothing more: KeepInLoop (4 h)
+    # runs from 10:00, due 14:00, breached then; at 15:00, 5 h elapsed. The first
+    # version has no clock (none until a desk reply).
+    s = ticket(reg, Event("T", ber(1, 10), "created", author="desk")).status(ber(1, 15))
+    m = s.metric("new")
+    assert (m.cycle, m.start, m.elapsed, m.deadline, m.breached_at) == (
+        1, ber(1, 10), 5 * H, ber(1, 14), ber(1, 14))
+    assert [c for c in s.metrics if c.metric == "old"] == []
+    # The customer writes back at 15:30: KeepInLoop is no longer owed (Response is).
+    t = ticket(reg, Event("T", ber(1, 10), "created", author="desk"),
+               reply(ber(1, 15, 30), "customer"))
+    assert t.status(ber(1, 16)).metric("new").state == "breached"  # kept: it had breached
+
+
+def test_zammad_update_time_from_customer_counts_from_the_customer_s_oldest_message() -> None:
+    """Zammad (zammad/zammad: lib/escalation.rb computes update_escalation_at from
+    last_contact_customer_at unless Ticket#agent_responded?; the last-contact observer
+    leaves last_contact_customer_at alone on a customer's follow-up before the agent
+    answered, by default)."""
+    reg = policy(VERSIONS.format(old="zammad.update_time",
+                                 new="zammad.update_time_from_customer", hours=2))
+    # The customer opens Monday 10:00 and follows up at 11:00; the agent answers at 13:00.
+    events = (Event("T", ber(1, 10), "created", author="customer"),
+              reply(ber(1, 11), "customer"), reply(ber(1, 13)))
+    s = ticket(reg, *events).status(ber(1, 14))
+    # From the customer's first message: 10:00 -> 13:00 = 3 h of 2 h, breached at 12:00;
+    # the agent's answer starts no clock.
+    new = [c for c in s.metrics if c.metric == "new"]
+    assert [(c.cycle, c.start, c.state, c.breached_at, c.met_at) for c in new] == [
+        (1, ber(1, 10), "breached", ber(1, 12), ber(1, 13))]
+    # The first version starts on any reply, afresh: the follow-up at 11:00, met at 13:00
+    # after exactly 2 h (in time); the agent's answer starts the next, running 1 h.
+    old = [c for c in s.metrics if c.metric == "old"]
+    assert [(c.cycle, c.start, c.state, c.elapsed) for c in old] == [
+        (1, ber(1, 11), "met", 2 * H), (2, ber(1, 13), "running", H)]

@@ -612,8 +612,13 @@ def metric_library() -> Mapping[str, MetricDefinition]:
     ``resolution`` (the regulation's), Zendesk's seven (``zendesk.first_reply_time``,
     ``zendesk.next_reply_time``, ``zendesk.periodic_update``, ``zendesk.pausable_update``,
     ``zendesk.requester_wait_time``, ``zendesk.agent_work_time``,
-    ``zendesk.total_resolution_time``), ``zammad.update_time``, ``rt.keep_in_loop`` and
-    ``rt.response``. A policy takes one with ``like = "<name>"``.
+    ``zendesk.total_resolution_time``), Zammad's update time in two versions
+    (``zammad.update_time``, from the last contact by either side, and
+    ``zammad.update_time_from_customer``, from the customer's contact, as today's Zammad
+    counts it), Request Tracker's ``rt.response`` and KeepInLoop in two versions
+    (``rt.keep_in_loop``, no clock on a ticket the desk creates, and
+    ``rt.keep_in_loop_from_create``, counted from the desk's creation too, as RT 4.4 and
+    5 count it). A policy takes one with ``like = "<name>"``.
 
     >>> sorted(metric_library()["resolution"].pause)
     ['pending']
