@@ -80,6 +80,7 @@ def policies(draw: st.DrawFn) -> Regulation:
         level_change=draw(st.sampled_from(LEVEL_CHANGES)),
         downgrade_keeps_breach=draw(st.booleans()),
         paused_deadline=draw(st.sampled_from(["projected", "frozen", "hidden"])),
+        closed=draw(st.sampled_from(["final", "reopenable"])),
     )
     return Regulation(
         version="1", effective=ORIGIN.date(), calendars={"office": OFFICE},
@@ -135,10 +136,13 @@ def facts_of(e: Event, state: dict[str, Any], reg: Regulation) -> set[str]:
     """What the event says, in the trigger words, updating the ticket's category."""
     facts: set[str] = set()
 
+    reopenable = reg.options.closed == "reopenable"
+
     def enter(category: str) -> None:
         if category != state["category"]:
             facts.update({f"leave:{state['category']}", f"enter:{category}"})
-            if state["category"] == "solved" and category != "closed":
+            if (state["category"] == "solved" and category != "closed") or (
+                    reopenable and state["category"] == "closed" and category != "solved"):
                 facts.add("reopened")
             state["category"] = category
 
@@ -158,10 +162,10 @@ def facts_of(e: Event, state: dict[str, Any], reg: Regulation) -> set[str]:
         facts.update({"desk_reply", "reply"})
     elif e.kind == "reply":
         category = state["category"]
-        if category == "closed" or (category == "solved" and
-                                    reg.options.reply_to_solved == "waits"):
+        if (category == "closed" and not reopenable) or (
+                category == "solved" and reg.options.reply_to_solved == "waits"):
             return facts
-        if category in ("pending", "on_hold", "solved"):
+        if category in ("pending", "on_hold", "solved", "closed"):
             enter("open")
         facts.update({"customer_reply", "reply"})
     elif e.kind == "note":

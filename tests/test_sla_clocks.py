@@ -439,3 +439,73 @@ def test_zammad_update_time_from_customer_counts_from_the_customer_s_oldest_mess
     old = [c for c in s.metrics if c.metric == "old"]
     assert [(c.cycle, c.start, c.state, c.elapsed) for c in old] == [
         (1, ber(1, 11), "met", 2 * H), (2, ber(1, 13), "running", H)]
+
+
+# -- a closed status that can be reopened --------------------------------------------------
+#
+# Zammad reopens a closed ticket when the customer follows up (Zammad admin documentation,
+# Groups: "Follow-up possible" set to yes, the default). A policy with its states mapped
+# on open, pending and closed; resolution 8 h, resumed on a reopening; the next reply owed
+# from each customer message.
+
+ZAMMAD = """
+    version = "1"
+    effective = 2026-01-01
+    default_level = "x"
+    [calendars.office]
+    tz = "Europe/Berlin"
+    hours = "09:00-17:00"
+    [statuses]
+    open = "open"
+    "pending reminder" = "pending"
+    closed = "closed"
+    [options]
+    closed = "{}"
+    [metrics.resolution]
+    start = ["created"]
+    stop = ["enter:closed"]
+    resume = ["reopened"]
+    pause = ["pending"]
+    [metrics.next_reply]
+    start = ["customer_reply"]
+    stop = ["desk_reply"]
+    cycles = true
+    [levels.x]
+    resolution = {{ hours = 8, clock = "office" }}
+    next_reply = {{ hours = 4, clock = "office" }}
+"""
+
+
+def closed_ticket(choice: str, *more: Event) -> Ticket:
+    # Opened by the customer Monday 10:00, answered 11:00, closed 12:00 (resolution met
+    # after 2 h).
+    return ticket(policy(ZAMMAD.format(choice)), Event("T", ber(1, 10), "created",
+                                                       author="customer"),
+                  reply(ber(1, 11)), status(ber(1, 12), "closed"), *more)
+
+
+def test_a_customer_s_reply_reopens_a_reopenable_closed_ticket() -> None:
+    # The customer writes Tuesday 10:00: the ticket is open again, the resolution resumes
+    # with its 2 h (2 h + Tue 10:00 -> 12:00 = 4 h at noon; 4 h left: due 16:00) and the
+    # reply is owed (4 h from 10:00: 14:00).
+    s = closed_ticket("reopenable", reply(ber(2, 10), "customer")).status(ber(2, 12))
+    r, n = s.metric("resolution"), s.metric("next_reply")
+    assert s.state == "open"
+    assert (r.state, r.elapsed, r.deadline) == ("running", 4 * H, ber(2, 16))
+    assert (n.cycle, n.start, n.deadline) == (1, ber(2, 10), ber(2, 14))
+
+
+def test_a_customer_s_reply_to_a_final_closed_ticket_changes_nothing() -> None:
+    s = closed_ticket("final", reply(ber(2, 10), "customer")).status(ber(2, 12))
+    assert s.state == "closed"
+    assert (s.metric("resolution").state, s.metric("resolution").elapsed) == ("met", 2 * H)
+    assert [m for m in s.metrics if m.metric == "next_reply"] == []
+    assert Regulation.default().options.closed == "final"
+
+
+def test_the_desk_reopening_a_reopenable_closed_ticket_resumes_its_clocks() -> None:
+    # The desk sets it open again Tuesday 10:00: a reopening, so the resolution resumes
+    # (4 h at noon), where under "final" leaving closed is only a status move.
+    for choice, expected in (("reopenable", ("running", 4 * H)), ("final", ("met", 2 * H))):
+        s = closed_ticket(choice, status(ber(2, 10), "open")).status(ber(2, 12))
+        assert (s.metric("resolution").state, s.metric("resolution").elapsed) == expected

@@ -31,6 +31,7 @@ __all__ = [
 BreachRule = Literal["instant", "working_time"]
 LevelChangeRule = Literal["from_start", "from_start_no_backdate", "from_change"]
 PausedDeadline = Literal["projected", "frozen", "hidden"]
+ClosedRule = Literal["final", "reopenable"]
 ReplyToSolved = Literal["waits", "reopens"]
 
 
@@ -196,6 +197,11 @@ class Options:
             at the instant asked; ``"frozen"`` as it stood when the clock paused;
             ``"hidden"``: none while paused (Zammad resets its escalation times in a
             state that ignores escalation), unless already breached.
+        closed: ``"final"``: a closed ticket stays closed, a customer's reply to it changes
+            nothing (Zendesk, the regulation); ``"reopenable"``: a customer's reply
+            reopens it (owing a reply) and a move from closed to open, pending or on hold
+            is a reopening (``reopened``), as Zammad reopens a closed ticket on the
+            customer's follow-up.
     """
 
     breach: BreachRule = "instant"
@@ -203,6 +209,7 @@ class Options:
     downgrade_keeps_breach: bool = True
     reply_to_solved: ReplyToSolved = "waits"
     paused_deadline: PausedDeadline = "projected"
+    closed: ClosedRule = "final"
 
 
 @attrs.frozen

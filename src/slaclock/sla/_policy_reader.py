@@ -59,6 +59,7 @@ _OPTION_CHOICES: dict[str, tuple[object, ...]] = {
     "downgrade_keeps_breach": (True, False),
     "reply_to_solved": ("waits", "reopens"),
     "paused_deadline": ("projected", "frozen", "hidden"),
+    "closed": ("final", "reopenable"),
 }
 _CALENDAR_KEYS = {
     "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",

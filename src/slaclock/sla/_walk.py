@@ -40,13 +40,22 @@ _CUSTOMER_REPLY = frozenset({"customer_reply", "reply"})
 _NOTE = {role: frozenset({f"{role}_note"}) for role in ROLES}
 _HANDOFF = frozenset({"handoff"})
 #: A customer's reply that takes the ticket back to open.
-_REOPENING_REPLY = _CUSTOMER_REPLY | {"leave:solved", "enter:open", "reopened"}
+_REOPENING_REPLY = {
+    c: _CUSTOMER_REPLY | {f"leave:{c}", "enter:open", "reopened"} for c in ("solved", "closed")
+}
 _WAKING_REPLY = {c: _CUSTOMER_REPLY | {f"leave:{c}", "enter:open"} for c in ("pending", "on_hold")}
 #: The facts of a status move; leaving solved for an unsolved category is a reopening.
 _MOVES = {
     (a, b): frozenset({f"leave:{a}", f"enter:{b}"} | (
         {"reopened"} if a == "solved" and b in ("open", "pending", "on_hold") else set()))
     for a in CATEGORIES for b in CATEGORIES if a != b
+}
+#: The same where a closed ticket can be reopened (``closed = "reopenable"``): leaving
+#: closed for an unsolved category is a reopening too.
+_REOPENABLE_MOVES = {
+    (a, b): moved | (
+        {"reopened"} if a == "closed" and b in ("open", "pending", "on_hold") else set())
+    for (a, b), moved in _MOVES.items()
 }
 _Verdict = tuple[bool, bool, bool, bool, bool]
 
@@ -111,6 +120,7 @@ class Walk(Counting):
         self.from_change = options.level_change == "from_change"
         self.no_backdate = options.level_change == "from_start_no_backdate"
         self.paused_deadline = options.paused_deadline
+        self.moves = _REOPENABLE_MOVES if options.closed == "reopenable" else _MOVES
         self.unpromised = frozenset(
             m.name for m in regulation.metrics.values() if m.informational)
         self.working = options.breach == "working_time"
@@ -145,8 +155,9 @@ class Walk(Counting):
                 category = self.category
                 said = _CUSTOMER_REPLY
                 if category in ("solved", "closed"):
-                    if category == "solved" and self.options.reply_to_solved == "reopens":
-                        said = _REOPENING_REPLY
+                    if (self.options.reply_to_solved == "reopens" if category == "solved"
+                            else self.options.closed == "reopenable"):
+                        said = _REOPENING_REPLY[category]
                         self.category = "open"
                     else:  # the reply waits for the desk to reopen the ticket
                         said = _NO_FACTS
@@ -177,7 +188,7 @@ class Walk(Counting):
         """The facts of moving to ``category``."""
         if category == self.category:
             return _NO_FACTS
-        moved = _MOVES[self.category, category]
+        moved = self.moves[self.category, category]
         self.category = category
         return moved
 
