@@ -70,7 +70,14 @@ def policies(draw: st.DrawFn) -> Regulation:
 
     def targets(most: int) -> dict[str, Target]:
         return {
-            n: Target(n, draw(st.integers(1, most)) * STEP, "office")
+            n: Target(
+                n, draw(st.integers(1, most)) * STEP, "office",
+                # Now and then longer when started out of the office's hours, or hidden
+                # in some status categories.
+                business_hours="office",
+                out_of_hours=draw(st.sampled_from([None, None, STEP, 4 * STEP])),
+                hidden_in=draw(st.frozensets(st.sampled_from(CATEGORIES), max_size=2)),
+            )
             for n in names if draw(st.integers(0, 4))  # now and then, no target
         }
 
@@ -198,6 +205,16 @@ def _breach(steps: list[tuple[datetime, timedelta]], target: timedelta, origin: 
     return None
 
 
+def _target(target: Target | None, start: datetime) -> timedelta | None:
+    """The duration of ``target`` for a clock that starts at ``start``: longer by its
+    ``out_of_hours`` when the office is closed then."""
+    if target is None:
+        return None
+    if target.out_of_hours is not None and not OFFICE.is_open(start):
+        return target.duration + target.out_of_hours
+    return target.duration
+
+
 def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[Any, ...]]:
     """Each metric's emitted clocks as (name, cycle, state, elapsed, met_at, breached_at,
     deadline of a paused clock), by walking the grid step by step, then judging each clock
@@ -286,11 +303,12 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
             for k in judged:
                 since, key = life[k]
                 target = reg.levels[key].target(name)
-                if target is None:
+                duration = _target(target, start)
+                if target is None or duration is None:
                     continue
                 origin = since if options.level_change == "from_change" and k > 0 else start
                 limit = min(at, end, *(life[k + 1][:1] if k + 1 < len(life) else []))
-                b = _breach(cycle["steps"], target.duration, origin, working)
+                b = _breach(cycle["steps"], duration, origin, working)
                 if b is not None and b < limit:
                     # Zendesk's rule: a target already past at the change breaches there.
                     no_backdate = options.level_change == "from_start_no_backdate"
@@ -298,6 +316,11 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                     break
             final = reg.levels[life[-1][1]].target(name)
             shown = final or found
+            # Hidden in the ticket's status category: no breach, no deadline, for now.
+            hidden = (shown is not None and cycle["end"] is None
+                      and state["category"] in shown.hidden_in)
+            if hidden:
+                breach = None
             from_change = options.level_change == "from_change" and len(life) > 1
             origin = life[-1][0] if from_change and final is not None else start
             elapsed = None if shown is None else sum(
@@ -319,17 +342,18 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
             if m.cycles:
                 number += 1
             paused_deadline = None
-            if state_ == "paused":
-                assert final is not None
+            if state_ == "paused" and not hidden:
+                final_duration = _target(final, start)
+                assert final_duration is not None
                 assert elapsed is not None
-                left = final.duration - elapsed
+                left = final_duration - elapsed
                 steps = cycle["steps"]
                 if left <= timedelta(0):  # used up before the pause: when, by any rule
                     spent = timedelta(0)
                     for s, w in steps:
                         if s >= origin:
-                            if spent + w >= final.duration:
-                                paused_deadline = OFFICE.add(s, final.duration - spent)
+                            if spent + w >= final_duration:
+                                paused_deadline = OFFICE.add(s, final_duration - spent)
                                 break
                             spent += w
                 elif options.paused_deadline == "projected":  # as if it resumed at ``at``

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from slaclock import Event, PolicyError, Regulation, Ticket, load_policy, report
+from slaclock import Change, Event, PolicyError, Regulation, Ticket, load_policy, report
 from slaclock.policy import parse_policy
 
 BER = ZoneInfo("Europe/Berlin")
@@ -509,3 +509,103 @@ def test_the_desk_reopening_a_reopenable_closed_ticket_resumes_its_clocks() -> N
     for choice, expected in (("reopenable", ("running", 4 * H)), ("final", ("met", 2 * H))):
         s = closed_ticket(choice, status(ber(2, 10), "open")).status(ber(2, 12))
         assert (s.metric("resolution").state, s.metric("resolution").elapsed) == expected
+
+
+# -- Request Tracker's targets: from the next business minute, out of hours, hidden ---------
+#
+# Request Tracker (bestpractical/rt, lib/RT/SLA.pm, CalculateTime; RT's "Customizing/SLA"
+# documentation): a level's BusinessMinutes => 0 moves the start to the first business
+# minute, then RealMinutes are added; OutOfHours adds its minutes when the start time is
+# outside the level's business hours; IgnoreOnStatuses leaves the due date unset while
+# the ticket is in one of them.
+
+RT = """
+    version = "1"
+    effective = 2026-01-01
+    default_level = "x"
+    [calendars.office]
+    tz = "Europe/Berlin"
+    hours = "09:00-17:00"
+    [calendars.always]
+    preset = "always"
+    tz = "Europe/Berlin"
+    [statuses]
+    open = "open"
+    stalled = "on_hold"
+    resolved = "solved"
+    [metrics.response]
+    like = "rt.response"
+    [metrics.resolve]
+    start = ["created"]
+    stop = ["enter:solved"]
+    [levels.x]
+    response = {{ {response} }}
+    resolve = {{ {resolve} }}
+"""
+
+
+def rt_policy(response: str = 'hours = 2, clock = "always"',
+              resolve: str = 'hours = 8, clock = "office"') -> Regulation:
+    return policy(RT.format(response=response, resolve=resolve))
+
+
+def test_a_target_from_the_next_opening_counts_real_hours_from_the_desk_s_opening() -> None:
+    # "delivery": 8 real hours from the next business minute. Opened Monday 18:00, after
+    # the office closed: counted from Tuesday 09:00, due Tuesday 17:00; at 10:00, 1 h.
+    reg = rt_policy(resolve='hours = 8, clock = "always", business_hours = "office", '
+                            'from_opening = true')
+    m = ticket(reg, created(ber(1, 18))).status(ber(2, 10)).metric("resolve")
+    assert (m.state, m.start, m.elapsed, m.deadline) == ("running", ber(1, 18), H, ber(2, 17))
+    # Opened Monday 10:00, inside the hours: from 10:00, due 18:00.
+    m = ticket(reg, created(ber(1, 10))).status(ber(1, 11)).metric("resolve")
+    assert (m.elapsed, m.deadline) == (H, ber(1, 18))
+
+
+def test_a_target_started_out_of_hours_gets_its_out_of_hours_time_added() -> None:
+    # Response 2 real hours, 24 more when the requestor writes outside the office hours.
+    reg = rt_policy(response='hours = 2, clock = "always", business_hours = "office", '
+                             'out_of_hours = { hours = 24 }')
+    # Saturday 6 June 10:00 (closed): 2 + 24 = 26 h, due Sunday 12:00.
+    m = ticket(reg, Event("T", ber(6, 10), "created", author="customer")).status(
+        ber(6, 11)).metric("response")
+    assert (m.target, m.deadline, m.remaining) == (26 * H, ber(7, 12), 25 * H)
+    # Monday 10:00 (open): 2 h, due 12:00.
+    m = ticket(reg, Event("T", ber(1, 10), "created", author="customer")).status(
+        ber(1, 11)).metric("response")
+    assert (m.target, m.deadline) == (2 * H, ber(1, 12))
+    # Judged at each clock's start: answered Monday 11:00, the requestor writes back at
+    # 20:00 (closed): the second cycle's target is 26 h, due Tuesday 22:00.
+    t = ticket(reg, Event("T", ber(1, 10), "created", author="customer"), reply(ber(1, 11)),
+               reply(ber(1, 20), "customer"))
+    m = t.status(ber(1, 21)).metric("response")
+    assert (m.cycle, m.target, m.deadline) == (2, 26 * H, ber(2, 22))
+
+
+def test_a_target_hidden_in_a_status_shows_no_deadline_but_keeps_counting() -> None:
+    # Resolve 8 h of office time, hidden while stalled (on hold). Opened Monday 10:00,
+    # stalled at 12:00, asked Tuesday 12:00: Monday 10-17 (7 h) + Tuesday 09-12 (3 h) =
+    # 10 h counted (no pause), past 8 h, yet no deadline and no breach while stalled.
+    # (Opened by the desk: no response is owed.)
+    reg = rt_policy(resolve='hours = 8, clock = "office", hidden_in = ["on_hold"]')
+    t = ticket(reg, Event("T", ber(1, 10), "created", author="desk"),
+               status(ber(1, 12), "stalled"))
+    s = t.status(ber(2, 12))
+    m = s.metric("resolve")
+    assert (m.state, m.elapsed, m.deadline, m.breached_at, m.at_risk) == (
+        "running", 10 * H, None, None, False)
+    assert (s.breached, s.next_deadline) == (False, None)
+    assert t.next_change(ber(2, 12)) == Change(ber(2, 17), "resolve", 0, "stops")
+    # Open again Tuesday 12:00: judged as if never hidden, due Tuesday 10:00 (7 h Monday,
+    # 1 h Tuesday), breached then.
+    t.record(status(ber(2, 12), "open"))
+    m = t.status(ber(2, 13)).metric("resolve")
+    assert (m.state, m.elapsed, m.deadline, m.breached_at) == (
+        "breached", 11 * H, ber(2, 10), ber(2, 10))
+
+
+def test_a_target_needs_business_hours_for_its_opening_and_out_of_hours() -> None:
+    with pytest.raises(PolicyError, match="business_hours"):
+        rt_policy(resolve='hours = 8, clock = { business = "office", 24x7 = "always" }, '
+                          'from_opening = true')
+    with pytest.raises(PolicyError, match="hidden_in"):
+        rt_policy(resolve='hours = 8, clock = "office", hidden_in = ["stalled"]')

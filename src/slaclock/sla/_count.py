@@ -290,6 +290,8 @@ class Counting:
     paused_deadline: str
     #: The informational metrics' names.
     unpromised: frozenset[str]
+    #: The targets found made longer out of hours (:meth:`_fitted`), by the found's id.
+    longer: dict[int, Found]
     #: The targets found, by level, coverage and metric.
     targets: dict[tuple[int, str | None, str], Found | None]
     #: What every ticket of the walk shares, once a ticket is counted.
@@ -450,9 +452,10 @@ class Counting:
         if regimes is None:
             # One level all the ticket's life (most tickets): its one target, walked once.
             life = self.regimes
-            final = shown = alone
+            final = shown = alone = self._fitted(alone, start)
             if shown is not None:
-                known = walk_spans(shown[1], spans, shown[2], at, start, working)
+                known = walk_spans(shown[1], spans, shown[2], at, self._origin(shown, start),
+                                   working)
                 overrun = known[1]
                 if overrun is not None and overrun < (at if at < end else end) and promised:
                     breached_at = overrun
@@ -473,11 +476,12 @@ class Counting:
                 i = j + offset
                 if no_backdate and i + 1 < len(life) and life[i + 1][0] == regime[0]:
                     continue  # one update changed the level twice: the last change judges
-                found = self._target(regime, m.name)
+                found = self._fitted(self._target(regime, m.name), start)
                 if found is None:
                     continue
                 origin = regime[0] if from_change and i > 0 else start
-                walked = walk_spans(found[1], spans, found[2], at, origin, working)
+                walked = walk_spans(found[1], spans, found[2], at, self._origin(found, origin),
+                                    working)
                 walks[id(found), origin] = walked
                 due, overrun, _ = walked
                 limit = min(at, end)
@@ -490,14 +494,15 @@ class Counting:
                     breach_target = found
                     breach_deadline = due
                     break
-            final = self._target(life[-1], m.name)
+            final = self._fitted(self._target(life[-1], m.name), start)
             shown = final or breach_target
             if shown is not None:
                 origin = (life[-1][0] if from_change and final is not None and len(life) > 1
                           else start)
                 known = walks.get((id(shown), origin))
                 if known is None:
-                    known = walk_spans(shown[1], spans, shown[2], at, origin, working)
+                    known = walk_spans(shown[1], spans, shown[2], at,
+                                       self._origin(shown, origin), working)
         met_at = ended if cycle.outcome == "met" else None
         if shown is None or known is None:
             return new_count(ClockCount, (
@@ -520,6 +525,10 @@ class Counting:
                 deadline = _add(schedule, end, target_us - elapsed)
         if deadline is None and breached_at is not None:  # the deadline that was missed
             deadline = breach_deadline
+        if cycle.end is None and self.category in target.hidden_in:
+            # Hidden while the ticket is in the status: no deadline, no breach (yet).
+            deadline = breached_at = None
+            promised = False
         state: MetricState
         if breached_at is not None:
             state = "breached"
@@ -546,11 +555,41 @@ class Counting:
             thresholds = self.lone
             if thresholds[0] != share:
                 thresholds = self.lone = (share,)
+        duration = (target.duration if target.out_of_hours is None
+                    else timedelta(microseconds=target_us))
         return new_count(ClockCount, (
-            m.name, number, state, start, deadline, elapsed, target_us, target.duration, used,
+            m.name, number, state, start, deadline, elapsed, target_us, duration, used,
             met_at, breached_at, promised and state == "running" and used >= share,
             target.clock_name(coverage), thresholds if promised else (),
         ))
+
+
+    def _fitted(self, found: Found | None, start: int) -> Found | None:
+        """``found`` for a clock that starts at ``start``: its target made longer by its
+        ``out_of_hours`` when ``start`` is outside its business hours."""
+        if found is None or found[0].out_of_hours is None:
+            return found
+        target = found[0]
+        assert target.business_hours is not None
+        assert target.out_of_hours is not None
+        if _next_open(self.calendars[target.business_hours], start) == start:
+            return found
+        key = id(found)
+        longer = self.longer.get(key)
+        if longer is None:
+            longer = self.longer[key] = (
+                target, found[1], found[2] + duration_us(target.out_of_hours))
+        return longer
+
+    def _origin(self, found: Found, origin: int) -> int:
+        """Where a clock counted from ``origin`` on ``found``'s target starts counting: at
+        the next opening of its business hours for a target counted ``from_opening``."""
+        target = found[0]
+        if not target.from_opening:
+            return origin
+        assert target.business_hours is not None
+        opening = _next_open(self.calendars[target.business_hours], origin)
+        return origin if opening is None else opening
 
 
 def _coverage_of(life: list[Regime], target: Target) -> str | None:

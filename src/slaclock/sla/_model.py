@@ -225,6 +225,18 @@ class Target:
             ``"24x7"``) to calendar name; empty otherwise.
         warn: the warning thresholds of this target (shares of it, sorted); empty: the
             level's.
+        business_hours: the name of the calendar of the level's hours, which
+            ``from_opening`` and ``out_of_hours`` read (Request Tracker's
+            ``ServiceBusinessHours``); ``None`` when neither is given.
+        from_opening: the clock counts from the first instant its ``business_hours`` are
+            open, at or after its start (Request Tracker's ``BusinessMinutes => 0``
+            before ``RealMinutes``: 8 real hours from the next business minute).
+        out_of_hours: added to the target when the clock starts outside its
+            ``business_hours`` (Request Tracker's ``OutOfHours``); ``None``: nothing.
+        hidden_in: status categories in which a clock not yet ended shows no deadline and
+            is neither breached nor at risk, while it keeps counting (Request Tracker's
+            ``IgnoreOnStatuses``: the due date is unset while the ticket is in one of
+            them); back in another category it is judged as if never hidden.
     """
 
     metric: str
@@ -232,6 +244,10 @@ class Target:
     clock: str | None = None
     clocks: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
     warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
+    business_hours: str | None = None
+    from_opening: bool = False
+    out_of_hours: timedelta | None = None
+    hidden_in: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
 
     def clock_name(self, coverage: str | None) -> str:
         """The calendar name for a contract's ``coverage``.

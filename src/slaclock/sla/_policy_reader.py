@@ -53,6 +53,11 @@ _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
     "restart", "unless", "target_from", "informational",
 }
+#: The keys of a level's target.
+_TARGET_KEYS = {
+    "hours", "minutes", "clock", "warn", "business_hours", "from_opening", "out_of_hours",
+    "hidden_in",
+}
 _OPTION_CHOICES: dict[str, tuple[object, ...]] = {
     "breach": ("instant", "working_time"),
     "level_change": ("from_start", "from_start_no_backdate", "from_change"),
@@ -486,7 +491,28 @@ class PolicyReader:
         self, metric: str, value: object, where: str, calendars: Mapping[str, Schedule]
     ) -> Target:
         table = self.table(value, where)
-        self.unknown(table, {"hours", "minutes", "clock", "warn"}, where)
+        self.unknown(table, _TARGET_KEYS, where)
+        duration = self.amount(table, where)
+        clock = table.get("clock")
+        warn = self.warn(table, f"{where}.warn")
+        extra = self.target_extras(table, where, clock, calendars)
+        if isinstance(clock, str):
+            self.known_calendar(clock, f"{where}.clock", calendars)
+            return Target(metric, duration, clock, warn=warn, **extra)
+        if isinstance(clock, Mapping) and clock:
+            for coverage, name in clock.items():
+                if coverage not in COVERAGES:
+                    raise self.fail(
+                        f"{where}.clock.{coverage}", name, "coverage is 'business' or '24x7'"
+                    )
+                self.known_calendar(name, f"{where}.clock.{coverage}", calendars)
+            return Target(metric, duration, None, clock, warn=warn, **extra)
+        raise self.fail(
+            f"{where}.clock", clock, "expected a calendar name or a table of coverage to name"
+        )
+
+    def amount(self, table: Mapping[str, Any], where: str) -> timedelta:
+        """A table's duration: exactly one of ``hours`` or ``minutes``, checked."""
         amounts = [unit for unit in ("hours", "minutes") if unit in table]
         if len(amounts) != 1:
             raise self.fail(where, dict(table), "give exactly one of hours or minutes")
@@ -504,22 +530,43 @@ class PolicyReader:
         duration = timedelta(**{unit: amount})
         if duration < timedelta(seconds=1):
             raise self.fail(f"{where}.{unit}", amount, "a target is at least one second")
-        clock = table.get("clock")
-        warn = self.warn(table, f"{where}.warn")
-        if isinstance(clock, str):
-            self.known_calendar(clock, f"{where}.clock", calendars)
-            return Target(metric, duration, clock, warn=warn)
-        if isinstance(clock, Mapping) and clock:
-            for coverage, name in clock.items():
-                if coverage not in COVERAGES:
+        return duration
+
+    def target_extras(
+        self, table: Mapping[str, Any], where: str, clock: object,
+        calendars: Mapping[str, Schedule],
+    ) -> dict[str, Any]:
+        """A target's ``business_hours``, ``from_opening``, ``out_of_hours`` and
+        ``hidden_in``, checked (only those it gives)."""
+        extra: dict[str, Any] = {}
+        if "from_opening" in table:
+            extra["from_opening"] = self.flag(table["from_opening"], f"{where}.from_opening")
+        if "out_of_hours" in table:
+            more = self.table(table["out_of_hours"], f"{where}.out_of_hours")
+            self.unknown(more, {"hours", "minutes"}, f"{where}.out_of_hours")
+            extra["out_of_hours"] = self.amount(more, f"{where}.out_of_hours")
+        hours = table.get("business_hours")
+        if hours is not None:
+            self.known_calendar(hours, f"{where}.business_hours", calendars)
+            extra["business_hours"] = hours
+        elif extra.get("from_opening") or "out_of_hours" in extra:
+            if not isinstance(clock, str):
+                raise self.fail(
+                    f"{where}.business_hours", None,
+                    "name the calendar of the level's hours (business_hours = \"office\"): "
+                    "from_opening and out_of_hours read it",
+                )
+            extra["business_hours"] = clock
+        if "hidden_in" in table:
+            categories = self.texts(table["hidden_in"], f"{where}.hidden_in")
+            for category in categories:
+                if category not in CATEGORIES:
                     raise self.fail(
-                        f"{where}.clock.{coverage}", name, "coverage is 'business' or '24x7'"
+                        f"{where}.hidden_in", category,
+                        f"unknown status category; one of {', '.join(CATEGORIES)}",
                     )
-                self.known_calendar(name, f"{where}.clock.{coverage}", calendars)
-            return Target(metric, duration, None, clock, warn=warn)
-        raise self.fail(
-            f"{where}.clock", clock, "expected a calendar name or a table of coverage to name"
-        )
+            extra["hidden_in"] = frozenset(categories)
+        return extra
 
     def warn(self, table: Mapping[str, Any], key: str) -> tuple[float, ...]:
         """A table's warning thresholds (``warn = [0.5, 0.75]``), checked; none when it

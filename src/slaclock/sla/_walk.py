@@ -120,6 +120,7 @@ class Walk(Counting):
         self.from_change = options.level_change == "from_change"
         self.no_backdate = options.level_change == "from_start_no_backdate"
         self.paused_deadline = options.paused_deadline
+        self.longer: dict[int, Found] = {}
         self.moves = _REOPENABLE_MOVES if options.closed == "reopenable" else _MOVES
         self.unpromised = frozenset(
             m.name for m in regulation.metrics.values() if m.informational)
