@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 import tomllib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,13 @@ def ber(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def policy(text: str) -> Regulation:
-    found = parse_policy(tomllib.loads(textwrap.dedent(text)), "test.toml")
+    """A policy of version "1", effective 2026-01-01, whose default level is ``x`` and
+    whose ``office`` calendar is 09:00-17:00 in Berlin, with the keys of ``text``."""
+    data = tomllib.loads(textwrap.dedent(text))
+    head = {"version": "1", "effective": date(2026, 1, 1), "default_level": "x"}
+    calendars = {"office": {"tz": "Europe/Berlin", "hours": "09:00-17:00"},
+                 **data.pop("calendars", {})}
+    found = parse_policy({**head, **data, "calendars": calendars}, "test.toml")
     assert isinstance(found, Regulation)
     return found
 
@@ -183,12 +189,6 @@ def test_an_update_that_changes_the_level_twice_is_judged_by_the_level_it_leaves
 
 def test_the_level_change_options_are_read_and_an_unknown_one_names_them() -> None:
     text = """
-        version = "1"
-        effective = 2026-01-01
-        default_level = "x"
-        [calendars.office]
-        tz = "Europe/Berlin"
-        hours = "09:00-17:00"
         [options]
         level_change = "{}"
         [levels.x]
@@ -207,12 +207,6 @@ def test_the_level_change_options_are_read_and_an_unknown_one_names_them() -> No
 # used, 5 h left), asked Wednesday 12:00, still pending.
 
 PAUSED = """
-    version = "1"
-    effective = 2026-01-01
-    default_level = "x"
-    [calendars.office]
-    tz = "Europe/Berlin"
-    hours = "09:00-17:00"
     [statuses]
     open = "open"
     pending = "pending"
@@ -265,13 +259,7 @@ def test_a_hidden_paused_deadline_is_none_while_paused_and_back_on_resume() -> N
 # Open) for its own information, promised to no one, beside a first reply it promises.
 
 INFORMATIONAL = """
-    version = "1"
-    effective = 2026-01-01
-    default_level = "x"
     at_risk = 0.5
-    [calendars.office]
-    tz = "Europe/Berlin"
-    hours = "09:00-17:00"
     [statuses]
     open = "open"
     pending = "pending"
@@ -342,12 +330,6 @@ def test_a_metric_may_start_and_never_stop() -> None:
     """Request Tracker's SLA (RT::SLA, the levels' Starts): the ticket's Starts date is
     set from its creation (e.g. 60 business minutes later) and is met by nothing."""
     reg = policy("""
-        version = "1"
-        effective = 2026-01-01
-        default_level = "x"
-        [calendars.office]
-        tz = "Europe/Berlin"
-        hours = "09:00-17:00"
         [metrics.starts]
         start = ["created"]
         informational = true
@@ -366,12 +348,6 @@ def test_a_metric_may_start_and_never_stop() -> None:
 def test_a_promised_metric_without_stop_is_refused_as_before() -> None:
     with pytest.raises(PolicyError, match="nothing meets this metric"):
         policy("""
-            version = "1"
-            effective = 2026-01-01
-            default_level = "x"
-            [calendars.office]
-            tz = "Europe/Berlin"
-            hours = "09:00-17:00"
             [metrics.starts]
             start = ["created"]
             [levels.x]
@@ -382,12 +358,6 @@ def test_a_promised_metric_without_stop_is_refused_as_before() -> None:
 # -- the versions of the shipped Zammad and Request Tracker definitions --------------------
 
 VERSIONS = """
-    version = "1"
-    effective = 2026-01-01
-    default_level = "x"
-    [calendars.office]
-    tz = "Europe/Berlin"
-    hours = "09:00-17:00"
     [metrics.old]
     like = "{old}"
     [metrics.new]
@@ -449,12 +419,6 @@ def test_zammad_update_time_from_customer_counts_from_the_customer_s_oldest_mess
 # from each customer message.
 
 ZAMMAD = """
-    version = "1"
-    effective = 2026-01-01
-    default_level = "x"
-    [calendars.office]
-    tz = "Europe/Berlin"
-    hours = "09:00-17:00"
     [statuses]
     open = "open"
     "pending reminder" = "pending"
@@ -520,12 +484,6 @@ def test_the_desk_reopening_a_reopenable_closed_ticket_resumes_its_clocks() -> N
 # the ticket is in one of them.
 
 RT = """
-    version = "1"
-    effective = 2026-01-01
-    default_level = "x"
-    [calendars.office]
-    tz = "Europe/Berlin"
-    hours = "09:00-17:00"
     [calendars.always]
     preset = "always"
     tz = "Europe/Berlin"
