@@ -292,6 +292,8 @@ class Counting:
     unpromised: frozenset[str]
     #: The targets found made longer out of hours (:meth:`_fitted`), by the found's id.
     longer: dict[int, Found]
+    #: Whether some target of the policy has ``out_of_hours`` or ``from_opening``.
+    extras: bool
     #: The targets found, by level, coverage and metric.
     targets: dict[tuple[int, str | None, str], Found | None]
     #: What every ticket of the walk shares, once a ticket is counted.
@@ -452,9 +454,12 @@ class Counting:
         if regimes is None:
             # One level all the ticket's life (most tickets): its one target, walked once.
             life = self.regimes
-            final = shown = alone = self._fitted(alone, start)
+            if self.extras:
+                alone = self._fitted(alone, start)
+            final = shown = alone
             if shown is not None:
-                known = walk_spans(shown[1], spans, shown[2], at, self._origin(shown, start),
+                known = walk_spans(shown[1], spans, shown[2], at,
+                                   self._origin(shown, start) if self.extras else start,
                                    working)
                 overrun = known[1]
                 if overrun is not None and overrun < (at if at < end else end) and promised:
@@ -525,7 +530,7 @@ class Counting:
                 deadline = _add(schedule, end, target_us - elapsed)
         if deadline is None and breached_at is not None:  # the deadline that was missed
             deadline = breach_deadline
-        if cycle.end is None and self.category in target.hidden_in:
+        if target.hidden_in and cycle.end is None and self.category in target.hidden_in:
             # Hidden while the ticket is in the status: no deadline, no breach (yet).
             deadline = breached_at = None
             promised = False

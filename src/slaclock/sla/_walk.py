@@ -121,6 +121,9 @@ class Walk(Counting):
         self.no_backdate = options.level_change == "from_start_no_backdate"
         self.paused_deadline = options.paused_deadline
         self.longer: dict[int, Found] = {}
+        self.extras = any(
+            t.out_of_hours is not None or t.from_opening
+            for level in regulation.levels.values() for t in level.targets.values())
         self.moves = _REOPENABLE_MOVES if options.closed == "reopenable" else _MOVES
         self.unpromised = frozenset(
             m.name for m in regulation.metrics.values() if m.informational)
