@@ -1,9 +1,13 @@
 """The one evaluator against slow references, over random policies and histories.
 
-- Random metric definitions (any triggers, pauses, cycles, restarts, cancels, options) on
-  random general-vocabulary histories, against a reference that steps through the ticket
-  15 minutes at a time, counting working time step by step and applying the definition's
-  words directly.
+- Random metric definitions (any triggers, pauses, cycles, restarts, cancels, options;
+  now and then informational) under two levels with random targets (now and then longer
+  out of hours, or hidden in some statuses), on random general-vocabulary histories whose
+  level is now and then changed by hand, against a reference that steps through the
+  ticket 15 minutes at a time, counting working time step by step and applying the
+  definition's words directly, then judges each clock by the levels in force over its
+  life under the policy's ``level_change``, ``downgrade_keeps_breach``,
+  ``paused_deadline`` and ``closed`` rules.
 - The regulation's policy against slaclock 0.1's hand-written clocks (``legacy_clock``) on
   random tickets, under the breach rule slaclock 0.1 had.
 """

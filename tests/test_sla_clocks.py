@@ -141,6 +141,17 @@ def test_one_update_that_raises_the_priority_and_replies_is_judged_whole(
         "breached", ber(1, 14), ber(1, 14), 4 * H)
 
 
+def test_one_update_that_raises_the_priority_and_solves_is_judged_whole() -> None:
+    # Opened Monday 10:00 as normal (resolution 80 h of office time); Wednesday 11:00 one
+    # update makes it urgent (24 h round the clock, run out Tuesday 10:00) and solves it:
+    # late, breached at the update and met then. Elapsed round the clock: 49 h.
+    s = ticket(ZENDESK, created(ber(1, 10), priority="normal"), priority(ber(3, 11), "urgent"),
+               status(ber(3, 11), "Solved")).status(ber(3, 12))
+    m = s.metric("resolution")
+    assert (m.state, m.met_at, m.breached_at, m.deadline, m.elapsed) == (
+        "breached", ber(3, 11), ber(3, 11), ber(2, 10), 49 * H)
+
+
 def test_one_update_that_raises_the_priority_and_replies_in_time_is_met() -> None:
     # At 10:45 the update makes it urgent and replies: the urgent 1 h from 10:00 runs to
     # 11:00, so the reply is in time (45 min of 1 h).
