@@ -15,12 +15,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import reference_rules
+import strategies_rules
 from legacy_clock import legacy_status
-from slaclock import Calendar, Event, Regulation, Ticket
-from slaclock.policy import Level, MetricDefinition, Options, Target
+from slaclock import Calendar, Event, EventError, Regulation, Ticket
+from slaclock.policy import Level, MetricDefinition, Options, Target, parse_policy
 from slaclock.sla import CATEGORIES
 
 BER = ZoneInfo("Europe/Berlin")
@@ -302,3 +305,47 @@ def test_the_regulation_s_policy_gives_what_slaclock_0_1_gave(
         t.record(event)
     assume(t.opened is not None)
     assert t.status(at) == legacy_status("T", list(t.events), REG_01, at, coverage)
+
+
+# -- level selection: the rules' operators against reference_rules ------------------------
+
+
+@EXAMPLES
+@given(
+    rules=strategies_rules.selection_rules(),
+    default=st.sampled_from([None, "bronze"]),
+    history=st.lists(strategies_rules.ticket_fields(), min_size=1, max_size=4),
+)
+def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
+    rules: list[dict[str, Any]], default: str | None, history: list[dict[str, str | None]],
+) -> None:
+    """Random ``[[select]]`` rules with every operator (equality, is_not, contains, tags,
+    comparisons, customer attributes), read from a policy file's tables; a ticket whose
+    fields change every hour is at the level the reference selects from its fields then."""
+    data: dict[str, Any] = {
+        "version": "1", "effective": ORIGIN.date(),
+        "fields": list(strategies_rules.RULE_FIELDS),
+        "accounts": strategies_rules.ACCOUNTS,
+        "calendars": {"office": {"tz": "Europe/Berlin", "hours": "09:00-17:00"}},
+        "levels": {key: {"reaction": {"hours": n + 1, "clock": "office"}}
+                   for n, key in enumerate(strategies_rules.LEVELS)},
+        "select": rules,
+    }
+    if default is not None:
+        data["default_level"] = default
+    regulation = parse_policy(data, "drawn.toml")
+    assert isinstance(regulation, Regulation)
+    ticket = Ticket("T", regulation)
+    for hour, fields in enumerate(history):
+        at = ORIGIN + timedelta(hours=hour)
+        wanted = reference_rules.select(rules, default, fields, strategies_rules.ACCOUNTS)
+        own = {k: v for k, v in fields.items() if k != "customer"}
+        event = (Event("T", at, "created", author="customer", customer=fields["customer"],
+                       fields=own) if hour == 0 else
+                 Event("T", at, "field", customer=fields["customer"], fields=own))
+        ticket.record(event)
+        if wanted is None:
+            with pytest.raises(EventError, match="has no level"):
+                ticket.status(at)
+            return
+        assert ticket.status(at).level == wanted, (hour, fields)

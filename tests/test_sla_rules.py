@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 
-from slaclock import ConfigError, PolicyError, WeeklyHours, load_policy
+from slaclock import ConfigError, Event, PolicyError, Regulation, Ticket, WeeklyHours, load_policy
 from strategies_rules import weekly_hours
 
 BER = ZoneInfo("Europe/Berlin")
@@ -85,3 +85,227 @@ reaction = { hours = 6, clock = "office" }
         load_policy(path)
 
 
+
+
+# -- item 3: rule conditions beyond equality -------------------------------------------
+
+DESK = """
+version = "1"
+effective = 2026-01-01
+fields = ["priority", "tags", "title", "seats"]
+default_level = "standard"
+
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "09:00-17:00"
+
+[levels.standard]
+reaction = { hours = 8, clock = "office" }
+[levels.fast]
+reaction = { hours = 1, clock = "office" }
+"""
+
+#: Tuesday 2 June 2026, 10:00 in Berlin: the desk is open 09:00-17:00, Monday to Friday.
+TUESDAY_10 = datetime(2026, 6, 2, 10, tzinfo=BER)
+#: 1 working hour later: Tuesday 11:00.
+FAST_DEADLINE = datetime(2026, 6, 2, 11, tzinfo=BER)
+#: 8 working hours later: 7 on Tuesday (10:00-17:00), 1 on Wednesday (09:00-10:00).
+STANDARD_DEADLINE = datetime(2026, 6, 3, 10, tzinfo=BER)
+
+
+def desk(tmp_path: Path, rules: str, more: str = "") -> Regulation:
+    policy = load_policy(write(tmp_path, "desk.toml", DESK + more + rules))
+    assert isinstance(policy, Regulation)
+    return policy
+
+
+def reaction_deadline(policy: Regulation, customer: str | None = None,
+                      **fields: str) -> tuple[str, datetime | None]:
+    """The level and reaction deadline of a ticket opened on Tuesday at 10:00."""
+    ticket = Ticket("T-1", policy)
+    ticket.record(Event("T-1", TUESDAY_10, "created", author="customer", customer=customer,
+                        fields=fields))
+    status = ticket.status(TUESDAY_10)
+    return status.level, status.metric("reaction").deadline
+
+
+def test_zammad_title_contains_matches_without_regard_to_case(tmp_path: Path) -> None:
+    """Zammad's admin documentation, "Object Conditions" (Text field: *contains*, *contains
+    not*; "Ticket context conditions do not support case sensitive string conditions"): an
+    SLA for tickets whose title contains "outage" catches "VPN OUTAGE in Berlin"."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { title = { contains = "outage" } }
+""")
+    assert reaction_deadline(policy, title="VPN OUTAGE in Berlin") == ("fast", FAST_DEADLINE)
+    assert reaction_deadline(policy, title="Printer jam") == ("standard", STANDARD_DEADLINE)
+    assert reaction_deadline(policy) == ("standard", STANDARD_DEADLINE)  # no title: no match
+
+
+def test_zammad_title_contains_not_holds_for_a_ticket_without_a_title(tmp_path: Path) -> None:
+    """Zammad's "contains not": the rule holds unless the title has one of the words."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { title = { contains_not = ["test", "spam"] } }
+""")
+    assert reaction_deadline(policy, title="Login fails")[0] == "fast"
+    assert reaction_deadline(policy, title="TEST please ignore")[0] == "standard"
+    assert reaction_deadline(policy)[0] == "fast"
+
+
+def test_tags_all_of_any_of_none_of_as_zammad_s_contains_all_one_and_all_not(
+    tmp_path: Path,
+) -> None:
+    """Zammad's "Object Conditions", Tags: *contains all*, *contains one*, *contains all
+    not*; Zendesk's "Conditions reference": current_tags *includes* / *not_includes*. A
+    ticket's tags are one field, its items parted by commas (Zammad) or blanks (Zendesk)."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { tags = { all_of = ["vip", "eu"], none_of = "spam" } }
+""")
+    assert reaction_deadline(policy, tags="vip, eu")[0] == "fast"       # Zammad's commas
+    assert reaction_deadline(policy, tags="eu billing VIP")[0] == "fast"  # Zendesk's blanks
+    assert reaction_deadline(policy, tags="vip")[0] == "standard"       # eu is missing
+    assert reaction_deadline(policy, tags="vip eu spam")[0] == "standard"
+    assert reaction_deadline(policy)[0] == "standard"                   # no tags at all
+    any_of = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { tags = { any_of = ["vip", "eu"] } }
+""")
+    assert reaction_deadline(any_of, tags="billing eu")[0] == "fast"
+    assert reaction_deadline(any_of, tags="billing")[0] == "standard"
+
+
+def test_zendesk_priority_is_not_low_holds_for_a_ticket_without_a_priority(
+    tmp_path: Path,
+) -> None:
+    """Zendesk's "Conditions reference" (the SLA policy's filter): *is_not*. A ticket whose
+    field is not set is not "low"."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { priority = { is_not = ["low", "normal"] } }
+""")
+    assert reaction_deadline(policy, priority="urgent")[0] == "fast"
+    assert reaction_deadline(policy, priority="normal")[0] == "standard"
+    assert reaction_deadline(policy)[0] == "fast"
+
+
+def test_comparisons_read_the_field_as_a_number(tmp_path: Path) -> None:
+    """Zendesk's "Conditions reference": *less_than* / *greater_than*; here ``lt``, ``le``,
+    ``gt``, ``ge`` on a number field (seats): a value that is no number matches none."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { seats = { ge = 100, lt = 1000 } }
+""")
+    assert reaction_deadline(policy, seats="100")[0] == "fast"      # 100 >= 100
+    assert reaction_deadline(policy, seats="999.5")[0] == "fast"
+    assert reaction_deadline(policy, seats="1000")[0] == "standard"  # not < 1000
+    assert reaction_deadline(policy, seats="99")[0] == "standard"
+    assert reaction_deadline(policy, seats="many")[0] == "standard"
+    assert reaction_deadline(policy)[0] == "standard"
+
+
+ACCOUNTS = """
+[accounts."Acme Corp"]
+group = "Government"
+territory = "India"
+
+[accounts.Globex]
+group = "Commercial"
+territory = "Rest Of The World"
+"""
+
+
+def test_erpnext_sla_for_a_customer_group_or_territory_reads_the_customer_s_attributes(
+    tmp_path: Path,
+) -> None:
+    """ERPNext's Service Level Agreement (erpnext/support/doctype/service_level_agreement):
+    an agreement applies to a Customer, a Customer Group or a Territory, the ticket's
+    customer's group and territory looked up in the customer's record. Here the customers'
+    attributes are written once, under ``[accounts]``, and read by ``customer.<name>``."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { "customer.group" = "Government" }
+
+[[select]]
+level = "fast"
+when = { "customer.territory" = { is = "India" }, priority = "urgent" }
+""", more=ACCOUNTS)
+    assert reaction_deadline(policy, customer="Acme Corp") == ("fast", FAST_DEADLINE)
+    assert reaction_deadline(policy, customer="Globex") == ("standard", STANDARD_DEADLINE)
+    # A customer the policy has no attributes for has none: only the default applies.
+    assert reaction_deadline(policy, customer="Initech")[0] == "standard"
+    assert reaction_deadline(policy)[0] == "standard"
+
+
+def test_a_rule_with_an_operator_selects_again_when_the_field_changes(tmp_path: Path) -> None:
+    """A field change re-runs the rules (as plain equality does): the level changes and its
+    targets apply by the policy's level_change rule (from the clock's start here)."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { tags = { any_of = "vip" } }
+""")
+    ticket = Ticket("T-1", policy)
+    ticket.record(Event("T-1", TUESDAY_10, "created", author="customer", fields={"tags": "eu"}))
+    assert ticket.status(TUESDAY_10).metric("reaction").deadline == STANDARD_DEADLINE
+    noon = datetime(2026, 6, 2, 12, tzinfo=BER)
+    ticket.record(Event("T-1", noon, "field", fields={"tags": "eu vip"}))
+    status = ticket.status(noon)
+    # At "fast" from noon, its 1 h counted from the clock's start (10:00): due at 11:00.
+    assert (status.level, status.metric("reaction").deadline) == ("fast", FAST_DEADLINE)
+
+
+@pytest.mark.parametrize(("when", "key", "problem"), [
+    ('{ title = { resembles = "x" } }', "select[0].when.title.resembles",
+     "unknown operator"),
+    ('{ seats = { ge = "100" } }', "select[0].when.seats.ge", "a number"),
+    ('{ seats = { ge = true } }', "select[0].when.seats.ge", "a number"),
+    ('{ tags = { all_of = [] } }', "select[0].when.tags.all_of", "at least one"),
+    ('{ title = {} }', "select[0].when.title", "at least one operator"),
+    ('{ "customer.size" = "big" }', "select[0].when.customer.size",
+     "no customer under [accounts] has"),
+    ('{ "customer.group" = "Government" }', "select[0].when.customer.group",
+     "no customer under [accounts] has"),
+])
+def test_a_condition_that_cannot_be_read_names_its_key_and_what_to_write(
+    tmp_path: Path, when: str, key: str, problem: str,
+) -> None:
+    path = write(tmp_path, "desk.toml", DESK + f"""
+[[select]]
+level = "fast"
+when = {when}
+""")
+    with pytest.raises(PolicyError, match=problem) as caught:
+        load_policy(path)
+    assert caught.value.field == key
+
+
+def test_accounts_are_tables_of_attributes(tmp_path: Path) -> None:
+    path = write(tmp_path, "desk.toml", DESK + """
+[accounts.Acme]
+group = ["a", "b"]
+""")
+    with pytest.raises(PolicyError, match="a string or a number") as caught:
+        load_policy(path)
+    assert caught.value.field == "accounts.Acme.group"
+
+
+def test_plain_equality_reads_as_it_always_did(tmp_path: Path) -> None:
+    """A value or a list of values is "one of them", exactly (case and all), as before."""
+    policy = desk(tmp_path, """
+[[select]]
+level = "fast"
+when = { priority = ["urgent", "high"] }
+""")
+    assert policy.rules[0].when == {"priority": frozenset({"urgent", "high"})}
+    assert policy.rules[0].conditions == ()
+    assert reaction_deadline(policy, priority="high")[0] == "fast"
+    assert reaction_deadline(policy, priority="High")[0] == "standard"
