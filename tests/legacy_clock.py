@@ -316,6 +316,8 @@ def _metric(
         at_risk=state == "running" and used >= share,
         target=target.duration,
         clock=target.clock_name(life[-1].coverage if final else _coverage_of(life, target)),
+        # 0.1 had one warning threshold, the at-risk share.
+        warned=(share,) if state == "running" and used >= share else (),
     )
 
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from slaclock.logs import BadRow, EventLogError
     from slaclock.reporting import Report, Summary, replay, report
     from slaclock.sla import (
+        Change,
         Contract,
         Event,
         MetricStatus,
@@ -79,6 +80,7 @@ __all__ = [
     "load_calendar",
     "load_policy",
     # tickets and their clocks
+    "Change",
     "Event",
     "MetricStatus",
     "Ticket",
@@ -118,8 +120,8 @@ del _cls
 #: The public names loaded on first use, and the module that serves each.
 _LAZY = {
     **dict.fromkeys(
-        ("Contract", "Event", "MetricStatus", "Regulation", "RegulationVersions", "Ticket",
-         "TicketStatus", "load_calendar", "load_policy", "order_queue"),
+        ("Change", "Contract", "Event", "MetricStatus", "Regulation", "RegulationVersions",
+         "Ticket", "TicketStatus", "load_calendar", "load_policy", "order_queue"),
         "slaclock.sla",
     ),
     **dict.fromkeys(("Report", "Summary", "replay", "report"), "slaclock.reporting"),

@@ -1,7 +1,8 @@
 """Text a report writes: a value from a log made safe for a terminal line
 (:func:`printable`) and for a spreadsheet cell (:func:`csv_safe`), instants
 (:func:`format_time`) and durations (:func:`format_duration`, :func:`whole_seconds`, and
-:func:`working_hours`, working time as people read it).
+:func:`working_hours`, working time as people read it: the SLA model's rule, served
+here too).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from datetime import timedelta
 
 from slaclock._instants import duration_us, instant_text
+from slaclock.sla import working_hours
 
 __all__ = [
     "csv_safe", "format_duration", "format_time", "printable", "whole_seconds",
@@ -98,34 +100,6 @@ def format_duration(value: timedelta) -> str:
     hours, minute = divmod(minutes, 60)
     text = f"{sign}{hours}:{minute:02d}:{sec:02d}"
     return f"{text}.{micro:06d}" if micro else text
-
-
-def working_hours(value: timedelta | None) -> str:
-    """Working time as a person reads it: working hours and minutes, never days.
-
-    ``3763h 04m``, ``5h 07m``, ``42m`` (seconds are dropped, toward zero); a minus sign
-    when negative (a clock past its deadline); ``""`` for ``None``. Working time is
-    counted on a calendar, so a day of it is not a calendar day (nor 24 hours, nor one
-    working day, whose length differs from calendar to calendar and from a full day to a
-    shortened one): ``3763h 04m`` of working time are 3,763 hours the desk worked, where
-    ``156d 19h`` would read as five months. The table of ``slaclock report`` and the text
-    of ``slaclock elapsed`` write every working duration this way; CSV and JSON write
-    whole seconds.
-
-    >>> working_hours(timedelta(hours=3763, minutes=4)), working_hours(timedelta(minutes=-307))
-    ('3763h 04m', '-5h 07m')
-    >>> working_hours(timedelta(seconds=59)), working_hours(timedelta(hours=24))
-    ('0m', '24h 00m')
-    """
-    if value is None:
-        return ""
-    us = duration_us(value)
-    minutes = abs(us) // 60_000_000
-    sign = "-" if us < 0 and minutes else ""
-    hours, minute = divmod(minutes, 60)
-    if hours:
-        return f"{sign}{hours}h {minute:02d}m"
-    return f"{sign}{minute}m"
 
 
 def whole_seconds(value: timedelta) -> int:

@@ -14,11 +14,14 @@ named here. Its modules, from the bottom up:
 - ``_event``, ``_status``: events in, statuses out;
 - ``_count``, ``_walk``: counting a ticket's clocks, and the walk that finds them;
 - ``_ticket``, ``_contract``: a ticket, and a customer's contract;
+- ``_changes``: when a ticket's status next changes with no new event; ``_stored``: a
+  ticket stored as JSON and restored; ``_view``: a status as a web view shows it;
 - ``_governing``: which version, contract and coverage govern a ticket;
 - ``_policy_file``: policy and calendar files; ``_queue``: the order of many tickets
   (their replay is the reports' wing's, ``slaclock.reporting``).
 """
 
+from slaclock.sla._changes import Change, ChangeKind
 from slaclock.sla._contract import Contract
 from slaclock.sla._count import Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
@@ -36,8 +39,15 @@ from slaclock.sla._policy_file import load_calendar, load_policy, parse_policy
 from slaclock.sla._policy_reader import PolicyReader, metric_library
 from slaclock.sla._queue import order_queue
 from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
-from slaclock.sla._status import MetricStatus, TicketStatus, json_safe, local_datetime
+from slaclock.sla._status import (
+    MetricStatus,
+    TicketStatus,
+    json_safe,
+    local_datetime,
+    working_hours,
+)
 from slaclock.sla._ticket import Ticket
+from slaclock.sla._view import VIEW_FORMAT
 from slaclock.sla._vocabulary import (
     BUILTIN_FIELDS,
     CATEGORIES,
@@ -65,7 +75,10 @@ __all__ = [
     "OPENINGS",
     "ROLES",
     "TAKES_LEVEL",
+    "VIEW_FORMAT",
     "VOCABULARY",
+    "Change",
+    "ChangeKind",
     "Contract",
     "Counted",
     "Coverage",
@@ -107,4 +120,5 @@ __all__ = [
     "said_problem",
     "same_event",
     "signed_of",
+    "working_hours",
 ]

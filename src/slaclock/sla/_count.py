@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slaclock._errors import HorizonError
 from slaclock._instants import duration_us, instant_text, to_us
 from slaclock.calendars import Schedule
-from slaclock.sla._model import Level, MetricDefinition, Target
+from slaclock.sla._model import Level, MetricDefinition, Target, with_share
 from slaclock.sla._status import (
     MetricState,
     MetricStatus,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from slaclock.sla._regulation import Regulation
     from slaclock.sla._walk import Clock
 
-__all__ = ["ClockCount", "Counted", "Counting", "Cycle", "counted_of", "new_count"]
+__all__ = ["ClockCount", "Counted", "Counting", "Cycle", "Kept", "counted_of", "new_count"]
 
 
 class Cycle:
@@ -43,6 +43,13 @@ class Cycle:
         self.spans: list[list[int | None]] = []  # [from, to]; to None while running
         self.end: int | None = None  # when it ended (met, dropped, not applicable)
         self.outcome: str | None = None  # "met", "dropped", "not_applicable"
+
+    @property
+    def counting(self) -> bool:
+        """Whether the cycle has not ended and its last active span is open: it counts
+        working time whenever its calendar is open, until an event."""
+        spans = self.spans
+        return self.end is None and bool(spans) and spans[-1][1] is None
 
     def close(self, t: int) -> None:
         if self.spans and self.spans[-1][1] is None:
@@ -73,12 +80,15 @@ class ClockCount(NamedTuple):
     breached_at: int | None
     at_risk: bool
     clock: str | None
+    #: The clock's warning thresholds, the at-risk share among them (sorted); none for a
+    #: clock without a target.
+    thresholds: tuple[float, ...] = ()
 
 
 #: Instants a datetime in any zone can be (a zone's offset is under a day): from
 #: 0001-01-02 to 9999-12-30, UTC.
 _WRITABLE = (to_us(datetime(1, 1, 2, tzinfo=UTC)), to_us(datetime(9999, 12, 30, tzinfo=UTC)))
-#: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its thirteen values, made
+#: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its fourteen values, made
 #: without the named tuple's own ``__new__`` (a Python function).
 new_count = tuple.__new__
 
@@ -95,7 +105,7 @@ class Counted:
         clocks: the clocks, in the order of the status's metrics.
     """
 
-    __slots__ = ("at", "at_text", "clocks", "head", "opened", "ticket")
+    __slots__ = ("at", "at_text", "clocks", "head", "kept", "opened", "ticket")
 
     def __init__(
         self, ticket: str, at: datetime, opened: int,
@@ -109,6 +119,8 @@ class Counted:
         self.clocks = clocks
         #: ``at`` in ISO 8601, when the count knew it (the status's JSON writes it).
         self.at_text = at_text
+        #: What the walk keeps of its ended cycles (:attr:`Counting.ended`), if it does.
+        self.kept: Kept | None = None
 
     def _writable(self, last: int) -> None:
         """Raise the :class:`HorizonError` :meth:`status` would raise where an instant
@@ -137,7 +149,15 @@ class Counted:
         opened_us = self.opened
         opened = local_datetime(opened_us, zone)
         metrics = []
+        kept = self.kept
         for c in self.clocks:
+            ended = kept is not None and kept.ids.get(id(c)) is c
+            if ended:
+                assert kept is not None
+                known = kept.statuses.get((id(c), zone))
+                if known is not None:
+                    metrics.append(known)
+                    continue
             start, deadline, elapsed, target, met_at, breached_at = (
                 c.start, c.deadline, c.elapsed, c.target, c.met_at, c.breached_at)
             elapsed_td = None if elapsed is None else timedelta(0, 0, elapsed)
@@ -149,13 +169,30 @@ class Counted:
                 None if met_at is None else local_datetime(met_at, zone),
                 None if breached_at is None else local_datetime(breached_at, zone),
                 c.at_risk, target, c.clock,
+                # The thresholds reached (_warned), the usual one-threshold case inline.
+                (c.thresholds if c.at_risk else ()) if len(c.thresholds) < 2 else _warned(c),
             ))
+            if ended:
+                assert kept is not None
+                kept.statuses[id(c), zone] = metrics[-1]
         level, coverage, state, critical, customer = self.head
         status = TicketStatus(self.ticket, self.at, level, coverage, state, opened, critical,
                               tuple(metrics), customer)
         if self.at_text is not None:
             object.__setattr__(status, "_at_text", self.at_text)
         return status
+
+
+def _warned(c: ClockCount) -> tuple[float, ...]:
+    """The thresholds a running clock has reached."""
+    thresholds = c.thresholds
+    if c.state != "running" or not thresholds:
+        return ()
+    if len(thresholds) == 1:  # the at-risk share alone
+        return thresholds if c.at_risk else ()
+    used = c.used
+    assert used is not None
+    return tuple(s for s in thresholds if used >= s)
 
 
 def counted_of(status: TicketStatus) -> Counted:
@@ -168,6 +205,7 @@ def counted_of(status: TicketStatus) -> Counted:
             None if m.target is None else duration_us(m.target), m.target, m.used,
             None if m.met_at is None else to_us(m.met_at),
             None if m.breached_at is None else to_us(m.breached_at), m.at_risk, m.clock,
+            m.warned,
         ))
         for m in status.metrics
     ]
@@ -186,6 +224,39 @@ Plan = tuple[
     list[tuple["MetricDefinition", list["Cycle"], "Found | None"]],
     tuple[str, "str | None", "TicketState", bool, "str | None"],
 ]
+
+
+class Kept:
+    """What one ticket's walk keeps of its ended cycles: an ended cycle counts the same at
+    every later instant (its spans are closed, its breach and deadline are found before
+    its end), so its count is made once, and its status once per zone. The key of a count
+    holds what else it reads: the clock, the cycle and how it ended, the levels in force
+    (their number: a level change after the cycle's end may share its instant), its
+    number among the metric's cycles, the at-risk share and the thresholds. Its view
+    (:meth:`~slaclock.TicketStatus.view`) is kept as well."""
+
+    __slots__ = ("counts", "ids", "statuses", "views")
+
+    #: How many counts it remembers before it starts again.
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[Any, ...], ClockCount] = {}
+        #: The counts kept, by identity (a status is kept only for them).
+        self.ids: dict[int, ClockCount] = {}
+        self.statuses: dict[tuple[int, object], MetricStatus] = {}
+        #: The view of each kept status's cycle (:meth:`TicketStatus.view`), but what
+        #: changes with the instant: by the status's identity.
+        self.views: dict[int, tuple[MetricStatus, dict[str, Any]]] = {}
+
+    def keep(self, key: tuple[Any, ...], count: ClockCount) -> None:
+        if len(self.counts) >= self.LIMIT:
+            self.counts.clear()
+            self.ids.clear()
+            self.statuses.clear()
+            self.views.clear()
+        self.counts[key] = count
+        self.ids[id(count)] = count
 
 
 class Counting:
@@ -212,13 +283,22 @@ class Counting:
     plan: Plan | None
     #: The instant counted last, and its ISO text (a report counts at one instant).
     last_at: tuple[datetime | None, str]
+    #: The counts of ended cycles, kept when the walk is one ticket's (``None``: not kept;
+    #: a walk shared by many tickets counts each on its own times).
+    ended: Kept | None
+    #: The thresholds of a clock whose policy gives none but the at-risk share.
+    lone: tuple[float, ...]
 
     def count(
-        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float
+        self, ticket: str, times: list[int], at: datetime, at_us: int, share: float,
+        cycles_of: list[Cycle] | None = None, warn: tuple[float, ...] | None = None,
     ) -> Counted:
         """The clocks of ``ticket``, whose events (the ones walked, in order) happened at
         ``times`` (UTC microseconds), at ``at``: the walk's positions become those
-        instants.
+        instants. ``cycles_of``, when given, receives the cycle of each clock counted, in
+        the order of the clocks (what a ticket's next changes read). ``warn``: the warning
+        thresholds of every clock (default: its target's, else its level's, else the
+        policy's), the at-risk ``share`` always among them.
 
         Raises:
             HorizonError: for an instant no datetime in the zone of ``at`` can hold, as
@@ -233,21 +313,34 @@ class Counting:
             (times[i], level, coverage) for i, level, coverage in self.regimes
         ]
         counts: list[ClockCount] = []
+        ended = self.ended
         for m, cycles, alone in clocks:
             number = 0
             for cycle in cycles:
-                found = self._metric(
-                    m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us, share
-                )
+                key = None
+                found = None
+                if ended is not None and cycle.end is not None:
+                    key = (m.name, id(cycle), cycle.start, cycle.end, cycle.outcome,
+                           len(cycle.spans), len(self.regimes), number, share, warn)
+                    found = ended.counts.get(key)
+                if found is None:
+                    found = self._metric(
+                        m, cycle, number + 1 if m.cycles else 0, times, regimes, alone, at_us,
+                        share, warn,
+                    )
+                    if key is not None and ended is not None:
+                        ended.keep(key, found)
                 if cycle.outcome == "dropped" and found.state != "breached":
                     if m.cycles:
                         continue
                     found = new_count(ClockCount, (
                         m.name, 0, "not_applicable", found.start, None, found.elapsed, None,
-                        None, None, None, None, False, None,
+                        None, None, None, None, False, None, (),
                     ))
                 number += m.cycles
                 counts.append(found)
+                if cycles_of is not None:
+                    cycles_of.append(cycle)
         last = self.last_at
         if last[0] is at:
             at_text = last[1]
@@ -255,6 +348,7 @@ class Counting:
             at_text = instant_text(at)
             self.last_at = (at, at_text)
         counted = Counted(ticket, at, times[self.opened], head, counts, at_text)
+        counted.kept = ended
         counted._writable(times[-1])
         return counted
 
@@ -321,6 +415,7 @@ class Counting:
         alone: Found | None,
         at: int,
         share: float,
+        warn: tuple[float, ...] | None = None,
     ) -> ClockCount:
         """One clock at ``at``, the walk's positions mapped to ``times``. ``regimes``: the
         levels in force, on the ticket's times; ``None`` for one level all its life, whose
@@ -387,7 +482,7 @@ class Counting:
         if shown is None or known is None:
             return new_count(ClockCount, (
                 m.name, number, "not_applicable", start, None, None, None, None, None,
-                met_at, None, False, None,
+                met_at, None, False, None, (),
             ))
         target, schedule, target_us = shown
         deadline, _, elapsed = known
@@ -413,14 +508,22 @@ class Counting:
         if state == "not_applicable":
             return new_count(ClockCount, (
                 m.name, number, state, start, None, elapsed, None, None, None, None, None,
-                False, None,
+                False, None, (),
             ))
         used = elapsed / target_us
         coverage = life[-1][2] if final else _coverage_of(life, target)
+        if warn is None:
+            warn = target.warn or life[-1][1].warn or self.regulation.warn
+        if warn:
+            thresholds = with_share(warn, share)
+        else:  # the at-risk share alone (most policies): one tuple a share
+            thresholds = self.lone
+            if thresholds[0] != share:
+                thresholds = self.lone = (share,)
         return new_count(ClockCount, (
             m.name, number, state, start, deadline, elapsed, target_us, target.duration, used,
             met_at, breached_at, state == "running" and used >= share,
-            target.clock_name(coverage),
+            target.clock_name(coverage), thresholds,
         ))
 
 

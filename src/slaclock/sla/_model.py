@@ -75,6 +75,34 @@ class Memo(dict[Any, Any]):
         return value
 
 
+def shares_of(value: object, name: str = "thresholds") -> tuple[float, ...]:
+    """Warning thresholds as sorted distinct shares of a target, each above 0 and at most
+    1: the one check of a policy's ``warn`` and a query's ``thresholds``.
+
+    >>> shares_of([0.75, 0.5, 0.75])
+    (0.5, 0.75)
+
+    Raises:
+        ConfigError: naming ``name``, for a value that is not a list of such shares.
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ConfigError(name, value, "a list of shares above 0, at most 1 (e.g. [0.5, 0.75])")
+    shares = []
+    for share in value:
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+            raise ConfigError(name, share, "a share above 0, at most 1 (e.g. [0.5, 0.75])")
+        shares.append(float(share))
+    return tuple(sorted(set(shares)))
+
+
+def with_share(shares: tuple[float, ...], share: float) -> tuple[float, ...]:
+    """``shares`` (sorted, distinct) and the at-risk ``share``: the at-risk share is always
+    a warning threshold."""
+    if not shares or shares == (share,):
+        return (share,)
+    return shares if share in shares else tuple(sorted((*shares, share)))
+
+
 def frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
     if type(value) is FrozenDict:
         return value
@@ -171,12 +199,15 @@ class Target:
             chooses (see ``clocks``).
         clocks: for a target counted "as the contract says": coverage (``"business"``,
             ``"24x7"``) to calendar name; empty otherwise.
+        warn: the warning thresholds of this target (shares of it, sorted); empty: the
+            level's.
     """
 
     metric: str
     duration: timedelta
     clock: str | None = None
     clocks: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
+    warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
 
     def clock_name(self, coverage: str | None) -> str:
         """The calendar name for a contract's ``coverage``.
@@ -218,6 +249,8 @@ class Level:
             default.
         compliance: the share of tickets the desk means to meet at this level (``0.95``),
             or ``None``: a goal for reports (the plot draws it), not a rule of the clocks.
+        warn: the warning thresholds of the level's targets that give none (shares,
+            sorted); empty: the policy version's.
     """
 
     key: str
@@ -231,6 +264,7 @@ class Level:
         factory=dict, converter=frozen_mapping, hash=False
     )
     compliance: float | None = None
+    warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric`` (or for the metric its :attr:`fallbacks`

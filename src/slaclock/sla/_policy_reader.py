@@ -24,7 +24,15 @@ import attrs
 
 from slaclock._errors import ConfigError, PolicyError
 from slaclock.calendars import Calendar, Schedule
-from slaclock.sla._model import FrozenDict, Level, LevelRule, MetricDefinition, Options, Target
+from slaclock.sla._model import (
+    FrozenDict,
+    Level,
+    LevelRule,
+    MetricDefinition,
+    Options,
+    Target,
+    shares_of,
+)
 from slaclock.sla._vocabulary import BUILTIN_FIELDS, CATEGORIES, COVERAGES, check_trigger
 
 __all__ = ["DEFAULT_METRICS", "TOP_KEYS", "PolicyReader", "default_metrics", "metric_library"]
@@ -34,13 +42,13 @@ DEFAULT_METRICS = ("reaction", "next_reaction", "resolution")
 
 #: The keys of a file of one version, and of each of a file's ``[[versions]]``.
 TOP_KEYS = {
-    "format", "version", "effective", "title", "at_risk", "calendars", "levels", "metrics",
+    "format", "version", "effective", "title", "at_risk", "warn", "calendars", "levels", "metrics",
     "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
     # The export mapping of the helpdesk's log (slaclock.helpdesks.load_mapping reads it).
     "log",
 }
 _VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}
-_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance"}
+_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance", "warn"}
 _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
     "restart", "unless", "target_from",
@@ -136,6 +144,7 @@ class PolicyReader:
             or not 0 < at_risk <= 1
         ):
             raise self.fail(prefix + "at_risk", at_risk, "expected a share above 0, at most 1")
+        warn = self.warn(data, prefix + "warn")
 
         def pick(key: str) -> tuple[Any, str]:
             """A key of this version, or else the one shared by every version."""
@@ -175,6 +184,7 @@ class PolicyReader:
             "calendars": calendars,
             "levels": levels,
             "at_risk": float(at_risk),
+            "warn": warn,
             "source": self.source,
             "metrics": metrics,
             "statuses": statuses,
@@ -466,13 +476,14 @@ class PolicyReader:
             clause=clause,
             fallbacks={n: m.target_from for n, m in metrics.items() if m.target_from},
             compliance=None if goal is None else float(goal),
+            warn=self.warn(table, f"{where}.warn"),
         )
 
     def target(
         self, metric: str, value: object, where: str, calendars: Mapping[str, Schedule]
     ) -> Target:
         table = self.table(value, where)
-        self.unknown(table, {"hours", "minutes", "clock"}, where)
+        self.unknown(table, {"hours", "minutes", "clock", "warn"}, where)
         amounts = [unit for unit in ("hours", "minutes") if unit in table]
         if len(amounts) != 1:
             raise self.fail(where, dict(table), "give exactly one of hours or minutes")
@@ -491,9 +502,10 @@ class PolicyReader:
         if duration < timedelta(seconds=1):
             raise self.fail(f"{where}.{unit}", amount, "a target is at least one second")
         clock = table.get("clock")
+        warn = self.warn(table, f"{where}.warn")
         if isinstance(clock, str):
             self.known_calendar(clock, f"{where}.clock", calendars)
-            return Target(metric, duration, clock)
+            return Target(metric, duration, clock, warn=warn)
         if isinstance(clock, Mapping) and clock:
             for coverage, name in clock.items():
                 if coverage not in COVERAGES:
@@ -501,10 +513,25 @@ class PolicyReader:
                         f"{where}.clock.{coverage}", name, "coverage is 'business' or '24x7'"
                     )
                 self.known_calendar(name, f"{where}.clock.{coverage}", calendars)
-            return Target(metric, duration, None, clock)
+            return Target(metric, duration, None, clock, warn=warn)
         raise self.fail(
             f"{where}.clock", clock, "expected a calendar name or a table of coverage to name"
         )
+
+    def warn(self, table: Mapping[str, Any], key: str) -> tuple[float, ...]:
+        """A table's warning thresholds (``warn = [0.5, 0.75]``), checked; none when it
+        gives none."""
+        value = table.get("warn")
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, value, "expected a list of shares above 0, at most 1, "
+                            "e.g. [0.5, 0.75]")
+        try:
+            return shares_of(value, key)
+        except ConfigError as error:
+            raise self.fail(key, error.value, "expected shares above 0, at most 1, e.g. "
+                            "[0.5, 0.75]") from None
 
     def known_calendar(self, name: object, where: str, calendars: Mapping[str, Schedule]) -> None:
         if not isinstance(name, str) or name not in calendars:

@@ -34,6 +34,7 @@ from slaclock.sla._model import (
     frozen_mapping,
     names_of,
     rules_of,
+    shares_of,
 )
 from slaclock.sla._policy_reader import PolicyReader, default_metrics
 from slaclock.sla._vocabulary import CATEGORIES, COVERAGES
@@ -57,6 +58,8 @@ class Regulation:
         calendars: calendar name to :class:`~slaclock.Calendar` (or any schedule).
         levels: level key to :class:`~slaclock.policy.Level`.
         at_risk: the share of a target after which a running clock is "at risk".
+        warn: the warning thresholds of the targets and levels that give none (shares,
+            sorted; the at-risk share is always one of a clock's thresholds).
         source: the file it was read from, if any.
         metrics: metric name to :class:`~slaclock.policy.MetricDefinition`, in the order
             clocks are listed.
@@ -84,6 +87,7 @@ class Regulation:
     calendars: Mapping[str, Schedule] = attrs.field(converter=frozen_mapping, hash=False)
     levels: Mapping[str, Level] = attrs.field(converter=frozen_mapping, hash=False)
     at_risk: float = 0.8
+    warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
     source: str | None = attrs.field(default=None, eq=False)
     metrics: Mapping[str, MetricDefinition] = attrs.field(
         factory=lambda: default_metrics(), converter=frozen_mapping, hash=False,

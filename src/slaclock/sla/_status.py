@@ -4,16 +4,21 @@ ticket's :class:`TicketStatus`, with their JSON forms.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from json.encoder import encode_basestring
 from typing import Any, Literal
 
 import attrs
 
-from slaclock._instants import from_us, instant_text
+from slaclock._instants import duration_us, from_us, instant_text
 
-__all__ = ["MetricState", "MetricStatus", "TicketState", "TicketStatus", "local_datetime"]
+__all__ = [
+    "MetricState", "MetricStatus", "TicketState", "TicketStatus", "local_datetime",
+    "working_hours",
+]
 
 MetricState = Literal["running", "paused", "met", "breached", "not_applicable"]
 TicketState = Literal["open", "waiting", "on_hold", "development", "resolved", "closed"]
@@ -46,6 +51,11 @@ class MetricStatus:
         at_risk: a running clock that has used at least the at-risk share of its target.
         target: the target in force, or ``None``.
         clock: the name of the calendar the target is counted on.
+        warned: the warning thresholds a running clock has reached (shares of its target,
+            sorted; the at-risk share is one of its thresholds, so ``at_risk`` is whether
+            it is among them); empty for a clock that is not running. A clock's
+            thresholds are the query's, else its ticket's, else its target's ``warn``,
+            else its level's, else its policy version's, with the at-risk share.
     """
 
     metric: str
@@ -61,6 +71,7 @@ class MetricStatus:
     at_risk: bool
     target: timedelta | None
     clock: str | None
+    warned: tuple[float, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: instants in ISO 8601 with offset, durations in seconds."""
@@ -124,6 +135,11 @@ class TicketStatus:
     #: ``at`` in ISO 8601, when whoever made the status knew it (not part of the value).
     _at_text: str | None = attrs.field(init=False, default=None, eq=False, repr=False,
                                        hash=False)
+    #: The ticket that made the status, the query's thresholds and the number of events
+    #: the ticket had, when a :meth:`~slaclock.Ticket.status` made it: what :meth:`view`
+    #: reads besides the status (not part of the value).
+    _live: tuple[Any, tuple[float, ...] | None, int] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False, hash=False)
 
     @property
     def at_risk(self) -> bool:
@@ -145,6 +161,47 @@ class TicketStatus:
             and (m.state == "running" or (m.state == "breached" and m.met_at is None))
         ]
         return min(found, default=None)
+
+    @property
+    def next_due(self) -> MetricStatus | None:
+        """The clock whose deadline is :attr:`next_deadline` (the first in the order of
+        :attr:`metrics` when several share it), or ``None``."""
+        due = None
+        for m in self.metrics:
+            if m.deadline is not None and (
+                m.state == "running" or (m.state == "breached" and m.met_at is None)
+            ) and (due is None or m.deadline < due.deadline):  # type: ignore[operator]
+                due = m
+        return due
+
+    def view(self) -> dict[str, Any]:
+        """The status as a web view shows it: a JSON-ready dict, documented by the JSON
+        Schema ``slaclock/data/schemas/ticket-view.schema.json`` (:doc:`/reference/ticket-view`).
+
+        Per metric: its name and title (the metric definition's), its calendar and
+        whether it is open at :attr:`at` (``within_calendar_hours``), its goal, its
+        completed cycles and the ongoing one; per cycle: the state, the working time
+        elapsed and left and the wall-clock time since the start (``actual_elapsed``), as
+        ``{"millis": ..., "text": "5h 07m"}`` (working hours, never days), the
+        breach time (the deadline) and the original one (the start plus the goal, as if
+        nothing paused it), whether it is breached, paused or counting now, the share used
+        (``used``, ``percentage``) and the warning thresholds reached; and the ticket's
+        :meth:`~slaclock.Ticket.next_change`. Instants are ISO 8601 with their offset, in
+        the zone of :attr:`at`.
+
+        A status made by :meth:`Ticket.status <slaclock.Ticket.status>` reads its ticket
+        (the policy's titles, the clocks' calendars and cycles, the next change, from the
+        events recorded up to :attr:`at`). One made otherwise (a report's) has the metric
+        names as titles, ``null`` for what needs the ticket, and no next change; so has
+        one whose ticket recorded events since (but for the titles): ask the ticket for
+        a new status.
+        """
+        return _VIEWS[0](self)
+
+    def view_json(self) -> str:
+        """:meth:`view` as JSON text, with the characters a terminal acts on written as
+        escapes, as every JSON slaclock writes."""
+        return json_safe(json.dumps(self.view(), ensure_ascii=False))
 
     def metric(self, name: str, cycle: int | None = None) -> MetricStatus:
         """The clock ``name`` (the last cycle of a metric in cycles unless ``cycle`` says).
@@ -206,6 +263,16 @@ class TicketStatus:
         return text if text.isascii() and "\x7f" not in text else json_safe(text)
 
 
+#: The maker of a status's view (:mod:`slaclock.sla._view` registers it when imported:
+#: it reads the ticket's clocks, which are counted above this module).
+_VIEWS: list[Callable[[TicketStatus], dict[str, Any]]] = []
+
+
+def register_view(maker: Callable[[TicketStatus], dict[str, Any]]) -> None:
+    """Make ``maker`` the maker of every status's :meth:`TicketStatus.view`."""
+    _VIEWS[:] = [maker]
+
+
 #: Characters a terminal acts on or that turn text around, which JSON may hold raw: DEL
 #: and the C1 controls (U+009B starts an escape sequence like ESC [), the line and
 #: paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
@@ -265,6 +332,34 @@ def _metric_json(m: MetricStatus, opened: datetime, opened_iso: str) -> str:
         f'"at_risk": {_JSON_BOOL[m.at_risk]}, "target": {_json_seconds(m.target)}, '
         f'"clock": {_json_or_null(m.clock)}}}'
     )
+
+
+def working_hours(value: timedelta | None) -> str:
+    """Working time as a person reads it: working hours and minutes, never days.
+
+    ``3763h 04m``, ``5h 07m``, ``42m`` (seconds are dropped, toward zero); a minus sign
+    when negative (a clock past its deadline); ``""`` for ``None``. Working time is
+    counted on a calendar, so a day of it is not a calendar day (nor 24 hours, nor one
+    working day, whose length differs from calendar to calendar and from a full day to a
+    shortened one): ``3763h 04m`` of working time are 3,763 hours the desk worked, where
+    ``156d 19h`` would read as five months. The table of ``slaclock report``, the text
+    of ``slaclock elapsed`` and a ticket's view (:meth:`TicketStatus.view`) write every
+    working duration this way; CSV and JSON write whole seconds (a view, milliseconds).
+
+    >>> working_hours(timedelta(hours=3763, minutes=4)), working_hours(timedelta(minutes=-307))
+    ('3763h 04m', '-5h 07m')
+    >>> working_hours(timedelta(seconds=59)), working_hours(timedelta(hours=24))
+    ('0m', '24h 00m')
+    """
+    if value is None:
+        return ""
+    us = duration_us(value)
+    minutes = abs(us) // 60_000_000
+    sign = "-" if us < 0 and minutes else ""
+    hours, minute = divmod(minutes, 60)
+    if hours:
+        return f"{sign}{hours}h {minute:02d}m"
+    return f"{sign}{minute}m"
 
 
 def local_datetime(us: int, zone: tzinfo | None) -> datetime:

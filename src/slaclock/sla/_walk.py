@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from slaclock._errors import ConfigError, EventError
 from slaclock._instants import from_us
-from slaclock.sla._count import Counting, Cycle, Found, Plan, Regime
+from slaclock.sla._count import Counting, Cycle, Found, Kept, Plan, Regime
 from slaclock.sla._event import Happening
 from slaclock.sla._model import Level, Memo, MetricDefinition
 from slaclock.sla._regulation import Regulation
@@ -117,6 +117,9 @@ class Walk(Counting):
         #: What every ticket of the walk shares, once a ticket is counted.
         self.plan: Plan | None = None
         self.last_at: tuple[datetime | None, str] = (None, "")
+        #: The counts of ended cycles, when one ticket keeps the walk (:class:`Counting`).
+        self.ended: Kept | None = None
+        self.lone: tuple[float, ...] = (ticket.at_risk,)
 
     def apply(self, t: int, event: Happening) -> None:
         kind = VOCABULARY[event.kind]
