@@ -8,6 +8,7 @@ Each operator is written out as its definition in the policy-format reference sa
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,18 +62,9 @@ def holds(op: str, value: str | None, operand: Any) -> bool:
     if op == "none_of":
         items = _items(value or "")
         return not any(tag.casefold() in items for tag in _listed(operand))
+    compare = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}[op]
     number = _number(value)
-    if number is None:
-        return False
-    if op == "lt":
-        return number < operand
-    if op == "le":
-        return number <= operand
-    if op == "gt":
-        return number > operand
-    if op == "ge":
-        return number >= operand
-    raise AssertionError(f"no operator {op!r}")
+    return number is not None and compare(number, operand)
 
 
 def field_value(name: str, fields: Mapping[str, str | None],

@@ -336,10 +336,16 @@ def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
     regulation = parse_policy(data, "drawn.toml")
     assert isinstance(regulation, Regulation)
     ticket = Ticket("T", regulation)
+    now: dict[str, str | None] = {}
     for hour, fields in enumerate(history):
         at = ORIGIN + timedelta(hours=hour)
-        wanted = reference_rules.select(rules, default, fields, strategies_rules.ACCOUNTS)
         own = {k: v for k, v in fields.items() if k != "customer"}
+        # A field event sets the fields it gives (None clears one); the customer only
+        # when it gives one (an opening sets it, given or not).
+        now.update(own)
+        if hour == 0 or fields["customer"] is not None:
+            now["customer"] = fields["customer"]
+        wanted = reference_rules.select(rules, default, now, strategies_rules.ACCOUNTS)
         event = (Event("T", at, "created", author="customer", customer=fields["customer"],
                        fields=own) if hour == 0 else
                  Event("T", at, "field", customer=fields["customer"], fields=own))
@@ -348,4 +354,4 @@ def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
             with pytest.raises(EventError, match="has no level"):
                 ticket.status(at)
             return
-        assert ticket.status(at).level == wanted, (hour, fields)
+        assert ticket.status(at).level == wanted, (hour, now)

@@ -32,6 +32,7 @@ from slaclock.sla import _policy_file as policy_file
 from slaclock.sla import _policy_reader as policy_reader
 from slaclock.sla import _vocabulary as vocabulary
 from slaclock.sla import parse_policy
+from slaclock.sla._model import COMPARISONS, OPERATORS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,15 +87,18 @@ def test_the_policy_schema_names_every_key_the_policy_reader_accepts() -> None:
     assert keys(defs["level"]) == policy_reader._LEVEL_KEYS
     assert keys(defs["metric"]) == policy_reader._METRIC_KEYS
     assert keys(defs["calendar"]) == policy_reader._CALENDAR_KEYS
-    assert keys(defs["rule"]) == RULE_KEYS
-    assert keys(defs["target"]) == TARGET_KEYS
-    assert keys(defs["contracts"]["additionalProperties"]) == CONTRACT_KEYS
+    assert keys(defs["rule"]) == policy_reader._RULE_KEYS
+    assert keys(defs["target"]) == policy_reader._TARGET_KEYS
+    assert keys(defs["contracts"]["additionalProperties"]) == policy_file._CONTRACT_KEYS
+    operators = defs["rule"]["properties"]["when"]["additionalProperties"]["anyOf"][1]
+    assert keys(operators) == set(OPERATORS)
+    for op in COMPARISONS:
+        assert operators["properties"][op] == {"type": "number"}
 
 
-# The keys the reader spells out where it reads them (not in a constant of its own).
-RULE_KEYS = {"level", "when", "opened"}
-TARGET_KEYS = {"hours", "minutes", "clock"}
-CONTRACT_KEYS = {"kind", "signed", "emergency", "calendars"}
+RULE_KEYS = policy_reader._RULE_KEYS
+TARGET_KEYS = policy_reader._TARGET_KEYS
+CONTRACT_KEYS = policy_file._CONTRACT_KEYS
 
 
 @pytest.mark.parametrize(("where", "table", "allowed"), [
@@ -257,6 +261,19 @@ def stray_keys(draw: st.DrawFn) -> Mutation:
     return apply
 
 
+CONDITIONS = st.sampled_from([
+    "urgent", ["urgent", "high"], [], {"is_not": "low"}, {"contains": ["a", "b"]},
+    {"ge": 3}, {"ge": 2.5, "lt": 10}, {"ge": "3"}, {"lt": True}, {"resembles": "x"}, {},
+    {"all_of": []}, {"any_of": "vip", "none_of": ["spam"]}, {"is": 3},
+])
+
+
+@st.composite
+def changed_conditions(draw: st.DrawFn) -> Mutation:
+    """The first rule's condition on priority, drawn: plain values or operator tables."""
+    return _set(("select", 0, "when", "priority"), draw(CONDITIONS))
+
+
 POLICY_DROPS = st.sampled_from([
     _drop(("version",)), _drop(("effective",)), _drop(("levels",)), _drop(("select", 0, "level")),
     _drop(("levels", "normal", "reaction", "clock")), _drop(("calendars", "office", "tz")),
@@ -272,7 +289,7 @@ def reader_refuses_policy(data: dict[str, Any]) -> bool:
     return False
 
 
-@given(st.one_of(wrong_policy_values(), stray_keys(), POLICY_DROPS))
+@given(st.one_of(wrong_policy_values(), stray_keys(), POLICY_DROPS, changed_conditions()))
 def test_a_policy_with_one_thing_changed_is_refused_by_the_schema_as_by_the_reader(
     mutate: Mutation,
 ) -> None:

@@ -271,9 +271,9 @@ when = { tags = { any_of = "vip" } }
     ('{ tags = { all_of = [] } }', "select[0].when.tags.all_of", "at least one"),
     ('{ title = {} }', "select[0].when.title", "at least one operator"),
     ('{ "customer.size" = "big" }', "select[0].when.customer.size",
-     "no customer under [accounts] has"),
+     r"no customer under \[accounts\] has"),
     ('{ "customer.group" = "Government" }', "select[0].when.customer.group",
-     "no customer under [accounts] has"),
+     r"no customer under \[accounts\] has"),
 ])
 def test_a_condition_that_cannot_be_read_names_its_key_and_what_to_write(
     tmp_path: Path, when: str, key: str, problem: str,

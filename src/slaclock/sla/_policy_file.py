@@ -27,7 +27,9 @@ __all__ = ["load_calendar", "load_policy", "parse_policy"]
 #: The format of policy files this slaclock reads.
 FORMAT = 1
 #: The keys a file of ``[[versions]]`` shares between them.
-_SHARED_KEYS = {"calendars", "contracts", "customers", "statuses", "fields"}
+_SHARED_KEYS = {"calendars", "contracts", "customers", "statuses", "fields", "accounts"}
+#: The keys of a contract (``[contracts.<customer>]``).
+_CONTRACT_KEYS = {"kind", "signed", "emergency", "calendars"}
 
 
 def _read_file(path: str | PathLike[str]) -> tuple[str, Any]:
@@ -142,7 +144,7 @@ class PolicyFile(PolicyReader):
         for name, spec in table.items():
             where = f"contracts.{name}"
             spec = self.table(spec, where)
-            self.unknown(spec, {"kind", "signed", "emergency", "calendars"}, where)
+            self.unknown(spec, _CONTRACT_KEYS, where)
             for required in ("kind", "signed"):
                 if required not in spec:
                     raise self.fail(f"{where}.{required}", None, "missing")

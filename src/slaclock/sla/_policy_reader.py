@@ -25,6 +25,9 @@ import attrs
 from slaclock._errors import ConfigError, PolicyError
 from slaclock.calendars import Calendar, Schedule
 from slaclock.sla._model import (
+    COMPARISONS,
+    OPERATORS,
+    Condition,
     FrozenDict,
     Level,
     LevelRule,
@@ -44,6 +47,7 @@ DEFAULT_METRICS = ("reaction", "next_reaction", "resolution")
 TOP_KEYS = {
     "format", "version", "effective", "title", "at_risk", "warn", "calendars", "levels", "metrics",
     "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
+    "accounts",
     # The export mapping of the helpdesk's log (slaclock.helpdesks.load_mapping reads it).
     "log",
 }
@@ -59,6 +63,10 @@ _OPTION_CHOICES: dict[str, tuple[object, ...]] = {
     "downgrade_keeps_breach": (True, False),
     "reply_to_solved": ("waits", "reopens"),
 }
+#: The keys of a selection rule (``[[select]]``).
+_RULE_KEYS = {"level", "when", "opened"}
+#: The keys of a target (``reaction = { hours = 8, clock = "office" }``).
+_TARGET_KEYS = {"hours", "minutes", "clock", "warn"}
 _CALENDAR_KEYS = {
     "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",
 }
@@ -176,7 +184,10 @@ class PolicyReader:
                 prefix + "default_level", default_level,
                 f"not a level of this policy ({', '.join(levels)})",
             )
-        rules = self.rules(data.get("select", []), prefix + "select", levels, calendars, fields)
+        accounts = self.accounts(*pick("accounts"))
+        rules = self.rules(
+            data.get("select", []), prefix + "select", levels, calendars, fields, accounts
+        )
         return {
             "version": version,
             "effective": effective,
@@ -483,7 +494,7 @@ class PolicyReader:
         self, metric: str, value: object, where: str, calendars: Mapping[str, Schedule]
     ) -> Target:
         table = self.table(value, where)
-        self.unknown(table, {"hours", "minutes", "clock", "warn"}, where)
+        self.unknown(table, _TARGET_KEYS, where)
         amounts = [unit for unit in ("hours", "minutes") if unit in table]
         if len(amounts) != 1:
             raise self.fail(where, dict(table), "give exactly one of hours or minutes")
@@ -539,6 +550,22 @@ class PolicyReader:
                 where, name, f"not a calendar of this policy ({', '.join(calendars) or 'none'})"
             )
 
+    def accounts(self, value: object, key: str) -> dict[str, dict[str, str]]:
+        """The ``[accounts]`` table: customer name to its attributes (text; a number is
+        kept as the text it reads as), which rules read as ``customer.<attribute>``."""
+        if value is None:
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        for customer, spec in self.table(value, key).items():
+            where = f"{key}.{customer}"
+            attributes: dict[str, str] = {}
+            for name, text in self.table(spec, where).items():
+                if isinstance(text, bool) or not isinstance(text, str | int | float):
+                    raise self.fail(f"{where}.{name}", text, "expected a string or a number")
+                attributes[name] = text if isinstance(text, str) else _number_text(text)
+            out[customer] = attributes
+        return out
+
     def rules(
         self,
         value: object,
@@ -546,30 +573,55 @@ class PolicyReader:
         levels: Mapping[str, Level],
         calendars: Mapping[str, Schedule],
         fields: tuple[str, ...],
+        accounts: Mapping[str, Mapping[str, str]] | None = None,
     ) -> tuple[LevelRule, ...]:
         if not isinstance(value, list):
             raise self.fail(key, value, "expected an array of tables ([[select]])")
         out = []
         known = (*BUILTIN_FIELDS, *fields)
+        accounts = accounts or {}
         for i, item in enumerate(value):
             where = f"{key}[{i}]"
             spec = self.table(item, where)
-            self.unknown(spec, {"level", "when", "opened"}, where)
+            self.unknown(spec, _RULE_KEYS, where)
             level = spec.get("level")
             if level not in levels:
                 raise self.fail(
                     f"{where}.level", level, f"not a level of this policy ({', '.join(levels)})"
                 )
             when: dict[str, frozenset[str]] = {}
+            conditions: list[Condition] = []
             for field, wanted in self.table(spec.get("when", {}), f"{where}.when").items():
-                if field not in known or field == "level":
+                at = f"{where}.when.{field}"
+                attribute = None
+                if field.startswith("customer."):
+                    name = field[len("customer."):]
+                    attribute = {c: a[name] for c, a in accounts.items() if name in a}
+                    if not attribute:
+                        raise self.fail(
+                            at, wanted,
+                            f"no customer under [accounts] has the attribute {name!r}: give "
+                            f"it to the customers it is true of ([accounts.<customer>] "
+                            f"{name} = ...)",
+                        )
+                elif field not in known or field == "level":
                     raise self.fail(
-                        f"{where}.when.{field}", wanted,
+                        at, wanted,
                         f"the policy's tickets have no field {field!r} to select by (fields: "
                         f"{', '.join(f for f in known if f != 'level')}); declare it in "
-                        "'fields'",
+                        "'fields', or name a customer's attribute as customer.<attribute>",
                     )
-                when[field] = frozenset(self.texts(wanted, f"{where}.when.{field}"))
+                if isinstance(wanted, Mapping):
+                    if not wanted:
+                        raise self.fail(at, dict(wanted), "give at least one operator, e.g. "
+                                        "{ is_not = \"low\" }, or a value")
+                    for op, operand in wanted.items():
+                        conditions.append(self.condition(field, op, operand, f"{at}.{op}",
+                                                         attribute))
+                elif attribute is not None:
+                    conditions.append(self.condition(field, "is", wanted, at, attribute))
+                else:
+                    when[field] = frozenset(self.texts(wanted, at))
             opened = None
             if "opened" in spec:
                 table = self.table(spec["opened"], f"{where}.opened")
@@ -581,14 +633,37 @@ class PolicyReader:
                 side, calendar = next(iter(table.items()))
                 self.known_calendar(calendar, f"{where}.opened.{side}", calendars)
                 opened = (side, calendar)
-            if not when and opened is None and i != len(value) - 1:
+            if not when and not conditions and opened is None and i != len(value) - 1:
                 raise self.fail(
                     where, dict(spec),
                     "a rule without conditions matches every ticket: make it the last one "
                     "(or use default_level)",
                 )
-            out.append(LevelRule(str(level), when, opened))
+            out.append(LevelRule(str(level), when, opened, conditions))
         return tuple(out)
+
+    def condition(self, field: str, op: str, operand: object, at: str,
+                  attribute: Mapping[str, str] | None) -> Condition:
+        """One ``when.<field>.<operator> = <operand>`` of a rule, checked."""
+        if op not in OPERATORS:
+            raise self.fail(at, operand, f"unknown operator; one of {', '.join(OPERATORS)}")
+        if op in COMPARISONS:
+            if (
+                isinstance(operand, bool)
+                or not isinstance(operand, int | float)
+                or not math.isfinite(operand)
+            ):
+                raise self.fail(at, operand, f"{op} compares the field with a number: write "
+                                f"a number (e.g. {op} = 100), not a string")
+            return Condition(field, op, float(operand), attribute)
+        if isinstance(operand, list) and not operand:
+            raise self.fail(at, operand, f"{op} takes at least one value")
+        return Condition(field, op, tuple(self.texts(operand, at)), attribute)
+
+
+def _number_text(value: int | float) -> str:
+    """A number of ``[accounts]`` as text: ``250``, not ``250.0``, for an integer."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _given(attribute: attrs.Attribute[Any], value: object) -> bool:
