@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 
-from slaclock import ConfigError, Event, PolicyError, Regulation, Ticket, WeeklyHours, load_policy
+from slaclock import (
+    ConfigError,
+    Event,
+    PolicyError,
+    Regulation,
+    RegulationVersions,
+    Ticket,
+    WeeklyHours,
+    load_policy,
+)
 from strategies_rules import weekly_hours
 
 BER = ZoneInfo("Europe/Berlin")
@@ -309,3 +318,35 @@ when = { priority = ["urgent", "high"] }
     assert policy.rules[0].conditions == ()
     assert reaction_deadline(policy, priority="high")[0] == "fast"
     assert reaction_deadline(policy, priority="High")[0] == "standard"
+
+
+def test_accounts_at_the_top_of_a_file_of_versions_serve_every_version(tmp_path: Path) -> None:
+    text = """
+[accounts.Acme]
+group = "Government"
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "09:00-17:00"
+
+[[versions]]
+version = "1"
+effective = 2026-01-01
+default_level = "standard"
+levels.standard.reaction = { hours = 8, clock = "office" }
+levels.fast.reaction = { hours = 1, clock = "office" }
+select = [{ level = "fast", when = { "customer.group" = "Government" } }]
+
+[[versions]]
+version = "2"
+effective = 2026-07-01
+default_level = "standard"
+levels.standard.reaction = { hours = 8, clock = "office" }
+levels.fast.reaction = { hours = 2, clock = "office" }
+select = [{ level = "fast", when = { "customer.group" = { is_not = "Government" } } }]
+"""
+    versions = load_policy(write(tmp_path, "desk.toml", text))
+    assert isinstance(versions, RegulationVersions)
+    first, second = versions.versions
+    assert reaction_deadline(first, customer="Acme")[0] == "fast"
+    assert reaction_deadline(second, customer="Acme")[0] == "standard"
+    assert reaction_deadline(second, customer="Initech")[0] == "fast"  # no group: not it

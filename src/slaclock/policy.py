@@ -17,6 +17,7 @@ are also on :mod:`slaclock` itself.
 from slaclock.sla import (
     CATEGORIES,
     COVERAGES,
+    Condition,
     Contract,
     Deadlines,
     Level,
@@ -38,6 +39,7 @@ from slaclock.sla import (
 __all__ = [
     "CATEGORIES",
     "COVERAGES",
+    "Condition",
     "Contract",
     "Deadlines",
     "Level",

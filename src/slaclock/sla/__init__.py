@@ -27,6 +27,7 @@ from slaclock.sla._count import Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
 from slaclock.sla._model import (
+    Condition,
     Deadlines,
     FrozenDict,
     Level,
@@ -79,6 +80,7 @@ __all__ = [
     "VOCABULARY",
     "Change",
     "ChangeKind",
+    "Condition",
     "Contract",
     "Counted",
     "Coverage",
