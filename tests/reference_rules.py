@@ -93,9 +93,29 @@ def rule_holds(rule: Mapping[str, Any], fields: Mapping[str, str | None],
 
 def select(rules: list[Mapping[str, Any]], default: str | None,
            fields: Mapping[str, str | None],
-           accounts: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """The level of a ticket with these fields: the first rule that holds, or the default."""
+           accounts: Mapping[str, Mapping[str, Any]],
+           rows: Mapping[str, tuple[str, list[str], bool]] | None = None) -> str | None:
+    """The level of a ticket with these fields: the first rule that holds, or the default.
+
+    ``rows``: level key to (field, the values it has rows for, whether it has targets of
+    its own). A rule that gives such a level gives the row of the ticket's value; for a
+    value without a row, the level itself if it has targets of its own, else the rule does
+    not apply. The default level gives the row of the ticket's value, or itself.
+    """
+    rows = rows or {}
     for rule in rules:
-        if rule_holds(rule, fields, accounts):
-            return str(rule["level"])
+        if not rule_holds(rule, fields, accounts):
+            continue
+        level = str(rule["level"])
+        if level not in rows:
+            return level
+        field, values, own = rows[level]
+        if fields.get(field) in values:
+            return f"{level}[{field}={fields.get(field)}]"
+        if own:
+            return level
+    if default is not None and default in rows:
+        field, values, _ = rows[default]
+        if fields.get(field) in values:
+            return f"{default}[{field}={fields.get(field)}]"
     return default

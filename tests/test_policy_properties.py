@@ -313,15 +313,19 @@ def test_the_regulation_s_policy_gives_what_slaclock_0_1_gave(
 @EXAMPLES
 @given(
     rules=strategies_rules.selection_rules(),
-    default=st.sampled_from([None, "bronze"]),
+    default=st.sampled_from([None, "bronze", "silver"]),
     history=st.lists(strategies_rules.ticket_fields(), min_size=1, max_size=4),
+    row_values=st.lists(st.sampled_from(strategies_rules.PRIORITIES), max_size=3, unique=True),
+    own=st.booleans(),
 )
 def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
     rules: list[dict[str, Any]], default: str | None, history: list[dict[str, str | None]],
+    row_values: list[str], own: bool,
 ) -> None:
     """Random ``[[select]]`` rules with every operator (equality, is_not, contains, tags,
-    comparisons, customer attributes), read from a policy file's tables; a ticket whose
-    fields change every hour is at the level the reference selects from its fields then."""
+    comparisons, customer attributes), read from a policy file's tables, and a level
+    ("silver") with rows of targets per priority; a ticket whose fields change every hour
+    is at the level the reference selects from its fields then."""
     data: dict[str, Any] = {
         "version": "1", "effective": ORIGIN.date(),
         "fields": list(strategies_rules.RULE_FIELDS),
@@ -331,6 +335,14 @@ def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
                    for n, key in enumerate(strategies_rules.LEVELS)},
         "select": rules,
     }
+    rows: dict[str, tuple[str, list[str], bool]] = {}
+    if row_values:
+        silver = data["levels"]["silver"] if own else {}
+        silver["by"] = {"priority": {
+            v: {"reaction": {"minutes": 10 + n, "clock": "office"}}
+            for n, v in enumerate(row_values)}}
+        data["levels"]["silver"] = silver
+        rows["silver"] = ("priority", row_values, own)
     if default is not None:
         data["default_level"] = default
     regulation = parse_policy(data, "drawn.toml")
@@ -345,7 +357,7 @@ def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
         now.update(own)
         if hour == 0 or fields["customer"] is not None:
             now["customer"] = fields["customer"]
-        wanted = reference_rules.select(rules, default, now, strategies_rules.ACCOUNTS)
+        wanted = reference_rules.select(rules, default, now, strategies_rules.ACCOUNTS, rows)
         event = (Event("T", at, "created", author="customer", customer=fields["customer"],
                        fields=own) if hour == 0 else
                  Event("T", at, "field", customer=fields["customer"], fields=own))

@@ -5,8 +5,10 @@ definition, and the policy reader agreeing with what the library prints."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -350,3 +352,148 @@ select = [{ level = "fast", when = { "customer.group" = { is_not = "Government" 
     assert reaction_deadline(first, customer="Acme")[0] == "fast"
     assert reaction_deadline(second, customer="Acme")[0] == "standard"
     assert reaction_deadline(second, customer="Initech")[0] == "fast"  # no group: not it
+
+
+# -- item 1: targets per priority inside one level ---------------------------------------
+
+FRAPPE = """
+version = "1"
+effective = 2026-01-01
+fields = ["priority"]
+default_level = "default"
+
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "09:00-17:00"
+
+[accounts.Acme]
+group = "Enterprise"
+
+# Frappe Helpdesk's "Default" SLA: a row per priority, response and resolution.
+[levels.default.by.priority.Low]
+reaction = { hours = 24, clock = "office" }
+resolution = { hours = 72, clock = "office" }
+[levels.default.by.priority.Medium]
+reaction = { hours = 8, clock = "office" }
+resolution = { hours = 24, clock = "office" }
+[levels.default.by.priority.High]
+reaction = { hours = 1, clock = "office" }
+resolution = { hours = 4, clock = "office" }
+[levels.default.by.priority.Urgent]
+critical = true
+reaction = { minutes = 30, clock = "office" }
+resolution = { hours = 2, clock = "office" }
+
+# A second SLA, for one customer group, with its own rows.
+[levels.enterprise.by.priority.Medium]
+reaction = { hours = 4, clock = "office" }
+resolution = { hours = 16, clock = "office" }
+[levels.enterprise.by.priority.Urgent]
+reaction = { minutes = 15, clock = "office" }
+resolution = { hours = 1, clock = "office" }
+
+[[select]]
+level = "enterprise"
+when = { "customer.group" = "Enterprise" }
+"""
+
+
+def deadlines_of(policy: Regulation, at: datetime, *events: Event) -> tuple[str, Any, Any]:
+    ticket = Ticket("T-1", policy)
+    for event in events:
+        ticket.record(event)
+    status = ticket.status(at)
+    return (status.level, status.metric("reaction").deadline,
+            status.metric("resolution").deadline)
+
+
+def opened(priority: str | None, customer: str | None = None) -> Event:
+    fields = {} if priority is None else {"priority": priority}
+    return Event("T-1", TUESDAY_10, "created", author="customer", customer=customer,
+                 fields=fields)
+
+
+def test_frappe_helpdesk_slas_with_a_row_per_priority_are_two_levels(tmp_path: Path) -> None:
+    """Frappe Helpdesk's HD Service Level Agreement (helpdesk/helpdesk/doctype/
+    hd_service_level_agreement: a "Default" SLA and conditional ones, each with a table of
+    priorities, each row a response and a resolution time; an SLA applies to a ticket only
+    when it lists the ticket's priority). Two SLAs that took 6 levels and 6 rules are 2
+    levels with rows and 1 rule."""
+    policy = load_policy(write(tmp_path, "frappe.toml", FRAPPE))
+    assert isinstance(policy, Regulation)
+    assert policy.level("default").rows == {
+        "Low": "default[priority=Low]", "Medium": "default[priority=Medium]",
+        "High": "default[priority=High]", "Urgent": "default[priority=Urgent]",
+    }
+    assert policy.level("default[priority=Urgent]").critical
+    # Opened Tuesday 10:00; the desk works 09:00-17:00 (8 h a day).
+    # Default, High: 1 h -> Tue 11:00; 4 h -> Tue 14:00.
+    assert deadlines_of(policy, TUESDAY_10, opened("High")) == (
+        "default[priority=High]", datetime(2026, 6, 2, 11, tzinfo=BER),
+        datetime(2026, 6, 2, 14, tzinfo=BER))
+    # Default, Medium: 8 h -> 7 h Tue + 1 h Wed: Wed 10:00; 24 h -> 7 + 8 + 8 + 1: Fri 10:00.
+    assert deadlines_of(policy, TUESDAY_10, opened("Medium")) == (
+        "default[priority=Medium]", STANDARD_DEADLINE, datetime(2026, 6, 5, 10, tzinfo=BER))
+    # Enterprise (Acme's group), Urgent: 15 min -> 10:15; 1 h -> 11:00.
+    assert deadlines_of(policy, TUESDAY_10, opened("Urgent", "Acme")) == (
+        "enterprise[priority=Urgent]", datetime(2026, 6, 2, 10, 15, tzinfo=BER),
+        FAST_DEADLINE)
+    # Enterprise lists no High: it does not apply, the Default SLA's High row does.
+    assert deadlines_of(policy, TUESDAY_10, opened("High", "Acme"))[0] == (
+        "default[priority=High]")
+
+
+def test_a_priority_change_moves_the_ticket_to_another_row_of_its_level(tmp_path: Path) -> None:
+    """Zendesk's "About SLA policies and how they work": a priority change applies the
+    policy's targets for the new priority; here the level_change rule (from_start: counted
+    from the clock's start) applies, as for any change of level."""
+    policy = load_policy(write(tmp_path, "frappe.toml", FRAPPE))
+    assert isinstance(policy, Regulation)
+    noon = datetime(2026, 6, 2, 12, tzinfo=BER)
+    raised = Event("T-1", noon, "field", fields={"priority": "High"})
+    level, reaction, resolution = deadlines_of(policy, noon, opened("Medium"), raised)
+    # From Medium (8 h / 24 h) to High (1 h / 4 h) at noon, counted from 10:00: the
+    # reaction was due at 11:00 (already past), the resolution at 14:00.
+    assert level == "default[priority=High]"
+    assert (reaction, resolution) == (FAST_DEADLINE, datetime(2026, 6, 2, 14, tzinfo=BER))
+
+
+def test_a_level_s_own_targets_serve_the_values_it_has_no_row_for(tmp_path: Path) -> None:
+    """A level with targets of its own as well as rows: the own targets are the row of any
+    other value (and of a ticket without the field); a row's targets go over them."""
+    policy = desk(tmp_path, "", more="""
+[levels.plan]
+reaction = { hours = 8, clock = "office" }
+[levels.plan.by.priority.urgent]
+reaction = { hours = 1, clock = "office" }
+
+[[select]]
+level = "plan"
+when = { tags = { any_of = "plan" } }
+""")
+    assert reaction_deadline(policy, tags="plan", priority="urgent") == (
+        "plan[priority=urgent]", FAST_DEADLINE)
+    assert reaction_deadline(policy, tags="plan", priority="low") == ("plan", STANDARD_DEADLINE)
+    assert reaction_deadline(policy, tags="plan") == ("plan", STANDARD_DEADLINE)
+    assert reaction_deadline(policy, priority="urgent")[0] == "standard"
+
+
+@pytest.mark.parametrize(("level", "key", "problem"), [
+    ('[levels.x.by.priority]\n', "levels.x.by.priority", "at least one row"),
+    ('[levels.x.by.severity.high]\nreaction = { hours = 1, clock = "office" }\n',
+     "levels.x.by.severity", "no field 'severity'"),
+    ('[levels.x.by.priority.high]\nreaction = { hours = 1, clock = "office" }\n'
+     '[levels.x.by.tags.vip]\nreaction = { hours = 1, clock = "office" }\n',
+     "levels.x.by", "one field"),
+    ('[levels.x.by.priority.high]\nresponse = { hours = 1, clock = "office" }\n',
+     "levels.x.by.priority.high.response", "unknown key"),
+    ('[levels.x.by.priority.high]\nreaction = { hours = 1, clock = "office" }\n'
+     '[levels."x[priority=high]"]\n', 'levels.x[priority=high]', "is a row of 'x'"),
+])
+def test_a_row_that_cannot_be_read_names_its_key(
+    tmp_path: Path, level: str, key: str, problem: str,
+) -> None:
+    path = write(tmp_path, "desk.toml", DESK + level)
+    with pytest.raises(PolicyError, match=re.escape(problem)) as caught:
+        load_policy(path)
+    assert caught.value.field == key

@@ -254,6 +254,11 @@ class Level:
             or ``None``: a goal for reports (the plot draws it), not a rule of the clocks.
         warn: the warning thresholds of the level's targets that give none (shares,
             sorted); empty: the policy version's.
+        by: the ticket field whose value chooses the level's row of targets (a policy
+            file's ``[levels.<key>.by.<field>.<value>]``), or ``None``.
+        rows: the field's values to the keys of the row levels (``"gold[priority=urgent]"``:
+            each a :class:`Level` of the policy with this level's targets and a row's over
+            them); the rules that give this level give a ticket its row.
     """
 
     key: str
@@ -268,6 +273,8 @@ class Level:
     )
     compliance: float | None = None
     warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
+    by: str | None = None
+    rows: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric`` (or for the metric its :attr:`fallbacks`

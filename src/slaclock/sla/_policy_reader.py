@@ -52,7 +52,12 @@ TOP_KEYS = {
     "log",
 }
 _VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}
-_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance", "warn"}
+_LEVEL_KEYS = {
+    "title", "customer", "critical", "agreement", "clause", "compliance", "warn", "by",
+}
+#: The keys of a row of a level's targets (``[levels.<key>.by.<field>.<value>]``), besides
+#: its metrics' targets.
+_ROW_KEYS = {"critical"}
 _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
     "restart", "unless", "target_from",
@@ -174,10 +179,20 @@ class PolicyReader:
         levels_table = self.table(data["levels"], prefix + "levels")
         if not levels_table:
             raise self.fail(prefix + "levels", levels_table, "define at least one level")
-        levels = {
-            key: self.level(key, value, f"{prefix}levels.{key}", calendars, metrics, customers)
-            for key, value in levels_table.items()
-        }
+        levels: dict[str, Level] = {}
+        for key, value in levels_table.items():
+            level = self.level(key, value, f"{prefix}levels.{key}", calendars, metrics,
+                               customers)
+            levels[key] = level
+            if level.by is not None:
+                rows = self.rows(level, value, f"{prefix}levels.{key}.by", calendars, metrics,
+                                 fields)
+                for row in rows.values():
+                    if row.key in levels_table:
+                        raise self.fail(f"{prefix}levels.{row.key}", None,
+                                        f"a level of that key is a row of {key!r}: rename it")
+                    levels[row.key] = row
+                levels[key] = attrs.evolve(level, rows={v: r.key for v, r in rows.items()})
         default_level = data.get("default_level")
         if default_level is not None and default_level not in levels:
             raise self.fail(
@@ -188,6 +203,7 @@ class PolicyReader:
         rules = self.rules(
             data.get("select", []), prefix + "select", levels, calendars, fields, accounts
         )
+        rules = with_rows(rules, levels, default_level)
         return {
             "version": version,
             "effective": effective,
@@ -477,6 +493,13 @@ class PolicyReader:
             isinstance(goal, bool) or not isinstance(goal, int | float) or not 0 < goal <= 1
         ):
             raise self.fail(f"{where}.compliance", goal, "expected a share above 0, at most 1")
+        by = table.get("by")
+        if by is not None:
+            by = self.table(by, f"{where}.by")
+            if len(by) != 1:
+                raise self.fail(f"{where}.by", dict(by), "give the rows of one field, e.g. "
+                                "[levels.gold.by.priority.urgent]")
+            by = next(iter(by))
         return Level(
             key=key,
             title=title,
@@ -488,7 +511,49 @@ class PolicyReader:
             fallbacks={n: m.target_from for n, m in metrics.items() if m.target_from},
             compliance=None if goal is None else float(goal),
             warn=self.warn(table, f"{where}.warn"),
+            by=by,
         )
+
+    def rows(
+        self,
+        level: Level,
+        value: Mapping[str, Any],
+        where: str,
+        calendars: Mapping[str, Schedule],
+        metrics: Mapping[str, MetricDefinition],
+        fields: tuple[str, ...],
+    ) -> dict[str, Level]:
+        """The row levels of a level with ``by``: one per value of its field, each with the
+        level's targets and the row's over them."""
+        field = level.by
+        assert field is not None
+        at = f"{where}.{field}"
+        if field not in (*BUILTIN_FIELDS, *fields) or field == "level":
+            raise self.fail(
+                at, None, f"the policy's tickets have no field {field!r} to choose a row by; "
+                "declare it in 'fields'",
+            )
+        table = self.table(value["by"][field], at)
+        if not table:
+            raise self.fail(at, dict(table), "give at least one row, e.g. "
+                            f"[levels.{level.key}.by.{field}.urgent]")
+        out: dict[str, Level] = {}
+        for choice, spec in table.items():
+            row_at = f"{at}.{choice}"
+            row = self.table(spec, row_at)
+            self.unknown(row, _ROW_KEYS | set(metrics), row_at)
+            targets = dict(level.targets)
+            targets.update({
+                metric: self.target(metric, row[metric], f"{row_at}.{metric}", calendars)
+                for metric in metrics if metric in row
+            })
+            critical = self.flag(row.get("critical", level.critical), f"{row_at}.critical")
+            out[choice] = attrs.evolve(
+                level, key=f"{level.key}[{field}={choice}]",
+                title=f"{level.title} ({field} {choice})", targets=targets,
+                critical=critical, by=None, rows={},
+            )
+        return out
 
     def target(
         self, metric: str, value: object, where: str, calendars: Mapping[str, Schedule]
@@ -659,6 +724,38 @@ class PolicyReader:
         if isinstance(operand, list) and not operand:
             raise self.fail(at, operand, f"{op} takes at least one value")
         return Condition(field, op, tuple(self.texts(operand, at)), attribute)
+
+
+def with_rows(rules: tuple[LevelRule, ...], levels: Mapping[str, Level],
+              default_level: str | None) -> tuple[LevelRule, ...]:
+    """The rules with each one that gives a level with rows made into one rule per row (its
+    conditions and the row's value), then the rule itself when the level has targets of
+    its own (the row of any other value); and, for a ``default_level`` with rows, one rule
+    per row at the end."""
+    out: list[LevelRule] = []
+    for rule in rules:
+        level = levels[rule.level]
+        if level.by is None:
+            out.append(rule)
+            continue
+        out.extend(_row_rules(rule, level))
+        if level.targets:
+            out.append(rule)
+    if default_level is not None and levels[default_level].by is not None:
+        out.extend(_row_rules(LevelRule(default_level), levels[default_level]))
+    return tuple(out)
+
+
+def _row_rules(rule: LevelRule, level: Level) -> list[LevelRule]:
+    field = level.by
+    assert field is not None
+    out = []
+    for value, key in level.rows.items():
+        wanted = rule.when.get(field)
+        if wanted is not None and value not in wanted:
+            continue  # the rule asks for other values of the field: never this row
+        out.append(attrs.evolve(rule, level=key, when={**rule.when, field: frozenset({value})}))
+    return out
 
 
 def _number_text(value: int | float) -> str:
