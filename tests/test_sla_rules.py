@@ -497,3 +497,131 @@ def test_a_row_that_cannot_be_read_names_its_key(
     with pytest.raises(PolicyError, match=re.escape(problem)) as caught:
         load_policy(path)
     assert caught.value.field == key
+
+
+# -- item 12: calendars from other tools in a policy file -----------------------------
+
+#: A schedule as Zendesk's Schedules API returns one (developer.zendesk.com, "Schedules":
+#: time_zone a Rails zone name, intervals in minutes from Sunday 00:00), with the
+#: holidays of its holidays endpoint beside it. Monday 09:00 is minute 1440 + 540 = 1980,
+#: 17:00 is 1440 + 1020 = 2460; each next weekday adds 1440.
+ZENDESK_SCHEDULE = {
+    "schedule": {
+        "id": 7, "name": "Berlin office", "time_zone": "Berlin",
+        "intervals": [{"start_time": 1980 + 1440 * d, "end_time": 2460 + 1440 * d}
+                      for d in range(5)],
+    },
+    "holidays": [{"id": 1, "name": "Closed", "start_date": "2026-06-03",
+                  "end_date": "2026-06-03"}],
+}
+
+#: An all-day event of RFC 5545 (DTSTART;VALUE=DATE, DTEND the day after): a day off.
+ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//slaclock tests//EN
+BEGIN:VEVENT
+UID:closed-2026-06-03@example.test
+DTSTAMP:20260101T000000Z
+DTSTART;VALUE=DATE:20260603
+DTEND;VALUE=DATE:20260604
+SUMMARY:Closed
+END:VEVENT
+END:VCALENDAR
+"""
+
+#: Opened Tuesday 10:00 with 8 working hours, Wednesday 3 June closed: 7 h on Tuesday
+#: (10:00-17:00), none on Wednesday, 1 h on Thursday (09:00-10:00).
+OVER_THE_HOLIDAY = datetime(2026, 6, 4, 10, tzinfo=BER)
+
+
+def test_a_policy_calendar_from_a_zendesk_schedule_file_beside_it(tmp_path: Path) -> None:
+    """Zendesk's Schedules API ("Schedules" and "Holidays" in the Support API reference):
+    the schedule JSON named by the policy, read from the policy file's folder."""
+    import json
+
+    from slaclock.helpdesks import calendar_from_zendesk
+
+    (tmp_path / "schedule.json").write_text(json.dumps(ZENDESK_SCHEDULE), "utf-8")
+    policy = load_policy(write(tmp_path, "desk.toml", """
+version = "1"
+effective = 2026-01-01
+[calendars.office]
+zendesk = "schedule.json"
+[levels.standard]
+reaction = { hours = 8, clock = "office" }
+"""))
+    assert isinstance(policy, Regulation)
+    assert policy.calendars["office"] == calendar_from_zendesk(tmp_path / "schedule.json")
+    assert str(policy.calendars["office"].hours) == "mon-fri: 09:00-17:00"  # type: ignore[attr-defined]
+    deadline = policy.deadlines("standard", TUESDAY_10)["reaction_deadline"]
+    assert deadline == OVER_THE_HOLIDAY
+
+
+def test_a_zendesk_schedule_chosen_from_a_list_by_name(tmp_path: Path) -> None:
+    import json
+
+    listed = {"schedules": [
+        {"id": 1, "name": "Night", "time_zone": "UTC",
+         "intervals": [{"start_time": 0, "end_time": 60}]},
+        ZENDESK_SCHEDULE["schedule"],
+    ]}
+    (tmp_path / "schedules.json").write_text(json.dumps(listed), "utf-8")
+    (tmp_path / "holidays.json").write_text(
+        json.dumps({"holidays": ZENDESK_SCHEDULE["holidays"]}), "utf-8")
+    policy = load_policy(write(tmp_path, "desk.toml", """
+version = "1"
+effective = 2026-01-01
+[calendars.office]
+zendesk = { file = "schedules.json", select = "Berlin office", holidays = "holidays.json" }
+[levels.standard]
+reaction = { hours = 8, clock = "office" }
+"""))
+    assert isinstance(policy, Regulation)
+    assert policy.deadlines("standard", TUESDAY_10)["reaction_deadline"] == OVER_THE_HOLIDAY
+
+
+def test_a_policy_calendar_takes_its_holidays_from_an_ics_file(tmp_path: Path) -> None:
+    """RFC 5545 all-day events as days off (the ICS reading of read_ics)."""
+    (tmp_path / "closed.ics").write_text(ICS, "utf-8")
+    policy = load_policy(write(tmp_path, "desk.toml", """
+version = "1"
+effective = 2026-01-01
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "mon-fri: 09:00-17:00"
+holidays = { ics = "closed.ics" }
+[levels.standard]
+reaction = { hours = 8, clock = "office" }
+"""))
+    assert isinstance(policy, Regulation)
+    assert policy.deadlines("standard", TUESDAY_10)["reaction_deadline"] == OVER_THE_HOLIDAY
+
+
+@pytest.mark.parametrize(("calendar", "files", "key", "problem"), [
+    ('zendesk = "missing.json"', {}, "calendars.office.zendesk", "cannot read the file"),
+    ('zendesk = "bad.json"', {"bad.json": "{"}, "calendars.office.zendesk",
+     "not valid JSON"),
+    ('zendesk = "s.json"\ntz = "UTC"', {"s.json": "{}"}, "calendars.office.tz",
+     "give only zendesk"),
+    ('zendesk = { select = "x" }', {}, "calendars.office.zendesk.file", "missing"),
+    ('tz = "UTC"\nhours = "09:00-17:00"\nholidays = { ics = "nope.ics" }', {},
+     "calendars.office.holidays.ics", "cannot read the file"),
+    ('tz = "UTC"\nhours = "09:00-17:00"\nholidays = { file = "x.ics" }', {},
+     "calendars.office.holidays.file", "unknown key"),
+])
+def test_a_calendar_file_that_cannot_be_read_is_named_by_the_policy_key(
+    tmp_path: Path, calendar: str, files: dict[str, str], key: str, problem: str,
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    path = write(tmp_path, "desk.toml", f"""
+version = "1"
+effective = 2026-01-01
+[calendars.office]
+{calendar}
+[levels.standard]
+reaction = {{ hours = 8, clock = "office" }}
+""")
+    with pytest.raises(PolicyError, match=problem) as caught:
+        load_policy(path)
+    assert caught.value.field == key

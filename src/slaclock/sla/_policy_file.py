@@ -73,7 +73,7 @@ def load_calendar(path: str | PathLike[str]) -> Schedule:
     name, data = _read_file(path)
     if isinstance(data, dict) and isinstance(data.get("calendar"), dict):
         data = data["calendar"]
-    return PolicyReader(name).calendar(data, "calendar")
+    return PolicyReader(name, Path(fspath(path)).parent).calendar(data, "calendar")
 
 
 def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
@@ -90,20 +90,23 @@ def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
         OSError: when the file cannot be read.
     """
     name, data = _read_file(path)
-    return parse_policy(data, name)
+    return parse_policy(data, name, base=Path(fspath(path)).parent)
 
 
 def parse_policy(
-    data: Mapping[str, Any], source: str = "<policy>"
+    data: Mapping[str, Any], source: str = "<policy>", *,
+    base: str | PathLike[str] | None = None,
 ) -> Regulation | RegulationVersions:
     """Compile a policy from its parsed form (what ``tomllib`` or ``json`` returned).
 
-    Dates may be TOML dates or ISO strings (``"2026-01-01"``).
+    Dates may be TOML dates or ISO strings (``"2026-01-01"``). The files a policy names (a
+    calendar's Zendesk schedule or ICS holidays) are read from the folder ``base`` (the
+    policy file's; the working directory for ``None``).
 
     Raises:
         PolicyError: naming ``source``, the key and the problem.
     """
-    return PolicyFile(source).policy(data)
+    return PolicyFile(source, base).policy(data)
 
 
 class PolicyFile(PolicyReader):

@@ -14,15 +14,17 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from os import PathLike
+from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 
-from slaclock._errors import ConfigError, PolicyError
+from slaclock._errors import CalendarFileError, ConfigError, PolicyError
 from slaclock.calendars import Calendar, Schedule
 from slaclock.sla._model import (
     COMPARISONS,
@@ -74,7 +76,12 @@ _RULE_KEYS = {"level", "when", "opened"}
 _TARGET_KEYS = {"hours", "minutes", "clock", "warn"}
 _CALENDAR_KEYS = {
     "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",
+    "zendesk",
 }
+#: The keys of a calendar's ``zendesk = { ... }``: a Zendesk schedule file.
+_ZENDESK_KEYS = {"file", "select", "holidays"}
+_Read = TypeVar("_Read")
+
 #: The longest target a policy may set: a hundred years of working time.
 _MAX_TARGET = timedelta(days=36_525)
 
@@ -82,8 +89,11 @@ _MAX_TARGET = timedelta(days=36_525)
 class PolicyReader:
     """Walks a parsed policy, raising :class:`PolicyError` with the dotted key at fault."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, base: str | PathLike[str] | None = None) -> None:
         self.source = source
+        #: The folder the files a policy names (a Zendesk schedule, an ICS file) are read
+        #: from: the policy file's; ``None``: the working directory.
+        self.base = None if base is None else Path(base)
 
     def fail(self, key: str, value: object, problem: str) -> PolicyError:
         return PolicyError(self.source, key, value, problem)
@@ -403,9 +413,57 @@ class PolicyReader:
         table = self.table(value, key)
         return {name: self.calendar(spec, f"{key}.{name}") for name, spec in table.items()}
 
+    def path(self, value: object, key: str) -> Path:
+        """A file a policy names, relative to the policy file's folder."""
+        name = Path(self.text(value, key))
+        return name if self.base is None or name.is_absolute() else self.base / name
+
+    def foreign(self, key: str, value: object, read: Callable[[], _Read]) -> _Read:
+        """What ``read`` reads from a file a policy names, its failures said as the
+        policy's at ``key``."""
+        try:
+            return read()
+        except CalendarFileError as error:
+            raise self.fail(key, value, f"{error.path}: {error.field}: {error.problem}"
+                            ) from None
+        except OSError as error:
+            raise self.fail(key, value, f"cannot read the file: {error.strerror or error}; "
+                            "a relative path is read from the policy file's folder") from None
+        except ModuleNotFoundError as error:
+            raise self.fail(key, value, f"{error}: pip install 'slaclock[ics]'") from None
+
+    def zendesk_calendar(self, value: object, key: str) -> Schedule:
+        """A calendar from a Zendesk schedule file: ``zendesk = "schedule.json"`` or
+        ``zendesk = { file = "...", select = "<name or id>", holidays = "..." }``."""
+        from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
+
+        spec = {"file": value} if isinstance(value, str) else dict(self.table(value, key))
+        self.unknown(spec, _ZENDESK_KEYS, key)
+        if "file" not in spec:
+            raise self.fail(f"{key}.file", None, "missing: the schedule's JSON file")
+        where = key if isinstance(value, str) else f"{key}.file"
+        schedule = self.path(spec["file"], where)
+        holidays = (None if "holidays" not in spec else
+                    self.path(spec["holidays"], f"{key}.holidays"))
+        select = spec.get("select")
+        if select is not None and (isinstance(select, bool)
+                                   or not isinstance(select, str | int)):
+            raise self.fail(f"{key}.select", select, "expected the schedule's name or id")
+        return self.foreign(where, spec["file"], lambda: calendar_from_zendesk(
+            schedule, holidays, select=select))
+
     def calendar(self, value: object, key: str) -> Schedule:
         spec = dict(self.table(value, key))
         self.unknown(spec, _CALENDAR_KEYS, key)
+        if "zendesk" in spec:
+            if len(spec) > 1:
+                other = sorted(set(spec) - {"zendesk"})[0]
+                raise self.fail(f"{key}.{other}", spec[other], "a calendar from a Zendesk "
+                                "schedule takes its zone, hours and holidays from the file: "
+                                "give only zendesk")
+            return self.zendesk_calendar(spec["zendesk"], f"{key}.zendesk")
+        if isinstance(spec.get("holidays"), Mapping):
+            spec["holidays"] = self.ics_holidays(spec["holidays"], f"{key}.holidays")
         preset = spec.pop("preset", None)
         for field in ("days_off", "working_days"):
             if field in spec:
@@ -454,6 +512,16 @@ class PolicyReader:
             raise self.fail(f"{key}.{error.field}", error.value, error.problem) from None
         except TypeError as error:
             raise self.fail(key, value, str(error)) from None
+
+    def ics_holidays(self, value: Mapping[str, Any], key: str) -> Any:
+        """``holidays = { ics = "holidays.ics" }``: the days an ICS file gives."""
+        from slaclock.calendars._ics import read_ics
+
+        self.unknown(value, {"ics"}, key)
+        if "ics" not in value:
+            raise self.fail(f"{key}.ics", None, "missing: the ICS file's path")
+        path = self.path(value["ics"], f"{key}.ics")
+        return self.foreign(f"{key}.ics", value["ics"], lambda: read_ics(path))
 
     def level(
         self,
