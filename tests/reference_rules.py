@@ -94,7 +94,26 @@ def rule_holds(rule: Mapping[str, Any], fields: Mapping[str, str | None],
 def select(rules: list[Mapping[str, Any]], default: str | None,
            fields: Mapping[str, str | None],
            accounts: Mapping[str, Mapping[str, Any]],
-           rows: Mapping[str, tuple[str, list[str], bool]] | None = None) -> str | None:
+           rows: Mapping[str, tuple[str, list[str], bool]] | None = None,
+           calendars: Mapping[str, tuple[str, list[str]]] | None = None) -> str | None:
+    """:func:`level_of`, then the calendar row of the level chosen: ``calendars`` is level
+    key to (field, the values it counts on other calendars for); a level (or a row of it)
+    whose ticket has one of them is at ``<key>[<field>=<value>]``; but a default level with
+    rows and no targets of its own, at none of its rows, is itself (it counts nothing)."""
+    key = level_of(rules, default, fields, accounts, rows)
+    if key is None or calendars is None or key.split("[")[0] not in calendars:
+        return key
+    if rows and key in rows and not rows[key][2]:
+        return key
+    field, values = calendars[key.split("[")[0]]
+    value = fields.get(field)
+    return f"{key}[{field}={value}]" if value in values else key
+
+
+def level_of(rules: list[Mapping[str, Any]], default: str | None,
+             fields: Mapping[str, str | None],
+             accounts: Mapping[str, Mapping[str, Any]],
+             rows: Mapping[str, tuple[str, list[str], bool]] | None = None) -> str | None:
     """The level of a ticket with these fields: the first rule that holds, or the default.
 
     ``rows``: level key to (field, the values it has rows for, whether it has targets of

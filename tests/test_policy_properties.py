@@ -317,15 +317,18 @@ def test_the_regulation_s_policy_gives_what_slaclock_0_1_gave(
     history=st.lists(strategies_rules.ticket_fields(), min_size=1, max_size=4),
     row_values=st.lists(st.sampled_from(strategies_rules.PRIORITIES), max_size=3, unique=True),
     own=st.booleans(),
+    scheduled=st.sampled_from(strategies_rules.LEVELS),
+    schedules=st.lists(st.sampled_from(["Hello", "printer down"]), max_size=2, unique=True),
 )
 def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
     rules: list[dict[str, Any]], default: str | None, history: list[dict[str, str | None]],
-    row_values: list[str], own: bool,
+    row_values: list[str], own: bool, scheduled: str, schedules: list[str],
 ) -> None:
     """Random ``[[select]]`` rules with every operator (equality, is_not, contains, tags,
     comparisons, customer attributes), read from a policy file's tables, and a level
     ("silver") with rows of targets per priority; a ticket whose fields change every hour
-    is at the level the reference selects from its fields then."""
+    is at the level the reference selects from its fields then; one level counts its
+    targets on another calendar for some titles (``calendar_by``)."""
     data: dict[str, Any] = {
         "version": "1", "effective": ORIGIN.date(),
         "fields": list(strategies_rules.RULE_FIELDS),
@@ -343,6 +346,12 @@ def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
             for n, v in enumerate(row_values)}}
         data["levels"]["silver"] = silver
         rows["silver"] = ("priority", row_values, own)
+    calendars: dict[str, tuple[str, list[str]]] = {}
+    if schedules:
+        data["calendars"]["other"] = {"tz": "Europe/London", "hours": "10:00-12:00"}
+        data["levels"][scheduled]["calendar_by"] = {
+            "title": {v: {"office": "other"} for v in schedules}}
+        calendars[scheduled] = ("title", schedules)
     if default is not None:
         data["default_level"] = default
     regulation = parse_policy(data, "drawn.toml")
@@ -357,7 +366,8 @@ def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
         now.update(own)
         if hour == 0 or fields["customer"] is not None:
             now["customer"] = fields["customer"]
-        wanted = reference_rules.select(rules, default, now, strategies_rules.ACCOUNTS, rows)
+        wanted = reference_rules.select(rules, default, now, strategies_rules.ACCOUNTS, rows,
+                                        calendars)
         event = (Event("T", at, "created", author="customer", customer=fields["customer"],
                        fields=own) if hour == 0 else
                  Event("T", at, "field", customer=fields["customer"], fields=own))

@@ -625,3 +625,110 @@ reaction = {{ hours = 8, clock = "office" }}
     with pytest.raises(PolicyError, match=problem) as caught:
         load_policy(path)
     assert caught.value.field == key
+
+
+# -- item 11: a ticket's schedule chosen by a field, and moving between schedules ------
+
+SCHEDULES = """
+version = "1"
+effective = 2026-01-01
+fields = ["schedule", "priority"]
+default_level = "standard"
+
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "09:00-17:00"
+[calendars.new_york]
+tz = "America/New_York"
+hours = "09:00-17:00"
+[calendars.always]
+preset = "always"
+
+[levels.standard]
+reaction = { hours = 8, clock = "office" }
+resolution = { hours = 48, clock = "always" }
+[levels.standard.calendar_by.schedule]
+"New York" = { office = "new_york" }
+"""
+
+NYC = ZoneInfo("America/New_York")
+
+
+def test_a_ticket_s_schedule_field_chooses_the_calendar_its_targets_count_on(
+    tmp_path: Path,
+) -> None:
+    """Zendesk with multiple schedules gives each ticket a schedule (set by business
+    rules); the SLA targets in business hours count on it. Opened Tuesday 10:00 Berlin
+    (04:00 in New York, UTC-4 in June against Berlin's UTC+2) on the New York schedule:
+    8 h from New York's 09:00 end at 17:00 New York time; the 24/7 resolution keeps its
+    calendar (only ``office`` is replaced)."""
+    policy = load_policy(write(tmp_path, "desk.toml", SCHEDULES))
+    assert isinstance(policy, Regulation)
+    assert policy.level("standard").calendar_rows == {"New York": "standard[schedule=New York]"}
+    row = policy.level("standard[schedule=New York]")
+    assert (row.targets["reaction"].clock, row.targets["resolution"].clock) == (
+        "new_york", "always")
+    level, reaction, resolution = deadlines_of(
+        policy, TUESDAY_10, Event("T-1", TUESDAY_10, "created", author="customer",
+                                  fields={"schedule": "New York"}))
+    assert level == "standard[schedule=New York]"
+    assert reaction == datetime(2026, 6, 2, 17, tzinfo=NYC)
+    # 48 h around the clock from Tuesday 10:00: Thursday 10:00.
+    assert resolution == datetime(2026, 6, 4, 10, tzinfo=BER)
+    # Another schedule (or none) counts on the level's own calendars.
+    other = deadlines_of(policy, TUESDAY_10, Event("T-1", TUESDAY_10, "created",
+                                                   author="customer",
+                                                   fields={"schedule": "Berlin"}))
+    assert other[:2] == ("standard", STANDARD_DEADLINE)
+
+
+def test_a_schedule_change_moves_the_ticket_by_the_level_change_rule(tmp_path: Path) -> None:
+    """A ticket moved to the New York schedule at noon (Berlin): a change of level, so
+    ``level_change = "from_start"`` counts the 8 h from the clock's start (Tuesday 10:00
+    Berlin) on the New York calendar: due 17:00 New York time, as if it had been there
+    from the start."""
+    policy = load_policy(write(tmp_path, "desk.toml", SCHEDULES))
+    assert isinstance(policy, Regulation)
+    noon = datetime(2026, 6, 2, 12, tzinfo=BER)
+    level, reaction, _ = deadlines_of(
+        policy, noon,
+        Event("T-1", TUESDAY_10, "created", author="customer", fields={"schedule": "Berlin"}),
+        Event("T-1", noon, "field", fields={"schedule": "New York"}))
+    assert (level, reaction) == ("standard[schedule=New York]",
+                                 datetime(2026, 6, 2, 17, tzinfo=NYC))
+
+
+def test_calendar_rows_and_priority_rows_combine(tmp_path: Path) -> None:
+    """A level with rows per priority and calendars per schedule: each row has its own
+    calendar rows (``standard[priority=urgent][schedule=New York]``)."""
+    policy = load_policy(write(tmp_path, "desk.toml", SCHEDULES + """
+[levels.standard.by.priority.urgent]
+reaction = { hours = 1, clock = "office" }
+"""))
+    assert isinstance(policy, Regulation)
+    level, reaction, _ = deadlines_of(policy, TUESDAY_10, Event(
+        "T-1", TUESDAY_10, "created", author="customer",
+        fields={"schedule": "New York", "priority": "urgent"}))
+    # 1 h from New York's 09:00: 10:00 New York time.
+    assert (level, reaction) == ("standard[priority=urgent][schedule=New York]",
+                                 datetime(2026, 6, 2, 10, tzinfo=NYC))
+
+
+@pytest.mark.parametrize(("table", "key", "problem"), [
+    ('[levels.standard.calendar_by.region]\nEU = { office = "always" }\n',
+     "levels.standard.calendar_by.region", "no field 'region'"),
+    ('[levels.standard.calendar_by.schedule]\nEU = { office = "nowhere" }\n',
+     "levels.standard.calendar_by.schedule.EU.office", "not a calendar"),
+    ('[levels.standard.calendar_by.schedule]\nEU = { elsewhere = "always" }\n',
+     "levels.standard.calendar_by.schedule.EU", "not a calendar"),
+    ('[levels.standard.calendar_by.schedule]\nEU = {}\n',
+     "levels.standard.calendar_by.schedule.EU", "name a calendar"),
+])
+def test_a_calendar_by_that_cannot_be_read_names_its_key(
+    tmp_path: Path, table: str, key: str, problem: str,
+) -> None:
+    text = SCHEDULES.replace('[levels.standard.calendar_by.schedule]\n"New York" = '
+                             '{ office = "new_york" }\n', "") + table
+    with pytest.raises(PolicyError, match=problem) as caught:
+        load_policy(write(tmp_path, "desk.toml", text))
+    assert caught.value.field == key

@@ -259,6 +259,11 @@ class Level:
         rows: the field's values to the keys of the row levels (``"gold[priority=urgent]"``:
             each a :class:`Level` of the policy with this level's targets and a row's over
             them); the rules that give this level give a ticket its row.
+        calendar_by: the ticket field whose value chooses the calendars the level's targets
+            are counted on (a policy file's ``[levels.<key>.calendar_by.<field>]``), or
+            ``None``.
+        calendar_rows: the field's values to the keys of the levels that count this
+            level's targets on other calendars (``"gold[schedule=Berlin]"``).
     """
 
     key: str
@@ -275,6 +280,10 @@ class Level:
     warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
     by: str | None = None
     rows: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
+    calendar_by: str | None = None
+    calendar_rows: Mapping[str, str] = attrs.field(
+        factory=dict, converter=frozen_mapping, hash=False
+    )
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric`` (or for the metric its :attr:`fallbacks`

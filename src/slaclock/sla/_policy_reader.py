@@ -56,6 +56,7 @@ TOP_KEYS = {
 _VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}
 _LEVEL_KEYS = {
     "title", "customer", "critical", "agreement", "clause", "compliance", "warn", "by",
+    "calendar_by",
 }
 #: The keys of a row of a level's targets (``[levels.<key>.by.<field>.<value>]``), besides
 #: its metrics' targets.
@@ -193,16 +194,23 @@ class PolicyReader:
         for key, value in levels_table.items():
             level = self.level(key, value, f"{prefix}levels.{key}", calendars, metrics,
                                customers)
-            levels[key] = level
-            if level.by is not None:
-                rows = self.rows(level, value, f"{prefix}levels.{key}.by", calendars, metrics,
-                                 fields)
-                for row in rows.values():
-                    if row.key in levels_table:
-                        raise self.fail(f"{prefix}levels.{row.key}", None,
-                                        f"a level of that key is a row of {key!r}: rename it")
-                    levels[row.key] = row
-                levels[key] = attrs.evolve(level, rows={v: r.key for v, r in rows.items()})
+            where = f"{prefix}levels.{key}"
+            rows = {} if level.by is None else self.rows(
+                level, value, f"{where}.by", calendars, metrics, fields)
+            schedules = self.schedules(value, f"{where}.calendar_by", calendars, fields)
+            made: list[Level] = []
+            for choice, row in rows.items():
+                row, more = _on_calendars(row, schedules)
+                rows[choice] = row
+                made += [row, *more]
+            level, more = _on_calendars(level, schedules)
+            made += more
+            for row in made:
+                if row.key in levels_table:
+                    raise self.fail(f"{prefix}levels.{row.key}", None,
+                                    f"a level of that key is a row of {key!r}: rename it")
+                levels[row.key] = row
+            levels[key] = attrs.evolve(level, rows={v: r.key for v, r in rows.items()})
         default_level = data.get("default_level")
         if default_level is not None and default_level not in levels:
             raise self.fail(
@@ -582,6 +590,40 @@ class PolicyReader:
             by=by,
         )
 
+    def schedules(
+        self, value: Mapping[str, Any], where: str, calendars: Mapping[str, Schedule],
+        fields: tuple[str, ...],
+    ) -> tuple[str, dict[str, dict[str, str]]] | None:
+        """A level's ``calendar_by``: the field, and each of its values to the calendars
+        replaced (policy calendar to the one counted on instead), checked."""
+        spec = value.get("calendar_by")
+        if spec is None:
+            return None
+        table = self.table(spec, where)
+        if len(table) != 1:
+            raise self.fail(where, dict(table), "give the calendars of one field, e.g. "
+                            "[levels.gold.calendar_by.schedule]")
+        field, choices = next(iter(table.items()))
+        at = f"{where}.{field}"
+        if field not in (*BUILTIN_FIELDS, *fields) or field == "level":
+            raise self.fail(at, None, f"the policy's tickets have no field {field!r} to "
+                            "choose calendars by; declare it in 'fields'")
+        choices = self.table(choices, at)
+        if not choices:
+            raise self.fail(at, dict(choices), "give at least one value, e.g. Berlin = "
+                            "{ office = \"office_berlin\" }")
+        out: dict[str, dict[str, str]] = {}
+        for choice, replaced in choices.items():
+            replaced = self.table(replaced, f"{at}.{choice}")
+            if not replaced:
+                raise self.fail(f"{at}.{choice}", dict(replaced), "name a calendar to "
+                                "replace and its replacement, e.g. { office = \"berlin\" }")
+            for old, new in replaced.items():
+                self.known_calendar(old, f"{at}.{choice}", calendars)
+                self.known_calendar(new, f"{at}.{choice}.{old}", calendars)
+            out[choice] = dict(replaced)
+        return field, out
+
     def rows(
         self,
         level: Level,
@@ -794,36 +836,81 @@ class PolicyReader:
         return Condition(field, op, tuple(self.texts(operand, at)), attribute)
 
 
+def _on_calendars(
+    level: Level, schedules: tuple[str, Mapping[str, Mapping[str, str]]] | None,
+) -> tuple[Level, list[Level]]:
+    """``level`` with its ``calendar_by`` rows, and those rows: its targets counted on the
+    calendars each value of the field replaces."""
+    if schedules is None:
+        return level, []
+    field, choices = schedules
+    made = {
+        choice: attrs.evolve(
+            level, key=f"{level.key}[{field}={choice}]",
+            title=f"{level.title} ({field} {choice})",
+            targets={m: _counted_on(t, replaced) for m, t in level.targets.items()},
+            by=None, rows={},
+        )
+        for choice, replaced in choices.items()
+    }
+    return (attrs.evolve(level, calendar_by=field,
+                         calendar_rows={c: row.key for c, row in made.items()}),
+            list(made.values()))
+
+
+def _counted_on(target: Target, replaced: Mapping[str, str]) -> Target:
+    if target.clock is not None:
+        return attrs.evolve(target, clock=replaced.get(target.clock, target.clock))
+    return attrs.evolve(target, clocks={c: replaced.get(n, n) for c, n in target.clocks.items()})
+
+
 def with_rows(rules: tuple[LevelRule, ...], levels: Mapping[str, Level],
               default_level: str | None) -> tuple[LevelRule, ...]:
-    """The rules with each one that gives a level with rows made into one rule per row (its
-    conditions and the row's value), then the rule itself when the level has targets of
-    its own (the row of any other value); and, for a ``default_level`` with rows, one rule
-    per row at the end."""
+    """The rules with each one that gives a level with rows made into one rule per row
+    (its conditions and the row's value; a row's calendar rows first), then the rule
+    itself when the level has targets of its own (the row of any other value; its
+    calendar rows first); and, for a ``default_level`` with rows, its rules at the end."""
     out: list[LevelRule] = []
     for rule in rules:
-        level = levels[rule.level]
-        if level.by is None:
-            out.append(rule)
-            continue
-        out.extend(_row_rules(rule, level))
-        if level.targets:
-            out.append(rule)
-    if default_level is not None and levels[default_level].by is not None:
-        out.extend(_row_rules(LevelRule(default_level), levels[default_level]))
+        out.extend(_expanded(rule, levels, fallback=True))
+    if default_level is not None:
+        out.extend(_expanded(LevelRule(default_level), levels, fallback=False))
     return tuple(out)
 
 
-def _row_rules(rule: LevelRule, level: Level) -> list[LevelRule]:
-    field = level.by
-    assert field is not None
-    out = []
+def _expanded(rule: LevelRule, levels: Mapping[str, Level], fallback: bool) -> list[LevelRule]:
+    """One rule as the rules of its level's rows, most particular first; with
+    ``fallback``, the rule itself last when its level has targets of its own."""
+    level = levels[rule.level]
+    out: list[LevelRule] = []
     for value, key in level.rows.items():
-        wanted = rule.when.get(field)
-        if wanted is not None and value not in wanted:
-            continue  # the rule asks for other values of the field: never this row
-        out.append(attrs.evolve(rule, level=key, when={**rule.when, field: frozenset({value})}))
+        row_rule = _narrowed(rule, level.by, value, key)
+        if row_rule is not None:
+            out += _calendar_rules(row_rule, levels[key])
+            out.append(row_rule)
+    if level.targets or not level.rows:
+        out += _calendar_rules(rule, level)
+        if fallback:
+            out.append(rule)
     return out
+
+
+def _calendar_rules(rule: LevelRule, level: Level) -> list[LevelRule]:
+    return [
+        narrowed
+        for value, key in level.calendar_rows.items()
+        if (narrowed := _narrowed(rule, level.calendar_by, value, key)) is not None
+    ]
+
+
+def _narrowed(rule: LevelRule, field: str | None, value: str, key: str) -> LevelRule | None:
+    """``rule`` giving the row ``key`` for tickets whose ``field`` is ``value``; ``None``
+    when the rule asks for other values of the field (never this row)."""
+    assert field is not None
+    wanted = rule.when.get(field)
+    if wanted is not None and value not in wanted:
+        return None
+    return attrs.evolve(rule, level=key, when={**rule.when, field: frozenset({value})})
 
 
 def _number_text(value: int | float) -> str:
