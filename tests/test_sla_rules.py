@@ -17,6 +17,7 @@ from hypothesis import given
 from slaclock import (
     ConfigError,
     Event,
+    EventError,
     PolicyError,
     Regulation,
     RegulationVersions,
@@ -24,6 +25,7 @@ from slaclock import (
     WeeklyHours,
     load_policy,
 )
+from slaclock.policy import NO_SLA
 from strategies_rules import weekly_hours
 
 BER = ZoneInfo("Europe/Berlin")
@@ -732,3 +734,91 @@ def test_a_calendar_by_that_cannot_be_read_names_its_key(
     with pytest.raises(PolicyError, match=problem) as caught:
         load_policy(write(tmp_path, "desk.toml", text))
     assert caught.value.field == key
+
+
+# -- item 2: tickets with no SLA --------------------------------------------------------
+
+NO_SLA_DESK = """
+version = "1"
+effective = 2026-01-01
+fields = ["priority"]
+default_level = false
+
+[calendars.office]
+tz = "Europe/Berlin"
+hours = "09:00-17:00"
+
+[levels.standard]
+reaction = { hours = 8, clock = "office" }
+
+[[select]]
+level = false
+when = { priority = "spam" }
+
+[[select]]
+level = "standard"
+when = { priority = ["low", "normal", "high"] }
+"""
+
+
+def test_a_ticket_no_sla_matches_has_no_clocks(tmp_path: Path) -> None:
+    """Zammad's admin documentation ("Service Level Agreements"): an SLA applies to the
+    tickets its conditions select, and a ticket no SLA selects has none; ERPNext likewise
+    applies an agreement only where its entity and conditions fit. ``default_level =
+    false``: such a ticket is at the level "no SLA", every clock not applicable."""
+    policy = load_policy(write(tmp_path, "desk.toml", NO_SLA_DESK))
+    assert isinstance(policy, Regulation)
+    assert policy.default_level == NO_SLA
+    assert policy.level(NO_SLA).targets == {}
+    for fields in ({}, {"priority": "spam"}):
+        ticket = Ticket("T-1", policy)
+        ticket.record(Event("T-1", TUESDAY_10, "created", author="customer", fields=fields))
+        status = ticket.status(datetime(2026, 6, 5, 10, tzinfo=BER))
+        assert status.level == NO_SLA
+        assert {m.state for m in status.metrics} == {"not_applicable"}
+    assert reaction_deadline(policy, priority="high") == ("standard", STANDARD_DEADLINE)
+
+
+def test_the_report_counts_no_sla_tickets_apart_from_compliance(tmp_path: Path) -> None:
+    """Two tickets: one at "standard", breached (8 h from Tuesday 10:00 were due Wednesday
+    10:00, nothing by Wednesday 12:00), one with no SLA: 2 tickets, 1 breached, 0 met, 1
+    with no SLA; compliance 0 % (0 met of 1 decided), the no-SLA ticket left out."""
+    from slaclock import report
+
+    policy = load_policy(write(tmp_path, "desk.toml", NO_SLA_DESK))
+    events = [
+        Event("A", TUESDAY_10, "created", author="customer", fields={"priority": "high"}),
+        Event("B", TUESDAY_10, "created", author="customer", fields={"priority": "spam"}),
+    ]
+    summary = report(events, policy, at=datetime(2026, 6, 3, 12, tzinfo=BER)).summary
+    data = summary.as_dict()
+    assert (data["tickets"], data["met"], data["breached"], data["in_progress"],
+            data["no_sla"], data["compliance"]) == (2, 0, 1, 0, 1, 0.0)
+    no_sla = next(row for row in data["levels"] if row["level"] == NO_SLA)
+    assert (no_sla["tickets"], no_sla["met"], no_sla["compliance"]) == (1, 0, None)
+    assert "1 with no SLA" in repr(summary)
+
+
+def test_a_level_may_not_take_the_key_of_the_no_sla_level(tmp_path: Path) -> None:
+    path = write(tmp_path, "desk.toml", DESK + '[levels."no SLA"]\n')
+    with pytest.raises(PolicyError, match="tickets with no SLA") as caught:
+        load_policy(path)
+    assert caught.value.field == "levels.no SLA"
+
+
+def test_a_policy_without_default_level_still_refuses_an_unmatched_ticket(
+    tmp_path: Path,
+) -> None:
+    """Existing policies keep their meaning: no default_level is an error that names the
+    ticket, as before."""
+    policy = load_policy(write(tmp_path, "desk.toml", DESK.replace(
+        'default_level = "standard"\n', "") + """
+[[select]]
+level = "fast"
+when = { priority = "urgent" }
+"""))
+    assert isinstance(policy, Regulation)
+    ticket = Ticket("T-1", policy)
+    ticket.record(Event("T-1", TUESDAY_10, "created", author="customer"))
+    with pytest.raises(EventError, match="has no level"):
+        ticket.status(TUESDAY_10)

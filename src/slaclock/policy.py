@@ -17,6 +17,7 @@ are also on :mod:`slaclock` itself.
 from slaclock.sla import (
     CATEGORIES,
     COVERAGES,
+    NO_SLA,
     Condition,
     Contract,
     Deadlines,
@@ -39,6 +40,7 @@ from slaclock.sla import (
 __all__ = [
     "CATEGORIES",
     "COVERAGES",
+    "NO_SLA",
     "Condition",
     "Contract",
     "Deadlines",

@@ -20,6 +20,7 @@ import attrs
 from slaclock._errors import ConfigError
 
 __all__ = [
+    "NO_SLA",
     "Condition",
     "Deadlines",
     "FrozenDict",
@@ -232,6 +233,12 @@ class Target:
         return self.clocks[coverage]
 
 
+#: The key of the level of a ticket with no SLA: a policy's ``default_level = false`` (or a
+#: rule's ``level = false``); it sets no targets, so the ticket's clocks are
+#: ``not_applicable`` and it is counted apart ("no SLA") by statuses and reports.
+NO_SLA = "no SLA"
+
+
 @attrs.frozen
 class Level:
     """A service level: who it is for and its targets.
@@ -284,6 +291,16 @@ class Level:
     calendar_rows: Mapping[str, str] = attrs.field(
         factory=dict, converter=frozen_mapping, hash=False
     )
+
+    @classmethod
+    def no_sla(cls) -> Level:
+        """The level of a ticket that no SLA applies to (:data:`NO_SLA`): no targets."""
+        return cls(NO_SLA, "No SLA", None, {})
+
+    @property
+    def is_no_sla(self) -> bool:
+        """Whether this is the level of tickets with no SLA."""
+        return self.key == NO_SLA
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric`` (or for the metric its :attr:`fallbacks`

@@ -28,6 +28,7 @@ from slaclock._errors import CalendarFileError, ConfigError, PolicyError
 from slaclock.calendars import Calendar, Schedule
 from slaclock.sla._model import (
     COMPARISONS,
+    NO_SLA,
     OPERATORS,
     Condition,
     FrozenDict,
@@ -211,7 +212,17 @@ class PolicyReader:
                                     f"a level of that key is a row of {key!r}: rename it")
                 levels[row.key] = row
             levels[key] = attrs.evolve(level, rows={v: r.key for v, r in rows.items()})
+        if NO_SLA in levels:
+            raise self.fail(f"{prefix}levels.{NO_SLA}", None, "the key of the level of "
+                            "tickets with no SLA (default_level = false): call yours otherwise")
         default_level = data.get("default_level")
+        selects = data.get("select", [])
+        no_sla = default_level is False or (isinstance(selects, list) and any(
+            isinstance(rule, Mapping) and rule.get("level") is False for rule in selects))
+        if no_sla:
+            levels[NO_SLA] = Level.no_sla()
+        if default_level is False:
+            default_level = NO_SLA
         if default_level is not None and default_level not in levels:
             raise self.fail(
                 prefix + "default_level", default_level,
@@ -760,6 +771,8 @@ class PolicyReader:
             spec = self.table(item, where)
             self.unknown(spec, _RULE_KEYS, where)
             level = spec.get("level")
+            if level is False:
+                level = NO_SLA
             if level not in levels:
                 raise self.fail(
                     f"{where}.level", level, f"not a level of this policy ({', '.join(levels)})"
