@@ -1,7 +1,9 @@
-"""How fast the ServiceNow and Redmine readers read: the samples in examples/ copied N
-times (each copy's ids renamed), read with their companions, best of three runs.
+"""How fast the ServiceNow, Redmine, Freshdesk and Zammad readers read: the samples in
+examples/ copied N times (each copy's ids renamed), read with their companions, best of
+three runs.
 
-    python benchmarks/bench_readers.py            # 200 copies: 5,200 incidents, 5,000 issues
+    python benchmarks/bench_readers.py            # 200 copies: 5,200 incidents, 5,000 issues,
+                                                  # 4,800 Freshdesk and 4,800 Zammad tickets
     python benchmarks/bench_readers.py --copies 20
 
 Prints each reader's rows, time and rows per second; checks that every row is accounted
@@ -49,11 +51,43 @@ def _redmine(copies: int) -> tuple[Any, dict[str, Any]]:
              "users": _load("redmine_memberships.json")})
 
 
+def _freshdesk(copies: int) -> tuple[Any, dict[str, Any]]:
+    tickets = _load("freshdesk_tickets.json")
+    activities = _load("freshdesk_activities.json")
+
+    def ticket(t: dict[str, Any], c: int) -> dict[str, Any]:
+        conversations = [{**v, "ticket_id": v["ticket_id"] + 1000 * c}
+                         for v in t.get("conversations", [])]
+        return {**t, "id": t["id"] + 1000 * c, "conversations": conversations}
+
+    return ([ticket(t, c) for c in range(copies) for t in tickets],
+            {"activities": {**activities, "activities_data": [
+                {**a, "ticket_id": a["ticket_id"] + 1000 * c}
+                for c in range(copies) for a in activities["activities_data"]]}})
+
+
+def _zammad(copies: int) -> tuple[Any, dict[str, Any]]:
+    tickets = _load("zammad_tickets.json")
+
+    def copy(t: dict[str, Any], c: int) -> dict[str, Any]:
+        shift = 1000 * c
+        return {
+            "ticket": {**t["ticket"], "id": t["ticket"]["id"] + shift},
+            "history": {**t["history"], "history": [
+                {**h, "o_id": h["o_id"] + shift} if h.get("object") == "Ticket" else h
+                for h in t["history"]["history"]]},
+            "articles": [{**a, "ticket_id": a["ticket_id"] + shift} for a in t["articles"]],
+        }
+
+    return [copy(t, c) for c in range(copies) for t in tickets], {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=200)
     copies = parser.parse_args().copies
-    for name, build in (("servicenow", _servicenow), ("redmine", _redmine)):
+    for name, build in (("servicenow", _servicenow), ("redmine", _redmine),
+                        ("freshdesk", _freshdesk), ("zammad", _zammad)):
         data, companions = build(copies)
         one = read_export(build(1)[0], name, companions=build(1)[1])
         best = float("inf")

@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slaclock import (
+    Calendar,
     Change,
     ConfigError,
     Event,
@@ -225,7 +226,10 @@ def test_a_deadline_in_a_provisional_year_warns_once_per_call() -> None:
     (not published): a reaction opened late on 2027-12-30 runs into it, and asking its
     changes warns once."""
     msk = ZoneInfo("Europe/Moscow")
-    ticket = Ticket("T-9", Regulation.default())
+    # A calendar of its own: a year warns when it is compiled, and the default policy's
+    # calendar is shared with every other test.
+    fresh = Regulation.default().with_calendar("business", Calendar.russia())
+    ticket = Ticket("T-9", fresh)
     ticket.record(Event("T-9", datetime(2027, 12, 30, 17, 0, tzinfo=msk), "opened",
                         level="commercial.standard"))
     with warnings.catch_warnings(record=True) as caught:

@@ -19,12 +19,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import reference_rules
+import strategies_rules
 from legacy_clock import legacy_status
-from slaclock import Calendar, Event, Regulation, Ticket
-from slaclock.policy import Level, MetricDefinition, Options, Target
+from slaclock import Calendar, Event, EventError, Regulation, Ticket
+from slaclock.policy import Level, MetricDefinition, Options, Target, parse_policy
 from slaclock.sla import CATEGORIES
 
 BER = ZoneInfo("Europe/Berlin")
@@ -423,3 +426,75 @@ def test_the_regulation_s_policy_gives_what_slaclock_0_1_gave(
         t.record(event)
     assume(t.opened is not None)
     assert t.status(at) == legacy_status("T", list(t.events), REG_01, at, coverage)
+
+
+# -- level selection: the rules' operators against reference_rules ------------------------
+
+
+@EXAMPLES
+@given(
+    rules=strategies_rules.selection_rules(),
+    default=st.sampled_from([None, "bronze", "silver"]),
+    history=st.lists(strategies_rules.ticket_fields(), min_size=1, max_size=4),
+    row_values=st.lists(st.sampled_from(strategies_rules.PRIORITIES), max_size=3, unique=True),
+    own=st.booleans(),
+    scheduled=st.sampled_from(strategies_rules.LEVELS),
+    schedules=st.lists(st.sampled_from(["Hello", "printer down"]), max_size=2, unique=True),
+)
+def test_the_level_the_rules_select_matches_the_reference_as_fields_change(
+    rules: list[dict[str, Any]], default: str | None, history: list[dict[str, str | None]],
+    row_values: list[str], own: bool, scheduled: str, schedules: list[str],
+) -> None:
+    """Random ``[[select]]`` rules with every operator (equality, is_not, contains, tags,
+    comparisons, customer attributes), read from a policy file's tables, and a level
+    ("silver") with rows of targets per priority; a ticket whose fields change every hour
+    is at the level the reference selects from its fields then; one level counts its
+    targets on another calendar for some titles (``calendar_by``)."""
+    data: dict[str, Any] = {
+        "version": "1", "effective": ORIGIN.date(),
+        "fields": list(strategies_rules.RULE_FIELDS),
+        "accounts": strategies_rules.ACCOUNTS,
+        "calendars": {"office": {"tz": "Europe/Berlin", "hours": "09:00-17:00"}},
+        "levels": {key: {"reaction": {"hours": n + 1, "clock": "office"}}
+                   for n, key in enumerate(strategies_rules.LEVELS)},
+        "select": rules,
+    }
+    rows: dict[str, tuple[str, list[str], bool]] = {}
+    if row_values:
+        silver = data["levels"]["silver"] if own else {}
+        silver["by"] = {"priority": {
+            v: {"reaction": {"minutes": 10 + n, "clock": "office"}}
+            for n, v in enumerate(row_values)}}
+        data["levels"]["silver"] = silver
+        rows["silver"] = ("priority", row_values, own)
+    calendars: dict[str, tuple[str, list[str]]] = {}
+    if schedules:
+        data["calendars"]["other"] = {"tz": "Europe/London", "hours": "10:00-12:00"}
+        data["levels"][scheduled]["calendar_by"] = {
+            "title": {v: {"office": "other"} for v in schedules}}
+        calendars[scheduled] = ("title", schedules)
+    if default is not None:
+        data["default_level"] = default
+    regulation = parse_policy(data, "drawn.toml")
+    assert isinstance(regulation, Regulation)
+    ticket = Ticket("T", regulation)
+    now: dict[str, str | None] = {}
+    for hour, fields in enumerate(history):
+        at = ORIGIN + timedelta(hours=hour)
+        own = {k: v for k, v in fields.items() if k != "customer"}
+        # A field event sets the fields it gives (None clears one); the customer only
+        # when it gives one (an opening sets it, given or not).
+        now.update(own)
+        if hour == 0 or fields["customer"] is not None:
+            now["customer"] = fields["customer"]
+        wanted = reference_rules.select(rules, default, now, strategies_rules.ACCOUNTS, rows,
+                                        calendars)
+        event = (Event("T", at, "created", author="customer", customer=fields["customer"],
+                       fields=own) if hour == 0 else
+                 Event("T", at, "field", customer=fields["customer"], fields=own))
+        ticket.record(event)
+        if wanted is None:
+            with pytest.raises(EventError, match="has no level"):
+                ticket.status(at)
+            return
+        assert ticket.status(at).level == wanted, (hour, now)

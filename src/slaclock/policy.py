@@ -17,6 +17,8 @@ are also on :mod:`slaclock` itself.
 from slaclock.sla import (
     CATEGORIES,
     COVERAGES,
+    NO_SLA,
+    Condition,
     Contract,
     Deadlines,
     Level,
@@ -38,6 +40,8 @@ from slaclock.sla import (
 __all__ = [
     "CATEGORIES",
     "COVERAGES",
+    "NO_SLA",
+    "Condition",
     "Contract",
     "Deadlines",
     "Level",

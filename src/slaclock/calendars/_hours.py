@@ -31,6 +31,8 @@ _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday
 _DAY_INDEX = {name: i for names in (WEEKDAYS, _FULL_NAMES) for i, name in enumerate(names)}
 _CLOSED = {"", "closed", "off", "-"}
 _TIME = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*$")  # ASCII digits only
+#: One part of the weekly text form: weekdays, a colon, that day's hours.
+_WEEK_PART = re.compile(r"^\s*([A-Za-z][A-Za-z ,-]*?)\s*:\s*(.*?)\s*$")
 
 
 def _parse_time(text: str, field: str, whole: str) -> int:
@@ -123,11 +125,16 @@ def _parse_days(key: str, field: str) -> list[int]:
 class WeeklyHours:
     """Working hours for each weekday, Monday first.
 
-    Build it from a string (Monday to Friday), or a mapping of weekday keys (``"mon"``,
-    ``"mon-thu"``, ``"sat,sun"``) to hours strings; weekdays not named are closed.
+    Build it from a string of one day's hours (Monday to Friday), from a mapping of
+    weekday keys (``"mon"``, ``"mon-thu"``, ``"sat,sun"``) to hours strings, or from the
+    weekly text form ``str()`` prints: the mapping's items written ``key: hours`` and
+    joined by ``;`` (``"mon-thu: 09:00-18:00; fri: 09:00-16:45"``). Weekdays not named are
+    closed; ``WeeklyHours.parse(str(h)) == h`` for every ``h``.
 
     >>> WeeklyHours.parse({"mon-thu": "09:00-18:00", "fri": "09:00-16:45"})
     WeeklyHours('mon-thu: 09:00-18:00; fri: 09:00-16:45')
+    >>> WeeklyHours.parse("mon-thu: 09:00-18:00; fri: 09:00-16:45").days[4]
+    ((540, 1005),)
     """
 
     days: tuple[DayHours, DayHours, DayHours, DayHours, DayHours, DayHours, DayHours]
@@ -144,6 +151,8 @@ class WeeklyHours:
         if isinstance(spec, WeeklyHours):
             return spec
         week: list[DayHours | None] = [None] * 7
+        if isinstance(spec, str) and (";" in spec or _WEEK_PART.match(spec)):
+            return cls.parse(_week_items(spec, field), field)
         if isinstance(spec, str):
             day = parse_day_hours(spec, field)
             for i in range(5):
@@ -194,6 +203,26 @@ class WeeklyHours:
 
     def __repr__(self) -> str:
         return f"WeeklyHours({str(self)!r})"
+
+
+def _week_items(text: str, field: str) -> dict[str, str]:
+    """The weekday mapping the weekly text form ``"mon-fri: 09:00-17:00; sat: closed"``
+    says (the form :meth:`WeeklyHours.__str__` prints)."""
+    items: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        match = _WEEK_PART.match(part)
+        if match is None:
+            raise ConfigError(
+                field, text, f"{part.strip()!r} is not weekdays and their hours; write e.g. "
+                "'mon-fri: 09:00-17:00; sat: 10:00-14:00'"
+            )
+        key, hours = match[1], match[2]
+        if key in items:
+            raise ConfigError(field, text, f"{key!r} is given hours twice")
+        items[key] = hours
+    return items
 
 
 def check_day_hours(day: object, field: str, name: str) -> DayHours:

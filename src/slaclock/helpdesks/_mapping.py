@@ -350,7 +350,7 @@ def read_policy_file(
     file = Path(fspath(path))
     data = _read_toml(file)
     log = data.get("log")
-    policy = parse_policy(data, file.name)
+    policy = parse_policy(data, file.name, base=file.parent)
     mapping = None if log is None else parse_mapping({"log": log}, file.name)
     return policy, mapping
 

@@ -15,7 +15,7 @@ import attrs
 
 from slaclock._instants import US_PER_SECOND
 from slaclock.logs import format_time
-from slaclock.sla import Counted, TicketStatus, counted_of
+from slaclock.sla import NO_SLA, Counted, TicketStatus, counted_of
 
 if TYPE_CHECKING:
     import pandas
@@ -89,8 +89,11 @@ class Summary:
 
     Per level and per (month opened, level): tickets, and how many are ``met`` (every
     clock met or not applicable), ``breached`` (some clock breached), ``in_progress``
-    (neither yet), ``at_risk``. Per level and metric: clocks met and breached. Months are
-    those of the opening instant in the zone of the report's instant.
+    (neither yet), ``at_risk``. A ticket with no SLA (at the level ``"no SLA"``, a
+    policy's ``default_level = false``) is counted among the tickets, and as none of met,
+    breached and in progress: it is left out of every compliance. Per level and metric:
+    clocks met and breached. Months are those of the opening instant in the zone of the
+    report's instant.
 
     The clocks at risk and the worst breaches keep their instants and counts as values,
     named tuples: ``at_risk`` of (``deadline``, ``ticket``, ``level``, ``cycle``,
@@ -170,7 +173,8 @@ class Summary:
             or self.months.setdefault((month, level), _new_counts()),
         ):
             counts["tickets"] += 1
-            counts[outcome] += 1
+            if level != NO_SLA:
+                counts[outcome] += 1
             counts["at_risk"] += at_risk
         ticket_state = counted.head[2]
         self.states[ticket_state] = self.states.get(ticket_state, 0) + 1
@@ -207,6 +211,11 @@ class Summary:
         """How many tickets were counted."""
         return sum(c["tickets"] for c in self.levels.values())
 
+    @property
+    def no_sla(self) -> int:
+        """How many of the tickets no SLA applies to (the level ``"no SLA"``)."""
+        return self.levels.get(NO_SLA, {}).get("tickets", 0)
+
     def _metric_key(self, item: tuple[tuple[str, str], list[int]]) -> tuple[str, int, str]:
         (level, metric), _ = item
         rank = self.order.index(metric) if metric in self.order else len(self.order)
@@ -220,6 +229,7 @@ class Summary:
                 total[name] += n
         return {
             **total,
+            "no_sla": self.no_sla,
             "compliance": compliance(total),
             "states": dict(sorted(self.states.items())),
             "levels": [
@@ -299,7 +309,8 @@ class Summary:
         return (
             f"<Summary: {total['tickets']:,} tickets, {total['met']:,} met, "
             f"{total['breached']:,} breached, {total['in_progress']:,} in progress, "
-            f"compliance {share}; {len(self.levels)} "
+            f"compliance {share}"
+            f"{f', {self.no_sla:,} with no SLA' if self.no_sla else ''}; {len(self.levels)} "
             f"levels, {len({month for month, _ in self.months})} months>"
         )
 

@@ -27,6 +27,8 @@ from slaclock.sla._count import Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
 from slaclock.sla._model import (
+    NO_SLA,
+    Condition,
     Deadlines,
     FrozenDict,
     Level,
@@ -72,6 +74,7 @@ __all__ = [
     "COVERAGES",
     "GENERAL_KINDS",
     "KINDS",
+    "NO_SLA",
     "OPENINGS",
     "ROLES",
     "TAKES_LEVEL",
@@ -79,6 +82,7 @@ __all__ = [
     "VOCABULARY",
     "Change",
     "ChangeKind",
+    "Condition",
     "Contract",
     "Counted",
     "Coverage",

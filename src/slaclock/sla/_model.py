@@ -9,6 +9,8 @@ policy declares with one routine.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -18,6 +20,8 @@ import attrs
 from slaclock._errors import ConfigError
 
 __all__ = [
+    "NO_SLA",
+    "Condition",
     "Deadlines",
     "FrozenDict",
     "Level",
@@ -269,6 +273,12 @@ class Target:
         return self.clocks[coverage]
 
 
+#: The key of the level of a ticket with no SLA: a policy's ``default_level = false`` (or a
+#: rule's ``level = false``); it sets no targets, so the ticket's clocks are
+#: ``not_applicable`` and it is counted apart ("no SLA") by statuses and reports.
+NO_SLA = "no SLA"
+
+
 @attrs.frozen
 class Level:
     """A service level: who it is for and its targets.
@@ -291,6 +301,16 @@ class Level:
             or ``None``: a goal for reports (the plot draws it), not a rule of the clocks.
         warn: the warning thresholds of the level's targets that give none (shares,
             sorted); empty: the policy version's.
+        by: the ticket field whose value chooses the level's row of targets (a policy
+            file's ``[levels.<key>.by.<field>.<value>]``), or ``None``.
+        rows: the field's values to the keys of the row levels (``"gold[priority=urgent]"``:
+            each a :class:`Level` of the policy with this level's targets and a row's over
+            them); the rules that give this level give a ticket its row.
+        calendar_by: the ticket field whose value chooses the calendars the level's targets
+            are counted on (a policy file's ``[levels.<key>.calendar_by.<field>]``), or
+            ``None``.
+        calendar_rows: the field's values to the keys of the levels that count this
+            level's targets on other calendars (``"gold[schedule=Berlin]"``).
     """
 
     key: str
@@ -305,6 +325,22 @@ class Level:
     )
     compliance: float | None = None
     warn: tuple[float, ...] = attrs.field(default=(), converter=shares_of)
+    by: str | None = None
+    rows: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
+    calendar_by: str | None = None
+    calendar_rows: Mapping[str, str] = attrs.field(
+        factory=dict, converter=frozen_mapping, hash=False
+    )
+
+    @classmethod
+    def no_sla(cls) -> Level:
+        """The level of a ticket that no SLA applies to (:data:`NO_SLA`): no targets."""
+        return cls(NO_SLA, "No SLA", None, {})
+
+    @property
+    def is_no_sla(self) -> bool:
+        """Whether this is the level of tickets with no SLA."""
+        return self.key == NO_SLA
 
     def target(self, metric: str) -> Target | None:
         """The level's target for ``metric`` (or for the metric its :attr:`fallbacks`
@@ -330,15 +366,150 @@ class Level:
         return any(t.clock is None for t in self.targets.values())
 
 
+#: The operators of a rule's condition (the policy format's ``when.<field>.<operator>``).
+Operator = Literal[
+    "is", "is_not", "contains", "contains_not", "any_of", "all_of", "none_of",
+    "lt", "le", "gt", "ge",
+]
+#: The operators that compare the field, read as a number, with a number.
+COMPARISONS: tuple[Operator, ...] = ("lt", "le", "gt", "ge")
+#: The operators that read the field as a set of items (tags).
+SET_OPERATORS: tuple[Operator, ...] = ("any_of", "all_of", "none_of")
+#: Every operator, in the order the reference lists them.
+OPERATORS: tuple[Operator, ...] = (
+    "is", "is_not", "contains", "contains_not", *SET_OPERATORS, *COMPARISONS,
+)
+#: What parts a multi-valued field's items: commas and blanks ("vip, eu", "vip eu").
+_ITEM_SEPARATORS = re.compile(r"[,\s]+")
+
+
+def _operand(value: str | float | Iterable[str]) -> tuple[str, ...] | float:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, int | float):
+        return float(value)
+    return tuple(value)
+
+
+def _attribute(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    return None if value is None else frozen_mapping(value)
+
+
+def _number(text: str) -> float | None:
+    """A field's text as a finite number, or ``None``."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@attrs.frozen
+class Condition:
+    """One condition of a level-selection rule: a ticket field (or an attribute of the
+    ticket's customer) against an operator and its operand.
+
+    Operators (:doc:`/reference/policy-format`, "Selection rules"): ``is`` (one of the
+    values, exactly) and ``is_not`` (none of them; a field not set is none of them);
+    ``contains`` and ``contains_not`` (one of the texts appears in the field, without
+    regard to case); ``any_of``, ``all_of`` and ``none_of`` on a multi-valued field such as
+    tags, whose items are parted by commas or blanks and compared without regard to case;
+    ``lt``, ``le``, ``gt``, ``ge`` on the field read as a number (a field that is no number
+    meets none of them). A field that is not set meets only ``is_not``,
+    ``contains_not`` and ``none_of``.
+
+    Attributes:
+        field: the ticket field's name, or ``customer.<attribute>``.
+        op: the operator.
+        operand: the values (``is``, ``is_not``, ``contains``, ``contains_not`` and the
+            set operators), or the number (the comparisons).
+        attribute: for ``customer.<attribute>``: customer name to that attribute's value
+            (the policy's ``[accounts]``); ``None`` for a ticket field.
+
+    >>> Condition("tags", "all_of", ("vip", "eu")).holds({"tags": "EU, vip"})
+    True
+    >>> Condition("seats", "ge", 100).holds({"seats": "many"})
+    False
+    """
+
+    field: str
+    op: Operator
+    operand: tuple[str, ...] | float = attrs.field(converter=_operand)
+    attribute: Mapping[str, str] | None = attrs.field(
+        default=None, converter=_attribute, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.op not in OPERATORS:
+            raise ConfigError("op", self.op, f"one of {', '.join(OPERATORS)}")
+        if (self.op in COMPARISONS) != isinstance(self.operand, float):
+            raise ConfigError(
+                "operand", self.operand,
+                f"{self.op} takes a number" if self.op in COMPARISONS else
+                f"{self.op} takes one or more texts",
+            )
+        if not isinstance(self.operand, float) and (
+            not self.operand or not all(isinstance(v, str) for v in self.operand)
+        ):
+            raise ConfigError("operand", self.operand, f"{self.op} takes one or more texts")
+
+    def value(self, fields: Mapping[str, str | None]) -> str | None:
+        """The ticket's value for this condition's field (its customer's attribute for
+        ``customer.<attribute>``)."""
+        if self.attribute is None:
+            return fields.get(self.field)
+        customer = fields.get("customer")
+        return None if customer is None else self.attribute.get(customer)
+
+    def holds(self, fields: Mapping[str, str | None]) -> bool:
+        """Whether a ticket with these fields meets the condition."""
+        value = self.value(fields)
+        op, operand = self.op, self.operand
+        if isinstance(operand, float):
+            number = None if value is None else _number(value)
+            if number is None:
+                return False
+            if op == "lt":
+                return number < operand
+            if op == "le":
+                return number <= operand
+            if op == "gt":
+                return number > operand
+            return number >= operand
+        if op == "is":
+            return value in operand
+        if op == "is_not":
+            return value not in operand
+        if op in ("contains", "contains_not"):
+            found = value is not None and any(
+                part.casefold() in value.casefold() for part in operand)
+            return found == (op == "contains")
+        items = set() if value is None else {
+            item.casefold() for item in _ITEM_SEPARATORS.split(value) if item}
+        wanted = {item.casefold() for item in operand}
+        if op == "any_of":
+            return bool(items & wanted)
+        if op == "all_of":
+            return wanted <= items
+        return not items & wanted
+
+
+def conditions_of(value: Iterable[Condition]) -> tuple[Condition, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class LevelRule:
     """One rule of level selection: the first rule whose conditions hold gives the level.
 
     Attributes:
         level: the level it gives.
-        when: field name to the values that match (any of them).
+        when: field name to the values that match (any of them, exactly): the plain
+            equality of a policy file's ``when = { priority = ["urgent", "high"] }``.
         opened: ``None``, or ``("inside" | "outside", calendar name)``: whether the ticket
             was opened inside or outside that calendar's hours.
+        conditions: the rule's other conditions (:class:`Condition`: operators other than
+            plain equality, and attributes of the ticket's customer); all must hold.
     """
 
     level: str
@@ -346,12 +517,16 @@ class LevelRule:
         factory=dict, converter=frozen_mapping, hash=False
     )
     opened: tuple[str, str] | None = None
+    conditions: tuple[Condition, ...] = attrs.field(default=(), converter=conditions_of)
 
     def matches(self, fields: Mapping[str, str | None], inside: Mapping[str, bool]) -> bool:
         """Whether the rule holds for a ticket with these fields, opened ``inside`` (or not)
         each calendar's hours."""
         for name, values in self.when.items():
             if fields.get(name) not in values:
+                return False
+        for condition in self.conditions:
+            if not condition.holds(fields):
                 return False
         if self.opened is not None:
             where, calendar = self.opened

@@ -27,7 +27,9 @@ __all__ = ["load_calendar", "load_policy", "parse_policy"]
 #: The format of policy files this slaclock reads.
 FORMAT = 1
 #: The keys a file of ``[[versions]]`` shares between them.
-_SHARED_KEYS = {"calendars", "contracts", "customers", "statuses", "fields"}
+_SHARED_KEYS = {"calendars", "contracts", "customers", "statuses", "fields", "accounts"}
+#: The keys of a contract (``[contracts.<customer>]``).
+_CONTRACT_KEYS = {"kind", "signed", "emergency", "calendars"}
 
 
 def _read_file(path: str | PathLike[str]) -> tuple[str, Any]:
@@ -71,7 +73,7 @@ def load_calendar(path: str | PathLike[str]) -> Schedule:
     name, data = _read_file(path)
     if isinstance(data, dict) and isinstance(data.get("calendar"), dict):
         data = data["calendar"]
-    return PolicyReader(name).calendar(data, "calendar")
+    return PolicyReader(name, Path(fspath(path)).parent).calendar(data, "calendar")
 
 
 def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
@@ -88,20 +90,23 @@ def load_policy(path: str | PathLike[str]) -> Regulation | RegulationVersions:
         OSError: when the file cannot be read.
     """
     name, data = _read_file(path)
-    return parse_policy(data, name)
+    return parse_policy(data, name, base=Path(fspath(path)).parent)
 
 
 def parse_policy(
-    data: Mapping[str, Any], source: str = "<policy>"
+    data: Mapping[str, Any], source: str = "<policy>", *,
+    base: str | PathLike[str] | None = None,
 ) -> Regulation | RegulationVersions:
     """Compile a policy from its parsed form (what ``tomllib`` or ``json`` returned).
 
-    Dates may be TOML dates or ISO strings (``"2026-01-01"``).
+    Dates may be TOML dates or ISO strings (``"2026-01-01"``). The files a policy names (a
+    calendar's Zendesk schedule or ICS holidays) are read from the folder ``base`` (the
+    policy file's; the working directory for ``None``).
 
     Raises:
         PolicyError: naming ``source``, the key and the problem.
     """
-    return PolicyFile(source).policy(data)
+    return PolicyFile(source, base).policy(data)
 
 
 class PolicyFile(PolicyReader):
@@ -142,7 +147,7 @@ class PolicyFile(PolicyReader):
         for name, spec in table.items():
             where = f"contracts.{name}"
             spec = self.table(spec, where)
-            self.unknown(spec, {"kind", "signed", "emergency", "calendars"}, where)
+            self.unknown(spec, _CONTRACT_KEYS, where)
             for required in ("kind", "signed"):
                 if required not in spec:
                     raise self.fail(f"{where}.{required}", None, "missing")

@@ -1,6 +1,7 @@
 """Reading a policy's tables: each part of a policy file (a version's calendars, statuses,
-customers, options, metrics, levels and selection rules) checked and made into its value,
-raising :class:`~slaclock.PolicyError` with the dotted key at fault.
+customers, options, metrics, levels; the selection rules through
+:mod:`slaclock.sla._selection`) checked and made into its value, raising
+:class:`~slaclock.PolicyError` with the dotted key at fault.
 
 A version's table is read into the keyword arguments of a
 :class:`~slaclock.Regulation` (:meth:`PolicyReader.version`); the file as a whole (its
@@ -14,25 +15,27 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 
-from slaclock._errors import ConfigError, PolicyError
+from slaclock._errors import CalendarFileError, ConfigError, PolicyError
 from slaclock.calendars import Calendar, Schedule
 from slaclock.sla._model import (
+    NO_SLA,
     FrozenDict,
     Level,
-    LevelRule,
     MetricDefinition,
     Options,
     Target,
     shares_of,
 )
+from slaclock.sla._selection import RULE_KEYS, SelectionReader, on_calendars, with_rows
 from slaclock.sla._vocabulary import BUILTIN_FIELDS, CATEGORIES, COVERAGES, check_trigger
 
 __all__ = ["DEFAULT_METRICS", "TOP_KEYS", "PolicyReader", "default_metrics", "metric_library"]
@@ -44,16 +47,23 @@ DEFAULT_METRICS = ("reaction", "next_reaction", "resolution")
 TOP_KEYS = {
     "format", "version", "effective", "title", "at_risk", "warn", "calendars", "levels", "metrics",
     "statuses", "options", "select", "default_level", "customers", "fields", "contracts",
+    "accounts",
     # The export mapping of the helpdesk's log (slaclock.helpdesks.load_mapping reads it).
     "log",
 }
 _VERSION_KEYS = TOP_KEYS - {"format", "contracts", "log"}
-_LEVEL_KEYS = {"title", "customer", "critical", "agreement", "clause", "compliance", "warn"}
+_LEVEL_KEYS = {
+    "title", "customer", "critical", "agreement", "clause", "compliance", "warn", "by",
+    "calendar_by",
+}
+#: The keys of a row of a level's targets (``[levels.<key>.by.<field>.<value>]``), besides
+#: its metrics' targets.
+_ROW_KEYS = {"critical"}
 _METRIC_KEYS = {
     "like", "title", "start", "stop", "pause", "resume", "cancel", "not_applicable", "cycles",
     "restart", "unless", "target_from", "informational",
 }
-#: The keys of a level's target.
+#: The keys of a target (``reaction = { hours = 8, clock = "office" }``).
 _TARGET_KEYS = {
     "hours", "minutes", "clock", "warn", "business_hours", "from_opening", "out_of_hours",
     "hidden_in",
@@ -66,65 +76,24 @@ _OPTION_CHOICES: dict[str, tuple[object, ...]] = {
     "paused_deadline": ("projected", "frozen", "hidden"),
     "closed": ("final", "reopenable"),
 }
+#: The keys of a selection rule (``[[select]]``).
+_RULE_KEYS = RULE_KEYS
 _CALENDAR_KEYS = {
     "preset", "tz", "hours", "holidays", "days_off", "working_days", "shortened", "overrides",
+    "zendesk",
 }
+#: The keys of a calendar's ``zendesk = { ... }``: a Zendesk schedule file.
+_ZENDESK_KEYS = {"file", "select", "holidays"}
+_Read = TypeVar("_Read")
+
 #: The longest target a policy may set: a hundred years of working time.
 _MAX_TARGET = timedelta(days=36_525)
 
 
-class PolicyReader:
-    """Walks a parsed policy, raising :class:`PolicyError` with the dotted key at fault."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, value: object, problem: str) -> PolicyError:
-        return PolicyError(self.source, key, value, problem)
-
-    def table(self, value: object, key: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(key, value, "expected a table")
-        return value
-
-    def unknown(self, table: Mapping[str, Any], allowed: set[str], key: str) -> None:
-        for name in table:
-            if name not in allowed:
-                where = f"{key}.{name}" if key else name
-                raise self.fail(
-                    where, table[name], f"unknown key; allowed: {', '.join(sorted(allowed))}"
-                )
-
-    def text(self, value: object, key: str) -> str:
-        if not isinstance(value, str) or not value:
-            raise self.fail(key, value, "expected a non-empty string")
-        return value
-
-    def texts(self, value: object, key: str) -> list[str]:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(key, value, "expected an array of strings")
-        return list(value)
-
-    def flag(self, value: object, key: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(key, value, "expected true or false")
-        return value
-
-    def date(self, value: object, key: str) -> date:
-        if isinstance(value, datetime):
-            raise self.fail(key, value, "expected a date (2026-01-01), not a date-time")
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise self.fail(key, value, "expected a date such as 2026-01-01")
-
-    # -- a version -------------------------------------------------------------------
+class PolicyReader(SelectionReader):
+    """Reads a version's tables (calendars, statuses, customers, options, metrics, levels),
+    and its selection rules as :class:`~slaclock.sla._selection.SelectionReader` does,
+    raising :class:`PolicyError` with the dotted key at fault."""
 
     def version(
         self, data: Mapping[str, Any], prefix: str, shared: Mapping[str, Any]
@@ -173,17 +142,48 @@ class PolicyReader:
         levels_table = self.table(data["levels"], prefix + "levels")
         if not levels_table:
             raise self.fail(prefix + "levels", levels_table, "define at least one level")
-        levels = {
-            key: self.level(key, value, f"{prefix}levels.{key}", calendars, metrics, customers)
-            for key, value in levels_table.items()
-        }
+        levels: dict[str, Level] = {}
+        for key, value in levels_table.items():
+            level = self.level(key, value, f"{prefix}levels.{key}", calendars, metrics,
+                               customers)
+            where = f"{prefix}levels.{key}"
+            rows = {} if level.by is None else self.rows(
+                level, value, f"{where}.by", calendars, metrics, fields)
+            schedules = self.schedules(value, f"{where}.calendar_by", calendars, fields)
+            made: list[Level] = []
+            for choice, row in rows.items():
+                row, more = on_calendars(row, schedules)
+                rows[choice] = row
+                made += [row, *more]
+            level, more = on_calendars(level, schedules)
+            made += more
+            for row in made:
+                if row.key in levels_table:
+                    raise self.fail(f"{prefix}levels.{row.key}", None,
+                                    f"a level of that key is a row of {key!r}: rename it")
+                levels[row.key] = row
+            levels[key] = attrs.evolve(level, rows={v: r.key for v, r in rows.items()})
+        if NO_SLA in levels:
+            raise self.fail(f"{prefix}levels.{NO_SLA}", None, "the key of the level of "
+                            "tickets with no SLA (default_level = false): call yours otherwise")
         default_level = data.get("default_level")
+        selects = data.get("select", [])
+        no_sla = default_level is False or (isinstance(selects, list) and any(
+            isinstance(rule, Mapping) and rule.get("level") is False for rule in selects))
+        if no_sla:
+            levels[NO_SLA] = Level.no_sla()
+        if default_level is False:
+            default_level = NO_SLA
         if default_level is not None and default_level not in levels:
             raise self.fail(
                 prefix + "default_level", default_level,
                 f"not a level of this policy ({', '.join(levels)})",
             )
-        rules = self.rules(data.get("select", []), prefix + "select", levels, calendars, fields)
+        accounts = self.accounts(*pick("accounts"))
+        rules = self.rules(
+            data.get("select", []), prefix + "select", levels, calendars, fields, accounts
+        )
+        rules = with_rows(rules, levels, default_level)
         return {
             "version": version,
             "effective": effective,
@@ -384,9 +384,57 @@ class PolicyReader:
         table = self.table(value, key)
         return {name: self.calendar(spec, f"{key}.{name}") for name, spec in table.items()}
 
+    def path(self, value: object, key: str) -> Path:
+        """A file a policy names, relative to the policy file's folder."""
+        name = Path(self.text(value, key))
+        return name if self.base is None or name.is_absolute() else self.base / name
+
+    def foreign(self, key: str, value: object, read: Callable[[], _Read]) -> _Read:
+        """What ``read`` reads from a file a policy names, its failures said as the
+        policy's at ``key``."""
+        try:
+            return read()
+        except CalendarFileError as error:
+            raise self.fail(key, value, f"{error.path}: {error.field}: {error.problem}"
+                            ) from None
+        except OSError as error:
+            raise self.fail(key, value, f"cannot read the file: {error.strerror or error}; "
+                            "a relative path is read from the policy file's folder") from None
+        except ModuleNotFoundError as error:
+            raise self.fail(key, value, f"{error}: pip install 'slaclock[ics]'") from None
+
+    def zendesk_calendar(self, value: object, key: str) -> Schedule:
+        """A calendar from a Zendesk schedule file: ``zendesk = "schedule.json"`` or
+        ``zendesk = { file = "...", select = "<name or id>", holidays = "..." }``."""
+        from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
+
+        spec = {"file": value} if isinstance(value, str) else dict(self.table(value, key))
+        self.unknown(spec, _ZENDESK_KEYS, key)
+        if "file" not in spec:
+            raise self.fail(f"{key}.file", None, "missing: the schedule's JSON file")
+        where = key if isinstance(value, str) else f"{key}.file"
+        schedule = self.path(spec["file"], where)
+        holidays = (None if "holidays" not in spec else
+                    self.path(spec["holidays"], f"{key}.holidays"))
+        select = spec.get("select")
+        if select is not None and (isinstance(select, bool)
+                                   or not isinstance(select, str | int)):
+            raise self.fail(f"{key}.select", select, "expected the schedule's name or id")
+        return self.foreign(where, spec["file"], lambda: calendar_from_zendesk(
+            schedule, holidays, select=select))
+
     def calendar(self, value: object, key: str) -> Schedule:
         spec = dict(self.table(value, key))
         self.unknown(spec, _CALENDAR_KEYS, key)
+        if "zendesk" in spec:
+            if len(spec) > 1:
+                other = sorted(set(spec) - {"zendesk"})[0]
+                raise self.fail(f"{key}.{other}", spec[other], "a calendar from a Zendesk "
+                                "schedule takes its zone, hours and holidays from the file: "
+                                "give only zendesk")
+            return self.zendesk_calendar(spec["zendesk"], f"{key}.zendesk")
+        if isinstance(spec.get("holidays"), Mapping):
+            spec["holidays"] = self.ics_holidays(spec["holidays"], f"{key}.holidays")
         preset = spec.pop("preset", None)
         for field in ("days_off", "working_days"):
             if field in spec:
@@ -436,6 +484,16 @@ class PolicyReader:
         except TypeError as error:
             raise self.fail(key, value, str(error)) from None
 
+    def ics_holidays(self, value: Mapping[str, Any], key: str) -> Any:
+        """``holidays = { ics = "holidays.ics" }``: the days an ICS file gives."""
+        from slaclock.calendars._ics import read_ics
+
+        self.unknown(value, {"ics"}, key)
+        if "ics" not in value:
+            raise self.fail(f"{key}.ics", None, "missing: the ICS file's path")
+        path = self.path(value["ics"], f"{key}.ics")
+        return self.foreign(f"{key}.ics", value["ics"], lambda: read_ics(path))
+
     def level(
         self,
         key: str,
@@ -474,6 +532,13 @@ class PolicyReader:
             isinstance(goal, bool) or not isinstance(goal, int | float) or not 0 < goal <= 1
         ):
             raise self.fail(f"{where}.compliance", goal, "expected a share above 0, at most 1")
+        by = table.get("by")
+        if by is not None:
+            by = self.table(by, f"{where}.by")
+            if len(by) != 1:
+                raise self.fail(f"{where}.by", dict(by), "give the rows of one field, e.g. "
+                                "[levels.gold.by.priority.urgent]")
+            by = next(iter(by))
         return Level(
             key=key,
             title=title,
@@ -485,7 +550,49 @@ class PolicyReader:
             fallbacks={n: m.target_from for n, m in metrics.items() if m.target_from},
             compliance=None if goal is None else float(goal),
             warn=self.warn(table, f"{where}.warn"),
+            by=by,
         )
+
+    def rows(
+        self,
+        level: Level,
+        value: Mapping[str, Any],
+        where: str,
+        calendars: Mapping[str, Schedule],
+        metrics: Mapping[str, MetricDefinition],
+        fields: tuple[str, ...],
+    ) -> dict[str, Level]:
+        """The row levels of a level with ``by``: one per value of its field, each with the
+        level's targets and the row's over them."""
+        field = level.by
+        assert field is not None
+        at = f"{where}.{field}"
+        if field not in (*BUILTIN_FIELDS, *fields) or field == "level":
+            raise self.fail(
+                at, None, f"the policy's tickets have no field {field!r} to choose a row by; "
+                "declare it in 'fields'",
+            )
+        table = self.table(value["by"][field], at)
+        if not table:
+            raise self.fail(at, dict(table), "give at least one row, e.g. "
+                            f"[levels.{level.key}.by.{field}.urgent]")
+        out: dict[str, Level] = {}
+        for choice, spec in table.items():
+            row_at = f"{at}.{choice}"
+            row = self.table(spec, row_at)
+            self.unknown(row, _ROW_KEYS | set(metrics), row_at)
+            targets = dict(level.targets)
+            targets.update({
+                metric: self.target(metric, row[metric], f"{row_at}.{metric}", calendars)
+                for metric in metrics if metric in row
+            })
+            critical = self.flag(row.get("critical", level.critical), f"{row_at}.critical")
+            out[choice] = attrs.evolve(
+                level, key=f"{level.key}[{field}={choice}]",
+                title=f"{level.title} ({field} {choice})", targets=targets,
+                critical=critical, by=None, rows={},
+            )
+        return out
 
     def target(
         self, metric: str, value: object, where: str, calendars: Mapping[str, Schedule]
@@ -582,64 +689,6 @@ class PolicyReader:
         except ConfigError as error:
             raise self.fail(key, error.value, "expected shares above 0, at most 1, e.g. "
                             "[0.5, 0.75]") from None
-
-    def known_calendar(self, name: object, where: str, calendars: Mapping[str, Schedule]) -> None:
-        if not isinstance(name, str) or name not in calendars:
-            raise self.fail(
-                where, name, f"not a calendar of this policy ({', '.join(calendars) or 'none'})"
-            )
-
-    def rules(
-        self,
-        value: object,
-        key: str,
-        levels: Mapping[str, Level],
-        calendars: Mapping[str, Schedule],
-        fields: tuple[str, ...],
-    ) -> tuple[LevelRule, ...]:
-        if not isinstance(value, list):
-            raise self.fail(key, value, "expected an array of tables ([[select]])")
-        out = []
-        known = (*BUILTIN_FIELDS, *fields)
-        for i, item in enumerate(value):
-            where = f"{key}[{i}]"
-            spec = self.table(item, where)
-            self.unknown(spec, {"level", "when", "opened"}, where)
-            level = spec.get("level")
-            if level not in levels:
-                raise self.fail(
-                    f"{where}.level", level, f"not a level of this policy ({', '.join(levels)})"
-                )
-            when: dict[str, frozenset[str]] = {}
-            for field, wanted in self.table(spec.get("when", {}), f"{where}.when").items():
-                if field not in known or field == "level":
-                    raise self.fail(
-                        f"{where}.when.{field}", wanted,
-                        f"the policy's tickets have no field {field!r} to select by (fields: "
-                        f"{', '.join(f for f in known if f != 'level')}); declare it in "
-                        "'fields'",
-                    )
-                when[field] = frozenset(self.texts(wanted, f"{where}.when.{field}"))
-            opened = None
-            if "opened" in spec:
-                table = self.table(spec["opened"], f"{where}.opened")
-                if len(table) != 1 or next(iter(table)) not in ("inside", "outside"):
-                    raise self.fail(
-                        f"{where}.opened", dict(table),
-                        "expected { inside = \"<calendar>\" } or { outside = \"<calendar>\" }",
-                    )
-                side, calendar = next(iter(table.items()))
-                self.known_calendar(calendar, f"{where}.opened.{side}", calendars)
-                opened = (side, calendar)
-            if not when and opened is None and i != len(value) - 1:
-                raise self.fail(
-                    where, dict(spec),
-                    "a rule without conditions matches every ticket: make it the last one "
-                    "(or use default_level)",
-                )
-            out.append(LevelRule(str(level), when, opened))
-        return tuple(out)
-
 
 def _given(attribute: attrs.Attribute[Any], value: object) -> bool:
     """Whether a field is one a definition is made with (not a cache it keeps)."""
