@@ -32,6 +32,10 @@ from slaclock.sla import CATEGORIES
 
 BER = ZoneInfo("Europe/Berlin")
 OFFICE = Calendar(tz="Europe/Berlin", hours="09:00-17:00")
+#: A second calendar of the level's hours, for targets counted from its opening or longer
+#: out of its hours (the clocks count on the office's).
+EARLY = Calendar(tz="Europe/Berlin", hours="07:00-10:00")
+HOURS = {"office": OFFICE, "early": EARLY}
 STEP = timedelta(minutes=15)
 ORIGIN = datetime(2026, 6, 1, 8, 0, tzinfo=BER)  # a Monday
 EXAMPLES = settings(max_examples=max(10, settings.default.max_examples // 3))
@@ -81,7 +85,8 @@ def policies(draw: st.DrawFn) -> Regulation:
                 n, draw(st.integers(1, most)) * STEP, "office",
                 # Now and then longer when started out of the office's hours, or hidden
                 # in some status categories.
-                business_hours="office",
+                business_hours=draw(st.sampled_from(list(HOURS))),
+                from_opening=draw(st.booleans()),
                 out_of_hours=draw(st.sampled_from([None, None, STEP, 4 * STEP])),
                 hidden_in=draw(st.frozensets(st.sampled_from(CATEGORIES), max_size=2)),
             )
@@ -97,7 +102,7 @@ def policies(draw: st.DrawFn) -> Regulation:
         closed=draw(st.sampled_from(["final", "reopenable"])),
     )
     return Regulation(
-        version="1", effective=ORIGIN.date(), calendars={"office": OFFICE},
+        version="1", effective=ORIGIN.date(), calendars=HOURS,
         # y is the stricter level, mostly: raised to it, a clock is often past its target.
         levels={key: Level(key, key, None, targets(most), fallbacks={})
                 for key, most in (("x", 40), ("y", 8))},
@@ -214,12 +219,21 @@ def _breach(steps: list[tuple[datetime, timedelta]], target: timedelta, origin: 
 
 def _target(target: Target | None, start: datetime) -> timedelta | None:
     """The duration of ``target`` for a clock that starts at ``start``: longer by its
-    ``out_of_hours`` when the office is closed then."""
+    ``out_of_hours`` when its business hours are closed then."""
     if target is None:
         return None
-    if target.out_of_hours is not None and not OFFICE.is_open(start):
+    hours = HOURS[target.business_hours or "office"]
+    if target.out_of_hours is not None and not hours.is_open(start):
         return target.duration + target.out_of_hours
     return target.duration
+
+
+def _opening(target: Target, origin: datetime) -> datetime:
+    """Where a clock counted from ``origin`` on ``target`` starts counting: the next
+    opening of its business hours for a target counted ``from_opening``."""
+    if target.from_opening:
+        return HOURS[target.business_hours or "office"].next_open(origin)
+    return origin
 
 
 def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[Any, ...]]:
@@ -315,7 +329,7 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                     continue
                 origin = since if options.level_change == "from_change" and k > 0 else start
                 limit = min(at, end, *(life[k + 1][:1] if k + 1 < len(life) else []))
-                b = _breach(cycle["steps"], duration, origin, working)
+                b = _breach(cycle["steps"], duration, _opening(target, origin), working)
                 if b is not None and b < limit:
                     # Zendesk's rule: a target already past at the change breaches there.
                     no_backdate = options.level_change == "from_start_no_backdate"
@@ -330,6 +344,8 @@ def reference(events: list[Event], reg: Regulation, at: datetime) -> list[tuple[
                 breach = None
             from_change = options.level_change == "from_change" and len(life) > 1
             origin = life[-1][0] if from_change and final is not None else start
+            if shown is not None:
+                origin = _opening(shown, origin)
             elapsed = None if shown is None else sum(
                 (w for s, w in cycle["steps"] if s >= origin), timedelta(0))
             if cycle["outcome"] == "dropped" and breach is None:
