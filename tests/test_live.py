@@ -1129,3 +1129,27 @@ def test_a_kept_cycles_view_is_a_fresh_tickets_and_changing_a_view_changes_no_ot
                (t0 + timedelta(hours=20)).astimezone(NEW_YORK)):
         fresh = _ticket(DESK, t0, "standard", *later).status(at).view()
         assert live.status(at).view() == fresh
+
+
+@pytest.mark.parametrize("options", _OPTIONS)
+def test_a_clock_resumed_with_its_target_used_up_breaches_when_it_next_counts(
+    options: tuple[str, str],
+) -> None:
+    """Found by the minute-by-minute property: level a's resolution (25 working minutes on
+    the desk's 00:10-00:20, 00:25-00:45) opened at 00:00 has used 10 + 15 = 25 minutes at
+    00:40, when the ticket waits (paused, not yet breached: elapsed equals the target).
+    The customer replies at 00:41: the clock resumes with its target used up and its
+    deadline (00:40) in the past, so it breaches as soon as it counts again, at
+    00:41 + 1 µs (the desk is open), never at 00:40 + 1 µs, before the instant asked."""
+    ticket = Ticket("R-1", SHORT[options])
+    for minute, kind, level in ((0, "opened", "a"), (14, "responded", None),
+                                (20, "responded", None), (40, "waiting", None),
+                                (41, "customer_replied", None)):
+        ticket.record(Event("R-1", _DAY + minute * MINUTE, kind, level=level))
+    at = _DAY + 41 * MINUTE
+    assert ticket.status(at).metric("resolution").state == "running"
+    breach = next(c for c in ticket.changes(at, at + 60 * MINUTE)
+                  if c.metric == "resolution" and c.what == "breach")
+    assert breach.at == at + timedelta(microseconds=1)
+    assert ticket.status(breach.at).metric("resolution").state == "breached"
+    assert all(c.at > at for c in ticket.changes(at, at + 200 * MINUTE))

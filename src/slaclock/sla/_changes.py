@@ -129,7 +129,13 @@ def _clock_changes(
                     break
         deadline = count.deadline
         if deadline is not None:
-            overrun = schedule._next_open_us(deadline) if working else deadline
+            # A deadline already past (reached as the clock paused, which resumed with
+            # its target used up) breaches once the clock counts again: from ``at`` on,
+            # at the first open instant, by either rule.
+            if deadline < at_us:
+                overrun = schedule._next_open_us(at_us)
+            else:
+                overrun = schedule._next_open_us(deadline) if working else deadline
             if overrun is not None:
                 found.append((overrun + 1, _RANK["breach"], 0.0, "breach"))
     found.sort()
