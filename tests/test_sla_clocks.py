@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from slaclock import Change, Event, PolicyError, Regulation, Ticket, load_policy, report
+from slaclock import (
+    Change,
+    ConfigError,
+    Event,
+    PolicyError,
+    Regulation,
+    Ticket,
+    load_policy,
+    report,
+)
 from slaclock.policy import parse_policy
 
 BER = ZoneInfo("Europe/Berlin")
@@ -548,6 +557,28 @@ def test_a_target_started_out_of_hours_gets_its_out_of_hours_time_added() -> Non
                reply(ber(1, 20), "customer"))
     m = t.status(ber(1, 21)).metric("response")
     assert (m.cycle, m.target, m.deadline) == (2, 26 * H, ber(2, 22))
+
+
+def test_the_policy_s_deadlines_follow_the_business_hours_as_the_ticket_clocks_do() -> None:
+    # Regulation.deadlines (the command's `slaclock deadline`, a plugin's quick answer)
+    # reads the targets' business hours by the same rules: 8 real hours from the next
+    # opening (Monday 18:00 -> Tuesday 09:00 + 8 h = 17:00), and 2 + 24 real hours for a
+    # response asked on Saturday 10:00 (Sunday 12:00), 2 h on Monday 10:00 (12:00).
+    reg = rt_policy(response='hours = 2, clock = "always", business_hours = "office", '
+                             'out_of_hours = { hours = 24 }',
+                    resolve='hours = 8, clock = "always", business_hours = "office", '
+                            'from_opening = true')
+    for opened in (ber(1, 18), ber(6, 10), ber(1, 10)):
+        d = reg.deadlines("x", opened)
+        s = ticket(reg, Event("T", opened, "created", author="customer")).status(opened)
+        assert d.targets == {"response": s.metric("response").deadline,
+                             "resolve": s.metric("resolve").deadline}
+    assert reg.deadlines("x", ber(1, 18)).targets["resolve"] == ber(2, 17)
+    assert reg.deadlines("x", ber(6, 10)).targets["response"] == ber(7, 12)
+    assert reg.deadlines("x", ber(1, 10)).targets["response"] == ber(1, 12)
+    # Over a column, where those rules are not followed, the answer is a clear refusal.
+    with pytest.raises(ConfigError, match="ask ticket by ticket"):
+        reg.deadlines("x", [ber(1, 18)])
 
 
 def test_a_target_hidden_in_a_status_shows_no_deadline_but_keeps_counting() -> None:

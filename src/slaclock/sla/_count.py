@@ -575,26 +575,19 @@ class Counting:
         if found is None or found[0].out_of_hours is None:
             return found
         target = found[0]
-        assert target.business_hours is not None
-        assert target.out_of_hours is not None
-        if _next_open(self.calendars[target.business_hours], start) == start:
+        extra = target.extra_us(start, self.calendars)
+        if not extra:
             return found
         key = id(found)
         longer = self.longer.get(key)
         if longer is None:
-            longer = self.longer[key] = (
-                target, found[1], found[2] + duration_us(target.out_of_hours))
+            longer = self.longer[key] = (target, found[1], found[2] + extra)
         return longer
 
     def _origin(self, found: Found, origin: int) -> int:
         """Where a clock counted from ``origin`` on ``found``'s target starts counting: at
         the next opening of its business hours for a target counted ``from_opening``."""
-        target = found[0]
-        if not target.from_opening:
-            return origin
-        assert target.business_hours is not None
-        opening = _next_open(self.calendars[target.business_hours], origin)
-        return origin if opening is None else opening
+        return found[0].counting_from(origin, self.calendars)
 
 
 def _coverage_of(life: list[Regime], target: Target) -> str | None:

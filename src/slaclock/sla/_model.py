@@ -13,11 +13,15 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from slaclock._errors import ConfigError
+from slaclock._instants import duration_us
+
+if TYPE_CHECKING:
+    from slaclock.calendars import Schedule
 
 __all__ = [
     "NO_SLA",
@@ -271,6 +275,27 @@ class Target:
                 "agreement)",
             )
         return self.clocks[coverage]
+
+    def counting_from(self, origin_us: int, calendars: Mapping[str, Schedule]) -> int:
+        """Where a clock on this target, started at ``origin_us`` (UTC microseconds),
+        starts counting: the next opening of its ``business_hours`` for a target counted
+        ``from_opening`` (or ``origin_us`` when they never open again), else
+        ``origin_us``."""
+        if not self.from_opening:
+            return origin_us
+        assert self.business_hours is not None
+        opening = calendars[self.business_hours]._next_open_us(origin_us)
+        return origin_us if opening is None else opening
+
+    def extra_us(self, start_us: int, calendars: Mapping[str, Schedule]) -> int:
+        """What a clock on this target that starts at ``start_us`` adds to it: its
+        ``out_of_hours`` when its ``business_hours`` are closed then, else nothing."""
+        if self.out_of_hours is None:
+            return 0
+        assert self.business_hours is not None
+        if calendars[self.business_hours]._next_open_us(start_us) == start_us:
+            return 0
+        return duration_us(self.out_of_hours)
 
 
 #: The key of the level of a ticket with no SLA: a policy's ``default_level = false`` (or a

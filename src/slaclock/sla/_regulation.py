@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from slaclock._errors import ConfigError, NaiveDatetimeError, UnknownLevelError
+from slaclock._instants import from_us, to_us
 from slaclock.calendars import Schedule
 from slaclock.sla._model import (
     Deadlines,
@@ -242,10 +243,29 @@ class Regulation:
             deadline = None
             if target is not None:
                 schedule = self.calendars[target.clock_name(coverage)]
-                deadline = schedule.add(opened, target.duration)
+                if target.from_opening or target.out_of_hours is not None:
+                    deadline = self._shifted_deadline(target, schedule, opened)
+                else:
+                    deadline = schedule.add(opened, target.duration)
             out[name] = deadline
         return Deadlines(found.key, opened, out)
 
+
+    def _shifted_deadline(self, target: Target, schedule: Schedule, opened: Any) -> datetime:
+        """The deadline of a target counted from its business hours' next opening
+        (``from_opening``) or lengthened out of them (``out_of_hours``), by the rules the
+        ticket clocks follow (:meth:`Target.counting_from`, :meth:`Target.extra_us`)."""
+        if not isinstance(opened, datetime):
+            raise ConfigError(
+                "opened", type(opened).__name__,
+                f"one instant: the {target.metric} target counts from its business hours "
+                "(from_opening or out_of_hours), which deadlines over a column do not "
+                "follow; ask ticket by ticket",
+            )
+        start = target.counting_from(to_us(opened, "opened"), self.calendars)
+        extra = target.extra_us(start, self.calendars)
+        return schedule.add(from_us(start, opened.tzinfo),
+                            target.duration + timedelta(microseconds=extra))
 
     def with_target(self, level: str, metric: str, duration: timedelta | None) -> Regulation:
         """A copy of the policy where ``level`` promises ``metric`` within ``duration`` of
