@@ -726,6 +726,7 @@ def test_the_view_of_a_ticket_worked_by_hand_keeps_its_keys_and_values() -> None
             {
                 "name": "reaction",
                 "title": "Reaction",
+                "promised": True,
                 "clock": "desk",
                 "within_calendar_hours": True,
                 "goal": {"millis": 7_200_000, "text": "2h 00m"},
@@ -756,6 +757,7 @@ def test_the_view_of_a_ticket_worked_by_hand_keeps_its_keys_and_values() -> None
             {
                 "name": "resolution",
                 "title": "Resolution",
+                "promised": True,
                 "clock": None,
                 "within_calendar_hours": None,
                 "goal": None,

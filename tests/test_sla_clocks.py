@@ -308,6 +308,9 @@ def test_an_informational_metric_counts_but_never_breaches_nor_is_at_risk() -> N
     assert (s.breached, s.at_risk, s.next_deadline, s.next_due) == (False, False, None, None)
     assert w.as_dict()["promised"] is False
     assert "promised" not in s.metric("first_reply").as_dict()
+    view = {m["name"]: m for m in s.view()["metrics"]}
+    assert (view["work"]["promised"], view["first_reply"]["promised"]) == (False, True)
+    assert view["work"]["ongoing_cycle"]["breached"] is False
 
 
 def test_an_informational_metric_is_not_the_next_deadline() -> None:
@@ -609,3 +612,20 @@ def test_a_target_needs_business_hours_for_its_opening_and_out_of_hours() -> Non
                           'from_opening = true')
     with pytest.raises(PolicyError, match="hidden_in"):
         rt_policy(resolve='hours = 8, clock = "office", hidden_in = ["stalled"]')
+
+
+def test_the_view_says_a_metric_is_informational_and_a_hidden_deadline_has_no_breach_time(
+        ) -> None:
+    # The hidden resolve of the scenario above (stalled Monday 12:00, asked Tuesday 12:00):
+    # no breach time of either kind in the view while hidden; back open, both again
+    # (the original: Monday 10:00 + 8 office hours = Tuesday 10:00).
+    reg = rt_policy(resolve='hours = 8, clock = "office", hidden_in = ["on_hold"]')
+    t = ticket(reg, Event("T", ber(1, 10), "created", author="desk"),
+               status(ber(1, 12), "stalled"))
+    [resolve] = [m for m in t.status(ber(2, 12)).view()["metrics"] if m["name"] == "resolve"]
+    assert resolve["promised"] is True
+    cycle = resolve["ongoing_cycle"]
+    assert (cycle["breach_time"], cycle["original_breach_time"]) == (None, None)
+    t.record(status(ber(2, 12), "open"))
+    [resolve] = [m for m in t.status(ber(2, 13)).view()["metrics"] if m["name"] == "resolve"]
+    assert resolve["ongoing_cycle"]["original_breach_time"] == "2026-06-02T10:00:00+02:00"

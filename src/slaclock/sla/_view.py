@@ -112,6 +112,7 @@ def _view(status: TicketStatus) -> dict[str, Any]:
             entry = by_name[m.metric] = {
                 "name": m.metric,
                 "title": facts.titles.get(m.metric, m.metric),
+                "promised": m.promised,
                 "clock": m.clock,
                 "within_calendar_hours": within,
                 "goal": _duration(m.target),
@@ -183,7 +184,10 @@ def _cycle(m: MetricStatus, cycle: Cycle | None, schedule: Schedule | None,
     end = stopped if stopped is not None else at
     actual = end - m.start if end >= m.start else timedelta(0)
     original = None
-    if schedule is not None and m.target is not None:
+    # A running clock whose deadline is hidden (the target's hidden_in) shows no breach
+    # time of any kind while it is.
+    hidden = ongoing and m.state == "running" and m.deadline is None
+    if schedule is not None and m.target is not None and not hidden:
         try:
             original = schedule.add(m.start, m.target)
         except HorizonError:
