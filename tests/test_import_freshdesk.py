@@ -369,3 +369,14 @@ def test_freshdesk_any_ticket_s_rows_are_each_used_ignored_or_refused(
     assert export.rows == sum(1 + len(c) for _, _, c in tickets) + sum(
         len(a["activity"]) for a in activities)
     assert not {e.ticket for e in export.events} & set(export.left_out)
+
+
+def test_a_refused_creation_takes_every_property_of_its_activity_with_it(
+        policy: Regulation) -> None:
+    # The creating activity sets new_ticket, a status the policy does not know, and a
+    # group: the ticket never opens, so all three properties are refused with the
+    # ticket's record (1 row) -- 4 rows, none lost (found by the accounting property).
+    export = _read([_activity("01-06-2026 09:00:00 +0000", new_ticket=True,
+                              status="Escalated", group="L2")], policy)
+    assert (export.rows, export.used, len(export.rejected)) == (4, 0, 4)
+    assert export.balanced

@@ -210,8 +210,11 @@ def _creation(number: int, ticket: str, record: Mapping[str, Any],
     props: Mapping[str, Any] = creating[3]["activity"] if creating is not None else {}
     taken = [key for key in (_NEW_TICKET, "status", "priority") if key in props]
     rows = 1 + len(taken)
+    # Refused, the creation takes its activity's every property with it (the others
+    # would be changes of a ticket that never opened).
+    refused = len(props)
     if created is None:
-        build.reject_all(rows - 1, number, "the ticket's creation was refused", ticket)
+        build.reject_all(refused, number, "the ticket's creation was refused", ticket)
         return
     status: str | None
     if creating is not None:
@@ -222,7 +225,7 @@ def _creation(number: int, ticket: str, record: Mapping[str, Any],
         status = _clean(record.get("status"))
     name = build.status(status, number, ticket)
     if name is None:
-        build.reject_all(rows - 1, number, "the ticket's creation was refused", ticket)
+        build.reject_all(refused, number, "the ticket's creation was refused", ticket)
         return
     role: Role = "desk" if _clean(record.get("source")) == _OUTBOUND_EMAIL else "customer"
     changed = any("priority" in a[3]["activity"] for a in acts if a is not creating)
