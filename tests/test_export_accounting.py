@@ -186,3 +186,30 @@ def test_a_row_rejected_in_a_file_beside_the_export_is_placed_in_that_file(
     assert export.problems()[0] == (
         "users.json: record 3: unknown status 'Escalated' (1 row; map it in the policy's "
         "[statuses] or the mapping's [log.statuses])")
+
+
+def test_the_written_report_keeps_the_export_s_totals_and_the_tickets_left_out(
+        tmp_path: Any) -> None:
+    # Jira's sample without its pages: 88 rows, 68 made events, 2 ignored, 18 refused, the
+    # refused being the rows of the five issues left out. The JSON report keeps all of it:
+    # its rows (88, 18 skipped, each with its reason), and the export's totals.
+    out = tmp_path / "report.json"
+    result = run("report", "examples/jira_desk_issues.json", "--map", "jira",
+                 "--policy", "examples/jsm-policy.toml", "--format", "json", "-o", out)
+    assert result.exit_code == 0, result.output
+    written = json.loads(out.read_text("utf-8"))
+    assert written["rows"] == {"total": 88, "skipped": 18, "after_at": 0}
+    export = written["export"]
+    assert (export["rows"], export["used"], export["refused"]) == (88, 68, 18)
+    assert sum(export["ignored"].values()) == 2
+    assert sorted(export["left_out"]) == ["SD-111", "SD-112", "SD-113", "SD-114", "SD-115"]
+    assert {s["ticket"] for s in written["skipped"]} == set(export["left_out"])
+    assert all(s["reason"].startswith("ticket left out: ") for s in written["skipped"])
+    assert [a["key"] for a in export["assumptions"]] == ["roles-by-reporter"]
+    assert "skipped the 18 rows of 5 tickets left out whole" in result.stderr
+
+
+def test_a_log_s_json_report_has_no_export_block() -> None:
+    result = run("report", "examples/tickets.csv", "--format", "json", "--limit", "0")
+    assert result.exit_code == 0
+    assert "export" not in json.loads(result.stdout)

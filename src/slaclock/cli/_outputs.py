@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 
+from slaclock.helpdesks import LEFT_OUT
 from slaclock.logs import BadRow, format_time, printable
 from slaclock.reporting import MetricWriter, Summary
 from slaclock.sla import TicketStatus, json_safe
@@ -99,6 +100,8 @@ def write_merged(
                     **meta["filters"], "tickets_left_out": meta["filtered_out"],
                 },
             }
+            if meta.get("export") is not None:  # --map: what became of the export's rows
+                head["export"] = meta["export"]
             text = json_safe(json.dumps(head, ensure_ascii=False, indent=2))
             out.write(text[:-2].encode("utf-8") + b',\n  "tickets": [')
             first = True
@@ -125,10 +128,19 @@ def _version() -> str:
 def tell_skipped(
     path: str, bad: list[BadRow], rows: int, after_at: int, not_yet: int, in_table: bool
 ) -> None:
-    """Say on stderr which rows were left out: nothing is dropped silently."""
+    """Say on stderr which rows were left out: nothing is dropped silently. The rows of
+    the tickets an export's reader left out whole are counted once (the export's totals
+    named each ticket and its reason before the report)."""
     lines = []
     # The file name and the reasons quote the log: no terminal escape or newline gets through.
     name = printable(Path(path).name) if path != "-" else "<stdin>"
+    whole = [b for b in bad if b.reason.startswith(LEFT_OUT)]
+    if whole:
+        tickets = len({b.ticket for b in whole})
+        lines.append(f"slaclock: skipped the {len(whole)} row{'s' if len(whole) != 1 else ''}"
+                     f" of {tickets} ticket{'s' if tickets != 1 else ''} left out whole "
+                     "(named above, with their reasons)")
+        bad = [b for b in bad if not b.reason.startswith(LEFT_OUT)]
     if bad:
         for b in bad[:10]:
             place = f"{name}:{b.line}" if b.place is None else printable(b.place)

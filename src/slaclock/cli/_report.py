@@ -65,6 +65,7 @@ from slaclock.cli._shards import (
     split_buckets,
 )
 from slaclock.cli._workers import on_dask
+from slaclock.helpdesks import LEFT_OUT
 from slaclock.logs import BadRow, EventLogError, check_log_path, format_time, split_log
 from slaclock.reporting import Summary
 from slaclock.sla import desk_zone
@@ -207,6 +208,7 @@ def run_report(
                     ) from None
                 spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
                 rows = split.rows
+                export = None  # an export read through --map is never split
                 dask = None if local else on_dask(stack, path, scheduler, workers, spec)
                 bad, results, at = run_split(split, spec, dask, at, zone, path, strict,
                                              progress)
@@ -216,6 +218,7 @@ def run_report(
                 infos = shards.read()
                 bad = [b for info in infos for b in info.bad]
                 rows = infos[0].rows
+                export = infos[0].export
                 lasts = [info.last for info in infos if info.last is not None]
                 at = report_instant(path, bad, lasts, at, strict, zone)
                 progress.replaying(sum(info.tickets for info in infos))
@@ -247,11 +250,13 @@ def run_report(
             "policy": _policy_meta(policy, policy_file),
             "rows": rows,
             "skipped": len(bad),
+            "left_out_rows": sum(1 for b in bad if b.reason.startswith(LEFT_OUT)),
             "after_at": after_at,
             "not_yet_opened": not_yet,
             "provisional": bool(provisional),
             "filters": filters.as_dict() if filters else None,
             "filtered_out": filtered_out,
+            "export": export,
         }
         if fmt == "table":
             listed = heapq.merge(*(r.listed for r in results), key=lambda item: item[0])

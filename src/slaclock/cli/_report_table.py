@@ -265,8 +265,11 @@ def print_report(
         ))
 
     read = f"{meta['rows']} rows read"
-    if meta["skipped"]:
-        read += f", {meta['skipped']} bad rows skipped (listed on stderr)"
+    whole = meta.get("left_out_rows", 0)
+    if meta["skipped"] > whole:
+        read += f", {meta['skipped'] - whole} bad rows skipped (listed on stderr)"
+    if whole:
+        read += f", {whole} rows of tickets left out whole (named on stderr)"
     if meta["after_at"]:
         read += f", {meta['after_at']} rows after the report time not replayed"
         if meta["not_yet_opened"]:

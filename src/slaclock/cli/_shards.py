@@ -243,6 +243,9 @@ class ReadInfo:
     bad: list[BadRow]
     last: datetime | None
     tickets: int
+    #: ``--map``: the export's totals (:meth:`slaclock.helpdesks.Export.as_dict`), read
+    #: by the first shard.
+    export: dict[str, Any] | None = None
 
 
 @attrs.define
@@ -286,11 +289,12 @@ class Shard:
             def keep(ticket: str) -> bool:
                 return bucket_of(ticket, n) == i
 
+        export = None
         with _quiet_provisional(), self.paused():
             if spec.buckets:  # a log split by ticket: this shard's rows, and no other's
                 self.log = EventLog.from_bucket(spec.buckets[self.index], source=spec.path)
             elif spec.mapping is not None:
-                self.log = _export_log(spec, keep, speak=self.index == 0)
+                self.log, export = _export_log(spec, keep, speak=self.index == 0)
             else:
                 self.log = EventLog.read(
                     spec.path, fmt=spec.input_format, tz=spec.tz, keep=keep,
@@ -305,7 +309,8 @@ class Shard:
             bad = [*bad, *self._past_the_last_year(limit)]
             last = max((row.at for rows in self.log.tickets.values() for row in rows),
                        default=None)
-        return ReadInfo(self.log.rows, bad, last, len(self.log.tickets))
+        return ReadInfo(self.log.rows, bad, last, len(self.log.tickets),
+                        export if self.index == 0 else None)
 
     def _past_the_last_year(self, limit: datetime) -> list[BadRow]:
         """Take out the rows no calendar can count (year 9999 in the desk's zone, or past
@@ -417,7 +422,8 @@ def _counted(
         yield ticket
 
 
-def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) -> EventLog:
+def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool
+                ) -> tuple[EventLog, dict[str, Any]]:
     """A helpdesk's export read through its mapping (``--map``), as the rows of a log: each
     event keeps the export's line (or JSON record) it came from, and every row the mapping
     could not use is a bad row with its reason (an unknown value's with how many rows have
@@ -436,21 +442,21 @@ def _export_log(spec: Spec, keep: Callable[[str], bool] | None, *, speak: bool) 
             e.category, None, e.status, e.author, dict(e.fields) or None)
         for line, e in zip(export.lines, export.events, strict=True)
     ]
-    # The rows of a ticket left out whole are not bad rows: the export's totals name the
-    # ticket and its reason once.
-    kept = [b for b in export.rejected if not export.is_left_out(b)]
     # A row of an unknown value is told once, with the other bad rows, in the words that
-    # say how many rows have the value and how to map it.
-    # A row placed in a file read beside the export, or in a JSON export's record, is
-    # said at that place ("journal.json: record 3"), not as a line of EVENTS.
+    # say how many rows have the value and how to map it. A row placed in a file read
+    # beside the export, or in a JSON export's record, is said at that place
+    # ("journal.json: record 3"), not as a line of EVENTS. The rows of a ticket left out
+    # whole are skipped rows too (the report's JSON lists them with their reason), which
+    # the command says once a ticket (tell_skipped).
     record = export.unit != "line"
     rows.extend(BadRow(b.line, export.said(b), b.ticket,
-                       export.where(b) if record or b.place else None) for b in kept)
+                       export.where(b) if record or b.place else None)
+                for b in export.rejected)
     log = EventLog.from_rows(rows, source=export.source, keep=keep)
     if speak and not spec.strict:
         for problem in export.totals():  # each of the export's values in it cut short
             print(f"slaclock: {printable(problem, limit=None)}", file=sys.stderr)
-    return attrs.evolve(log, rows=export.rows - (len(export.rejected) - len(kept)))
+    return attrs.evolve(log, rows=export.rows), export.as_dict()
 
 
 class InProcess:

@@ -23,7 +23,7 @@ It reads the SLA model, the logs and (for the comparison's types) the reports be
 """
 
 from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
-from slaclock.helpdesks._export import Assumption, Export, Unknown
+from slaclock.helpdesks._export import LEFT_OUT, Assumption, Export, Unknown
 from slaclock.helpdesks._jsm_sla import (
     JSM_METRICS,
     JsmSla,
@@ -43,6 +43,7 @@ from slaclock.helpdesks._zendesk_metrics import (
 
 __all__ = [
     "JSM_METRICS",
+    "LEFT_OUT",
     "ZENDESK_METRICS",
     "Assumption",
     "BreachComparison",

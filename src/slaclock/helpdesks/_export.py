@@ -34,7 +34,7 @@ from slaclock.sla import Event, Regulation, RegulationVersions, as_versions
 if TYPE_CHECKING:
     from slaclock.sla import Coverage, EventKind
 
-__all__ = ["Assumption", "Export", "Unknown"]
+__all__ = ["LEFT_OUT", "Assumption", "Export", "Unknown"]
 
 #: How the reason of each row of a ticket left out begins.
 LEFT_OUT = "ticket left out: "
@@ -188,6 +188,20 @@ class Export:
     def is_left_out(self, row: BadRow) -> bool:
         """Whether a rejected row is one of a ticket left out whole."""
         return row.ticket in self.left_out and row.reason.startswith(LEFT_OUT)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The export's totals as data, for a report's JSON: ``rows``, ``used``,
+        ``ignored`` (by what the rows were), ``refused``, ``left_out`` (ticket to reason)
+        and ``assumptions`` (each with its ``key``, ``text`` and ``tickets``)."""
+        return {
+            "rows": self.rows,
+            "used": self.used,
+            "ignored": dict(sorted(self.ignored.items())),
+            "refused": len(self.rejected),
+            "left_out": dict(self.left_out),
+            "assumptions": [{"key": a.key, "text": a.text, "tickets": a.tickets}
+                            for a in self.assumptions],
+        }
 
     def totals(self) -> list[str]:
         """What became of the export's rows, in lines a report prints: the rows read, how
