@@ -380,3 +380,12 @@ def test_a_refused_creation_takes_every_property_of_its_activity_with_it(
                               status="Escalated", group="L2")], policy)
     assert (export.rows, export.used, len(export.rejected)) == (4, 0, 4)
     assert export.balanced
+
+
+def test_another_file_given_as_the_activities_is_refused_whole() -> None:
+    # The tickets file given by mistake as the activities: one error naming the file,
+    # not a report with every item refused one by one.
+    with pytest.raises(ExportError, match=r"freshdesk_tickets\.json: none of its items is an "
+                                          r"activity .*--with activities=FILE"):
+        read_export("examples/freshdesk_tickets.json", "freshdesk",
+                    companions={"activities": "examples/freshdesk_tickets.json"})

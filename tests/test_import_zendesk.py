@@ -275,6 +275,16 @@ def test_without_users_the_requester_rule_is_used_and_said_for_each_ticket(
     assert report.tickets["201"].metric("first_reply").elapsed == 1 * H
 
 
+def test_users_that_name_none_of_the_authors_say_so_in_the_assumption() -> None:
+    # The sample's own users given beside the other export (whose authors are other
+    # people): the fallback is said with what is wrong, not "give --with users=FILE".
+    export = read_export("examples/zendesk_ticket_events.json", "zendesk",
+                         companions={"users": "examples/zendesk_users.json"})
+    assert [a.text for a in export.assumptions] == [
+        "author roles guessed: the requester is the customer, any other author the desk "
+        "(the users given do not name them: give the users of this export's account)"]
+
+
 def test_the_requester_rule_follows_a_change_of_requester() -> None:
     export = read_export(without_users(), "zendesk")
     # 203: opened by Dana (9005); at 09:30 Erik (9004) is made the requester, so his

@@ -99,6 +99,11 @@ def _activities(build: _Builder, ids: set[str | None]) -> dict[str, list[_Activi
             data = data["activities_data"]
         if not isinstance(data, list):
             raise ExportError(name, None, "'activities_data' is not a list")
+        if data and not any(isinstance(a, Mapping) and isinstance(a.get("activity"), Mapping)
+                            for a in data):
+            raise ExportError(name, None, "none of its items is an activity (an object with "
+                              "'activity'): give the ticket activities export with --with "
+                              "activities=FILE, not another file")
         for index, activity in enumerate(data):
             where = f"{name}: activities_data[{index}]"
             if not isinstance(activity, Mapping) or not isinstance(

@@ -307,10 +307,14 @@ def load_mapping(source: str | PathLike[str]) -> ExportMapping:
 
     >>> load_mapping("zendesk").format
     'zendesk'
+    >>> load_mapping("Zendesk").name
+    'zendesk'
     >>> load_mapping("status-history").columns["ticket"]
     'ticket'
     """
     text = fspath(source)
+    if text.lower() in BUILTIN_MAPPINGS and not Path(text).exists():
+        text = text.lower()  # "Zendesk" is the built-in zendesk (a file of that name wins)
     if text in BUILTIN_MAPPINGS:
         data = resources.files("slaclock").joinpath(f"data/mappings/{text}.toml").read_text(
             "utf-8")

@@ -94,6 +94,11 @@ _BY_REQUESTER = (
     "author roles guessed: the requester is the customer, any other author the desk "
     "(no Zendesk user names them: give --with users=FILE)"
 )
+#: The same, when users were given but do not name these authors.
+_NOT_IN_USERS = (
+    "author roles guessed: the requester is the customer, any other author the desk "
+    "(the users given do not name them: give the users of this export's account)"
+)
 #: Why a deleted ticket is left out.
 _DELETED = "Zendesk deleted it (status \"deleted\"): a deleted ticket is in no SLA report"
 
@@ -381,7 +386,7 @@ def zendesk_role(build: _Builder, users: Mapping[str, str], author: str | None,
         return build.role(author, cell, requester, line, ticket)
     found = build.role(author, None, requester, line, ticket)
     if found is not None and mapping.default_role == "requester":
-        build.assume(ROLES_BY_REQUESTER, _BY_REQUESTER, ticket)
+        build.assume(ROLES_BY_REQUESTER, _NOT_IN_USERS if users else _BY_REQUESTER, ticket)
     return found
 
 
