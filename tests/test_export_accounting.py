@@ -213,3 +213,24 @@ def test_a_log_s_json_report_has_no_export_block() -> None:
     result = run("report", "examples/tickets.csv", "--format", "json", "--limit", "0")
     assert result.exit_code == 0
     assert "export" not in json.loads(result.stdout)
+
+
+def test_a_mapping_with_day_and_month_swapped_refuses_the_whole_export(
+        tmp_path: Any) -> None:
+    # The Russian sample's mapping with MM.DD.YYYY: 01.06.2026 would read as 6 January and
+    # every date with a day up to 12 be misread; 15.06.2026 shows the swap, so the export
+    # is refused whole (exit 2, one line naming the right pattern), not a plausible report.
+    from pathlib import Path
+
+    text = Path("examples/status_history_ru.toml").read_text("utf-8")
+    mapping = tmp_path / "mdy.toml"
+    mapping.write_text(text.replace('time_format = "DD.MM.YYYY HH:mm"',
+                                    'time_format = "MM.DD.YYYY HH:mm"'), "utf-8")
+    with pytest.raises(ExportError, match=r"reads only as 'DD\.MM\.YYYY HH:mm': the "
+                                          r"mapping's time_format 'MM\.DD\.YYYY HH:mm' has "
+                                          r"the day and the month the other way round"):
+        read_export("examples/status_history_ru.csv", mapping)
+    result = run("report", "examples/status_history_ru.csv", "--map", mapping,
+                 "--policy", "examples/desk-ru.toml")
+    assert result.exit_code == 2
+    assert 'set time_format = "DD.MM.YYYY HH:mm"' in one_line_error(result)

@@ -28,7 +28,7 @@ import attrs
 
 from slaclock._errors import EventError
 from slaclock.helpdesks._mapping import ExportError, ExportMapping, Role
-from slaclock.logs import BadRow
+from slaclock.logs import BadRow, swapped_day_and_month
 from slaclock.sla import Event, Regulation, RegulationVersions, as_versions
 
 if TYPE_CHECKING:
@@ -554,6 +554,15 @@ class _Builder:
         try:
             return self.mapping.parse_time(text)
         except ValueError as error:
+            right = swapped_day_and_month(self.mapping.time_format, text)
+            if right is not None:  # every date with a day up to 12 would be misread
+                raise ExportError(
+                    self.export.source, None,
+                    f"time {text!r} reads only as {right!r}: the mapping's time_format "
+                    f"{self.mapping.time_format!r} has the day and the month the other way "
+                    "round, so every date of the export is suspect; set time_format = "
+                    f"\"{right}\"",
+                ) from None
             return str(error)
 
     def time(self, text: object, line: int, ticket: str | None) -> datetime | None:

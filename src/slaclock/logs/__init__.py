@@ -42,6 +42,7 @@ from slaclock.logs._times import (
     parse_time,
     parse_zone,
     pattern_hint,
+    swapped_day_and_month,
     time_format_for,
 )
 
@@ -71,6 +72,7 @@ __all__ = [
     "separated_by",
     "signed_date",
     "split_log",
+    "swapped_day_and_month",
     "time_format_for",
     "whole_seconds",
     "working_hours",

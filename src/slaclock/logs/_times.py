@@ -19,7 +19,15 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["TimeReader", "localize", "parse_time", "parse_zone", "pattern_hint", "time_format_for"]
+__all__ = [
+    "TimeReader",
+    "localize",
+    "parse_time",
+    "parse_zone",
+    "pattern_hint",
+    "swapped_day_and_month",
+    "time_format_for",
+]
 
 _ISO_HINT = "expected ISO 8601 with an offset, e.g. 2026-04-30T17:30:00+03:00"
 #: What a log's reader says of a time it cannot read, and of one without a zone.
@@ -231,6 +239,30 @@ def time_format_for(text: str) -> list[str]:
         clock = f" {part(found['hour'], hour)}:mm" + (":ss" if found["second"] else "")
         clock += " A" if found["ampm"] else ""
     return [date + clock for date in dates]
+
+
+def swapped_day_and_month(pattern: str, text: str) -> str | None:
+    """The pattern that reads ``text`` when ``pattern`` (a mapping's ``time_format``)
+    cannot because it has the day and the month the other way round (``"MM.DD.YYYY"``
+    for ``15.06.2026``); ``None`` otherwise. Such a pattern reads every date whose day is
+    12 or less as another date: the export's times cannot be trusted at all.
+
+    >>> swapped_day_and_month("MM.DD.YYYY HH:mm", "15.06.2026 10:00")
+    'DD.MM.YYYY HH:mm'
+    >>> swapped_day_and_month("DD.MM.YYYY HH:mm", "15.06.2026 10:00") is None
+    True
+    """
+    found = time_format_for(text)
+    if len(found) != 1:
+        return None
+    date, _, _clock = pattern.partition(" ")
+    swapped = date.translate(str.maketrans("DM", "MD"))
+    right = found[0]
+    right_date = right.partition(" ")[0]
+    if swapped.replace("DD", "D").replace("MM", "M") != right_date.replace(
+            "DD", "D").replace("MM", "M") or swapped == date:
+        return None
+    return right
 
 
 def pattern_hint(text: str, where: str) -> str:
