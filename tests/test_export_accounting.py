@@ -234,3 +234,31 @@ def test_a_mapping_with_day_and_month_swapped_refuses_the_whole_export(
                  "--policy", "examples/desk-ru.toml")
     assert result.exit_code == 2
     assert 'set time_format = "DD.MM.YYYY HH:mm"' in one_line_error(result)
+
+
+def _documented_commands() -> list[tuple[str, list[str]]]:
+    """Each ``slaclock report`` command line of the how-tos of helpdesk exports, as its
+    arguments (continuation lines joined)."""
+    import shlex
+    from pathlib import Path
+
+    found = []
+    for page in sorted(Path("docs/howto").glob("*.rst")):
+        lines = page.read_text("utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("    slaclock report "):
+                text = line.strip()
+                while text.endswith("\\"):
+                    i += 1
+                    text = text[:-1] + " " + lines[i].strip()
+                found.append((page.name, shlex.split(text)[1:]))
+    return found
+
+
+@pytest.mark.parametrize(("page", "args"), _documented_commands())
+def test_every_documented_export_command_runs_from_the_project_s_folder(
+        page: str, args: list[str]) -> None:
+    assert "--map" in args, page
+    result = run(*args, "--limit", "0")
+    assert result.exit_code == 0, (page, result.stderr)
+    assert "rows read:" in result.stderr
