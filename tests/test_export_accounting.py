@@ -262,3 +262,19 @@ def test_every_documented_export_command_runs_from_the_project_s_folder(
     result = run(*args, "--limit", "0")
     assert result.exit_code == 0, (page, result.stderr)
     assert "rows read:" in result.stderr
+
+
+def test_an_export_read_without_a_policy_says_the_embedded_one_counts_it() -> None:
+    # Zammad's sample under the embedded regulation: its tickets have none of its levels,
+    # so nothing can be reported; the error says which policy counted them, and places
+    # the refused rows by their record in the JSON export.
+    result = run("report", "examples/zammad_tickets.json", "--map", "zammad")
+    assert result.exit_code == 2
+    error = result.stderr.splitlines()[-1]
+    assert "the first in zammad_tickets.json: record 1: ticket '101' cannot be counted" in error
+    assert error.endswith("; no --policy was given, so the embedded support regulation "
+                          "counted the export: give your desk's policy with --policy")
+    with_policy = run("report", "examples/zammad_tickets.json", "--map", "zammad",
+                      "--policy", "examples/zammad-policy.toml", "--limit", "0")
+    assert with_policy.exit_code == 0
+    assert "no --policy" not in with_policy.stderr

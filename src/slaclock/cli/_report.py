@@ -223,10 +223,19 @@ def run_report(
                 at = report_instant(path, bad, lasts, at, strict, zone)
                 progress.replaying(sum(info.tickets for info in infos))
                 results = shards.replay(at)
+        record = export is not None and export["unit"] == "record"
         for result in results:
-            bad.extend(result.bad)
+            if record:  # a JSON export's rows the report refused: said by their record
+                name = Path(path).name
+                bad.extend(b if b.place is not None else
+                           BadRow(b.line, b.reason, b.ticket, f"{name}: record {b.line}")
+                           for b in result.bad)
+            else:
+                bad.extend(result.bad)
         bad.sort(key=lambda b: b.line)
         if strict and bad:
+            if bad[0].place is not None:
+                raise EventLogError(bad[0].place, None, bad[0].reason)
             raise EventLogError(path, bad[0].line, bad[0].reason)
         summary = Summary()
         for result in results:
@@ -234,7 +243,8 @@ def run_report(
         after_at = sum(r.after_at for r in results)
         not_yet = sum(r.not_yet_opened for r in results)
         filtered_out = sum(r.filtered_out for r in results)
-        _check_not_empty(path, summary.tickets, filtered_out, bad, not_yet, at, filters)
+        _check_not_empty(path, summary.tickets, filtered_out, bad, not_yet, at, filters,
+                         embedded=mapping is not None and policy_file is None)
         from slaclock.cli import _render
 
         provisional = _render.Provisional()
@@ -395,10 +405,12 @@ def _no_room(path: str, fmt: str, split: bool, error: OSError) -> str:
 
 def _check_not_empty(
     path: str, tickets: int, filtered_out: int, bad: list[BadRow], not_yet: int,
-    at: datetime, filters: Filters,
+    at: datetime, filters: Filters, embedded: bool = False,
 ) -> None:
     """An empty report from a log with rows is an error: say why, in one line, rather than
-    print a report (and pass ``--fail-on-breach``) on nothing."""
+    print a report (and pass ``--fail-on-breach``) on nothing; ``embedded``: a helpdesk's
+    export counted by the embedded regulation, for want of ``--policy`` (said with the
+    refused rows' reason)."""
     if tickets:
         return
     if filtered_out:
@@ -409,9 +421,12 @@ def _check_not_empty(
     if bad:
         first = bad[0]
         where = f"on line {first.line}" if first.place is None else f"in {first.place}"
+        hint = ("; no --policy was given, so the embedded support regulation counted the "
+                "export: give your desk's policy with --policy") if embedded else ""
         raise EventLogError(
             path, None, f"no ticket could be reported: {len(bad)} "
-            f"row{'s' if len(bad) != 1 else ''} refused, the first {where}: {first.reason}",
+            f"row{'s' if len(bad) != 1 else ''} refused, the first {where}: {first.reason}"
+            f"{hint}",
         )
     if not_yet:
         raise EventLogError(

@@ -190,10 +190,12 @@ class Export:
         return row.ticket in self.left_out and row.reason.startswith(LEFT_OUT)
 
     def as_dict(self) -> dict[str, Any]:
-        """The export's totals as data, for a report's JSON: ``rows``, ``used``,
+        """The export's totals as data, for a report's JSON: ``unit`` (what its row
+        numbers count: ``"line"`` or ``"record"``), ``rows``, ``used``,
         ``ignored`` (by what the rows were), ``refused``, ``left_out`` (ticket to reason)
         and ``assumptions`` (each with its ``key``, ``text`` and ``tickets``)."""
         return {
+            "unit": self.unit,
             "rows": self.rows,
             "used": self.used,
             "ignored": dict(sorted(self.ignored.items())),
