@@ -18,7 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 
-from slaclock.helpdesks import LEFT_OUT
+from slaclock.helpdesks import of_ticket_left_out
 from slaclock.logs import BadRow, format_time, printable
 from slaclock.reporting import MetricWriter, Summary
 from slaclock.sla import TicketStatus, json_safe
@@ -134,13 +134,13 @@ def tell_skipped(
     lines = []
     # The file name and the reasons quote the log: no terminal escape or newline gets through.
     name = printable(Path(path).name) if path != "-" else "<stdin>"
-    whole = [b for b in bad if b.reason.startswith(LEFT_OUT)]
+    whole = [b for b in bad if of_ticket_left_out(b)]
     if whole:
         tickets = len({b.ticket for b in whole})
         lines.append(f"slaclock: skipped the {len(whole)} row{'s' if len(whole) != 1 else ''}"
                      f" of {tickets} ticket{'s' if tickets != 1 else ''} left out whole "
                      "(named above, with their reasons)")
-        bad = [b for b in bad if not b.reason.startswith(LEFT_OUT)]
+        bad = [b for b in bad if not of_ticket_left_out(b)]
     if bad:
         for b in bad[:10]:
             place = f"{name}:{b.line}" if b.place is None else printable(b.place)

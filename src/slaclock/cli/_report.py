@@ -65,7 +65,7 @@ from slaclock.cli._shards import (
     split_buckets,
 )
 from slaclock.cli._workers import on_dask
-from slaclock.helpdesks import LEFT_OUT
+from slaclock.helpdesks import of_ticket_left_out
 from slaclock.logs import BadRow, EventLogError, check_log_path, format_time, split_log
 from slaclock.reporting import Summary
 from slaclock.sla import desk_zone
@@ -260,7 +260,7 @@ def run_report(
             "policy": _policy_meta(policy, policy_file),
             "rows": rows,
             "skipped": len(bad),
-            "left_out_rows": sum(1 for b in bad if b.reason.startswith(LEFT_OUT)),
+            "left_out_rows": sum(1 for b in bad if of_ticket_left_out(b)),
             "after_at": after_at,
             "not_yet_opened": not_yet,
             "provisional": bool(provisional),

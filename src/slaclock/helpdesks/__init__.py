@@ -23,7 +23,12 @@ It reads the SLA model, the logs and (for the comparison's types) the reports be
 """
 
 from slaclock.calendars._zendesk_schedule import calendar_from_zendesk
-from slaclock.helpdesks._export import LEFT_OUT, Assumption, Export, Unknown
+from slaclock.helpdesks._export import (
+    Assumption,
+    Export,
+    Unknown,
+    of_ticket_left_out,
+)
 from slaclock.helpdesks._jsm_sla import (
     JSM_METRICS,
     JsmSla,
@@ -43,7 +48,6 @@ from slaclock.helpdesks._zendesk_metrics import (
 
 __all__ = [
     "JSM_METRICS",
-    "LEFT_OUT",
     "ZENDESK_METRICS",
     "Assumption",
     "BreachComparison",
@@ -59,6 +63,7 @@ __all__ = [
     "compare_breaches",
     "compare_jsm_slas",
     "load_mapping",
+    "of_ticket_left_out",
     "read_export",
     "read_jsm_slas",
     "read_zendesk_metric_events",

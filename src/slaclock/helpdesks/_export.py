@@ -34,10 +34,16 @@ from slaclock.sla import Event, Regulation, RegulationVersions, as_versions
 if TYPE_CHECKING:
     from slaclock.sla import Coverage, EventKind
 
-__all__ = ["LEFT_OUT", "Assumption", "Export", "Unknown"]
+__all__ = ["LEFT_OUT", "Assumption", "Export", "Unknown", "of_ticket_left_out"]
 
 #: How the reason of each row of a ticket left out begins.
 LEFT_OUT = "ticket left out: "
+
+def of_ticket_left_out(row: BadRow) -> bool:
+    """Whether a refused row is one of a ticket a reader left out whole (its reason says
+    so): a command counts such rows once by ticket."""
+    return row.reason.startswith(LEFT_OUT)
+
 
 #: The mapping's targets that set one of the event's own fields.
 _BUILTIN_TARGETS = ("level", "customer", "category", "coverage")
@@ -187,7 +193,7 @@ class Export:
 
     def is_left_out(self, row: BadRow) -> bool:
         """Whether a rejected row is one of a ticket left out whole."""
-        return row.ticket in self.left_out and row.reason.startswith(LEFT_OUT)
+        return row.ticket in self.left_out and of_ticket_left_out(row)
 
     def as_dict(self) -> dict[str, Any]:
         """The export's totals as data, for a report's JSON: ``unit`` (what its row
@@ -421,6 +427,22 @@ class _Builder:
         """:meth:`companions` of ``kind``, their texts parsed as JSON."""
         return [(name, _json(data, name) if isinstance(data, str) else data)
                 for name, data in self.companions(kind)]
+
+    def companion_records(self, kind: str, key: str, one: str | None = None
+                          ) -> list[tuple[str, int, Any]]:
+        """Each record of the companion files of ``kind`` (an API's ``{key: [...]}``, a
+        list of such pages, or a list of records; with ``one``, also ``{one: record}``
+        as an API answers for one record), with its file's name and its number in the
+        file (from 1)."""
+        out = []
+        for name, data in self.companion_json(kind):
+            if one is not None and isinstance(data, Mapping) and one in data:
+                data = [data]
+            for number, record in enumerate(_records(data, key, name), 1):
+                if one is not None and isinstance(record, Mapping) and one in record:
+                    record = record[one]
+                out.append((name, number, record))
+        return out
 
     # -- values ----------------------------------------------------------------------
 

@@ -85,27 +85,10 @@ class _Names:
         return None if key is None else self.by_kind[kind].get(key)
 
 
-def _companion_records(build: _Builder, kind: str, key: str, one: str | None = None
-                       ) -> list[tuple[str, int, Any]]:
-    """Each record of the companion files of ``kind`` (their JSON's ``key`` list, or a
-    list of such pages; with ``one``, also ``{one: record}`` as one record's call
-    answers), with its file's name and its number in the file (from 1)."""
-    out = []
-    for name, data in build.companion_json(kind):
-        if one is not None and isinstance(data, Mapping) and one in data:
-            data = [data]
-        records = _records(data, key, name)
-        for number, record in enumerate(records, 1):
-            if one is not None and isinstance(record, Mapping) and one in record:
-                record = record[one]
-            out.append((name, number, record))
-    return out
-
-
 def _read_names(build: _Builder, names: _Names) -> None:
     for kind, companion, key in (("status", "statuses", "issue_statuses"),
                                  ("priority", "priorities", "issue_priorities")):
-        for source, number, record in _companion_records(build, companion, key):
+        for source, number, record in build.companion_records(companion, key):
             if not isinstance(record, Mapping) or _clean(record.get("id")) is None \
                     or _clean(record.get("name")) is None:
                 raise ExportError(source, number, f"{key}[{number - 1}] is not an object "
@@ -131,7 +114,7 @@ def _read_members(build: _Builder) -> _Members | None:
     members: dict[str, list[str]] = {}
     groups: dict[str, list[str]] = {}  # group id -> its roles in the project
     names: dict[str, str] = {}
-    for source, number, record in _companion_records(build, "users", "memberships"):
+    for source, number, record in build.companion_records("users", "memberships"):
         if not isinstance(record, Mapping) or not isinstance(record.get("roles"), list):
             raise ExportError(source, number, f"memberships[{number - 1}] is not a "
                               "membership (an object with roles)", "record")
@@ -149,7 +132,7 @@ def _read_members(build: _Builder) -> _Members | None:
             if key is not None:
                 members.setdefault(key, []).extend(roles)
     known: set[str] = set()
-    for source, number, group in _companion_records(build, "groups", "groups", "group"):
+    for source, number, group in build.companion_records("groups", "groups", "group"):
         key = _clean(group.get("id")) if isinstance(group, Mapping) else None
         users = group.get("users") if isinstance(group, Mapping) else None
         if key is None or not isinstance(users, list):

@@ -96,16 +96,6 @@ class _Incident:
     caller: str | None
 
 
-def _companion(build: _Builder, kind: str) -> list[tuple[str, int, Any]]:
-    """Each record of the companion files of ``kind`` (``{"result": [...]}``, a list of
-    such pages, or a list of records), with its file's name and number (from 1)."""
-    out = []
-    for name, data in build.companion_json(kind):
-        for number, record in enumerate(_records(data, "result", name), 1):
-            out.append((name, number, record))
-    return out
-
-
 def _displayed(value: object) -> bool:
     """Whether a ``state`` is a display value (``"In Progress"``, or an object with a
     ``display_value`` and no raw ``value``): the export was made with
@@ -124,7 +114,7 @@ def _read_incidents(build: _Builder) -> dict[str, _Incident]:
             "caller_id.user_name, priority and state)",
         )
     incidents: dict[str, _Incident] = {}
-    for source, number, record in _companion(build, "incidents"):
+    for source, number, record in build.companion_records("incidents", "result"):
         key = _sn(record.get("sys_id")) if isinstance(record, Mapping) else None
         if not isinstance(record, Mapping) or key is None:
             raise ExportError(source, number, f"result[{number - 1}] is not an incident "
@@ -157,7 +147,7 @@ def _read_agents(build: _Builder) -> frozenset[str] | None:
     if not build.companions("agents"):
         return None
     names = set()
-    for source, number, record in _companion(build, "agents"):
+    for source, number, record in build.companion_records("agents", "result"):
         name = _sn(record.get("user.user_name") or record.get("user_name")) \
             if isinstance(record, Mapping) else None
         if name is None:
@@ -190,7 +180,7 @@ def _read_servicenow(data: Any, build: _Builder) -> None:
                          "is unknown (export the incidents the audit covers)", key)
             continue
         rows[key].append((number, record))
-    journal = _companion(build, "journal")
+    journal = build.companion_records("journal", "result")
     notes: dict[str, list[tuple[str, int, Mapping[str, Any]]]] = {key: [] for key in incidents}
     for name, number, entry in journal:
         key = _sn(entry.get("element_id")) if isinstance(entry, Mapping) else None

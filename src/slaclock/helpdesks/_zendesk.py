@@ -35,7 +35,6 @@ from typing import Any
 
 from slaclock.helpdesks._export import (
     _BUILTIN_TARGETS,
-    LEFT_OUT,
     _Builder,
     _clean,
     _created,
@@ -236,7 +235,7 @@ class _Reader:
             return
         left = build.export.left_out.get(ticket)
         if left is not None:  # a deleted ticket: each of its rows said with the reason
-            build.reject_all(len(children), number, LEFT_OUT + left, ticket)
+            build.leave_out(ticket, left, number, unread=len(children))
             return
         stamp = record.get("timestamp")
         if record.get("created_at") is None and isinstance(stamp, int | float) \

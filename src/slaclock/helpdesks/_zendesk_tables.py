@@ -33,7 +33,7 @@ from datetime import datetime
 import attrs
 
 from slaclock.helpdesks._csv import csv_rows
-from slaclock.helpdesks._export import _BUILTIN_TARGETS, LEFT_OUT, _Builder, _created
+from slaclock.helpdesks._export import _BUILTIN_TARGETS, _Builder, _created
 from slaclock.helpdesks._mapping import ExportError, Role
 from slaclock.helpdesks._zendesk import _DELETED, zendesk_role
 
@@ -153,7 +153,7 @@ class _TicketReader:
         build, ticket = self.build, self.ticket
         left = build.export.left_out.get(ticket)
         if left is not None:  # each row said once, by the totals' line for the ticket
-            build.reject_all(len(rows), rows[0].line, LEFT_OUT + left, ticket)
+            build.leave_out(ticket, left, rows[0].line, unread=len(rows))
             return
         # History rows before comments at one instant; then as the files have them.
         rows.sort(key=lambda r: (r.at, r.source is not None, r.line))
