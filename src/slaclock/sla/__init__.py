@@ -23,7 +23,7 @@ named here. Its modules, from the bottom up:
 
 from slaclock.sla._changes import Change, ChangeKind
 from slaclock.sla._contract import Contract
-from slaclock.sla._count import Counted, counted_of
+from slaclock.sla._count import ClockCount, Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
 from slaclock.sla._model import (
@@ -42,7 +42,9 @@ from slaclock.sla._policy_reader import PolicyReader, metric_library
 from slaclock.sla._queue import order_queue
 from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
 from slaclock.sla._status import (
+    MetricState,
     MetricStatus,
+    TicketState,
     TicketStatus,
     json_safe,
     local_datetime,
@@ -84,6 +86,7 @@ __all__ = [
     "ChangeKind",
     "Condition",
     "Contract",
+    "ClockCount",
     "Counted",
     "Coverage",
     "Deadlines",
@@ -95,6 +98,7 @@ __all__ = [
     "Level",
     "LevelRule",
     "MetricDefinition",
+    "MetricState",
     "MetricStatus",
     "Options",
     "PolicyReader",
@@ -105,6 +109,7 @@ __all__ = [
     "Target",
     "Terms",
     "Ticket",
+    "TicketState",
     "TicketStatus",
     "Walk",
     "as_versions",

@@ -1,0 +1,198 @@
+"""Many tickets' clocks at one instant, in columns (:class:`ClockTable`): what the columnar
+replay (:mod:`~slaclock.reporting._columnar`) makes, what the summary counts and the
+writers write without a datetime or a status per ticket.
+
+It holds what a :class:`~slaclock.sla.Counted` holds, ticket by ticket, in NumPy arrays:
+instants as int64 UTC microseconds, durations as int64 microseconds, texts as small
+integer codes into a tuple of the texts (``-1``: none). :meth:`ClockTable.of_counted`
+makes one of per-ticket counts (the per-ticket engine's, the reference), and
+:meth:`ClockTable.counted` gives a ticket's count back: the two engines meet on it.
+
+Needs NumPy (``pip install "slaclock[cli]"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, get_args
+
+import attrs
+import numpy as np
+
+from slaclock._instants import instant_text
+from slaclock.sla import ClockCount, Counted, MetricState, TicketState
+
+__all__ = ["METRIC_STATES", "NONE", "TICKET_STATES", "ClockTable", "Codes"]
+
+#: A missing instant or duration in an int64 column.
+NONE = np.iinfo(np.int64).min
+#: The codes of a clock's state and of a ticket's, in this order.
+METRIC_STATES: tuple[str, ...] = get_args(MetricState)
+TICKET_STATES: tuple[str, ...] = get_args(TicketState)
+
+I64 = np.ndarray  # of int64
+_US = timedelta(microseconds=1)
+
+
+class Codes:
+    """Texts by code, as they are first met: ``code(None)`` is ``-1``."""
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.texts: list[str] = []
+        self._codes: dict[str, int] = {}
+        for text in texts:
+            self.code(text)
+
+    def code(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        found = self._codes.get(text)
+        if found is None:
+            found = self._codes[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+
+@attrs.frozen(eq=False)
+class ClockTable:
+    """The clocks of many tickets at :attr:`at`, one row a ticket and one row a clock.
+
+    Ticket columns (``n`` rows, in the report's order): :attr:`ticket` (ids),
+    :attr:`line` (the opening's line), :attr:`opened`, :attr:`level` (into
+    :attr:`levels`), :attr:`coverage` (into :attr:`coverages`, ``-1``: none),
+    :attr:`state` (into :data:`TICKET_STATES`), :attr:`critical`, :attr:`customer`
+    (into :attr:`customers`, ``-1``: none), and :attr:`first`, the row of each ticket's
+    first clock (``first[n]`` is the number of clocks).
+
+    Clock columns (``m`` rows, each ticket's clocks together, in its status's order):
+    :attr:`owner` (the ticket's row), :attr:`metric` (into :attr:`metrics`), :attr:`cycle`,
+    :attr:`clock_state` (into :data:`METRIC_STATES`), :attr:`start`, :attr:`deadline`,
+    :attr:`elapsed`, :attr:`target_us`, :attr:`met_at`, :attr:`breached_at` (int64,
+    :data:`NONE` where missing), :attr:`used` (float64, NaN where missing),
+    :attr:`at_risk`, :attr:`clock` (into :attr:`clocks`, ``-1``: none) and
+    :attr:`promised`.
+    """
+
+    at: datetime
+    ticket: list[str]
+    line: I64
+    opened: I64
+    level: np.ndarray
+    levels: tuple[str, ...]
+    coverage: np.ndarray
+    coverages: tuple[str, ...]
+    state: np.ndarray
+    critical: np.ndarray
+    customer: np.ndarray
+    customers: tuple[str, ...]
+    first: I64
+    owner: I64
+    metric: np.ndarray
+    metrics: tuple[str, ...]
+    cycle: np.ndarray
+    clock_state: np.ndarray
+    start: I64
+    deadline: I64
+    elapsed: I64
+    target_us: I64
+    used: np.ndarray
+    met_at: I64
+    breached_at: I64
+    at_risk: np.ndarray
+    clock: np.ndarray
+    clocks: tuple[str, ...]
+    promised: np.ndarray
+
+    @property
+    def at_text(self) -> str:
+        """The report's instant as its outputs write it."""
+        return instant_text(self.at)
+
+    def __len__(self) -> int:
+        return len(self.ticket)
+
+    @classmethod
+    def of_counted(
+        cls, at: datetime, counts: Sequence[Counted], lines: Sequence[int] | None = None
+    ) -> ClockTable:
+        """The table of per-ticket counts, in their order (``lines``: their openings'
+        lines, default 1, 2, ...)."""
+        levels, coverages, customers = Codes(), Codes(), Codes()
+        metrics, clocks = Codes(), Codes()
+        ticket_state = {s: i for i, s in enumerate(TICKET_STATES)}
+        metric_state = {s: i for i, s in enumerate(METRIC_STATES)}
+        heads: list[tuple[int, int, int, bool, int]] = []
+        first = [0]
+        rows: list[tuple[Any, ...]] = []
+        for row, counted in enumerate(counts):
+            level, coverage, state, critical, customer = counted.head
+            heads.append((levels.code(level), coverages.code(coverage), ticket_state[state],
+                          critical, customers.code(customer)))
+            unpromised = counted.unpromised
+            for c in counted.clocks:
+                rows.append((
+                    row, metrics.code(c.metric), c.cycle, metric_state[c.state], c.start,
+                    _int(c.deadline), _int(c.elapsed), _int(c.target_us),
+                    np.nan if c.used is None else c.used, _int(c.met_at),
+                    _int(c.breached_at), c.at_risk, clocks.code(c.clock),
+                    c.metric not in unpromised,
+                ))
+            first.append(len(rows))
+        head = list(zip(*heads, strict=True)) if heads else [()] * 5
+        column = list(zip(*rows, strict=True)) if rows else [()] * 14
+        i64 = np.int64
+        return cls(
+            at, [c.ticket for c in counts],
+            np.asarray(lines if lines is not None else range(1, len(counts) + 1), i64),
+            np.asarray([c.opened for c in counts], i64),
+            np.asarray(head[0], np.int32), tuple(levels.texts),
+            np.asarray(head[1], np.int32), tuple(coverages.texts),
+            np.asarray(head[2], np.int8), np.asarray(head[3], bool),
+            np.asarray(head[4], np.int32), tuple(customers.texts),
+            np.asarray(first, i64),
+            np.asarray(column[0], i64), np.asarray(column[1], np.int32), tuple(metrics.texts),
+            np.asarray(column[2], np.int32), np.asarray(column[3], np.int8),
+            *(np.asarray(column[i], i64) for i in (4, 5, 6, 7)),
+            np.asarray(column[8], np.float64),
+            np.asarray(column[9], i64), np.asarray(column[10], i64),
+            np.asarray(column[11], bool), np.asarray(column[12], np.int32),
+            tuple(clocks.texts), np.asarray(column[13], bool),
+        )
+
+    def counted(self, row: int) -> Counted:
+        """The count of the ticket in ``row``, as the per-ticket engine makes it (its
+        thresholds but the at-risk share are not kept)."""
+        clocks = []
+        unpromised = set()
+        for i in range(int(self.first[row]), int(self.first[row + 1])):
+            metric = self.metrics[self.metric[i]]
+            target_us = _opt(self.target_us[i])
+            used = float(self.used[i])
+            promised = bool(self.promised[i])
+            if not promised:
+                unpromised.add(metric)
+            clocks.append(ClockCount(
+                metric, int(self.cycle[i]), METRIC_STATES[self.clock_state[i]],  # type: ignore[arg-type]
+                int(self.start[i]), _opt(self.deadline[i]), _opt(self.elapsed[i]), target_us,
+                None if target_us is None else target_us * _US,
+                None if used != used else used, _opt(self.met_at[i]),
+                _opt(self.breached_at[i]), bool(self.at_risk[i]),
+                None if self.clock[i] < 0 else self.clocks[self.clock[i]],
+            ))
+        head = (
+            self.levels[self.level[row]],
+            None if self.coverage[row] < 0 else self.coverages[self.coverage[row]],
+            TICKET_STATES[self.state[row]], bool(self.critical[row]),
+            None if self.customer[row] < 0 else self.customers[self.customer[row]],
+        )
+        return Counted(self.ticket[row], self.at, int(self.opened[row]), head,  # type: ignore[arg-type]
+                       clocks, unpromised=frozenset(unpromised))
+
+
+def _int(value: int | None) -> int:
+    return NONE if value is None else value
+
+
+def _opt(value: Any) -> int | None:
+    return None if value == NONE else int(value)
