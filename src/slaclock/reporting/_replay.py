@@ -70,6 +70,11 @@ class Replayer:
         #: say: their walks, by the selection rules' answers at the opening; or
         #: ``_REFUSED`` for one that is not (some event refused, or the ticket not counted).
         self.known: dict[tuple[Any, ...], dict[tuple[bool, ...], Walk]] = {}
+        #: The walk the last ticket was counted on, when its events were recorded as given
+        #: (none refused, at strictly increasing instants, every one walked); else
+        #: ``None``. Every ticket saying the same under the same terms walks alike (the
+        #: columnar replay counts them all on it, :mod:`~slaclock.reporting._columnar`).
+        self.walked: Walk | None = None
 
     def ticket(
         self, ticket_id: str, events: Sequence[tuple[int, Happening]], signed: date | None = None,
@@ -85,6 +90,7 @@ class Replayer:
             refused), the events left out, and how many come after the instant.
         """
         at_us = self.at_us
+        self.walked = None
         opening = events[0][1]
         # The instants of the stdlib's datetimes (a log's rows) from their difference to
         # the epoch, its fields read (a third faster than dividing it); to_us for the rest.
@@ -131,6 +137,7 @@ class Replayer:
                     except SlaclockError as error:
                         reason = f"ticket {ticket_id!r} cannot be counted: {error}"
                         return None, [BadRow(events[0][0], reason, ticket_id)], len(events) - n
+                    self.walked = walk
                     return counted, [], len(events) - n
         ticket = Ticket(ticket_id, regulation, coverage, contract=contract)
         rejected: list[BadRow] = []
@@ -167,7 +174,10 @@ class Replayer:
             reason = f"ticket {ticket_id!r} cannot be counted: {error}"
             return None, [*rejected, BadRow(events[0][0], reason, ticket_id)], after
         if shape is not None:
-            self._learn(shape, None if rejected or len(walked) != n else walk)
+            whole = not rejected and len(walked) == n
+            self._learn(shape, walk if whole else None)
+            if whole:
+                self.walked = walk
         return counted, rejected, after
 
     def _learn(self, shape: tuple[Any, ...], walk: Walk | None) -> None:

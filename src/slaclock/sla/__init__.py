@@ -25,7 +25,7 @@ from slaclock.sla._changes import Change, ChangeKind
 from slaclock.sla._contract import Contract
 from slaclock.sla._count import ClockCount, Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
-from slaclock.sla._governing import Terms, desk_zone, governing, signed_of
+from slaclock.sla._governing import Terms, desk_zone, governing, governing_opened, signed_of
 from slaclock.sla._model import (
     NO_SLA,
     Condition,
@@ -84,9 +84,9 @@ __all__ = [
     "VOCABULARY",
     "Change",
     "ChangeKind",
+    "ClockCount",
     "Condition",
     "Contract",
-    "ClockCount",
     "Counted",
     "Coverage",
     "Deadlines",
@@ -116,6 +116,7 @@ __all__ = [
     "counted_of",
     "desk_zone",
     "governing",
+    "governing_opened",
     "inside_rules",
     "json_safe",
     "load_calendar",

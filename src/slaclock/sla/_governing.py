@@ -19,7 +19,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -30,7 +30,7 @@ from slaclock.sla._regulation import Regulation, RegulationVersions, as_versions
 if TYPE_CHECKING:
     from slaclock.sla._contract import Contract
 
-__all__ = ["Terms", "desk_zone", "governing", "signed_of"]
+__all__ = ["Terms", "desk_zone", "governing", "governing_opened", "signed_of", "version_starts"]
 
 
 @attrs.frozen
@@ -121,6 +121,27 @@ def _far_from_a_change(versions: RegulationVersions, us: int, coverage: str | No
     desk's zone (a report asks it of every ticket); ``None`` otherwise (then the day is
     worked out). The versions' first instants, and the terms found, are kept by the
     versions."""
+    starts = version_starts(versions)
+    i = bisect_right(starts, us)
+    if i == 0 or us - starts[i - 1] < _MARGIN or (i < len(starts) and starts[i] - us < _MARGIN):
+        return None
+    return _version_terms(versions, i - 1, coverage)
+
+
+def _version_terms(versions: RegulationVersions, i: int, coverage: str | None) -> Terms:
+    """The terms of version ``i`` without a contract (kept by the versions)."""
+    memo = versions._memo
+    key = (_STARTS, i + 1, coverage)
+    terms: Terms | None = memo.get(key)
+    if terms is None:
+        terms = memo.keep(key, Terms(versions.versions[i], None, coverage))
+    return terms
+
+
+def version_starts(versions: RegulationVersions) -> list[int]:
+    """The first instant of each version's effective day in the desk's zone, UTC
+    microseconds (kept by the versions); empty when one cannot be written (year 1 or
+    9999: every ticket's day is then worked out)."""
     memo = versions._memo
     starts: list[int] | None = memo.get(_STARTS)
     if starts is None:
@@ -131,14 +152,29 @@ def _far_from_a_change(versions: RegulationVersions, us: int, coverage: str | No
         except (OverflowError, ValueError, HorizonError):  # year 1 or 9999: always the day
             starts = []
         memo.keep(_STARTS, starts)
-    i = bisect_right(starts, us)
-    if i == 0 or us - starts[i - 1] < _MARGIN or (i < len(starts) and starts[i] - us < _MARGIN):
-        return None
-    key = (_STARTS, i, coverage)
-    terms: Terms | None = memo.get(key)
-    if terms is None:
-        terms = memo.keep(key, Terms(versions.versions[i - 1], None, coverage))
-    return terms
+    return starts
+
+
+def governing_opened(
+    versions: RegulationVersions, opened: Any, coverage: str | None
+) -> tuple[Any, list[Terms]]:
+    """:func:`governing` of many tickets without a contract nor a signing date, opened at
+    ``opened`` (a NumPy int64 array of UTC microseconds), by the rule of
+    :func:`_far_from_a_change` on the whole array: ``(index, terms)``, each ticket's terms
+    ``terms[index]``, or ``-1`` for a ticket near a version's first day (whose day the
+    caller works out with :func:`governing`)."""
+    import numpy as np
+
+    starts = np.asarray(version_starts(versions), dtype=np.int64)
+    if not starts.size:
+        return np.full(len(opened), -1, dtype=np.int64), []
+    i = np.searchsorted(starts, opened, "right")
+    previous = starts[np.maximum(i - 1, 0)]
+    following = starts[np.minimum(i, starts.size - 1)]
+    near = (i == 0) | (opened - previous < _MARGIN) | (
+        (i < starts.size) & (following - opened < _MARGIN))
+    terms = [_version_terms(versions, k, coverage) for k in range(starts.size)]
+    return np.where(near, -1, i - 1), terms
 
 
 _STARTS = "governing: the first instant of each version's effective day in the desk's zone"

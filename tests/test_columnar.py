@@ -1,0 +1,173 @@
+"""The columnar replay against the per-ticket engine, its reference: on random policies and
+logs (the policies and histories of ``test_policy_properties``), every ticket's status is
+the same to the character, and so is what the replay counts besides; and named cases for
+the tickets it leaves to the per-ticket engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import attrs
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slaclock import Event, Regulation
+from slaclock.reporting import Replayer, Tally, replay_tickets
+from slaclock.reporting._columnar import columns_of, replay_columns
+from slaclock.reporting._result import report_instant
+from slaclock.reporting._sources import event_tickets, read_source
+from slaclock.sla import RegulationVersions, as_versions, governing, governing_opened
+from test_policy_properties import ORIGIN, STEP, histories, policies
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def both(policy: Regulation | RegulationVersions, tickets: list, at: datetime):
+    """The per-ticket engine's statuses and tally, and the columnar replay's."""
+    versions = as_versions(policy)
+    reference = Tally(None, [])
+    expected = [
+        (r.ticket, r.line, r.counted.status().to_json())
+        for r in replay_tickets(Replayer(versions, at, None), tickets, reference)
+    ]
+    tally = Tally(None, [])
+    found = replay_columns(Replayer(versions, at, None), columns_of(tickets), tally)
+    table = found.table
+    got = [(table.ticket[i], int(table.line[i]), table.counted(i).status().to_json())
+           for i in range(len(table))]
+    return expected, reference, got, tally, found
+
+
+def same(policy: Regulation | RegulationVersions, tickets: list, at: datetime):
+    expected, reference, got, tally, found = both(policy, tickets, at)
+    assert got == expected
+    assert (tally.after_at, tally.not_yet_opened) == (
+        reference.after_at, reference.not_yet_opened)
+    key = lambda b: (b.line, b.reason)  # noqa: E731
+    assert sorted(tally.rejected, key=key) == sorted(reference.rejected, key=key)
+    return found
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> list[Event]:
+    """A few random histories, each copied now and then to other tickets at other times
+    (the same shape on other instants), under ticket ids of their own."""
+    out: list[Event] = []
+    for n in range(draw(st.integers(1, 5))):
+        history = draw(histories())
+        for copy in range(draw(st.integers(1, 3))):
+            shift = draw(st.integers(0, 4 * 24 * 6)) * STEP if copy else timedelta(0)
+            out.extend(attrs.evolve(e, ticket=f"T{n}-{copy}", at=e.at + shift)
+                       for e in history)
+    return out
+
+
+def plain(reg: Regulation) -> Regulation:
+    """``reg`` without targets longer out of hours or counted from the next opening
+    (which the columnar counting leaves to the per-ticket engine)."""
+    levels = {
+        key: attrs.evolve(level, targets={
+            name: attrs.evolve(t, out_of_hours=None, from_opening=False)
+            for name, t in level.targets.items()})
+        for key, level in reg.levels.items()
+    }
+    return attrs.evolve(reg, levels=levels)
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 2))
+@given(policies(), logs(), st.integers(0, 4 * 24 * 14), st.booleans())
+def test_the_columnar_replay_is_the_per_ticket_engine_on_random_policies(
+    reg: Regulation, events: list[Event], steps: int, simple: bool
+) -> None:
+    if simple:  # mostly counted in columns: no level changes, no longer targets
+        reg = plain(reg)
+        events = [e for e in events if not (e.kind == "field" and e.level)]
+    tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
+    same(reg, tickets, ORIGIN + steps * STEP)
+
+
+def _log(path: Path):
+    versions = as_versions(None)
+    source = read_source(path, None)
+    at = report_instant(versions, None, source.last, source.rejected)
+    return versions, list(source.tickets), at
+
+
+def test_the_shipped_log_is_counted_alike_and_its_level_changes_by_rows() -> None:
+    versions, tickets, at = _log(EXAMPLES / "tickets.csv")
+    found = same(versions, tickets, at)
+    assert len(found.table) == 2000
+    # The generator's level changes are left to the per-ticket engine, and said.
+    assert found.by_rows == {"a level change": 106}
+    assert 50 < found.shapes < 200
+
+
+def test_the_shipped_log_at_an_earlier_instant() -> None:
+    versions, tickets, _ = _log(EXAMPLES / "tickets.csv")
+    at = datetime(2025, 9, 1, tzinfo=UTC)
+    expected, reference, got, tally, _ = both(versions, tickets, at)
+    assert got == expected
+    assert tally.not_yet_opened == reference.not_yet_opened > 0
+    assert tally.after_at == reference.after_at > 0
+
+
+MSK = timedelta(hours=3)
+
+
+def _event(ticket: str, hour: float, kind: str, **kw: object) -> Event:
+    at = datetime(2026, 5, 4, tzinfo=UTC) + timedelta(hours=hour) - MSK
+    return Event(ticket, at, kind, **kw)  # type: ignore[arg-type]
+
+
+def test_events_at_one_instant_go_by_rows() -> None:
+    events = [
+        _event("A", 9, "opened", level="partner.standard"),
+        _event("A", 10, "responded"), _event("A", 10, "waiting"),
+        _event("B", 9, "opened", level="partner.standard"), _event("B", 10, "responded"),
+    ]
+    tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
+    found = same(Regulation.default(), tickets, datetime(2026, 5, 6, tzinfo=UTC))
+    assert found.by_rows == {"events at one instant or out of order": 1}
+    assert len(found.table) == 2
+
+
+def test_a_refused_event_sends_its_ticket_by_rows_with_its_reason() -> None:
+    events = [
+        _event("A", 9, "opened", level="no.such.level"), _event("A", 10, "responded"),
+        _event("B", 9, "opened", level="partner.standard"),
+    ]
+    tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
+    expected, reference, got, tally, found = both(
+        Regulation.default(), tickets, datetime(2026, 5, 6, tzinfo=UTC))
+    assert got == expected
+    assert len(got) == 1
+    assert [b.line for b in tally.rejected] == [b.line for b in reference.rejected] == [1, 2]
+    assert found.by_rows == {"an event the ticket refuses, or a ticket not counted": 1}
+
+
+def test_a_ticket_before_the_first_version_goes_by_rows() -> None:
+    v1 = attrs.evolve(Regulation.default(), effective=date(2026, 5, 5))
+    events = [_event("A", 9, "opened", level="partner.standard"),
+              _event("B", 40, "opened", level="partner.standard")]
+    tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
+    expected, _, got, tally, found = both(v1, tickets, datetime(2026, 5, 8, tzinfo=UTC))
+    assert got == expected
+    assert [t for t, _, _ in got] == ["B"]
+    assert found.by_rows == {"no terms govern it": 1}
+    assert "no regulation version was in force" in tally.rejected[0].reason
+
+
+@given(st.integers(-4 * 86_400, 4 * 86_400))
+def test_terms_by_the_opening_are_those_of_governing(seconds: int) -> None:
+    v1 = Regulation.default()
+    v2 = attrs.evolve(v1, version="2", effective=date(2027, 1, 1))
+    versions = RegulationVersions([v1, v2])
+    around = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    us = int((around - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+    which, terms = governing_opened(versions, np.asarray([us], np.int64), None)
+    if which[0] >= 0:  # far from a version's first day: the same terms
+        assert terms[which[0]] == governing(versions, us)
+    else:
+        assert abs(seconds) < 3 * 86_400
