@@ -29,13 +29,14 @@ def both(policy: Regulation | RegulationVersions, tickets: list, at: datetime):
     versions = as_versions(policy)
     reference = Tally(None, [])
     expected = [
-        (r.ticket, r.line, r.counted.status().to_json())
+        (r.ticket, r.line, r.counted.status().to_json(), r.counted.status().metrics)
         for r in replay_tickets(Replayer(versions, at, None), tickets, reference)
     ]
     tally = Tally(None, [])
     found = replay_columns(Replayer(versions, at, None), columns_of(tickets), tally)
     table = found.table
-    got = [(table.ticket[i], int(table.line[i]), table.counted(i).status().to_json())
+    got = [(table.ticket[i], int(table.line[i]), table.counted(i).status().to_json(),
+            table.counted(i).status().metrics)
            for i in range(len(table))]
     return expected, reference, got, tally, found
 
@@ -154,7 +155,7 @@ def test_a_ticket_before_the_first_version_goes_by_rows() -> None:
     tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
     expected, _, got, tally, found = both(v1, tickets, datetime(2026, 5, 8, tzinfo=UTC))
     assert got == expected
-    assert [t for t, _, _ in got] == ["B"]
+    assert [t[0] for t in got] == ["B"]
     assert found.by_rows == {"no terms govern it": 1}
     assert "no regulation version was in force" in tally.rejected[0].reason
 

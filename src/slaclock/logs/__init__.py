@@ -16,15 +16,17 @@ is named here. Its modules, from the bottom up:
 """
 
 from slaclock.logs._buckets import Split, bucket_of, read_bucket, split_log
-from slaclock.logs._csv import ReadLimits, separated_by
-from slaclock.logs._log import EventLog
+from slaclock.logs._csv import ReadLimits, header_names, separated_by
+from slaclock.logs._log import EventLog, check_ticket
 from slaclock.logs._reader import check_log_path, read_rows
 from slaclock.logs._rows import (
+    COLUMNS,
     BadRow,
     EventLogError,
     LogFormat,
     Row,
     RowChecker,
+    clean,
     general_columns,
     signed_date,
 )
@@ -47,6 +49,7 @@ from slaclock.logs._times import (
 )
 
 __all__ = [
+    "COLUMNS",
     "BadRow",
     "EventLog",
     "EventLogError",
@@ -58,10 +61,13 @@ __all__ = [
     "TimeReader",
     "bucket_of",
     "check_log_path",
+    "check_ticket",
+    "clean",
     "csv_safe",
     "format_duration",
     "format_time",
     "general_columns",
+    "header_names",
     "localize",
     "parse_time",
     "parse_zone",

@@ -36,7 +36,7 @@ from slaclock.logs._rows import (
 
 __all__ = [
     "DELIMITERS", "MAX_FIELD_CHARS", "MAX_FIELD_LINES", "ReadLimits", "TooLong", "csv_module",
-    "csv_rows", "separated_by", "too_long",
+    "csv_rows", "header_names", "separated_by", "too_long",
 ]
 
 #: The delimiters a CSV header may be written with, tried for the hint when it lacks a
@@ -207,12 +207,7 @@ def csv_rows(
         raise EventLogError(source, None, "the file is empty (expected a CSV header)") from None
     except (module.Error, _Runaway) as error:
         raise EventLogError(source, 1, f"not CSV: {error}") from None
-    names = [name.strip().lower().lstrip("\ufeff") for name in header]
-    # An alias names its column unless the header also names the column itself (a set:
-    # a header of 100,000 columns is read in linear time).
-    given = set(names)
-    names = [ALIASES.get(name, name) if ALIASES.get(name, name) not in given else name
-             for name in names]
+    names = header_names(header)
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise EventLogError(
@@ -285,6 +280,17 @@ def csv_rows(
             next_line += 1
             reader = module.reader(_feed(itertools.chain(again, lines), record, limits),
                                    csv.excel)
+
+
+def header_names(header: list[str]) -> list[str]:
+    """The columns a CSV log's header names, as the reader takes them: stripped, in lower
+    case, without a byte-order mark, an alias (:data:`ALIASES`) read as its column
+    unless the header also names the column itself."""
+    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    # A set: a header of 100,000 columns is read in linear time.
+    given = set(names)
+    return [ALIASES.get(name, name) if ALIASES.get(name, name) not in given else name
+            for name in names]
 
 
 def _first_cell(module: Any, lines: list[str], i: int) -> str | None:

@@ -19,7 +19,7 @@ from slaclock.logs._reader import counting, decoding, open_log, read_rows
 from slaclock.logs._rows import SKIP, BadRow, LogFormat, Row
 from slaclock.sla import OPENINGS, no_opening, same_event
 
-__all__ = ["EventLog"]
+__all__ = ["EventLog", "check_ticket"]
 
 
 @attrs.define
@@ -118,7 +118,7 @@ class EventLog:
                 group.append(row)
         out: dict[str, list[Row]] = {}
         for ticket, group in tickets.items():
-            checked = _check_ticket(ticket, group, bad)
+            checked = check_ticket(ticket, group, bad)
             if checked:
                 out[ticket] = checked
                 end = checked[-1].at
@@ -141,7 +141,11 @@ _AT_AND_LINE = operator.itemgetter(2, 0)
 _AT = operator.itemgetter(2)
 
 
-def _check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]:
+def check_ticket(ticket: str, group: list[Row], bad: list[BadRow]) -> list[Row]:
+    """A ticket's rows as the log keeps them: by instant (its one opening first among the
+    rows of its instant, then by line), without a duplicate, a second opening or a row
+    before the opening, each left out into ``bad`` with its reason; none without an
+    opening."""
     # The rows by instant, an opening first among the rows of its instant, then by line.
     # Sorted by instant and line, a ticket's one opening is its first row (the usual case)
     # or the rows take the second sort.

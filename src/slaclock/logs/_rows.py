@@ -54,6 +54,7 @@ __all__ = [
     "LogFormat",
     "Row",
     "RowChecker",
+    "clean",
     "general_columns",
     "new_row",
     "signed_date",

@@ -23,7 +23,7 @@ import numpy as np
 from slaclock._instants import instant_text
 from slaclock.sla import ClockCount, Counted, MetricState, TicketState
 
-__all__ = ["METRIC_STATES", "NONE", "TICKET_STATES", "ClockTable", "Codes"]
+__all__ = ["METRIC_STATES", "NONE", "TICKET_STATES", "ClockTable", "Codes", "merged"]
 
 #: A missing instant or duration in an int64 column.
 NONE = np.iinfo(np.int64).min
@@ -39,12 +39,12 @@ class Codes:
     """Texts by code, as they are first met: ``code(None)`` is ``-1``."""
 
     def __init__(self, texts: Iterable[str] = ()) -> None:
-        self.texts: list[str] = []
-        self._codes: dict[str, int] = {}
+        self.texts: list[Any] = []
+        self._codes: dict[Any, int] = {}
         for text in texts:
             self.code(text)
 
-    def code(self, text: str | None) -> int:
+    def code(self, text: Any) -> int:
         if text is None:
             return -1
         found = self._codes.get(text)
@@ -70,8 +70,9 @@ class ClockTable:
     :attr:`clock_state` (into :data:`METRIC_STATES`), :attr:`start`, :attr:`deadline`,
     :attr:`elapsed`, :attr:`target_us`, :attr:`met_at`, :attr:`breached_at` (int64,
     :data:`NONE` where missing), :attr:`used` (float64, NaN where missing),
-    :attr:`at_risk`, :attr:`clock` (into :attr:`clocks`, ``-1``: none) and
-    :attr:`promised`.
+    :attr:`at_risk`, :attr:`clock` (into :attr:`clocks`, ``-1``: none),
+    :attr:`promised`, and :attr:`warn`, its warning thresholds (into :attr:`warns`; the
+    at-risk share among them; ``-1``: none, a clock without a target).
     """
 
     at: datetime
@@ -103,6 +104,8 @@ class ClockTable:
     clock: np.ndarray
     clocks: tuple[str, ...]
     promised: np.ndarray
+    warn: np.ndarray | None = None
+    warns: tuple[tuple[float, ...], ...] = ()
 
     @property
     def at_text(self) -> str:
@@ -119,7 +122,7 @@ class ClockTable:
         """The table of per-ticket counts, in their order (``lines``: their openings'
         lines, default 1, 2, ...)."""
         levels, coverages, customers = Codes(), Codes(), Codes()
-        metrics, clocks = Codes(), Codes()
+        metrics, clocks, warns = Codes(), Codes(), Codes()
         ticket_state = {s: i for i, s in enumerate(TICKET_STATES)}
         metric_state = {s: i for i, s in enumerate(METRIC_STATES)}
         heads: list[tuple[int, int, int, bool, int]] = []
@@ -137,10 +140,11 @@ class ClockTable:
                     np.nan if c.used is None else c.used, _int(c.met_at),
                     _int(c.breached_at), c.at_risk, clocks.code(c.clock),
                     c.metric not in unpromised,
+                    warns.code(c.thresholds) if c.thresholds else -1,  # type: ignore[arg-type]
                 ))
             first.append(len(rows))
         head = list(zip(*heads, strict=True)) if heads else [()] * 5
-        column = list(zip(*rows, strict=True)) if rows else [()] * 14
+        column = list(zip(*rows, strict=True)) if rows else [()] * 15
         i64 = np.int64
         return cls(
             at, [c.ticket for c in counts],
@@ -158,11 +162,11 @@ class ClockTable:
             np.asarray(column[9], i64), np.asarray(column[10], i64),
             np.asarray(column[11], bool), np.asarray(column[12], np.int32),
             tuple(clocks.texts), np.asarray(column[13], bool),
+            np.asarray(column[14], np.int32), tuple(warns.texts),  # type: ignore[arg-type]
         )
 
     def counted(self, row: int) -> Counted:
-        """The count of the ticket in ``row``, as the per-ticket engine makes it (its
-        thresholds but the at-risk share are not kept)."""
+        """The count of the ticket in ``row``, as the per-ticket engine makes it."""
         clocks = []
         unpromised = set()
         for i in range(int(self.first[row]), int(self.first[row + 1])):
@@ -179,6 +183,7 @@ class ClockTable:
                 None if used != used else used, _opt(self.met_at[i]),
                 _opt(self.breached_at[i]), bool(self.at_risk[i]),
                 None if self.clock[i] < 0 else self.clocks[self.clock[i]],
+                () if self.warn is None or self.warn[i] < 0 else self.warns[self.warn[i]],
             ))
         head = (
             self.levels[self.level[row]],
@@ -188,6 +193,70 @@ class ClockTable:
         )
         return Counted(self.ticket[row], self.at, int(self.opened[row]), head,  # type: ignore[arg-type]
                        clocks, unpromised=frozenset(unpromised))
+
+
+def merged(tables: Sequence[ClockTable], positions: Sequence[I64]) -> ClockTable:
+    """The tickets of several tables as one, ordered by their ``positions`` (each
+    table's tickets' places among all; each table's in increasing order)."""
+    at = tables[0].at
+    place = np.concatenate(positions)
+    order = np.argsort(place, kind="stable")
+    # Each ticket's clocks, by the merged order: (table, row) -> its clock rows.
+    levels, coverages, customers, metrics, clocks, warns = (Codes() for _ in range(6))
+
+    def remap(codes: Codes, texts: tuple[str, ...], values: np.ndarray) -> np.ndarray:
+        lookup = np.asarray([codes.code(t) for t in texts] + [-1], np.int32)
+        return lookup[np.where(values < 0, len(texts), values)]
+
+    def cat(name: str, codes: Codes | None = None, texts: str | None = None,
+            clock_rows: bool = False) -> np.ndarray:
+        parts = []
+        for t in tables:
+            v = getattr(t, name)
+            if codes is not None and texts is not None:
+                v = remap(codes, getattr(t, texts), v)
+            parts.append(v)
+        return np.concatenate(parts)
+
+    ticket_cols = {
+        "line": cat("line"), "opened": cat("opened"),
+        "level": cat("level", levels, "levels"),
+        "coverage": cat("coverage", coverages, "coverages"),
+        "state": cat("state"), "critical": cat("critical"),
+        "customer": cat("customer", customers, "customers"),
+    }
+    ids = [i for t in tables for i in t.ticket]
+    # Clock rows: each table's, its owners offset into the concatenation.
+    offsets = np.cumsum([0] + [len(t) for t in tables])
+    owner = np.concatenate([t.owner + off for t, off in zip(tables, offsets, strict=False)])
+    clock_cols = {
+        "metric": cat("metric", metrics, "metrics"), "cycle": cat("cycle"),
+        "clock_state": cat("clock_state"), "start": cat("start"), "deadline": cat("deadline"),
+        "elapsed": cat("elapsed"), "target_us": cat("target_us"), "used": cat("used"),
+        "met_at": cat("met_at"), "breached_at": cat("breached_at"), "at_risk": cat("at_risk"),
+        "clock": cat("clock", clocks, "clocks"), "promised": cat("promised"),
+        "warn": np.concatenate([
+            remap(warns, t.warns, t.warn if t.warn is not None else np.full(len(t.owner), -1))
+            for t in tables]),
+    }
+    new_row = np.empty(order.size, np.int64)
+    new_row[order] = np.arange(order.size)
+    clock_order = np.lexsort((np.arange(owner.size), new_row[owner]))
+    new_owner = new_row[owner][clock_order]
+    first = np.searchsorted(new_owner, np.arange(order.size + 1), "left").astype(np.int64)
+    return ClockTable(
+        at, [ids[i] for i in order.tolist()], ticket_cols["line"][order],
+        ticket_cols["opened"][order], ticket_cols["level"][order], tuple(levels.texts),
+        ticket_cols["coverage"][order], tuple(coverages.texts), ticket_cols["state"][order],
+        ticket_cols["critical"][order], ticket_cols["customer"][order],
+        tuple(customers.texts), first, new_owner,
+        clock_cols["metric"][clock_order], tuple(metrics.texts),
+        *(clock_cols[k][clock_order] for k in (
+            "cycle", "clock_state", "start", "deadline", "elapsed", "target_us", "used",
+            "met_at", "breached_at", "at_risk", "clock")),
+        tuple(clocks.texts), clock_cols["promised"][clock_order],
+        clock_cols["warn"][clock_order], tuple(warns.texts),
+    )
 
 
 def _int(value: int | None) -> int:

@@ -41,7 +41,14 @@ import numpy as np
 from slaclock._errors import ConfigError, HorizonError
 from slaclock.calendars import Schedule
 from slaclock.logs import BadRow
-from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable, Codes
+from slaclock.reporting._clocks import (
+    METRIC_STATES,
+    NONE,
+    TICKET_STATES,
+    ClockTable,
+    Codes,
+    merged,
+)
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._sources import TicketEvents
 from slaclock.sla import (
@@ -51,6 +58,7 @@ from slaclock.sla import (
     governing,
     governing_opened,
     inside_rules,
+    with_share,
 )
 
 __all__ = ["Columnar", "Columns", "replay_columns"]
@@ -365,7 +373,7 @@ class _Replay:
             position = {c.ids[i]: i for i in by_rows}
             rows_table = ClockTable.of_counted(
                 replayer.at, [r.counted for r in replayed], [r.line for r in replayed])
-            table = merge_tables([table, rows_table], [positions, np.asarray(
+            table = merged([table, rows_table], [positions, np.asarray(
                 [position[r.ticket] for r in replayed], np.int64)])
         return Columnar(table, shapes, self.by_rows)
 
@@ -404,6 +412,9 @@ class _Plan:
                          and walk.category in alone[0].hidden_in),
                     None if alone is None else alone[0].clock_name(walk.regimes[0][2]),
                     walk.working, _PAUSED_RULES.get(walk.paused_deadline, 0),
+                    () if alone is None or m.informational else with_share(
+                        alone[0].warn or walk.regimes[0][1].warn or walk.regulation.warn,
+                        walk.regulation.at_risk),
                 ))
         return cls(head, out, walk.regulation.at_risk)  # type: ignore[arg-type]
 
@@ -425,6 +436,8 @@ class _CycleTemplate:
     working: bool
     #: The deadline of a paused clock: 1 projected, 2 frozen, 0 none.
     paused_rule: int
+    #: The warning thresholds of a promised clock with a target.
+    thresholds: tuple[float, ...]
 
 
 _PAUSED_RULES = {"projected": 1, "frozen": 2}
@@ -527,6 +540,7 @@ class _Counter:
         used[void] = np.nan
         at_risk[void] = False
         clock = np.where(state == _NA, -1, col.clock[tpl_of])
+        warn = np.where(state == _NA, -1, col.warn[tpl_of])
         # Order: by ticket, then the template's order (clocks, each metric's cycles).
         order = np.lexsort((tpl_of, owner))
         order = order[keep[order]]
@@ -568,6 +582,7 @@ class _Counter:
             state[order], start[order], deadline[order], elapsed[order], tus[order],
             used[order], met_at[order], breached_at[order], at_risk[order],
             clock[order], tuple(col.clocks.texts), promised[order],
+            warn[order], tuple(col.warns.texts),
         )
         return table, kept_tickets, sorted(bad_tickets)
 
@@ -602,7 +617,10 @@ class _TemplateColumns:
 
     def __init__(self, templates: list[_CycleTemplate]) -> None:
         self.templates = templates
-        self.metrics, self.clocks = Codes(), Codes()
+        self.metrics, self.clocks, self.warns = Codes(), Codes(), Codes()
+        self.warn = np.asarray(
+            [self.warns.code(t.thresholds) if t.thresholds else -1 for t in templates],
+            np.int32)
         self.start = np.asarray([t.start for t in templates], np.int64)
         self.end = np.asarray([t.end for t in templates], np.int64)
         self.outcome = np.asarray([t.outcome for t in templates], np.int8)
@@ -833,63 +851,3 @@ def _next_open(schedule: Schedule, t: I64, overflow: np.ndarray, rows: I64) -> I
         res[j] = NONE if found is None else found
     out[have] = res
     return out
-
-
-def merge_tables(tables: Sequence[ClockTable], positions: Sequence[I64]) -> ClockTable:
-    """The tickets of several tables as one, ordered by their ``positions`` (each
-    table's tickets' places among all; each table's in increasing order)."""
-    at = tables[0].at
-    place = np.concatenate(positions)
-    order = np.argsort(place, kind="stable")
-    # Each ticket's clocks, by the merged order: (table, row) -> its clock rows.
-    levels, coverages, customers, metrics, clocks = (Codes() for _ in range(5))
-
-    def remap(codes: Codes, texts: tuple[str, ...], values: np.ndarray) -> np.ndarray:
-        lookup = np.asarray([codes.code(t) for t in texts] + [-1], np.int32)
-        return lookup[np.where(values < 0, len(texts), values)]
-
-    def cat(name: str, codes: Codes | None = None, texts: str | None = None,
-            clock_rows: bool = False) -> np.ndarray:
-        parts = []
-        for t in tables:
-            v = getattr(t, name)
-            if codes is not None and texts is not None:
-                v = remap(codes, getattr(t, texts), v)
-            parts.append(v)
-        return np.concatenate(parts)
-
-    ticket_cols = {
-        "line": cat("line"), "opened": cat("opened"),
-        "level": cat("level", levels, "levels"),
-        "coverage": cat("coverage", coverages, "coverages"),
-        "state": cat("state"), "critical": cat("critical"),
-        "customer": cat("customer", customers, "customers"),
-    }
-    ids = [i for t in tables for i in t.ticket]
-    # Clock rows: each table's, its owners offset into the concatenation.
-    offsets = np.cumsum([0] + [len(t) for t in tables])
-    owner = np.concatenate([t.owner + off for t, off in zip(tables, offsets, strict=False)])
-    clock_cols = {
-        "metric": cat("metric", metrics, "metrics"), "cycle": cat("cycle"),
-        "clock_state": cat("clock_state"), "start": cat("start"), "deadline": cat("deadline"),
-        "elapsed": cat("elapsed"), "target_us": cat("target_us"), "used": cat("used"),
-        "met_at": cat("met_at"), "breached_at": cat("breached_at"), "at_risk": cat("at_risk"),
-        "clock": cat("clock", clocks, "clocks"), "promised": cat("promised"),
-    }
-    new_row = np.empty(order.size, np.int64)
-    new_row[order] = np.arange(order.size)
-    clock_order = np.lexsort((np.arange(owner.size), new_row[owner]))
-    new_owner = new_row[owner][clock_order]
-    first = np.searchsorted(new_owner, np.arange(order.size + 1), "left").astype(np.int64)
-    return ClockTable(
-        at, [ids[i] for i in order.tolist()], ticket_cols["line"][order],
-        ticket_cols["opened"][order], ticket_cols["level"][order], tuple(levels.texts),
-        ticket_cols["coverage"][order], tuple(coverages.texts), ticket_cols["state"][order],
-        ticket_cols["critical"][order], ticket_cols["customer"][order],
-        tuple(customers.texts), first, new_owner,
-        clock_cols["metric"][clock_order], tuple(metrics.texts),
-        *(clock_cols[k][clock_order] for k in (
-            "cycle", "clock_state", "start", "deadline", "elapsed", "target_us", "used",
-            "met_at", "breached_at", "at_risk", "clock")),
-        tuple(clocks.texts), clock_cols["promised"][clock_order],
-    )

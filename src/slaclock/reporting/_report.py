@@ -24,6 +24,8 @@ from slaclock._errors import ConfigError, EventError
 from slaclock._instants import to_us
 from slaclock.calendars import one_warning
 from slaclock.logs import format_time
+from slaclock.reporting._columnar import replay_columns
+from slaclock.reporting._columns_read import read_columns
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._result import Report, finish, goals_and_levels, report_instant
 from slaclock.reporting._sources import Source, read_source
@@ -106,6 +108,22 @@ def _report(
     if is_dask_frame(events):  # partitioned by ticket, each partition by the pandas path
         return report_frame(events, policy, at=at, coverage=coverage, strict=strict, tz=tz)
     versions = as_versions(policy)
+    read = read_columns(os.fspath(events)) if isinstance(events, str | os.PathLike) else None
+    if read is not None:  # a log of the common shape: read and replayed in columns
+        columns = read.columns
+        source = Source((columns.ticket(i) for i in range(len(columns.ids))),
+                        read.rejected, read.rows, read.last)
+        at = _instant(versions, at, source)
+        tally = Tally(Summary(versions.metric_names), read.rejected)
+        table = replay_columns(Replayer(versions, at, coverage), columns, tally).table
+        assert tally.summary is not None
+        count = tally.summary._count
+        tickets = {}
+        for i in range(len(table)):
+            counted = table.counted(i)
+            count(counted)
+            tickets[counted.ticket] = counted.status()
+        return finish(versions, at, tickets, tally, read.rows, strict)
     source = read_source(events, tz)
     at = _instant(versions, at, source)
     tally = Tally(Summary(versions.metric_names), source.rejected)

@@ -36,6 +36,7 @@ from slaclock.sla._model import (
     MetricDefinition,
     Options,
     Target,
+    with_share,
 )
 from slaclock.sla._policy_file import load_calendar, load_policy, parse_policy
 from slaclock.sla._policy_reader import PolicyReader, metric_library
@@ -130,5 +131,6 @@ __all__ = [
     "said_problem",
     "same_event",
     "signed_of",
+    "with_share",
     "working_hours",
 ]

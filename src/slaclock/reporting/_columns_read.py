@@ -1,0 +1,394 @@
+"""An event log read straight into columns (:class:`~slaclock.reporting._columnar.Columns`)
+with pyarrow, for the columnar replay: what :meth:`slaclock.logs.EventLog.read` makes of
+the same file, by the same rules, without a Python object per row.
+
+The rules are the log reader's own, asked once per distinct value instead of once per
+row: each distinct combination of a row's cells but its ticket and time is checked by
+:class:`~slaclock.logs.RowChecker` (the kind, the level where the kind needs one, the
+coverage, the customer, the category, the signing date), each distinct ticket id is
+:func:`~slaclock.logs.clean`, and a ticket whose rows are not one opening then strictly
+later rows is put in order by :func:`~slaclock.logs.check_ticket`. Times of the common
+shapes (``2026-04-30T17:30:00+03:00``, with or without microseconds) are read on arrays,
+the others one by one as the reader reads them.
+
+It reads a CSV log of the common shape only, and gives ``None`` (read it by rows, with
+:func:`~slaclock.reporting._sources.read_source`) for any other: a JSON lines log, a
+header naming a column it does not read (``status``, ``author``, ``field``, ``value``
+with a value), a quoted line end or a blank line (the lines of the rows would move), a
+line longer than the reader's limits, text that is not UTF-8, a row the reader refuses
+(whose reason the row reader gives), a time it does not read, a shard's share of a log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import numpy as np
+
+from slaclock._instants import from_us, to_us
+from slaclock.logs import (
+    COLUMNS,
+    BadRow,
+    ReadLimits,
+    Row,
+    RowChecker,
+    check_ticket,
+    clean,
+    header_names,
+)
+from slaclock.reporting._columnar import Columns
+from slaclock.sla import OPENINGS, said
+
+__all__ = ["ColumnsRead", "read_columns"]
+
+#: The columns it reads; a log naming another with a value is read by rows.
+_READ = ("ticket", "time", "event", "level", "coverage", "customer", "category", "signed")
+_IGNORED = ("detail",)
+_US_PER_DAY = 86_400_000_000
+
+
+@attrs.define(eq=False)
+class ColumnsRead:
+    """A log read into columns: as :class:`~slaclock.reporting._sources.Source` says it.
+
+    Attributes:
+        columns: the tickets' events, in the order the tickets opened.
+        rejected: the rows left out, with their reasons (a ticket's order: a duplicate,
+            a second opening, a row before the opening, a ticket without one).
+        rows: how many rows the log holds.
+        last: the latest instant of the rows kept (UTC microseconds), or ``None``.
+    """
+
+    columns: Columns
+    rejected: list[BadRow]
+    rows: int
+    last: int | None
+
+
+def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | None:
+    """The log at ``path`` in columns, or ``None`` for a log to read by rows (see the
+    module's docstring for which)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    limits = limits or ReadLimits()
+    if path == "-" or not path.lower().endswith(".csv"):
+        return None
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None  # the row reader says what is wrong
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data or data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a lone carriage return: a line end to the CSV module
+    lines = np.frombuffer(data, np.uint8) == 10
+    ends = np.flatnonzero(lines)
+    if ends.size == 0:
+        return None
+    widths = np.diff(np.r_[-1, ends, len(data) if data[-1:] != b"\n" else ends[-1]])
+    if int(widths.max()) > min(limits.line_chars, limits.field_chars) or ((widths <= 2).any() \
+            and _blank(data, ends)):
+        return None
+    header_end = int(ends[0])
+    try:
+        header = next(csv.reader(io.StringIO(data[:header_end].decode("utf-8"))))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return None
+    names = header_names(header)
+    if len(set(names)) != len(names) or not {"ticket", "time", "event"} <= set(names) \
+            or any(n not in COLUMNS for n in names):
+        return None
+    others = [n for n in names if n not in _READ and n not in _IGNORED]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(use_threads=False, column_names=names,
+                                           skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=[n for n in names if n in _READ or n in others],
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    rows = table.num_rows
+    newlines = int(ends.size) - (0 if data.endswith(b"\n") else -1)
+    if rows + 1 != newlines:
+        return None  # a quoted line end, or a line the reader would not count
+    for name in others:  # the general vocabulary's columns: read by rows if any says a word
+        if any(value.strip() for value in _codes_and_values(table[name])[1]):
+            return None
+    return _Reader(table, rows).read()
+
+
+def _blank(data: bytes, ends: Any) -> bool:
+    """Whether the log has a line of nothing but a line end or spaces (not a row)."""
+    starts = np.r_[0, ends[:-1] + 1]
+    short = np.flatnonzero(ends - starts <= 2)
+    return any(not data[int(starts[i]):int(ends[i])].strip() for i in short.tolist())
+
+
+def _factorized(values: Any) -> tuple[Any, Any]:
+    """``numpy.unique(values, return_inverse=True)`` of non-negative integers, by a table
+    where their range is small (the usual case: a few hundred combinations)."""
+    if values.size and int(values.max()) < 4 * values.size + 1024:
+        present = np.bincount(values) > 0
+        keys = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return keys, lookup[values]
+    keys, inverse = np.unique(values, return_inverse=True)
+    return keys, inverse.reshape(-1)
+
+
+#: The characters ``str.strip`` removes, as a regular expression's class (RE2).
+_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000))
+                       if c.isspace()) + "]"
+
+
+def _cleaned(dictionary: Any, values: list[str]) -> list[str | None]:
+    """:func:`~slaclock.logs.clean` of each distinct ticket id, asked only of the ids that
+    are empty or start or end with white space."""
+    import pyarrow.compute as pc
+
+    odd = pc.or_(pc.match_substring_regex(dictionary, f"^{_SPACE}|{_SPACE}$"),
+                 pc.equal(pc.binary_length(dictionary), 0))
+    out: list[str | None] = list(values)
+    for i in np.flatnonzero(odd.to_numpy(zero_copy_only=False)).tolist():
+        out[i] = clean(values[i])
+    return out
+
+
+def _codes_and_values(column: Any) -> tuple[Any, list[str]]:
+    """A string column's dictionary codes (int64) and its distinct values."""
+    encoded = column.combine_chunks().dictionary_encode()
+    return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+            encoded.dictionary.to_pylist())
+
+
+class _Reader:
+    def __init__(self, table: Any, rows: int) -> None:
+        self.table = table
+        self.rows = rows
+
+    def read(self) -> ColumnsRead | None:
+        table, rows = self.table, self.rows
+        line = np.arange(2, rows + 2, dtype=np.int64)
+        # Ticket ids, cleaned (a blank one is a bad row: read by rows).
+        tcodes, tvalues = _codes_and_values(table["ticket"])
+        cleaned = _cleaned(table["ticket"].combine_chunks().dictionary_encode().dictionary,
+                           tvalues)
+        if any(v is None for v in cleaned):
+            return None
+        ids: dict[str, int] = {}
+        remap = np.asarray([ids.setdefault(v, len(ids)) for v in cleaned], np.int64)  # type: ignore[arg-type]
+        ticket = remap[tcodes] if rows else np.zeros(0, np.int64)
+        id_list = list(ids)
+        times = _times(table["time"])
+        if times is None:
+            return None
+        # Every other cell: one check of each distinct combination.
+        present = [n for n in _READ[2:] if n in table.column_names]
+        parts = [_codes_and_values(table[n]) for n in present]
+        # The combination of a row's codes as one integer (mixed radix), then its code.
+        combined = np.zeros(rows, np.int64)
+        for codes, values in parts:
+            combined = combined * (len(values) + 1) + codes
+        keys, combo = _factorized(combined)
+        combos = np.empty((keys.size, len(parts)), np.int64)
+        rest = keys.copy()
+        for j in range(len(parts) - 1, -1, -1):
+            radix = len(parts[j][1]) + 1
+            combos[:, j] = rest % radix
+            rest //= radix
+        check = RowChecker(None, details=False)
+        tokens: dict[tuple[Any, ...], int] = {}
+        token_of_combo = np.empty(len(combos), np.int64)
+        said_rows: list[Row] = []
+        signed_of_combo: list[Any] = []
+        opens = np.zeros(len(combos), bool)
+        for k, values in enumerate(combos.tolist()):
+            cells = {n: parts[j][1][v] for j, (n, v) in enumerate(zip(present, values,
+                                                                        strict=True))}
+            found = check(0, "t", "2000-01-01T00:00:00+00:00", cells.get("event"),
+                          cells.get("level"), None, cells.get("coverage"),
+                          cells.get("customer"), cells.get("category"), cells.get("signed"))
+            if isinstance(found, BadRow):
+                return None  # its reason is the row reader's to give
+            key = said(found)
+            code = tokens.get(key)
+            if code is None:
+                code = tokens[key] = len(said_rows)
+                said_rows.append(found)
+            token_of_combo[k] = code
+            signed_of_combo.append(found.signed)
+            opens[k] = found.kind in OPENINGS
+        token = token_of_combo[combo] if rows else np.zeros(0, np.int64)
+        signed_code = np.asarray([-1 if s is None else i for i, s in enumerate(signed_of_combo)],
+                                 np.int64)[combo] if rows else np.zeros(0, np.int64)
+        opening = opens[combo] if rows else np.zeros(0, bool)
+        return _group(ticket, id_list, times, token, line, said_rows, tokens, signed_code,
+                      signed_of_combo, opening, rows)
+
+
+def _group(ticket: Any, ids: list[str], times: Any, token: Any, line: Any,
+           said_rows: list[Row], tokens: dict[tuple[Any, ...], int], signed_code: Any,
+           signed_values: list[Any], opening: Any, rows: int) -> ColumnsRead:
+    """The rows grouped by ticket as the log reader groups them (:class:`EventLog`)."""
+    order = np.lexsort((line, times, ticket))  # each ticket's rows by instant, then line
+    ticket, times, token, line, signed_code, opening = (
+        a[order] for a in (ticket, times, token, line, signed_code, opening))
+    n = len(ids)
+    first = np.searchsorted(ticket, np.arange(n + 1), "left").astype(np.int64)
+    heads = first[:-1]
+    # Regular: one opening, the first row, the others strictly later.
+    regular = (np.add.reduceat(opening.astype(np.int64), heads) == 1) & opening[heads]
+    tie = np.flatnonzero(np.diff(times) <= 0) + 1
+    tie = tie[np.isin(tie, heads, invert=True)]
+    regular[np.searchsorted(first, tie, "right") - 1] = False
+
+    def row(r: int, ticket_id: str) -> Row:
+        code = int(signed_code[r])
+        return said_rows[int(token[r])]._replace(
+            line=int(line[r]), ticket=ticket_id, at=from_us(int(times[r]), UTC),
+            signed=None if code < 0 else signed_values[code])
+
+    # The others in order by the log's own rule, their rows put after all the rows.
+    rejected: list[BadRow] = []
+    start = heads.copy()
+    length = np.diff(first)
+    extra: list[Row] = []
+    for i in np.flatnonzero(~regular).tolist():
+        kept = check_ticket(ids[i], [row(r, ids[i]) for r in range(first[i], first[i + 1])],
+                            rejected)
+        start[i] = rows + len(extra)
+        length[i] = len(kept)
+        extra.extend(kept)
+    if extra:
+        times = np.r_[times, [to_us(r.at) for r in extra]].astype(np.int64)
+        token = np.r_[token, [tokens[said(r)] for r in extra]].astype(np.int64)
+        line = np.r_[line, [r.line for r in extra]].astype(np.int64)
+        signed_code = np.r_[signed_code, [_signed_code(r, signed_values) for r in extra]
+                            ].astype(np.int64)
+    # The tickets kept, in the order they opened (ties: file order).
+    tickets = np.flatnonzero(length > 0)
+    tickets = tickets[np.lexsort((line[start[tickets]], times[start[tickets]]))]
+    reps = length[tickets]
+    out_first = np.r_[0, np.cumsum(reps)].astype(np.int64)
+    src = np.repeat(start[tickets], reps) + (
+        np.arange(int(out_first[-1])) - np.repeat(out_first[:-1], reps))
+    times, token, line, signed_code = times[src], token[src], line[src], signed_code[src]
+    # Each ticket's signing date: the first its rows give, in order.
+    signed: list[Any] = [None] * tickets.size
+    given = np.flatnonzero(signed_code >= 0)
+    if given.size:
+        owner = np.searchsorted(out_first, given, "right") - 1
+        firsts = np.r_[True, owner[1:] != owner[:-1]]
+        for j, r in zip(owner[firsts].tolist(), given[firsts].tolist(), strict=True):
+            signed[j] = signed_values[int(signed_code[r])]
+    id_out = [ids[i] for i in tickets.tolist()]
+
+    def events(j: int) -> list[tuple[int, Row]]:
+        return [(int(line[r]), row(r, id_out[j]))
+                for r in range(int(out_first[j]), int(out_first[j + 1]))]
+
+    columns = Columns(id_out, out_first, times, token, [r.customer for r in said_rows],
+                      signed, line[out_first[:-1]], events)
+    rejected.sort(key=lambda b: b.line)
+    return ColumnsRead(columns, rejected, rows, int(times.max()) if times.size else None)
+
+
+def _signed_code(row: Row, values: list[Any]) -> int:
+    """The code of a row's signing date among ``values``."""
+    return -1 if row.signed is None else values.index(row.signed)
+
+
+# -- times ----------------------------------------------------------------------------------
+
+
+def _times(column: Any) -> Any:
+    """Each row's instant (UTC microseconds) as ``datetime.fromisoformat`` reads it, or
+    ``None`` when one is not an ISO time with an offset (read by rows: the reader says
+    why)."""
+    arr = column.combine_chunks()
+    n = len(arr)
+    out = np.empty(n, np.int64)
+    if not n:
+        return out
+    offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset:arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], np.uint8)
+    length = np.diff(offsets)
+    done = np.zeros(n, bool)
+    for width in (25, 32):
+        idx = np.flatnonzero(length == width)
+        if not idx.size:
+            continue
+        if idx.size == n and offsets[-1] - offsets[0] == n * width:
+            buf = data[offsets[0]:offsets[-1]].reshape(n, width)
+        else:
+            buf = data[offsets[idx][:, None] + np.arange(width)]
+        ok, us = _fixed(buf, width)
+        out[idx[ok]] = us[ok]
+        done[idx[ok]] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        texts = arr.take(rest).to_pylist()
+        for j, text in zip(rest.tolist(), texts, strict=True):
+            try:
+                at = datetime.fromisoformat(text)
+            except ValueError:
+                return None
+            if at.tzinfo is None:
+                return None
+            out[j] = to_us(at)
+    return out
+
+
+def _fixed(buf: Any, width: int) -> tuple[Any, Any]:
+    """Which fixed-width texts are ``YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM`` (a valid date and
+    time), and their UTC microseconds."""
+    frac = width == 32
+    off = 26 if frac else 19  # the offset's sign
+
+    def num(a: int, b: int) -> Any:
+        digits = buf[:, a:b].astype(np.int64) - 48
+        return digits @ (10 ** np.arange(b - a - 1, -1, -1, dtype=np.int64))
+
+    shape = np.frombuffer(
+        (b"0000-00-00T00:00:00" + (b".000000" if frac else b"") + b"+00:00"), np.uint8)
+    digit = shape == 48
+    fixed = ~digit
+    ok = np.all((buf[:, digit] - 48) < 10, axis=1)  # uint8: a byte below '0' wraps round
+    same = buf[:, fixed] == shape[fixed]
+    sign_at = int(np.flatnonzero(fixed).tolist().index(off))
+    same[:, sign_at] |= buf[:, off] == 45  # '+' or '-'
+    ok &= np.all(same, axis=1)
+    year, month, day = num(0, 4), num(5, 7), num(8, 10)
+    hour, minute, second = num(11, 13), num(14, 16), num(17, 19)
+    micro = num(20, 26) if frac else 0
+    oh, om = num(off + 1, off + 3), num(off + 4, off + 6)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59) & (oh <= 23) & (om <= 59)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    mdays = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok &= day <= mdays
+    # Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+    # days_from_civil).
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    offset = np.where(buf[:, off] == 45, -1, 1) * (oh * 3600 + om * 60) * 1_000_000
+    us = days * _US_PER_DAY + (hour * 3600 + minute * 60 + second) * 1_000_000 + micro
+    return ok, us - offset
+
+
+_MONTH_DAYS = np.asarray([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
