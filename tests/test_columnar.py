@@ -82,9 +82,8 @@ def plain(reg: Regulation) -> Regulation:
 def test_the_columnar_replay_is_the_per_ticket_engine_on_random_policies(
     reg: Regulation, events: list[Event], steps: int, simple: bool
 ) -> None:
-    if simple:  # mostly counted in columns: no level changes, no longer targets
+    if simple:  # counted in columns but for events at one instant: no longer targets
         reg = plain(reg)
-        events = [e for e in events if not (e.kind == "field" and e.level)]
     tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
     same(reg, tickets, ORIGIN + steps * STEP)
 
@@ -96,12 +95,11 @@ def _log(path: Path):
     return versions, list(source.tickets), at
 
 
-def test_the_shipped_log_is_counted_alike_and_its_level_changes_by_rows() -> None:
+def test_the_shipped_log_is_counted_alike_all_in_columns() -> None:
     versions, tickets, at = _log(EXAMPLES / "tickets.csv")
     found = same(versions, tickets, at)
     assert len(found.table) == 2000
-    # The generator's level changes are left to the per-ticket engine, and said.
-    assert found.by_rows == {"a level change": 106}
+    assert found.by_rows == {}  # its 106 level changes too
     assert 50 < found.shapes < 200
 
 

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import attrs
 import numpy as np
 
-from slaclock._instants import from_us, to_us
+from slaclock._instants import to_us
 from slaclock.logs import (
     COLUMNS,
     BadRow,
@@ -234,13 +235,19 @@ class _Reader:
         signed_code = np.asarray([-1 if s is None else i for i, s in enumerate(signed_of_combo)],
                                  np.int64)[combo] if rows else np.zeros(0, np.int64)
         opening = opens[combo] if rows else np.zeros(0, bool)
+        texts = table["time"]
+
+        def time_of(line: int) -> datetime:  # a row's time as the reader reads it
+            return datetime.fromisoformat(texts[line - 2].as_py())
+
         return _group(ticket, id_list, times, token, line, said_rows, tokens, signed_code,
-                      signed_of_combo, opening, rows)
+                      signed_of_combo, opening, rows, time_of)
 
 
 def _group(ticket: Any, ids: list[str], times: Any, token: Any, line: Any,
            said_rows: list[Row], tokens: dict[tuple[Any, ...], int], signed_code: Any,
-           signed_values: list[Any], opening: Any, rows: int) -> ColumnsRead:
+           signed_values: list[Any], opening: Any, rows: int,
+           time_of: Callable[[int], datetime]) -> ColumnsRead:
     """The rows grouped by ticket as the log reader groups them (:class:`EventLog`)."""
     order = np.lexsort((line, times, ticket))  # each ticket's rows by instant, then line
     ticket, times, token, line, signed_code, opening = (
@@ -257,7 +264,7 @@ def _group(ticket: Any, ids: list[str], times: Any, token: Any, line: Any,
     def row(r: int, ticket_id: str) -> Row:
         code = int(signed_code[r])
         return said_rows[int(token[r])]._replace(
-            line=int(line[r]), ticket=ticket_id, at=from_us(int(times[r]), UTC),
+            line=int(line[r]), ticket=ticket_id, at=time_of(int(line[r])),
             signed=None if code < 0 else signed_values[code])
 
     # The others in order by the log's own rule, their rows put after all the rows.
