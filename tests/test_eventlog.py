@@ -559,13 +559,13 @@ def test_reading_a_log_leaves_the_collector_as_it_was_found(
     path.write_text(HEADER + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,,\n",
                     encoding="utf-8")
     seen: list[bool] = []
-    grouping = _log._check_ticket
+    grouping = _log.check_ticket
 
     def spy(*args: Any) -> list[Row]:
         seen.append(gc.isenabled())
         return grouping(*args)
 
-    monkeypatch.setattr(_log, "_check_ticket", spy)
+    monkeypatch.setattr(_log, "check_ticket", spy)
     before = gc.isenabled()
     try:
         (gc.enable if enabled else gc.disable)()
@@ -623,10 +623,12 @@ def test_a_report_of_a_log_changes_nothing_of_the_process(tmp_path: Path) -> Non
     import slaclock
 
     path = tmp_path / "log.csv"
-    path.write_text(HEADER + "T-1,2026-05-04T09:00+03:00,opened,partner.standard,"
-                    + "long comment " * 20_000 + ",\n", encoding="utf-8")
+    row = ("T-1,2026-05-04T09:00+03:00,opened,partner.standard,"
+           + "long comment " * 20_000 + ",\n")
+    # Twice: a ticket's rows are put in order by the one rule, read by rows or in columns.
+    path.write_text(HEADER + row + row, encoding="utf-8")
     seen: list[bool] = []
-    grouping = _log._check_ticket
+    grouping = _log.check_ticket
 
     def spy(*args: Any) -> list[Row]:
         seen.append(gc.isenabled())
@@ -635,7 +637,10 @@ def test_a_report_of_a_log_changes_nothing_of_the_process(tmp_path: Path) -> Non
     previous = csv.field_size_limit(128 * 1024)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(_log, "_check_ticket", spy)
+            from slaclock.reporting import _columns_read
+
+            patch.setattr(_log, "check_ticket", spy)
+            patch.setattr(_columns_read, "check_ticket", spy)  # the log read in columns
             assert gc.isenabled()
             got = slaclock.report(path, at=datetime(2026, 5, 4, 12, tzinfo=MSK))
         assert list(got.tickets) == ["T-1"]

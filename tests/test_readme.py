@@ -53,5 +53,6 @@ def test_the_cli_extra_holds_what_the_command_imports() -> None:
     core = {re.split(r"[<>=\[ ]", d)[0] for d in project["dependencies"]}
     assert core == {"attrs", "holidays", "pendulum", "tzdata"}
     cli = {re.split(r"[<>=\[ ]", d)[0] for d in project["optional-dependencies"]["cli"]}
-    assert cli == {"click", "rich"}
+    # NumPy and pyarrow: the report's columnar engine.
+    assert cli == {"click", "rich", "numpy", "pyarrow"}
     assert any("cli" in d for d in project["optional-dependencies"]["dev"])

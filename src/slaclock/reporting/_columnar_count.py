@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from slaclock._errors import HorizonError
+from slaclock._errors import ConfigError, HorizonError
 from slaclock._instants import duration_us
 from slaclock.calendars import Schedule
 from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable, Codes
@@ -33,6 +33,8 @@ _RUNNING, _PAUSED, _MET, _BREACHED, _NA = (METRIC_STATES.index(s) for s in (
     "running", "paused", "met", "breached", "not_applicable"))
 _OUTCOMES = {None: 0, "met": 1, "dropped": 2, "not_applicable": 3}
 _PAUSED_RULES = {"projected": 1, "frozen": 2}
+#: The calendar's name of a target that names none for the coverage in force.
+_NO_CLOCK = "\x00no clock"
 #: A year of microseconds (a leap one).
 _YEAR = 366 * 86_400_000_000
 #: An origin at the cycle's start (not at a level's change).
@@ -129,8 +131,12 @@ def _cycle(walk: Walk, order: int, m: Any, cycle: Any, regimes: list[Any],
         if k is None:
             target = found[0]
             k = known[key] = len(evals)
+            try:
+                clock: str | None = target.clock_name(coverage)
+            except ConfigError:  # shown, the per-ticket engine says why it cannot count
+                clock = _NO_CLOCK
             evals.append(_Eval(
-                found[1], found[2], origin, target.clock_name(coverage),
+                found[1], found[2], origin, clock,
                 with_share(target.warn or life[-1][1].warn or walk.regulation.warn, share)
                 if promised else (),
                 bool(target.hidden_in and end is None and walk.category in target.hidden_in),
@@ -309,6 +315,8 @@ def count_plans(laid: Laid, tickets: I64) -> tuple[ClockTable, I64, list[int]]:
     ranks = np.arange(group.size) - np.maximum.accumulate(
         np.where(new, np.arange(group.size), 0)) + 1
     cycle = np.where(col.cycles[tpl_o], ranks, 0).astype(np.int32)
+    if _NO_CLOCK in ev.clocks.texts:  # shown on a target without a calendar: by rows
+        overflow |= ~na & (clock == ev.clocks.texts.index(_NO_CLOCK))
     bad = set(owner[overflow].tolist())
     for column in (start, deadline, breached_at, met_at):
         outside = (column != NONE) & ((column < _WRITABLE[0]) | (column > _WRITABLE[1]))

@@ -13,8 +13,7 @@ the others one by one as the reader reads them.
 
 It reads a CSV log of the common shape only, and gives ``None`` (read it by rows, with
 :func:`~slaclock.reporting._sources.read_source`) for any other: a JSON lines log, a
-header naming a column it does not read (``status``, ``author``, ``field``, ``value``
-with a value), a quoted line end or a blank line (the lines of the rows would move), a
+quoted line end or a blank line (the lines of the rows would move), a
 line longer than the reader's limits, text that is not UTF-8, a row the reader refuses
 (whose reason the row reader gives), a time it does not read, a shard's share of a log.
 """
@@ -46,8 +45,9 @@ from slaclock.sla import OPENINGS, said
 
 __all__ = ["ColumnsRead", "read_columns"]
 
-#: The columns it reads; a log naming another with a value is read by rows.
-_READ = ("ticket", "time", "event", "level", "coverage", "customer", "category", "signed")
+#: The columns it reads (all but the free text).
+_READ = ("ticket", "time", "event", "level", "coverage", "customer", "category", "signed",
+         "status", "author", "field", "value")
 _IGNORED = ("detail",)
 _US_PER_DAY = 86_400_000_000
 
@@ -73,9 +73,11 @@ class ColumnsRead:
 def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | None:
     """The log at ``path`` in columns, or ``None`` for a log to read by rows (see the
     module's docstring for which)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # the command's extra brings it
+        return None
     limits = limits or ReadLimits()
     if path == "-" or not path.lower().endswith(".csv"):
         return None
@@ -105,7 +107,6 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
     if len(set(names)) != len(names) or not {"ticket", "time", "event"} <= set(names) \
             or any(n not in COLUMNS for n in names):
         return None
-    others = [n for n in names if n not in _READ and n not in _IGNORED]
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
@@ -115,7 +116,7 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
-                include_columns=[n for n in names if n in _READ or n in others],
+                include_columns=[n for n in names if n in _READ],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
@@ -124,9 +125,6 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
     newlines = int(ends.size) - (0 if data.endswith(b"\n") else -1)
     if rows + 1 != newlines:
         return None  # a quoted line end, or a line the reader would not count
-    for name in others:  # the general vocabulary's columns: read by rows if any says a word
-        if any(value.strip() for value in _codes_and_values(table[name])[1]):
-            return None
     return _Reader(table, rows).read()
 
 
@@ -220,7 +218,9 @@ class _Reader:
                                                                         strict=True))}
             found = check(0, "t", "2000-01-01T00:00:00+00:00", cells.get("event"),
                           cells.get("level"), None, cells.get("coverage"),
-                          cells.get("customer"), cells.get("category"), cells.get("signed"))
+                          cells.get("customer"), cells.get("category"), cells.get("signed"),
+                          cells.get("status"), cells.get("author"), cells.get("field"),
+                          cells.get("value"))
             if isinstance(found, BadRow):
                 return None  # its reason is the row reader's to give
             key = said(found)

@@ -24,8 +24,6 @@ from slaclock._errors import ConfigError, EventError
 from slaclock._instants import to_us
 from slaclock.calendars import one_warning
 from slaclock.logs import format_time
-from slaclock.reporting._columnar import replay_columns
-from slaclock.reporting._columns_read import read_columns
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._result import Report, finish, goals_and_levels, report_instant
 from slaclock.reporting._sources import Source, read_source
@@ -108,8 +106,10 @@ def _report(
     if is_dask_frame(events):  # partitioned by ticket, each partition by the pandas path
         return report_frame(events, policy, at=at, coverage=coverage, strict=strict, tz=tz)
     versions = as_versions(policy)
-    read = read_columns(os.fspath(events)) if isinstance(events, str | os.PathLike) else None
+    read = _in_columns(events)
     if read is not None:  # a log of the common shape: read and replayed in columns
+        from slaclock.reporting._columnar import replay_columns
+
         columns = read.columns
         source = Source((columns.ticket(i) for i in range(len(columns.ids))),
                         read.rejected, read.rows, read.last)
@@ -132,6 +132,19 @@ def _report(
         for replayed in replay_tickets(Replayer(versions, at, coverage), source.tickets, tally)
     }
     return finish(versions, at, tickets, tally, source.rows, strict)
+
+
+def _in_columns(events: object) -> Any:
+    """The event log at path ``events`` read in columns, when it is a CSV log of the
+    common shape and NumPy and pyarrow are installed (the command's extra brings them);
+    else ``None``: the log is read by rows."""
+    if not isinstance(events, str | os.PathLike):
+        return None
+    try:
+        from slaclock.reporting._columns_read import read_columns
+    except ImportError:  # no NumPy or pyarrow: the library alone
+        return None
+    return read_columns(os.fspath(events))
 
 
 def _instant(
