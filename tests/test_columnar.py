@@ -170,3 +170,27 @@ def test_terms_by_the_opening_are_those_of_governing(seconds: int) -> None:
         assert terms[which[0]] == governing(versions, us)
     else:
         assert abs(seconds) < 3 * 86_400
+
+
+def test_without_pyarrow_a_report_of_a_file_reads_by_rows() -> None:
+    """The library alone has neither NumPy nor pyarrow: ``report()`` of a file then reads
+    and replays it by rows, with the same answer."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "import json, slaclock\n"
+        f"r = slaclock.report({str(EXAMPLES / 'tickets.csv')!r})\n"
+        "print(json.dumps([r.summary.as_dict(), [s.to_json() for s in r.tickets.values()]]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    from slaclock import report
+
+    columns = report(EXAMPLES / "tickets.csv")
+    assert json.loads(done.stdout) == [
+        json.loads(json.dumps(columns.summary.as_dict())),
+        [s.to_json() for s in columns.tickets.values()],
+    ]
