@@ -49,7 +49,6 @@ __all__ = ["ColumnsRead", "read_columns"]
 _READ = ("ticket", "time", "event", "level", "coverage", "customer", "category", "signed",
          "status", "author", "field", "value")
 _IGNORED = ("detail",)
-_US_PER_DAY = 86_400_000_000
 
 
 @attrs.define(eq=False)
@@ -88,10 +87,9 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
         return None  # the row reader says what is wrong
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if not data or data.count(b"\r") != data.count(b"\r\n"):
+    if not data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None  # a lone carriage return: a line end to the CSV module
-    lines = np.frombuffer(data, np.uint8) == 10
-    ends = np.flatnonzero(lines)
+    ends = _line_ends(data)
     if ends.size == 0:
         return None
     widths = np.diff(np.r_[-1, ends, len(data) if data[-1:] != b"\n" else ends[-1]])
@@ -126,6 +124,14 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
     if rows + 1 != newlines:
         return None  # a quoted line end, or a line the reader would not count
     return _Reader(table, rows).read()
+
+
+def _line_ends(data: bytes) -> Any:
+    """The offsets of the line feeds of ``data``, found a block at a time."""
+    view = np.frombuffer(data, np.uint8)
+    block = 1 << 24
+    return np.concatenate([np.zeros(0, np.int64)] + [
+        np.flatnonzero(view[i:i + block] == 10) + i for i in range(0, view.size, block)])
 
 
 def _blank(data: bytes, ends: Any) -> bool:
@@ -186,10 +192,12 @@ class _Reader:
                            tvalues)
         if any(v is None for v in cleaned):
             return None
-        ids: dict[str, int] = {}
-        remap = np.asarray([ids.setdefault(v, len(ids)) for v in cleaned], np.int64)  # type: ignore[arg-type]
-        ticket = remap[tcodes] if rows else np.zeros(0, np.int64)
-        id_list = list(ids)
+        if cleaned == tvalues:  # the usual log: no id in spaces
+            ticket, id_list = tcodes, tvalues
+        else:  # ids the same once cleaned are one ticket
+            ids: dict[str, int] = {}
+            remap = np.asarray([ids.setdefault(v, len(ids)) for v in cleaned], np.int64)  # type: ignore[arg-type]
+            ticket, id_list = remap[tcodes], list(ids)
         times = _times(table["time"])
         if times is None:
             return None
@@ -249,7 +257,14 @@ def _group(ticket: Any, ids: list[str], times: Any, token: Any, line: Any,
            signed_values: list[Any], opening: Any, rows: int,
            time_of: Callable[[int], datetime]) -> ColumnsRead:
     """The rows grouped by ticket as the log reader groups them (:class:`EventLog`)."""
-    order = np.lexsort((line, times, ticket))  # each ticket's rows by instant, then line
+    # Each ticket's rows by instant, then line (in file order: a stable sort by ticket
+    # is enough where each ticket's rows come in time order, as a log is written).
+    order = np.argsort(ticket, kind="stable")
+    if rows > 1:
+        t = times[order]
+        same = ticket[order]
+        if ((np.diff(t) < 0) & (same[1:] == same[:-1])).any():
+            order = np.lexsort((line, times, ticket))
     ticket, times, token, line, signed_code, opening = (
         a[order] for a in (ticket, times, token, line, signed_code, opening))
     n = len(ids)
@@ -323,7 +338,11 @@ def _signed_code(row: Row, values: list[Any]) -> int:
 def _times(column: Any) -> Any:
     """Each row's instant (UTC microseconds) as ``datetime.fromisoformat`` reads it, or
     ``None`` when one is not an ISO time with an offset (read by rows: the reader says
-    why)."""
+    why). Texts of the two common shapes are read by pyarrow (which refuses a day, an hour
+    or an offset out of range, as ``fromisoformat`` does); any other one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arr = column.combine_chunks()
     n = len(arr)
     out = np.empty(n, np.int64)
@@ -339,14 +358,22 @@ def _times(column: Any) -> Any:
             continue
         if idx.size == n and offsets[-1] - offsets[0] == n * width:
             buf = data[offsets[0]:offsets[-1]].reshape(n, width)
+            texts = arr
         else:
             buf = data[offsets[idx][:, None] + np.arange(width)]
-        ok, us = _fixed(buf, width)
-        out[idx[ok]] = us[ok]
-        done[idx[ok]] = True
+            texts = arr.take(pa.array(idx))
+        ok = _shaped(buf, width)
+        if not ok.all():
+            idx, texts = idx[ok], texts.filter(pa.array(ok))
+        try:
+            us = pc.cast(texts, pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue  # a day or an hour out of range: one by one, as the reader reads it
+        out[idx] = us.to_numpy(zero_copy_only=False)
+        done[idx] = True
     rest = np.flatnonzero(~done)
     if rest.size:
-        texts = arr.take(rest).to_pylist()
+        texts = arr.take(pa.array(rest)).to_pylist()
         for j, text in zip(rest.tolist(), texts, strict=True):
             try:
                 at = datetime.fromisoformat(text)
@@ -358,44 +385,21 @@ def _times(column: Any) -> Any:
     return out
 
 
-def _fixed(buf: Any, width: int) -> tuple[Any, Any]:
-    """Which fixed-width texts are ``YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM`` (a valid date and
-    time), and their UTC microseconds."""
+def _shaped(buf: Any, width: int) -> Any:
+    """Which fixed-width texts are ``YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM`` with an offset
+    under a day (``fromisoformat``'s bound), ``+`` or ``-``: the shapes pyarrow reads as
+    ``fromisoformat`` does."""
     frac = width == 32
     off = 26 if frac else 19  # the offset's sign
-
-    def num(a: int, b: int) -> Any:
-        digits = buf[:, a:b].astype(np.int64) - 48
-        return digits @ (10 ** np.arange(b - a - 1, -1, -1, dtype=np.int64))
-
     shape = np.frombuffer(
-        (b"0000-00-00T00:00:00" + (b".000000" if frac else b"") + b"+00:00"), np.uint8)
+        b"0000-00-00T00:00:00" + (b".000000" if frac else b"") + b"+00:00", np.uint8)
     digit = shape == 48
-    fixed = ~digit
     ok = np.all((buf[:, digit] - 48) < 10, axis=1)  # uint8: a byte below '0' wraps round
+    fixed = np.flatnonzero(~digit)
     same = buf[:, fixed] == shape[fixed]
-    sign_at = int(np.flatnonzero(fixed).tolist().index(off))
-    same[:, sign_at] |= buf[:, off] == 45  # '+' or '-'
+    same[:, fixed.tolist().index(off)] |= buf[:, off] == 45  # '+' or '-'
     ok &= np.all(same, axis=1)
-    year, month, day = num(0, 4), num(5, 7), num(8, 10)
-    hour, minute, second = num(11, 13), num(14, 16), num(17, 19)
-    micro = num(20, 26) if frac else 0
-    oh, om = num(off + 1, off + 3), num(off + 4, off + 6)
-    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
-    ok &= (hour <= 23) & (minute <= 59) & (second <= 59) & (oh <= 23) & (om <= 59)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    mdays = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
-    ok &= day <= mdays
-    # Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
-    # days_from_civil).
-    y = year - (month <= 2)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    offset = np.where(buf[:, off] == 45, -1, 1) * (oh * 3600 + om * 60) * 1_000_000
-    us = days * _US_PER_DAY + (hour * 3600 + minute * 60 + second) * 1_000_000 + micro
-    return ok, us - offset
-
-
-_MONTH_DAYS = np.asarray([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+    hours = (buf[:, off + 1] - 48) * 10 + (buf[:, off + 2] - 48)
+    minutes = (buf[:, off + 4] - 48) * 10 + (buf[:, off + 5] - 48)
+    ok &= (hours < 24) & (minutes < 60)
+    return ok
