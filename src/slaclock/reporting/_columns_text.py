@@ -1,0 +1,575 @@
+"""The CSV and JSON text of many tickets' clocks at once, from a :class:`ClockTable`: what
+:class:`~slaclock.reporting.MetricWriter` writes of each ticket's status, byte for byte,
+made in NumPy arrays of bytes without a datetime, a status or a count per ticket.
+
+Each output line (a clock's CSV row; a ticket's JSON head or one of its clocks) is a row
+of a byte matrix whose columns are the fields, each field padded with the byte ``0xFF``
+(never in UTF-8 text) where it is shorter than its column; dropping every ``0xFF`` leaves
+the text. The fields are made by lookups: an instant's date from a table of the days the
+instants fall on, its time of day from a table of the day's seconds, its offset from a
+table of the zone's offsets on those days (two offset look-ups a day, more on a day the
+zone changes its offset); a number's digits two at a time; a text (a ticket id, a level,
+a metric's name) once per distinct text. What cannot be made so is made by the
+per-ticket rule itself: the ``repr`` of each share used in JSON, a duration's seconds in
+JSON below 100 microseconds or past 10**15, a used share in CSV too close to a rounding
+tie, and a whole chunk of tickets with an instant near the ends of years 1 and 9999
+(:meth:`Counted.status <slaclock.sla.Counted.status>`, which raises there as it does).
+
+:func:`ticket_texts` gives the texts (chunk by chunk, with each ticket's size in bytes),
+:func:`write_records` writes a report part's records of them (the command's part files),
+:func:`tickets_text` all of them as one string.
+
+Needs NumPy (``pip install "slaclock[cli]"``).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, timedelta, timezone, tzinfo
+from json.encoder import encode_basestring
+from typing import IO
+
+import numpy as np
+
+from slaclock.logs import csv_safe
+from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable
+from slaclock.reporting._rows import MetricWriter
+from slaclock.sla import json_safe, local_datetime
+
+__all__ = ["CHUNK", "ticket_texts", "tickets_text", "write_records"]
+
+#: How many tickets are made at once (the byte matrices of a chunk stay in the caches'
+#: reach, not a gigabyte of a million tickets).
+CHUNK = 16_384
+#: The padding byte of a field shorter than its column (never a byte of UTF-8).
+PAD = 0xFF
+_U8 = np.uint8
+_DAY = 86_400_000_000
+_SECOND = 1_000_000
+_MINUTE = 60_000_000
+#: Instants a datetime in any zone can be (:data:`slaclock.sla._count._WRITABLE`): a
+#: chunk with an instant past them is made by the per-ticket rule, which raises there.
+_FIRST_US = -62135510400000000  # 0001-01-02T00:00Z
+_LAST_US = 253402128000000000  # 9999-12-30T00:00Z
+#: The digits of 0-99, two bytes each.
+_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), _U8).reshape(100, 2)
+_POWERS = np.array([10**k for k in range(1, 19)], np.int64)
+_TIMES: list[np.ndarray] = []  # "HH:MM:SS" of each second of a day, made when first used
+_SIMPLE_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/#-")
+
+
+def ticket_texts(
+    table: ClockTable, rows: np.ndarray, fmt: str, chunk: int = CHUNK
+) -> Iterator[tuple[bytes, np.ndarray]]:
+    """The text of the tickets in ``rows`` (rows of ``table``, in this order), in chunks:
+    each chunk's tickets' texts in UTF-8, one after the other, and each one's size in
+    bytes (int64). A ticket's text is ``MetricWriter(fmt).ticket(status)`` of its status
+    (``table.counted(row).status()``): its CSV rows (``"csv"``), or its JSON object
+    (``"json"``, :meth:`~slaclock.TicketStatus.to_json`).
+
+    Raises:
+        ValueError: for a format but ``"csv"`` and ``"json"``.
+        HorizonError: for a ticket with an instant its zone cannot write (as its status).
+    """
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"no metric rows in the format {fmt!r}: 'csv' or 'json'")
+    rows = np.asarray(rows, np.int64)
+    texts = _Texts(table, fmt)
+    for begin in range(0, len(rows), chunk):
+        yield texts.chunk(rows[begin:begin + chunk])
+
+
+def tickets_text(table: ClockTable, rows: np.ndarray, fmt: str) -> str:
+    """The texts of :func:`ticket_texts`, one after the other, as one string."""
+    return b"".join(data for data, _ in ticket_texts(table, rows, fmt)).decode("utf-8")
+
+
+def write_records(
+    table: ClockTable, rows: np.ndarray, fmt: str, file: IO[bytes], header: struct.Struct
+) -> None:
+    """Write to ``file`` what a report's part writes of each ticket in ``rows``, in this
+    order: ``header.pack(opened, line, size)`` (the ticket's opening in UTC microseconds,
+    its line, its text's size in bytes) then its text (:func:`ticket_texts`).
+
+    ``header`` is the part file's record header; its format must be ``"<qqI"``.
+    """
+    if header.format != "<qqI":
+        raise ValueError(f"a record header of the format '<qqI', not {header.format!r}")
+    rows = np.asarray(rows, np.int64)
+    kind = np.dtype([("opened", "<i8"), ("line", "<i8"), ("size", "<u4")])
+    done = 0
+    for data, sizes in ticket_texts(table, rows, fmt):
+        n = len(sizes)
+        picked = rows[done:done + n]
+        done += n
+        heads = np.empty(n, kind)
+        heads["opened"] = table.opened[picked]
+        heads["line"] = table.line[picked]
+        heads["size"] = sizes
+        out = np.empty(len(data) + n * 20, _U8)
+        starts = np.zeros(n, np.int64)
+        np.cumsum(sizes[:-1] + 20, out=starts[1:])
+        at_head = np.zeros(len(out), bool)
+        spots = (starts[:, None] + np.arange(20)).ravel()
+        at_head[spots] = True
+        out[spots] = heads.view(_U8)
+        out[~at_head] = np.frombuffer(data, _U8)
+        file.write(out.tobytes())
+
+
+class _Texts:
+    """The writer of one table's tickets in one format: the texts of its levels, metric
+    names, coverages, clocks' names and the report's instant, made once."""
+
+    def __init__(self, table: ClockTable, fmt: str) -> None:
+        self.table = table
+        self.fmt = fmt
+        self.json = fmt == "json"
+        self.zone = table.at.tzinfo
+        if self.json:
+            made: Callable[[str], str] = _json_text
+            self.levels = _text_table([made(t) for t in table.levels])
+            self.metrics = _text_table([made(t) for t in table.metrics])
+            self.coverages = _text_table([made(t) for t in table.coverages] + ["null"])
+            self.clocks = _text_table([made(t) for t in table.clocks] + ["null"])
+        else:
+            quoted = MetricWriter("csv")._quoted
+            self.quoted = quoted
+            self.levels = _text_table([quoted((csv_safe(t),)) for t in table.levels])
+            self.metrics = _text_table([quoted((csv_safe(t),)) for t in table.metrics])
+            self.coverages = _text_table([*table.coverages, ""])
+        self.ticket_states = _text_table(list(TICKET_STATES))
+        self.clock_states = _text_table(list(METRIC_STATES))
+        self.breached_code = METRIC_STATES.index("breached")
+        self.at_text = table.at_text
+
+    def chunk(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
+        t = self.table
+        first = t.first
+        begin, end = first[rows], first[rows + 1]
+        counts = end - begin
+        # The chunk's clocks, ticket by ticket: their rows in the table and their tickets.
+        owner = np.repeat(np.arange(len(rows)), counts)
+        clocks = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        clocks += np.repeat(begin, counts)
+        instants = [t.opened[rows]] + [c[clocks] for c in (t.start, t.deadline, t.met_at,
+                                                            t.breached_at)]
+        if any(((c != NONE) & ((c < _FIRST_US) | (c > _LAST_US))).any() for c in instants):
+            return self._one_by_one(rows)
+        made = _Instants(np.concatenate(instants), self.zone, self.json)
+        pieces = np.cumsum([0] + [len(c) for c in instants])
+        opened, start, deadline, met_at, breached_at = (
+            made.block(int(pieces[i]), int(pieces[i + 1])) for i in range(5))
+        if self.json:
+            return self._json(rows, clocks, owner, counts, opened, start, deadline, met_at,
+                              breached_at)
+        return self._csv(rows, clocks, owner, counts, opened, start, deadline, met_at,
+                         breached_at)
+
+    def _one_by_one(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """The texts by the per-ticket rule (raising where it raises)."""
+        write = MetricWriter(self.fmt).ticket
+        texts = [write(self.table.counted(int(r)).status()).encode() for r in rows]
+        return b"".join(texts), np.array([len(x) for x in texts], np.int64)
+
+    def _flags(self, clocks: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+        """Each clock's at-risk and breached flags, and each ticket's (any of its clocks')."""
+        t = self.table
+        at_risk = t.at_risk[clocks]
+        breached = t.clock_state[clocks] == self.breached_code
+        ticket_risk = np.zeros(n, bool)
+        ticket_risk[owner[at_risk]] = True
+        ticket_breached = np.zeros(n, bool)
+        ticket_breached[owner[breached]] = True
+        return at_risk, breached, ticket_risk, ticket_breached
+
+    def _csv(self, rows: np.ndarray, clocks: np.ndarray, owner: np.ndarray,
+             counts: np.ndarray, opened: np.ndarray, start: np.ndarray, deadline: np.ndarray,
+             met_at: np.ndarray, breached_at: np.ndarray) -> tuple[bytes, np.ndarray]:
+        t = self.table
+        quoted = self.quoted
+        ids = [t.ticket[r] for r in rows.tolist()]
+        # An id of letters, digits and "_.:/#-" not starting with "-" is its own cell.
+        ids = [i if i and i[0] != "-" and _SIMPLE_ID.issuperset(i)
+               else quoted((csv_safe(i),)) for i in ids]
+        head = _hcat([
+            _text_table(ids), _COMMA, self.levels[t.level[rows]], _COMMA,
+            self.coverages[t.coverage[rows]], _COMMA, self.ticket_states[t.state[rows]],
+            _COMMA, opened,
+        ], len(rows))
+        target_us, elapsed = t.target_us[clocks], t.elapsed[clocks]
+        remaining = np.where((target_us != NONE) & (elapsed != NONE), target_us - elapsed, NONE)
+        at_risk, breached, _, _ = self._flags(clocks, owner, len(rows))
+        lines = _hcat([
+            head[owner], _COMMA, self.metrics[t.metric[clocks]], _COMMA,
+            _ints(t.cycle[clocks].astype(np.int64)), _COMMA,
+            self.clock_states[t.clock_state[clocks]], _COMMA, start, _COMMA, deadline,
+            _COMMA, *(x for d in (target_us, elapsed, remaining)
+                      for x in (_ints(_seconds_down(d), empty=b""), _COMMA)),
+            _used_csv(t.used[clocks]), _COMMA, met_at, _COMMA, breached_at, _COMMA,
+            _BOOLS[at_risk.astype(np.intp)], _COMMA, _BOOLS[breached.astype(np.intp)],
+            _CRLF,
+        ], len(clocks))
+        return _joined(lines, np.cumsum(counts))
+
+    def _json(self, rows: np.ndarray, clocks: np.ndarray, owner: np.ndarray,
+              counts: np.ndarray, opened: np.ndarray, start: np.ndarray, deadline: np.ndarray,
+              met_at: np.ndarray, breached_at: np.ndarray) -> tuple[bytes, np.ndarray]:
+        t = self.table
+        n = len(rows)
+        at_risk, _, ticket_risk, ticket_breached = self._flags(clocks, owner, n)
+        ids = [_json_text(t.ticket[r]) for r in rows.tolist()]
+        empty = counts == 0
+        heads = _hcat([
+            _const(b'{"ticket": '), _text_table(ids),
+            _const(f', "at": "{self.at_text}", "level": '.encode()), self.levels[t.level[rows]],
+            _const(b', "coverage": '), self.coverages[t.coverage[rows]],
+            _const(b', "state": "'), self.ticket_states[t.state[rows]],
+            _const(b'", "opened": '), opened,
+            _const(b', "critical": '), _BOOLS[t.critical[rows].astype(np.intp)],
+            _const(b', "at_risk": '), _BOOLS[ticket_risk.astype(np.intp)],
+            _const(b', "breached": '), _BOOLS[ticket_breached.astype(np.intp)],
+            _const(b', "metrics": ['), np.where(empty[:, None], _CLOSE[None, :], PAD).astype(_U8),
+        ], n)
+        target_us, elapsed = t.target_us[clocks], t.elapsed[clocks]
+        remaining = np.where((target_us != NONE) & (elapsed != NONE), target_us - elapsed, NONE)
+        last = np.zeros(len(clocks), bool)
+        last[np.cumsum(counts)[~empty] - 1] = True
+        used = t.used[clocks]
+        lines = _hcat([
+            _const(b'{"metric": '), self.metrics[t.metric[clocks]],
+            _const(b', "cycle": '), _ints(t.cycle[clocks].astype(np.int64)),
+            _const(b', "state": "'), self.clock_states[t.clock_state[clocks]],
+            _const(b'", "start": '), start, _const(b', "deadline": '), deadline,
+            _const(b', "elapsed": '), _json_seconds(elapsed),
+            _const(b', "remaining": '), _json_seconds(remaining),
+            _const(b', "used": '),
+            _text_table(["null" if u != u else repr(u) for u in used.tolist()]),
+            _const(b', "met_at": '), met_at, _const(b', "breached_at": '), breached_at,
+            _const(b', "at_risk": '), _BOOLS[at_risk.astype(np.intp)],
+            _const(b', "target": '), _json_seconds(target_us),
+            _const(b', "clock": '), self.clocks[t.clock[clocks]],
+            _PROMISED[t.promised[clocks].astype(np.intp)],
+            _SEPARATORS[last.astype(np.intp)],
+        ], len(clocks))
+        # The lines in order: each ticket's head, then its clocks.
+        width = max(heads.shape[1], lines.shape[1])
+        out = np.full((n + len(clocks), width), PAD, _U8)
+        ends = np.cumsum(counts)
+        head_at = ends - counts + np.arange(n)
+        out[head_at, :heads.shape[1]] = heads
+        at_line = np.ones(len(out), bool)
+        at_line[head_at] = False
+        out[at_line, :lines.shape[1]] = lines
+        return _joined(out, ends + np.arange(1, n + 1))
+
+
+def _json_text(text: str) -> str:
+    """A text as the JSON of a status writes it (made safe for a terminal)."""
+    made = encode_basestring(text)
+    return made if made.isascii() and "\x7f" not in made else json_safe(made)
+
+
+# -- fields: matrices of bytes, one row per line -----------------------------------------
+
+
+def _const(data: bytes) -> np.ndarray:
+    """A field of the same bytes on every line (broadcast by :func:`_hcat`)."""
+    return np.frombuffer(data, _U8)[None, :]
+
+
+def _text_table(texts: Sequence[str]) -> np.ndarray:
+    """The texts in UTF-8, one per row, padded."""
+    data = [t.encode("utf-8") for t in texts]
+    sizes = np.fromiter(map(len, data), np.int64, len(data))
+    width = int(sizes.max(initial=0))
+    out = np.full((len(data), width), PAD, _U8)
+    if width:
+        flat = np.frombuffer(b"".join(data), _U8)
+        # Where each byte goes: its text's row, its place in the text.
+        starts = np.cumsum(sizes) - sizes
+        spots = np.arange(len(flat)) + np.repeat(np.arange(len(data)) * width - starts, sizes)
+        out.reshape(-1)[spots] = flat
+    return out
+
+
+def _words(*words: str) -> np.ndarray:
+    return _text_table(list(words))
+
+
+_COMMA = _const(b",")
+_CRLF = _const(b"\r\n")
+_BOOLS = _words("false", "true")
+_CLOSE = np.frombuffer(b"]}", _U8)
+_PROMISED = _words(', "promised": false}', "}")
+#: What follows a clock's JSON: the next clock's, or the end of the ticket's.
+_SEPARATORS = _words(", ", "]}")
+
+
+def _hcat(fields: list[np.ndarray], lines: int) -> np.ndarray:
+    """The fields of ``lines`` lines side by side (a field of one row is every line's)."""
+    widths = [f.shape[1] for f in fields]
+    out = np.empty((lines, sum(widths)), _U8)
+    at = 0
+    for field, width in zip(fields, widths, strict=True):
+        out[:, at:at + width] = field
+        at += width
+    return out
+
+
+def _joined(lines: np.ndarray, ends: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The lines' text without the padding, and the size of each group of lines (a
+    ticket's: ``ends``, the line after each group)."""
+    kept = lines != PAD
+    sizes = np.zeros(len(lines) + 1, np.int64)
+    np.cumsum(kept.sum(axis=1), out=sizes[1:])
+    bounds = sizes[ends]
+    return lines[kept].tobytes(), np.diff(bounds, prepend=0)
+
+
+def _ints(values: np.ndarray, empty: bytes | None = None) -> np.ndarray:
+    """Integers in decimal (``NONE``: ``empty``, by default the padding alone)."""
+    missing = values == NONE
+    v = np.where(missing, 0, values)
+    negative = v < 0
+    v = np.abs(v)
+    digits = np.searchsorted(_POWERS, v, side="right") + 1
+    width = int(digits.max(initial=1))
+    width += width % 2
+    out = np.empty((len(v), width + 1), _U8)
+    out[:, 0] = np.where(negative, ord("-"), PAD)
+    for place in range(width, 0, -2):
+        out[:, place - 1:place + 1] = _PAIRS[v % 100]
+        v //= 100
+    out[:, 1:][np.arange(width)[None, :] < (width - digits)[:, None]] = PAD
+    if empty is not None and missing.any():
+        out = _put(out, missing, empty)
+    return out
+
+
+def _widened(field: np.ndarray, width: int) -> np.ndarray:
+    """The field padded to at least ``width`` columns."""
+    if width <= field.shape[1]:
+        return field
+    return np.concatenate([field, np.full((len(field), width - field.shape[1]), PAD, _U8)],
+                          axis=1)
+
+
+def _put(field: np.ndarray, where: np.ndarray, text: bytes) -> np.ndarray:
+    """The field with ``text`` on the lines ``where``."""
+    field = _widened(field, len(text))
+    row = np.full(field.shape[1], PAD, _U8)
+    row[:len(text)] = np.frombuffer(text, _U8)
+    field[where] = row
+    return field
+
+
+def _overwrite(field: np.ndarray, rows: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """The field with the lines ``rows`` replaced by ``texts`` (a field of their own)."""
+    field = _widened(field, texts.shape[1])
+    field[rows] = PAD
+    field[rows, :texts.shape[1]] = texts
+    return field
+
+
+def _seconds_down(us: np.ndarray) -> np.ndarray:
+    """Durations in whole seconds, rounded down (``NONE`` kept)."""
+    return np.where(us == NONE, NONE, us // _SECOND)
+
+
+def _json_seconds(us: np.ndarray) -> np.ndarray:
+    """Durations as a status's JSON writes them: whole seconds as an integer, else the
+    ``repr`` of the seconds (``null`` for ``NONE``)."""
+    missing = us == NONE
+    whole = ~missing & (us % _SECOND == 0)
+    out = _ints(np.where(whole, us // _SECOND, NONE), empty=b"null")
+    fraction = np.flatnonzero(~missing & ~whole)
+    if not len(fraction):
+        return out
+    value = us[fraction]
+    size = np.abs(value)
+    # From 100 microseconds to below 10**15 (at most 15 digits: no shorter decimal is the
+    # same float), the repr of the seconds is the decimal of the microseconds, its
+    # trailing zeros dropped; below, the repr is in exponent form, written by itself.
+    plain = (size >= 100) & (size < 10**15)
+    spots = np.flatnonzero(plain)
+    if len(spots):
+        s = size[spots]
+        micro = s % _SECOND
+        tail = np.empty((len(spots), 7), _U8)
+        tail[:, 0] = ord(".")
+        m = micro.copy()
+        for place in (5, 3, 1):
+            tail[:, place:place + 2] = _PAIRS[m % 100]
+            m //= 100
+        zeros = np.zeros(len(spots), np.int64)
+        for k in range(1, 6):
+            zeros += micro % 10**k == 0
+        tail[:, 1:][np.arange(6)[None, :] >= (6 - zeros)[:, None]] = PAD
+        sign = np.where(value[spots] < 0, ord("-"), PAD).astype(_U8)[:, None]
+        out = _overwrite(out, fraction[spots], _hcat([sign, _ints(s // _SECOND), tail],
+                                                     len(spots)))
+    odd = np.flatnonzero(~plain)
+    if len(odd):
+        out = _overwrite(out, fraction[odd], _text_table([
+            repr(timedelta(microseconds=x).total_seconds()) for x in value[odd].tolist()]))
+    return out
+
+
+def _used_csv(used: np.ndarray) -> np.ndarray:
+    """The shares used as CSV writes them (``f"{used:.4f}"``; empty for NaN)."""
+    missing = used != used
+    plain = ~missing & (used >= 0) & (used < 2.0**40)
+    scaled = np.where(plain, used, 0.0) * 10_000.0
+    # The float product is within a part in 2**52 of the exact one: a share that close
+    # to a tie (or negative, or too large) is written by f"{:.4f}" itself.
+    tie = np.abs(scaled - np.floor(scaled) - 0.5) <= scaled * 2.0**-50
+    plain &= ~tie
+    units = np.where(plain, np.rint(scaled), 0.0).astype(np.int64)
+    out = _hcat([_ints(units // 10_000), _const(b"."), _digits4(units % 10_000)], len(used))
+    out[missing] = PAD
+    odd = np.flatnonzero(~plain & ~missing)
+    if len(odd):
+        out = _overwrite(out, odd, _text_table([f"{u:.4f}" for u in used[odd].tolist()]))
+    return out
+
+
+def _digits4(v: np.ndarray) -> np.ndarray:
+    out = np.empty((len(v), 4), _U8)
+    out[:, 2:] = _PAIRS[v % 100]
+    out[:, :2] = _PAIRS[v // 100]
+    return out
+
+
+# -- instants ------------------------------------------------------------------------------
+
+
+class _Instants:
+    """Instants (UTC microseconds, ``NONE``: none) as :func:`~slaclock._instants.instant_text`
+    writes them in ``zone``: ``YYYY-MM-DDTHH:MM:SS``, ``.ffffff`` when there are
+    microseconds, the offset ``+HH:MM`` (UTC's for an offset not in whole minutes); in
+    quotes or ``null`` for JSON, empty for CSV."""
+
+    def __init__(self, us: np.ndarray, zone: tzinfo | None, json: bool) -> None:
+        missing = us == NONE
+        u = np.where(missing, 0, us) if missing.any() else us
+        offsets, codes, texts = _offsets(u, zone)
+        local = u + offsets
+        days = local // _DAY
+        seconds = (local - days * _DAY) // _SECOND
+        micro = local % _SECOND
+        low = int(days.min(initial=0))
+        span = int(days.max(initial=0)) - low + 1
+        seen = np.zeros(span, bool)
+        seen[days - low] = True
+        used_days = np.flatnonzero(seen)
+        row = np.zeros(span, np.int64)
+        row[used_days] = np.arange(len(used_days))
+        dates = _dates(used_days + low)
+        if not _TIMES:
+            _TIMES.append(_times())
+        fields = [dates[row[days - low]], _const(b"T"), _TIMES[0][seconds]]
+        fraction = np.flatnonzero(micro)
+        if len(fraction):
+            tail = np.full((len(u), 7), PAD, _U8)
+            m = micro[fraction]
+            tail[fraction, 0] = ord(".")
+            for place in (5, 3, 1):
+                tail[fraction, place:place + 2] = _PAIRS[m % 100]
+                m = m // 100
+            fields.append(tail)
+        fields.append(_text_table(texts)[codes])
+        if json:
+            fields = [_const(b'"'), *fields, _const(b'"')]
+        out = _hcat(fields, len(u))
+        if missing.any():
+            out = _put(out, missing, b"null" if json else b"")
+        self.out = out
+
+    def block(self, begin: int, end: int) -> np.ndarray:
+        return self.out[begin:end]
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` of days since 1970-01-01 (the proleptic Gregorian calendar)."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    out = np.empty((len(days), 10), _U8)
+    out[:, 0:2] = _PAIRS[year // 100]
+    out[:, 2:4] = _PAIRS[year % 100]
+    out[:, 4] = out[:, 7] = ord("-")
+    out[:, 5:7] = _PAIRS[month]
+    out[:, 8:10] = _PAIRS[day]
+    return out
+
+
+def _times() -> np.ndarray:
+    """``HH:MM:SS`` of each second of a day."""
+    s = np.arange(86_400)
+    out = np.empty((86_400, 8), _U8)
+    out[:, 0:2] = _PAIRS[s // 3600]
+    out[:, 2] = out[:, 5] = ord(":")
+    out[:, 3:5] = _PAIRS[s // 60 % 60]
+    out[:, 6:8] = _PAIRS[s % 60]
+    return out
+
+
+def _offsets(us: np.ndarray, zone: tzinfo | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The offset ``instant_text`` writes each instant with in ``zone`` (microseconds; an
+    offset not in whole minutes is UTC's), a code per instant and the texts by code.
+
+    Two look-ups per UTC day the instants fall on (its first and last microsecond); on a
+    day whose two differ, the zone's change is found to the second and the instants
+    before it take the first offset, the others the second (one change a day at most:
+    every zone's rules keep their changes further apart)."""
+    if zone is None or zone is UTC or (isinstance(zone, timezone) and zone.utcoffset(None)
+                                       == timedelta(0)):
+        return np.zeros(len(us), np.int64), np.zeros(len(us), np.int64), ["+00:00"]
+    days = us // _DAY
+    low = int(days.min(initial=0))
+    span = int(days.max(initial=0)) - low + 1
+    seen = np.zeros(span, bool)
+    seen[days - low] = True
+    by_day = np.zeros(span, np.int64)
+    changes: list[tuple[int, int, int, int]] = []
+    for d in (np.flatnonzero(seen) + low).tolist():
+        early, late = _offset_at(d * _DAY, zone), _offset_at((d + 1) * _DAY - 1, zone)
+        by_day[d - low] = early
+        if early != late:
+            lo, hi = d * _DAY // _SECOND, ((d + 1) * _DAY - 1) // _SECOND
+            while hi - lo > 1:  # the offset at lo is early's, at hi late's
+                mid = (lo + hi) // 2
+                if _offset_at(mid * _SECOND, zone) == early:
+                    lo = mid
+                else:
+                    hi = mid
+            changes.append((d, hi * _SECOND, early, late))
+    offsets = by_day[days - low]
+    for d, change, early, late in changes:
+        on_day = np.flatnonzero(days == d)
+        offsets[on_day] = np.where(us[on_day] < change, early, late)
+    # Whole minutes, or UTC's.
+    offsets[offsets % _MINUTE != 0] = 0
+    found = np.unique(np.concatenate([by_day[seen], [o for c in changes for o in c[2:]]]))
+    found = np.unique(np.where(found % _MINUTE != 0, 0, found)).astype(np.int64)
+    return offsets, np.searchsorted(found, offsets), [_offset_text(o) for o in found.tolist()]
+
+
+def _offset_at(us: int, zone: tzinfo) -> int:
+    offset = local_datetime(us, zone).utcoffset()
+    assert offset is not None
+    return offset // timedelta(microseconds=1)
+
+
+def _offset_text(offset: int) -> str:
+    sign = "-" if offset < 0 else "+"
+    minutes = abs(offset) // _MINUTE
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
