@@ -54,9 +54,18 @@ _FIRST_US = -62135510400000000  # 0001-01-02T00:00Z
 _LAST_US = 253402128000000000  # 9999-12-30T00:00Z
 #: The digits of 0-99, two bytes each.
 _PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), _U8).reshape(100, 2)
+#: The two-byte codes of a pair of digits (``_LEAD[q]``), of a number's first pair
+#: (``_LEAD[100 + q]``: no leading zero, nothing for 0) and of a number's only pair
+#: (``_LEAD[200 + q]``: no leading zero, "0" for 0).
+_LEAD = np.concatenate([
+    np.frombuffer(b"".join(f"{q:02d}".encode() for q in range(100)), np.uint16),
+    np.frombuffer(b"".join(f"{q:>2}".replace(" ", "\xff").encode("latin-1") if q else
+                           b"\xff\xff" for q in range(100)), np.uint16),
+    np.frombuffer(b"".join(f"{q:>2}".replace(" ", "\xff").encode("latin-1")
+                           for q in range(100)), np.uint16),
+])
 _POWERS = np.array([10**k for k in range(1, 19)], np.int64)
 _TIMES: list[np.ndarray] = []  # "HH:MM:SS" of each second of a day, made when first used
-_SIMPLE_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/#-")
 
 
 def ticket_texts(
@@ -143,6 +152,8 @@ class _Texts:
         self.clock_states = _text_table(list(METRIC_STATES))
         self.breached_code = METRIC_STATES.index("breached")
         self.at_text = table.at_text
+        #: The zone's offsets by UTC day, as found (:func:`_offsets`).
+        self.days: dict[int, tuple[int, int, int]] = {}
 
     def chunk(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
         t = self.table
@@ -157,7 +168,7 @@ class _Texts:
                                                             t.breached_at)]
         if any(((c != NONE) & ((c < _FIRST_US) | (c > _LAST_US))).any() for c in instants):
             return self._one_by_one(rows)
-        made = _Instants(np.concatenate(instants), self.zone, self.json)
+        made = _Instants(np.concatenate(instants), self.zone, self.json, self.days)
         pieces = np.cumsum([0] + [len(c) for c in instants])
         opened, start, deadline, met_at, breached_at = (
             made.block(int(pieces[i]), int(pieces[i + 1])) for i in range(5))
@@ -190,25 +201,26 @@ class _Texts:
         t = self.table
         quoted = self.quoted
         ids = [t.ticket[r] for r in rows.tolist()]
-        # An id of letters, digits and "_.:/#-" not starting with "-" is its own cell.
-        ids = [i if i and i[0] != "-" and _SIMPLE_ID.issuperset(i)
-               else quoted((csv_safe(i),)) for i in ids]
+        plain = _plain_ids(ids)
+        if plain is None:
+            plain = _text_table([quoted((csv_safe(i),)) for i in ids])
         head = _hcat([
-            _text_table(ids), _COMMA, self.levels[t.level[rows]], _COMMA,
-            self.coverages[t.coverage[rows]], _COMMA, self.ticket_states[t.state[rows]],
-            _COMMA, opened,
+            plain, _COMMA, _rows(self.levels, t.level[rows]),
+            _COMMA,
+            _rows(self.coverages, t.coverage[rows]), _COMMA,
+            _rows(self.ticket_states, t.state[rows]), _COMMA, opened,
         ], len(rows))
         target_us, elapsed = t.target_us[clocks], t.elapsed[clocks]
         remaining = np.where((target_us != NONE) & (elapsed != NONE), target_us - elapsed, NONE)
         at_risk, breached, _, _ = self._flags(clocks, owner, len(rows))
         lines = _hcat([
-            head[owner], _COMMA, self.metrics[t.metric[clocks]], _COMMA,
+            _rows(head, owner), _COMMA, _rows(self.metrics, t.metric[clocks]), _COMMA,
             _ints(t.cycle[clocks].astype(np.int64)), _COMMA,
-            self.clock_states[t.clock_state[clocks]], _COMMA, start, _COMMA, deadline,
+            _rows(self.clock_states, t.clock_state[clocks]), _COMMA, start, _COMMA, deadline,
             _COMMA, *(x for d in (target_us, elapsed, remaining)
                       for x in (_ints(_seconds_down(d), empty=b""), _COMMA)),
             _used_csv(t.used[clocks]), _COMMA, met_at, _COMMA, breached_at, _COMMA,
-            _BOOLS[at_risk.astype(np.intp)], _COMMA, _BOOLS[breached.astype(np.intp)],
+            _rows(_BOOLS, at_risk.view(np.int8)), _COMMA, _rows(_BOOLS, breached.view(np.int8)),
             _CRLF,
         ], len(clocks))
         return _joined(lines, np.cumsum(counts))
@@ -219,18 +231,23 @@ class _Texts:
         t = self.table
         n = len(rows)
         at_risk, _, ticket_risk, ticket_breached = self._flags(clocks, owner, n)
-        ids = [_json_text(t.ticket[r]) for r in rows.tolist()]
+        ids = [t.ticket[r] for r in rows.tolist()]
+        plain = _plain_ids(ids)
         empty = counts == 0
+        ticket: list[np.ndarray | bytes] = (
+            [b'{"ticket": ', _text_table([_json_text(i) for i in ids])] if plain is None
+            else [b'{"ticket": "', plain, b'"'])
         heads = _hcat([
-            _const(b'{"ticket": '), _text_table(ids),
-            _const(f', "at": "{self.at_text}", "level": '.encode()), self.levels[t.level[rows]],
-            _const(b', "coverage": '), self.coverages[t.coverage[rows]],
-            _const(b', "state": "'), self.ticket_states[t.state[rows]],
-            _const(b'", "opened": '), opened,
-            _const(b', "critical": '), _BOOLS[t.critical[rows].astype(np.intp)],
-            _const(b', "at_risk": '), _BOOLS[ticket_risk.astype(np.intp)],
-            _const(b', "breached": '), _BOOLS[ticket_breached.astype(np.intp)],
-            _const(b', "metrics": ['), np.where(empty[:, None], _CLOSE[None, :], PAD).astype(_U8),
+            *ticket,
+            f', "at": "{self.at_text}", "level": '.encode(),
+            _rows(self.levels, t.level[rows]),
+            b', "coverage": ', _rows(self.coverages, t.coverage[rows]),
+            b', "state": "', _rows(self.ticket_states, t.state[rows]),
+            b'", "opened": ', opened,
+            b', "critical": ', _rows(_BOOLS, t.critical[rows].view(np.int8)),
+            b', "at_risk": ', _rows(_BOOLS, ticket_risk.view(np.int8)),
+            b', "breached": ', _rows(_BOOLS, ticket_breached.view(np.int8)),
+            b', "metrics": [', np.where(empty[:, None], _CLOSE[None, :], PAD).astype(_U8),
         ], n)
         target_us, elapsed = t.target_us[clocks], t.elapsed[clocks]
         remaining = np.where((target_us != NONE) & (elapsed != NONE), target_us - elapsed, NONE)
@@ -238,20 +255,20 @@ class _Texts:
         last[np.cumsum(counts)[~empty] - 1] = True
         used = t.used[clocks]
         lines = _hcat([
-            _const(b'{"metric": '), self.metrics[t.metric[clocks]],
-            _const(b', "cycle": '), _ints(t.cycle[clocks].astype(np.int64)),
-            _const(b', "state": "'), self.clock_states[t.clock_state[clocks]],
-            _const(b'", "start": '), start, _const(b', "deadline": '), deadline,
-            _const(b', "elapsed": '), _json_seconds(elapsed),
-            _const(b', "remaining": '), _json_seconds(remaining),
-            _const(b', "used": '),
+            b'{"metric": ', _rows(self.metrics, t.metric[clocks]),
+            b', "cycle": ', _ints(t.cycle[clocks].astype(np.int64)),
+            b', "state": "', _rows(self.clock_states, t.clock_state[clocks]),
+            b'", "start": ', start, b', "deadline": ', deadline,
+            b', "elapsed": ', _json_seconds(elapsed),
+            b', "remaining": ', _json_seconds(remaining),
+            b', "used": ',
             _text_table(["null" if u != u else repr(u) for u in used.tolist()]),
-            _const(b', "met_at": '), met_at, _const(b', "breached_at": '), breached_at,
-            _const(b', "at_risk": '), _BOOLS[at_risk.astype(np.intp)],
-            _const(b', "target": '), _json_seconds(target_us),
-            _const(b', "clock": '), self.clocks[t.clock[clocks]],
-            _PROMISED[t.promised[clocks].astype(np.intp)],
-            _SEPARATORS[last.astype(np.intp)],
+            b', "met_at": ', met_at, b', "breached_at": ', breached_at,
+            b', "at_risk": ', _rows(_BOOLS, at_risk.view(np.int8)),
+            b', "target": ', _json_seconds(target_us),
+            b', "clock": ', _rows(self.clocks, t.clock[clocks]),
+            _rows(_PROMISED, t.promised[clocks].view(np.int8)),
+            _rows(_SEPARATORS, last.view(np.int8)),
         ], len(clocks))
         # The lines in order: each ticket's head, then its clocks.
         width = max(heads.shape[1], lines.shape[1])
@@ -274,32 +291,49 @@ def _json_text(text: str) -> str:
 # -- fields: matrices of bytes, one row per line -----------------------------------------
 
 
-def _const(data: bytes) -> np.ndarray:
-    """A field of the same bytes on every line (broadcast by :func:`_hcat`)."""
-    return np.frombuffer(data, _U8)[None, :]
-
-
 def _text_table(texts: Sequence[str]) -> np.ndarray:
     """The texts in UTF-8, one per row, padded."""
     data = [t.encode("utf-8") for t in texts]
-    sizes = np.fromiter(map(len, data), np.int64, len(data))
+    return _packed(b"".join(data), np.fromiter(map(len, data), np.int64, len(data)))
+
+
+def _packed(data: bytes, sizes: np.ndarray) -> np.ndarray:
+    """Texts given one after the other (``data``) and by their sizes, one per row, padded."""
     width = int(sizes.max(initial=0))
-    out = np.full((len(data), width), PAD, _U8)
+    out = np.full((len(sizes), width), PAD, _U8)
     if width:
-        flat = np.frombuffer(b"".join(data), _U8)
+        flat = np.frombuffer(data, _U8)
         # Where each byte goes: its text's row, its place in the text.
         starts = np.cumsum(sizes) - sizes
-        spots = np.arange(len(flat)) + np.repeat(np.arange(len(data)) * width - starts, sizes)
+        spots = np.arange(len(flat)) + np.repeat(np.arange(len(sizes)) * width - starts, sizes)
         out.reshape(-1)[spots] = flat
     return out
+
+
+#: The bytes of an id written as it is, in CSV (but a leading "-") and in JSON's quotes.
+_PLAIN = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/#-"
+
+
+def _plain_ids(ids: list[str]) -> np.ndarray | None:
+    """The ids' table when every id is plain (not empty, of the bytes :data:`_PLAIN`, not
+    starting with ``-``): its own CSV cell, and its own JSON text in quotes. ``None``
+    when one is not."""
+    joined = "\n".join(ids)
+    if not ids or not joined.isascii():
+        return None
+    data = joined.encode("ascii")
+    if (data.translate(None, _PLAIN) != b"\n" * (len(ids) - 1) or not ids[0] or not ids[-1]
+            or b"\n\n" in data or data.startswith(b"-") or b"\n-" in data):
+        return None
+    return _packed(data.replace(b"\n", b""), np.fromiter(map(len, ids), np.int64, len(ids)))
 
 
 def _words(*words: str) -> np.ndarray:
     return _text_table(list(words))
 
 
-_COMMA = _const(b",")
-_CRLF = _const(b"\r\n")
+_COMMA = b","
+_CRLF = b"\r\n"
 _BOOLS = _words("false", "true")
 _CLOSE = np.frombuffer(b"]}", _U8)
 _PROMISED = _words(', "promised": false}', "}")
@@ -307,13 +341,21 @@ _PROMISED = _words(', "promised": false}', "}")
 _SEPARATORS = _words(", ", "]}")
 
 
-def _hcat(fields: list[np.ndarray], lines: int) -> np.ndarray:
-    """The fields of ``lines`` lines side by side (a field of one row is every line's)."""
-    widths = [f.shape[1] for f in fields]
-    out = np.empty((lines, sum(widths)), _U8)
+def _hcat(fields: Sequence[np.ndarray | bytes], lines: int) -> np.ndarray:
+    """The fields of ``lines`` lines side by side (``bytes``: the same on every line)."""
+    widths = [len(f) if isinstance(f, bytes) else f.shape[1] for f in fields]
+    template = np.full(sum(widths), PAD, _U8)
     at = 0
     for field, width in zip(fields, widths, strict=True):
-        out[:, at:at + width] = field
+        if isinstance(field, bytes):
+            template[at:at + width] = np.frombuffer(field, _U8)
+        at += width
+    out = np.empty((lines, len(template)), _U8)
+    out[:] = template
+    at = 0
+    for field, width in zip(fields, widths, strict=True):
+        if not isinstance(field, bytes):
+            out[:, at:at + width] = field
         at += width
     return out
 
@@ -323,29 +365,45 @@ def _joined(lines: np.ndarray, ends: np.ndarray) -> tuple[bytes, np.ndarray]:
     ticket's: ``ends``, the line after each group)."""
     kept = lines != PAD
     sizes = np.zeros(len(lines) + 1, np.int64)
-    np.cumsum(kept.sum(axis=1), out=sizes[1:])
+    np.cumsum(kept.view(_U8).sum(axis=1, dtype=np.uint16), out=sizes[1:])
     bounds = sizes[ends]
     return lines[kept].tobytes(), np.diff(bounds, prepend=0)
 
 
 def _ints(values: np.ndarray, empty: bytes | None = None) -> np.ndarray:
-    """Integers in decimal (``NONE``: ``empty``, by default the padding alone)."""
+    """Integers in decimal (``NONE``: ``empty``, by default the padding alone), two
+    digits at a time from the right: a pair with no digits left of it drops its leading
+    zeros (:data:`_LEAD`)."""
     missing = values == NONE
-    v = np.where(missing, 0, values)
+    v = np.where(missing, 0, values) if missing.any() else values
     negative = v < 0
     v = np.abs(v)
-    digits = np.searchsorted(_POWERS, v, side="right") + 1
-    width = int(digits.max(initial=1))
-    width += width % 2
-    out = np.empty((len(v), width + 1), _U8)
+    pairs = max(1, (len(str(int(v.max(initial=0)))) + 1) // 2)
+    out = np.empty((len(v), 2 * pairs + 1), _U8)
     out[:, 0] = np.where(negative, ord("-"), PAD)
-    for place in range(width, 0, -2):
-        out[:, place - 1:place + 1] = _PAIRS[v % 100]
-        v //= 100
-    out[:, 1:][np.arange(width)[None, :] < (width - digits)[:, None]] = PAD
+    for place in range(2 * pairs - 1, 0, -2):
+        high = v // 100
+        lead = (high == 0).view(_U8)
+        out[:, place:place + 2] = _pairs(_LEAD[v - high * 100 + lead * (
+            200 if place == 2 * pairs - 1 else 100)])
+        v = high
     if empty is not None and missing.any():
         out = _put(out, missing, empty)
     return out
+
+
+def _pairs(codes: np.ndarray) -> np.ndarray:
+    """Two-byte codes (uint16) as two columns of bytes."""
+    return codes.view(_U8).reshape(-1, 2)
+
+
+def _rows(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]``, each row copied whole."""
+    if not table.shape[1]:
+        return np.empty((len(index), 0), _U8)
+    whole = np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1)
+    found: np.ndarray = whole[index].view(_U8).reshape(len(index), table.shape[1])
+    return found
 
 
 def _widened(field: np.ndarray, width: int) -> np.ndarray:
@@ -427,7 +485,7 @@ def _used_csv(used: np.ndarray) -> np.ndarray:
     tie = np.abs(scaled - np.floor(scaled) - 0.5) <= scaled * 2.0**-50
     plain &= ~tie
     units = np.where(plain, np.rint(scaled), 0.0).astype(np.int64)
-    out = _hcat([_ints(units // 10_000), _const(b"."), _digits4(units % 10_000)], len(used))
+    out = _hcat([_ints(units // 10_000), b".", _digits4(units % 10_000)], len(used))
     out[missing] = PAD
     odd = np.flatnonzero(~plain & ~missing)
     if len(odd):
@@ -437,8 +495,9 @@ def _used_csv(used: np.ndarray) -> np.ndarray:
 
 def _digits4(v: np.ndarray) -> np.ndarray:
     out = np.empty((len(v), 4), _U8)
-    out[:, 2:] = _PAIRS[v % 100]
-    out[:, :2] = _PAIRS[v // 100]
+    high = v // 100
+    out[:, 2:] = _pairs(_LEAD[v - high * 100])
+    out[:, :2] = _pairs(_LEAD[high])
     return out
 
 
@@ -451,10 +510,11 @@ class _Instants:
     microseconds, the offset ``+HH:MM`` (UTC's for an offset not in whole minutes); in
     quotes or ``null`` for JSON, empty for CSV."""
 
-    def __init__(self, us: np.ndarray, zone: tzinfo | None, json: bool) -> None:
+    def __init__(self, us: np.ndarray, zone: tzinfo | None, json: bool,
+                 known: dict[int, tuple[int, int, int]]) -> None:
         missing = us == NONE
         u = np.where(missing, 0, us) if missing.any() else us
-        offsets, codes, texts = _offsets(u, zone)
+        offsets, codes, texts = _offsets(u, zone, known)
         local = u + offsets
         days = local // _DAY
         seconds = (local - days * _DAY) // _SECOND
@@ -469,19 +529,21 @@ class _Instants:
         dates = _dates(used_days + low)
         if not _TIMES:
             _TIMES.append(_times())
-        fields = [dates[row[days - low]], _const(b"T"), _TIMES[0][seconds]]
+        fields: list[np.ndarray | bytes] = [
+            _rows(dates, row[days - low]), b"T", _rows(_TIMES[0], seconds)]
         fraction = np.flatnonzero(micro)
         if len(fraction):
             tail = np.full((len(u), 7), PAD, _U8)
             m = micro[fraction]
             tail[fraction, 0] = ord(".")
             for place in (5, 3, 1):
-                tail[fraction, place:place + 2] = _PAIRS[m % 100]
-                m = m // 100
+                high = m // 100
+                tail[fraction, place:place + 2] = _pairs(_LEAD[m - high * 100])
+                m = high
             fields.append(tail)
-        fields.append(_text_table(texts)[codes])
+        fields.append(_rows(_text_table(texts), codes))
         if json:
-            fields = [_const(b'"'), *fields, _const(b'"')]
+            fields = [b'"', *fields, b'"']
         out = _hcat(fields, len(u))
         if missing.any():
             out = _put(out, missing, b"null" if json else b"")
@@ -522,14 +584,16 @@ def _times() -> np.ndarray:
     return out
 
 
-def _offsets(us: np.ndarray, zone: tzinfo | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _offsets(us: np.ndarray, zone: tzinfo | None, known: dict[int, tuple[int, int, int]]
+             ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The offset ``instant_text`` writes each instant with in ``zone`` (microseconds; an
     offset not in whole minutes is UTC's), a code per instant and the texts by code.
 
     Two look-ups per UTC day the instants fall on (its first and last microsecond); on a
     day whose two differ, the zone's change is found to the second and the instants
     before it take the first offset, the others the second (one change a day at most:
-    every zone's rules keep their changes further apart)."""
+    every zone's rules keep their changes further apart). ``known``: each day's offsets
+    and change found so far (for the zone; a change at the day's end when none)."""
     if zone is None or zone is UTC or (isinstance(zone, timezone) and zone.utcoffset(None)
                                        == timedelta(0)):
         return np.zeros(len(us), np.int64), np.zeros(len(us), np.int64), ["+00:00"]
@@ -538,29 +602,39 @@ def _offsets(us: np.ndarray, zone: tzinfo | None) -> tuple[np.ndarray, np.ndarra
     span = int(days.max(initial=0)) - low + 1
     seen = np.zeros(span, bool)
     seen[days - low] = True
-    by_day = np.zeros(span, np.int64)
-    changes: list[tuple[int, int, int, int]] = []
+    by_day = np.zeros((3, span), np.int64)
+    changes = False
     for d in (np.flatnonzero(seen) + low).tolist():
-        early, late = _offset_at(d * _DAY, zone), _offset_at((d + 1) * _DAY - 1, zone)
-        by_day[d - low] = early
-        if early != late:
-            lo, hi = d * _DAY // _SECOND, ((d + 1) * _DAY - 1) // _SECOND
-            while hi - lo > 1:  # the offset at lo is early's, at hi late's
-                mid = (lo + hi) // 2
-                if _offset_at(mid * _SECOND, zone) == early:
-                    lo = mid
-                else:
-                    hi = mid
-            changes.append((d, hi * _SECOND, early, late))
-    offsets = by_day[days - low]
-    for d, change, early, late in changes:
-        on_day = np.flatnonzero(days == d)
-        offsets[on_day] = np.where(us[on_day] < change, early, late)
+        day = known.get(d)
+        if day is None:
+            day = known[d] = _day_offsets(d, zone)
+        by_day[:, d - low] = day
+        changes = changes or day[0] != day[2]
+    at = days - low
+    offsets = by_day[0][at]
+    if changes:
+        offsets = np.where(us < by_day[1][at], offsets, by_day[2][at])
     # Whole minutes, or UTC's.
     offsets[offsets % _MINUTE != 0] = 0
-    found = np.unique(np.concatenate([by_day[seen], [o for c in changes for o in c[2:]]]))
+    found = np.unique(by_day[::2, seen])
     found = np.unique(np.where(found % _MINUTE != 0, 0, found)).astype(np.int64)
     return offsets, np.searchsorted(found, offsets), [_offset_text(o) for o in found.tolist()]
+
+
+def _day_offsets(d: int, zone: tzinfo) -> tuple[int, int, int]:
+    """The offsets at the start and the end of UTC day ``d``, and the instant the second
+    one starts (found to the second: zones change on whole seconds)."""
+    early, late = _offset_at(d * _DAY, zone), _offset_at((d + 1) * _DAY - 1, zone)
+    lo, hi = d * _DAY // _SECOND, ((d + 1) * _DAY - 1) // _SECOND
+    if early == late:
+        return early, (d + 1) * _DAY, late
+    while hi - lo > 1:  # the offset at lo is early's, at hi late's
+        mid = (lo + hi) // 2
+        if _offset_at(mid * _SECOND, zone) == early:
+            lo = mid
+        else:
+            hi = mid
+    return early, hi * _SECOND, late
 
 
 def _offset_at(us: int, zone: tzinfo) -> int:
