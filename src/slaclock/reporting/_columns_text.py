@@ -153,7 +153,7 @@ class _Texts:
         self.breached_code = METRIC_STATES.index("breached")
         self.at_text = table.at_text
         #: The zone's offsets by UTC day, as found (:func:`_offsets`).
-        self.days: dict[int, tuple[int, int, int]] = {}
+        self.days: dict[int, tuple[int, int]] = {}
 
     def chunk(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
         t = self.table
@@ -511,7 +511,7 @@ class _Instants:
     quotes or ``null`` for JSON, empty for CSV."""
 
     def __init__(self, us: np.ndarray, zone: tzinfo | None, json: bool,
-                 known: dict[int, tuple[int, int, int]]) -> None:
+                 known: dict[int, tuple[int, int]]) -> None:
         missing = us == NONE
         u = np.where(missing, 0, us) if missing.any() else us
         offsets, codes, texts = _offsets(u, zone, known)
@@ -519,18 +519,11 @@ class _Instants:
         days = local // _DAY
         seconds = (local - days * _DAY) // _SECOND
         micro = local % _SECOND
-        low = int(days.min(initial=0))
-        span = int(days.max(initial=0)) - low + 1
-        seen = np.zeros(span, bool)
-        seen[days - low] = True
-        used_days = np.flatnonzero(seen)
-        row = np.zeros(span, np.int64)
-        row[used_days] = np.arange(len(used_days))
-        dates = _dates(used_days + low)
+        distinct, row = _distinct(days)
         if not _TIMES:
             _TIMES.append(_times())
         fields: list[np.ndarray | bytes] = [
-            _rows(dates, row[days - low]), b"T", _rows(_TIMES[0], seconds)]
+            _rows(_dates(distinct), row), b"T", _rows(_TIMES[0], seconds)]
         fraction = np.flatnonzero(micro)
         if len(fraction):
             tail = np.full((len(u), 7), PAD, _U8)
@@ -551,6 +544,22 @@ class _Instants:
 
     def block(self, begin: int, end: int) -> np.ndarray:
         return self.out[begin:end]
+
+
+def _distinct(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct days, sorted, and each day's place among them (``np.unique``'s
+    answer; by a table of the days between the first and the last when they are few)."""
+    low = int(days.min(initial=0))
+    span = int(days.max(initial=0)) - low + 1
+    if span > max(4 * len(days), 1 << 16):
+        distinct, at = np.unique(days, return_inverse=True)
+        return distinct, at.reshape(-1)
+    seen = np.zeros(span, bool)
+    seen[days - low] = True
+    found = np.flatnonzero(seen)
+    row = np.zeros(span, np.int64)
+    row[found] = np.arange(len(found))
+    return found + low, row[days - low]
 
 
 def _dates(days: np.ndarray) -> np.ndarray:
@@ -584,57 +593,34 @@ def _times() -> np.ndarray:
     return out
 
 
-def _offsets(us: np.ndarray, zone: tzinfo | None, known: dict[int, tuple[int, int, int]]
+def _offsets(us: np.ndarray, zone: tzinfo | None, known: dict[int, tuple[int, int]]
              ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The offset ``instant_text`` writes each instant with in ``zone`` (microseconds; an
     offset not in whole minutes is UTC's), a code per instant and the texts by code.
 
-    Two look-ups per UTC day the instants fall on (its first and last microsecond); on a
-    day whose two differ, the zone's change is found to the second and the instants
-    before it take the first offset, the others the second (one change a day at most:
-    every zone's rules keep their changes further apart). ``known``: each day's offsets
-    and change found so far (for the zone; a change at the day's end when none)."""
+    Two look-ups per UTC day the instants fall on (its first and last microsecond): a
+    day whose two agree has that offset throughout (no zone changes its offset and back
+    within a day); on a day whose two differ, each instant's offset is looked up.
+    ``known``: each day's two offsets found so far (for the zone)."""
     if zone is None or zone is UTC or (isinstance(zone, timezone) and zone.utcoffset(None)
                                        == timedelta(0)):
         return np.zeros(len(us), np.int64), np.zeros(len(us), np.int64), ["+00:00"]
-    days = us // _DAY
-    low = int(days.min(initial=0))
-    span = int(days.max(initial=0)) - low + 1
-    seen = np.zeros(span, bool)
-    seen[days - low] = True
-    by_day = np.zeros((3, span), np.int64)
-    changes = False
-    for d in (np.flatnonzero(seen) + low).tolist():
+    distinct, at = _distinct(us // _DAY)
+    by_day = np.zeros((2, len(distinct)), np.int64)
+    for i, d in enumerate(distinct.tolist()):
         day = known.get(d)
         if day is None:
-            day = known[d] = _day_offsets(d, zone)
-        by_day[:, d - low] = day
-        changes = changes or day[0] != day[2]
-    at = days - low
+            day = known[d] = (_offset_at(d * _DAY, zone), _offset_at((d + 1) * _DAY - 1, zone))
+        by_day[:, i] = day
     offsets = by_day[0][at]
-    if changes:
-        offsets = np.where(us < by_day[1][at], offsets, by_day[2][at])
+    changing = np.flatnonzero((by_day[0] != by_day[1])[at])
+    if len(changing):
+        offsets[changing] = [_offset_at(u, zone) for u in us[changing].tolist()]
     # Whole minutes, or UTC's.
     offsets[offsets % _MINUTE != 0] = 0
-    found = np.unique(by_day[::2, seen])
+    found = np.unique(np.concatenate([by_day.ravel(), offsets[changing]]))
     found = np.unique(np.where(found % _MINUTE != 0, 0, found)).astype(np.int64)
     return offsets, np.searchsorted(found, offsets), [_offset_text(o) for o in found.tolist()]
-
-
-def _day_offsets(d: int, zone: tzinfo) -> tuple[int, int, int]:
-    """The offsets at the start and the end of UTC day ``d``, and the instant the second
-    one starts (found to the second: zones change on whole seconds)."""
-    early, late = _offset_at(d * _DAY, zone), _offset_at((d + 1) * _DAY - 1, zone)
-    lo, hi = d * _DAY // _SECOND, ((d + 1) * _DAY - 1) // _SECOND
-    if early == late:
-        return early, (d + 1) * _DAY, late
-    while hi - lo > 1:  # the offset at lo is early's, at hi late's
-        mid = (lo + hi) // 2
-        if _offset_at(mid * _SECOND, zone) == early:
-            lo = mid
-        else:
-            hi = mid
-    return early, hi * _SECOND, late
 
 
 def _offset_at(us: int, zone: tzinfo) -> int:
