@@ -70,12 +70,13 @@ _TIMES: list[np.ndarray] = []  # "HH:MM:SS" of each second of a day, made when f
 
 def ticket_texts(
     table: ClockTable, rows: np.ndarray, fmt: str, chunk: int = CHUNK
-) -> Iterator[tuple[bytes, np.ndarray]]:
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The text of the tickets in ``rows`` (rows of ``table``, in this order), in chunks:
-    each chunk's tickets' texts in UTF-8, one after the other, and each one's size in
-    bytes (int64). A ticket's text is ``MetricWriter(fmt).ticket(status)`` of its status
-    (``table.counted(row).status()``): its CSV rows (``"csv"``), or its JSON object
-    (``"json"``, :meth:`~slaclock.TicketStatus.to_json`).
+    each chunk's tickets' texts in UTF-8, one after the other (a NumPy array of bytes: a
+    buffer, for ``file.write`` or ``bytes``), and each one's size in bytes (int64).
+    ``chunk`` tickets at a time. A ticket's text is ``MetricWriter(fmt).ticket(status)``
+    of its status (``table.counted(row).status()``): its CSV rows (``"csv"``), or its
+    JSON object (``"json"``, :meth:`~slaclock.TicketStatus.to_json`).
 
     Raises:
         ValueError: for a format but ``"csv"`` and ``"json"``.
@@ -91,7 +92,7 @@ def ticket_texts(
 
 def tickets_text(table: ClockTable, rows: np.ndarray, fmt: str) -> str:
     """The texts of :func:`ticket_texts`, one after the other, as one string."""
-    return b"".join(data for data, _ in ticket_texts(table, rows, fmt)).decode("utf-8")
+    return b"".join([data.tobytes() for data, _ in ticket_texts(table, rows, fmt)]).decode()
 
 
 def write_records(
@@ -123,8 +124,8 @@ def write_records(
         spots = (starts[:, None] + np.arange(20)).ravel()
         at_head[spots] = True
         out[spots] = heads.view(_U8)
-        out[~at_head] = np.frombuffer(data, _U8)
-        file.write(out.tobytes())
+        out[~at_head] = data
+        file.write(out.data)
 
 
 class _Texts:
@@ -155,7 +156,7 @@ class _Texts:
         #: The zone's offsets by UTC day, as found (:func:`_offsets`).
         self.days: dict[int, tuple[int, int]] = {}
 
-    def chunk(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
+    def chunk(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = self.table
         first = t.first
         begin, end = first[rows], first[rows + 1]
@@ -178,11 +179,12 @@ class _Texts:
         return self._csv(rows, clocks, owner, counts, opened, start, deadline, met_at,
                          breached_at)
 
-    def _one_by_one(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
+    def _one_by_one(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The texts by the per-ticket rule (raising where it raises)."""
         write = MetricWriter(self.fmt).ticket
         texts = [write(self.table.counted(int(r)).status()).encode() for r in rows]
-        return b"".join(texts), np.array([len(x) for x in texts], np.int64)
+        return (np.frombuffer(b"".join(texts), _U8),
+                np.fromiter(map(len, texts), np.int64, len(texts)))
 
     def _flags(self, clocks: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
         """Each clock's at-risk and breached flags, and each ticket's (any of its clocks')."""
@@ -197,7 +199,7 @@ class _Texts:
 
     def _csv(self, rows: np.ndarray, clocks: np.ndarray, owner: np.ndarray,
              counts: np.ndarray, opened: np.ndarray, start: np.ndarray, deadline: np.ndarray,
-             met_at: np.ndarray, breached_at: np.ndarray) -> tuple[bytes, np.ndarray]:
+             met_at: np.ndarray, breached_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = self.table
         quoted = self.quoted
         ids = [t.ticket[r] for r in rows.tolist()]
@@ -227,7 +229,7 @@ class _Texts:
 
     def _json(self, rows: np.ndarray, clocks: np.ndarray, owner: np.ndarray,
               counts: np.ndarray, opened: np.ndarray, start: np.ndarray, deadline: np.ndarray,
-              met_at: np.ndarray, breached_at: np.ndarray) -> tuple[bytes, np.ndarray]:
+              met_at: np.ndarray, breached_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = self.table
         n = len(rows)
         at_risk, _, ticket_risk, ticket_breached = self._flags(clocks, owner, n)
@@ -270,16 +272,16 @@ class _Texts:
             _rows(_PROMISED, t.promised[clocks].view(np.int8)),
             _rows(_SEPARATORS, last.view(np.int8)),
         ], len(clocks))
-        # The lines in order: each ticket's head, then its clocks.
-        width = max(heads.shape[1], lines.shape[1])
-        out = np.full((n + len(clocks), width), PAD, _U8)
-        ends = np.cumsum(counts)
-        head_at = ends - counts + np.arange(n)
-        out[head_at, :heads.shape[1]] = heads
-        at_line = np.ones(len(out), bool)
-        at_line[head_at] = False
-        out[at_line, :lines.shape[1]] = lines
-        return _joined(out, ends + np.arange(1, n + 1))
+        # Each ticket's head, then its clocks.
+        head_text, head_sizes = _joined(heads, np.arange(1, n + 1))
+        line_text, line_sizes = _joined(lines, np.cumsum(counts))
+        pieces = np.empty(2 * n, np.int64)
+        pieces[0::2], pieces[1::2] = head_sizes, line_sizes
+        at_head = np.repeat(np.tile(np.array([True, False]), n), pieces)
+        out = np.empty(len(at_head), _U8)
+        out[at_head] = head_text
+        out[~at_head] = line_text
+        return out, head_sizes + line_sizes
 
 
 def _json_text(text: str) -> str:
@@ -360,14 +362,14 @@ def _hcat(fields: Sequence[np.ndarray | bytes], lines: int) -> np.ndarray:
     return out
 
 
-def _joined(lines: np.ndarray, ends: np.ndarray) -> tuple[bytes, np.ndarray]:
+def _joined(lines: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The lines' text without the padding, and the size of each group of lines (a
     ticket's: ``ends``, the line after each group)."""
     kept = lines != PAD
     sizes = np.zeros(len(lines) + 1, np.int64)
     np.cumsum(kept.view(_U8).sum(axis=1, dtype=np.uint16), out=sizes[1:])
     bounds = sizes[ends]
-    return lines[kept].tobytes(), np.diff(bounds, prepend=0)
+    return lines[kept], np.diff(bounds, prepend=0)
 
 
 def _ints(values: np.ndarray, empty: bytes | None = None) -> np.ndarray:
