@@ -122,7 +122,7 @@ def clock_counts(draw: st.DrawFn, opened: int) -> ClockCount:
     elapsed = draw(st.one_of(st.none(), durations_us))
     start = opened if draw(st.booleans()) else draw(instants_us)
     return ClockCount(
-        draw(names), draw(st.integers(0, 12)),
+        draw(names), draw(st.one_of(st.integers(0, 12), st.integers(0, 1000))),
         draw(st.sampled_from(["running", "paused", "met", "breached", "not_applicable"])),
         start, draw(st.one_of(st.none(), instants_us)), elapsed, target_us,
         None if target_us is None else timedelta(microseconds=target_us), draw(shares),

@@ -217,7 +217,7 @@ class _Texts:
         at_risk, breached, _, _ = self._flags(clocks, owner, len(rows))
         lines = _hcat([
             _rows(head, owner), _COMMA, _rows(self.metrics, t.metric[clocks]), _COMMA,
-            _ints(t.cycle[clocks].astype(np.int64)), _COMMA,
+            _cycles(t.cycle[clocks]), _COMMA,
             _rows(self.clock_states, t.clock_state[clocks]), _COMMA, start, _COMMA, deadline,
             _COMMA, *(x for d in (target_us, elapsed, remaining)
                       for x in (_ints(_seconds_down(d), empty=b""), _COMMA)),
@@ -258,7 +258,7 @@ class _Texts:
         used = t.used[clocks]
         lines = _hcat([
             b'{"metric": ', _rows(self.metrics, t.metric[clocks]),
-            b', "cycle": ', _ints(t.cycle[clocks].astype(np.int64)),
+            b', "cycle": ', _cycles(t.cycle[clocks]),
             b', "state": "', _rows(self.clock_states, t.clock_state[clocks]),
             b'", "start": ', start, b', "deadline": ', deadline,
             b', "elapsed": ', _json_seconds(elapsed),
@@ -392,6 +392,13 @@ def _ints(values: np.ndarray, empty: bytes | None = None) -> np.ndarray:
     if empty is not None and missing.any():
         out = _put(out, missing, empty)
     return out
+
+
+def _cycles(cycles: np.ndarray) -> np.ndarray:
+    """Cycle numbers in decimal (a pair of digits looked up, for the usual few cycles)."""
+    if not len(cycles) or cycles.min() < 0 or cycles.max() > 99:
+        return _ints(cycles.astype(np.int64))
+    return _pairs(_LEAD[cycles.astype(np.intp) + 200])
 
 
 def _pairs(codes: np.ndarray) -> np.ndarray:
@@ -614,15 +621,18 @@ def _offsets(us: np.ndarray, zone: tzinfo | None, known: dict[int, tuple[int, in
         if day is None:
             day = known[d] = (_offset_at(d * _DAY, zone), _offset_at((d + 1) * _DAY - 1, zone))
         by_day[:, i] = day
-    offsets = by_day[0][at]
     changing = np.flatnonzero((by_day[0] != by_day[1])[at])
-    if len(changing):
-        offsets[changing] = [_offset_at(u, zone) for u in us[changing].tolist()]
+    exact = np.array([_offset_at(u, zone) for u in us[changing].tolist()], np.int64)
     # Whole minutes, or UTC's.
-    offsets[offsets % _MINUTE != 0] = 0
-    found = np.unique(np.concatenate([by_day.ravel(), offsets[changing]]))
-    found = np.unique(np.where(found % _MINUTE != 0, 0, found)).astype(np.int64)
-    return offsets, np.searchsorted(found, offsets), [_offset_text(o) for o in found.tolist()]
+    by_day[by_day % _MINUTE != 0] = 0
+    exact[exact % _MINUTE != 0] = 0
+    found = np.unique(np.concatenate([by_day.ravel(), exact]))
+    offsets = by_day[0][at]
+    codes = np.searchsorted(found, by_day[0])[at]
+    if len(changing):
+        offsets[changing] = exact
+        codes[changing] = np.searchsorted(found, exact)
+    return offsets, codes, [_offset_text(o) for o in found.tolist()]
 
 
 def _offset_at(us: int, zone: tzinfo) -> int:
