@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from json.encoder import encode_basestring
 from typing import IO
 
 import numpy as np
 
+from slaclock._instants import to_us
 from slaclock.logs import csv_safe
 from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable
 from slaclock.reporting._rows import MetricWriter
@@ -50,10 +51,8 @@ _SECOND = 1_000_000
 _MINUTE = 60_000_000
 #: Instants a datetime in any zone can be (:data:`slaclock.sla._count._WRITABLE`): a
 #: chunk with an instant past them is made by the per-ticket rule, which raises there.
-_FIRST_US = -62135510400000000  # 0001-01-02T00:00Z
-_LAST_US = 253402128000000000  # 9999-12-30T00:00Z
-#: The digits of 0-99, two bytes each.
-_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), _U8).reshape(100, 2)
+_FIRST_US = to_us(datetime(1, 1, 2, tzinfo=UTC))
+_LAST_US = to_us(datetime(9999, 12, 30, tzinfo=UTC))
 #: The two-byte codes of a pair of digits (``_LEAD[q]``), of a number's first pair
 #: (``_LEAD[100 + q]``: no leading zero, nothing for 0) and of a number's only pair
 #: (``_LEAD[200 + q]``: no leading zero, "0" for 0).
@@ -64,7 +63,8 @@ _LEAD = np.concatenate([
     np.frombuffer(b"".join(f"{q:>2}".replace(" ", "\xff").encode("latin-1")
                            for q in range(100)), np.uint16),
 ])
-_POWERS = np.array([10**k for k in range(1, 19)], np.int64)
+#: The digits of 0-99, two bytes each.
+_PAIRS = _LEAD[:100].view(_U8).reshape(100, 2)
 _TIMES: list[np.ndarray] = []  # "HH:MM:SS" of each second of a day, made when first used
 
 
