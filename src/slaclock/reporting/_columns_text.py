@@ -165,14 +165,31 @@ class _Texts:
         owner = np.repeat(np.arange(len(rows)), counts)
         clocks = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
         clocks += np.repeat(begin, counts)
-        instants = [t.opened[rows]] + [c[clocks] for c in (t.start, t.deadline, t.met_at,
-                                                            t.breached_at)]
+        opened_us = t.opened[rows]
+        instants = [opened_us] + [c[clocks] for c in (t.start, t.deadline, t.met_at,
+                                                      t.breached_at)]
         if any(((c != NONE) & ((c < _FIRST_US) | (c > _LAST_US))).any() for c in instants):
             return self._one_by_one(rows)
-        made = _Instants(np.concatenate(instants), self.zone, self.json, self.days)
-        pieces = np.cumsum([0] + [len(c) for c in instants])
-        opened, start, deadline, met_at, breached_at = (
-            made.block(int(pieces[i]), int(pieces[i + 1])) for i in range(5))
+        # Each instant written once: a clock's start is mostly its ticket's opening, and
+        # many clocks have no deadline, were not met or did not breach.
+        own = [np.ones(len(rows), bool), instants[1] != opened_us[owner]] + [
+            c != NONE for c in instants[2:]]
+        wanted = [c[keep] for c, keep in zip(instants, own, strict=True)]
+        made = _Instants(np.concatenate(wanted), self.zone, self.json, self.days).out
+        pieces = np.cumsum([0] + [len(c) for c in wanted]).tolist()
+        none = np.full(made.shape[1], PAD, _U8)
+        if self.json:
+            none[:4] = np.frombuffer(b"null", _U8)
+        blocks: list[np.ndarray] = []
+        for i, keep in enumerate(own):
+            block = np.empty((len(keep), made.shape[1]), _U8)
+            if i == 1:  # the start: the opening's text, unless the clock's own
+                block[:] = blocks[0][owner]
+            else:
+                block[:] = none
+            block[keep] = made[pieces[i]:pieces[i + 1]]
+            blocks.append(block)
+        opened, start, deadline, met_at, breached_at = blocks
         if self.json:
             return self._json(rows, clocks, owner, counts, opened, start, deadline, met_at,
                               breached_at)
@@ -550,9 +567,6 @@ class _Instants:
         if missing.any():
             out = _put(out, missing, b"null" if json else b"")
         self.out = out
-
-    def block(self, begin: int, end: int) -> np.ndarray:
-        return self.out[begin:end]
 
 
 def _distinct(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
