@@ -7,9 +7,11 @@ of a byte matrix whose columns are the fields, each field padded with the byte `
 (never in UTF-8 text) where it is shorter than its column; dropping every ``0xFF`` leaves
 the text. The fields are made by lookups: an instant's date from a table of the days the
 instants fall on, its time of day from a table of the day's seconds, its offset from a
-table of the zone's offsets on those days (two offset look-ups a day, more on a day the
-zone changes its offset); a number's digits two at a time; a text (a ticket id, a level,
-a metric's name) once per distinct text. What cannot be made so is made by the
+table of the zone's offsets on those days (two offset look-ups a day, one an instant on
+a day the zone changes its offset); a number's digits two at a time; a text (a level, a
+metric's name) once per distinct text, a ticket id once per ticket (all of a chunk's at
+once when they are plain). Each instant is made once: a clock's start that is its
+ticket's opening takes the opening's text. What cannot be made so is made by the
 per-ticket rule itself: the ``repr`` of each share used in JSON, a duration's seconds in
 JSON below 100 microseconds or past 10**15, a used share in CSV too close to a rounding
 tie, and a whole chunk of tickets with an instant near the ends of years 1 and 9999
