@@ -114,6 +114,9 @@ def test_logs_of_other_shapes_are_left_to_the_row_reader(tmp_path: Path) -> None
         head + "\n" + good,  # a blank line
         head + good.replace("opened", "closed"),  # a row the reader refuses
         head + good.replace("+03:00", ""),  # a time without an offset
+        head + good.replace("+03:00", "+24:00"),  # an offset of a day
+        head + good.replace("09:00:00", "09:00:60"),  # a second too many
+        head + good.replace("05-04", "02-30"),  # a day February has not
         head + 'T1,2026-05-04T09:00:00+03:00,opened,"partner\nstandard"\n',  # a quoted line end
         "ticket,time,event,status\n" + good.replace("partner.standard", "open"),  # general
         head + good.replace("\n", "\r"),  # a lone carriage return
