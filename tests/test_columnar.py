@@ -194,3 +194,28 @@ def test_without_pyarrow_a_report_of_a_file_reads_by_rows() -> None:
         json.loads(json.dumps(columns.summary.as_dict())),
         [s.to_json() for s in columns.tickets.values()],
     ]
+
+
+def test_a_varied_log_reads_and_replays_in_columns_as_by_rows(tmp_path: Path) -> None:
+    """The generator's varied log (the whole vocabulary, hundreds of distinct event
+    sequences per thousand tickets, level changes, statuses, authors, fields): read in
+    columns as the reader reads it, and every ticket counted as the per-ticket engine
+    counts it."""
+    import subprocess
+    import sys
+
+    from slaclock.reporting._columns_read import read_columns
+
+    path = tmp_path / "varied.csv"
+    subprocess.run([sys.executable, str(EXAMPLES / "generate_tickets.py"), "--varied",
+                    "--tickets", "1500", "--output", str(path)], check=True,
+                   capture_output=True)
+    versions, tickets, at = _log(path)
+    read = read_columns(str(path))
+    assert read is not None
+    assert read.columns.ids == [t.ticket for t in tickets]
+    found = same(versions, tickets, at)
+    assert found.shapes > 1000
+    columnar = replay_columns(Replayer(versions, at, None), read.columns, Tally(None, []))
+    assert [columnar.table.counted(i).status().to_json() for i in range(len(columnar.table))] \
+        == [found.table.counted(i).status().to_json() for i in range(len(found.table))]
