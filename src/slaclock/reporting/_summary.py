@@ -185,11 +185,10 @@ class Summary:
     def count_table(self, table: ClockTable, rows: np.ndarray | None = None) -> None:
         """Count the tickets of ``table`` at ``rows`` (int64, every row in order by
         default), in columns: what :meth:`_count` of ``table.counted(row)`` for each row
-        in turn counts, to the last count, list and datetime (the clocks at risk in that
-        order; the worst breaches the same values, their heap in another order, which
-        only :meth:`worst_sorted` reads). A datetime is made only for a clock at risk, a
-        breach among the worst, and an opening within a day of the turn of a month
-        (:func:`local_months`).
+        in turn counts, to the last count, list and datetime, in the same order (the
+        clocks at risk, the heap of the worst breaches, the keys of each count). A
+        datetime is made only for a clock at risk, a breach that may be among the worst,
+        and an opening within a day of the turn of a month (:func:`local_months`).
 
         Needs NumPy (``pip install "slaclock[cli]"``).
         """
@@ -258,8 +257,12 @@ class Summary:
         self._worst_of(table, idx[breached], picked[who[breached]])
 
     def _worst_of(self, table: ClockTable, clocks: np.ndarray, owners: np.ndarray) -> None:
-        """Add the breached ``clocks`` (of the tickets in ``owners``) to the worst: only
-        those that may be among them become :class:`Breach` values."""
+        """Add the breached ``clocks`` (of the tickets at ``owners``), in order, to the
+        worst, as :meth:`_count` does, to the heap's order (which orders the breaches
+        alike overdue of one ticket's metric and cycle): a clock whose overdue seconds
+        are below the least of the worst's is not one of them, and the least only grows,
+        so the clocks of each chunk below the least at its start are passed over at
+        once, and the others go one by one through :meth:`_count`'s steps."""
         import numpy as np
 
         from slaclock.reporting._clocks import NONE
@@ -268,35 +271,34 @@ class Summary:
         overdue: np.ndarray = overdue_seconds(  # type: ignore[assignment]
             table.target_us[clocks], table.elapsed[clocks])
         worst = self.worst
-        if len(worst) >= TOP:  # none less overdue than the least of the worst
-            keep = overdue >= worst[0][0]
-            clocks, owners, overdue = clocks[keep], owners[keep], overdue[keep]
-        if len(overdue) > TOP:  # none less overdue than the TOP-th most overdue
-            keep = overdue >= np.partition(overdue, len(overdue) - TOP)[len(overdue) - TOP]
-            clocks, owners, overdue = clocks[keep], owners[keep], overdue[keep]
-        levels, metrics, tickets = table.levels, table.metrics, table.ticket
-        keys = sorted(
-            ((o, tickets[row], levels[table.level[row]], metrics[table.metric[c]],
-              int(table.cycle[c]), c) for o, row, c in zip(
-                overdue.tolist(), owners.tolist(), clocks.tolist(), strict=True)),
-            reverse=True,
-        )
-        if not keys:
-            return
-        # The TOP first by all but the instants, and those equal to the last of them.
-        last = keys[min(TOP, len(keys)) - 1][:5]
-        kept = [key for key in keys if key[:5] >= last]
-        zone = table.at.tzinfo
-        for o, ticket, level, metric, cycle, c in kept:
-            met_at = int(table.met_at[c])
-            item = Breach(
-                o, ticket, level, metric, cycle, local_datetime(int(table.deadline[c]), zone),
-                None if met_at == NONE else local_datetime(met_at, zone),
-            )
-            if len(worst) < TOP:
-                heapq.heappush(worst, item)
-            elif item > worst[0]:
-                heapq.heapreplace(worst, item)
+        tickets, zone = table.ticket, table.at.tzinfo
+        n = len(clocks)
+        done = 0
+        chunk = 256
+        while done < n:
+            if len(worst) < TOP:  # every clock goes in
+                chosen = [done]
+                done += 1
+            else:
+                end = min(n, done + chunk)
+                chosen = (np.flatnonzero(overdue[done:end] >= worst[0][0]) + done).tolist()
+                done = end
+                chunk = min(2 * chunk, 65_536)
+            for i in chosen:
+                o, row, c = int(overdue[i]), int(owners[i]), int(clocks[i])
+                ticket = tickets[row]
+                if len(worst) < TOP or (o, ticket) >= worst[0][:2]:
+                    met_at = int(table.met_at[c])
+                    item = Breach(
+                        o, ticket, table.levels[table.level[row]],
+                        table.metrics[table.metric[c]], int(table.cycle[c]),
+                        local_datetime(int(table.deadline[c]), zone),
+                        None if met_at == NONE else local_datetime(met_at, zone),
+                    )
+                    if len(worst) < TOP:
+                        heapq.heappush(worst, item)
+                    elif item > worst[0]:
+                        heapq.heapreplace(worst, item)
 
     def merge(self, other: Summary) -> None:
         """Add ``other``'s counts (a summary of other tickets) to this one."""
