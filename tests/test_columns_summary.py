@@ -341,19 +341,22 @@ def test_the_sample_s_summary(sample: Replayed) -> None:
     assert_same_summary(half, summed(order, [sample.counts[r] for r in rows.tolist()]))
 
 
-@pytest.mark.parametrize("chosen", [
-    Filters(states=frozenset({"breached"})),
-    Filters(states=frozenset({"at-risk", "open"})),
-    Filters(levels=frozenset({"commercial.standard", "partner.emergency"})),
-    Filters(customers=frozenset({"ACME"})),
-    Filters(since=datetime(2026, 3, 1, tzinfo=ZoneInfo("Europe/Moscow")),
-            until=datetime(2026, 4, 1, tzinfo=UTC), states=frozenset({"breached"})),
+@pytest.mark.parametrize(("chosen", "count"), [
+    (Filters(states=frozenset({"breached"})), 280),
+    (Filters(states=frozenset({"at-risk", "open"})), 32),
+    (Filters(levels=frozenset({"commercial.standard", "partner.emergency"})), 940),
+    (Filters(customers=frozenset({"ACME"})), 0),  # the sample names no customer
+    (Filters(since=datetime(2026, 3, 1, tzinfo=ZoneInfo("Europe/Moscow")),
+             until=datetime(2026, 4, 1, tzinfo=UTC), states=frozenset({"breached"})), 8),
 ])
-def test_the_sample_s_filters_and_most_urgent(sample: Replayed, chosen: Filters) -> None:
+def test_the_sample_s_filters_and_most_urgent(
+    sample: Replayed, chosen: Filters, count: int
+) -> None:
     table = sample.table()
     want = [chosen.keeps(s, c) for s, c in zip(sample.statuses, sample.openers, strict=True)]
     mask = kept(chosen, table, sample.openers)
     assert mask.tolist() == want
+    assert int(mask.sum()) == count
     rows = np.flatnonzero(mask)
     for limit in (None, 20):
         assert most_urgent(table, rows, limit).tolist() == reference_urgent(
@@ -397,27 +400,28 @@ def test_since_in_the_desk_s_zone_compares_wall_clocks_in_the_hour_repeated() ->
 
 
 def test_most_urgent_ranks_breached_then_at_risk_then_the_soonest_deadline() -> None:
-    """Named case, by hand: four tickets under the regulation at one instant; the
-    breached first, then the one whose clock is at risk, then the running one, then the
-    one with every clock met; a limit keeps the first of that order."""
-    policy = Regulation.default()
-    msk = ZoneInfo("Europe/Moscow")
-    monday = datetime(2026, 4, 27, 10, tzinfo=msk)
+    """Named case, by hand: under the regulation at risk from 5 % of a target, Monday
+    13:30 in Moscow: "late", opened a week before and never answered, breached; "quiet",
+    answered at once, its resolution at 7 % of two working days: at risk; "fresh",
+    opened half an hour ago, under 5 % used: running; "done", answered and resolved:
+    nothing runs. Listed in that order; with a limit of 2, the first two."""
+    policy = attrs.evolve(Regulation.default(), at_risk=0.05)
+    monday = datetime(2026, 4, 27, 10, tzinfo=ZoneInfo("Europe/Moscow"))
     level = "commercial.standard"
     log = [
+        Event("done", monday, "opened", level=level),
+        Event("done", monday + timedelta(minutes=5), "responded"),
+        Event("done", monday + timedelta(minutes=10), "resolved"),
+        Event("fresh", monday + timedelta(hours=3), "opened", level=level),
         Event("quiet", monday, "opened", level=level),
         Event("quiet", monday + timedelta(minutes=5), "responded"),
         Event("late", monday - timedelta(days=7), "opened", level=level),
-        Event("fresh", monday + timedelta(hours=3), "opened", level=level),
     ]
-    at = monday + timedelta(hours=3, minutes=30)
-    got = replayed(policy, log, at)
+    got = replayed(policy, log, monday + timedelta(hours=3, minutes=30))
     table = got.table()
-    urgency = {c.ticket: _urgency(c) for c in got.counts}
-    assert urgency["late"][0] == 0
-    order = [table.ticket[r] for r in most_urgent(table, np.arange(len(table)), None)]
-    assert order == [t for t, _ in sorted(
-        urgency.items(), key=lambda kv: (*kv[1], got.counts[table.ticket.index(kv[0])].opened))]
-    assert order[0] == "late"
-    first = most_urgent(table, np.arange(len(table)), 1)
-    assert [table.ticket[r] for r in first] == ["late"]
+    assert [_urgency(c)[0] for c in got.counts] == [0, 3, 1, 2]  # late, done, quiet, fresh
+    listed = most_urgent(table, np.arange(len(table)), None)
+    assert [table.ticket[r] for r in listed] == ["late", "quiet", "fresh", "done"]
+    two = most_urgent(table, np.arange(len(table)), 2)
+    assert [table.ticket[r] for r in two] == ["late", "quiet"]
+    assert most_urgent(table, np.arange(len(table)), 0).tolist() == []

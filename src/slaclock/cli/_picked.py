@@ -96,9 +96,12 @@ def kept(
         if opening_customers is not None:
             # `status.customer or customer`: none, or an empty one, is the opening row's.
             empty = _codes_in(table.customer, [not c for c in table.customers])
-            for row in np.flatnonzero(empty | (table.customer < 0)).tolist():
-                name = opening_customers[row]
-                own[row] = name is not None and name.casefold() in names
+            empty |= table.customer < 0
+            if empty.any():
+                theirs = np.fromiter(
+                    (c is not None and c.casefold() in names for c in opening_customers),
+                    bool, count=n)
+                own = np.where(empty, theirs, own)
         out &= own
     if filters.states:
         state = table.clock_state
