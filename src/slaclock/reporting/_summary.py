@@ -527,6 +527,31 @@ def local_months(us: np.ndarray, zone: tzinfo | None) -> np.ndarray:
     return out
 
 
+def _distinct(keys: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The distinct ``keys`` (integers, at least one), in the order first met, and for
+    each key its place among them: by counting when they span a small range (codes),
+    else by sorting."""
+    import numpy as np
+
+    k = len(keys)
+    low = int(keys.min())
+    span = int(keys.max()) - low + 1
+    if span > 4 * k + 4096:
+        distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        place = np.empty(len(order), np.int64)
+        place[order] = np.arange(len(order))
+        return distinct[order].tolist(), place[inverse]
+    shifted = keys - low
+    first = np.full(span, k, np.int64)
+    np.minimum.at(first, shifted, np.arange(k, dtype=np.int64))
+    present = np.flatnonzero(first < k)
+    present = present[np.argsort(first[present], kind="stable")]
+    place = np.empty(span, np.int64)
+    place[present] = np.arange(len(present))
+    return (present + low).tolist(), place[shifted]
+
+
 def _firsts(
     keys: np.ndarray, flags: np.ndarray | None = None
 ) -> list[tuple[int, tuple[int, int]]]:
@@ -536,15 +561,12 @@ def _firsts(
 
     if len(keys) == 0:
         return []
-    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    distinct, place = _distinct(keys)
     n = len(distinct)
-    total = np.bincount(inverse, minlength=n)
-    flagged = (np.zeros(n, np.int64) if flags is None
-               else np.bincount(inverse[flags], minlength=n))
-    order = np.argsort(first, kind="stable")
-    return list(zip(distinct[order].tolist(), zip(
-        (total - flagged)[order].tolist(), flagged[order].tolist(), strict=True,
-    ), strict=True))
+    total = np.bincount(place, minlength=n)
+    flagged = np.zeros(n, np.int64) if flags is None else np.bincount(place[flags], minlength=n)
+    return list(zip(distinct, zip((total - flagged).tolist(), flagged.tolist(), strict=True),
+                    strict=True))
 
 
 def _tallied(
@@ -557,15 +579,14 @@ def _tallied(
 
     if len(keys) == 0:
         return []
-    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    distinct, place = _distinct(keys)
     n = len(distinct)
-    columns = [np.bincount(inverse, minlength=n)]
-    columns += [np.bincount(inverse[counted & (outcome == o)], minlength=n) for o in (0, 1, 2)]
-    columns.append(np.bincount(inverse[at_risk], minlength=n))
-    order = np.argsort(first, kind="stable")
-    rows = zip(*(c[order].tolist() for c in columns), strict=True)
+    columns = [np.bincount(place, minlength=n)]
+    columns += [np.bincount(place[counted & (outcome == o)], minlength=n) for o in (0, 1, 2)]
+    columns.append(np.bincount(place[at_risk], minlength=n))
+    rows = zip(*(c.tolist() for c in columns), strict=True)
     return [(key, dict(zip(_COUNTS, row, strict=True)))
-            for key, row in zip(distinct[order].tolist(), rows, strict=True)]
+            for key, row in zip(distinct, rows, strict=True)]
 
 
 def _pandas() -> Any:
