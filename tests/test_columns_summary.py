@@ -28,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slaclock import Event, Regulation
-from slaclock.cli._picked import METRIC_STATES, kept, most_urgent
+from slaclock.cli._picked import METRIC_STATES, kept, listed_key, most_urgent, urgency_keys
 from slaclock.cli._shards import STATES, Filters, _urgency
 from slaclock.logs import EventLog, bucket_of
 from slaclock.policy import Level
@@ -270,6 +270,11 @@ def test_the_table_s_filters_and_most_urgent_are_the_shards(
     # Without the opening rows' customers, a ticket's own customer alone.
     alone = [chosen.keeps(s, None) for s in got.statuses]
     assert kept(chosen, table).tolist() == alone
+    keys = urgency_keys(table)
+    for row, counted in enumerate(got.counts):
+        want_key = (*_urgency(counted), counted.opened, got.lines[row])
+        assert listed_key(keys, row) == want_key
+        assert [type(x) for x in listed_key(keys, row)] == [type(x) for x in want_key]
     rows = np.flatnonzero(np.array(want, bool)) if want else np.zeros(0, np.int64)
     for limit in (None, 0, 1, 3, data.draw(st.integers(0, 30))):
         assert most_urgent(table, rows, limit).tolist() == reference_urgent(
@@ -361,6 +366,18 @@ def test_the_sample_s_filters_and_most_urgent(
     for limit in (None, 20):
         assert most_urgent(table, rows, limit).tolist() == reference_urgent(
             sample.counts, sample.lines, rows.tolist(), limit, shards=1)
+
+
+def test_the_sample_s_listed_keys(sample: Replayed) -> None:
+    """Each ticket's key among the listed is the shard's, to the type: the 280 breached
+    first (rank 0, whole seconds overdue), then the tickets whose clocks run."""
+    table = sample.table()
+    keys = urgency_keys(table)
+    got = [listed_key(keys, row) for row in range(len(table))]
+    assert got == [(*_urgency(c), c.opened, line)
+                   for c, line in zip(sample.counts, sample.lines, strict=True)]
+    assert sum(key[0] == 0 for key in got) == 280
+    assert all(type(key[1]) is int for key in got if key[0] == 0)
 
 
 def test_a_ticket_opened_on_the_first_of_a_month_in_berlin_is_of_that_month() -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from slaclock.cli._shards import Filters
     from slaclock.reporting._clocks import ClockTable
 
-__all__ = ["METRIC_STATES", "kept", "most_urgent", "urgency_keys"]
+__all__ = ["METRIC_STATES", "kept", "listed_key", "most_urgent", "urgency_keys"]
 
 #: The clock states by their codes in a table (the table's own order: the states of
 #: :data:`~slaclock.sla.MetricState`, in turn).
@@ -173,6 +173,15 @@ def urgency_keys(table: ClockTable) -> tuple[np.ndarray, ...]:
     overdue[has] = -worst[has]
     share[has] = 0.0
     return rank, overdue, share, table.opened, table.line
+
+
+def listed_key(keys: tuple[np.ndarray, ...], row: int) -> tuple[int, float, int, int]:
+    """The key a shard lists the ticket at ``row`` by (``ShardResult.listed``, which the
+    main process merges), from its :func:`urgency_keys`: ``(rank, urgency, opened,
+    line)``, the urgency an int for rank 0 and a float otherwise, as ``_urgency`` makes
+    it."""
+    rank, overdue, share, opened, line = (key[row] for key in keys)
+    return (int(rank), int(overdue) if rank == 0 else float(share), int(opened), int(line))
 
 
 def most_urgent(table: ClockTable, rows: np.ndarray, limit: int | None) -> np.ndarray:
