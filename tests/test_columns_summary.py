@@ -366,6 +366,11 @@ def test_the_sample_s_filters_and_most_urgent(
     for limit in (None, 20):
         assert most_urgent(table, rows, limit).tolist() == reference_urgent(
             sample.counts, sample.lines, rows.tolist(), limit, shards=1)
+    assert most_urgent(table, mask, 20).tolist() == most_urgent(table, rows, 20).tolist()
+    by_mask, by_rows = Summary(), Summary()
+    by_mask.count_table(table, mask)
+    by_rows.count_table(table, rows)
+    assert_same_summary(by_mask, by_rows)
 
 
 def test_the_sample_s_listed_keys(sample: Replayed) -> None:

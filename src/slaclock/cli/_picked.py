@@ -185,11 +185,13 @@ def listed_key(keys: tuple[np.ndarray, ...], row: int) -> tuple[int, float, int,
 
 
 def most_urgent(table: ClockTable, rows: np.ndarray, limit: int | None) -> np.ndarray:
-    """The rows among ``rows`` the table format lists, most urgent first: the ``limit``
-    (``None``: every one) with the smallest :func:`urgency_keys`, in their order, as
-    each shard's heap keeps them and the main process merges them (a tie, the same
-    opening line of the same instant, in the order of ``rows``)."""
-    rows = np.asarray(rows, np.int64)
+    """The rows among ``rows`` (row numbers, or a bool mask) the table format lists,
+    most urgent first: the ``limit`` (``None``: every one) with the smallest
+    :func:`urgency_keys`, in their order, as each shard's heap keeps them and the main
+    process merges them (a tie, the same opening line of the same instant, in the order
+    of ``rows``)."""
+    rows = np.asarray(rows)
+    rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64, copy=False)
     if limit is not None and limit <= 0:
         return rows[:0]
     keys = [key[rows] for key in urgency_keys(table)]

@@ -183,12 +183,13 @@ class Summary:
         self.states[ticket_state] = self.states.get(ticket_state, 0) + 1
 
     def count_table(self, table: ClockTable, rows: np.ndarray | None = None) -> None:
-        """Count the tickets of ``table`` at ``rows`` (int64, every row in order by
-        default), in columns: what :meth:`_count` of ``table.counted(row)`` for each row
-        in turn counts, to the last count, list and datetime, in the same order (the
-        clocks at risk, the heap of the worst breaches, the keys of each count). A
-        datetime is made only for a clock at risk, a breach that may be among the worst,
-        and an opening within a day of the turn of a month (:func:`local_months`).
+        """Count the tickets of ``table`` at ``rows`` (row numbers, or a bool mask; every
+        row in order by default), in columns: what :meth:`_count` of
+        ``table.counted(row)`` for each row in turn counts, to the last count, list and
+        datetime, in the same order (the clocks at risk, the heap of the worst breaches,
+        the keys of each count). A datetime is made only for a clock at risk, a breach
+        that may be among the worst, and an opening within a day of the turn of a month
+        (:func:`local_months`).
 
         Needs NumPy (``pip install "slaclock[cli]"``).
         """
@@ -196,8 +197,7 @@ class Summary:
 
         from slaclock.reporting._clocks import METRIC_STATES, TICKET_STATES
 
-        picked = np.arange(len(table), dtype=np.int64) if rows is None else np.asarray(
-            rows, np.int64)
+        picked = np.arange(len(table), dtype=np.int64) if rows is None else _rows(rows)
         k = len(picked)
         if k == 0:
             return
@@ -483,6 +483,16 @@ def _add_counts(into: dict[str, int], counts: Mapping[str, int]) -> None:
 
 #: Microseconds in a day: an offset from UTC is less.
 _DAY_US = 86_400 * US_PER_SECOND
+
+
+def _rows(rows: Any) -> np.ndarray:
+    """Row numbers as int64: ``rows`` themselves, or where a bool mask holds."""
+    import numpy as np
+
+    found = np.asarray(rows)
+    if found.dtype == bool:
+        return np.flatnonzero(found)
+    return found.astype(np.int64, copy=False)
 
 
 def clocks_of(first: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
