@@ -1,7 +1,7 @@
 """The summary, the filters and the table's most urgent over a clock table, against the
 per-ticket path they stand for.
 
-- ``Summary.count_table`` counts what ``Summary._count`` of each ticket's count counts:
+- ``Summary._count_table`` counts what ``Summary._count`` of each ticket's count counts:
   on random policies (informational metrics now and then, a policy with no SLA for
   tickets that name no level) and random logs replayed by the per-ticket engine, at an
   instant in random zones (with DST, a fixed offset, UTC); its months are those of the
@@ -240,19 +240,19 @@ def test_the_table_s_summary_is_the_per_ticket_one(
     want = summed(order, got.counts)
     assert_same_summary(summed(order, [table.counted(i) for i in range(len(table))]), want)
     summary = Summary(order)
-    summary.count_table(table)
+    summary._count_table(table)
     assert_same_summary(summary, want)
     with mock.patch("slaclock.reporting._summary.TOP", 2):  # the worst, often full
         summary = Summary(order)
-        summary.count_table(table)
+        summary._count_table(table)
         assert_same_summary(summary, summed(order, got.counts))
     # Some rows, in any order, counted in two goes: what counting them one by one gives.
     rows = data.draw(st.lists(st.integers(0, max(len(table) - 1, 0)),
                               max_size=len(table))) if len(table) else []
     cut = data.draw(st.integers(0, len(rows)))
     summary = Summary(order)
-    summary.count_table(table, np.array(rows[:cut], np.int64))
-    summary.count_table(table, np.array(rows[cut:], np.int64))
+    summary._count_table(table, np.array(rows[:cut], np.int64))
+    summary._count_table(table, np.array(rows[cut:], np.int64))
     assert_same_summary(summary, summed(order, [got.counts[r] for r in rows]))
 
 
@@ -333,7 +333,7 @@ def test_the_sample_s_summary(sample: Replayed) -> None:
     order = as_versions(Regulation.default()).metric_names
     want = summed(order, sample.counts)
     got = Summary(order)
-    got.count_table(table)
+    got._count_table(table)
     assert_same_summary(got, want)
     data = got.as_dict()
     assert data["tickets"] == len(table) == 2000
@@ -342,7 +342,7 @@ def test_the_sample_s_summary(sample: Replayed) -> None:
     # Half the tickets, the odd rows, then the even ones.
     rows = np.r_[np.arange(1, len(table), 2), np.arange(0, len(table), 2)]
     half = Summary(order)
-    half.count_table(table, rows)
+    half._count_table(table, rows)
     assert_same_summary(half, summed(order, [sample.counts[r] for r in rows.tolist()]))
 
 
@@ -368,8 +368,8 @@ def test_the_sample_s_filters_and_most_urgent(
             sample.counts, sample.lines, rows.tolist(), limit, shards=1)
     assert most_urgent(table, mask, 20).tolist() == most_urgent(table, rows, 20).tolist()
     by_mask, by_rows = Summary(), Summary()
-    by_mask.count_table(table, mask)
-    by_rows.count_table(table, rows)
+    by_mask._count_table(table, mask)
+    by_rows._count_table(table, rows)
     assert_same_summary(by_mask, by_rows)
 
 

@@ -182,7 +182,7 @@ class Summary:
         ticket_state = counted.head[2]
         self.states[ticket_state] = self.states.get(ticket_state, 0) + 1
 
-    def count_table(self, table: ClockTable, rows: np.ndarray | None = None) -> None:
+    def _count_table(self, table: ClockTable, rows: np.ndarray | None = None) -> None:
         """Count the tickets of ``table`` at ``rows`` (row numbers, or a bool mask; every
         row in order by default), in columns: what :meth:`_count` of
         ``table.counted(row)`` for each row in turn counts, to the last count, list and
@@ -479,7 +479,7 @@ def _add_counts(into: dict[str, int], counts: Mapping[str, int]) -> None:
         into[name] += n
 
 
-# -- counting in columns (Summary.count_table) ------------------------------------------
+# -- counting in columns (Summary._count_table) -----------------------------------------
 
 #: Microseconds in a day: an offset from UTC is less.
 _DAY_US = 86_400 * US_PER_SECOND
