@@ -8,17 +8,20 @@ from __future__ import annotations
 import heapq
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
 from slaclock._instants import US_PER_SECOND
 from slaclock.logs import format_time
-from slaclock.sla import NO_SLA, Counted, TicketStatus, counted_of
+from slaclock.sla import NO_SLA, Counted, TicketStatus, counted_of, local_datetime
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas
+
+    from slaclock.reporting._clocks import ClockTable
 
 __all__ = [
     "TOP", "AtRisk", "Breach", "Summary", "compliance", "overdue_seconds", "percent_of",
@@ -178,6 +181,124 @@ class Summary:
             counts["at_risk"] += at_risk
         ticket_state = counted.head[2]
         self.states[ticket_state] = self.states.get(ticket_state, 0) + 1
+
+    def _count_table(self, table: ClockTable, rows: np.ndarray | None = None) -> None:
+        """Count the tickets of ``table`` at ``rows`` (row numbers, or a bool mask; every
+        row in order by default), in columns: what :meth:`_count` of
+        ``table.counted(row)`` for each row in turn counts, to the last count, list and
+        datetime, in the same order (the clocks at risk, the heap of the worst breaches,
+        the keys of each count). A datetime is made only for a clock at risk, a breach
+        that may be among the worst, and an opening within a day of the turn of a month
+        (:func:`local_months`).
+
+        Needs NumPy (``pip install "slaclock[cli]"``).
+        """
+        import numpy as np
+
+        from slaclock.reporting._clocks import METRIC_STATES, TICKET_STATES
+
+        picked = np.arange(len(table), dtype=np.int64) if rows is None else _rows(rows)
+        k = len(picked)
+        if k == 0:
+            return
+        # Each picked ticket's clocks, in order: ``idx`` into the clock columns, ``who``
+        # the ticket's position in ``picked``; the informational metrics left out.
+        idx, who = clocks_of(table.first, picked)
+        promised = table.promised[idx]
+        idx, who = idx[promised], who[promised]
+        state = table.clock_state[idx]
+        code = METRIC_STATES.index
+        breached = state == code("breached")
+        decided = breached | (state == code("met"))
+        is_open = (state == code("running")) | (state == code("paused"))
+        risky = table.at_risk[idx]
+        # Per ticket: 0 met, 1 breached, 2 in progress; and whether some clock is at risk.
+        outcome = np.zeros(k, np.int8)
+        outcome[who[is_open]] = 2
+        outcome[who[breached]] = 1
+        at_risk = np.zeros(k, bool)
+        at_risk[who[risky]] = True
+        level = table.level[picked].astype(np.int64)
+        levels = table.levels
+        counted = level != (levels.index(NO_SLA) if NO_SLA in levels else -1)
+        for key, counts in _tallied(level, outcome, counted, at_risk):
+            _add_counts(self.levels.setdefault(levels[key], _new_counts()), counts)
+        month = local_months(table.opened[picked], table.at.tzinfo)
+        width = len(levels)
+        for key, counts in _tallied(month * width + level, outcome, counted, at_risk):
+            m, lv = divmod(key, width)
+            name = f"{m // 12 + 1970:04d}-{m % 12 + 1:02d}"
+            _add_counts(self.months.setdefault((name, levels[lv]), _new_counts()), counts)
+        # The clocks met and breached per level and metric.
+        metrics = len(table.metrics)
+        pairs = level[who[decided]] * metrics + table.metric[idx[decided]]
+        for key, (met, late) in _firsts(pairs, breached[decided]):
+            lv, metric = divmod(key, metrics)
+            pair = self.metrics.setdefault((levels[lv], table.metrics[metric]), [0, 0])
+            pair[0] += met
+            pair[1] += late
+        for key, (n, _) in _firsts(table.state[picked].astype(np.int64)):
+            name = TICKET_STATES[key]
+            self.states[name] = self.states.get(name, 0) + n
+        zone = table.at.tzinfo
+        tickets = table.ticket
+        at_rows = idx[risky]
+        owners = picked[who[risky]]
+        self.at_risk.extend(
+            AtRisk(local_datetime(deadline, zone), tickets[row], levels[lv], cycle,
+                   table.metrics[metric], TICKET_STATES[state], round(used, 4))
+            for deadline, row, lv, cycle, metric, state, used in zip(
+                table.deadline[at_rows].tolist(), owners.tolist(),
+                table.level[owners].tolist(), table.cycle[at_rows].tolist(),
+                table.metric[at_rows].tolist(), table.state[owners].tolist(),
+                table.used[at_rows].tolist(), strict=True,
+            )
+        )
+        self._worst_of(table, idx[breached], picked[who[breached]])
+
+    def _worst_of(self, table: ClockTable, clocks: np.ndarray, owners: np.ndarray) -> None:
+        """Add the breached ``clocks`` (of the tickets at ``owners``), in order, to the
+        worst, as :meth:`_count` does, to the heap's order (which orders the breaches
+        alike overdue of one ticket's metric and cycle): a clock whose overdue seconds
+        are below the least of the worst's is not one of them, and the least only grows,
+        so the clocks of each chunk below the least at its start are passed over at
+        once, and the others go one by one through :meth:`_count`'s steps."""
+        import numpy as np
+
+        from slaclock.reporting._clocks import NONE
+
+        # The one rule, over the columns (NumPy's // floors as Python's does).
+        overdue: np.ndarray = overdue_seconds(  # type: ignore[assignment]
+            table.target_us[clocks], table.elapsed[clocks])
+        worst = self.worst
+        tickets, zone = table.ticket, table.at.tzinfo
+        n = len(clocks)
+        done = 0
+        chunk = 256
+        while done < n:
+            if len(worst) < TOP:  # every clock goes in
+                chosen = [done]
+                done += 1
+            else:
+                end = min(n, done + chunk)
+                chosen = (np.flatnonzero(overdue[done:end] >= worst[0][0]) + done).tolist()
+                done = end
+                chunk = min(2 * chunk, 65_536)
+            for i in chosen:
+                o, row, c = int(overdue[i]), int(owners[i]), int(clocks[i])
+                ticket = tickets[row]
+                if len(worst) < TOP or (o, ticket) >= worst[0][:2]:
+                    met_at = int(table.met_at[c])
+                    item = Breach(
+                        o, ticket, table.levels[table.level[row]],
+                        table.metrics[table.metric[c]], int(table.cycle[c]),
+                        local_datetime(int(table.deadline[c]), zone),
+                        None if met_at == NONE else local_datetime(met_at, zone),
+                    )
+                    if len(worst) < TOP:
+                        heapq.heappush(worst, item)
+                    elif item > worst[0]:
+                        heapq.heapreplace(worst, item)
 
     def merge(self, other: Summary) -> None:
         """Add ``other``'s counts (a summary of other tickets) to this one."""
@@ -356,6 +477,126 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _add_counts(into: dict[str, int], counts: Mapping[str, int]) -> None:
     for name, n in counts.items():
         into[name] += n
+
+
+# -- counting in columns (Summary._count_table) -----------------------------------------
+
+#: Microseconds in a day: an offset from UTC is less.
+_DAY_US = 86_400 * US_PER_SECOND
+
+
+def _rows(rows: Any) -> np.ndarray:
+    """Row numbers as int64: ``rows`` themselves, or where a bool mask holds."""
+    import numpy as np
+
+    found = np.asarray(rows)
+    if found.dtype == bool:
+        return np.flatnonzero(found)
+    return found.astype(np.int64, copy=False)
+
+
+def clocks_of(first: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The clocks of the tickets at ``rows`` of a table whose ticket ``i`` has the clocks
+    ``first[i]`` to ``first[i + 1]``, ticket after ticket in the order of ``rows``: their
+    rows in the clock columns, and for each the position of its ticket in ``rows``."""
+    import numpy as np
+
+    low = first[rows]
+    sizes = first[rows + 1] - low
+    ends = np.cumsum(sizes)
+    idx = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    idx += np.repeat(low - (ends - sizes), sizes)
+    return idx, np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
+
+
+def local_months(us: np.ndarray, zone: tzinfo | None) -> np.ndarray:
+    """The month of each instant ``us`` (UTC microseconds) on the wall clock of ``zone``,
+    as months since January 1970: the month of ``local_datetime(us, zone)``, to the
+    instant (DST and every other change of offset). An offset is less than a day, so an
+    instant over a day from the turn of a UTC month is in the same month on any wall
+    clock: the others alone (each distinct instant once) are made datetimes, but in a
+    zone of one fixed offset."""
+    import numpy as np
+
+    months = us.astype("datetime64[us]").astype("datetime64[M]")
+    out = months.astype(np.int64)
+    if zone is None or isinstance(zone, timezone):  # one offset: every instant moved alike
+        fixed = timedelta(0) if zone is None else zone.utcoffset(None)
+        if fixed:
+            moved = us + fixed // timedelta(microseconds=1)
+            out = moved.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+        return out
+    start = months.astype("datetime64[us]").astype(np.int64)
+    end = (months + 1).astype("datetime64[us]").astype(np.int64)
+    near = np.flatnonzero((us - start < _DAY_US) | (end - us <= _DAY_US))
+    if len(near):
+        values, inverse = np.unique(us[near], return_inverse=True)
+        local = [local_datetime(v, zone) for v in values.tolist()]
+        found = np.array([(d.year - 1970) * 12 + d.month - 1 for d in local], np.int64)
+        out[near] = found[inverse]
+    return out
+
+
+def _distinct(keys: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The distinct ``keys`` (integers, at least one), in the order first met, and for
+    each key its place among them: by counting when they span a small range (codes),
+    else by sorting."""
+    import numpy as np
+
+    k = len(keys)
+    low = int(keys.min())
+    span = int(keys.max()) - low + 1
+    if span > 4 * k + 4096:
+        distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        place = np.empty(len(order), np.int64)
+        place[order] = np.arange(len(order))
+        return distinct[order].tolist(), place[inverse]
+    shifted = keys - low
+    first = np.full(span, k, np.int64)
+    np.minimum.at(first, shifted, np.arange(k, dtype=np.int64))
+    present = np.flatnonzero(first < k)
+    present = present[np.argsort(first[present], kind="stable")]
+    place = np.empty(span, np.int64)
+    place[present] = np.arange(len(present))
+    return (present + low).tolist(), place[shifted]
+
+
+def _firsts(
+    keys: np.ndarray, flags: np.ndarray | None = None
+) -> list[tuple[int, tuple[int, int]]]:
+    """Each distinct key, in the order first met, with how many times it comes without
+    ``flags`` and with (every time without, when none)."""
+    import numpy as np
+
+    if len(keys) == 0:
+        return []
+    distinct, place = _distinct(keys)
+    n = len(distinct)
+    total = np.bincount(place, minlength=n)
+    flagged = np.zeros(n, np.int64) if flags is None else np.bincount(place[flags], minlength=n)
+    return list(zip(distinct, zip((total - flagged).tolist(), flagged.tolist(), strict=True),
+                    strict=True))
+
+
+def _tallied(
+    keys: np.ndarray, outcome: np.ndarray, counted: np.ndarray, at_risk: np.ndarray
+) -> list[tuple[int, dict[str, int]]]:
+    """Each distinct key of the tickets, in the order first met, with its counts: the
+    tickets, those ``counted`` by ``outcome`` (0 met, 1 breached, 2 in progress), and
+    those ``at_risk``."""
+    import numpy as np
+
+    if len(keys) == 0:
+        return []
+    distinct, place = _distinct(keys)
+    n = len(distinct)
+    columns = [np.bincount(place, minlength=n)]
+    columns += [np.bincount(place[counted & (outcome == o)], minlength=n) for o in (0, 1, 2)]
+    columns.append(np.bincount(place[at_risk], minlength=n))
+    rows = zip(*(c.tolist() for c in columns), strict=True)
+    return [(key, dict(zip(_COUNTS, row, strict=True)))
+            for key, row in zip(distinct, rows, strict=True)]
 
 
 def _pandas() -> Any:
