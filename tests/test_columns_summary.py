@@ -28,11 +28,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slaclock import Event, Regulation
-from slaclock.cli._picked import METRIC_STATES, kept, listed_key, most_urgent, urgency_keys
+from slaclock.cli._picked import kept, listed_key, most_urgent, urgency_keys
 from slaclock.cli._shards import STATES, Filters, _urgency
 from slaclock.logs import EventLog, bucket_of
 from slaclock.policy import Level
-from slaclock.reporting import Replayer, Summary, Tally, _clocks, log_tickets, replay_tickets
+from slaclock.reporting import (
+    Replayer,
+    Summary,
+    Tally,
+    log_tickets,
+    replay_tickets,
+)
 from slaclock.reporting._clocks import ClockTable
 from slaclock.reporting._sources import event_tickets
 from slaclock.reporting._summary import local_months
@@ -303,10 +309,6 @@ def test_the_month_of_an_instant_is_its_wall_clock_s(instants: list[int], zone: 
 
 
 # -- named cases -----------------------------------------------------------------------------
-
-
-def test_the_codes_are_the_table_s() -> None:
-    assert METRIC_STATES == _clocks.METRIC_STATES
 
 
 @pytest.fixture(scope="module")

@@ -12,25 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from slaclock._instants import US_PER_SECOND, to_us
-from slaclock.reporting import overdue_seconds
-from slaclock.sla import MetricState, local_datetime
+from slaclock.reporting import METRIC_STATES, NONE, overdue_seconds
+from slaclock.sla import local_datetime
 
 if TYPE_CHECKING:
     from slaclock.cli._shards import Filters
     from slaclock.reporting._clocks import ClockTable
 
-__all__ = ["METRIC_STATES", "kept", "listed_key", "most_urgent", "urgency_keys"]
+__all__ = ["kept", "listed_key", "most_urgent", "urgency_keys"]
 
-#: The clock states by their codes in a table (the table's own order: the states of
-#: :data:`~slaclock.sla.MetricState`, in turn).
-METRIC_STATES: tuple[str, ...] = get_args(MetricState)
-#: A missing instant or duration in a table's int64 column.
-_NONE = np.iinfo(np.int64).min
 #: Two days in microseconds: two wall clocks' offsets from UTC differ by less.
 _TWO_DAYS_US = 2 * 86_400 * US_PER_SECOND
 #: The largest integer a float64 holds exactly.
@@ -144,7 +139,7 @@ def urgency_keys(table: ClockTable) -> tuple[np.ndarray, ...]:
     share = np.zeros(n, np.float64)
 
     running = ((state == _code("running")) | (state == _code("paused"))) & (
-        table.deadline != _NONE)
+        table.deadline != NONE)
     soonest = np.full(n, np.iinfo(np.int64).max, np.int64)
     np.minimum.at(soonest, owner[running], table.deadline[running])
     has = _any_per_ticket(table, running)
@@ -162,8 +157,8 @@ def urgency_keys(table: ClockTable) -> tuple[np.ndarray, ...]:
     rank[has] = 1
     share[has] = -most[has]
 
-    breached = (state == _code("breached")) & (table.target_us != _NONE) & (
-        table.elapsed != _NONE)
+    breached = (state == _code("breached")) & (table.target_us != NONE) & (
+        table.elapsed != NONE)
     late: np.ndarray = overdue_seconds(  # type: ignore[assignment]
         table.target_us[breached], table.elapsed[breached])
     worst = np.full(n, np.iinfo(np.int64).min, np.int64)

@@ -7,6 +7,7 @@ It reads the SLA model and the logs. What the other wings use of it is named her
 (``_dask``) and matplotlib (``_chart``) are imported where used.
 """
 
+from slaclock.reporting._codes import METRIC_STATES, NONE
 from slaclock.reporting._replay import Replayed, Replayer, Tally, replay, replay_tickets
 from slaclock.reporting._report import report
 from slaclock.reporting._result import Report, goals_and_levels
@@ -16,6 +17,8 @@ from slaclock.reporting._summary import Summary, overdue_seconds, percent_of
 
 __all__ = [
     "METRIC_COLUMNS",
+    "METRIC_STATES",
+    "NONE",
     "MetricWriter",
     "Replayed",
     "Replayer",

@@ -13,45 +13,21 @@ Needs NumPy (``pip install "slaclock[cli]"``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, get_args
+from typing import Any
 
 import attrs
 import numpy as np
 
 from slaclock._instants import instant_text
-from slaclock.sla import ClockCount, Counted, MetricState, TicketState
+from slaclock.reporting._codes import METRIC_STATES, NONE, TICKET_STATES, Codes
+from slaclock.sla import ClockCount, Counted
 
 __all__ = ["METRIC_STATES", "NONE", "TICKET_STATES", "ClockTable", "Codes", "merged"]
 
-#: A missing instant or duration in an int64 column.
-NONE = np.iinfo(np.int64).min
-#: The codes of a clock's state and of a ticket's, in this order.
-METRIC_STATES: tuple[str, ...] = get_args(MetricState)
-TICKET_STATES: tuple[str, ...] = get_args(TicketState)
-
 I64 = np.ndarray  # of int64
 _US = timedelta(microseconds=1)
-
-
-class Codes:
-    """Texts by code, as they are first met: ``code(None)`` is ``-1``."""
-
-    def __init__(self, texts: Iterable[str] = ()) -> None:
-        self.texts: list[Any] = []
-        self._codes: dict[Any, int] = {}
-        for text in texts:
-            self.code(text)
-
-    def code(self, text: Any) -> int:
-        if text is None:
-            return -1
-        found = self._codes.get(text)
-        if found is None:
-            found = self._codes[text] = len(self.texts)
-            self.texts.append(text)
-        return found
 
 
 @attrs.frozen(eq=False)
@@ -140,7 +116,7 @@ class ClockTable:
                     np.nan if c.used is None else c.used, _int(c.met_at),
                     _int(c.breached_at), c.at_risk, clocks.code(c.clock),
                     c.metric not in unpromised,
-                    warns.code(c.thresholds) if c.thresholds else -1,  # type: ignore[arg-type]
+                    warns.code(c.thresholds) if c.thresholds else -1,
                 ))
             first.append(len(rows))
         head = list(zip(*heads, strict=True)) if heads else [()] * 5
@@ -157,12 +133,12 @@ class ClockTable:
             np.asarray(first, i64),
             np.asarray(column[0], i64), np.asarray(column[1], np.int32), tuple(metrics.texts),
             np.asarray(column[2], np.int32), np.asarray(column[3], np.int8),
-            *(np.asarray(column[i], i64) for i in (4, 5, 6, 7)),
-            np.asarray(column[8], np.float64),
+            np.asarray(column[4], i64), np.asarray(column[5], i64), np.asarray(column[6], i64),
+            np.asarray(column[7], i64), np.asarray(column[8], np.float64),
             np.asarray(column[9], i64), np.asarray(column[10], i64),
             np.asarray(column[11], bool), np.asarray(column[12], np.int32),
             tuple(clocks.texts), np.asarray(column[13], bool),
-            np.asarray(column[14], np.int32), tuple(warns.texts),  # type: ignore[arg-type]
+            np.asarray(column[14], np.int32), tuple(warns.texts),
         )
 
     def counted(self, row: int) -> Counted:
@@ -177,7 +153,7 @@ class ClockTable:
             if not promised:
                 unpromised.add(metric)
             clocks.append(ClockCount(
-                metric, int(self.cycle[i]), METRIC_STATES[self.clock_state[i]],  # type: ignore[arg-type]
+                metric, int(self.cycle[i]), METRIC_STATES[self.clock_state[i]],
                 int(self.start[i]), _opt(self.deadline[i]), _opt(self.elapsed[i]), target_us,
                 None if target_us is None else target_us * _US,
                 None if used != used else used, _opt(self.met_at[i]),
@@ -191,7 +167,7 @@ class ClockTable:
             TICKET_STATES[self.state[row]], bool(self.critical[row]),
             None if self.customer[row] < 0 else self.customers[self.customer[row]],
         )
-        return Counted(self.ticket[row], self.at, int(self.opened[row]), head,  # type: ignore[arg-type]
+        return Counted(self.ticket[row], self.at, int(self.opened[row]), head,
                        clocks, unpromised=frozenset(unpromised))
 
 
@@ -204,12 +180,11 @@ def merged(tables: Sequence[ClockTable], positions: Sequence[I64]) -> ClockTable
     # Each ticket's clocks, by the merged order: (table, row) -> its clock rows.
     levels, coverages, customers, metrics, clocks, warns = (Codes() for _ in range(6))
 
-    def remap(codes: Codes, texts: tuple[str, ...], values: np.ndarray) -> np.ndarray:
+    def remap(codes: Codes, texts: tuple[Any, ...], values: np.ndarray) -> np.ndarray:
         lookup = np.asarray([codes.code(t) for t in texts] + [-1], np.int32)
         return lookup[np.where(values < 0, len(texts), values)]
 
-    def cat(name: str, codes: Codes | None = None, texts: str | None = None,
-            clock_rows: bool = False) -> np.ndarray:
+    def cat(name: str, codes: Codes | None = None, texts: str | None = None) -> np.ndarray:
         parts = []
         for t in tables:
             v = getattr(t, name)
@@ -251,11 +226,16 @@ def merged(tables: Sequence[ClockTable], positions: Sequence[I64]) -> ClockTable
         ticket_cols["critical"][order], ticket_cols["customer"][order],
         tuple(customers.texts), first, new_owner,
         clock_cols["metric"][clock_order], tuple(metrics.texts),
-        *(clock_cols[k][clock_order] for k in (
-            "cycle", "clock_state", "start", "deadline", "elapsed", "target_us", "used",
-            "met_at", "breached_at", "at_risk", "clock")),
-        tuple(clocks.texts), clock_cols["promised"][clock_order],
-        clock_cols["warn"][clock_order], tuple(warns.texts),
+        cycle=clock_cols["cycle"][clock_order],
+        clock_state=clock_cols["clock_state"][clock_order],
+        start=clock_cols["start"][clock_order], deadline=clock_cols["deadline"][clock_order],
+        elapsed=clock_cols["elapsed"][clock_order],
+        target_us=clock_cols["target_us"][clock_order], used=clock_cols["used"][clock_order],
+        met_at=clock_cols["met_at"][clock_order],
+        breached_at=clock_cols["breached_at"][clock_order],
+        at_risk=clock_cols["at_risk"][clock_order], clock=clock_cols["clock"][clock_order],
+        clocks=tuple(clocks.texts), promised=clock_cols["promised"][clock_order],
+        warn=clock_cols["warn"][clock_order], warns=tuple(warns.texts),
     )
 
 

@@ -23,8 +23,7 @@ from slaclock._errors import ConfigError, HorizonError
 from slaclock._instants import duration_us
 from slaclock.calendars import Schedule
 from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable, Codes
-from slaclock.sla import Walk, with_share
-from slaclock.sla._count import _WRITABLE
+from slaclock.sla import WRITABLE, Walk, with_share
 
 __all__ = ["Plan", "count_plans", "unsupported"]
 
@@ -177,8 +176,9 @@ def _cycle(walk: Walk, order: int, m: Any, cycle: Any, regimes: list[Any],
 
 def _coverage_of(life: list[Any], target: Any) -> str | None:
     for regime in reversed(life):
-        if regime[2] in target.clocks:
-            return regime[2]
+        coverage: str | None = regime[2]
+        if coverage in target.clocks:
+            return coverage
     return None
 
 
@@ -319,7 +319,7 @@ def count_plans(laid: Laid, tickets: I64) -> tuple[ClockTable, I64, list[int]]:
         overflow |= ~na & (clock == ev.clocks.texts.index(_NO_CLOCK))
     bad = set(owner[overflow].tolist())
     for column in (start, deadline, breached_at, met_at):
-        outside = (column != NONE) & ((column < _WRITABLE[0]) | (column > _WRITABLE[1]))
+        outside = (column != NONE) & ((column < WRITABLE[0]) | (column > WRITABLE[1]))
         bad.update(owner[outside].tolist())
     kept = tickets
     if bad:
@@ -438,8 +438,8 @@ def _evaluate(col: _Columns, tpl: I64, base: I64, start: I64, times: I64, at_us:
     # Each plan's evaluations as arrays, by (cycle plan, k).
     flat = [(i, j, e) for i, c in enumerate(col.cycles_list) for j, e in enumerate(c.evals)]
     index = np.full((len(col.cycles_list), max(col.evals_max, 1)), -1, np.int64)
-    for f, (i, j, _) in enumerate(flat):
-        index[i, j] = f
+    for number, (i, j, _) in enumerate(flat):
+        index[i, j] = number
     e_target = np.asarray([e.target_us for _, _, e in flat], np.int64)
     e_origin = np.asarray([e.origin for _, _, e in flat], np.int64)
     sched_code: dict[int, int] = {}

@@ -28,17 +28,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, timedelta, timezone, tzinfo
 from json.encoder import encode_basestring
 from typing import IO
 
 import numpy as np
 
-from slaclock._instants import to_us
 from slaclock.logs import csv_safe
 from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable
 from slaclock.reporting._rows import MetricWriter
-from slaclock.sla import json_safe, local_datetime
+from slaclock.sla import WRITABLE, json_safe, local_datetime
 
 __all__ = ["CHUNK", "ticket_texts", "tickets_text", "write_records"]
 
@@ -51,10 +50,8 @@ _U8 = np.uint8
 _DAY = 86_400_000_000
 _SECOND = 1_000_000
 _MINUTE = 60_000_000
-#: Instants a datetime in any zone can be (:data:`slaclock.sla._count._WRITABLE`): a
-#: chunk with an instant past them is made by the per-ticket rule, which raises there.
-_FIRST_US = to_us(datetime(1, 1, 2, tzinfo=UTC))
-_LAST_US = to_us(datetime(9999, 12, 30, tzinfo=UTC))
+#: Instants a datetime in any zone can be (:data:`slaclock.sla.WRITABLE`).
+_FIRST_US, _LAST_US = WRITABLE
 #: The two-byte codes of a pair of digits (``_LEAD[q]``), of a number's first pair
 #: (``_LEAD[100 + q]``: no leading zero, nothing for 0) and of a number's only pair
 #: (``_LEAD[200 + q]``: no leading zero, "0" for 0).

@@ -117,12 +117,8 @@ def _report(
         tally = Tally(Summary(versions.metric_names), read.rejected)
         table = replay_columns(Replayer(versions, at, coverage), columns, tally).table
         assert tally.summary is not None
-        count = tally.summary._count
-        tickets = {}
-        for i in range(len(table)):
-            counted = table.counted(i)
-            count(counted)
-            tickets[counted.ticket] = counted.status()
+        tally.summary._count_table(table)
+        tickets = {table.ticket[i]: table.counted(i).status() for i in range(len(table))}
         return finish(versions, at, tickets, tally, read.rows, strict)
     source = read_source(events, tz)
     at = _instant(versions, at, source)

@@ -23,7 +23,7 @@ named here. Its modules, from the bottom up:
 
 from slaclock.sla._changes import Change, ChangeKind
 from slaclock.sla._contract import Contract
-from slaclock.sla._count import ClockCount, Counted, counted_of
+from slaclock.sla._count import WRITABLE, ClockCount, Counted, counted_of
 from slaclock.sla._event import Event, Happening, no_opening, same_event
 from slaclock.sla._governing import Terms, desk_zone, governing, governing_opened, signed_of
 from slaclock.sla._model import (
@@ -83,6 +83,7 @@ __all__ = [
     "TAKES_LEVEL",
     "VIEW_FORMAT",
     "VOCABULARY",
+    "WRITABLE",
     "Change",
     "ChangeKind",
     "ClockCount",

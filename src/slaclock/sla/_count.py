@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from slaclock.sla._regulation import Regulation
     from slaclock.sla._walk import Clock
 
-__all__ = ["ClockCount", "Counted", "Counting", "Cycle", "Kept", "counted_of", "new_count"]
+__all__ = [
+    "WRITABLE", "ClockCount", "Counted", "Counting", "Cycle", "Kept", "counted_of", "new_count",
+]
 
 
 class Cycle:
@@ -87,7 +89,7 @@ class ClockCount(NamedTuple):
 
 #: Instants a datetime in any zone can be (a zone's offset is under a day): from
 #: 0001-01-02 to 9999-12-30, UTC.
-_WRITABLE = (to_us(datetime(1, 1, 2, tzinfo=UTC)), to_us(datetime(9999, 12, 30, tzinfo=UTC)))
+WRITABLE = (to_us(datetime(1, 1, 2, tzinfo=UTC)), to_us(datetime(9999, 12, 30, tzinfo=UTC)))
 #: ``new_count(ClockCount, values)``: a :class:`ClockCount` of its fourteen values, made
 #: without the named tuple's own ``__new__`` (a Python function).
 new_count = tuple.__new__
@@ -130,8 +132,8 @@ class Counted:
         cannot be a datetime in the zone of ``at`` (past the ends of years 1 and 9999
         there), the ticket's events walked ending at ``last``: a clock starts and is met
         at its events, and its deadline and breach come after its start."""
-        top = _WRITABLE[1]
-        if self.opened >= _WRITABLE[0] and last <= top:
+        top = WRITABLE[1]
+        if self.opened >= WRITABLE[0] and last <= top:
             for c in self.clocks:
                 deadline, breached_at = c.deadline, c.breached_at
                 if (deadline is not None and deadline > top) or (
