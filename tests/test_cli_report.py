@@ -494,17 +494,19 @@ def test_the_collector_comes_back_when_the_paused_work_fails() -> None:
     assert gc.isenabled()
 
 
+@pytest.mark.parametrize(("engine", "spied"), [("rows", "log_tickets"),
+                                               ("columns", "replay_in_columns")])
 def test_a_shard_of_a_running_cluster_leaves_the_collector_on(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: str, spied: str
 ) -> None:
     """A running cluster's worker runs other tasks too: its shards do not pause the
-    collector (``Spec.pause`` is off for them, test_dask)."""
+    collector (``Spec.pause`` is off for them, test_dask), whichever engine counts."""
     from slaclock.cli import _shards
 
     sample = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
     spec = _shards.Spec(str(sample), None, None, None, None, "json", 0, str(tmp_path), 1,
-                        pause=False)
-    seen = collector_seen(monkeypatch, _shards, "log_tickets")
+                        pause=False, engine=engine)
+    seen = collector_seen(monkeypatch, _shards, spied)
     shard = _shards.Shard(spec, 0)
     info = shard.read()
     assert gc.isenabled()

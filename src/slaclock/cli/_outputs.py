@@ -31,6 +31,12 @@ REPORT_FORMAT = 1
 _HEADER = struct.Struct("<qqI")
 
 
+def part_header() -> Any:
+    """The struct of a part file's record header: the opening's instant, its line, the
+    text's size."""
+    return _HEADER
+
+
 class Part:
     """A shard's part file, written a ticket at a time, in the order the tickets opened."""
 

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 
 from slaclock.calendars import MAX_YEAR
 from slaclock.cli._outputs import tell_skipped, write_merged
@@ -125,6 +126,25 @@ class _Progress:
             self.bar = None
 
 
+def tell_engine(results: list[Any]) -> None:
+    """``--debug``: how the tickets were counted, on standard error."""
+    counted = [r.engine for r in results if r.engine is not None]
+    if not counted:
+        click.echo("slaclock: every ticket counted by rows (the per-ticket engine)",
+                   err=True)
+        return
+    columns = sum(e["columns"] for e in counted)
+    shapes = sum(e["shapes"] for e in counted)
+    by_rows: dict[str, int] = {}
+    for e in counted:
+        for why, n in e["rows"].items():
+            by_rows[why] = by_rows.get(why, 0) + n
+    rows = sum(by_rows.values())
+    click.echo(f"slaclock: {columns:,} tickets counted in columns ({shapes:,} distinct event "
+               f"sequences walked), {rows:,} by rows" + "".join(
+                   f"; {n:,} for {why}" for why, n in sorted(by_rows.items())), err=True)
+
+
 def run_report(
     path: str,
     *,
@@ -144,6 +164,8 @@ def run_report(
     mapping: str | None = None,
     scheduler: str | None = None,
     companions: tuple[tuple[str, str], ...] = (),
+    engine: str = "columns",
+    debug: bool = False,
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
@@ -190,7 +212,7 @@ def run_report(
             spec = Spec(
                 path, input_format, tz, policy_file, coverage, fmt,  # type: ignore[arg-type]
                 limit, workdir, workers, zone, filters, mapping, strict,
-                companions=companions,
+                companions=companions, engine=engine,
             )
             if buckets:
                 try:
@@ -240,6 +262,8 @@ def run_report(
         summary = Summary()
         for result in results:
             summary.merge(result.summary)
+        if debug:
+            tell_engine(results)
         after_at = sum(r.after_at for r in results)
         not_yet = sum(r.not_yet_opened for r in results)
         filtered_out = sum(r.filtered_out for r in results)

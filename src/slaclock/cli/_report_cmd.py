@@ -104,6 +104,16 @@ def limit_of(text: str) -> int | None:
                    "cluster of that many worker processes (needs pip install "
                    "'slaclock[dask]') [default: 0, automatic: one per CPU, at most 4, for "
                    "logs over 32 MB when Dask is installed; this process otherwise].")
+@click.option("--engine", type=click.Choice(["columns", "rows"]), default="columns",
+              show_default=True,
+              help="How the tickets are counted: 'columns' reads and replays a CSV log in "
+                   "NumPy arrays where it can (the tickets it cannot take, and the logs it "
+                   "does not read, go to the per-ticket engine); 'rows' counts every "
+                   "ticket on its own. The report is the same, byte for byte.")
+@click.option("--debug", is_flag=True,
+              help="Say on standard error how the report was counted: the tickets the "
+                   "columnar engine counted, and those it left to the per-ticket engine "
+                   "and why.")
 @click.option("--scheduler", metavar="processes|tcp://HOST:PORT",
               help="Run the shards on Dask: 'processes' starts a local cluster (--jobs "
                    "workers, one per CPU for 0); an address connects to a running "
@@ -117,6 +127,7 @@ def report(
     plot: str | None, jobs: int, since: str | None, until: str | None,
     states: tuple[str, ...], levels: tuple[str, ...], customers: tuple[str, ...], wide: bool,
     mapping: str | None, scheduler: str | None, companions: tuple[tuple[str, str], ...],
+    engine: str = "columns", debug: bool = False,
 ) -> int:
     """Replay a ticket event log and report every ticket's SLA metrics (state, deadline,
     elapsed working time, breached) with a summary: compliance per level and per month,
@@ -163,7 +174,8 @@ def report(
                 events, at=at, policy_file=policy_file, fmt=fmt, output=output, tz=zone,
                 input_format=input_format, strict=strict, limit=limit, plot=plot,
                 jobs=jobs, coverage=coverage, wide=wide, filters=filters, mapping=mapping,
-                scheduler=_scheduler(scheduler), companions=companions,
+                scheduler=_scheduler(scheduler), companions=companions, engine=engine,
+                debug=debug,
             )
     except SlaclockError as error:  # EventLogError, ExportError, PolicyError: one line
         raise InputError(str(error)) from None

@@ -28,7 +28,8 @@ import attrs
 from slaclock._errors import ProvisionalCalendarWarning
 from slaclock._instants import US_PER_SECOND
 from slaclock.calendars import MAX_YEAR
-from slaclock.cli._outputs import Part
+from slaclock.cli._columns_shard import last_of, read_in_columns, replay_in_columns
+from slaclock.cli._outputs import Part, part_header
 from slaclock.logs import (
     BadRow,
     EventLog,
@@ -231,6 +232,9 @@ class Spec:
     #: A large log split by ticket (:func:`~slaclock.logs.split_log`): shard ``i`` reads
     #: bucket ``i`` (the log's row count and its rows bad on their own are the split's).
     buckets: tuple[str, ...] = ()
+    #: ``--engine``: ``"columns"`` (the columnar engine where it reads the log, else the
+    #: per-ticket one) or ``"rows"`` (the per-ticket engine).
+    engine: str = "columns"
     #: Whether a shard pauses the cyclic collector while it reads and replays: in this
     #: process and on the local workers the command starts, not on the workers of a
     #: running cluster (whose other tasks the pause would reach).
@@ -261,6 +265,8 @@ class ShardResult:
     #: report's answer rests on.
     first: datetime | None = None
     last: datetime | None = None
+    #: How the columnar engine counted the tickets (``None``: all by rows).
+    engine: dict[str, Any] | None = None
 
 
 def load_policy_file(policy_file: str | None) -> Any:
@@ -279,9 +285,21 @@ class Shard:
         self.spec = spec
         self.index = index
         self.log: EventLog | None = None
+        #: The log read in columns (:mod:`~slaclock.cli._columns_shard`), when it was.
+        self.columns: Any = None
+        #: How the tickets were counted (the columnar engine's tally), for ``--debug``.
+        self.engine: dict[str, Any] | None = None
 
     def read(self, progress: Callable[[int], None] | None = None) -> ReadInfo:
         spec = self.spec
+        if spec.engine == "columns" and spec.shards == 1 and not spec.buckets \
+                and spec.mapping is None and spec.input_format != "jsonl":
+            with _quiet_provisional(), self.paused():
+                read = read_in_columns(spec.path)
+            last = None if read is None else last_of(read)
+            if read is not None and (last is None or last < last_year_start(spec.zone)):
+                self.columns = read
+                return ReadInfo(read.rows, list(read.rejected), last, len(read.columns.ids))
         keep = None
         if spec.shards > 1 and not spec.buckets:
             n, i = spec.shards, self.index
@@ -350,6 +368,8 @@ class Shard:
 
     def _replay(self, at: datetime, progress: Callable[[int], None] | None) -> ShardResult:
         spec = self.spec
+        if self.columns is not None:
+            return self._replay_columns(at)
         log = self.log
         assert log is not None
         replayer = Replayer(load_policy_file(spec.policy_file), at, spec.coverage)
@@ -409,6 +429,31 @@ class Shard:
         return ShardResult(
             tally.rejected, tally.after_at, tally.not_yet_opened, tally.summary, listed,
             None if part is None else part.path, tally.filtered_out, first, last,
+        )
+
+
+    def _replay_columns(self, at: datetime) -> ShardResult:
+        """:meth:`_replay` of a log read in columns."""
+        spec = self.spec
+        replayer = Replayer(load_policy_file(spec.policy_file), at, spec.coverage)
+        part = None
+        if spec.fmt in ("csv", "json"):
+            part = Part(os.path.join(spec.workdir, f"shard-{self.index}.bin"), spec.fmt)
+        try:
+            done = replay_in_columns(self.columns, replayer, spec.filters, spec.fmt,
+                                     spec.limit, None if part is None else part.file,
+                                     part_header(), _cells)
+        finally:
+            if part is not None:
+                part.close()
+        self.columns = None  # free the columns before the main process merges
+        self.engine = done.engine
+        tally = done.tally
+        assert tally.summary is not None
+        return ShardResult(
+            tally.rejected, tally.after_at, tally.not_yet_opened, tally.summary, done.listed,
+            None if part is None else part.path, tally.filtered_out, done.first, done.last,
+            done.engine,
         )
 
 
