@@ -60,13 +60,22 @@ from slaclock.cli._shards import (
     last_year_start,
     load_policy_file,
     no_cycle_collection,
+    ranged_buckets,
     report_instant,
     run_split,
     split_buckets,
+    split_in_ranges,
 )
-from slaclock.cli._workers import on_dask
+from slaclock.cli._workers import on_dask, on_pool
 from slaclock.helpdesks import of_ticket_left_out
-from slaclock.logs import BadRow, EventLogError, check_log_path, format_time, split_log
+from slaclock.logs import (
+    BadRow,
+    EventLogError,
+    Split,
+    check_log_path,
+    format_time,
+    split_log,
+)
 from slaclock.reporting import Summary
 from slaclock.sla import desk_zone
 
@@ -171,11 +180,14 @@ def run_report(
     if path == "-" and scheduler is not None:
         raise ValueError(f"--scheduler {scheduler} needs a log file its workers can read, "
                          "not standard input")
-    workers = 1 if path == "-" else _workers_wanted(path, jobs, scheduler)
+    workers = 1 if path == "-" else _workers_wanted(path, jobs, scheduler, mapping)
     local = workers == 1 and scheduler is None
-    buckets = split_buckets(path, mapping, scheduler, workers)
+    # Several workers read a log file a byte range each (an export read through --map is
+    # read whole, by each shard).
+    ranged = not local and path != "-" and mapping is None
+    buckets = 0 if ranged else split_buckets(path, mapping, scheduler, workers)
     with run_directory() as workdir:
-        with contextlib.ExitStack() as stack, _room(path, fmt, bool(buckets)):
+        with contextlib.ExitStack() as stack, _room(path, fmt, bool(buckets) or ranged):
             progress = _Progress(path)
             stack.callback(progress.stop)
             if local and not buckets:
@@ -192,6 +204,23 @@ def run_report(
                 limit, workdir, workers, zone, filters, mapping, strict,
                 companions=companions,
             )
+            split: Split | None = None
+            dask: Any = None  # what runs the buckets (None: this process)
+            shards: Any = None  # what reads the shards of a log read whole
+            if ranged:
+                runner: Any = (on_pool(stack, spec, workers) if scheduler is None
+                               else on_dask(stack, path, scheduler, workers, spec))
+                split = split_in_ranges(runner, runner.spec.shards)
+                if split is not None:
+                    spec = runner.spec
+                    dask = runner
+                elif scheduler in (None, "processes"):
+                    # A record runs over a line end (or the like): this process splits
+                    # the log, as one reader, and the workers replay its buckets.
+                    buckets = ranged_buckets(path, workers)
+                    dask = runner
+                else:  # a running cluster's workers read the log whole, by ticket
+                    shards = runner
             if buckets:
                 try:
                     with no_cycle_collection():  # its rows are let go a chunk at a time
@@ -207,14 +236,20 @@ def run_report(
                         "MB free)",
                     ) from None
                 spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
+                if dask is not None:
+                    dask.spec = attrs.evolve(dask.spec, shards=buckets,
+                                             buckets=tuple(split.buckets))
+                elif not local:
+                    dask = on_dask(stack, path, scheduler, workers, spec)
+            if split is not None:
                 rows = split.rows
                 export = None  # an export read through --map is never split
-                dask = None if local else on_dask(stack, path, scheduler, workers, spec)
-                bad, results, at = run_split(split, spec, dask, at, zone, path, strict,
-                                             progress)
+                bad, results, at = run_split(split, spec if dask is None else dask.spec,
+                                             dask, at, zone, path, strict, progress)
             else:
-                shards = (InProcess(spec, progress) if local
-                          else on_dask(stack, path, scheduler, workers, spec))
+                if shards is None:
+                    shards = (InProcess(spec, progress) if local
+                              else on_dask(stack, path, scheduler, workers, spec))
                 infos = shards.read()
                 bad = [b for info in infos for b in info.bad]
                 rows = infos[0].rows
@@ -460,15 +495,18 @@ AUTO_JOBS_BYTES = 32 * 2**20
 AUTO_JOBS_MAX = 4
 
 
-def auto_jobs(path: str) -> int:
+def auto_jobs(path: str, mapping: str | None = None) -> int:
     """The number of worker processes ``--jobs 0`` means for the log at ``path``: one
-    (this process) for a small log or where Dask is not installed."""
+    (this process) for a small log, or for an export read through ``mapping`` where Dask
+    is not installed (a log file's workers are a pool of processes, an export's a Dask
+    cluster)."""
     if path == "-" or os.path.getsize(path) < AUTO_JOBS_BYTES:
         return 1
-    from slaclock.reporting import _dask
+    if mapping is not None:
+        from slaclock.reporting import _dask
 
-    if not _dask.available():
-        return 1
+        if not _dask.available():
+            return 1
     return max(1, min(_cpus(), AUTO_JOBS_MAX))
 
 
@@ -491,7 +529,8 @@ def _policy_meta(policy: Any, policy_file: str | None) -> dict[str, Any]:
     }
 
 
-def _workers_wanted(path: str, jobs: int, scheduler: str | None) -> int:
+def _workers_wanted(path: str, jobs: int, scheduler: str | None,
+                    mapping: str | None = None) -> int:
     """How many shards (and local workers) the options ask for; 1 runs in this process.
 
     Without ``--scheduler``: ``--jobs`` (``0``: :func:`auto_jobs`). With ``--scheduler
@@ -499,7 +538,7 @@ def _workers_wanted(path: str, jobs: int, scheduler: str | None) -> int:
     ``--jobs``, or ``0`` for as many as the cluster runs at once (known once connected).
     """
     if scheduler is None:
-        return auto_jobs(path) if jobs == 0 else jobs
+        return auto_jobs(path, mapping) if jobs == 0 else jobs
     if scheduler == "processes":
         return jobs or _cpus()
     return jobs
