@@ -307,7 +307,7 @@ def test_one_job_does_not_import_dask() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("options", [("--jobs", "2"), ("--scheduler", "processes"),
+@pytest.mark.parametrize("options", [("--scheduler", "processes"),
                                      ("--scheduler", "tcp://127.0.0.1:8786")])
 def test_without_dask_several_jobs_say_what_to_install(
     monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...]
@@ -320,14 +320,16 @@ def test_without_dask_several_jobs_say_what_to_install(
     assert line.endswith('pip install "slaclock[dask]"')
 
 
-def test_without_dask_the_automatic_choice_is_this_process(
+def test_without_dask_the_automatic_choice_is_a_pool_for_a_log_this_process_for_an_export(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from slaclock.cli import _report
 
     monkeypatch.setitem(sys.modules, "distributed", None)
     monkeypatch.setattr(_report, "AUTO_JOBS_BYTES", 0)  # the sample counts as large
-    assert _report.auto_jobs(str(SAMPLE)) == 1
+    monkeypatch.setattr(_report, "_cpus", lambda: 2)
+    assert _report.auto_jobs(str(SAMPLE)) == 2  # a pool of processes needs no Dask
+    assert _report.auto_jobs(str(SAMPLE), "zendesk") == 1  # an export's workers do
     one = report_bytes(tmp_path, SAMPLE, "json", "--jobs", "1")
     assert report_bytes(tmp_path, SAMPLE, "json") == one
 
