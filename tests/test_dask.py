@@ -397,3 +397,20 @@ def test_a_split_log_on_two_local_workers_writes_the_same_bytes(
     monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
     two = report_bytes(tmp_path, messy_csv, "json", "--jobs", "2")
     assert two == one
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_a_log_with_a_record_over_two_lines_on_a_cluster_writes_the_same_bytes(
+    tmp_path: Path, cluster: Any, messy_csv: Path, fmt: str
+) -> None:
+    """Named case: a quoted field holding a line end; no range's reader can place it, so
+    a local cluster's buckets are split by the command's process and a running cluster's
+    shards read the log whole."""
+    lines = messy_csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(len(lines) // 2,
+                 'T-0002,2025-02-01T10:00+03:00,responded,,"two\nlines",\n')
+    log = tmp_path / "quoted.csv"
+    log.write_text("".join(lines), encoding="utf-8")
+    one = report_bytes(tmp_path, log, fmt, "--jobs", "1")
+    assert report_bytes(tmp_path, log, fmt, "--scheduler", "processes", "--jobs", "2") == one
+    assert report_bytes(tmp_path, log, fmt, "--scheduler", cluster.scheduler_address) == one

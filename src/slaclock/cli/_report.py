@@ -1,19 +1,26 @@
 """``slaclock report``: read a ticket event log, replay every ticket, sum the results up.
 
 The work is split into shards by ticket id (a CRC-32 of the id, so the split is the same
-in every process and every run). Each shard reads the whole file but parses only its own
-tickets' rows, replays them, writes its tickets' output to a temporary file in a fixed
-order, and returns counts; the main process merges them. With ``--jobs 1`` the one shard
-runs in the main process (Dask is not imported); with more, or with ``--scheduler``, each
-shard is a task of a Dask cluster (:class:`~slaclock.cli._workers.OnDask`): a local
-cluster of ``--jobs`` worker processes started for the run, or a running cluster at the
-scheduler's address, whose workers send their output back as bytes (their temporary
-directory is not ours).
+in every process and every run). With ``--jobs 1`` one shard runs in the main process
+(no worker, Dask not imported): it reads the log and replays every ticket; a log over
+:data:`~slaclock.cli._shards.SPLIT_BYTES` is first split by ticket into bucket files
+(the same CRC-32), each read and replayed at once and let go
+(:func:`~slaclock.cli._shards.run_split`), so that the report's memory is a bucket's.
 
-A log over :data:`~slaclock.cli._shards.SPLIT_BYTES` is first split by ticket into bucket
-files (the same CRC-32): shard ``i`` then reads bucket ``i`` only, and each bucket is read
-and replayed at once and let go (:func:`~slaclock.cli._shards.run_split`), so that the
-report's memory is a bucket's.
+With more jobs, or ``--scheduler``, no process reads the whole log: the log is cut into
+byte ranges at line starts, one a worker (:func:`~slaclock.cli._shards.split_in_ranges`),
+and each worker reads its range and splits its rows by ticket into the buckets (a part
+file a bucket, or, on a running cluster whose workers do not share our temporary
+directory, bytes kept in the worker's memory); each bucket's task then reads its parts
+of every range, in file order, and replays its tickets (:func:`run_split`, the same
+buckets as a split log's). The workers are a pool of ``--jobs`` processes of this machine
+(:class:`~slaclock.cli._workers.OnPool`: no Dask), or the tasks of a Dask cluster
+(:class:`~slaclock.cli._workers.OnDask`): a local one for ``--scheduler processes``, or a
+running cluster at the scheduler's address, whose workers send their output back as
+bytes. A log whose records may run over a line end (a quoted field holding one, which a
+range's reader finds) is split by the main process, as one reader, and its buckets
+replayed by the workers; a running cluster's shards then each read the whole log and
+keep their own tickets' rows, as does an export read through ``--map`` on Dask.
 
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
@@ -30,7 +37,8 @@ ends; the command turns SIGTERM into an unwinding, as Ctrl-C is
 the directory of a run killed outright (:func:`remove_stale`).
 
 Its parts: :mod:`~slaclock.cli._shards` (the shards, the split), :mod:`~slaclock.cli._workers`
-(the shards on Dask) and :mod:`~slaclock.cli._outputs` (the merged output).
+(the shards on a pool of processes or on Dask) and :mod:`~slaclock.cli._outputs` (the
+merged output).
 """
 
 from __future__ import annotations
@@ -156,11 +164,11 @@ def run_report(
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
-    One shard runs in this process (``jobs`` 1, or 0 for a small log or without Dask);
-    several run as tasks of a Dask cluster: a local one of ``jobs`` worker processes, or
-    the one ``scheduler`` names (``"processes"``: a local one; an address: a running
-    scheduler, whose workers read ``path`` and ``policy_file`` at the same path). The
-    report is the same, byte for byte, whichever runs it.
+    One shard runs in this process (``jobs`` 1, or 0 for a small log); several run on a
+    pool of ``jobs`` worker processes, or as tasks of the Dask cluster ``scheduler``
+    names (``"processes"``: a local one; an address: a running scheduler, whose workers
+    read ``path`` and ``policy_file`` at the same path), as does an export read through
+    ``mapping``. The report is the same, byte for byte, whichever runs it.
 
     Raises:
         EventLogError: the log cannot be read, holds a bad row under ``strict``, or

@@ -1,7 +1,11 @@
 """The shards of ``slaclock report``: which tickets a report keeps (:class:`Filters`), one
 shard read and replayed (:class:`Shard`: a share of the tickets by ticket id, or one
 bucket of a log split by ticket), the one shard of a run in this process, and a large log
-split into buckets, each read and replayed at once and let go (:func:`run_split`).
+split into buckets, each read and replayed at once and let go (:func:`run_split`): split
+by this process, or by the workers a byte range each (:func:`split_in_ranges`).
+
+Where a shard's tickets are replayed: :func:`_bucket` (one bucket's rows in, its part
+file or its most urgent tickets and its counts out), through :meth:`Shard.replay`.
 
 A shard replays its tickets through the report's one loop
 (:func:`~slaclock.reporting.replay_tickets`) and writes each ticket kept to its part file
