@@ -97,8 +97,9 @@ def test_any_number_of_ranges_splits_as_one_reader(
     assert ranged(log, ranges, buckets, directory / "a") == whole(log, buckets, directory / "b")
 
 
+@pytest.mark.parametrize("bom", [False, True])
 @pytest.mark.parametrize("ranges", [1, 2, 3, 8])
-def test_json_lines_split_as_one_reader(tmp_path: Path, ranges: int) -> None:
+def test_json_lines_split_as_one_reader(tmp_path: Path, ranges: int, bom: bool) -> None:
     lines = [
         '{"ticket": "T-1", "time": "2026-05-04T10:00+03:00", "event": "opened", '
         '"level": "partner.standard"}\n',
@@ -111,7 +112,7 @@ def test_json_lines_split_as_one_reader(tmp_path: Path, ranges: int) -> None:
         '{"ticket": "T-3", "time": "later", "event": "opened"}\n',
     ]
     log = tmp_path / "log.jsonl"
-    log.write_text("".join(lines * 5), encoding="utf-8", newline="")
+    log.write_text("\ufeff" * bom + "".join(lines * 5), encoding="utf-8", newline="")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     assert ranged(log, ranges, 3, tmp_path / "a") == whole(log, 3, tmp_path / "b")
@@ -274,3 +275,23 @@ def test_the_pool_is_stopped_however_the_run_ends(tmp_path: Path) -> None:
     pool.close(True)
     assert processes
     assert all(not p.is_alive() for p in processes)
+
+
+def test_the_number_of_buckets_of_a_log_read_in_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Named case: about BUCKET_BYTES of the log a bucket, as many for each worker."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"x" * 1000)
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 300)  # 4 buckets' worth
+    assert [_shards.ranged_buckets(str(log), n) for n in (1, 2, 3, 4, 5)] == [4, 4, 6, 4, 5]
+    monkeypatch.setattr(_shards, "BUCKET_BYTES", 10_000)
+    assert [_shards.ranged_buckets(str(log), n) for n in (1, 2)] == [1, 2]
+
+
+def test_more_jobs_than_lines(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(HEADER + "".join(ROWS[:3]), encoding="utf-8")
+    one = report(tmp_path, log, "json", "--jobs", "1")
+    assert one[0] == 0, one[2]
+    assert report(tmp_path, log, "json", "--jobs", "4") == one

@@ -690,7 +690,15 @@ def run_split(
         spent = _Spent(spec, when, final)
         first = split.latest_bucket or 0
         if dask is not None:
-            return dask.buckets(when, spent, first)
+            ended = 0
+
+            def told(i: int, info: ReadInfo) -> None:
+                nonlocal ended
+                spent(i, info)
+                ended += 1
+                progress.replayed(ended)
+
+            return dask.buckets(when, told, first)
         done: list[Any] = [None] * spec.shards
         order = [first, *(i for i in range(spec.shards) if i != first)]
         for count, i in enumerate(order, 1):

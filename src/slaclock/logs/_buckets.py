@@ -193,7 +193,7 @@ def byte_ranges(path: str, count: int, fmt: LogFormat | None = None) -> Ranges |
             return None
         fmt = fmt or detect_format(str(path), head)
         header: str | None = None
-        body = 0
+        body = 3 if first.startswith(b"\xef\xbb\xbf") else 0  # a BOM is not text
         if fmt == "csv":
             if not first.endswith(b"\n") or b'"' in first or b"\r" in first[:-2]:
                 return None
