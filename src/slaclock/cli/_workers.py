@@ -411,13 +411,10 @@ class OnPool:
         import concurrent.futures
         import multiprocessing
 
-        methods = multiprocessing.get_all_start_methods()
-        # A server process forks the workers, this module already imported in it; never
-        # a fork of this process, which may run threads (a progress bar's).
-        method = "forkserver" if "forkserver" in methods else "spawn"
-        context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            context.set_forkserver_preload([__name__])
+        # Fresh processes: never a fork of this one, which may run threads (a progress
+        # bar's, a Dask client's), nor a fork server, which would outlive the run and
+        # keep its socket in TMPDIR.
+        context = multiprocessing.get_context("spawn")
         self.spec = spec
         self.workers = workers
         self.pool = concurrent.futures.ProcessPoolExecutor(
