@@ -169,7 +169,10 @@ def test_the_cuts_fall_at_line_starts(tmp_path: Path) -> None:
 
 def report(tmp_path: Path, log: Path, fmt: str, *options: str) -> tuple[int, bytes, str]:
     out = tmp_path / f"report-{len(list(tmp_path.iterdir()))}.{fmt}"
-    result = run("report", log, "-f", fmt, "-o", out, "--limit", "all", *options)
+    # The table's 60 most urgent: every bucket's own most urgent merged (a table of every
+    # ticket takes a while to draw).
+    limit = "60" if fmt == "table" else "all"
+    result = run("report", log, "-f", fmt, "-o", out, "--limit", limit, *options)
     return result.exit_code, out.read_bytes() if out.exists() else b"", result.stderr
 
 
