@@ -1,5 +1,8 @@
-"""``slaclock report`` on a Dask cluster: each shard a task (:class:`OnDask`), read on a
-worker and kept there, then replayed where it is; each bucket of a split log one task.
+"""``slaclock report`` on worker processes: a pool of ``--jobs`` processes of this machine
+(:class:`OnPool`), or a Dask cluster (:class:`OnDask`). On either, each byte range of the
+log is read and split by ticket by one task, then each bucket read and replayed by one;
+on Dask, a log that cannot be cut into ranges (or an export) is read a shard a task,
+kept on its worker, then replayed where it is.
 
 A worker never prints: what a task raises comes back as an answer (:class:`_Failure`),
 which the main process raises as one process would have: the error itself (slaclock's
