@@ -307,7 +307,7 @@ def test_one_job_does_not_import_dask() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("options", [("--jobs", "2"), ("--scheduler", "processes"),
+@pytest.mark.parametrize("options", [("--scheduler", "processes"),
                                      ("--scheduler", "tcp://127.0.0.1:8786")])
 def test_without_dask_several_jobs_say_what_to_install(
     monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...]
@@ -320,14 +320,16 @@ def test_without_dask_several_jobs_say_what_to_install(
     assert line.endswith('pip install "slaclock[dask]"')
 
 
-def test_without_dask_the_automatic_choice_is_this_process(
+def test_without_dask_the_automatic_choice_is_a_pool_for_a_log_this_process_for_an_export(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from slaclock.cli import _report
 
     monkeypatch.setitem(sys.modules, "distributed", None)
     monkeypatch.setattr(_report, "AUTO_JOBS_BYTES", 0)  # the sample counts as large
-    assert _report.auto_jobs(str(SAMPLE)) == 1
+    monkeypatch.setattr(_report, "_cpus", lambda: 2)
+    assert _report.auto_jobs(str(SAMPLE)) == 2  # a pool of processes needs no Dask
+    assert _report.auto_jobs(str(SAMPLE), "zendesk") == 1  # an export's workers do
     one = report_bytes(tmp_path, SAMPLE, "json", "--jobs", "1")
     assert report_bytes(tmp_path, SAMPLE, "json") == one
 
@@ -395,3 +397,20 @@ def test_a_split_log_on_two_local_workers_writes_the_same_bytes(
     monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
     two = report_bytes(tmp_path, messy_csv, "json", "--jobs", "2")
     assert two == one
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_a_log_with_a_record_over_two_lines_on_a_cluster_writes_the_same_bytes(
+    tmp_path: Path, cluster: Any, messy_csv: Path, fmt: str
+) -> None:
+    """Named case: a quoted field holding a line end; no range's reader can place it, so
+    a local cluster's buckets are split by the command's process and a running cluster's
+    shards read the log whole."""
+    lines = messy_csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(len(lines) // 2,
+                 'T-0002,2025-02-01T10:00+03:00,responded,,"two\nlines",\n')
+    log = tmp_path / "quoted.csv"
+    log.write_text("".join(lines), encoding="utf-8")
+    one = report_bytes(tmp_path, log, fmt, "--jobs", "1")
+    assert report_bytes(tmp_path, log, fmt, "--scheduler", "processes", "--jobs", "2") == one
+    assert report_bytes(tmp_path, log, fmt, "--scheduler", cluster.scheduler_address) == one

@@ -39,7 +39,7 @@ START = 90.0
 STOP = 60.0
 
 #: The command, held where the test says (argv[1]: "output", in the middle of writing
-#: --output, its .part beside it; "buckets": once a local cluster has split and replayed
+#: --output, its .part beside it; "buckets": once the workers have split and replayed
 #: the buckets, still running) until it is stopped; the file argv[2] tells the test it is
 #: held. A log over 1 kB is split, in buckets of about 100 kB.
 HELD = """
@@ -63,8 +63,11 @@ if __name__ == "__main__":
 
         _outputs._read_parts = slow
     else:
-        buckets = _workers.OnDask.buckets
-        _workers.OnDask.buckets = lambda self, *args: hold(buckets(self, *args))
+        for runner in (_workers.OnDask, _workers.OnPool):
+            def held(self, *args, buckets=runner.buckets):
+                return hold(buckets(self, *args))
+
+            runner.buckets = held
     from slaclock.cli import cli
     cli.main(sys.argv[3:], prog_name="slaclock")
 """
@@ -259,33 +262,42 @@ def own_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return temporary
 
 
-def test_a_local_cluster_leaves_no_scratch_space_in_tmpdir(
-    tmp_path: Path, own_tmpdir: Path
+@pytest.mark.parametrize("options", [("--jobs", "2"), ("--scheduler", "processes",
+                                                         "--jobs", "2")])
+def test_workers_and_a_local_cluster_leave_no_scratch_space_in_tmpdir(
+    tmp_path: Path, own_tmpdir: Path, options: tuple[str, ...]
 ) -> None:
-    pytest.importorskip("distributed")
-    result = run("report", SAMPLE, "--jobs", "2", "-f", "json", "-o", tmp_path / "r.json")
+    if "--scheduler" in options:
+        pytest.importorskip("distributed")
+    result = run("report", SAMPLE, *options, "-f", "json", "-o", tmp_path / "r.json")
     assert result.exit_code == 0, result.stderr
     assert _leftovers(own_tmpdir) == []
 
 
-def _dies(spec: Any, index: int) -> Any:
+def _dies(*args: Any) -> Any:
     os._exit(1)
 
 
+@pytest.mark.parametrize(("options", "said"), [
+    (("--jobs", "2"), "a worker process died"),
+    (("--scheduler", "processes", "--jobs", "2"), "a Dask worker died"),
+])
 def test_a_worker_that_dies_is_one_line_and_exit_2_not_an_internal_error(
-    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch,
+    options: tuple[str, ...], said: str,
 ) -> None:
     """A worker killed under a shard (the system's out-of-memory killer, say) is not a
     bug of slaclock: one line that says what to do, exit code 2."""
-    pytest.importorskip("distributed")
+    if "--scheduler" in options:
+        pytest.importorskip("distributed")
     from slaclock.cli import _workers
 
-    monkeypatch.setattr(_workers, "_read_task", _dies)
-    result = run("report", SAMPLE, "--jobs", "2", "-f", "json", "-o", tmp_path / "r.json")
+    monkeypatch.setattr(_workers, "_range_task", _dies)  # sent by name: this one
+    result = run("report", SAMPLE, *options, "-f", "json", "-o", tmp_path / "r.json")
     assert result.exit_code == 2, result.stderr
     line = one_line_error(result)
     assert "internal error" not in line
-    assert "a Dask worker died" in line
+    assert said in line
     assert "fewer --jobs" in line
     assert _leftovers(own_tmpdir) == []
 
@@ -456,9 +468,14 @@ def test_a_listener_that_closes_the_connection_is_said_to_have_closed_it(
     assert "answered within" not in line
 
 
+@pytest.mark.parametrize("engine", ["rows", "columns"])
 def test_a_temporary_directory_that_fills_after_the_split_says_where_and_how_much(
-    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, own_tmpdir: Path, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
+    from slaclock.reporting import _columns_text
+
+    if engine == "rows":  # a split log, counted by rows
+        monkeypatch.setattr(_report, "COLUMNS_BYTES", 0)
     monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
     monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
 
@@ -466,6 +483,7 @@ def test_a_temporary_directory_that_fills_after_the_split_says_where_and_how_muc
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(_outputs.Part, "write", full)
+    monkeypatch.setattr(_columns_text, "write_records", full)
     result = run("report", SAMPLE, "-f", "csv", "-o", tmp_path / "r.csv", "--jobs", "1")
     assert result.exit_code == 2, result.stderr
     line = one_line_error(result)
@@ -483,6 +501,7 @@ def test_each_bucket_is_removed_once_its_replay_is_the_last_it_needs(
 ) -> None:
     """The temporary directory does not hold the whole split log and the whole output at
     once: replayed at --at, a bucket's file is gone before the next bucket is read."""
+    monkeypatch.setattr(_report, "COLUMNS_BYTES", 0)  # a split log, counted by rows
     monkeypatch.setattr(_shards, "SPLIT_BYTES", 1024)
     monkeypatch.setattr(_shards, "BUCKET_BYTES", 100_000)
     seen: list[tuple[int, list[int]]] = []

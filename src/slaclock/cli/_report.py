@@ -1,19 +1,26 @@
 """``slaclock report``: read a ticket event log, replay every ticket, sum the results up.
 
 The work is split into shards by ticket id (a CRC-32 of the id, so the split is the same
-in every process and every run). Each shard reads the whole file but parses only its own
-tickets' rows, replays them, writes its tickets' output to a temporary file in a fixed
-order, and returns counts; the main process merges them. With ``--jobs 1`` the one shard
-runs in the main process (Dask is not imported); with more, or with ``--scheduler``, each
-shard is a task of a Dask cluster (:class:`~slaclock.cli._workers.OnDask`): a local
-cluster of ``--jobs`` worker processes started for the run, or a running cluster at the
-scheduler's address, whose workers send their output back as bytes (their temporary
-directory is not ours).
+in every process and every run). With ``--jobs 1`` one shard runs in the main process
+(no worker, Dask not imported): it reads the log and replays every ticket; a log over
+:data:`~slaclock.cli._shards.SPLIT_BYTES` is first split by ticket into bucket files
+(the same CRC-32), each read and replayed at once and let go
+(:func:`~slaclock.cli._shards.run_split`), so that the report's memory is a bucket's.
 
-A log over :data:`~slaclock.cli._shards.SPLIT_BYTES` is first split by ticket into bucket
-files (the same CRC-32): shard ``i`` then reads bucket ``i`` only, and each bucket is read
-and replayed at once and let go (:func:`~slaclock.cli._shards.run_split`), so that the
-report's memory is a bucket's.
+With more jobs, or ``--scheduler``, no process reads the whole log: the log is cut into
+byte ranges at line starts, one a worker (:func:`~slaclock.cli._shards.split_in_ranges`),
+and each worker reads its range and splits its rows by ticket into the buckets (a part
+file a bucket, or, on a running cluster whose workers do not share our temporary
+directory, bytes kept in the worker's memory); each bucket's task then reads its parts
+of every range, in file order, and replays its tickets (:func:`run_split`, the same
+buckets as a split log's). The workers are a pool of ``--jobs`` processes of this machine
+(:class:`~slaclock.cli._workers.OnPool`: no Dask), or the tasks of a Dask cluster
+(:class:`~slaclock.cli._workers.OnDask`): a local one for ``--scheduler processes``, or a
+running cluster at the scheduler's address, whose workers send their output back as
+bytes. A log whose records may run over a line end (a quoted field holding one, which a
+range's reader finds) is split by the main process, as one reader, and its buckets
+replayed by the workers; a running cluster's shards then each read the whole log and
+keep their own tickets' rows, as does an export read through ``--map`` on Dask.
 
 The steps are synchronised so that the result does not depend on the number of jobs:
 every shard reads; the main process collects the bad rows and the log's last instant
@@ -30,7 +37,8 @@ ends; the command turns SIGTERM into an unwinding, as Ctrl-C is
 the directory of a run killed outright (:func:`remove_stale`).
 
 Its parts: :mod:`~slaclock.cli._shards` (the shards, the split), :mod:`~slaclock.cli._workers`
-(the shards on Dask) and :mod:`~slaclock.cli._outputs` (the merged output).
+(the shards on a pool of processes or on Dask) and :mod:`~slaclock.cli._outputs` (the
+merged output).
 """
 
 from __future__ import annotations
@@ -61,13 +69,22 @@ from slaclock.cli._shards import (
     last_year_start,
     load_policy_file,
     no_cycle_collection,
+    ranged_buckets,
     report_instant,
     run_split,
     split_buckets,
+    split_in_ranges,
 )
-from slaclock.cli._workers import on_dask
+from slaclock.cli._workers import on_dask, on_pool
 from slaclock.helpdesks import of_ticket_left_out
-from slaclock.logs import BadRow, EventLogError, check_log_path, format_time, split_log
+from slaclock.logs import (
+    BadRow,
+    EventLogError,
+    Split,
+    check_log_path,
+    format_time,
+    split_log,
+)
 from slaclock.reporting import Summary
 from slaclock.sla import desk_zone
 
@@ -169,11 +186,11 @@ def run_report(
 ) -> Outcome:
     """Run ``slaclock report`` (see the command's help); returns what the exit code needs.
 
-    One shard runs in this process (``jobs`` 1, or 0 for a small log or without Dask);
-    several run as tasks of a Dask cluster: a local one of ``jobs`` worker processes, or
-    the one ``scheduler`` names (``"processes"``: a local one; an address: a running
-    scheduler, whose workers read ``path`` and ``policy_file`` at the same path). The
-    report is the same, byte for byte, whichever runs it.
+    One shard runs in this process (``jobs`` 1, or 0 for a small log); several run on a
+    pool of ``jobs`` worker processes, or as tasks of the Dask cluster ``scheduler``
+    names (``"processes"``: a local one; an address: a running scheduler, whose workers
+    read ``path`` and ``policy_file`` at the same path), as does an export read through
+    ``mapping``. The report is the same, byte for byte, whichever runs it.
 
     Raises:
         EventLogError: the log cannot be read, holds a bad row under ``strict``, or
@@ -193,11 +210,19 @@ def run_report(
     if path == "-" and scheduler is not None:
         raise ValueError(f"--scheduler {scheduler} needs a log file its workers can read, "
                          "not standard input")
-    workers = 1 if path == "-" else _workers_wanted(path, jobs, scheduler)
+    # A CSV log the columnar engine reads is read whole in this process, unless the jobs
+    # are asked for: one core counting in columns outruns workers counting by rows.
+    columns = scheduler is None and jobs in (0, 1) and in_columns(
+        path, mapping, input_format, engine)
+    workers = 1 if path == "-" or columns else _workers_wanted(path, jobs, scheduler,
+                                                               mapping)
     local = workers == 1 and scheduler is None
-    buckets = split_buckets(path, mapping, scheduler, workers)
+    # Several workers read a log file a byte range each (an export read through --map is
+    # read whole, by each shard).
+    ranged = not local and path != "-" and mapping is None
+    buckets = 0 if ranged or columns else split_buckets(path, mapping, scheduler, workers)
     with run_directory() as workdir:
-        with contextlib.ExitStack() as stack, _room(path, fmt, bool(buckets)):
+        with contextlib.ExitStack() as stack, _room(path, fmt, bool(buckets) or ranged):
             progress = _Progress(path)
             stack.callback(progress.stop)
             if local and not buckets:
@@ -214,6 +239,23 @@ def run_report(
                 limit, workdir, workers, zone, filters, mapping, strict,
                 companions=companions, engine=engine,
             )
+            split: Split | None = None
+            dask: Any = None  # what runs the buckets (None: this process)
+            shards: Any = None  # what reads the shards of a log read whole
+            if ranged:
+                runner: Any = (on_pool(stack, spec, workers) if scheduler is None
+                               else on_dask(stack, path, scheduler, workers, spec))
+                split = split_in_ranges(runner, runner.spec.shards)
+                if split is not None:
+                    spec = runner.spec
+                    dask = runner
+                elif scheduler in (None, "processes"):
+                    # A record runs over a line end (or the like): this process splits
+                    # the log, as one reader, and the workers replay its buckets.
+                    buckets = ranged_buckets(path, workers)
+                    dask = runner
+                else:  # a running cluster's workers read the log whole, by ticket
+                    shards = runner
             if buckets:
                 try:
                     with no_cycle_collection():  # its rows are let go a chunk at a time
@@ -229,14 +271,20 @@ def run_report(
                         "MB free)",
                     ) from None
                 spec = attrs.evolve(spec, shards=buckets, buckets=tuple(split.buckets))
+                if dask is not None:
+                    dask.spec = attrs.evolve(dask.spec, shards=buckets,
+                                             buckets=tuple(split.buckets))
+                elif not local:
+                    dask = on_dask(stack, path, scheduler, workers, spec)
+            if split is not None:
                 rows = split.rows
                 export = None  # an export read through --map is never split
-                dask = None if local else on_dask(stack, path, scheduler, workers, spec)
-                bad, results, at = run_split(split, spec, dask, at, zone, path, strict,
-                                             progress)
+                bad, results, at = run_split(split, spec if dask is None else dask.spec,
+                                             dask, at, zone, path, strict, progress)
             else:
-                shards = (InProcess(spec, progress) if local
-                          else on_dask(stack, path, scheduler, workers, spec))
+                if shards is None:
+                    shards = (InProcess(spec, progress) if local
+                              else on_dask(stack, path, scheduler, workers, spec))
                 infos = shards.read()
                 bad = [b for info in infos for b in info.bad]
                 rows = infos[0].rows
@@ -484,15 +532,39 @@ AUTO_JOBS_BYTES = 32 * 2**20
 AUTO_JOBS_MAX = 4
 
 
-def auto_jobs(path: str) -> int:
+#: The largest CSV log the columnar engine reads whole (its columns take about five times
+#: the file's size at their peak): a larger one is split by ticket and counted by rows.
+COLUMNS_BYTES = 512 * 2**20
+
+
+def in_columns(path: str, mapping: str | None, input_format: str | None, engine: str) -> bool:
+    """Whether the report reads the log at ``path`` in columns (the columnar engine): a
+    CSV file (not standard input, not an export read through ``--map``, not JSON lines)
+    of at most :data:`COLUMNS_BYTES`, NumPy and pyarrow installed, ``--engine columns``.
+    (A log the columnar reader then leaves to the rows is read whole, by rows.)"""
+    if engine != "columns" or path == "-" or mapping is not None or input_format == "jsonl" \
+            or not path.lower().endswith(".csv") or os.path.getsize(path) > COLUMNS_BYTES:
+        return False
+    try:
+        import numpy  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def auto_jobs(path: str, mapping: str | None = None) -> int:
     """The number of worker processes ``--jobs 0`` means for the log at ``path``: one
-    (this process) for a small log or where Dask is not installed."""
+    (this process) for a small log, or for an export read through ``mapping`` where Dask
+    is not installed (a log file's workers are a pool of processes, an export's a Dask
+    cluster)."""
     if path == "-" or os.path.getsize(path) < AUTO_JOBS_BYTES:
         return 1
-    from slaclock.reporting import _dask
+    if mapping is not None:
+        from slaclock.reporting import _dask
 
-    if not _dask.available():
-        return 1
+        if not _dask.available():
+            return 1
     return max(1, min(_cpus(), AUTO_JOBS_MAX))
 
 
@@ -515,7 +587,8 @@ def _policy_meta(policy: Any, policy_file: str | None) -> dict[str, Any]:
     }
 
 
-def _workers_wanted(path: str, jobs: int, scheduler: str | None) -> int:
+def _workers_wanted(path: str, jobs: int, scheduler: str | None,
+                    mapping: str | None = None) -> int:
     """How many shards (and local workers) the options ask for; 1 runs in this process.
 
     Without ``--scheduler``: ``--jobs`` (``0``: :func:`auto_jobs`). With ``--scheduler
@@ -523,7 +596,7 @@ def _workers_wanted(path: str, jobs: int, scheduler: str | None) -> int:
     ``--jobs``, or ``0`` for as many as the cluster runs at once (known once connected).
     """
     if scheduler is None:
-        return auto_jobs(path) if jobs == 0 else jobs
+        return auto_jobs(path, mapping) if jobs == 0 else jobs
     if scheduler == "processes":
         return jobs or _cpus()
     return jobs

@@ -100,10 +100,11 @@ def limit_of(text: str) -> int | None:
                    "table shows each ticket's most urgent clock where every clock does not "
                    "fit).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
-              help="Shards of the tickets, each a Dask task; more than 1 starts a local Dask "
-                   "cluster of that many worker processes (needs pip install "
+              help="Worker processes: more than 1 starts a pool of that many, each reading "
+                   "a byte range of the log and replaying a share of its tickets (an export "
+                   "read through --map: a local Dask cluster, which needs pip install "
                    "'slaclock[dask]') [default: 0, automatic: one per CPU, at most 4, for "
-                   "logs over 32 MB when Dask is installed; this process otherwise].")
+                   "logs over 32 MB; this process otherwise].")
 @click.option("--engine", type=click.Choice(["columns", "rows"]), default="columns",
               show_default=True,
               help="How the tickets are counted: 'columns' reads and replays a CSV log in "

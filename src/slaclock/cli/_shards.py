@@ -1,7 +1,11 @@
 """The shards of ``slaclock report``: which tickets a report keeps (:class:`Filters`), one
 shard read and replayed (:class:`Shard`: a share of the tickets by ticket id, or one
 bucket of a log split by ticket), the one shard of a run in this process, and a large log
-split into buckets, each read and replayed at once and let go (:func:`run_split`).
+split into buckets, each read and replayed at once and let go (:func:`run_split`): split
+by this process, or by the workers a byte range each (:func:`split_in_ranges`).
+
+Where a shard's tickets are replayed: :func:`_bucket` (one bucket's rows in, its part
+file or its most urgent tickets and its counts out), through :meth:`Shard.replay`.
 
 A shard replays its tickets through the report's one loop
 (:func:`~slaclock.reporting.replay_tickets`) and writes each ticket kept to its part file
@@ -35,10 +39,20 @@ from slaclock.logs import (
     EventLog,
     EventLogError,
     LogFormat,
+    Ranges,
+    RangeSplit,
+    Row,
     Split,
     bucket_of,
+    byte_ranges,
     format_time,
+    line_offsets,
+    merge_ranges,
+    part_path,
     printable,
+    read_bucket,
+    read_parts,
+    split_range,
 )
 from slaclock.reporting import (
     Replayer,
@@ -52,9 +66,23 @@ from slaclock.reporting import (
 from slaclock.sla import Counted, local_datetime
 
 __all__ = [
-    "BUCKET_BYTES", "SPLIT_BYTES", "STATES", "Filters", "ReadInfo", "Shard", "ShardResult",
-    "Spec", "last_year_start", "load_policy_file", "no_cycle_collection", "report_instant",
-    "run_split", "split_buckets",
+    "BUCKET_BYTES",
+    "SPLIT_BYTES",
+    "STATES",
+    "Filters",
+    "Ranged",
+    "ReadInfo",
+    "Shard",
+    "ShardResult",
+    "Spec",
+    "last_year_start",
+    "load_policy_file",
+    "no_cycle_collection",
+    "ranged_buckets",
+    "report_instant",
+    "run_split",
+    "split_buckets",
+    "split_in_ranges",
 ]
 
 
@@ -232,6 +260,10 @@ class Spec:
     #: A large log split by ticket (:func:`~slaclock.logs.split_log`): shard ``i`` reads
     #: bucket ``i`` (the log's row count and its rows bad on their own are the split's).
     buckets: tuple[str, ...] = ()
+    #: A log split by ticket a byte range at a time (:func:`split_in_ranges`): how many
+    #: lines of the log come before each range; bucket ``i`` is then the parts of every
+    #: range (:func:`~slaclock.logs._buckets.part_path`), or the bytes a task is given.
+    ranges: tuple[int, ...] = ()
     #: ``--engine``: ``"columns"`` (the columnar engine where it reads the log, else the
     #: per-ticket one) or ``"rows"`` (the per-ticket engine).
     engine: str = "columns"
@@ -285,6 +317,9 @@ class Shard:
         self.spec = spec
         self.index = index
         self.log: EventLog | None = None
+        #: A bucket's rows from each range, as bytes (a running cluster's workers, which
+        #: do not share the files): :attr:`Spec.ranges` says where their lines start.
+        self.parts: list[bytes] | None = None
         #: The log read in columns (:mod:`~slaclock.cli._columns_shard`), when it was.
         self.columns: Any = None
         #: How the tickets were counted (the columnar engine's tally), for ``--debug``.
@@ -310,7 +345,7 @@ class Shard:
         export = None
         with _quiet_provisional(), self.paused():
             if spec.buckets:  # a log split by ticket: this shard's rows, and no other's
-                self.log = EventLog.from_bucket(spec.buckets[self.index], source=spec.path)
+                self.log = EventLog.from_rows(self._bucket_rows(), source=spec.path)
             elif spec.mapping is not None:
                 self.log, export = _export_log(spec, keep, speak=self.index == 0)
             else:
@@ -329,6 +364,17 @@ class Shard:
                        default=None)
         return ReadInfo(self.log.rows, bad, last, len(self.log.tickets),
                         export if self.index == 0 else None)
+
+    def _bucket_rows(self) -> Iterator[Row]:
+        """The rows of this shard's bucket, in file order."""
+        spec = self.spec
+        if not spec.ranges:
+            return read_bucket(spec.buckets[self.index])
+        if self.parts is not None:
+            return read_parts(zip(self.parts, spec.ranges, strict=True))
+        bucket = spec.buckets[self.index]
+        return read_parts((part_path(bucket, r), before)
+                          for r, before in enumerate(spec.ranges))
 
     def _past_the_last_year(self, limit: datetime) -> list[BadRow]:
         """Take out the rows no calendar can count (year 9999 in the desk's zone, or past
@@ -541,11 +587,78 @@ def split_buckets(path: str, mapping: str | None, scheduler: str | None, workers
     return max(workers, -(-size // BUCKET_BYTES))
 
 
-def _bucket(spec: Spec, index: int, at: datetime | None) -> tuple[ReadInfo, ShardResult | None]:
+def ranged_buckets(path: str, workers: int) -> int:
+    """How many buckets a log read a byte range at a time is split into: about
+    :data:`BUCKET_BYTES` of the log each (the memory a replay takes), as many for each of
+    the ``workers`` (none waits idle at the end while another replays a last one)."""
+    workers = max(1, workers)
+    wanted = -(-os.path.getsize(path) // BUCKET_BYTES)  # rounded up
+    return workers * max(1, -(-wanted // workers))
+
+
+class Ranged(Protocol):
+    """What reads the byte ranges of a log at once (a pool of processes, a Dask
+    cluster), holding the run's :class:`Spec`."""
+
+    spec: Spec
+
+    def ranges(self, cut: Ranges) -> list[RangeSplit]:
+        """Each range read and split by ticket (:func:`_range`), in range order."""
+        ...
+
+
+def _range(spec: Spec, cut: Ranges, index: int, keep: bool) -> RangeSplit:
+    """Range ``index`` of the log read and split by ticket into the part files of the
+    run's buckets (``keep``: into the answer, as bytes, for a worker that does not share
+    the run's directory); the collector paused as :attr:`Spec.pause` says."""
+    with no_cycle_collection() if spec.pause else contextlib.nullcontext():
+        return split_range(spec.path, cut, index, spec.shards if keep else list(spec.buckets),
+                           tz=spec.tz, details=False)
+
+
+def split_in_ranges(runner: Ranged, workers: int) -> Split | None:
+    """Split the log by ticket as :func:`~slaclock.logs.split_log` does, but a byte range
+    a worker, all at once (:func:`~slaclock.logs.byte_ranges`): no process reads the
+    whole log. ``runner.spec`` becomes the split's (its buckets, where its ranges' lines
+    start), which :func:`run_split` replays.
+
+    Returns ``None`` when the log cannot be read so (a record that runs over a line end,
+    a byte that is not UTF-8, a header that is no plain line, a log that may be a JSON
+    document): it is then read from its start, as one reader reads it, which says what
+    it says of it.
+    """
+    spec = runner.spec
+    cut = byte_ranges(spec.path, max(1, workers), spec.input_format)
+    if cut is None:
+        return None
+    count = ranged_buckets(spec.path, workers)
+    runner.spec = attrs.evolve(spec, shards=count, buckets=tuple(
+        os.path.join(spec.workdir, f"bucket-{i}.rows") for i in range(count)))
+    found = runner.ranges(cut)
+    if not all(part.whole for part in found):
+        for bucket in runner.spec.buckets:  # their room, for the log's other reading
+            for r in range(len(found)):
+                with contextlib.suppress(OSError):
+                    os.unlink(part_path(bucket, r))
+        runner.spec = spec
+        return None
+    runner.spec = attrs.evolve(runner.spec, ranges=line_offsets(found))
+    return merge_ranges(found, list(runner.spec.buckets))
+
+
+def _bucket(
+    spec: Spec, index: int, at: datetime | None, parts: list[bytes] | None = None
+) -> tuple[ReadInfo, ShardResult | None]:
     """One bucket of a split log, read and (given ``at``) replayed, then let go; the
     collector paused from its first row read to its last ticket replayed (on a Dask
-    worker too, for the task's time)."""
+    worker too, for the task's time). ``parts``: its rows from each range, as bytes
+    (:attr:`Shard.parts`).
+
+    This is where a shard's tickets are replayed: the rows of one bucket in, its part
+    file (or its ``--limit`` most urgent) and its counts out.
+    """
     shard = Shard(spec, index)
+    shard.parts = parts
     with shard.paused():
         info = shard.read()
         return info, None if at is None else shard.replay(at)
@@ -590,8 +703,12 @@ class _Spent:
             self.final = True
         if self.final:
             for i in self.replayed:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.spec.buckets[i])
+                bucket = self.spec.buckets[i]
+                files = ([part_path(bucket, r) for r in range(len(self.spec.ranges))]
+                         if self.spec.ranges else [bucket])
+                for name in files:
+                    with contextlib.suppress(OSError):
+                        os.unlink(name)
             self.replayed = []
 
 
@@ -618,7 +735,15 @@ def run_split(
         spent = _Spent(spec, when, final)
         first = split.latest_bucket or 0
         if dask is not None:
-            return dask.buckets(when, spent, first)
+            ended = 0
+
+            def told(i: int, info: ReadInfo) -> None:
+                nonlocal ended
+                spent(i, info)
+                ended += 1
+                progress.replayed(ended)
+
+            return dask.buckets(when, told, first)
         done: list[Any] = [None] * spec.shards
         order = [first, *(i for i in range(spec.shards) if i != first)]
         for count, i in enumerate(order, 1):

@@ -11,11 +11,24 @@ is named here. Its modules, from the bottom up:
   :class:`BadRow`, :class:`EventLogError`;
 - ``_csv``: a CSV log's records, within a reader's own :class:`ReadLimits`;
 - ``_reader``: a log's rows (:func:`read_rows`) and its file;
-- ``_buckets``: a large log split by ticket;
+- ``_buckets``: a large log split by ticket, whole or a byte range at a time;
 - ``_log``: a log grouped by ticket (:class:`EventLog`).
 """
 
-from slaclock.logs._buckets import Split, bucket_of, read_bucket, split_log
+from slaclock.logs._buckets import (
+    Ranges,
+    RangeSplit,
+    Split,
+    bucket_of,
+    byte_ranges,
+    line_offsets,
+    merge_ranges,
+    part_path,
+    read_bucket,
+    read_parts,
+    split_log,
+    split_range,
+)
 from slaclock.logs._csv import ReadLimits, header_names, separated_by
 from slaclock.logs._log import EventLog, check_ticket
 from slaclock.logs._reader import check_log_path, read_rows
@@ -54,12 +67,15 @@ __all__ = [
     "EventLog",
     "EventLogError",
     "LogFormat",
+    "RangeSplit",
+    "Ranges",
     "ReadLimits",
     "Row",
     "RowChecker",
     "Split",
     "TimeReader",
     "bucket_of",
+    "byte_ranges",
     "check_log_path",
     "check_ticket",
     "clean",
@@ -68,16 +84,21 @@ __all__ = [
     "format_time",
     "general_columns",
     "header_names",
+    "line_offsets",
     "localize",
+    "merge_ranges",
     "parse_time",
     "parse_zone",
+    "part_path",
     "pattern_hint",
     "printable",
     "read_bucket",
+    "read_parts",
     "read_rows",
     "separated_by",
     "signed_date",
     "split_log",
+    "split_range",
     "swapped_day_and_month",
     "time_format_for",
     "whole_seconds",
