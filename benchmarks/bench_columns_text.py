@@ -21,12 +21,9 @@ Needs NumPy (``pip install -e '.[bench]'``).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import struct
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +31,7 @@ import attrs
 import numpy as np
 
 from bench_report import machine, make_log
+from bench_vector import best  # the fastest of some rounds, the collector paused
 from slaclock import Regulation
 from slaclock.logs import EventLog
 from slaclock.reporting import MetricWriter, Replayer, Tally, log_tickets, replay_tickets
@@ -44,21 +42,6 @@ from slaclock.sla._governing import desk_zone
 
 RESULTS = Path(__file__).resolve().parent / "results" / "columns_text.txt"
 HEADER = struct.Struct("<qqI")  # a part file's record header (slaclock.cli._outputs)
-
-
-def best(run: Callable[[], object], rounds: int) -> float:
-    """The fastest of ``rounds`` timings of ``run``, the collector paused."""
-    times = []
-    for _ in range(rounds):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return min(times)
 
 
 def counts(log: EventLog) -> tuple[Any, list[Counted], list[int]]:
