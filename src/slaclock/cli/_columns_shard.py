@@ -90,7 +90,7 @@ def replay_in_columns(
         if deadlines.size:
             last = local_datetime(int(deadlines.max()), zone)
     engine = {"columns": len(table) - sum(found.by_rows.values()), "shapes": found.shapes,
-              "rows": dict(found.by_rows)}
+              "alone": found.alone, "rows": dict(found.by_rows)}
     return Replayed(tally, listed, first, last, engine)
 
 

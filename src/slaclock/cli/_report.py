@@ -152,13 +152,15 @@ def tell_engine(results: list[Any]) -> None:
         return
     columns = sum(e["columns"] for e in counted)
     shapes = sum(e["shapes"] for e in counted)
+    alone = sum(e["alone"] for e in counted)
     by_rows: dict[str, int] = {}
     for e in counted:
         for why, n in e["rows"].items():
             by_rows[why] = by_rows.get(why, 0) + n
     rows = sum(by_rows.values())
     click.echo(f"slaclock: {columns:,} tickets counted in columns ({shapes:,} distinct event "
-               f"sequences walked), {rows:,} by rows" + "".join(
+               f"sequences walked; {alone:,} tickets alone in theirs, counted as walked), "
+               f"{rows:,} by rows" + "".join(
                    f"; {n:,} for {why}" for why, n in sorted(by_rows.items())), err=True)
 
 

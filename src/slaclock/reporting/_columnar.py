@@ -45,6 +45,7 @@ from slaclock.reporting._columnar_count import Laid, Plan, count_plans, unsuppor
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._sources import TicketEvents
 from slaclock.sla import (
+    Counted,
     Happening,
     Terms,
     governing,
@@ -131,11 +132,14 @@ class Columnar:
         table: the clocks of the tickets counted, in the report's order.
         shapes: how many distinct shapes (terms and what the events say) were walked.
         by_rows: the tickets counted by the per-ticket engine, by reason.
+        alone: the tickets alone in their shape, counted as it was walked (by the
+            per-ticket engine, once).
     """
 
     table: ClockTable
     shapes: int = 0
     by_rows: Counter[str] = attrs.Factory(Counter)
+    alone: int = 0
 
 
 def replay_columns(replayer: Replayer, columns: Columns, tally: Tally) -> Columnar:
@@ -322,18 +326,28 @@ class _Replay:
     ) -> Columnar:
         c = self.c
         replayer = self.replayer
-        len(c.ids)
         shapes = int(shape.max()) + 1 if (shape >= 0).any() else 0
         members_order = np.argsort(shape, kind="stable")
         members_order = members_order[shape[members_order] >= 0]
         bounds = np.searchsorted(shape[members_order], np.arange(shapes + 1), "left")
         plans: list[Plan | None] = []
+        # A ticket alone in its sequence is counted once, by the per-ticket engine, as its
+        # shape's walk is found: laying its cycles out in arrays would cost more.
+        alone: list[int] = []
+        alone_counts: list[Counted] = []
         for s in range(shapes):
-            rep = int(members_order[bounds[s]])
+            members = members_order[bounds[s]:bounds[s + 1]]
+            rep = int(members[0])
             t = c.ticket(rep)
-            counted, left_out, _ = replayer.ticket(t.ticket, t.events, t.signed)
+            counted, left_out, after_rep = replayer.ticket(t.ticket, t.events, t.signed)
             walk = replayer.walked
             plan = None
+            if counted is not None and not left_out and walk is not None and members.size == 1:
+                alone.append(rep)
+                alone_counts.append(counted)
+                self.tally.after_at += after_rep
+                plans.append(None)
+                continue
             if counted is None or left_out or walk is None:
                 why: str | None = "an event the ticket refuses, or a ticket not counted"
             else:
@@ -342,16 +356,18 @@ class _Replay:
                     plan = Plan.of(walk)
             plans.append(plan)
             if plan is None:
-                for i in members_order[bounds[s]:bounds[s + 1]].tolist():
+                for i in members.tolist():
                     rows_mode[i] = True
                     reason[i] = why or "unsupported"
         columnar = live & ~rows_mode
-        self.tally.after_at += int(after[columnar].sum())
+        columnar[alone] = False
         laid = Laid(plans, members_order, bounds, shape, c.times, c.first, c.ids, c.line,
                     replayer.at, self.at_us)
         table, positions, overflow = count_plans(laid, np.flatnonzero(columnar))
         for i in overflow:
             reason[i] = "an instant the arrays do not cover"
+        columnar[overflow] = False
+        self.tally.after_at += int(after[columnar].sum())
         # The rest by rows, through the one loop (accounting, rows left out, not opened).
         by_rows = sorted(reason)
         for i in by_rows:
@@ -360,10 +376,10 @@ class _Replay:
         replayed = list(replay_tickets(replayer, [c.ticket(i) for i in by_rows], fallback))
         self.tally.after_at += fallback.after_at
         self.tally.not_yet_opened += fallback.not_yet_opened
-        if replayed:
+        counts = [*alone_counts, *(r.counted for r in replayed)]
+        if counts:
             position = {c.ids[i]: i for i in by_rows}
-            rows_table = ClockTable.of_counted(
-                replayer.at, [r.counted for r in replayed], [r.line for r in replayed])
-            table = merged([table, rows_table], [positions, np.asarray(
-                [position[r.ticket] for r in replayed], np.int64)])
-        return Columnar(table, shapes, self.by_rows)
+            places = [*alone, *(position[r.ticket] for r in replayed)]
+            rows_table = ClockTable.of_counted(replayer.at, counts, c.line[places].tolist())
+            table = merged([table, rows_table], [positions, np.asarray(places, np.int64)])
+        return Columnar(table, shapes, self.by_rows, len(alone))
