@@ -80,34 +80,20 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
     limits = limits or ReadLimits()
     if path == "-" or not path.lower().endswith(".csv"):
         return None
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return None  # the row reader says what is wrong
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
-        return None  # a lone carriage return: a line end to the CSV module
-    ends = _line_ends(data)
-    if ends.size == 0:
+    scan = _scan(path, min(limits.line_chars, limits.field_chars))
+    if scan is None:
         return None
-    widths = np.diff(np.r_[-1, ends, len(data) if data[-1:] != b"\n" else ends[-1]])
-    if int(widths.max()) > min(limits.line_chars, limits.field_chars) or ((widths <= 2).any() \
-            and _blank(data, ends)):
-        return None
-    header_end = int(ends[0])
-    try:
-        header = next(csv.reader(io.StringIO(data[:header_end].decode("utf-8"))))
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        return None
-    names = header_names(header)
+    names = header_names(scan.header)
     if len(set(names)) != len(names) or not {"ticket", "time", "event"} <= set(names) \
             or any(n not in COLUMNS for n in names):
         return None
+    source: Any = path
+    if scan.bom:  # read from memory, past the mark
+        with open(path, "rb") as f:
+            source = pa.py_buffer(f.read()[3:])
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(data),
+            source,
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names,
                                            skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=False,
@@ -117,29 +103,73 @@ def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | N
                 include_columns=[n for n in names if n in _READ],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, OSError):
         return None
-    newlines = int(ends.size) - (0 if data.endswith(b"\n") else -1)
-    del data  # the columns are copies
+    del source
     rows = table.num_rows
-    if rows + 1 != newlines:
+    if rows + 1 != scan.lines:
         return None  # a quoted line end, or a line the reader would not count
-    return _Reader(table, rows).read()
+    columns = {name: table[name] for name in table.column_names}
+    del table  # each column let go once read
+    return _Reader(columns, rows).read()
 
 
-def _line_ends(data: bytes) -> Any:
-    """The offsets of the line feeds of ``data``, found a block at a time."""
-    view = np.frombuffer(data, np.uint8)
+@attrs.define
+class _Scan:
+    """What one pass over a log's bytes finds: its header's cells, whether it starts with
+    a byte-order mark, and how many lines it has (the last one even without a line end)."""
+
+    header: list[str]
+    bom: bool
+    lines: int
+
+
+def _scan(path: str, longest: int) -> _Scan | None:
+    """Read the log at ``path`` a block at a time: ``None`` when the columns would not
+    read it as the row reader does (a lone carriage return, a line longer than
+    ``longest``, a blank line, a header that is no UTF-8 CSV line, an empty file)."""
     block = 1 << 24
-    return np.concatenate([np.zeros(0, np.int64)] + [
-        np.flatnonzero(view[i:i + block] == 10) + i for i in range(0, view.size, block)])
-
-
-def _blank(data: bytes, ends: Any) -> bool:
-    """Whether the log has a line of nothing but a line end or spaces (not a row)."""
-    starts = np.r_[0, ends[:-1] + 1]
-    short = np.flatnonzero(ends - starts <= 2)
-    return any(not data[int(starts[i]):int(ends[i])].strip() for i in short.tolist())
+    ends: list[Any] = []
+    offset = 0
+    cr = crlf = 0
+    previous = b""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(3)
+            bom = head == b"\xef\xbb\xbf"
+            start = head if not bom else b""
+            while True:
+                data = start + f.read(block)
+                start = b""
+                if not data:
+                    break
+                view = np.frombuffer(data, np.uint8)
+                ends.append(np.flatnonzero(view == 10) + offset)
+                cr += data.count(b"\r")
+                crlf += data.count(b"\r\n") + (previous == b"\r" and data[:1] == b"\n")
+                previous = data[-1:]
+                offset += len(data)
+            found = np.concatenate([np.zeros(0, np.int64), *ends])
+            if not offset or cr != crlf or not found.size:
+                return None  # a lone carriage return: a line end to the CSV module
+            last = offset if previous != b"\n" else int(found[-1])
+            widths = np.diff(np.r_[-1, found, last])
+            if int(widths.max()) > longest:
+                return None
+            starts = np.r_[0, found[:-1] + 1]
+            for i in np.flatnonzero(widths[:found.size] <= 3).tolist():  # blank lines?
+                f.seek(int(starts[i]) + 3 * bom)
+                if not f.read(int(found[i] - starts[i])).strip():
+                    return None
+            f.seek(3 * bom)
+            first = f.read(int(found[0]))
+    except OSError:
+        return None  # the row reader says what is wrong
+    try:
+        header = next(csv.reader(io.StringIO(first.decode("utf-8"))))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return None
+    return _Scan(header, bom, int(found.size) + (previous != b"\n"))
 
 
 def _factorized(values: Any) -> tuple[Any, Any]:
@@ -180,16 +210,16 @@ def _codes_and_values(column: Any) -> tuple[Any, list[str]]:
 
 
 class _Reader:
-    def __init__(self, table: Any, rows: int) -> None:
-        self.table = table
+    def __init__(self, columns: dict[str, Any], rows: int) -> None:
+        self.columns = columns
         self.rows = rows
 
     def read(self) -> ColumnsRead | None:
-        table, rows = self.table, self.rows
+        table, rows = self.columns, self.rows
         line = np.arange(2, rows + 2, dtype=np.int64)
         # Ticket ids, cleaned (a blank one is a bad row: read by rows).
         tcodes, tvalues = _codes_and_values(table["ticket"])
-        cleaned = _cleaned(table["ticket"].combine_chunks().dictionary_encode().dictionary,
+        cleaned = _cleaned(table.pop("ticket").combine_chunks().dictionary_encode().dictionary,
                            tvalues)
         if any(v is None for v in cleaned):
             return None
@@ -199,12 +229,13 @@ class _Reader:
             ids: dict[str, int] = {}
             remap = np.asarray([ids.setdefault(v, len(ids)) for v in cleaned], np.int64)  # type: ignore[arg-type]
             ticket, id_list = remap[tcodes], list(ids)
-        times = _times(table["time"])
+        texts = table.pop("time")
+        times = _times(texts)
         if times is None:
             return None
         # Every other cell: one check of each distinct combination.
-        present = [n for n in _READ[2:] if n in table.column_names]
-        parts = [_codes_and_values(table[n]) for n in present]
+        present = [n for n in _READ[2:] if n in table]
+        parts = [_codes_and_values(table.pop(n)) for n in present]
         # The combination of a row's codes as one integer (mixed radix), then its code.
         combined = np.zeros(rows, np.int64)
         for codes, values in parts:
@@ -244,7 +275,6 @@ class _Reader:
         signed_code = np.asarray([-1 if s is None else i for i, s in enumerate(signed_of_combo)],
                                  np.int64)[combo] if rows else np.zeros(0, np.int64)
         opening = opens[combo] if rows else np.zeros(0, bool)
-        texts = table["time"]
 
         def time_of(line: int) -> datetime:  # a row's time as the reader reads it
             return datetime.fromisoformat(texts[line - 2].as_py())
