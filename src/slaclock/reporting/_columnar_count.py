@@ -34,6 +34,8 @@ _OUTCOMES = {None: 0, "met": 1, "dropped": 2, "not_applicable": 3}
 _PAUSED_RULES = {"projected": 1, "frozen": 2}
 #: The calendar's name of a target that names none for the coverage in force.
 _NO_CLOCK = "\x00no clock"
+#: How many evaluations are walked at once (the arrays of their spans stay small).
+_CHUNK = 1 << 18
 #: A year of microseconds (a leap one).
 _YEAR = 366 * 86_400_000_000
 #: An origin at the cycle's start (not at a level's change).
@@ -477,8 +479,9 @@ def _evaluate(col: _Columns, tpl: I64, base: I64, start: I64, times: I64, at_us:
     spent = np.zeros(n, np.int64)
     schedule_list = list(schedules.values())
     for s, schedule in enumerate(schedule_list):
-        rows = np.flatnonzero(sched == s)
-        if rows.size:
+        on = np.flatnonzero(sched == s)
+        for part in range(0, on.size, _CHUNK):  # a chunk at a time: the spans' arrays
+            rows = on[part:part + _CHUNK]
             _walk(schedule, col, tpl[cyc[rows]], base[cyc[rows]], origin[rows],
                   target[rows], times, at_us, due, over, spent, rows, overflow, cyc)
     # One more evaluation, of nothing: where a cycle row has none to show.

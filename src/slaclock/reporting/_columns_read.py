@@ -203,9 +203,9 @@ def _cleaned(dictionary: Any, values: list[str]) -> list[str | None]:
 
 
 def _codes_and_values(column: Any) -> tuple[Any, list[str]]:
-    """A string column's dictionary codes (int64) and its distinct values."""
+    """A string column's dictionary codes (int32) and its distinct values."""
     encoded = column.combine_chunks().dictionary_encode()
-    return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+    return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
             encoded.dictionary.to_pylist())
 
 
@@ -216,7 +216,8 @@ class _Reader:
 
     def read(self) -> ColumnsRead | None:
         table, rows = self.columns, self.rows
-        line = np.arange(2, rows + 2, dtype=np.int64)
+        # Rows' columns in int32 where they fit (a log of 2**31 rows is not read whole).
+        line = np.arange(2, rows + 2, dtype=np.int32)
         # Ticket ids, cleaned (a blank one is a bad row: read by rows).
         tcodes, tvalues = _codes_and_values(table["ticket"])
         cleaned = _cleaned(table.pop("ticket").combine_chunks().dictionary_encode().dictionary,
@@ -227,7 +228,7 @@ class _Reader:
             ticket, id_list = tcodes, tvalues
         else:  # ids the same once cleaned are one ticket
             ids: dict[str, int] = {}
-            remap = np.asarray([ids.setdefault(v, len(ids)) for v in cleaned], np.int64)  # type: ignore[arg-type]
+            remap = np.asarray([ids.setdefault(v, len(ids)) for v in cleaned], np.int32)  # type: ignore[arg-type]
             ticket, id_list = remap[tcodes], list(ids)
         texts = table.pop("time")
         times = _times(texts)
@@ -249,7 +250,7 @@ class _Reader:
             rest //= radix
         check = RowChecker(None, details=False)
         tokens: dict[tuple[Any, ...], int] = {}
-        token_of_combo = np.empty(len(combos), np.int64)
+        token_of_combo = np.empty(len(combos), np.int32)
         said_rows: list[Row] = []
         signed_of_combo: list[Any] = []
         opens = np.zeros(len(combos), bool)
@@ -271,23 +272,27 @@ class _Reader:
             token_of_combo[k] = code
             signed_of_combo.append(found.signed)
             opens[k] = found.kind in OPENINGS
-        token = token_of_combo[combo] if rows else np.zeros(0, np.int64)
+        token = token_of_combo[combo] if rows else np.zeros(0, np.int32)
         signed_code = np.asarray([-1 if s is None else i for i, s in enumerate(signed_of_combo)],
-                                 np.int64)[combo] if rows else np.zeros(0, np.int64)
+                                 np.int32)[combo] if rows else np.zeros(0, np.int32)
         opening = opens[combo] if rows else np.zeros(0, bool)
+        del combined, combo
 
         def time_of(line: int) -> datetime:  # a row's time as the reader reads it
             return datetime.fromisoformat(texts[line - 2].as_py())
 
-        return _group(ticket, id_list, times, token, line, said_rows, tokens, signed_code,
-                      signed_of_combo, opening, rows, time_of)
+        held = [ticket, times, token, line, signed_code, opening]
+        del ticket, times, token, line, signed_code, opening, parts, tcodes
+        return _group(held, id_list, said_rows, tokens, signed_of_combo, rows, time_of)
 
 
-def _group(ticket: Any, ids: list[str], times: Any, token: Any, line: Any,
-           said_rows: list[Row], tokens: dict[tuple[Any, ...], int], signed_code: Any,
-           signed_values: list[Any], opening: Any, rows: int,
+def _group(held: list[Any], ids: list[str], said_rows: list[Row],
+           tokens: dict[tuple[Any, ...], int], signed_values: list[Any], rows: int,
            time_of: Callable[[int], datetime]) -> ColumnsRead:
-    """The rows grouped by ticket as the log reader groups them (:class:`EventLog`)."""
+    """The rows grouped by ticket as the log reader groups them (:class:`EventLog`):
+    ``held``, the rows' ticket, time, token, line, signing date and opening columns, is
+    emptied as they are put in order."""
+    ticket, times = held[0], held[1]
     # Each ticket's rows by instant, then line (in file order: a stable sort by ticket
     # is enough where each ticket's rows come in time order, as a log is written).
     order = np.argsort(ticket, kind="stable")
@@ -295,9 +300,14 @@ def _group(ticket: Any, ids: list[str], times: Any, token: Any, line: Any,
         t = times[order]
         same = ticket[order]
         if ((np.diff(t) < 0) & (same[1:] == same[:-1])).any():
-            order = np.lexsort((line, times, ticket))
-    ticket, times, token, line, signed_code, opening = (
-        a[order] for a in (ticket, times, token, line, signed_code, opening))
+            order = np.lexsort((held[3], times, ticket))
+        del t, same
+    del ticket, times
+    for i, column in enumerate(held):  # each put in order, the old one let go
+        held[i] = column[order]
+    del column, order
+    ticket, times, token, line, signed_code, opening = held
+    held.clear()
     n = len(ids)
     first = np.searchsorted(ticket, np.arange(n + 1), "left").astype(np.int64)
     heads = first[:-1]
