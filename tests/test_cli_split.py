@@ -154,7 +154,7 @@ def test_no_room_to_split_is_one_line_that_says_where_and_what_to_do(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_buckets.pickle, "dump", full)
+    monkeypatch.setattr(_buckets._Sorter, "_flush", full)  # a bucket's chunk written
     result = run("report", SAMPLE)
     assert result.exit_code == 2
     line = one_line_error(result)

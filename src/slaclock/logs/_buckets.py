@@ -96,21 +96,13 @@ def split_log(
     paths = [os.path.join(workdir, f"bucket-{i}.rows") for i in range(buckets)]
     for bucket in paths:
         open(bucket, "wb").close()
-    # Rows wait in memory a chunk a bucket, at most about a million in all, and each
-    # chunk is appended to its file, opened only then: neither memory nor open files
-    # grow with the number of buckets.
-    chunk_rows = max(64, min(_BUCKET_CHUNK, 1_000_000 // buckets))
-    pending: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
-
-    def flush(i: int) -> None:
+    def append(i: int, chunk: bytes) -> None:
         with open(paths[i], "ab") as f:
-            pickle.dump(pending[i], f, protocol=pickle.HIGHEST_PROTOCOL)
-        pending[i] = []
+            f.write(chunk)
 
     bad: list[BadRow] = []
     rows = 0
-    latest: datetime | None = None
-    latest_bucket: int | None = None
+    sorter = _Sorter(buckets, append)
     source, stream = open_log(path)
     with stream, decoding(source, stream):
         for row in read_rows(counting(stream, progress), source=source, fmt=fmt, tz=tz,
@@ -120,19 +112,45 @@ def split_log(
                 assert isinstance(row, BadRow)
                 bad.append(row)
                 continue
-            i = bucket_of(row.ticket, buckets)
-            if latest is None or row.at > latest:
-                latest = row.at
-                latest_bucket = i
-            chunk = pending[i]
-            chunk.append(tuple(row))
-            if len(chunk) >= chunk_rows:
-                flush(i)
-        for i, chunk in enumerate(pending):
-            if chunk:
-                flush(i)
+            sorter.add(row)
+        sorter.close()
     bad.sort(key=lambda b: b.line)
-    return Split(paths, rows, bad, latest, latest_bucket)
+    return Split(paths, rows, bad, sorter.latest, sorter.latest_bucket)
+
+
+class _Sorter:
+    """Rows sorted into buckets by ticket (:func:`bucket_of`), as pickled chunks given to
+    ``sink(bucket, bytes)``, and the latest row's time and bucket (the first row at it).
+    Rows wait in memory a chunk a bucket, at most about a million in all, and each chunk
+    is given once full: neither memory nor open files grow with the number of buckets."""
+
+    def __init__(self, count: int, sink: Callable[[int, bytes], None]) -> None:
+        self.count = count
+        self.sink = sink
+        self.chunk_rows = max(64, min(_BUCKET_CHUNK, 1_000_000 // count))
+        self.pending: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
+        self.latest: datetime | None = None
+        self.latest_bucket: int | None = None
+
+    def add(self, row: Row) -> None:
+        i = bucket_of(row.ticket, self.count)
+        latest = self.latest
+        if latest is None or row.at > latest:
+            self.latest = row.at
+            self.latest_bucket = i
+        chunk = self.pending[i]
+        chunk.append(tuple(row))
+        if len(chunk) >= self.chunk_rows:
+            self._flush(i)
+
+    def close(self) -> None:
+        for i, chunk in enumerate(self.pending):
+            if chunk:
+                self._flush(i)
+
+    def _flush(self, i: int) -> None:
+        self.sink(i, pickle.dumps(self.pending[i], protocol=pickle.HIGHEST_PROTOCOL))
+        self.pending[i] = []
 
 
 def read_bucket(bucket: str) -> Iterator[Row]:
@@ -307,24 +325,22 @@ def split_range(
         ended = True
 
     found = RangeSplit(True)
-    chunk_rows = max(64, min(_BUCKET_CHUNK, 1_000_000 // count))
-    pending: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
     parts: list[list[bytes]] = [[] for _ in range(count)]
 
-    def flush(i: int) -> None:
+    def sink(i: int, chunk: bytes) -> None:
         if files is None:
-            parts[i].append(pickle.dumps(pending[i], protocol=pickle.HIGHEST_PROTOCOL))
+            parts[i].append(chunk)
         else:
             with open(files[i], "ab") as f:
-                pickle.dump(pending[i], f, protocol=pickle.HIGHEST_PROTOCOL)
-        pending[i] = []
+                f.write(chunk)
+
+    sorter = _Sorter(count, sink)
 
     if files is not None:
         for name in files:
             open(name, "wb").close()
     stream = io.TextIOWrapper(io.BufferedReader(_Window(path, start, end), 1 << 20),
                               encoding="utf-8", newline="")
-    latest: datetime | None = None
     try:
         with stream:
             text = lines(stream.readline)
@@ -338,24 +354,16 @@ def split_range(
                     assert isinstance(row, BadRow)
                     found.bad.append(row)
                     continue
-                i = bucket_of(row.ticket, count)
-                if latest is None or row.at > latest:
-                    latest = row.at
-                    found.latest_bucket = i
-                chunk = pending[i]
-                chunk.append(tuple(row))
-                if len(chunk) >= chunk_rows:
-                    flush(i)
-            for i, chunk in enumerate(pending):
-                if chunk:
-                    flush(i)
+                sorter.add(row)
+            sorter.close()
     except (UnicodeDecodeError, EventLogError):
         # Said as one reader of the whole log says it (its line, its byte), or, for a
         # JSON line that opens a document, not said at all by a reader that has read
         # rows before it.
         return RangeSplit(False)
     found.lines = pulled
-    found.latest = latest
+    found.latest = sorter.latest
+    found.latest_bucket = sorter.latest_bucket
     if files is None:
         found.parts = [b"".join(p) for p in parts]
     return found
