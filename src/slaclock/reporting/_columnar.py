@@ -331,8 +331,11 @@ class _Replay:
         members_order = members_order[shape[members_order] >= 0]
         bounds = np.searchsorted(shape[members_order], np.arange(shapes + 1), "left")
         plans: list[Plan | None] = []
-        # A ticket alone in its sequence is counted once, by the per-ticket engine, as its
-        # shape's walk is found: laying its cycles out in arrays would cost more.
+        # In a log of varied sequences, a ticket alone in its sequence is counted once, by
+        # the per-ticket engine, as its shape's walk is found: laying its cycles out in
+        # arrays would cost more. (In a log of few, the few are laid out with the rest:
+        # merging them in would copy the whole table.)
+        varied = shapes * 4 > int(np.count_nonzero(live))
         alone: list[int] = []
         alone_counts: list[Counted] = []
         for s in range(shapes):
@@ -342,7 +345,8 @@ class _Replay:
             counted, left_out, after_rep = replayer.ticket(t.ticket, t.events, t.signed)
             walk = replayer.walked
             plan = None
-            if counted is not None and not left_out and walk is not None and members.size == 1:
+            if varied and counted is not None and not left_out and walk is not None \
+                    and members.size == 1:
                 alone.append(rep)
                 alone_counts.append(counted)
                 self.tally.after_at += after_rep
