@@ -67,25 +67,11 @@ def logs(draw: st.DrawFn) -> list[Event]:
     return out
 
 
-def plain(reg: Regulation) -> Regulation:
-    """``reg`` without targets longer out of hours or counted from the next opening
-    (which the columnar counting leaves to the per-ticket engine)."""
-    levels = {
-        key: attrs.evolve(level, targets={
-            name: attrs.evolve(t, out_of_hours=None, from_opening=False)
-            for name, t in level.targets.items()})
-        for key, level in reg.levels.items()
-    }
-    return attrs.evolve(reg, levels=levels)
-
-
 @settings(max_examples=max(10, settings.default.max_examples // 2))
-@given(policies(), logs(), st.integers(0, 4 * 24 * 14), st.booleans())
+@given(policies(), logs(), st.integers(0, 4 * 24 * 14))
 def test_the_columnar_replay_is_the_per_ticket_engine_on_random_policies(
-    reg: Regulation, events: list[Event], steps: int, simple: bool
+    reg: Regulation, events: list[Event], steps: int
 ) -> None:
-    if simple:  # counted in columns but for events at one instant: no longer targets
-        reg = plain(reg)
     tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
     same(reg, tickets, ORIGIN + steps * STEP)
 

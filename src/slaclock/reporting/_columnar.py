@@ -10,8 +10,8 @@ How it goes (:func:`replay_columns`):
 2. Each ticket's terms (:func:`~slaclock.sla.governing`) are found for all at once, and
    its *shape*: the terms and the tokens of its events up to the report's instant. Shapes
    are numbered one event position at a time over all the tickets that have one (a
-   ``numpy.unique`` of (shape so far, token) pairs per position): exact, and its cost
-   follows the number of events, not how varied their sequences are.
+   ``numpy.unique`` of (shape so far, token) pairs per position): exact, its cost
+   following the number of events.
 3. One ticket of each shape is replayed by the per-ticket engine; its walk (the clocks'
    cycles and spans, on the events' positions: :class:`~slaclock.sla.Walk`) is what
    every ticket of the shape walks, so it is the one set of rules.
@@ -19,13 +19,15 @@ How it goes (:func:`replay_columns`):
    the tickets' own instants, and counted on its calendar's compiled arrays
    (:mod:`slaclock.calendars._vector`): working time, the deadline, the breach, by the
    rules of :func:`~slaclock.sla._count.walk_spans` and ``Counting._metric``, on whole
-   arrays.
+   arrays (:mod:`~slaclock.reporting._columnar_count`).
 
-A ticket the columnar counting does not take goes to the per-ticket engine, counted by
-reason in :attr:`Columnar.by_rows`: events at one instant or out of order, an event the
-ticket refuses, a level change in its life, a target longer out of hours or counted from
-the next opening, an instant the arrays do not cover. Either way its clocks are the
-per-ticket engine's, to the microsecond; the property tests hold the two equal.
+The shapes' walks cost what the per-ticket engine costs, once a shape: a log of varied
+sequences costs about what it costs by rows (there, a ticket alone in its shape is counted
+as it is walked). A ticket the columnar counting does not take goes to the per-ticket
+engine, counted by reason in :attr:`Columnar.by_rows`: events at one instant or out of
+order, an event the ticket refuses, no terms governing it, an instant the arrays do not
+cover. Either way its clocks are the per-ticket engine's, to the microsecond; the
+property tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ import attrs
 import numpy as np
 
 from slaclock._errors import ConfigError
+from slaclock._instants import to_us
 from slaclock.logs import BadRow
 from slaclock.reporting._clocks import ClockTable, merged
-from slaclock.reporting._columnar_count import Laid, Plan, count_plans, unsupported
+from slaclock.reporting._columnar_count import Laid, Plan, count_plans
 from slaclock.reporting._replay import Replayer, Tally, replay_tickets
 from slaclock.reporting._sources import TicketEvents
 from slaclock.sla import (
@@ -51,6 +54,7 @@ from slaclock.sla import (
     governing,
     governing_opened,
     inside_rules,
+    said,
 )
 
 __all__ = ["Columnar", "Columns", "replay_columns"]
@@ -95,15 +99,11 @@ class Columns:
 
 def columns_of(tickets: Sequence[TicketEvents]) -> Columns:
     """The columns of tickets already read (:mod:`~slaclock.reporting._sources`)."""
-    from slaclock.sla import said
-
     tokens: dict[tuple[Any, ...], int] = {}
     customer: list[str | None] = []
     times: list[int] = []
     token: list[int] = []
     first = [0]
-    from slaclock._instants import to_us
-
     for t in tickets:
         for _, event in t.events:
             key = said(event)
@@ -352,17 +352,13 @@ class _Replay:
                 self.tally.after_at += after_rep
                 plans.append(None)
                 continue
-            if counted is None or left_out or walk is None:
-                why: str | None = "an event the ticket refuses, or a ticket not counted"
-            else:
-                why = unsupported(walk)
-                if why is None:
-                    plan = Plan.of(walk)
+            if counted is not None and not left_out and walk is not None:
+                plan = Plan.of(walk)
             plans.append(plan)
             if plan is None:
                 for i in members.tolist():
                     rows_mode[i] = True
-                    reason[i] = why or "unsupported"
+                    reason[i] = "an event the ticket refuses, or a ticket not counted"
         columnar = live & ~rows_mode
         columnar[alone] = False
         laid = Laid(plans, members_order, bounds, shape, c.times, c.first, c.ids, c.line,

@@ -25,7 +25,7 @@ from slaclock.calendars import Schedule
 from slaclock.reporting._clocks import METRIC_STATES, NONE, TICKET_STATES, ClockTable, Codes
 from slaclock.sla import WRITABLE, Walk, with_share
 
-__all__ = ["Plan", "count_plans", "unsupported"]
+__all__ = ["Laid", "Plan", "count_plans"]
 
 I64 = np.ndarray
 _RUNNING, _PAUSED, _MET, _BREACHED, _NA = (METRIC_STATES.index(s) for s in (
@@ -40,12 +40,6 @@ _CHUNK = 1 << 18
 _YEAR = 366 * 86_400_000_000
 #: An origin at the cycle's start (not at a level's change).
 _START = -1
-
-
-def unsupported(walk: Walk) -> str | None:
-    """Why the columnar counting does not take a shape's walk, or ``None`` (it takes
-    every walk)."""
-    return None
 
 
 @attrs.define
