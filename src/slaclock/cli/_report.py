@@ -544,15 +544,13 @@ def in_columns(path: str, mapping: str | None, input_format: str | None, engine:
     CSV file (not standard input, not an export read through ``--map``, not JSON lines)
     of at most :data:`COLUMNS_BYTES`, NumPy and pyarrow installed, ``--engine columns``.
     (A log the columnar reader then leaves to the rows is read whole, by rows.)"""
-    if engine != "columns" or path == "-" or mapping is not None or input_format == "jsonl" \
-            or not path.lower().endswith(".csv") or os.path.getsize(path) > COLUMNS_BYTES:
+    if engine != "columns" or mapping is not None or input_format == "jsonl":
         return False
     try:
-        import numpy  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError:
+        from slaclock.reporting._columns_read import takes
+    except ImportError:  # no NumPy: the command's extra brings it
         return False
-    return True
+    return takes(path) and os.path.getsize(path) <= COLUMNS_BYTES
 
 
 def auto_jobs(path: str, mapping: str | None = None) -> int:

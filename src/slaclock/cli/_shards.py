@@ -322,8 +322,6 @@ class Shard:
         self.parts: list[bytes] | None = None
         #: The log read in columns (:mod:`~slaclock.cli._columns_shard`), when it was.
         self.columns: Any = None
-        #: How the tickets were counted (the columnar engine's tally), for ``--debug``.
-        self.engine: dict[str, Any] | None = None
 
     def read(self, progress: Callable[[int], None] | None = None) -> ReadInfo:
         spec = self.spec
@@ -493,7 +491,6 @@ class Shard:
             if part is not None:
                 part.close()
         self.columns = None  # free the columns before the main process merges
-        self.engine = done.engine
         tally = done.tally
         assert tally.summary is not None
         return ShardResult(

@@ -195,33 +195,28 @@ class _Replay:
         self.tally.not_yet_opened += int(np.count_nonzero(not_yet & ~rows_mode))
         live = ~not_yet & ~rows_mode & (length > 0)
         self.rows_mode, self.reason = rows_mode, reason
-        terms_code, terms = self._terms(opened, live)
+        terms_code = self._terms(opened, live)
         live &= ~rows_mode
         shape = self._shapes(terms_code, walked, live)
-        return self._count(shape, terms, terms_code, walked, after, live, rows_mode, reason)
+        return self._count(shape, after, live, rows_mode, reason)
 
     # -- terms and shapes -----------------------------------------------------------
 
-    def _terms(self, opened: I64, live: np.ndarray) -> tuple[I64, list[tuple[Terms, int]]]:
-        """Each live ticket's terms (and its selection rules' answers) as a code into
-        the list returned: ``(terms, inside)`` pairs."""
+    def _terms(self, opened: I64, live: np.ndarray) -> I64:
+        """Each live ticket's terms and its selection rules' answers, as a code: tickets
+        of one code walk alike (the regulation and the contract are the policy's own
+        objects, kept by it, so their identities name them)."""
         c = self.c
         replayer = self.replayer
         versions = replayer.versions
         n = len(c.ids)
         code = np.full(n, -1, np.int64)
         found: dict[tuple[int, int | None, str | None, tuple[bool, ...]], int] = {}
-        terms_list: list[tuple[Terms, int]] = []
-        insides: dict[tuple[bool, ...], int] = {}
 
         def code_of(t: Terms, inside: tuple[bool, ...]) -> int:
             key = (id(t.regulation), None if t.contract is None else id(t.contract),
                    t.coverage, inside)
-            k = found.get(key)
-            if k is None:
-                k = found[key] = len(terms_list)
-                terms_list.append((t, insides.setdefault(inside, len(insides))))
-            return k
+            return found.setdefault(key, len(found))
 
         if replayer.terms is not None:
             plain = np.flatnonzero(live)
@@ -265,7 +260,7 @@ class _Replay:
                     self._no_terms(np.asarray([i]))
                     continue
                 self._assign(code, np.asarray([i]), t, opened, code_of)
-        return code, terms_list
+        return code
 
     def _no_terms(self, idx: I64) -> None:
         """Tickets no terms govern: the per-ticket engine says why."""
@@ -321,8 +316,8 @@ class _Replay:
     # -- counting ---------------------------------------------------------------------
 
     def _count(
-        self, shape: I64, terms: list[tuple[Terms, int]], terms_code: I64, walked: I64,
-        after: I64, live: np.ndarray, rows_mode: np.ndarray, reason: dict[int, str],
+        self, shape: I64, after: I64, live: np.ndarray, rows_mode: np.ndarray,
+        reason: dict[int, str],
     ) -> Columnar:
         c = self.c
         replayer = self.replayer

@@ -43,7 +43,7 @@ from slaclock.logs import (
 from slaclock.reporting._columnar import Columns
 from slaclock.sla import OPENINGS, said
 
-__all__ = ["ColumnsRead", "read_columns"]
+__all__ = ["ColumnsRead", "read_columns", "takes"]
 
 #: The columns it reads (all but the free text).
 _READ = ("ticket", "time", "event", "level", "coverage", "customer", "category", "signed",
@@ -69,17 +69,27 @@ class ColumnsRead:
     last: int | None
 
 
+def takes(path: str) -> bool:
+    """Whether :func:`read_columns` may read the log at ``path``: a ``.csv`` file (not
+    standard input), pyarrow installed (the command's extra brings it)."""
+    if path == "-" or not path.lower().endswith(".csv"):
+        return False
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def read_columns(path: str, limits: ReadLimits | None = None) -> ColumnsRead | None:
     """The log at ``path`` in columns, or ``None`` for a log to read by rows (see the
     module's docstring for which)."""
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-    except ImportError:  # the command's extra brings it
+    if not takes(path):
         return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     limits = limits or ReadLimits()
-    if path == "-" or not path.lower().endswith(".csv"):
-        return None
     scan = _scan(path, min(limits.line_chars, limits.field_chars))
     if scan is None:
         return None
