@@ -207,3 +207,39 @@ def test_a_varied_log_reads_and_replays_in_columns_as_by_rows(tmp_path: Path) ->
     columnar = replay_columns(Replayer(versions, at, None), read.columns, Tally(None, []))
     assert [columnar.table.counted(i).status().to_json() for i in range(len(columnar.table))] \
         == [found.table.counted(i).status().to_json() for i in range(len(found.table))]
+
+
+def test_a_breach_of_a_level_left_shows_its_target_from_the_clock_s_start() -> None:
+    """Named case (found by the property test): a clock under no target, raised to a level
+    whose 15-minute target it breaches (counted from the change, ``from_change``), then
+    lowered again to no target. No final target shows, so the breached level's does,
+    counted from the clock's start, as the per-ticket engine shows it: at 09:45 the
+    office (09:00-17:00) counted 45 minutes since 08:00, and the deadline from the start
+    is 09:15; the breach stays at 09:30 (15 minutes after the 09:15 change)."""
+    from datetime import UTC
+
+    from slaclock import Calendar
+    from slaclock.policy import Level, MetricDefinition, Options, Target
+
+    office = Calendar(tz="Europe/Berlin", hours="09:00-17:00")
+    reg = Regulation(
+        version="1", effective=date(2026, 6, 1), calendars={"office": office},
+        levels={"x": Level("x", "x", None, {}, fallbacks={}),
+                "y": Level("y", "y", None, {"b": Target("b", timedelta(minutes=15), "office")},
+                           fallbacks={})},
+        metrics={"b": MetricDefinition(name="b", start=frozenset({"created"}),
+                                       stop=frozenset({"desk_reply"}))},
+        options=Options(level_change="from_change", downgrade_keeps_breach=True),
+        default_level="x",
+    )
+    utc = lambda h, m: datetime(2026, 6, 1, h - 2, m, tzinfo=UTC)  # noqa: E731 - Berlin
+    events = [e for k in ("T1", "T2") for e in (
+        Event(k, utc(8, 0), "created", author="desk"), Event(k, utc(9, 15), "field", level="y"),
+        Event(k, utc(9, 45), "field", level="x"))]
+    tickets, _ = event_tickets([(i, e, None) for i, e in enumerate(events, 1)], [])
+    found = same(reg, tickets, utc(9, 45))
+    clock = found.table.counted(0).status().metric("b")
+    assert clock.state == "breached"
+    assert clock.elapsed == timedelta(minutes=45)
+    assert clock.deadline == utc(9, 15)
+    assert clock.breached_at == utc(9, 30)

@@ -77,8 +77,9 @@ class _Cycle:
     #: The evaluations of the cycle (distinct target and origin).
     evals: list[_Eval]
     #: The levels judging a breach, in order: (evaluation, the next level's position or
-    #: -1, the level's own position).
-    judged: list[tuple[int, int, int]]
+    #: -1, the level's own position, the evaluation shown when this level's breach is
+    #: the clock's and no final target shows: its target counted from the cycle's start).
+    judged: list[tuple[int, int, int, int]]
     #: The evaluation of the final level's target, or -1 (none: the breach's shows).
     final: int
 
@@ -142,7 +143,7 @@ def _cycle(walk: Walk, order: int, m: Any, cycle: Any, regimes: list[Any],
             ))
         return k
 
-    judged: list[tuple[int, int, int]] = []
+    judged: list[tuple[int, int, int, int]] = []
     chosen = (life if walk.keeps_breach else life[-1:]) if promised else []
     offset = len(life) - len(chosen)
     for j, regime in enumerate(chosen):
@@ -156,7 +157,8 @@ def _cycle(walk: Walk, order: int, m: Any, cycle: Any, regimes: list[Any],
         coverage = life[-1][2] if walk._target(life[-1], m.name) is not None else \
             _coverage_of(life, found[0])
         judged.append((evaluation(found, origin, coverage),
-                       life[i + 1][0] if i + 1 < len(life) else -1, regime[0]))
+                       life[i + 1][0] if i + 1 < len(life) else -1, regime[0],
+                       evaluation(found, _START, coverage)))
     final_found = walk._target(life[-1], m.name)
     final = -1
     if final_found is not None:
@@ -232,6 +234,7 @@ def count_plans(laid: Laid, tickets: I64) -> tuple[ClockTable, I64, list[int]]:
     # start (and the instant, and the cycle's end).
     breached_at = np.full(total, NONE, np.int64)
     breach_eval = np.full(total, -1, np.int64)
+    breach_shown = np.full(total, -1, np.int64)
     limit0 = np.minimum(at_us, end)
     for j in range(col.judged_max):
         k = col.judged_eval[tpl, j]
@@ -251,9 +254,11 @@ def count_plans(laid: Laid, tickets: I64) -> tuple[ClockTable, I64, list[int]]:
         keep_over = ~col.no_backdate[tpl[rows]] | (over >= since)
         breached_at[rows] = np.where(keep_over, over, since)
         breach_eval[rows] = e
-    # The clock shown: the final level's target, else the breach's.
+        breach_shown[rows] = ev.row[rows, col.judged_shown[tpl[rows], j]]
+    # The clock shown: the final level's target, else the breach's, from the start.
     final = col.final[tpl]
-    shown = np.where(final >= 0, ev.row[np.arange(total), np.maximum(final, 0)], breach_eval)
+    shown = np.where(final >= 0, ev.row[np.arange(total), np.maximum(final, 0)],
+                     breach_shown)
     has = shown >= 0
     s_ = np.where(has, shown, ev.due.size - 1)  # the evaluation of nothing
     deadline = np.where(has, ev.due[s_], NONE)
@@ -380,9 +385,11 @@ class _Columns:
         self.judged_eval = np.full((n, max(self.judged_max, 1)), -1, np.int64)
         self.judged_next = np.full((n, max(self.judged_max, 1)), -1, np.int64)
         self.judged_at = np.zeros((n, max(self.judged_max, 1)), np.int64)
+        self.judged_shown = np.full((n, max(self.judged_max, 1)), -1, np.int64)
         for i, c in enumerate(cycles):
-            for j, (k, nxt, at) in enumerate(c.judged):
+            for j, (k, nxt, at, shown) in enumerate(c.judged):
                 self.judged_eval[i, j] = k
+                self.judged_shown[i, j] = shown
                 self.judged_next[i, j] = nxt
                 self.judged_at[i, j] = at
         span_of, span_a, span_b = [], [], []
